@@ -1,0 +1,42 @@
+# kagura-harness: a thin front over CMake. `make run` and `make test` are the quick start.
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build build-asan run test test-release test-asan bench format clean
+
+all: build
+
+deps:
+	@sh tools/install-deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAGURA_WERROR=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan:
+	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DKAGURA_WERROR=ON -DKAGURA_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+# Until the scenario runner exists, the whole catalogue we have is the W3C vector set.
+run: deps build
+	@sh tools/run-vectors.sh $(BUILD)/rp/kagura-rp
+
+test: deps test-release test-asan
+
+test-release: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+bench: deps build
+	@$(BUILD)/bench/bench-verify
+
+format:
+	@find webauthn rp authenticator scenarios tests bench -name '*.[ch]' 2>/dev/null | xargs -r clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -1,0 +1,162 @@
+#include "webauthn/cborx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+wa_err wa_cbor_load_first(const uint8_t *ptr, size_t len, cbor_item_t **item, size_t *used)
+{
+	struct cbor_load_result res;
+
+	*item = NULL;
+	if (len == 0)
+		return WA_ERR_CBOR_MALFORMED;
+	*item = cbor_load(ptr, len, &res);
+	if (*item == NULL || res.error.code != CBOR_ERR_NONE) {
+		if (*item != NULL)
+			cbor_decref(item);
+		return res.error.code == CBOR_ERR_MEMERROR ? WA_ERR_NOMEM : WA_ERR_CBOR_MALFORMED;
+	}
+	*used = res.read;
+	return WA_OK;
+}
+
+wa_err wa_cbor_load_exact(const uint8_t *ptr, size_t len, cbor_item_t **item)
+{
+	size_t used = 0;
+	wa_err err = wa_cbor_load_first(ptr, len, item, &used);
+
+	if (err == WA_OK && used != len) {
+		cbor_decref(item);
+		return WA_ERR_CBOR_TRAILING;
+	}
+	return err;
+}
+
+bool wa_cbor_int(const cbor_item_t *item, int64_t *out)
+{
+	uint64_t v;
+
+	if (item == NULL || !(cbor_isa_uint(item) || cbor_isa_negint(item)))
+		return false;
+	v = cbor_get_int(item);
+	if (v > INT64_MAX)
+		return false;
+	*out = cbor_isa_uint(item) ? (int64_t)v : -1 - (int64_t)v;
+	return true;
+}
+
+bool wa_cbor_bytes(const cbor_item_t *item, const uint8_t **ptr, size_t *len)
+{
+	if (item == NULL || !cbor_isa_bytestring(item) || !cbor_bytestring_is_definite(item))
+		return false;
+	*ptr = cbor_bytestring_handle(item);
+	*len = cbor_bytestring_length(item);
+	return true;
+}
+
+bool wa_cbor_text_eq(const cbor_item_t *item, const char *s)
+{
+	size_t n = strlen(s);
+
+	return item != NULL && cbor_isa_string(item) && cbor_string_is_definite(item) &&
+	       cbor_string_length(item) == n && memcmp(cbor_string_handle(item), s, n) == 0;
+}
+
+static bool is_definite_map(const cbor_item_t *map)
+{
+	return map != NULL && cbor_isa_map(map) && cbor_map_is_definite(map);
+}
+
+cbor_item_t *wa_cbor_map_get_text(const cbor_item_t *map, const char *key)
+{
+	struct cbor_pair *pairs;
+
+	if (!is_definite_map(map))
+		return NULL;
+	pairs = cbor_map_handle(map);
+	for (size_t i = 0; i < cbor_map_size(map); i++)
+		if (wa_cbor_text_eq(pairs[i].key, key))
+			return pairs[i].value;
+	return NULL;
+}
+
+cbor_item_t *wa_cbor_map_get_int(const cbor_item_t *map, int64_t key)
+{
+	struct cbor_pair *pairs;
+	int64_t k;
+
+	if (!is_definite_map(map))
+		return NULL;
+	pairs = cbor_map_handle(map);
+	for (size_t i = 0; i < cbor_map_size(map); i++)
+		if (wa_cbor_int(pairs[i].key, &k) && k == key)
+			return pairs[i].value;
+	return NULL;
+}
+
+/* Canonical encoding of a key item, for comparisons; NULL on failure. */
+static unsigned char *encode_key(const cbor_item_t *key, size_t *len)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0;
+
+	*len = cbor_serialize_alloc(key, &buf, &cap);
+	if (*len == 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* <0, 0, >0 like memcmp, under the canonical order; 2 on encoding failure. */
+static int compare_keys(const cbor_item_t *a, const cbor_item_t *b)
+{
+	size_t alen, blen;
+	unsigned char *ea = encode_key(a, &alen), *eb = encode_key(b, &blen);
+	int r = 2;
+
+	if (ea != NULL && eb != NULL) {
+		if (alen != blen)
+			r = alen < blen ? -1 : 1;
+		else
+			r = memcmp(ea, eb, alen);
+	}
+	free(ea);
+	free(eb);
+	return r;
+}
+
+bool wa_cbor_map_has_duplicates(const cbor_item_t *map)
+{
+	struct cbor_pair *pairs;
+	size_t n;
+
+	if (!is_definite_map(map))
+		return false;
+	pairs = cbor_map_handle(map);
+	n = cbor_map_size(map);
+	if (n > WA_CBOR_MAP_MAX)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (compare_keys(pairs[i].key, pairs[j].key) == 0)
+				return true;
+	return false;
+}
+
+bool wa_cbor_map_is_canonical(const cbor_item_t *map)
+{
+	struct cbor_pair *pairs;
+	size_t n;
+
+	if (!is_definite_map(map))
+		return false;
+	pairs = cbor_map_handle(map);
+	n = cbor_map_size(map);
+	for (size_t i = 1; i < n; i++) {
+		int r = compare_keys(pairs[i - 1].key, pairs[i].key);
+		if (r >= 0)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,67 @@
+#define _GNU_SOURCE /* timegm, strptime */
+#include "webauthn/clock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static time_t system_now(const wa_clock *clock)
+{
+	return time(NULL) + clock->fixed;
+}
+
+static time_t fixed_now(const wa_clock *clock)
+{
+	return clock->fixed;
+}
+
+wa_clock wa_clock_system(time_t offset)
+{
+	return (wa_clock){.now = system_now, .fixed = offset};
+}
+
+wa_clock wa_clock_fixed(time_t t)
+{
+	return (wa_clock){.now = fixed_now, .fixed = t};
+}
+
+bool wa_time_parse(const char *text, time_t *out)
+{
+	struct tm tm;
+	const char *end;
+
+	if (text == NULL || *text == '\0')
+		return false;
+	if (text[0] == '@') {
+		char *stop;
+		long long v;
+		errno = 0;
+		v = strtoll(text + 1, &stop, 10);
+		if (errno != 0 || stop == text + 1 || *stop != '\0' || v < 0)
+			return false;
+		*out = (time_t)v;
+		return true;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(text, "%Y-%m-%d", &tm)) == NULL)
+		return false;
+	if (*end == 'T') {
+		if ((end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
+			return false;
+		if (*end == 'Z')
+			end++;
+	}
+	if (*end != '\0')
+		return false;
+	*out = timegm(&tm);
+	return *out != (time_t)-1;
+}
+
+void wa_time_format(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "@%lld", (long long)t);
+}

@@ -1,0 +1,431 @@
+#include "webauthn/cose.h"
+
+#include <cbor.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include <string.h>
+
+#include "webauthn/cborx.h"
+
+/* COSE_Key labels */
+#define L_KTY 1
+#define L_ALG 3
+#define L_CRV (-1)
+#define L_X (-2)
+#define L_Y (-3)
+#define L_N (-1)
+#define L_E (-2)
+
+static const struct alg_info {
+	int64_t alg;
+	const char *name;
+	int64_t kty;
+} algs[] = {
+    {WA_COSE_ES256, "ES256", WA_COSE_KTY_EC2}, {WA_COSE_ES384, "ES384", WA_COSE_KTY_EC2},
+    {WA_COSE_ES512, "ES512", WA_COSE_KTY_EC2}, {WA_COSE_EDDSA, "EdDSA", WA_COSE_KTY_OKP},
+    {WA_COSE_ED25519, "Ed25519", WA_COSE_KTY_OKP}, {WA_COSE_ED448, "Ed448", WA_COSE_KTY_OKP},
+    {WA_COSE_RS256, "RS256", WA_COSE_KTY_RSA}, {WA_COSE_RS384, "RS384", WA_COSE_KTY_RSA},
+    {WA_COSE_RS512, "RS512", WA_COSE_KTY_RSA}, {WA_COSE_PS256, "PS256", WA_COSE_KTY_RSA},
+    {WA_COSE_RS1, "RS1", WA_COSE_KTY_RSA},
+};
+
+static const struct alg_info *alg_lookup(int64_t alg)
+{
+	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (algs[i].alg == alg)
+			return &algs[i];
+	return NULL;
+}
+
+const char *wa_cose_alg_name(int64_t alg)
+{
+	const struct alg_info *a = alg_lookup(alg);
+	return a ? a->name : "unknown";
+}
+
+bool wa_cose_alg_supported(int64_t alg)
+{
+	return alg_lookup(alg) != NULL;
+}
+
+const EVP_MD *wa_cose_alg_md(int64_t alg)
+{
+	switch (alg) {
+	case WA_COSE_ES256:
+	case WA_COSE_RS256:
+	case WA_COSE_PS256:
+		return EVP_sha256();
+	case WA_COSE_ES384:
+	case WA_COSE_RS384:
+		return EVP_sha384();
+	case WA_COSE_ES512:
+	case WA_COSE_RS512:
+		return EVP_sha512();
+	case WA_COSE_RS1:
+		return EVP_sha1();
+	default:
+		return NULL;
+	}
+}
+
+/* ES256 pairs with P-256 and so on (RFC 9053 §2.1 SHOULD, WebAuthn requires it). */
+static const char *ec_group_for(int64_t alg, int64_t crv, size_t *coord_len)
+{
+	if (alg == WA_COSE_ES256 && crv == WA_COSE_CRV_P256) {
+		*coord_len = 32;
+		return "P-256";
+	}
+	if (alg == WA_COSE_ES384 && crv == WA_COSE_CRV_P384) {
+		*coord_len = 48;
+		return "P-384";
+	}
+	if (alg == WA_COSE_ES512 && crv == WA_COSE_CRV_P521) {
+		*coord_len = 66;
+		return "P-521";
+	}
+	return NULL;
+}
+
+static wa_err pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+{
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	wa_err err = WA_ERR_INTERNAL;
+
+	if (params != NULL && ctx != NULL && EVP_PKEY_fromdata_init(ctx) == 1 &&
+	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) == 1)
+		err = WA_OK;
+	OSSL_PARAM_free(params);
+	EVP_PKEY_CTX_free(ctx);
+	return err;
+}
+
+static bool public_check(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	int ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
+
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
+{
+	const uint8_t *x, *y;
+	size_t xlen, ylen, coord_len = 0;
+	const char *group;
+	uint8_t point[1 + 2 * 66];
+	OSSL_PARAM_BLD *bld;
+	wa_err err;
+
+	if (!wa_cbor_int(wa_cbor_map_get_int(map, L_CRV), &out->crv))
+		return WA_ERR_COSE_CURVE;
+	if ((group = ec_group_for(out->alg, out->crv, &coord_len)) == NULL)
+		return WA_ERR_COSE_CURVE;
+	if (!wa_cbor_bytes(wa_cbor_map_get_int(map, L_X), &x, &xlen) ||
+	    !wa_cbor_bytes(wa_cbor_map_get_int(map, L_Y), &y, &ylen) || xlen != coord_len ||
+	    ylen != coord_len)
+		return WA_ERR_COSE_COORD;
+	point[0] = 0x04;
+	memcpy(point + 1, x, coord_len);
+	memcpy(point + 1 + coord_len, y, coord_len);
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
+		return WA_ERR_NOMEM;
+	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * coord_len) != 1) {
+		OSSL_PARAM_BLD_free(bld);
+		return WA_ERR_INTERNAL;
+	}
+	err = pkey_from_params("EC", bld, &out->pkey);
+	OSSL_PARAM_BLD_free(bld);
+	/* OpenSSL refuses off-curve points at import; public_check makes that explicit. */
+	if (err != WA_OK || !public_check(out->pkey))
+		return WA_ERR_COSE_POINT;
+	return WA_OK;
+}
+
+static wa_err decode_okp(const cbor_item_t *map, wa_cose_key *out)
+{
+	const uint8_t *x;
+	size_t xlen;
+	int type;
+	size_t want;
+
+	if (!wa_cbor_int(wa_cbor_map_get_int(map, L_CRV), &out->crv))
+		return WA_ERR_COSE_CURVE;
+	/* EdDSA (-8) names either curve; the fully specified ids name exactly one. */
+	if ((out->alg == WA_COSE_ED25519 && out->crv != WA_COSE_CRV_ED25519) ||
+	    (out->alg == WA_COSE_ED448 && out->crv != WA_COSE_CRV_ED448))
+		return WA_ERR_COSE_CURVE;
+	if (out->crv == WA_COSE_CRV_ED25519) {
+		type = EVP_PKEY_ED25519;
+		want = 32;
+	} else if (out->crv == WA_COSE_CRV_ED448) {
+		type = EVP_PKEY_ED448;
+		want = 57;
+	} else {
+		return WA_ERR_COSE_CURVE;
+	}
+	if (!wa_cbor_bytes(wa_cbor_map_get_int(map, L_X), &x, &xlen) || xlen != want)
+		return WA_ERR_COSE_COORD;
+	if ((out->pkey = EVP_PKEY_new_raw_public_key(type, NULL, x, xlen)) == NULL)
+		return WA_ERR_COSE_POINT;
+	return WA_OK;
+}
+
+static wa_err decode_rsa(const cbor_item_t *map, wa_cose_key *out)
+{
+	const uint8_t *n, *e;
+	size_t nlen, elen;
+	BIGNUM *bn_n = NULL, *bn_e = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	wa_err err = WA_ERR_COSE_RSA;
+
+	if (!wa_cbor_bytes(wa_cbor_map_get_int(map, L_N), &n, &nlen) ||
+	    !wa_cbor_bytes(wa_cbor_map_get_int(map, L_E), &e, &elen) || nlen < 128 || nlen > 1024 ||
+	    elen == 0 || elen > 8 || n[0] == 0)
+		return WA_ERR_COSE_RSA;
+	bn_n = BN_bin2bn(n, (int)nlen, NULL);
+	bn_e = BN_bin2bn(e, (int)elen, NULL);
+	if (bn_n == NULL || bn_e == NULL || (bld = OSSL_PARAM_BLD_new()) == NULL) {
+		err = WA_ERR_NOMEM;
+		goto out;
+	}
+	if (!BN_is_odd(bn_e) || BN_is_one(bn_e) || !BN_is_odd(bn_n))
+		goto out;
+	if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) != 1 ||
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) != 1) {
+		err = WA_ERR_INTERNAL;
+		goto out;
+	}
+	if (pkey_from_params("RSA", bld, &out->pkey) == WA_OK)
+		err = WA_OK;
+out:
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	return err;
+}
+
+wa_err wa_cose_decode_item(const cbor_item_t *map, wa_cose_key *out)
+{
+	const struct alg_info *info;
+	struct cbor_pair *pairs;
+	wa_err err;
+
+	memset(out, 0, sizeof(*out));
+	if (map == NULL || !cbor_isa_map(map) || !cbor_map_is_definite(map))
+		return WA_ERR_COSE_MALFORMED;
+	pairs = cbor_map_handle(map);
+	for (size_t i = 0; i < cbor_map_size(map); i++) {
+		int64_t label;
+		if (!wa_cbor_int(pairs[i].key, &label))
+			return WA_ERR_COSE_MALFORMED;
+	}
+	if (wa_cbor_map_has_duplicates(map))
+		return WA_ERR_COSE_DUPLICATE;
+	if (!wa_cbor_map_is_canonical(map))
+		return WA_ERR_COSE_NOT_CANONICAL;
+	if (!wa_cbor_int(wa_cbor_map_get_int(map, L_ALG), &out->alg))
+		return WA_ERR_COSE_ALG_MISSING;
+	if ((info = alg_lookup(out->alg)) == NULL)
+		return WA_ERR_COSE_ALG_UNSUPPORTED;
+	if (!wa_cbor_int(wa_cbor_map_get_int(map, L_KTY), &out->kty) || out->kty != info->kty)
+		return WA_ERR_COSE_KTY;
+	switch (out->kty) {
+	case WA_COSE_KTY_EC2:
+		err = decode_ec2(map, out);
+		break;
+	case WA_COSE_KTY_OKP:
+		err = decode_okp(map, out);
+		break;
+	default:
+		err = decode_rsa(map, out);
+		break;
+	}
+	if (err != WA_OK)
+		wa_cose_key_reset(out);
+	return err;
+}
+
+wa_err wa_cose_decode(const uint8_t *ptr, size_t len, wa_cose_key *out)
+{
+	cbor_item_t *item = NULL;
+	wa_err err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = wa_cbor_load_exact(ptr, len, &item)) != WA_OK)
+		return err == WA_ERR_NOMEM ? err : WA_ERR_COSE_MALFORMED;
+	err = wa_cose_decode_item(item, out);
+	cbor_decref(&item);
+	return err;
+}
+
+void wa_cose_key_reset(wa_cose_key *key)
+{
+	EVP_PKEY_free(key->pkey);
+	memset(key, 0, sizeof(*key));
+}
+
+/* Adds label -> value to map, taking ownership of value. */
+static bool map_add(cbor_item_t *map, int64_t label, cbor_item_t *value)
+{
+	cbor_item_t *key = label >= 0 ? cbor_build_uint8((uint8_t)label)
+	                              : cbor_build_negint8((uint8_t)(-1 - label));
+	bool ok = key != NULL && value != NULL &&
+	          cbor_map_add(map, (struct cbor_pair){.key = key, .value = value});
+
+	if (key != NULL)
+		cbor_decref(&key);
+	if (value != NULL)
+		cbor_decref(&value);
+	return ok;
+}
+
+static cbor_item_t *build_int(int64_t v)
+{
+	if (v >= 0)
+		return cbor_build_uint32((uint32_t)v);
+	return cbor_build_negint32((uint32_t)(-1 - v));
+}
+
+static cbor_item_t *bn_param_bytes(EVP_PKEY *pkey, const char *param, size_t pad)
+{
+	BIGNUM *bn = NULL;
+	uint8_t buf[1024];
+	int n;
+	cbor_item_t *item = NULL;
+
+	if (EVP_PKEY_get_bn_param(pkey, param, &bn) != 1)
+		return NULL;
+	if (pad == 0)
+		pad = (size_t)BN_num_bytes(bn);
+	if (pad <= sizeof(buf) && (n = BN_bn2binpad(bn, buf, (int)pad)) > 0)
+		item = cbor_build_bytestring(buf, (size_t)n);
+	BN_free(bn);
+	return item;
+}
+
+static bool fill_ec(cbor_item_t *map, EVP_PKEY *pkey, int64_t alg)
+{
+	char group[64];
+	int64_t crv;
+	size_t coord_len = 0;
+
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+	                                   NULL) != 1)
+		return false;
+	if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
+		crv = WA_COSE_CRV_P256;
+	else if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
+		crv = WA_COSE_CRV_P384;
+	else if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
+		crv = WA_COSE_CRV_P521;
+	else
+		return false;
+	if (ec_group_for(alg, crv, &coord_len) == NULL)
+		return false;
+	return map_add(map, L_CRV, build_int(crv)) &&
+	       map_add(map, L_X, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_X, coord_len)) &&
+	       map_add(map, L_Y, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, coord_len));
+}
+
+static bool fill_okp(cbor_item_t *map, EVP_PKEY *pkey, int64_t alg)
+{
+	uint8_t raw[57];
+	size_t len = sizeof(raw);
+	int64_t crv = EVP_PKEY_is_a(pkey, "ED25519") ? WA_COSE_CRV_ED25519 : WA_COSE_CRV_ED448;
+
+	if ((alg == WA_COSE_ED25519 && crv != WA_COSE_CRV_ED25519) ||
+	    (alg == WA_COSE_ED448 && crv != WA_COSE_CRV_ED448))
+		return false;
+	if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1)
+		return false;
+	return map_add(map, L_CRV, build_int(crv)) &&
+	       map_add(map, L_X, cbor_build_bytestring(raw, len));
+}
+
+wa_err wa_cose_encode(EVP_PKEY *pkey, int64_t alg, wa_blob *out)
+{
+	const struct alg_info *info = alg_lookup(alg);
+	cbor_item_t *map;
+	unsigned char *buf = NULL;
+	size_t cap = 0, len;
+	bool ok;
+
+	if (info == NULL)
+		return WA_ERR_COSE_ALG_UNSUPPORTED;
+	if ((info->kty == WA_COSE_KTY_EC2 && !EVP_PKEY_is_a(pkey, "EC")) ||
+	    (info->kty == WA_COSE_KTY_RSA && !EVP_PKEY_is_a(pkey, "RSA")) ||
+	    (info->kty == WA_COSE_KTY_OKP && !EVP_PKEY_is_a(pkey, "ED25519") &&
+	     !EVP_PKEY_is_a(pkey, "ED448")))
+		return WA_ERR_COSE_KTY;
+	if ((map = cbor_new_definite_map(5)) == NULL)
+		return WA_ERR_NOMEM;
+	/* Labels go in canonical order: 1, 3, -1, -2, -3. */
+	ok = map_add(map, L_KTY, build_int(info->kty)) && map_add(map, L_ALG, build_int(alg));
+	if (ok && info->kty == WA_COSE_KTY_EC2)
+		ok = fill_ec(map, pkey, alg);
+	else if (ok && info->kty == WA_COSE_KTY_OKP)
+		ok = fill_okp(map, pkey, alg);
+	else if (ok)
+		ok = map_add(map, L_N, bn_param_bytes(pkey, OSSL_PKEY_PARAM_RSA_N, 0)) &&
+		     map_add(map, L_E, bn_param_bytes(pkey, OSSL_PKEY_PARAM_RSA_E, 0));
+	if (!ok) {
+		cbor_decref(&map);
+		return WA_ERR_COSE_CURVE;
+	}
+	len = cbor_serialize_alloc(map, &buf, &cap);
+	cbor_decref(&map);
+	if (len == 0) {
+		free(buf);
+		return WA_ERR_NOMEM;
+	}
+	free(out->ptr);
+	out->ptr = buf;
+	out->len = len;
+	return WA_OK;
+}
+
+wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *sig, size_t sig_len)
+{
+	EVP_MD_CTX *ctx;
+	EVP_PKEY_CTX *pctx = NULL;
+	const EVP_MD *md = wa_cose_alg_md(alg);
+	int rc;
+
+	if (pkey == NULL || !wa_cose_alg_supported(alg))
+		return WA_ERR_ARG;
+	if (sig_len == 0)
+		return WA_ERR_SIG_ENCODING;
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return WA_ERR_NOMEM;
+	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, pkey) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return WA_ERR_ARG; /* key type and algorithm disagree */
+	}
+	if (alg == WA_COSE_PS256 &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1)) {
+		EVP_MD_CTX_free(ctx);
+		return WA_ERR_INTERNAL;
+	}
+	rc = EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len);
+	EVP_MD_CTX_free(ctx);
+	if (rc == 1)
+		return WA_OK;
+	return rc == 0 ? WA_ERR_SIG_INVALID : WA_ERR_SIG_ENCODING;
+}
+
+wa_err wa_cose_verify(const wa_cose_key *key, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *sig, size_t sig_len)
+{
+	return wa_pkey_verify(key->pkey, key->alg, msg, msg_len, sig, sig_len);
+}
+
+bool wa_pkey_equal(EVP_PKEY *a, EVP_PKEY *b)
+{
+	return a != NULL && b != NULL && EVP_PKEY_eq(a, b) == 1;
+}

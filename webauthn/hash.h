@@ -1,0 +1,14 @@
+/* SHA-2 helpers over OpenSSL's one-shot digest. */
+#ifndef KAGURA_WEBAUTHN_HASH_H
+#define KAGURA_WEBAUTHN_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WA_SHA256_LEN 32
+
+void wa_sha256(const void *ptr, size_t len, uint8_t out[WA_SHA256_LEN]);
+/* SHA-256 over the concatenation a || b. */
+void wa_sha256_2(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[WA_SHA256_LEN]);
+
+#endif
