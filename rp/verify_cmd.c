@@ -34,6 +34,8 @@ typedef struct verify_args {
 	size_t n_anchors;
 	bool require_trusted;
 	bool u2f_zero_aaguid;
+	bool android_empty_authz;
+	bool android_tee_only;
 	const char *credential_file;
 	const char *public_key;
 	long long counter;
@@ -59,6 +61,10 @@ static const char usage_text[] =
     "  --trust-anchor PEM      an attestation trust anchor (repeatable)\n"
     "  --require-trusted       fail when an x5c attestation does not chain to a trust anchor\n"
     "  --u2f-zero-aaguid       fido-u2f must carry a zero AAGUID (FIDO conformance)\n"
+    "  --android-key-tee-only  android-key origin/purpose must come from teeEnforced\n"
+    "  --android-key-allow-empty-authz\n"
+    "                          accept android-key statements with both authorization lists\n"
+    "                          empty (as the W3C test vectors have them)\n"
     " authentication (the stored credential):\n"
     "  --credential FILE       the JSON a registration verification printed (--json)\n"
     "  --public-key B64URL     or the COSE public key, with\n"
@@ -99,7 +105,7 @@ static bool parse_int(const char *s, long long min, long long max, long long *ou
 enum {
 	OPT_CHALLENGE = 256, OPT_ORIGIN, OPT_RP_ID, OPT_REQUIRE_UV, OPT_CROSS, OPT_TOP, OPT_ALG, OPT_AT,
 	OPT_ANCHOR, OPT_TRUSTED, OPT_U2F, OPT_CRED, OPT_PK, OPT_COUNTER, OPT_BE, OPT_UH, OPT_REGRESS,
-	OPT_JSON, OPT_HELP,
+	OPT_JSON, OPT_HELP, OPT_ANDROID_EMPTY, OPT_ANDROID_TEE,
 };
 
 static const struct option longopts[] = {
@@ -114,6 +120,8 @@ static const struct option longopts[] = {
     {"trust-anchor", required_argument, NULL, OPT_ANCHOR},
     {"require-trusted", no_argument, NULL, OPT_TRUSTED},
     {"u2f-zero-aaguid", no_argument, NULL, OPT_U2F},
+    {"android-key-allow-empty-authz", no_argument, NULL, OPT_ANDROID_EMPTY},
+    {"android-key-tee-only", no_argument, NULL, OPT_ANDROID_TEE},
     {"credential", required_argument, NULL, OPT_CRED},
     {"public-key", required_argument, NULL, OPT_PK},
     {"counter", required_argument, NULL, OPT_COUNTER},
@@ -167,6 +175,12 @@ static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
 		return 0;
 	case OPT_U2F:
 		a->u2f_zero_aaguid = true;
+		return 0;
+	case OPT_ANDROID_EMPTY:
+		a->android_empty_authz = true;
+		return 0;
+	case OPT_ANDROID_TEE:
+		a->android_tee_only = true;
 		return 0;
 	case OPT_CRED:
 		a->credential_file = arg;
@@ -381,6 +395,8 @@ static wa_err run_registration(const verify_args *a, const json_t *root, const w
 		    .trust = &trust,
 		    .require_trusted_attestation = a->require_trusted,
 		    .u2f_require_zero_aaguid = a->u2f_zero_aaguid,
+		    .android_key_tee_only = a->android_tee_only,
+		    .android_key_allow_empty_authz = a->android_empty_authz,
 		};
 		e = wa_verify_registration(&opt, &resp, cred, report);
 		wa_reg_response_reset(&resp);

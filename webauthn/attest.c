@@ -123,3 +123,19 @@ uint8_t *wa_att_to_be_signed(const wa_attest_input *in, size_t *len)
 	*len = in->auth_data_len + 32;
 	return buf;
 }
+
+wa_err wa_att_verify_signed(EVP_PKEY *key, int64_t alg, const wa_attest_input *in,
+                            const uint8_t *sig, size_t sig_len)
+{
+	size_t len;
+	uint8_t *tbs = wa_att_to_be_signed(in, &len);
+	wa_err err;
+
+	if (tbs == NULL)
+		return WA_ERR_NOMEM;
+	err = wa_pkey_verify(key, alg, tbs, len, sig, sig_len);
+	free(tbs);
+	if (err == WA_ERR_ARG)
+		return WA_ERR_ATT_ALG_MISMATCH; /* alg is not defined for the signing key */
+	return err == WA_OK || err == WA_ERR_NOMEM ? err : WA_ERR_ATT_SIG;
+}

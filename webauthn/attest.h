@@ -29,6 +29,10 @@ typedef struct wa_attest_input {
 	bool u2f_require_zero_aaguid;
 	/* android-key: take origin/purpose from teeEnforced only (hardware-backed keys). */
 	bool android_key_tee_only;
+	/* android-key: accept a key description whose two authorization lists are both
+	 * empty (no origin, no purpose), as the W3C test-vector generator writes them;
+	 * real keystores always fill them, so this is off unless asked for. */
+	bool android_key_allow_empty_authz;
 } wa_attest_input;
 
 typedef struct wa_attest_result {

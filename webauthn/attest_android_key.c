@@ -172,12 +172,15 @@ static bool parse_key_description(const unsigned char *der, long len, key_descri
 }
 
 /* §8.4: the key is scoped to the RP, generated in the keystore, and a signing key. */
-static bool check_authz(const key_description *kd, bool tee_only)
+static bool check_authz(const key_description *kd, bool tee_only, bool allow_empty)
 {
 	bool has_origin, origin_ok, sign;
 
 	if (kd->sw.all_applications || kd->tee.all_applications)
 		return false;
+	if (allow_empty && !kd->sw.has_origin && !kd->tee.has_origin && !kd->sw.has_purpose &&
+	    !kd->tee.has_purpose)
+		return true;
 	if (tee_only) {
 		has_origin = kd->tee.has_origin;
 		origin_ok = kd->tee.origin == KM_ORIGIN_GENERATED;
@@ -190,46 +193,6 @@ static bool check_authz(const key_description *kd, bool tee_only)
 		sign = kd->tee.purpose_sign || kd->sw.purpose_sign;
 	}
 	return has_origin && origin_ok && sign;
-}
-
-/* wa_pkey_verify takes any digest with any key, so the key family is checked here. */
-static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
-{
-	switch (alg) {
-	case WA_COSE_ES256:
-	case WA_COSE_ES384:
-	case WA_COSE_ES512:
-		return EVP_PKEY_is_a(key, "EC");
-	case WA_COSE_EDDSA:
-		return EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
-	case WA_COSE_PS256:
-		return EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS");
-	case WA_COSE_RS256:
-	case WA_COSE_RS384:
-	case WA_COSE_RS512:
-	case WA_COSE_RS1:
-		return EVP_PKEY_is_a(key, "RSA");
-	default:
-		return false;
-	}
-}
-
-static wa_err verify_sig(EVP_PKEY *key, int64_t alg, const wa_attest_input *in, const uint8_t *sig,
-                         size_t sig_len)
-{
-	size_t len;
-	uint8_t *tbs;
-	wa_err err;
-
-	if (!alg_fits_key(key, alg))
-		return WA_ERR_ATT_ALG_MISMATCH;
-	if ((tbs = wa_att_to_be_signed(in, &len)) == NULL)
-		return WA_ERR_NOMEM;
-	err = wa_pkey_verify(key, alg, tbs, len, sig, sig_len);
-	free(tbs);
-	if (err == WA_ERR_ARG)
-		return WA_ERR_ATT_ALG_MISMATCH; /* alg does not fit the signing key */
-	return err == WA_OK || err == WA_ERR_NOMEM ? err : WA_ERR_ATT_SIG;
 }
 
 wa_err wa_attest_android_key(const wa_attest_input *in, wa_attest_result *out)
@@ -250,7 +213,7 @@ wa_err wa_attest_android_key(const wa_attest_input *in, wa_attest_result *out)
 	EVP_PKEY *leaf_key = X509_get0_pubkey(leaf);
 	if (leaf_key == NULL)
 		return WA_ERR_ATT_CERT_KEY;
-	if ((err = verify_sig(leaf_key, alg, in, sig, sig_len)) != WA_OK)
+	if ((err = wa_att_verify_signed(leaf_key, alg, in, sig, sig_len)) != WA_OK)
 		return err;
 	if (!wa_pkey_equal(leaf_key, in->cred_key->pkey))
 		return WA_ERR_ATT_PUBKEY_MISMATCH;
@@ -264,7 +227,7 @@ wa_err wa_attest_android_key(const wa_attest_input *in, wa_attest_result *out)
 		return WA_ERR_ATT_ANDROID_KEY_DESC;
 	if (kd.challenge_len != 32 || memcmp(kd.challenge, in->client_data_hash, 32) != 0)
 		return WA_ERR_ATT_NONCE;
-	if (!check_authz(&kd, in->android_key_tee_only))
+	if (!check_authz(&kd, in->android_key_tee_only, in->android_key_allow_empty_authz))
 		return WA_ERR_ATT_ANDROID_KEY_DESC;
 	out->type = WA_ATT_TYPE_BASIC;
 	return WA_OK;

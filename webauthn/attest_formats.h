@@ -19,4 +19,9 @@ wa_err wa_attstmt_x5c(const cbor_item_t *att_stmt, STACK_OF(X509) **out);
 /* authenticatorData || clientDataHash, the bytes most formats sign; caller frees. */
 uint8_t *wa_att_to_be_signed(const wa_attest_input *in, size_t *len);
 
+/* Verifies sig over authenticatorData || clientDataHash with key under alg;
+ * WA_ERR_ATT_ALG_MISMATCH when alg does not fit the key, WA_ERR_ATT_SIG when it does not verify. */
+wa_err wa_att_verify_signed(EVP_PKEY *key, int64_t alg, const wa_attest_input *in,
+                            const uint8_t *sig, size_t sig_len);
+
 #endif

@@ -51,22 +51,6 @@ static wa_err check_cert_requirements(X509 *cert, const uint8_t aaguid[16])
 	return wa_x509_check_aaguid_ext(cert, aaguid);
 }
 
-static wa_err verify_sig(EVP_PKEY *key, int64_t alg, const wa_attest_input *in, const uint8_t *sig,
-                         size_t sig_len)
-{
-	size_t len;
-	uint8_t *tbs = wa_att_to_be_signed(in, &len);
-	wa_err err;
-
-	if (tbs == NULL)
-		return WA_ERR_NOMEM;
-	err = wa_pkey_verify(key, alg, tbs, len, sig, sig_len);
-	free(tbs);
-	if (err == WA_ERR_ARG)
-		return WA_ERR_ATT_ALG_MISMATCH; /* alg does not fit the signing key */
-	return err == WA_OK || err == WA_ERR_NOMEM ? err : WA_ERR_ATT_SIG;
-}
-
 wa_err wa_attest_packed(const wa_attest_input *in, wa_attest_result *out)
 {
 	int64_t alg;
@@ -82,7 +66,7 @@ wa_err wa_attest_packed(const wa_attest_input *in, wa_attest_result *out)
 		/* Self attestation: signed by the credential key itself. */
 		if (alg != in->cred_key->alg)
 			return WA_ERR_ATT_ALG_MISMATCH;
-		if ((err = verify_sig(in->cred_key->pkey, alg, in, sig, sig_len)) != WA_OK)
+		if ((err = wa_att_verify_signed(in->cred_key->pkey, alg, in, sig, sig_len)) != WA_OK)
 			return err;
 		out->type = WA_ATT_TYPE_SELF;
 		return WA_OK;
@@ -92,7 +76,7 @@ wa_err wa_attest_packed(const wa_attest_input *in, wa_attest_result *out)
 	if ((err = wa_attstmt_x5c(in->att_stmt, &out->x5c)) != WA_OK)
 		return err;
 	X509 *leaf = sk_X509_value(out->x5c, 0);
-	if ((err = verify_sig(X509_get0_pubkey(leaf), alg, in, sig, sig_len)) != WA_OK)
+	if ((err = wa_att_verify_signed(X509_get0_pubkey(leaf), alg, in, sig, sig_len)) != WA_OK)
 		return err;
 	if ((err = check_cert_requirements(leaf, in->ad->aaguid)) != WA_OK)
 		return err;

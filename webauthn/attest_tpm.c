@@ -342,27 +342,6 @@ static wa_err check_name(const tpm_certinfo *ci, const tpm_public *pub, const ui
 }
 
 /* wa_pkey_verify takes any digest with any key, so the key family is checked here. */
-static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
-{
-	switch (alg) {
-	case WA_COSE_ES256:
-	case WA_COSE_ES384:
-	case WA_COSE_ES512:
-		return EVP_PKEY_is_a(key, "EC");
-	case WA_COSE_EDDSA:
-		return EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
-	case WA_COSE_PS256:
-		return EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS");
-	case WA_COSE_RS256:
-	case WA_COSE_RS384:
-	case WA_COSE_RS512:
-	case WA_COSE_RS1:
-		return EVP_PKEY_is_a(key, "RSA");
-	default:
-		return false;
-	}
-}
-
 static bool name_has_attr(const X509_NAME *name, const char *oid)
 {
 	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
@@ -460,8 +439,6 @@ wa_err wa_attest_tpm(const wa_attest_input *in, wa_attest_result *out)
 	aik_key = X509_get0_pubkey(aik);
 	if (aik_key == NULL)
 		return WA_ERR_ATT_CERT_KEY;
-	if (!alg_fits_key(aik_key, alg))
-		return WA_ERR_ATT_ALG_MISMATCH;
 	err = wa_pkey_verify(aik_key, alg, cert_info, cert_info_len, sig, sig_len);
 	if (err == WA_ERR_ARG)
 		return WA_ERR_ATT_ALG_MISMATCH; /* alg does not fit the AIK */

@@ -388,6 +388,42 @@ wa_err wa_cose_encode(EVP_PKEY *pkey, int64_t alg, wa_blob *out)
 	return WA_OK;
 }
 
+/* The key type (and for ECDSA the curve) a COSE algorithm is defined for. */
+static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
+{
+	char group[32];
+
+	switch (alg) {
+	case WA_COSE_ES256:
+	case WA_COSE_ES384:
+	case WA_COSE_ES512:
+		if (!EVP_PKEY_is_a(key, "EC") ||
+		    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+		                                   sizeof(group), NULL) != 1)
+			return false;
+		if (alg == WA_COSE_ES256)
+			return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
+		if (alg == WA_COSE_ES384)
+			return strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0;
+		return strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0;
+	case WA_COSE_EDDSA:
+		return EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
+	case WA_COSE_ED25519:
+		return EVP_PKEY_is_a(key, "ED25519");
+	case WA_COSE_ED448:
+		return EVP_PKEY_is_a(key, "ED448");
+	case WA_COSE_PS256:
+		return EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS");
+	case WA_COSE_RS256:
+	case WA_COSE_RS384:
+	case WA_COSE_RS512:
+	case WA_COSE_RS1:
+		return EVP_PKEY_is_a(key, "RSA");
+	default:
+		return false;
+	}
+}
+
 wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
                       const uint8_t *sig, size_t sig_len)
 {
@@ -396,7 +432,7 @@ wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t ms
 	const EVP_MD *md = wa_cose_alg_md(alg);
 	int rc;
 
-	if (pkey == NULL || !wa_cose_alg_supported(alg))
+	if (pkey == NULL || !alg_fits_key(pkey, alg))
 		return WA_ERR_ARG;
 	if (sig_len == 0)
 		return WA_ERR_SIG_ENCODING;

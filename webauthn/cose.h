@@ -53,7 +53,8 @@ wa_err wa_cose_encode(EVP_PKEY *pkey, int64_t alg, wa_blob *out);
 /* Verifies sig over msg with the key's algorithm (ECDSA signatures in DER). */
 wa_err wa_cose_verify(const wa_cose_key *key, const uint8_t *msg, size_t msg_len,
                       const uint8_t *sig, size_t sig_len);
-/* Same, for an EVP_PKEY from a certificate, with the COSE algorithm alg. */
+/* Same, for an EVP_PKEY from a certificate, with the COSE algorithm alg;
+ * WA_ERR_ARG when alg is not defined for that key type or curve. */
 wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
                       const uint8_t *sig, size_t sig_len);
 

@@ -144,6 +144,7 @@ static wa_err verify_attestation(const wa_reg_options *opt, const wa_reg_respons
 	    .cred_key = &key,
 	    .u2f_require_zero_aaguid = opt->u2f_require_zero_aaguid,
 	    .android_key_tee_only = opt->android_key_tee_only,
+	    .android_key_allow_empty_authz = opt->android_key_allow_empty_authz,
 	};
 	if ((err = wa_attest_verify(obj.fmt, &in, &att)) != WA_OK) {
 		fail(r, "attStmt passes the format's verification procedure", err);

@@ -18,6 +18,7 @@ typedef struct wa_reg_options {
 	bool require_trusted_attestation;
 	bool u2f_require_zero_aaguid;
 	bool android_key_tee_only;
+	bool android_key_allow_empty_authz; /* see wa_attest_input */
 	/* §7.1: the credential id must not be registered yet (NULL: not checked). */
 	bool (*is_registered)(void *ctx, const uint8_t *id, size_t len);
 	void *is_registered_ctx;
