@@ -67,7 +67,7 @@ static const char usage_text[] =
     "                          empty (as the W3C test vectors have them)\n"
     " authentication (the stored credential):\n"
     "  --credential FILE       the JSON a registration verification printed (--json)\n"
-    "  --public-key B64URL     or the COSE public key, with\n"
+    "  --public-key B64URL     or the COSE public key (of the credential the response names), with\n"
     "  --counter N             the stored signature counter (default 0)\n"
     "  --backup-eligible       the stored credential is backup eligible\n"
     "  --user-handle B64URL    the owner's user handle\n"
@@ -415,6 +415,11 @@ static wa_err run_authentication(const verify_args *a, const json_t *root, wa_cr
 		report->ceremony = "authentication";
 		wa_report_step(report, "response is an AuthenticationResponseJSON", WA_STEP_FAILED, e,
 		               "%s", wa_strerr(e));
+		return e;
+	}
+	/* Given only a public key, the credential is the one the response names. */
+	if (cred->id.len == 0 && (e = wa_blob_set(&cred->id, resp.raw_id.ptr, resp.raw_id.len)) != WA_OK) {
+		wa_auth_response_reset(&resp);
 		return e;
 	}
 	wa_auth_options opt = {

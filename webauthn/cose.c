@@ -424,16 +424,15 @@ static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
 	}
 }
 
-wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
-                      const uint8_t *sig, size_t sig_len)
+/* Verification proper; the caller has established that alg fits pkey. */
+static wa_err verify_fitted(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
+                            const uint8_t *sig, size_t sig_len)
 {
 	EVP_MD_CTX *ctx;
 	EVP_PKEY_CTX *pctx = NULL;
 	const EVP_MD *md = wa_cose_alg_md(alg);
 	int rc;
 
-	if (pkey == NULL || !alg_fits_key(pkey, alg))
-		return WA_ERR_ARG;
 	if (sig_len == 0)
 		return WA_ERR_SIG_ENCODING;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
@@ -455,10 +454,21 @@ wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t ms
 	return rc == 0 ? WA_ERR_SIG_INVALID : WA_ERR_SIG_ENCODING;
 }
 
+wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *sig, size_t sig_len)
+{
+	if (pkey == NULL || !alg_fits_key(pkey, alg))
+		return WA_ERR_ARG;
+	return verify_fitted(pkey, alg, msg, msg_len, sig, sig_len);
+}
+
 wa_err wa_cose_verify(const wa_cose_key *key, const uint8_t *msg, size_t msg_len,
                       const uint8_t *sig, size_t sig_len)
 {
-	return wa_pkey_verify(key->pkey, key->alg, msg, msg_len, sig, sig_len);
+	/* A decoded COSE key already had its kty and curve checked against alg. */
+	if (key->pkey == NULL)
+		return WA_ERR_ARG;
+	return verify_fitted(key->pkey, key->alg, msg, msg_len, sig, sig_len);
 }
 
 bool wa_pkey_equal(EVP_PKEY *a, EVP_PKEY *b)

@@ -5,23 +5,33 @@
 
 #include "webauthn/b64url.h"
 
-/* A required base64url member: missing/empty and non-string/non-base64url have their own codes. */
+/* A required base64url field given as text (NULL when absent); an empty one counts as missing. */
+static wa_err b64_field(const char *value, wa_err missing, wa_err bad, wa_blob *out)
+{
+	wa_err err;
+
+	if (value == NULL || value[0] == '\0')
+		return missing;
+	err = wa_b64url_decode(value, strlen(value), out);
+	if (err == WA_ERR_NOMEM)
+		return err;
+	return err == WA_OK ? WA_OK : bad;
+}
+
+/* The same for a JSON member: null counts as missing, a non-string is bad. */
 static wa_err b64_member(const json_t *obj, const char *key, wa_err missing, wa_err bad,
                          wa_blob *out)
 {
 	const json_t *v = json_object_get(obj, key);
-	wa_err err;
 
 	if (v == NULL || json_is_null(v))
 		return missing;
 	if (!json_is_string(v))
 		return bad;
-	if (json_string_length(v) == 0)
-		return missing;
-	err = wa_b64url_decode(json_string_value(v), json_string_length(v), out);
-	if (err == WA_ERR_NOMEM)
-		return err;
-	return err == WA_OK ? WA_OK : bad;
+	/* An embedded NUL would make the text form lie about the string. */
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return bad;
+	return b64_field(json_string_value(v), missing, bad, out);
 }
 
 static wa_err parse_common(const json_t *obj, wa_blob *raw_id, const json_t **response)
@@ -124,41 +134,85 @@ void wa_reg_response_reset(wa_reg_response *r)
 	memset(r, 0, sizeof(*r));
 }
 
-wa_err wa_auth_response_from_json(const json_t *obj, wa_auth_response *out)
+/* The four response fields into out (raw_id already set); out is reset on failure. */
+static wa_err decode_auth_fields(const char *client_data_json, const char *authenticator_data,
+                                 const char *signature, const char *user_handle,
+                                 wa_auth_response *out)
 {
-	const json_t *response = NULL, *uh;
 	wa_err err;
 
-	memset(out, 0, sizeof(*out));
-	if ((err = parse_common(obj, &out->raw_id, &response)) != WA_OK ||
-	    (err = b64_member(response, "clientDataJSON", WA_ERR_RESP_CDATA_MISSING,
-	                      WA_ERR_RESP_CDATA_TYPE, &out->client_data_json)) != WA_OK ||
-	    (err = b64_member(response, "authenticatorData", WA_ERR_RESP_AUTHDATA_MISSING,
-	                      WA_ERR_RESP_AUTHDATA_TYPE, &out->authenticator_data)) != WA_OK ||
-	    (err = b64_member(response, "signature", WA_ERR_RESP_SIG_MISSING, WA_ERR_RESP_SIG_TYPE,
-	                      &out->signature)) != WA_OK)
+	if ((err = b64_field(client_data_json, WA_ERR_RESP_CDATA_MISSING, WA_ERR_RESP_CDATA_TYPE,
+	                     &out->client_data_json)) != WA_OK ||
+	    (err = b64_field(authenticator_data, WA_ERR_RESP_AUTHDATA_MISSING,
+	                     WA_ERR_RESP_AUTHDATA_TYPE, &out->authenticator_data)) != WA_OK ||
+	    (err = b64_field(signature, WA_ERR_RESP_SIG_MISSING, WA_ERR_RESP_SIG_TYPE,
+	                     &out->signature)) != WA_OK)
 		goto out;
-	/* userHandle: absent, null or "" all mean "not returned" (the conformance tool sends ""). */
-	uh = json_object_get(response, "userHandle");
-	if (uh != NULL && !json_is_null(uh)) {
-		if (!json_is_string(uh)) {
-			err = WA_ERR_RESP_USERHANDLE_TYPE;
+	/* userHandle: absent or "" both mean "not returned" (the conformance tool sends ""). */
+	if (user_handle != NULL && user_handle[0] != '\0') {
+		err = b64_field(user_handle, WA_ERR_RESP_USERHANDLE_TYPE, WA_ERR_RESP_USERHANDLE_TYPE,
+		                &out->user_handle);
+		if (err != WA_OK)
 			goto out;
-		}
-		if (json_string_length(uh) > 0) {
-			err = wa_b64url_decode(json_string_value(uh), json_string_length(uh),
-			                       &out->user_handle);
-			if (err != WA_OK) {
-				err = err == WA_ERR_NOMEM ? err : WA_ERR_RESP_USERHANDLE_TYPE;
-				goto out;
-			}
-			out->has_user_handle = true;
-		}
+		out->has_user_handle = true;
 	}
 out:
 	if (err != WA_OK)
 		wa_auth_response_reset(out);
 	return err;
+}
+
+wa_err wa_auth_response_from_fields(const char *id, const char *client_data_json,
+                                    const char *authenticator_data, const char *signature,
+                                    const char *user_handle, wa_auth_response *out)
+{
+	wa_err err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = b64_field(id, WA_ERR_RESP_ID_MISSING, WA_ERR_RESP_ID_TYPE, &out->raw_id)) != WA_OK)
+		return err;
+	return decode_auth_fields(client_data_json, authenticator_data, signature, user_handle, out);
+}
+
+/* The text of a string member, NULL when absent or null; *bad when of another type. */
+static const char *text_member(const json_t *obj, const char *key, bool *bad)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*bad = false;
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		*bad = true;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+wa_err wa_auth_response_from_json(const json_t *obj, wa_auth_response *out)
+{
+	static const char *const keys[4] = {"clientDataJSON", "authenticatorData", "signature",
+	                                    "userHandle"};
+	static const wa_err bad_codes[4] = {WA_ERR_RESP_CDATA_TYPE, WA_ERR_RESP_AUTHDATA_TYPE,
+	                                    WA_ERR_RESP_SIG_TYPE, WA_ERR_RESP_USERHANDLE_TYPE};
+	const json_t *response = NULL;
+	const char *fields[4];
+	bool bad;
+	wa_err err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = parse_common(obj, &out->raw_id, &response)) != WA_OK) {
+		wa_auth_response_reset(out);
+		return err;
+	}
+	for (int i = 0; i < 4; i++) {
+		fields[i] = text_member(response, keys[i], &bad);
+		if (bad) {
+			wa_auth_response_reset(out);
+			return bad_codes[i];
+		}
+	}
+	return decode_auth_fields(fields[0], fields[1], fields[2], fields[3], out);
 }
 
 wa_err wa_auth_response_parse(const char *text, size_t len, wa_auth_response *out)

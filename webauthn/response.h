@@ -31,6 +31,11 @@ wa_err wa_reg_response_parse(const char *text, size_t len, wa_reg_response *out)
 wa_err wa_reg_response_from_json(const json_t *obj, wa_reg_response *out);
 void wa_reg_response_reset(wa_reg_response *r);
 
+/* From the base64url fields a Keycloak-style form posts (credentialId, clientDataJSON,
+ * authenticatorData, signature, userHandle); NULL means absent. */
+wa_err wa_auth_response_from_fields(const char *id, const char *client_data_json,
+                                    const char *authenticator_data, const char *signature,
+                                    const char *user_handle, wa_auth_response *out);
 wa_err wa_auth_response_parse(const char *text, size_t len, wa_auth_response *out);
 wa_err wa_auth_response_from_json(const json_t *obj, wa_auth_response *out);
 void wa_auth_response_reset(wa_auth_response *r);
