@@ -36,7 +36,7 @@ fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
-	echo "deps: warning: node $(node --version) is older than 20; the @simplewebauthn cross-checks will be skipped" >&2
+	echo "deps: warning: node $(node --version) is older than 20; the @simplewebauthn cross-check tests will fail" >&2
 fi
 
 # npm packages pinned by tests/node/package-lock.json, installed only when missing or stale.

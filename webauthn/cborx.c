@@ -160,3 +160,77 @@ bool wa_cbor_map_is_canonical(const cbor_item_t *map)
 	}
 	return true;
 }
+
+cbor_item_t *wa_cbor_build_int(int64_t v)
+{
+	uint64_t m = v >= 0 ? (uint64_t)v : (uint64_t)(-1 - v);
+	cbor_item_t *item;
+
+	if (m <= UINT8_MAX)
+		item = v >= 0 ? cbor_build_uint8((uint8_t)m) : cbor_build_negint8((uint8_t)m);
+	else if (m <= UINT16_MAX)
+		item = v >= 0 ? cbor_build_uint16((uint16_t)m) : cbor_build_negint16((uint16_t)m);
+	else if (m <= UINT32_MAX)
+		item = v >= 0 ? cbor_build_uint32((uint32_t)m) : cbor_build_negint32((uint32_t)m);
+	else
+		item = v >= 0 ? cbor_build_uint64(m) : cbor_build_negint64(m);
+	return item;
+}
+
+/* libcbor re-serialises integers at the width they were read with: require the shortest. */
+static bool ints_shortest(const cbor_item_t *item, int depth)
+{
+	if (depth > 16)
+		return false;
+	if (cbor_isa_uint(item) || cbor_isa_negint(item)) {
+		uint64_t v = cbor_get_int(item);
+		switch (cbor_int_get_width(item)) {
+		case CBOR_INT_8:
+			return true;
+		case CBOR_INT_16:
+			return v > UINT8_MAX;
+		case CBOR_INT_32:
+			return v > UINT16_MAX;
+		default:
+			return v > UINT32_MAX;
+		}
+	}
+	if (cbor_isa_array(item)) {
+		if (!cbor_array_is_definite(item))
+			return false;
+		for (size_t i = 0; i < cbor_array_size(item); i++)
+			if (!ints_shortest(cbor_array_handle(item)[i], depth + 1))
+				return false;
+	}
+	if (cbor_isa_map(item)) {
+		struct cbor_pair *pairs = cbor_map_handle(item);
+		if (!cbor_map_is_definite(item) || !wa_cbor_map_is_canonical(item))
+			return false;
+		for (size_t i = 0; i < cbor_map_size(item); i++)
+			if (!ints_shortest(pairs[i].key, depth + 1) || !ints_shortest(pairs[i].value, depth + 1))
+				return false;
+	}
+	/* Tags, indefinite strings and floats have no place in the structures checked here. */
+	if (cbor_isa_tag(item))
+		return false;
+	if (cbor_isa_float_ctrl(item))
+		return cbor_float_ctrl_is_ctrl(item); /* true, false, null; floats have no shortest rule here */
+	if ((cbor_isa_bytestring(item) && !cbor_bytestring_is_definite(item)) ||
+	    (cbor_isa_string(item) && !cbor_string_is_definite(item)))
+		return false;
+	return true;
+}
+
+bool wa_cbor_is_canonical(const cbor_item_t *item, const uint8_t *ptr, size_t len)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0, n;
+	bool same;
+
+	if (!ints_shortest(item, 0))
+		return false;
+	n = cbor_serialize_alloc(item, &buf, &cap);
+	same = n == len && memcmp(buf, ptr, len) == 0;
+	free(buf);
+	return same;
+}

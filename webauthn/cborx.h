@@ -24,6 +24,16 @@ bool wa_cbor_bytes(const cbor_item_t *item, const uint8_t **ptr, size_t *len);
 /* True when item is a definite text string equal to s. */
 bool wa_cbor_text_eq(const cbor_item_t *item, const char *s);
 
+/* An integer item in its shortest encoding (CTAP2 canonical form); NULL when out of memory. */
+cbor_item_t *wa_cbor_build_int(int64_t v);
+
+/*
+ * True when the bytes are the CTAP2 canonical encoding of item: every integer
+ * in its shortest form, definite lengths, map keys in canonical order (the
+ * bytes must re-serialise identically).
+ */
+bool wa_cbor_is_canonical(const cbor_item_t *item, const uint8_t *ptr, size_t len);
+
 /* WebAuthn maps are small; larger ones are refused so the duplicate check stays cheap. */
 #define WA_CBOR_MAP_MAX 64
 

@@ -258,6 +258,11 @@ wa_err wa_cose_decode(const uint8_t *ptr, size_t len, wa_cose_key *out)
 	if ((err = wa_cbor_load_exact(ptr, len, &item)) != WA_OK)
 		return err == WA_ERR_NOMEM ? err : WA_ERR_COSE_MALFORMED;
 	err = wa_cose_decode_item(item, out);
+	/* The stored key bytes are compared and re-sent later: they must be the one canonical form. */
+	if (err == WA_OK && !wa_cbor_is_canonical(item, ptr, len)) {
+		wa_cose_key_reset(out);
+		err = WA_ERR_COSE_NOT_CANONICAL;
+	}
 	cbor_decref(&item);
 	return err;
 }
@@ -281,13 +286,6 @@ static bool map_add(cbor_item_t *map, int64_t label, cbor_item_t *value)
 	if (value != NULL)
 		cbor_decref(&value);
 	return ok;
-}
-
-static cbor_item_t *build_int(int64_t v)
-{
-	if (v >= 0)
-		return cbor_build_uint32((uint32_t)v);
-	return cbor_build_negint32((uint32_t)(-1 - v));
 }
 
 static cbor_item_t *bn_param_bytes(EVP_PKEY *pkey, const char *param, size_t pad)
@@ -326,7 +324,7 @@ static bool fill_ec(cbor_item_t *map, EVP_PKEY *pkey, int64_t alg)
 		return false;
 	if (ec_group_for(alg, crv, &coord_len) == NULL)
 		return false;
-	return map_add(map, L_CRV, build_int(crv)) &&
+	return map_add(map, L_CRV, wa_cbor_build_int(crv)) &&
 	       map_add(map, L_X, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_X, coord_len)) &&
 	       map_add(map, L_Y, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, coord_len));
 }
@@ -342,7 +340,7 @@ static bool fill_okp(cbor_item_t *map, EVP_PKEY *pkey, int64_t alg)
 		return false;
 	if (EVP_PKEY_get_raw_public_key(pkey, raw, &len) != 1)
 		return false;
-	return map_add(map, L_CRV, build_int(crv)) &&
+	return map_add(map, L_CRV, wa_cbor_build_int(crv)) &&
 	       map_add(map, L_X, cbor_build_bytestring(raw, len));
 }
 
@@ -364,7 +362,7 @@ wa_err wa_cose_encode(EVP_PKEY *pkey, int64_t alg, wa_blob *out)
 	if ((map = cbor_new_definite_map(5)) == NULL)
 		return WA_ERR_NOMEM;
 	/* Labels go in canonical order: 1, 3, -1, -2, -3. */
-	ok = map_add(map, L_KTY, build_int(info->kty)) && map_add(map, L_ALG, build_int(alg));
+	ok = map_add(map, L_KTY, wa_cbor_build_int(info->kty)) && map_add(map, L_ALG, wa_cbor_build_int(alg));
 	if (ok && info->kty == WA_COSE_KTY_EC2)
 		ok = fill_ec(map, pkey, alg);
 	else if (ok && info->kty == WA_COSE_KTY_OKP)

@@ -77,7 +77,7 @@
 	/* COSE keys */                                                                                \
 	X(WA_ERR_COSE_MALFORMED, "COSE key is not a CBOR map with integer labels")                     \
 	X(WA_ERR_COSE_DUPLICATE, "COSE key has a duplicate label")                                     \
-	X(WA_ERR_COSE_NOT_CANONICAL, "COSE key labels are not in CTAP2 canonical order")               \
+	X(WA_ERR_COSE_NOT_CANONICAL, "COSE key is not CTAP2 canonical CBOR (label order, integer or length encoding)")               \
 	X(WA_ERR_COSE_ALG_MISSING, "COSE key has no numeric 'alg' (3)")                                \
 	X(WA_ERR_COSE_ALG_UNSUPPORTED, "COSE key algorithm is not supported")                          \
 	X(WA_ERR_COSE_KTY, "COSE key type does not fit its algorithm")                                 \

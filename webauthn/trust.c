@@ -115,7 +115,8 @@ out:
 	return err;
 }
 
-wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, char *detail, size_t size)
+wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, bool root_allowed,
+                           char *detail, size_t size)
 {
 	wa_err err;
 
@@ -125,7 +126,8 @@ wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, char *det
 	for (int i = 0; i < sk_X509_num(x5c); i++)
 		if ((err = check_validity(sk_X509_value(x5c, i), trust->at)) != WA_OK)
 			return err;
-	if (sk_X509_num(x5c) > 1 && wa_x509_is_self_signed(sk_X509_value(x5c, sk_X509_num(x5c) - 1)))
+	if (!root_allowed && sk_X509_num(x5c) > 1 &&
+	    wa_x509_is_self_signed(sk_X509_value(x5c, sk_X509_num(x5c) - 1)))
 		return WA_ERR_ATT_CHAIN_ROOT_INCLUDED;
 	if (wa_trust_count(trust) == 0)
 		return WA_OK;

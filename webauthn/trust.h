@@ -23,10 +23,12 @@ size_t wa_trust_count(const wa_trust *trust);
 
 /*
  * Checks an attestation trust path (leaf first): every certificate inside its
- * validity at trust->at, no self-signed root inside x5c (FIDO conformance
- * Resp-5 F-10), and, when anchors are configured, a chain from the leaf to one
- * of them. detail (may be NULL) receives OpenSSL's reason for a chain failure.
+ * validity at trust->at, no self-signed root inside x5c unless root_allowed
+ * (FIDO conformance Resp-5 F-10 refuses it for packed; Android key attestation
+ * chains end in their root), and, when anchors are configured, a chain from the
+ * leaf to one of them. detail (may be NULL) receives OpenSSL's reason.
  */
-wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, char *detail, size_t size);
+wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, bool root_allowed,
+                           char *detail, size_t size);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "webauthn/b64url.h"
+#include "webauthn/cborx.h"
 #include "webauthn/clientdata.h"
 #include "webauthn/cose.h"
 #include "webauthn/hash.h"
@@ -227,11 +228,6 @@ static void map_put(cbor_item_t *map, const char *key, cbor_item_t *value)
 	cbor_decref(&value);
 }
 
-static cbor_item_t *int_item(int64_t v)
-{
-	return v >= 0 ? cbor_build_uint32((uint32_t)v) : cbor_build_negint32((uint32_t)(-1 - v));
-}
-
 static cbor_item_t *cert_array(X509 *cert)
 {
 	cbor_item_t *arr = cbor_new_definite_array(1);
@@ -273,7 +269,7 @@ static cbor_item_t *att_stmt(const sa_params *p, const sa_pki *pki, const sa_cre
 			sa_sign(pki->att_key, WA_COSE_ES256, tbs.ptr, tbs.len, &sig);
 		else
 			sa_sign(cred->key, cred->alg, tbs.ptr, tbs.len, &sig);
-		map_put(stmt, "alg", int_item(strcmp(p->fmt, "packed") == 0 ? WA_COSE_ES256 : cred->alg));
+		map_put(stmt, "alg", wa_cbor_build_int(strcmp(p->fmt, "packed") == 0 ? WA_COSE_ES256 : cred->alg));
 	}
 	if (h && h->signature)
 		h->signature(&sig);

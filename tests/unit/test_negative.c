@@ -316,6 +316,13 @@ static void k_crv_p384(wa_blob *k)
 	                    cose_get(k, -3)};
 	cose_replace(k, 5, l, v);
 }
+static void k_long_int(wa_blob *k)
+{
+	int64_t l[] = {1, 3, -1, -2, -3};
+	cbor_item_t *v[] = {cbor_build_uint32(2), cose_get(k, 3), cose_get(k, -1), cose_get(k, -2),
+	                    cose_get(k, -3)};
+	cose_replace(k, 5, l, v);
+}
 static void k_not_map(wa_blob *k) { wa_blob_set(k, "\x83\x01\x02\x03", 4); }
 
 /* ---- attestationObject edits ---- */
@@ -506,6 +513,7 @@ static const neg_case cases[] = {
     {"reg: COSE key not a map", REG, NULL, NULL, K(k_not_map), {0}, 0, WA_ERR_COSE_MALFORMED},
     {"reg: COSE key duplicate label", REG, NULL, NULL, K(k_duplicate), {0}, 0, WA_ERR_COSE_DUPLICATE},
     {"reg: COSE key unsorted labels", REG, NULL, NULL, K(k_unsorted), {0}, 0, WA_ERR_COSE_NOT_CANONICAL},
+    {"reg: COSE key integer not in shortest form", REG, NULL, NULL, K(k_long_int), {0}, 0, WA_ERR_COSE_NOT_CANONICAL},
     {"reg: COSE key without alg", REG, NULL, NULL, K(k_no_alg), {0}, 0, WA_ERR_COSE_ALG_MISSING},
     {"reg: COSE key alg -999", REG, NULL, NULL, K(k_alg_999), {0}, 0, WA_ERR_COSE_ALG_UNSUPPORTED},
     {"reg: COSE key x of 31 bytes", REG, NULL, NULL, K(k_short_x), {0}, 0, WA_ERR_COSE_COORD},
