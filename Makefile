@@ -33,7 +33,7 @@ test-asan: build-asan
 		ctest --output-on-failure -j $(JOBS)
 
 bench: deps build
-	@$(BUILD)/bench/bench-verify ../shared/vectors/w3c-webauthn-l3-test-vectors.json
+	@$(BUILD)/bench/bench-verify fixtures/vectors/w3c-webauthn-l3-test-vectors.json
 
 format:
 	@find webauthn rp authenticator scenarios tests bench -name '*.[ch]' 2>/dev/null | xargs -r clang-format -i

@@ -5,7 +5,7 @@
 set -u
 rp=${1:-build/rp/kagura-rp}
 top=$(cd "$(dirname "$0")/.." && pwd)
-vectors=${KAGURA_VECTORS:-$top/../shared/vectors/w3c-webauthn-l3-test-vectors.json}
+vectors=${KAGURA_VECTORS:-$top/fixtures/vectors/w3c-webauthn-l3-test-vectors.json}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 

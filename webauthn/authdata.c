@@ -5,23 +5,12 @@
 
 #include "webauthn/cborx.h"
 
-/* Length of the CBOR item at p, or an error for a truncated or malformed one. */
+/* Length of the CBOR item at p; a truncated item is reported as truncated attested data. */
 static wa_err item_length(const uint8_t *p, size_t len, size_t *used, cbor_item_t **item)
 {
-	struct cbor_load_result res;
+	wa_err err = wa_cbor_load_first(p, len, item, used);
 
-	*item = cbor_load(p, len, &res);
-	if (*item == NULL || res.error.code != CBOR_ERR_NONE) {
-		if (*item != NULL)
-			cbor_decref(item);
-		if (res.error.code == CBOR_ERR_MEMERROR)
-			return WA_ERR_NOMEM;
-		return res.error.code == CBOR_ERR_NOTENOUGHDATA || len == 0
-		           ? WA_ERR_AUTHDATA_ATTESTED_SHORT
-		           : WA_ERR_CBOR_MALFORMED;
-	}
-	*used = res.read;
-	return WA_OK;
+	return err == WA_ERR_CBOR_TRUNCATED ? WA_ERR_AUTHDATA_ATTESTED_SHORT : err;
 }
 
 static wa_err parse_attested(const uint8_t *p, size_t len, size_t *pos, wa_authdata *out)

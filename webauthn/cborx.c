@@ -3,18 +3,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Running total of the elements declared by every array and map head seen so far. */
+typedef struct count_scan {
+	size_t declared;
+	size_t limit;
+	bool over;
+} count_scan;
+
+static void add_declared(count_scan *scan, size_t n)
+{
+	if (n > scan->limit - scan->declared)
+		scan->over = true;
+	else
+		scan->declared += n;
+}
+
+static void on_array(void *ctx, size_t n)
+{
+	add_declared(ctx, n);
+}
+
+static void on_map(void *ctx, size_t n)
+{
+	add_declared(ctx, n > SIZE_MAX / 2 ? SIZE_MAX : 2 * n);
+}
+
+/*
+ * libcbor allocates an array or map for its declared count before reading a
+ * single element, so a 5-byte item can ask for gigabytes. Every element takes
+ * at least one byte, so all the counts declared in len bytes sum to at most
+ * len: check that with libcbor's streaming decoder before building anything.
+ */
+static bool counts_fit(const uint8_t *ptr, size_t len)
+{
+	struct cbor_callbacks cb = cbor_empty_callbacks;
+	count_scan scan = {.limit = len};
+	size_t pos = 0;
+
+	cb.array_start = on_array;
+	cb.map_start = on_map;
+	while (pos < len && !scan.over) {
+		struct cbor_decoder_result r = cbor_stream_decode(ptr + pos, len - pos, &cb, &scan);
+		if (r.status != CBOR_DECODER_FINISHED || r.read == 0)
+			break; /* malformed or truncated: cbor_load will say which */
+		pos += r.read;
+	}
+	return !scan.over;
+}
+
 wa_err wa_cbor_load_first(const uint8_t *ptr, size_t len, cbor_item_t **item, size_t *used)
 {
 	struct cbor_load_result res;
 
 	*item = NULL;
 	if (len == 0)
-		return WA_ERR_CBOR_MALFORMED;
+		return WA_ERR_CBOR_TRUNCATED;
+	if (!counts_fit(ptr, len))
+		return WA_ERR_CBOR_TRUNCATED;
 	*item = cbor_load(ptr, len, &res);
 	if (*item == NULL || res.error.code != CBOR_ERR_NONE) {
 		if (*item != NULL)
 			cbor_decref(item);
-		return res.error.code == CBOR_ERR_MEMERROR ? WA_ERR_NOMEM : WA_ERR_CBOR_MALFORMED;
+		if (res.error.code == CBOR_ERR_MEMERROR)
+			return WA_ERR_NOMEM;
+		return res.error.code == CBOR_ERR_NOTENOUGHDATA ? WA_ERR_CBOR_TRUNCATED
+		                                                : WA_ERR_CBOR_MALFORMED;
 	}
 	*used = res.read;
 	return WA_OK;

@@ -8,7 +8,8 @@
 
 #include "webauthn/error.h"
 
-/* Decodes the first item in ptr[0..len); *used receives its encoded length. */
+/* Decodes the first item in ptr[0..len); *used receives its encoded length.
+ * WA_ERR_CBOR_TRUNCATED when the bytes end early or declare more elements than they hold. */
 wa_err wa_cbor_load_first(const uint8_t *ptr, size_t len, cbor_item_t **item, size_t *used);
 /* Decodes exactly one item spanning all of ptr[0..len). */
 wa_err wa_cbor_load_exact(const uint8_t *ptr, size_t len, cbor_item_t **item);

@@ -54,7 +54,8 @@
 	X(WA_ERR_CDATA_TOP_ORIGIN, "clientDataJSON 'topOrigin' is not an expected top-level origin")  \
 	X(WA_ERR_CDATA_TOKEN_BINDING, "clientDataJSON 'tokenBinding' is malformed")                    \
 	/* CBOR and attestationObject (§7.1 step 12) */                                                \
-	X(WA_ERR_CBOR_MALFORMED, "CBOR: malformed or truncated item")                                  \
+	X(WA_ERR_CBOR_MALFORMED, "CBOR: malformed item")                                               \
+	X(WA_ERR_CBOR_TRUNCATED, "CBOR: item truncated (it declares more than the bytes that follow)") \
 	X(WA_ERR_CBOR_TRAILING, "CBOR: bytes left over after the item")                                \
 	X(WA_ERR_ATTOBJ_NOT_MAP, "attestationObject is not a CBOR map")                                \
 	X(WA_ERR_ATTOBJ_FMT_MISSING, "attestationObject 'fmt' missing")                                \
@@ -73,7 +74,6 @@
 	X(WA_ERR_AUTHDATA_ED_MISSING, "authenticatorData ED flag set but no extensions follow")        \
 	X(WA_ERR_AUTHDATA_EXTENSIONS, "authenticatorData extensions are not a CBOR map")               \
 	X(WA_ERR_AUTHDATA_TRAILING, "authenticatorData has bytes left over (flags and length disagree)") \
-	X(WA_ERR_AUTHDATA_ED_UNEXPECTED, "authenticatorData carries extensions but the ED flag is clear") \
 	/* COSE keys */                                                                                \
 	X(WA_ERR_COSE_MALFORMED, "COSE key is not a CBOR map with integer labels")                     \
 	X(WA_ERR_COSE_DUPLICATE, "COSE key has a duplicate label")                                     \

@@ -486,7 +486,7 @@ static const neg_case cases[] = {
     /* attestationObject CBOR (Resp-3) */
     {"reg: attestationObject not a map", REG, NULL, NULL, O(o_array), {0}, 0, WA_ERR_ATTOBJ_NOT_MAP},
     {"reg: attestationObject trailing byte", REG, NULL, NULL, O(o_trailing), {0}, 0, WA_ERR_CBOR_TRAILING},
-    {"reg: attestationObject truncated", REG, NULL, NULL, O(o_truncated), {0}, 0, WA_ERR_CBOR_MALFORMED},
+    {"reg: attestationObject truncated", REG, NULL, NULL, O(o_truncated), {0}, 0, WA_ERR_CBOR_TRUNCATED},
     {"reg: fmt missing", REG, NULL, NULL, O(o_no_fmt), {0}, 0, WA_ERR_ATTOBJ_FMT_MISSING},
     {"reg: fmt not a string", REG, NULL, NULL, O(o_fmt_number), {0}, 0, WA_ERR_ATTOBJ_FMT_TYPE},
     {"reg: attStmt missing", REG, NULL, NULL, O(o_no_stmt), {0}, 0, WA_ERR_ATTOBJ_ATTSTMT_MISSING},

@@ -140,6 +140,21 @@ static void verify_vector(const expect_vector *ev)
 		        report.steps[report.n - 1].what);
 	assert_int_equal(err, WA_OK);
 
+	/* The same assertion as the base64url fields a Keycloak-style form posts. */
+	wa_auth_response fields;
+	assert_int_equal(wa_auth_response_from_fields(
+	                     id, json_string_value(json_object_get(auth, "clientDataJSON")),
+	                     json_string_value(json_object_get(auth, "authenticatorData")),
+	                     json_string_value(json_object_get(auth, "signature")), "", &fields),
+	                 WA_OK);
+	assert_false(fields.has_user_handle);
+	assert_int_equal(wa_verify_authentication(&ao, &fields, &cred, NULL), WA_OK);
+	wa_auth_response_reset(&fields);
+	assert_int_equal(wa_auth_response_from_fields(id, NULL, "AAAA", "AAAA", NULL, &fields),
+	                 WA_ERR_RESP_CDATA_MISSING);
+	assert_int_equal(wa_auth_response_from_fields(id, "AAAA", "AAAA", "AA=A", NULL, &fields),
+	                 WA_ERR_RESP_SIG_TYPE);
+
 	/* The authentication does not verify against a challenge it was not made for. */
 	ao.expect.challenge = rchal.ptr;
 	ao.expect.challenge_len = rchal.len;
