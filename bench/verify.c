@@ -18,10 +18,10 @@
 #include "webauthn/hash.h"
 #include "webauthn/registration.h"
 
-#define VECTOR "sctn-test-vectors-none-es256"
-#define ROUNDS 5
+#define VECTOR        "sctn-test-vectors-none-es256"
+#define ROUNDS        5
 #define ROUND_SECONDS 0.4
-#define BAR 0.85
+#define BAR           0.85
 
 static double now_seconds(void)
 {
@@ -31,11 +31,11 @@ static double now_seconds(void)
 }
 
 typedef struct fixture {
-	char *auth_json;        /* AuthenticationResponseJSON text */
-	char *fields[4];        /* credentialId, clientDataJSON, authenticatorData, signature */
-	wa_credential cred;     /* stored credential, key decoded once */
+	char *auth_json;    /* AuthenticationResponseJSON text */
+	char *fields[4];    /* credentialId, clientDataJSON, authenticatorData, signature */
+	wa_credential cred; /* stored credential, key decoded once */
 	wa_blob challenge;
-	wa_blob signed_bytes;   /* authData || SHA-256(clientDataJSON) */
+	wa_blob signed_bytes; /* authData || SHA-256(clientDataJSON) */
 	wa_blob signature;
 } fixture;
 
@@ -67,8 +67,11 @@ static int load(const char *path, fixture *fx)
 	const char *rc = json_string_value(json_object_get(reg, "challenge"));
 	wa_b64url_decode(rc, strlen(rc), &rchal);
 	wa_trust_init(&trust, 1750000000);
-	wa_reg_options ro = {.expect = {.challenge = rchal.ptr, .challenge_len = rchal.len,
-	                                .origins = origins, .n_origins = 1, .rp_id = "example.org"},
+	wa_reg_options ro = {.expect = {.challenge = rchal.ptr,
+	                                .challenge_len = rchal.len,
+	                                .origins = origins,
+	                                .n_origins = 1,
+	                                .rp_id = "example.org"},
 	                     .trust = &trust};
 	ok = wa_verify_registration(&ro, &rresp, &fx->cred, NULL) == WA_OK;
 	wa_reg_response_reset(&rresp);
@@ -78,8 +81,9 @@ static int load(const char *path, fixture *fx)
 		goto out;
 
 	j = json_pack("{s:s, s:s, s:s, s:{s:O, s:O, s:O}, s:{}}", "id", id, "rawId", id, "type",
-	              "public-key", "response", "clientDataJSON", json_object_get(auth, "clientDataJSON"),
-	              "authenticatorData", json_object_get(auth, "authenticatorData"), "signature",
+	              "public-key", "response", "clientDataJSON",
+	              json_object_get(auth, "clientDataJSON"), "authenticatorData",
+	              json_object_get(auth, "authenticatorData"), "signature",
 	              json_object_get(auth, "signature"), "clientExtensionResults");
 	fx->auth_json = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
@@ -93,7 +97,8 @@ static int load(const char *path, fixture *fx)
 	if (ok) {
 		uint8_t cdh[32];
 		wa_sha256(aresp.client_data_json.ptr, aresp.client_data_json.len, cdh);
-		wa_blob_append(&fx->signed_bytes, aresp.authenticator_data.ptr, aresp.authenticator_data.len);
+		wa_blob_append(&fx->signed_bytes, aresp.authenticator_data.ptr,
+		               aresp.authenticator_data.len);
 		wa_blob_append(&fx->signed_bytes, cdh, sizeof(cdh));
 		wa_blob_set(&fx->signature, aresp.signature.ptr, aresp.signature.len);
 		wa_auth_response_reset(&aresp);
@@ -107,7 +112,8 @@ static wa_auth_options options(const fixture *fx)
 {
 	return (wa_auth_options){.expect = {.challenge = fx->challenge.ptr,
 	                                    .challenge_len = fx->challenge.len,
-	                                    .origins = origins, .n_origins = 1,
+	                                    .origins = origins,
+	                                    .n_origins = 1,
 	                                    .rp_id = "example.org"},
 	                         .user_identified = true};
 }
@@ -142,7 +148,8 @@ static int verify_json(fixture *fx)
 static int verify_openssl(fixture *fx)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, fx->cred.key.pkey) == 1 &&
+	int ok = ctx != NULL &&
+	         EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, fx->cred.key.pkey) == 1 &&
 	         EVP_DigestVerify(ctx, fx->signature.ptr, fx->signature.len, fx->signed_bytes.ptr,
 	                          fx->signed_bytes.len) == 1;
 	EVP_MD_CTX_free(ctx);
@@ -174,7 +181,8 @@ int main(int argc, char **argv)
 	double t[3] = {0}, rate[3];
 
 	if (argc != 2 || !load(argv[1], &fx)) {
-		fprintf(stderr, "usage: bench-verify W3C-VECTORS.json (vector %s must verify)\n", VECTOR);
+		fprintf(stderr, "usage: bench-verify W3C-VECTORS.json (vector %s must verify)\n",
+		        VECTOR);
 		return 2;
 	}
 	/* Interleave the three so drift in machine load hits all alike. */

@@ -5,8 +5,8 @@
 #include "rp/verify_cmd.h"
 
 static const char usage_text[] =
-    "usage: kagura-rp verify registration|authentication [options] [FILE|-]\n"
-    "       kagura-rp verify --help\n";
+        "usage: kagura-rp verify registration|authentication [options] [FILE|-]\n"
+        "       kagura-rp verify --help\n";
 
 int main(int argc, char **argv)
 {

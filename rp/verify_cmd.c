@@ -10,7 +10,7 @@
 #include "webauthn/b64url.h"
 #include "webauthn/registration.h"
 
-#define MAX_LIST 16
+#define MAX_LIST         16
 #define VERIFY_MAX_INPUT (1024 * 1024)
 
 enum kind { KIND_REGISTRATION, KIND_AUTHENTICATION };
@@ -46,33 +46,38 @@ typedef struct verify_args {
 } verify_args;
 
 static const char usage_text[] =
-    "usage: kagura-rp verify registration|authentication [options] [FILE|-]\n"
-    "  FILE holds RegistrationResponseJSON / AuthenticationResponseJSON (default: stdin)\n"
-    "  --challenge B64URL      the challenge the options carried (required)\n"
-    "  --origin ORIGIN         an expected origin (required, repeatable)\n"
-    "  --rp-id ID              the RP ID (required)\n"
-    "  --require-uv            userVerification was \"required\"\n"
-    "  --allow-cross-origin    accept crossOrigin: true\n"
-    "  --top-origin ORIGIN     an expected topOrigin (repeatable; implies --allow-cross-origin)\n"
-    "  --json                  print the result as JSON (registration: includes the credential)\n"
-    " registration:\n"
-    "  --alg N                 a pubKeyCredParams algorithm (repeatable; default: any supported)\n"
-    "  --at TIME               certificate verification time: 2025-01-30T00:00:00Z, 2025-01-30 or @EPOCH\n"
-    "  --trust-anchor PEM      an attestation trust anchor (repeatable)\n"
-    "  --require-trusted       fail when an x5c attestation does not chain to a trust anchor\n"
-    "  --u2f-zero-aaguid       fido-u2f must carry a zero AAGUID (FIDO conformance)\n"
-    "  --android-key-tee-only  android-key origin/purpose must come from teeEnforced\n"
-    "  --android-key-allow-empty-authz\n"
-    "                          accept android-key statements with both authorization lists\n"
-    "                          empty (as the W3C test vectors have them)\n"
-    " authentication (the stored credential):\n"
-    "  --credential FILE       the JSON a registration verification printed (--json)\n"
-    "  --public-key B64URL     or the COSE public key (of the credential the response names), with\n"
-    "  --counter N             the stored signature counter (default 0)\n"
-    "  --backup-eligible       the stored credential is backup eligible\n"
-    "  --user-handle B64URL    the owner's user handle\n"
-    "  --allow-counter-regression  accept a counter that did not increase\n"
-    "exit status: 0 valid, 1 invalid, 2 usage or unreadable input\n";
+        "usage: kagura-rp verify registration|authentication [options] [FILE|-]\n"
+        "  FILE holds RegistrationResponseJSON / AuthenticationResponseJSON (default: stdin)\n"
+        "  --challenge B64URL      the challenge the options carried (required)\n"
+        "  --origin ORIGIN         an expected origin (required, repeatable)\n"
+        "  --rp-id ID              the RP ID (required)\n"
+        "  --require-uv            userVerification was \"required\"\n"
+        "  --allow-cross-origin    accept crossOrigin: true\n"
+        "  --top-origin ORIGIN     an expected topOrigin (repeatable; implies "
+        "--allow-cross-origin)\n"
+        "  --json                  print the result as JSON (registration: includes the "
+        "credential)\n"
+        " registration:\n"
+        "  --alg N                 a pubKeyCredParams algorithm (repeatable; default: any "
+        "supported)\n"
+        "  --at TIME               certificate verification time: 2025-01-30T00:00:00Z, 2025-01-30 "
+        "or @EPOCH\n"
+        "  --trust-anchor PEM      an attestation trust anchor (repeatable)\n"
+        "  --require-trusted       fail when an x5c attestation does not chain to a trust anchor\n"
+        "  --u2f-zero-aaguid       fido-u2f must carry a zero AAGUID (FIDO conformance)\n"
+        "  --android-key-tee-only  android-key origin/purpose must come from teeEnforced\n"
+        "  --android-key-allow-empty-authz\n"
+        "                          accept android-key statements with both authorization lists\n"
+        "                          empty (as the W3C test vectors have them)\n"
+        " authentication (the stored credential):\n"
+        "  --credential FILE       the JSON a registration verification printed (--json)\n"
+        "  --public-key B64URL     or the COSE public key (of the credential the response names), "
+        "with\n"
+        "  --counter N             the stored signature counter (default 0)\n"
+        "  --backup-eligible       the stored credential is backup eligible\n"
+        "  --user-handle B64URL    the owner's user handle\n"
+        "  --allow-counter-regression  accept a counter that did not increase\n"
+        "exit status: 0 valid, 1 invalid, 2 usage or unreadable input\n";
 
 static int usage(FILE *err, const char *fmt, const char *arg)
 {
@@ -103,34 +108,52 @@ static bool parse_int(const char *s, long long min, long long max, long long *ou
 }
 
 enum {
-	OPT_CHALLENGE = 256, OPT_ORIGIN, OPT_RP_ID, OPT_REQUIRE_UV, OPT_CROSS, OPT_TOP, OPT_ALG, OPT_AT,
-	OPT_ANCHOR, OPT_TRUSTED, OPT_U2F, OPT_CRED, OPT_PK, OPT_COUNTER, OPT_BE, OPT_UH, OPT_REGRESS,
-	OPT_JSON, OPT_HELP, OPT_ANDROID_EMPTY, OPT_ANDROID_TEE,
+	OPT_CHALLENGE = 256,
+	OPT_ORIGIN,
+	OPT_RP_ID,
+	OPT_REQUIRE_UV,
+	OPT_CROSS,
+	OPT_TOP,
+	OPT_ALG,
+	OPT_AT,
+	OPT_ANCHOR,
+	OPT_TRUSTED,
+	OPT_U2F,
+	OPT_CRED,
+	OPT_PK,
+	OPT_COUNTER,
+	OPT_BE,
+	OPT_UH,
+	OPT_REGRESS,
+	OPT_JSON,
+	OPT_HELP,
+	OPT_ANDROID_EMPTY,
+	OPT_ANDROID_TEE,
 };
 
 static const struct option longopts[] = {
-    {"challenge", required_argument, NULL, OPT_CHALLENGE},
-    {"origin", required_argument, NULL, OPT_ORIGIN},
-    {"rp-id", required_argument, NULL, OPT_RP_ID},
-    {"require-uv", no_argument, NULL, OPT_REQUIRE_UV},
-    {"allow-cross-origin", no_argument, NULL, OPT_CROSS},
-    {"top-origin", required_argument, NULL, OPT_TOP},
-    {"alg", required_argument, NULL, OPT_ALG},
-    {"at", required_argument, NULL, OPT_AT},
-    {"trust-anchor", required_argument, NULL, OPT_ANCHOR},
-    {"require-trusted", no_argument, NULL, OPT_TRUSTED},
-    {"u2f-zero-aaguid", no_argument, NULL, OPT_U2F},
-    {"android-key-allow-empty-authz", no_argument, NULL, OPT_ANDROID_EMPTY},
-    {"android-key-tee-only", no_argument, NULL, OPT_ANDROID_TEE},
-    {"credential", required_argument, NULL, OPT_CRED},
-    {"public-key", required_argument, NULL, OPT_PK},
-    {"counter", required_argument, NULL, OPT_COUNTER},
-    {"backup-eligible", no_argument, NULL, OPT_BE},
-    {"user-handle", required_argument, NULL, OPT_UH},
-    {"allow-counter-regression", no_argument, NULL, OPT_REGRESS},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
+        {"challenge", required_argument, NULL, OPT_CHALLENGE},
+        {"origin", required_argument, NULL, OPT_ORIGIN},
+        {"rp-id", required_argument, NULL, OPT_RP_ID},
+        {"require-uv", no_argument, NULL, OPT_REQUIRE_UV},
+        {"allow-cross-origin", no_argument, NULL, OPT_CROSS},
+        {"top-origin", required_argument, NULL, OPT_TOP},
+        {"alg", required_argument, NULL, OPT_ALG},
+        {"at", required_argument, NULL, OPT_AT},
+        {"trust-anchor", required_argument, NULL, OPT_ANCHOR},
+        {"require-trusted", no_argument, NULL, OPT_TRUSTED},
+        {"u2f-zero-aaguid", no_argument, NULL, OPT_U2F},
+        {"android-key-allow-empty-authz", no_argument, NULL, OPT_ANDROID_EMPTY},
+        {"android-key-tee-only", no_argument, NULL, OPT_ANDROID_TEE},
+        {"credential", required_argument, NULL, OPT_CRED},
+        {"public-key", required_argument, NULL, OPT_PK},
+        {"counter", required_argument, NULL, OPT_COUNTER},
+        {"backup-eligible", no_argument, NULL, OPT_BE},
+        {"user-handle", required_argument, NULL, OPT_UH},
+        {"allow-counter-regression", no_argument, NULL, OPT_REGRESS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
 };
 
 static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
@@ -139,11 +162,13 @@ static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
 
 	switch (c) {
 	case OPT_CHALLENGE:
-		if (wa_b64url_decode(arg, strlen(arg), &a->challenge) != WA_OK || a->challenge.len == 0)
+		if (wa_b64url_decode(arg, strlen(arg), &a->challenge) != WA_OK ||
+		    a->challenge.len == 0)
 			return usage(err, "--challenge is not base64url: %s", arg);
 		return 0;
 	case OPT_ORIGIN:
-		return push(a->origins, &a->n_origins, arg) ? 0 : usage(err, "too many %s", "--origin");
+		return push(a->origins, &a->n_origins, arg) ? 0
+		                                            : usage(err, "too many %s", "--origin");
 	case OPT_RP_ID:
 		a->rp_id = arg;
 		return 0;
@@ -155,8 +180,9 @@ static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
 		return 0;
 	case OPT_TOP:
 		a->allow_cross_origin = true;
-		return push(a->top_origins, &a->n_top_origins, arg) ? 0
-		                                                   : usage(err, "too many %s", "--top-origin");
+		return push(a->top_origins, &a->n_top_origins, arg)
+		               ? 0
+		               : usage(err, "too many %s", "--top-origin");
 	case OPT_ALG:
 		if (!parse_int(arg, -65536, 65535, &v) || a->n_algs == MAX_LIST)
 			return usage(err, "--alg needs a COSE algorithm number: %s", arg);
@@ -168,8 +194,9 @@ static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
 		a->have_at = true;
 		return 0;
 	case OPT_ANCHOR:
-		return push(a->anchors, &a->n_anchors, arg) ? 0
-		                                           : usage(err, "too many %s", "--trust-anchor");
+		return push(a->anchors, &a->n_anchors, arg)
+		               ? 0
+		               : usage(err, "too many %s", "--trust-anchor");
 	case OPT_TRUSTED:
 		a->require_trusted = true;
 		return 0;
@@ -245,8 +272,10 @@ static int parse_args(int argc, char **argv, verify_args *a, FILE *out, FILE *er
 		return usage(err, "%s is required", "--origin");
 	if (a->rp_id == NULL)
 		return usage(err, "%s is required", "--rp-id");
-	if (a->kind == KIND_AUTHENTICATION && (a->credential_file == NULL) == (a->public_key == NULL))
-		return usage(err, "%s", "authentication needs exactly one of --credential or --public-key");
+	if (a->kind == KIND_AUTHENTICATION &&
+	    (a->credential_file == NULL) == (a->public_key == NULL))
+		return usage(err, "%s",
+		             "authentication needs exactly one of --credential or --public-key");
 	return 0;
 }
 
@@ -295,8 +324,8 @@ static void print_verdict(FILE *out, wa_err result, const wa_credential *cred, b
 	}
 	if (reg)
 		fprintf(out, "verdict: valid — %s, %s attestation, %s, credential id %zu bytes\n",
-		        cred->fmt, wa_att_type_name(cred->att_type), wa_cose_alg_name(cred->key.alg),
-		        cred->id.len);
+		        cred->fmt, wa_att_type_name(cred->att_type),
+		        wa_cose_alg_name(cred->key.alg), cred->id.len);
 	else
 		fprintf(out, "verdict: valid — %s signature, signCount now %u\n",
 		        wa_cose_alg_name(cred->key.alg), cred->sign_count);
@@ -305,15 +334,15 @@ static void print_verdict(FILE *out, wa_err result, const wa_credential *cred, b
 static wa_expect make_expect(const verify_args *a)
 {
 	return (wa_expect){
-	    .challenge = a->challenge.ptr,
-	    .challenge_len = a->challenge.len,
-	    .origins = a->origins,
-	    .n_origins = a->n_origins,
-	    .rp_id = a->rp_id,
-	    .require_uv = a->require_uv,
-	    .allow_cross_origin = a->allow_cross_origin,
-	    .top_origins = a->top_origins,
-	    .n_top_origins = a->n_top_origins,
+	        .challenge = a->challenge.ptr,
+	        .challenge_len = a->challenge.len,
+	        .origins = a->origins,
+	        .n_origins = a->n_origins,
+	        .rp_id = a->rp_id,
+	        .require_uv = a->require_uv,
+	        .allow_cross_origin = a->allow_cross_origin,
+	        .top_origins = a->top_origins,
+	        .n_top_origins = a->n_top_origins,
 	};
 }
 
@@ -376,7 +405,9 @@ static wa_err run_registration(const verify_args *a, const json_t *root, const w
 		return WA_ERR_NOMEM;
 	for (size_t i = 0; i < a->n_anchors; i++) {
 		if (wa_trust_add_pem_file(&trust, a->anchors[i]) != WA_OK) {
-			fprintf(err, "kagura-rp verify: --trust-anchor %s: no PEM certificate readable\n",
+			fprintf(err,
+			        "kagura-rp verify: --trust-anchor %s: no PEM certificate "
+			        "readable\n",
 			        a->anchors[i]);
 			wa_trust_reset(&trust);
 			*usage_rc = 2;
@@ -385,18 +416,18 @@ static wa_err run_registration(const verify_args *a, const json_t *root, const w
 	}
 	if ((e = wa_reg_response_from_json(root, &resp)) != WA_OK) {
 		report->ceremony = "registration";
-		wa_report_step(report, "response is a RegistrationResponseJSON", WA_STEP_FAILED, e, "%s",
-		               wa_strerr(e));
+		wa_report_step(report, "response is a RegistrationResponseJSON", WA_STEP_FAILED, e,
+		               "%s", wa_strerr(e));
 	} else {
 		wa_reg_options opt = {
-		    .expect = make_expect(a),
-		    .algs = a->algs,
-		    .n_algs = a->n_algs,
-		    .trust = &trust,
-		    .require_trusted_attestation = a->require_trusted,
-		    .u2f_require_zero_aaguid = a->u2f_zero_aaguid,
-		    .android_key_tee_only = a->android_tee_only,
-		    .android_key_allow_empty_authz = a->android_empty_authz,
+		        .expect = make_expect(a),
+		        .algs = a->algs,
+		        .n_algs = a->n_algs,
+		        .trust = &trust,
+		        .require_trusted_attestation = a->require_trusted,
+		        .u2f_require_zero_aaguid = a->u2f_zero_aaguid,
+		        .android_key_tee_only = a->android_tee_only,
+		        .android_key_allow_empty_authz = a->android_empty_authz,
 		};
 		e = wa_verify_registration(&opt, &resp, cred, report);
 		wa_reg_response_reset(&resp);
@@ -413,19 +444,20 @@ static wa_err run_authentication(const verify_args *a, const json_t *root, wa_cr
 
 	if ((e = wa_auth_response_from_json(root, &resp)) != WA_OK) {
 		report->ceremony = "authentication";
-		wa_report_step(report, "response is an AuthenticationResponseJSON", WA_STEP_FAILED, e,
-		               "%s", wa_strerr(e));
+		wa_report_step(report, "response is an AuthenticationResponseJSON", WA_STEP_FAILED,
+		               e, "%s", wa_strerr(e));
 		return e;
 	}
 	/* Given only a public key, the credential is the one the response names. */
-	if (cred->id.len == 0 && (e = wa_blob_set(&cred->id, resp.raw_id.ptr, resp.raw_id.len)) != WA_OK) {
+	if (cred->id.len == 0 &&
+	    (e = wa_blob_set(&cred->id, resp.raw_id.ptr, resp.raw_id.len)) != WA_OK) {
 		wa_auth_response_reset(&resp);
 		return e;
 	}
 	wa_auth_options opt = {
-	    .expect = make_expect(a),
-	    .user_identified = true, /* the stored credential was named on the command line */
-	    .allow_counter_regression = a->allow_counter_regression,
+	        .expect = make_expect(a),
+	        .user_identified = true, /* the stored credential was named on the command line */
+	        .allow_counter_regression = a->allow_counter_regression,
 	};
 	e = wa_verify_authentication(&opt, &resp, cred, report);
 	wa_auth_response_reset(&resp);

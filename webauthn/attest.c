@@ -11,9 +11,12 @@ static const struct {
 	const char *fmt;
 	wa_err (*verify)(const wa_attest_input *, wa_attest_result *);
 } formats[] = {
-    {"none", wa_attest_none},       {"packed", wa_attest_packed},
-    {"fido-u2f", wa_attest_fido_u2f}, {"tpm", wa_attest_tpm},
-    {"android-key", wa_attest_android_key}, {"apple", wa_attest_apple},
+        {"none", wa_attest_none},
+        {"packed", wa_attest_packed},
+        {"fido-u2f", wa_attest_fido_u2f},
+        {"tpm", wa_attest_tpm},
+        {"android-key", wa_attest_android_key},
+        {"apple", wa_attest_apple},
 };
 
 bool wa_attest_fmt_supported(const char *fmt)
@@ -74,11 +77,11 @@ wa_err wa_attstmt_alg_sig(const cbor_item_t *att_stmt, int64_t *alg, const uint8
 /* x5c chains are short; this bound keeps hostile input cheap. */
 #define X5C_MAX 8
 
-wa_err wa_attstmt_x5c(const cbor_item_t *att_stmt, STACK_OF(X509) **out)
+wa_err wa_attstmt_x5c(const cbor_item_t *att_stmt, STACK_OF(X509) * *out)
 {
 	const cbor_item_t *arr = wa_cbor_map_get_text(att_stmt, "x5c");
 	cbor_item_t **items;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 
 	*out = NULL;
 	if (arr == NULL || !cbor_isa_array(arr) || !cbor_array_is_definite(arr) ||

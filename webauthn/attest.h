@@ -21,7 +21,7 @@ typedef struct wa_attest_input {
 	const cbor_item_t *att_stmt;
 	const uint8_t *auth_data; /* raw bytes, as signed */
 	size_t auth_data_len;
-	const wa_authdata *ad;    /* parsed view of auth_data, AT set */
+	const wa_authdata *ad;           /* parsed view of auth_data, AT set */
 	const uint8_t *client_data_hash; /* SHA-256(clientDataJSON) */
 	const wa_cose_key *cred_key;     /* decoded credentialPublicKey */
 	/* FIDO conformance (Server-ServerAuthenticatorAttestationResponse-Resp-8 F-1): a
@@ -37,7 +37,7 @@ typedef struct wa_attest_input {
 
 typedef struct wa_attest_result {
 	wa_att_type type;
-	STACK_OF(X509) *x5c; /* trust path, leaf first; owned; NULL for none and self */
+	STACK_OF(X509) * x5c; /* trust path, leaf first; owned; NULL for none and self */
 } wa_attest_result;
 
 /* True for the fmt identifiers this core verifies (case-sensitive, §7.1). */

@@ -10,11 +10,11 @@
 #define OID_KEY_DESCRIPTION "1.3.6.1.4.1.11129.2.1.17"
 
 /* AuthorizationList tags (Android key attestation schema) and the values §8.4 needs. */
-#define TAG_PURPOSE 1
+#define TAG_PURPOSE          1
 #define TAG_ALL_APPLICATIONS 600
-#define TAG_ORIGIN 702
-#define KM_PURPOSE_SIGN 2
-#define KM_ORIGIN_GENERATED 0
+#define TAG_ORIGIN           702
+#define KM_PURPOSE_SIGN      2
+#define KM_ORIGIN_GENERATED  0
 
 /* One DER TLV: its tag, class, and the bounds of its contents. */
 typedef struct der_tlv {
@@ -83,7 +83,8 @@ static bool parse_purpose(const der_tlv *field, authz_list *out)
 	p = set.val;
 	left = set.len;
 	while (left > 0) {
-		if (!der_expect(&p, &left, V_ASN1_INTEGER, false, &item) || !der_small_uint(&item, &v))
+		if (!der_expect(&p, &left, V_ASN1_INTEGER, false, &item) ||
+		    !der_small_uint(&item, &v))
 			return false;
 		if (v == KM_PURPOSE_SIGN)
 			out->purpose_sign = true;

@@ -15,7 +15,7 @@ wa_err wa_attest_apple(const wa_attest_input *in, wa_attest_result *out);
 wa_err wa_attstmt_alg_sig(const cbor_item_t *att_stmt, int64_t *alg, const uint8_t **sig,
                           size_t *sig_len);
 /* attStmt 'x5c': a non-empty array of DER certificates, leaf first. */
-wa_err wa_attstmt_x5c(const cbor_item_t *att_stmt, STACK_OF(X509) **out);
+wa_err wa_attstmt_x5c(const cbor_item_t *att_stmt, STACK_OF(X509) * *out);
 /* authenticatorData || clientDataHash, the bytes most formats sign; caller frees. */
 uint8_t *wa_att_to_be_signed(const wa_attest_input *in, size_t *len);
 

@@ -66,7 +66,8 @@ wa_err wa_attest_packed(const wa_attest_input *in, wa_attest_result *out)
 		/* Self attestation: signed by the credential key itself. */
 		if (alg != in->cred_key->alg)
 			return WA_ERR_ATT_ALG_MISMATCH;
-		if ((err = wa_att_verify_signed(in->cred_key->pkey, alg, in, sig, sig_len)) != WA_OK)
+		if ((err = wa_att_verify_signed(in->cred_key->pkey, alg, in, sig, sig_len)) !=
+		    WA_OK)
 			return err;
 		out->type = WA_ATT_TYPE_SELF;
 		return WA_OK;

@@ -9,45 +9,45 @@
 #include "webauthn/x509util.h"
 
 /* TPM 2.0 Part 2 constants (§6.2, §6.3, §6.9). */
-#define TPM_GENERATED_VALUE 0xff544347u
-#define TPM_ST_ATTEST_CERTIFY 0x8017
-#define TPM_ALG_RSA 0x0001
-#define TPM_ALG_SHA1 0x0004
-#define TPM_ALG_AES 0x0006
-#define TPM_ALG_MGF1 0x0007
-#define TPM_ALG_SHA256 0x000B
-#define TPM_ALG_SHA384 0x000C
-#define TPM_ALG_SHA512 0x000D
-#define TPM_ALG_NULL 0x0010
-#define TPM_ALG_SM4 0x0013
-#define TPM_ALG_RSASSA 0x0014
-#define TPM_ALG_RSAES 0x0015
-#define TPM_ALG_RSAPSS 0x0016
-#define TPM_ALG_OAEP 0x0017
-#define TPM_ALG_ECDSA 0x0018
-#define TPM_ALG_ECDH 0x0019
-#define TPM_ALG_ECDAA 0x001A
-#define TPM_ALG_SM2 0x001B
-#define TPM_ALG_ECSCHNORR 0x001C
-#define TPM_ALG_ECMQV 0x001D
+#define TPM_GENERATED_VALUE    0xff544347u
+#define TPM_ST_ATTEST_CERTIFY  0x8017
+#define TPM_ALG_RSA            0x0001
+#define TPM_ALG_SHA1           0x0004
+#define TPM_ALG_AES            0x0006
+#define TPM_ALG_MGF1           0x0007
+#define TPM_ALG_SHA256         0x000B
+#define TPM_ALG_SHA384         0x000C
+#define TPM_ALG_SHA512         0x000D
+#define TPM_ALG_NULL           0x0010
+#define TPM_ALG_SM4            0x0013
+#define TPM_ALG_RSASSA         0x0014
+#define TPM_ALG_RSAES          0x0015
+#define TPM_ALG_RSAPSS         0x0016
+#define TPM_ALG_OAEP           0x0017
+#define TPM_ALG_ECDSA          0x0018
+#define TPM_ALG_ECDH           0x0019
+#define TPM_ALG_ECDAA          0x001A
+#define TPM_ALG_SM2            0x001B
+#define TPM_ALG_ECSCHNORR      0x001C
+#define TPM_ALG_ECMQV          0x001D
 #define TPM_ALG_KDF1_SP800_56A 0x0020
-#define TPM_ALG_KDF2 0x0021
+#define TPM_ALG_KDF2           0x0021
 #define TPM_ALG_KDF1_SP800_108 0x0022
-#define TPM_ALG_ECC 0x0023
-#define TPM_ALG_CAMELLIA 0x0026
-#define TPM_ECC_NIST_P256 0x0003
-#define TPM_ECC_NIST_P384 0x0004
-#define TPM_ECC_NIST_P521 0x0005
+#define TPM_ALG_ECC            0x0023
+#define TPM_ALG_CAMELLIA       0x0026
+#define TPM_ECC_NIST_P256      0x0003
+#define TPM_ECC_NIST_P384      0x0004
+#define TPM_ECC_NIST_P521      0x0005
 
 /* TPMS_CLOCK_INFO (clock, resetCount, restartCount, safe) and firmwareVersion. */
-#define TPM_CLOCK_INFO_LEN 17
+#define TPM_CLOCK_INFO_LEN       17
 #define TPM_FIRMWARE_VERSION_LEN 8
 
 /* tcg-kp-AIKCertificate and the TPM attributes of the SAN directoryName (EK profile §3.2.9). */
-#define OID_TCG_KP_AIK "2.23.133.8.3"
+#define OID_TCG_KP_AIK       "2.23.133.8.3"
 #define OID_TPM_MANUFACTURER "2.23.133.2.1"
-#define OID_TPM_MODEL "2.23.133.2.2"
-#define OID_TPM_VERSION "2.23.133.2.3"
+#define OID_TPM_MODEL        "2.23.133.2.2"
+#define OID_TPM_VERSION      "2.23.133.2.3"
 
 /* A bounds-checked big-endian reader over one TPM structure. */
 typedef struct tpm_reader {
@@ -184,8 +184,8 @@ static bool parse_pub_area(const uint8_t *ptr, size_t len, tpm_public *pub)
 		if (pub->exponent == 0)
 			pub->exponent = 65537; /* Part 2 §12.2.3.5: zero selects the default */
 	} else {
-		if (!rd_u16(&r, &pub->curve) || !rd_kdf(&r) || !rd_tpm2b(&r, &pub->x, &pub->x_len) ||
-		    !rd_tpm2b(&r, &pub->y, &pub->y_len))
+		if (!rd_u16(&r, &pub->curve) || !rd_kdf(&r) ||
+		    !rd_tpm2b(&r, &pub->x, &pub->x_len) || !rd_tpm2b(&r, &pub->y, &pub->y_len))
 			return false;
 	}
 	return r.left == 0;
@@ -336,7 +336,8 @@ static wa_err check_name(const tpm_certinfo *ci, const tpm_public *pub, const ui
 	if (EVP_Digest(pub_area, pub_area_len, digest, &dlen, md, NULL) != 1)
 		return WA_ERR_INTERNAL;
 	if (ci->name_len != 2 + (size_t)dlen || ci->name[0] != (uint8_t)(pub->name_alg >> 8) ||
-	    ci->name[1] != (uint8_t)(pub->name_alg & 0xff) || memcmp(ci->name + 2, digest, dlen) != 0)
+	    ci->name[1] != (uint8_t)(pub->name_alg & 0xff) ||
+	    memcmp(ci->name + 2, digest, dlen) != 0)
 		return WA_ERR_ATT_TPM_CERTINFO;
 	return WA_OK;
 }
@@ -363,7 +364,8 @@ static bool has_tpm_san(X509 *cert)
 	for (int i = 0; crit == 1 && !ok && i < sk_GENERAL_NAME_num(san); i++) {
 		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(san, i);
 
-		ok = gn->type == GEN_DIRNAME && name_has_attr(gn->d.directoryName, OID_TPM_MANUFACTURER) &&
+		ok = gn->type == GEN_DIRNAME &&
+		     name_has_attr(gn->d.directoryName, OID_TPM_MANUFACTURER) &&
 		     name_has_attr(gn->d.directoryName, OID_TPM_MODEL) &&
 		     name_has_attr(gn->d.directoryName, OID_TPM_VERSION);
 	}

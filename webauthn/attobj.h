@@ -7,10 +7,10 @@
 #include "webauthn/error.h"
 
 typedef struct wa_attobj {
-	cbor_item_t *root;         /* owned */
-	char fmt[32];              /* NUL-terminated copy of fmt */
+	cbor_item_t *root;           /* owned */
+	char fmt[32];                /* NUL-terminated copy of fmt */
 	const cbor_item_t *att_stmt; /* borrowed from root */
-	const uint8_t *auth_data;  /* borrowed from root */
+	const uint8_t *auth_data;    /* borrowed from root */
 	size_t auth_data_len;
 } wa_attobj;
 

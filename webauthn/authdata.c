@@ -101,8 +101,9 @@ wa_err wa_authdata_encode(const wa_authdata *ad, wa_blob *out)
 		head[n++] = (uint8_t)ad->cred_id_len;
 	}
 	if ((err = wa_blob_append(&b, head, n)) != WA_OK ||
-	    (ad->has_attested && ((err = wa_blob_append(&b, ad->cred_id, ad->cred_id_len)) != WA_OK ||
-	                          (err = wa_blob_append(&b, ad->cose_key, ad->cose_key_len)) != WA_OK)) ||
+	    (ad->has_attested &&
+	     ((err = wa_blob_append(&b, ad->cred_id, ad->cred_id_len)) != WA_OK ||
+	      (err = wa_blob_append(&b, ad->cose_key, ad->cose_key_len)) != WA_OK)) ||
 	    (ad->ext_len && (err = wa_blob_append(&b, ad->ext, ad->ext_len)) != WA_OK)) {
 		wa_blob_reset(&b);
 		return err;

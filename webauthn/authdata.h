@@ -14,8 +14,8 @@
 #define WA_FLAG_ED 0x80
 
 #define WA_AUTHDATA_MIN_LEN 37
-#define WA_CRED_ID_MAX 1023
-#define WA_AAGUID_LEN 16
+#define WA_CRED_ID_MAX      1023
+#define WA_AAGUID_LEN       16
 
 /* Parsed view; the pointers borrow from the buffer given to wa_authdata_parse. */
 typedef struct wa_authdata {

@@ -17,7 +17,8 @@ static wa_err check_identity(const wa_auth_options *opt, const wa_auth_response 
 	bool allowed = opt->n_allow_credentials == 0;
 
 	for (size_t i = 0; i < opt->n_allow_credentials && !allowed; i++)
-		allowed = wa_blob_eq(&opt->allow_credentials[i], resp->raw_id.ptr, resp->raw_id.len);
+		allowed =
+		        wa_blob_eq(&opt->allow_credentials[i], resp->raw_id.ptr, resp->raw_id.len);
 	if (!allowed)
 		return fail(r, "credential id is in allowCredentials", WA_ERR_CRED_NOT_ALLOWED);
 	wa_report_step(r, "credential id is in allowCredentials",
@@ -25,7 +26,8 @@ static wa_err check_identity(const wa_auth_options *opt, const wa_auth_response 
 	               opt->n_allow_credentials ? NULL : "empty allowCredentials");
 
 	if (!wa_blob_eq(&cred->id, resp->raw_id.ptr, resp->raw_id.len))
-		return fail(r, "credential id names the stored credential record", WA_ERR_CRED_UNKNOWN);
+		return fail(r, "credential id names the stored credential record",
+		            WA_ERR_CRED_UNKNOWN);
 	wa_report_step(r, "credential id names the stored credential record", WA_STEP_OK, WA_OK,
 	               NULL);
 
@@ -34,9 +36,10 @@ static wa_err check_identity(const wa_auth_options *opt, const wa_auth_response 
 		return fail(r, "userHandle belongs to the credential's owner", WA_ERR_USER_HANDLE);
 	if (!resp->has_user_handle && !opt->user_identified)
 		return fail(r, "userHandle belongs to the credential's owner", WA_ERR_USER_HANDLE);
-	wa_report_step(r, "userHandle belongs to the credential's owner",
-	               resp->has_user_handle && cred->user_handle.len ? WA_STEP_OK : WA_STEP_SKIPPED,
-	               WA_OK, resp->has_user_handle ? NULL : "no userHandle; user identified before");
+	wa_report_step(
+	        r, "userHandle belongs to the credential's owner",
+	        resp->has_user_handle && cred->user_handle.len ? WA_STEP_OK : WA_STEP_SKIPPED,
+	        WA_OK, resp->has_user_handle ? NULL : "no userHandle; user identified before");
 	return WA_OK;
 }
 
@@ -78,8 +81,9 @@ static wa_err check_counter(const wa_auth_options *opt, const wa_authdata *ad,
 		return WA_OK;
 	}
 	if (opt->allow_counter_regression) {
-		wa_report_step(r, what, WA_STEP_SKIPPED, WA_OK, "%u <= stored %u, accepted by policy",
-		               ad->sign_count, cred->sign_count);
+		wa_report_step(r, what, WA_STEP_SKIPPED, WA_OK,
+		               "%u <= stored %u, accepted by policy", ad->sign_count,
+		               cred->sign_count);
 		return WA_OK;
 	}
 	wa_report_step(r, what, WA_STEP_FAILED, WA_ERR_SIGN_COUNT, "%u <= stored %u",

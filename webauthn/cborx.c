@@ -260,14 +260,16 @@ static bool ints_shortest(const cbor_item_t *item, int depth)
 		if (!cbor_map_is_definite(item) || !wa_cbor_map_is_canonical(item))
 			return false;
 		for (size_t i = 0; i < cbor_map_size(item); i++)
-			if (!ints_shortest(pairs[i].key, depth + 1) || !ints_shortest(pairs[i].value, depth + 1))
+			if (!ints_shortest(pairs[i].key, depth + 1) ||
+			    !ints_shortest(pairs[i].value, depth + 1))
 				return false;
 	}
 	/* Tags, indefinite strings and floats have no place in the structures checked here. */
 	if (cbor_isa_tag(item))
 		return false;
 	if (cbor_isa_float_ctrl(item))
-		return cbor_float_ctrl_is_ctrl(item); /* true, false, null; floats have no shortest rule here */
+		return cbor_float_ctrl_is_ctrl(
+		        item); /* true, false, null; floats have no shortest rule here */
 	if ((cbor_isa_bytestring(item) && !cbor_bytestring_is_definite(item)) ||
 	    (cbor_isa_string(item) && !cbor_string_is_definite(item)))
 		return false;

@@ -28,8 +28,8 @@ static wa_err check_parsed(const wa_expect *ex, const char *type, const wa_clien
 	bool same;
 
 	if (strcmp(cd->type, type) != 0) {
-		wa_report_step(r, "C.type is the ceremony's type", WA_STEP_FAILED, WA_ERR_CDATA_TYPE,
-		               "expected \"%s\", got \"%.80s\"", type, cd->type);
+		wa_report_step(r, "C.type is the ceremony's type", WA_STEP_FAILED,
+		               WA_ERR_CDATA_TYPE, "expected \"%s\", got \"%.80s\"", type, cd->type);
 		return WA_ERR_CDATA_TYPE;
 	}
 	wa_report_step(r, "C.type is the ceremony's type", WA_STEP_OK, WA_OK, "%s", type);
@@ -49,11 +49,12 @@ static wa_err check_parsed(const wa_expect *ex, const char *type, const wa_clien
 	wa_report_step(r, "C.challenge equals the options' challenge", WA_STEP_OK, WA_OK, NULL);
 
 	if (!in_list(cd->origin, ex->origins, ex->n_origins)) {
-		wa_report_step(r, "C.origin is an expected origin", WA_STEP_FAILED, WA_ERR_CDATA_ORIGIN,
-		               "got \"%.120s\"", cd->origin);
+		wa_report_step(r, "C.origin is an expected origin", WA_STEP_FAILED,
+		               WA_ERR_CDATA_ORIGIN, "got \"%.120s\"", cd->origin);
 		return WA_ERR_CDATA_ORIGIN;
 	}
-	wa_report_step(r, "C.origin is an expected origin", WA_STEP_OK, WA_OK, "%.120s", cd->origin);
+	wa_report_step(r, "C.origin is an expected origin", WA_STEP_OK, WA_OK, "%.120s",
+	               cd->origin);
 
 	if (cd->cross_origin && !ex->allow_cross_origin)
 		return fail(r, "C.crossOrigin is expected", WA_ERR_CDATA_CROSS_ORIGIN, NULL);
@@ -63,8 +64,9 @@ static wa_err check_parsed(const wa_expect *ex, const char *type, const wa_clien
 	if (cd->top_origin != NULL) {
 		if (!ex->allow_cross_origin ||
 		    !in_list(cd->top_origin, ex->top_origins, ex->n_top_origins)) {
-			wa_report_step(r, "C.topOrigin is an expected top-level origin", WA_STEP_FAILED,
-			               WA_ERR_CDATA_TOP_ORIGIN, "got \"%.120s\"", cd->top_origin);
+			wa_report_step(r, "C.topOrigin is an expected top-level origin",
+			               WA_STEP_FAILED, WA_ERR_CDATA_TOP_ORIGIN, "got \"%.120s\"",
+			               cd->top_origin);
 			return WA_ERR_CDATA_TOP_ORIGIN;
 		}
 		wa_report_step(r, "C.topOrigin is an expected top-level origin", WA_STEP_OK, WA_OK,

@@ -119,7 +119,7 @@ wa_err wa_clientdata_parse(const uint8_t *ptr, size_t len, wa_clientdata *out)
 	root = json_loadb((const char *)ptr, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return json_error_code(&jerr) == json_error_duplicate_key ? WA_ERR_CDATA_DUPLICATE
-		                                                           : WA_ERR_CDATA_JSON;
+		                                                          : WA_ERR_CDATA_JSON;
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return WA_ERR_CDATA_JSON;

@@ -7,7 +7,7 @@
 #include "webauthn/blob.h"
 
 #define WA_TYPE_CREATE "webauthn.create"
-#define WA_TYPE_GET "webauthn.get"
+#define WA_TYPE_GET    "webauthn.get"
 
 typedef struct wa_clientdata {
 	char *type;
@@ -15,7 +15,7 @@ typedef struct wa_clientdata {
 	char *origin;
 	bool has_cross_origin;
 	bool cross_origin;
-	char *top_origin; /* NULL when absent */
+	char *top_origin;           /* NULL when absent */
 	char *token_binding_status; /* NULL when absent (Level 2 only) */
 } wa_clientdata;
 

@@ -12,22 +12,22 @@
 #define L_KTY 1
 #define L_ALG 3
 #define L_CRV (-1)
-#define L_X (-2)
-#define L_Y (-3)
-#define L_N (-1)
-#define L_E (-2)
+#define L_X   (-2)
+#define L_Y   (-3)
+#define L_N   (-1)
+#define L_E   (-2)
 
 static const struct alg_info {
 	int64_t alg;
 	const char *name;
 	int64_t kty;
 } algs[] = {
-    {WA_COSE_ES256, "ES256", WA_COSE_KTY_EC2}, {WA_COSE_ES384, "ES384", WA_COSE_KTY_EC2},
-    {WA_COSE_ES512, "ES512", WA_COSE_KTY_EC2}, {WA_COSE_EDDSA, "EdDSA", WA_COSE_KTY_OKP},
-    {WA_COSE_ED25519, "Ed25519", WA_COSE_KTY_OKP}, {WA_COSE_ED448, "Ed448", WA_COSE_KTY_OKP},
-    {WA_COSE_RS256, "RS256", WA_COSE_KTY_RSA}, {WA_COSE_RS384, "RS384", WA_COSE_KTY_RSA},
-    {WA_COSE_RS512, "RS512", WA_COSE_KTY_RSA}, {WA_COSE_PS256, "PS256", WA_COSE_KTY_RSA},
-    {WA_COSE_RS1, "RS1", WA_COSE_KTY_RSA},
+        {WA_COSE_ES256, "ES256", WA_COSE_KTY_EC2},     {WA_COSE_ES384, "ES384", WA_COSE_KTY_EC2},
+        {WA_COSE_ES512, "ES512", WA_COSE_KTY_EC2},     {WA_COSE_EDDSA, "EdDSA", WA_COSE_KTY_OKP},
+        {WA_COSE_ED25519, "Ed25519", WA_COSE_KTY_OKP}, {WA_COSE_ED448, "Ed448", WA_COSE_KTY_OKP},
+        {WA_COSE_RS256, "RS256", WA_COSE_KTY_RSA},     {WA_COSE_RS384, "RS384", WA_COSE_KTY_RSA},
+        {WA_COSE_RS512, "RS512", WA_COSE_KTY_RSA},     {WA_COSE_PS256, "PS256", WA_COSE_KTY_RSA},
+        {WA_COSE_RS1, "RS1", WA_COSE_KTY_RSA},
 };
 
 static const struct alg_info *alg_lookup(int64_t alg)
@@ -133,7 +133,8 @@ static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
 		return WA_ERR_NOMEM;
 	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * coord_len) != 1) {
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
+	                                     1 + 2 * coord_len) != 1) {
 		OSSL_PARAM_BLD_free(bld);
 		return WA_ERR_INTERNAL;
 	}
@@ -258,7 +259,8 @@ wa_err wa_cose_decode(const uint8_t *ptr, size_t len, wa_cose_key *out)
 	if ((err = wa_cbor_load_exact(ptr, len, &item)) != WA_OK)
 		return err == WA_ERR_NOMEM ? err : WA_ERR_COSE_MALFORMED;
 	err = wa_cose_decode_item(item, out);
-	/* The stored key bytes are compared and re-sent later: they must be the one canonical form. */
+	/* The stored key bytes are compared and re-sent later: they must be the one canonical form.
+	 */
 	if (err == WA_OK && !wa_cbor_is_canonical(item, ptr, len)) {
 		wa_cose_key_reset(out);
 		err = WA_ERR_COSE_NOT_CANONICAL;
@@ -362,7 +364,8 @@ wa_err wa_cose_encode(EVP_PKEY *pkey, int64_t alg, wa_blob *out)
 	if ((map = cbor_new_definite_map(5)) == NULL)
 		return WA_ERR_NOMEM;
 	/* Labels go in canonical order: 1, 3, -1, -2, -3. */
-	ok = map_add(map, L_KTY, wa_cbor_build_int(info->kty)) && map_add(map, L_ALG, wa_cbor_build_int(alg));
+	ok = map_add(map, L_KTY, wa_cbor_build_int(info->kty)) &&
+	     map_add(map, L_ALG, wa_cbor_build_int(alg));
 	if (ok && info->kty == WA_COSE_KTY_EC2)
 		ok = fill_ec(map, pkey, alg);
 	else if (ok && info->kty == WA_COSE_KTY_OKP)

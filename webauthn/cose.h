@@ -8,27 +8,27 @@
 
 #include "webauthn/blob.h"
 
-#define WA_COSE_ES256 (-7)
-#define WA_COSE_EDDSA (-8)
+#define WA_COSE_ES256   (-7)
+#define WA_COSE_EDDSA   (-8)
 #define WA_COSE_ED25519 (-19) /* fully specified (RFC 9864) */
-#define WA_COSE_ED448 (-53)   /* fully specified (RFC 9864) */
-#define WA_COSE_ES384 (-35)
-#define WA_COSE_ES512 (-36)
-#define WA_COSE_PS256 (-37)
-#define WA_COSE_RS256 (-257)
-#define WA_COSE_RS384 (-258)
-#define WA_COSE_RS512 (-259)
-#define WA_COSE_RS1 (-65535)
+#define WA_COSE_ED448   (-53) /* fully specified (RFC 9864) */
+#define WA_COSE_ES384   (-35)
+#define WA_COSE_ES512   (-36)
+#define WA_COSE_PS256   (-37)
+#define WA_COSE_RS256   (-257)
+#define WA_COSE_RS384   (-258)
+#define WA_COSE_RS512   (-259)
+#define WA_COSE_RS1     (-65535)
 
 #define WA_COSE_KTY_OKP 1
 #define WA_COSE_KTY_EC2 2
 #define WA_COSE_KTY_RSA 3
 
-#define WA_COSE_CRV_P256 1
-#define WA_COSE_CRV_P384 2
-#define WA_COSE_CRV_P521 3
+#define WA_COSE_CRV_P256    1
+#define WA_COSE_CRV_P384    2
+#define WA_COSE_CRV_P521    3
 #define WA_COSE_CRV_ED25519 6
-#define WA_COSE_CRV_ED448 7
+#define WA_COSE_CRV_ED448   7
 
 typedef struct wa_cose_key {
 	int64_t alg;

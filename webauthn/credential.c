@@ -90,7 +90,8 @@ json_t *wa_credential_to_json(const wa_credential *cred)
 	    json_object_set_new(obj, "backupState", json_boolean(cred->backup_state)) ||
 	    json_object_set_new(obj, "aaguid", json_string(aaguid)) ||
 	    json_object_set_new(obj, "fmt", json_string(cred->fmt)) ||
-	    json_object_set_new(obj, "attestationType", json_string(wa_att_type_name(cred->att_type))))
+	    json_object_set_new(obj, "attestationType",
+	                        json_string(wa_att_type_name(cred->att_type))))
 		goto fail;
 	if (json_object_set_new(obj, "transports", tr)) {
 		tr = NULL;
@@ -112,7 +113,8 @@ static wa_err b64_field(const json_t *obj, const char *key, bool required, wa_bl
 
 	if (v == NULL)
 		return required ? WA_ERR_RECORD : WA_OK;
-	if (!json_is_string(v) || wa_b64url_decode(json_string_value(v), json_string_length(v), out) != WA_OK)
+	if (!json_is_string(v) ||
+	    wa_b64url_decode(json_string_value(v), json_string_length(v), out) != WA_OK)
 		return WA_ERR_RECORD;
 	return WA_OK;
 }

@@ -2,13 +2,13 @@
 
 static const char *const messages[] = {
 #define WA_ERROR_MSG(name, msg) [name] = msg,
-    WA_ERROR_TABLE(WA_ERROR_MSG)
+        WA_ERROR_TABLE(WA_ERROR_MSG)
 #undef WA_ERROR_MSG
 };
 
 static const char *const names[] = {
 #define WA_ERROR_NAME(name, msg) [name] = #name,
-    WA_ERROR_TABLE(WA_ERROR_NAME)
+        WA_ERROR_TABLE(WA_ERROR_NAME)
 #undef WA_ERROR_NAME
 };
 

@@ -9,6 +9,7 @@
 
 void wa_sha256(const void *ptr, size_t len, uint8_t out[WA_SHA256_LEN]);
 /* SHA-256 over the concatenation a || b. */
-void wa_sha256_2(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[WA_SHA256_LEN]);
+void wa_sha256_2(const void *a, size_t alen, const void *b, size_t blen,
+                 uint8_t out[WA_SHA256_LEN]);
 
 #endif

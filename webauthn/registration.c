@@ -55,8 +55,9 @@ static wa_err check_trust(const wa_reg_options *opt, const char *fmt, const wa_a
 	if (wa_trust_count(opt->trust) == 0) {
 		if (opt->require_trusted_attestation)
 			return fail(r, what, WA_ERR_ATT_UNTRUSTED);
-		wa_report_step(r, what, WA_STEP_SKIPPED, WA_OK,
-		               "certificates valid at the verification time; no trust anchor configured");
+		wa_report_step(
+		        r, what, WA_STEP_SKIPPED, WA_OK,
+		        "certificates valid at the verification time; no trust anchor configured");
 		return WA_OK;
 	}
 	wa_report_step(r, what, WA_STEP_OK, WA_OK, "%d certificate(s), verified to an anchor",
@@ -64,8 +65,8 @@ static wa_err check_trust(const wa_reg_options *opt, const char *fmt, const wa_a
 	return WA_OK;
 }
 
-static wa_err fill_record(const wa_reg_response *resp, const wa_attobj *obj,
-                          const wa_authdata *ad, const wa_attest_result *att, wa_credential *out)
+static wa_err fill_record(const wa_reg_response *resp, const wa_attobj *obj, const wa_authdata *ad,
+                          const wa_attest_result *att, wa_credential *out)
 {
 	wa_err err;
 
@@ -110,12 +111,13 @@ static wa_err verify_attestation(const wa_reg_options *opt, const wa_reg_respons
 		fail(r, "authData is well-formed with attested credential data", err);
 		goto out;
 	}
-	wa_report_step(r, "authData is well-formed with attested credential data", WA_STEP_OK, WA_OK,
-	               "%zu bytes, flags 0x%02x, signCount %u, credential id %zu bytes",
+	wa_report_step(r, "authData is well-formed with attested credential data", WA_STEP_OK,
+	               WA_OK, "%zu bytes, flags 0x%02x, signCount %u, credential id %zu bytes",
 	               obj.auth_data_len, ad.flags, ad.sign_count, ad.cred_id_len);
 
 	if (!wa_blob_eq(&resp->raw_id, ad.cred_id, ad.cred_id_len)) {
-		err = fail(r, "credential id equals the attested credentialId", WA_ERR_CRED_ID_MISMATCH);
+		err = fail(r, "credential id equals the attested credentialId",
+		           WA_ERR_CRED_ID_MISMATCH);
 		goto out;
 	}
 	if ((err = wa_check_auth_flags(&opt->expect, &ad, opt->conditional, r)) != WA_OK)
@@ -136,18 +138,19 @@ static wa_err verify_attestation(const wa_reg_options *opt, const wa_reg_respons
 		err = WA_ERR_FMT_UNSUPPORTED;
 		goto out;
 	}
-	wa_report_step(r, "fmt is a supported attestation format", WA_STEP_OK, WA_OK, "%s", obj.fmt);
+	wa_report_step(r, "fmt is a supported attestation format", WA_STEP_OK, WA_OK, "%s",
+	               obj.fmt);
 
 	wa_attest_input in = {
-	    .att_stmt = obj.att_stmt,
-	    .auth_data = obj.auth_data,
-	    .auth_data_len = obj.auth_data_len,
-	    .ad = &ad,
-	    .client_data_hash = cdh,
-	    .cred_key = &key,
-	    .u2f_require_zero_aaguid = opt->u2f_require_zero_aaguid,
-	    .android_key_tee_only = opt->android_key_tee_only,
-	    .android_key_allow_empty_authz = opt->android_key_allow_empty_authz,
+	        .att_stmt = obj.att_stmt,
+	        .auth_data = obj.auth_data,
+	        .auth_data_len = obj.auth_data_len,
+	        .ad = &ad,
+	        .client_data_hash = cdh,
+	        .cred_key = &key,
+	        .u2f_require_zero_aaguid = opt->u2f_require_zero_aaguid,
+	        .android_key_tee_only = opt->android_key_tee_only,
+	        .android_key_allow_empty_authz = opt->android_key_allow_empty_authz,
 	};
 	if ((err = wa_attest_verify(obj.fmt, &in, &att)) != WA_OK) {
 		fail(r, "attStmt passes the format's verification procedure", err);

@@ -9,7 +9,7 @@
 
 typedef struct wa_reg_options {
 	wa_expect expect;
-	bool conditional; /* mediation "conditional": user presence not required */
+	bool conditional;    /* mediation "conditional": user presence not required */
 	const int64_t *algs; /* pubKeyCredParams algorithms; none given = any supported */
 	size_t n_algs;
 	const wa_trust *trust; /* required: the verification time, and anchors if any */

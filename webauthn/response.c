@@ -42,7 +42,8 @@ static wa_err parse_common(const json_t *obj, wa_blob *raw_id, const json_t **re
 
 	if (!json_is_object(obj))
 		return WA_ERR_JSON_NOT_OBJECT;
-	if ((err = b64_member(obj, "id", WA_ERR_RESP_ID_MISSING, WA_ERR_RESP_ID_TYPE, raw_id)) != WA_OK)
+	if ((err = b64_member(obj, "id", WA_ERR_RESP_ID_MISSING, WA_ERR_RESP_ID_TYPE, raw_id)) !=
+	    WA_OK)
 		return err;
 	/* rawId is optional in the conformance profile; when present it must say the same. */
 	if ((raw = json_object_get(obj, "rawId")) != NULL) {
@@ -84,7 +85,8 @@ static wa_err parse_transports(const json_t *response, wa_reg_response *out)
 		return WA_OK;
 	if (!json_is_array(arr) || json_array_size(arr) > WA_TRANSPORTS_MAX)
 		return WA_ERR_RESP_TRANSPORTS_TYPE;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 32)
 			return WA_ERR_RESP_TRANSPORTS_TYPE;
 		if ((out->transports[out->n_transports] = strdup(json_string_value(v))) == NULL)
@@ -150,8 +152,8 @@ static wa_err decode_auth_fields(const char *client_data_json, const char *authe
 		goto out;
 	/* userHandle: absent or "" both mean "not returned" (the conformance tool sends ""). */
 	if (user_handle != NULL && user_handle[0] != '\0') {
-		err = b64_field(user_handle, WA_ERR_RESP_USERHANDLE_TYPE, WA_ERR_RESP_USERHANDLE_TYPE,
-		                &out->user_handle);
+		err = b64_field(user_handle, WA_ERR_RESP_USERHANDLE_TYPE,
+		                WA_ERR_RESP_USERHANDLE_TYPE, &out->user_handle);
 		if (err != WA_OK)
 			goto out;
 		out->has_user_handle = true;
@@ -169,9 +171,11 @@ wa_err wa_auth_response_from_fields(const char *id, const char *client_data_json
 	wa_err err;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = b64_field(id, WA_ERR_RESP_ID_MISSING, WA_ERR_RESP_ID_TYPE, &out->raw_id)) != WA_OK)
+	if ((err = b64_field(id, WA_ERR_RESP_ID_MISSING, WA_ERR_RESP_ID_TYPE, &out->raw_id)) !=
+	    WA_OK)
 		return err;
-	return decode_auth_fields(client_data_json, authenticator_data, signature, user_handle, out);
+	return decode_auth_fields(client_data_json, authenticator_data, signature, user_handle,
+	                          out);
 }
 
 /* The text of a string member, NULL when absent or null; *bad when of another type. */

@@ -74,7 +74,7 @@ static void set_detail(char *detail, size_t size, const char *text)
 		snprintf(detail, size, "%s", text);
 }
 
-static wa_err verify_chain(const wa_trust *trust, STACK_OF(X509) *x5c, char *detail, size_t size)
+static wa_err verify_chain(const wa_trust *trust, STACK_OF(X509) * x5c, char *detail, size_t size)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -115,7 +115,7 @@ out:
 	return err;
 }
 
-wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, bool root_allowed,
+wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) * x5c, bool root_allowed,
                            char *detail, size_t size)
 {
 	wa_err err;

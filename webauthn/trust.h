@@ -9,8 +9,8 @@
 #include "webauthn/error.h"
 
 typedef struct wa_trust {
-	STACK_OF(X509) *anchors; /* owned; empty means "no anchors configured" */
-	time_t at;               /* verification time, from the caller's clock */
+	STACK_OF(X509) * anchors; /* owned; empty means "no anchors configured" */
+	time_t at;                /* verification time, from the caller's clock */
 } wa_trust;
 
 wa_err wa_trust_init(wa_trust *trust, time_t at);
@@ -28,7 +28,7 @@ size_t wa_trust_count(const wa_trust *trust);
  * chains end in their root), and, when anchors are configured, a chain from the
  * leaf to one of them. detail (may be NULL) receives OpenSSL's reason.
  */
-wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) *x5c, bool root_allowed,
+wa_err wa_trust_check_path(const wa_trust *trust, STACK_OF(X509) * x5c, bool root_allowed,
                            char *detail, size_t size);
 
 #endif

@@ -34,14 +34,14 @@ typedef struct variant {
 static const variant plain = {"", WA_FLAG_UP | WA_FLAG_UV, 1, 2, 32, true};
 
 static const variant variants[] = {
-    /* UP only: valid when the RP asked for userVerification "preferred"/"discouraged". */
-    {"uv-clear", WA_FLAG_UP, 1, 2, 32, false},
-    /* An authenticator without a counter: stored 0 and new 0 is not a regression (§7.2). */
-    {"counter-0", WA_FLAG_UP | WA_FLAG_UV, 0, 0, 32, true},
-    /* A synced passkey: backup eligible and backed up. */
-    {"be-bs", WA_FLAG_UP | WA_FLAG_UV | WA_FLAG_BE | WA_FLAG_BS, 1, 2, 32, true},
-    /* The longest credential id §6.1 allows. */
-    {"long-credential-id", WA_FLAG_UP | WA_FLAG_UV, 1, 2, WA_CRED_ID_MAX, true},
+        /* UP only: valid when the RP asked for userVerification "preferred"/"discouraged". */
+        {"uv-clear", WA_FLAG_UP, 1, 2, 32, false},
+        /* An authenticator without a counter: stored 0 and new 0 is not a regression (§7.2). */
+        {"counter-0", WA_FLAG_UP | WA_FLAG_UV, 0, 0, 32, true},
+        /* A synced passkey: backup eligible and backed up. */
+        {"be-bs", WA_FLAG_UP | WA_FLAG_UV | WA_FLAG_BE | WA_FLAG_BS, 1, 2, 32, true},
+        /* The longest credential id §6.1 allows. */
+        {"long-credential-id", WA_FLAG_UP | WA_FLAG_UV, 1, 2, WA_CRED_ID_MAX, true},
 };
 
 typedef struct alg_entry {
@@ -50,8 +50,8 @@ typedef struct alg_entry {
 } alg_entry;
 
 static const alg_entry algs[] = {
-    {WA_COSE_ES256, "es256"}, {WA_COSE_ES384, "es384"}, {WA_COSE_ES512, "es512"},
-    {WA_COSE_RS256, "rs256"}, {WA_COSE_PS256, "ps256"}, {WA_COSE_EDDSA, "eddsa"},
+        {WA_COSE_ES256, "es256"}, {WA_COSE_ES384, "es384"}, {WA_COSE_ES512, "es512"},
+        {WA_COSE_RS256, "rs256"}, {WA_COSE_PS256, "ps256"}, {WA_COSE_EDDSA, "eddsa"},
 };
 
 /* fido-u2f last: it only exists for ES256 (U2F is P-256 only). */
@@ -111,14 +111,17 @@ static wa_err verify_reg(const sa_params *p, const sa_pki *pki, const variant *v
 	/* Every x5c here must chain to the test CA, as SimpleWebAuthn is told to require. */
 	if ((err = wa_trust_add_cert(&trust, pki->ca)) == WA_OK) {
 		wa_reg_options opt = {
-		    .expect = {.challenge = p->challenge, .challenge_len = sizeof(p->challenge),
-		               .origins = origins, .n_origins = N(origins), .rp_id = SA_RP_ID,
-		               .require_uv = v->require_uv},
-		    .algs = &p->alg,
-		    .n_algs = 1,
-		    .trust = &trust,
-		    .require_trusted_attestation = true,
-		    .u2f_require_zero_aaguid = strcmp(p->fmt, "fido-u2f") == 0,
+		        .expect = {.challenge = p->challenge,
+		                   .challenge_len = sizeof(p->challenge),
+		                   .origins = origins,
+		                   .n_origins = N(origins),
+		                   .rp_id = SA_RP_ID,
+		                   .require_uv = v->require_uv},
+		        .algs = &p->alg,
+		        .n_algs = 1,
+		        .trust = &trust,
+		        .require_trusted_attestation = true,
+		        .u2f_require_zero_aaguid = strcmp(p->fmt, "fido-u2f") == 0,
 		};
 		err = wa_verify_registration(&opt, &resp, cred, report);
 	}
@@ -137,12 +140,15 @@ static wa_err verify_auth(const sa_params *p, const variant *v, json_t *json, wa
 	if ((err = wa_auth_response_from_json(json, &resp)) != WA_OK)
 		return err;
 	wa_auth_options opt = {
-	    .expect = {.challenge = p->challenge, .challenge_len = sizeof(p->challenge),
-	               .origins = origins, .n_origins = N(origins), .rp_id = SA_RP_ID,
-	               .require_uv = v->require_uv},
-	    .allow_credentials = &cred->id,
-	    .n_allow_credentials = 1,
-	    .user_identified = true,
+	        .expect = {.challenge = p->challenge,
+	                   .challenge_len = sizeof(p->challenge),
+	                   .origins = origins,
+	                   .n_origins = N(origins),
+	                   .rp_id = SA_RP_ID,
+	                   .require_uv = v->require_uv},
+	        .allow_credentials = &cred->id,
+	        .n_allow_credentials = 1,
+	        .user_identified = true,
 	};
 	err = wa_verify_authentication(&opt, &resp, cred, report);
 	wa_auth_response_reset(&resp);
@@ -199,11 +205,9 @@ static int add_case(json_t *cases, const sa_pki *pki, const alg_entry *a, const 
 	c = json_pack("{s:s, s:I, s:s, s:s, s:s, s:b, s:[I], s:{s:s, s:O}, s:O, s:{s:s, s:O}, s:O}",
 	              "name", name, "alg", (json_int_t)a->alg, "fmt", fmt, "origin", SA_ORIGIN,
 	              "rpID", SA_RP_ID, "requireUserVerification", v->require_uv,
-	              "supportedAlgorithmIDs", (json_int_t)a->alg,
-	              "registration", "challenge", reg_chal, "response", reg,
-	              "credential", rec,
-	              "authentication", "challenge", auth_chal, "response", auth,
-	              "credentialAfterAuthentication", after);
+	              "supportedAlgorithmIDs", (json_int_t)a->alg, "registration", "challenge",
+	              reg_chal, "response", reg, "credential", rec, "authentication", "challenge",
+	              auth_chal, "response", auth, "credentialAfterAuthentication", after);
 	ok = c != NULL && json_array_append_new(cases, c) == 0;
 out:
 	json_decref(reg);

@@ -16,13 +16,13 @@
 sa_params sa_default_params(void)
 {
 	sa_params p = {
-	    .alg = WA_COSE_ES256,
-	    .fmt = "none",
-	    .flags = 0x01 | 0x04,
-	    .sign_count = 1,
-	    .rp_id = SA_RP_ID,
-	    .origin = SA_ORIGIN,
-	    .cred_id_len = 32,
+	        .alg = WA_COSE_ES256,
+	        .fmt = "none",
+	        .flags = 0x01 | 0x04,
+	        .sign_count = 1,
+	        .rp_id = SA_RP_ID,
+	        .origin = SA_ORIGIN,
+	        .cred_id_len = 32,
 	};
 	memset(p.challenge, 0x11, sizeof(p.challenge));
 	memcpy(p.aaguid, "KAGURA-HARNESS!!", 16);
@@ -56,8 +56,7 @@ int sa_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob 
 	size_t n = 0;
 	int ok = 0;
 
-	if (ctx == NULL ||
-	    EVP_DigestSignInit(ctx, &pctx, wa_cose_alg_md(alg), NULL, key) != 1)
+	if (ctx == NULL || EVP_DigestSignInit(ctx, &pctx, wa_cose_alg_md(alg), NULL, key) != 1)
 		goto out;
 	if (alg == WA_COSE_PS256 &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
@@ -88,8 +87,8 @@ static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 	return 1;
 }
 
-X509 *sa_make_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *ou,
-                   const char *cn, bool ca, long nb_days, long na_days)
+X509 *sa_make_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer, const char *ou, const char *cn,
+                   bool ca, long nb_days, long na_days)
 {
 	X509 *cert = X509_new();
 	X509_NAME *name = X509_NAME_new();
@@ -131,10 +130,11 @@ int sa_pki_init(sa_pki *pki, long not_before_days, long not_after_days)
 	if (pki->ca_key == NULL || pki->att_key == NULL)
 		return 0;
 	pki->ca = sa_make_cert(pki->ca_key, pki->ca_key, NULL, "Test Attestation CA",
-	                    "kagura test attestation root", true, -3650, 3650);
+	                       "kagura test attestation root", true, -3650, 3650);
 	if (pki->ca == NULL)
 		return 0;
-	pki->att = sa_make_cert(pki->att_key, pki->ca_key, pki->ca, "Authenticator Attestation",
+	pki->att =
+	        sa_make_cert(pki->att_key, pki->ca_key, pki->ca, "Authenticator Attestation",
 	                     "kagura test authenticator", false, not_before_days, not_after_days);
 	if (pki->att == NULL)
 		return 0;
@@ -254,8 +254,8 @@ static cbor_item_t *att_stmt(const sa_params *p, const sa_pki *pki, const sa_cre
 	if (strcmp(p->fmt, "fido-u2f") == 0) {
 		uint8_t point[65];
 		size_t plen = 0;
-		EVP_PKEY_get_octet_string_param(cred->key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
-		                                &plen);
+		EVP_PKEY_get_octet_string_param(cred->key, OSSL_PKEY_PARAM_PUB_KEY, point,
+		                                sizeof(point), &plen);
 		wa_blob_append(&tbs, "\x00", 1);
 		wa_blob_append(&tbs, ad->ptr, 32);
 		wa_blob_append(&tbs, cdh, 32);
@@ -269,7 +269,9 @@ static cbor_item_t *att_stmt(const sa_params *p, const sa_pki *pki, const sa_cre
 			sa_sign(pki->att_key, WA_COSE_ES256, tbs.ptr, tbs.len, &sig);
 		else
 			sa_sign(cred->key, cred->alg, tbs.ptr, tbs.len, &sig);
-		map_put(stmt, "alg", wa_cbor_build_int(strcmp(p->fmt, "packed") == 0 ? WA_COSE_ES256 : cred->alg));
+		map_put(stmt, "alg",
+		        wa_cbor_build_int(strcmp(p->fmt, "packed") == 0 ? WA_COSE_ES256
+		                                                        : cred->alg));
 	}
 	if (h && h->signature)
 		h->signature(&sig);
@@ -293,7 +295,8 @@ json_t *sa_register(const sa_params *p, const sa_hooks *h, const sa_pki *pki, sa
 
 	memset(cred, 0, sizeof(*cred));
 	cred->alg = p->alg;
-	if ((cred->key = sa_keygen(p->alg)) == NULL || !client_data(p, WA_TYPE_CREATE, h, &cdata, cdh))
+	if ((cred->key = sa_keygen(p->alg)) == NULL ||
+	    !client_data(p, WA_TYPE_CREATE, h, &cdata, cdh))
 		goto fail;
 	cred->id.len = p->cred_id_len;
 	cred->id.ptr = malloc(p->cred_id_len ? p->cred_id_len : 1);
@@ -315,7 +318,8 @@ json_t *sa_register(const sa_params *p, const sa_hooks *h, const sa_pki *pki, sa
 	if (h && h->att_stmt)
 		h->att_stmt(stmt);
 	map = cbor_new_definite_map(3);
-	map_put(map, "fmt", cbor_build_string(strcmp(p->fmt, "packed-self") == 0 ? "packed" : p->fmt));
+	map_put(map, "fmt",
+	        cbor_build_string(strcmp(p->fmt, "packed-self") == 0 ? "packed" : p->fmt));
 	map_put(map, "attStmt", stmt);
 	map_put(map, "authData", bytes_item(&ad));
 	n = cbor_serialize_alloc(map, &buf, &cap);

@@ -14,32 +14,32 @@
 
 #include "webauthn/blob.h"
 
-#define SA_RP_ID "kagura.example.jp"
+#define SA_RP_ID  "kagura.example.jp"
 #define SA_ORIGIN "https://kagura.example.jp"
 
 typedef struct sa_hooks {
-	void (*client_data)(wa_blob *cdata);   /* before it is hashed */
-	void (*cose_key)(wa_blob *cose);       /* before it goes into authData */
-	void (*auth_data)(wa_blob *ad);        /* before it is signed */
-	void (*signature)(wa_blob *sig);       /* after signing */
-	void (*att_stmt)(cbor_item_t *stmt);   /* after signing (a definite map) */
-	void (*att_obj)(wa_blob *obj);         /* the final CBOR bytes */
-	void (*json)(json_t *resp);            /* the final response JSON */
+	void (*client_data)(wa_blob *cdata); /* before it is hashed */
+	void (*cose_key)(wa_blob *cose);     /* before it goes into authData */
+	void (*auth_data)(wa_blob *ad);      /* before it is signed */
+	void (*signature)(wa_blob *sig);     /* after signing */
+	void (*att_stmt)(cbor_item_t *stmt); /* after signing (a definite map) */
+	void (*att_obj)(wa_blob *obj);       /* the final CBOR bytes */
+	void (*json)(json_t *resp);          /* the final response JSON */
 } sa_hooks;
 
 typedef struct sa_params {
-	int64_t alg;           /* COSE alg of the credential */
-	const char *fmt;       /* "none", "packed-self", "packed", "fido-u2f" */
-	uint8_t flags;         /* authenticatorData flags (AT/ED added as needed) */
+	int64_t alg;     /* COSE alg of the credential */
+	const char *fmt; /* "none", "packed-self", "packed", "fido-u2f" */
+	uint8_t flags;   /* authenticatorData flags (AT/ED added as needed) */
 	uint32_t sign_count;
 	const char *rp_id;
 	const char *origin;
-	const char *type;      /* clientData type; default by ceremony */
+	const char *type; /* clientData type; default by ceremony */
 	uint8_t challenge[32];
 	bool cross_origin;
 	const char *top_origin;
 	uint8_t aaguid[16];
-	size_t cred_id_len;    /* default 32 */
+	size_t cred_id_len;         /* default 32 */
 	const uint8_t *user_handle; /* authentication: returned userHandle */
 	size_t user_handle_len;
 } sa_params;

@@ -73,8 +73,8 @@ static size_t cose_key(uint8_t out[77])
 }
 
 /* {"credProtect": 2} */
-static const uint8_t ext_cred_protect[] = {0xa1, 0x6b, 'c', 'r', 'e', 'd', 'P', 'r',
-                                           'o',  't',  'e', 'c', 't', 0x02};
+static const uint8_t ext_cred_protect[] = {0xa1, 0x6b, 'c', 'r', 'e', 'd', 'P',
+                                           'r',  'o',  't', 'e', 'c', 't', 0x02};
 
 /* rpIdHash of "kagura.example.jp", flags, counter. */
 static void head(buf *b, uint8_t flags, uint32_t count)
@@ -319,14 +319,14 @@ static void test_err_extensions(void **state)
 		uint8_t bytes[8];
 		size_t len;
 	} bad[] = {
-	    {{0x01}, 1},                   /* uint */
-	    {{0x80}, 1},                   /* array */
-	    {{0x61, 'x'}, 2},              /* text */
-	    {{0xf6}, 1},                   /* null */
-	    {{0xa1, 0x61, 'x'}, 3},        /* truncated map */
-	    {{0xa2, 0x01, 0x02}, 3},       /* map short one pair */
-	    {{0xff}, 1},                   /* a lone break */
-	    {{0x1c}, 1},                   /* reserved additional information */
+	        {{0x01}, 1},             /* uint */
+	        {{0x80}, 1},             /* array */
+	        {{0x61, 'x'}, 2},        /* text */
+	        {{0xf6}, 1},             /* null */
+	        {{0xa1, 0x61, 'x'}, 3},  /* truncated map */
+	        {{0xa2, 0x01, 0x02}, 3}, /* map short one pair */
+	        {{0xff}, 1},             /* a lone break */
+	        {{0x1c}, 1},             /* reserved additional information */
 	};
 
 	(void)state;
@@ -502,20 +502,20 @@ static void test_w3c_vectors_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_minimal_assertion),
-	    cmocka_unit_test(test_flags_and_counter),
-	    cmocka_unit_test(test_attested),
-	    cmocka_unit_test(test_attested_id_lengths),
-	    cmocka_unit_test(test_extensions),
-	    cmocka_unit_test(test_err_short),
-	    cmocka_unit_test(test_err_attested_short),
-	    cmocka_unit_test(test_err_cred_id_length),
-	    cmocka_unit_test(test_err_ed_missing),
-	    cmocka_unit_test(test_err_extensions),
-	    cmocka_unit_test(test_err_trailing),
-	    cmocka_unit_test(test_err_key_not_cbor),
-	    cmocka_unit_test(test_encode_fields),
-	    cmocka_unit_test(test_w3c_vectors_roundtrip),
+	        cmocka_unit_test(test_minimal_assertion),
+	        cmocka_unit_test(test_flags_and_counter),
+	        cmocka_unit_test(test_attested),
+	        cmocka_unit_test(test_attested_id_lengths),
+	        cmocka_unit_test(test_extensions),
+	        cmocka_unit_test(test_err_short),
+	        cmocka_unit_test(test_err_attested_short),
+	        cmocka_unit_test(test_err_cred_id_length),
+	        cmocka_unit_test(test_err_ed_missing),
+	        cmocka_unit_test(test_err_extensions),
+	        cmocka_unit_test(test_err_trailing),
+	        cmocka_unit_test(test_err_key_not_cbor),
+	        cmocka_unit_test(test_encode_fields),
+	        cmocka_unit_test(test_w3c_vectors_roundtrip),
 	};
 	return cmocka_run_group_tests_name("authdata", tests, NULL, NULL);
 }

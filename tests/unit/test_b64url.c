@@ -82,8 +82,8 @@ static void test_rfc4648_vectors(void **state)
 	static const struct {
 		const char *plain, *enc;
 	} v[] = {
-	    {"", ""},           {"f", "Zg"},           {"fo", "Zm8"},          {"foo", "Zm9v"},
-	    {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+	        {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+	        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
 	};
 
 	(void)state;
@@ -190,7 +190,9 @@ static void test_reject_chars(void **state)
 	expect_reject("Zm\t9", 4, WA_ERR_B64_CHAR);
 	/* non-ASCII: UTF-8 é, a lone continuation byte, 0xff */
 	expect_reject("Zm\xc3\xa9", 4, WA_ERR_B64_CHAR);
-	expect_reject("\x80" "AAA", 4, WA_ERR_B64_CHAR);
+	expect_reject("\x80"
+	              "AAA",
+	              4, WA_ERR_B64_CHAR);
 	expect_reject("AAA\xff", 4, WA_ERR_B64_CHAR);
 	/* an embedded NUL is a character like any other */
 	expect_reject("Zm\0v", 4, WA_ERR_B64_CHAR);
@@ -215,7 +217,8 @@ static void test_every_byte_value(void **state)
 				assert_int_equal(err, WA_OK);
 				assert_int_equal(out.len, 3);
 			} else {
-				assert_int_equal(err, c == '=' ? WA_ERR_B64_PADDING : WA_ERR_B64_CHAR);
+				assert_int_equal(err,
+				                 c == '=' ? WA_ERR_B64_PADDING : WA_ERR_B64_CHAR);
 			}
 			wa_blob_reset(&out);
 		}
@@ -298,7 +301,8 @@ static void test_trailing_bits_exhaustive(void **state)
 					assert_int_equal(err, WA_OK);
 					assert_int_equal(out.len, 2);
 					assert_int_equal(out.ptr[0], (uint8_t)(a << 2 | b >> 4));
-					assert_int_equal(out.ptr[1], (uint8_t)((b & 0x0f) << 4 | c >> 2));
+					assert_int_equal(out.ptr[1],
+					                 (uint8_t)((b & 0x0f) << 4 | c >> 2));
 				} else {
 					assert_int_equal(err, WA_ERR_B64_TRAILING_BITS);
 				}
@@ -365,18 +369,18 @@ static void test_all_bytes_and_reuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rfc4648_vectors),
-	    cmocka_unit_test(test_url_alphabet),
-	    cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_length_bounds_input),
-	    cmocka_unit_test(test_reject_padding),
-	    cmocka_unit_test(test_reject_chars),
-	    cmocka_unit_test(test_every_byte_value),
-	    cmocka_unit_test(test_reject_length),
-	    cmocka_unit_test(test_reject_trailing_bits),
-	    cmocka_unit_test(test_trailing_bits_exhaustive),
-	    cmocka_unit_test(test_random_roundtrip),
-	    cmocka_unit_test(test_all_bytes_and_reuse),
+	        cmocka_unit_test(test_rfc4648_vectors),
+	        cmocka_unit_test(test_url_alphabet),
+	        cmocka_unit_test(test_empty),
+	        cmocka_unit_test(test_length_bounds_input),
+	        cmocka_unit_test(test_reject_padding),
+	        cmocka_unit_test(test_reject_chars),
+	        cmocka_unit_test(test_every_byte_value),
+	        cmocka_unit_test(test_reject_length),
+	        cmocka_unit_test(test_reject_trailing_bits),
+	        cmocka_unit_test(test_trailing_bits_exhaustive),
+	        cmocka_unit_test(test_random_roundtrip),
+	        cmocka_unit_test(test_all_bytes_and_reuse),
 	};
 	return cmocka_run_group_tests_name("b64url", tests, NULL, NULL);
 }

@@ -57,10 +57,10 @@ static void expect_str_err(const char *s, wa_err want)
 
 /* What Chromium sends for navigator.credentials.create(), including its warning member. */
 static const char chromium_create[] =
-    "{\"type\":\"webauthn.create\",\"challenge\":\"" CHAL_B64 "\","
-    "\"origin\":\"https://kagura.example.jp\",\"crossOrigin\":false,"
-    "\"other_keys_can_be_added_here\":\"do not compare clientDataJSON against a template. "
-    "See https://goo.gl/yabPex\"}";
+        "{\"type\":\"webauthn.create\",\"challenge\":\"" CHAL_B64 "\","
+        "\"origin\":\"https://kagura.example.jp\",\"crossOrigin\":false,"
+        "\"other_keys_can_be_added_here\":\"do not compare clientDataJSON against a template. "
+        "See https://goo.gl/yabPex\"}";
 
 static void test_parse_chromium(void **state)
 {
@@ -143,12 +143,14 @@ static void test_parse_extra_keys(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    parse_str(" {\"extraData\":\"clientDataJSON may be extended\", \"n\": 1.5e3,\"arr\":[1,"
-	              "{\"type\":\"nested\"}],\"obj\":{\"origin\":\"https://evil\"},\"nul\":null,"
-	              "\"type\" : \"webauthn.get\",\n\"challenge\":\"" CHAL_B64 "\",\t\"origin\":"
-	              "\"https://kagura.example.jp\",\"crossOrigin\":false,\"\":true} \r\n",
-	              &cd),
-	    WA_OK);
+	        parse_str(
+	                " {\"extraData\":\"clientDataJSON may be extended\", \"n\": "
+	                "1.5e3,\"arr\":[1,"
+	                "{\"type\":\"nested\"}],\"obj\":{\"origin\":\"https://evil\"},\"nul\":null,"
+	                "\"type\" : \"webauthn.get\",\n\"challenge\":\"" CHAL_B64 "\",\t\"origin\":"
+	                "\"https://kagura.example.jp\",\"crossOrigin\":false,\"\":true} \r\n",
+	                &cd),
+	        WA_OK);
 	assert_string_equal(cd.type, WA_TYPE_GET);
 	assert_string_equal(cd.challenge, CHAL_B64);
 	assert_string_equal(cd.origin, "https://kagura.example.jp");
@@ -202,14 +204,16 @@ static void test_parse_bom(void **state)
 static void test_parse_bad_utf8(void **state)
 {
 	static const char *const bad[] = {
-	    "\xc0\xaf",         /* overlong '/' */
-	    "\xe0\x80\xaf",     /* overlong '/', three bytes */
-	    "\xf0\x80\x80\xaf", /* overlong '/', four bytes */
-	    "\xed\xa0\x80",     /* U+D800 encoded in UTF-8 (CESU) */
-	    "\xed\xbf\xbf",     /* U+DFFF */
-	    "\xe2\x82",         /* truncated sequence (€ without its last byte) */
-	    "\xff",             "\xfe", "\x80", /* lone continuation byte */
-	    "\xf4\x90\x80\x80", /* U+110000 */
+	        "\xc0\xaf",         /* overlong '/' */
+	        "\xe0\x80\xaf",     /* overlong '/', three bytes */
+	        "\xf0\x80\x80\xaf", /* overlong '/', four bytes */
+	        "\xed\xa0\x80",     /* U+D800 encoded in UTF-8 (CESU) */
+	        "\xed\xbf\xbf",     /* U+DFFF */
+	        "\xe2\x82",         /* truncated sequence (€ without its last byte) */
+	        "\xff",
+	        "\xfe",
+	        "\x80",             /* lone continuation byte */
+	        "\xf4\x90\x80\x80", /* U+110000 */
 	};
 
 	(void)state;
@@ -265,9 +269,10 @@ static void test_parse_duplicate(void **state)
 	               "\"origin\":\"https://a\"}",
 	               WA_ERR_CDATA_DUPLICATE);
 	/* the second value would win in a last-wins parser: it must not be picked silently */
-	expect_str_err("{\"type\":\"webauthn.get\",\"type\":\"webauthn.create\",\"challenge\":\"AA\","
-	               "\"origin\":\"https://a\"}",
-	               WA_ERR_CDATA_DUPLICATE);
+	expect_str_err(
+	        "{\"type\":\"webauthn.get\",\"type\":\"webauthn.create\",\"challenge\":\"AA\","
+	        "\"origin\":\"https://a\"}",
+	        WA_ERR_CDATA_DUPLICATE);
 	expect_str_err("{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"https://a\","
 	               "\"x\":1,\"x\":1}",
 	               WA_ERR_CDATA_DUPLICATE);
@@ -283,55 +288,65 @@ static void test_parse_member_types(void **state)
 		const char *json;
 		wa_err want;
 	} cases[] = {
-	    /* type */
-	    {"{\"challenge\":\"AA\",\"origin\":\"o\"}", WA_ERR_CDATA_TYPE_MISSING},
-	    {"{\"type\":1,\"challenge\":\"AA\",\"origin\":\"o\"}", WA_ERR_CDATA_TYPE_MISSING},
-	    {"{\"type\":null,\"challenge\":\"AA\",\"origin\":\"o\"}", WA_ERR_CDATA_TYPE_MISSING},
-	    {"{\"type\":[\"webauthn.get\"],\"challenge\":\"AA\",\"origin\":\"o\"}",
-	     WA_ERR_CDATA_TYPE_MISSING},
-	    {"{\"Type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\"}",
-	     WA_ERR_CDATA_TYPE_MISSING},
-	    /* challenge */
-	    {"{\"type\":\"webauthn.get\",\"origin\":\"o\"}", WA_ERR_CDATA_CHALLENGE_MISSING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"\",\"origin\":\"o\"}",
-	     WA_ERR_CDATA_CHALLENGE_MISSING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":123,\"origin\":\"o\"}",
-	     WA_ERR_CDATA_CHALLENGE_MISSING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":{},\"origin\":\"o\"}",
-	     WA_ERR_CDATA_CHALLENGE_MISSING},
-	    /* origin */
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\"}", WA_ERR_CDATA_ORIGIN_MISSING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"\"}",
-	     WA_ERR_CDATA_ORIGIN_MISSING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":false}",
-	     WA_ERR_CDATA_ORIGIN_MISSING},
-	    /* crossOrigin */
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"crossOrigin\":"
-	     "\"false\"}",
-	     WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"crossOrigin\":0}",
-	     WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"crossOrigin\":null}",
-	     WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
-	    /* topOrigin */
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"topOrigin\":5}",
-	     WA_ERR_CDATA_TOP_ORIGIN_TYPE},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"topOrigin\":null}",
-	     WA_ERR_CDATA_TOP_ORIGIN_TYPE},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"topOrigin\":true}",
-	     WA_ERR_CDATA_TOP_ORIGIN_TYPE},
-	    /* tokenBinding */
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"tokenBinding\":"
-	     "\"present\"}",
-	     WA_ERR_CDATA_TOKEN_BINDING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"tokenBinding\":{}}",
-	     WA_ERR_CDATA_TOKEN_BINDING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"tokenBinding\":"
-	     "{\"status\":1}}",
-	     WA_ERR_CDATA_TOKEN_BINDING},
-	    {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"tokenBinding\":"
-	     "{\"status\":\"maybe\"}}",
-	     WA_ERR_CDATA_TOKEN_BINDING},
+	        /* type */
+	        {"{\"challenge\":\"AA\",\"origin\":\"o\"}", WA_ERR_CDATA_TYPE_MISSING},
+	        {"{\"type\":1,\"challenge\":\"AA\",\"origin\":\"o\"}", WA_ERR_CDATA_TYPE_MISSING},
+	        {"{\"type\":null,\"challenge\":\"AA\",\"origin\":\"o\"}",
+	         WA_ERR_CDATA_TYPE_MISSING},
+	        {"{\"type\":[\"webauthn.get\"],\"challenge\":\"AA\",\"origin\":\"o\"}",
+	         WA_ERR_CDATA_TYPE_MISSING},
+	        {"{\"Type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\"}",
+	         WA_ERR_CDATA_TYPE_MISSING},
+	        /* challenge */
+	        {"{\"type\":\"webauthn.get\",\"origin\":\"o\"}", WA_ERR_CDATA_CHALLENGE_MISSING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"\",\"origin\":\"o\"}",
+	         WA_ERR_CDATA_CHALLENGE_MISSING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":123,\"origin\":\"o\"}",
+	         WA_ERR_CDATA_CHALLENGE_MISSING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":{},\"origin\":\"o\"}",
+	         WA_ERR_CDATA_CHALLENGE_MISSING},
+	        /* origin */
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\"}", WA_ERR_CDATA_ORIGIN_MISSING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"\"}",
+	         WA_ERR_CDATA_ORIGIN_MISSING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":false}",
+	         WA_ERR_CDATA_ORIGIN_MISSING},
+	        /* crossOrigin */
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"crossOrigin\":"
+	         "\"false\"}",
+	         WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"crossOrigin\":"
+	         "0}",
+	         WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"crossOrigin\":"
+	         "null}",
+	         WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
+	        /* topOrigin */
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"topOrigin\":"
+	         "5}",
+	         WA_ERR_CDATA_TOP_ORIGIN_TYPE},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"topOrigin\":"
+	         "null}",
+	         WA_ERR_CDATA_TOP_ORIGIN_TYPE},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\",\"topOrigin\":"
+	         "true}",
+	         WA_ERR_CDATA_TOP_ORIGIN_TYPE},
+	        /* tokenBinding */
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\","
+	         "\"tokenBinding\":"
+	         "\"present\"}",
+	         WA_ERR_CDATA_TOKEN_BINDING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\","
+	         "\"tokenBinding\":{}}",
+	         WA_ERR_CDATA_TOKEN_BINDING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\","
+	         "\"tokenBinding\":"
+	         "{\"status\":1}}",
+	         WA_ERR_CDATA_TOKEN_BINDING},
+	        {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"o\","
+	         "\"tokenBinding\":"
+	         "{\"status\":\"maybe\"}}",
+	         WA_ERR_CDATA_TOKEN_BINDING},
 	};
 
 	(void)state;
@@ -358,13 +373,14 @@ static void test_build_chromium_bytes(void **state)
 	static const char want[] = "{\"type\":\"webauthn.get\",\"challenge\":\"" CHAL_B64 "\","
 	                           "\"origin\":\"https://x.example\",\"crossOrigin\":false}";
 	static const char want_top[] =
-	    "{\"type\":\"webauthn.create\",\"challenge\":\"" CHAL_B64 "\","
-	    "\"origin\":\"https://x.example\",\"crossOrigin\":true,\"topOrigin\":\"https://top.example\"}";
+	        "{\"type\":\"webauthn.create\",\"challenge\":\"" CHAL_B64 "\","
+	        "\"origin\":\"https://x.example\",\"crossOrigin\":true,\"topOrigin\":\"https://"
+	        "top.example\"}";
 	wa_blob out = {0};
 
 	(void)state;
-	assert_int_equal(wa_clientdata_build(WA_TYPE_GET, chal_bytes(), 32, "https://x.example", false,
-	                                     NULL, &out),
+	assert_int_equal(wa_clientdata_build(WA_TYPE_GET, chal_bytes(), 32, "https://x.example",
+	                                     false, NULL, &out),
 	                 WA_OK);
 	assert_int_equal(out.len, strlen(want));
 	assert_memory_equal(out.ptr, want, out.len);
@@ -407,8 +423,8 @@ static void test_build_parse_roundtrip(void **state)
 			const char *top = cross ? "https://top.example" : NULL;
 
 			assert_int_equal(wa_clientdata_build(cross ? WA_TYPE_CREATE : WA_TYPE_GET,
-			                                     chal_bytes(), 16 + i, origins[i], cross,
-			                                     top, &out),
+			                                     chal_bytes(), 16 + i, origins[i],
+			                                     cross, top, &out),
 			                 WA_OK);
 			assert_true(wa_utf8_valid(out.ptr, out.len));
 			assert_int_equal(wa_clientdata_parse(out.ptr, out.len, &cd), WA_OK);
@@ -422,8 +438,8 @@ static void test_build_parse_roundtrip(void **state)
 			} else {
 				assert_null(cd.top_origin);
 			}
-			assert_int_equal(wa_b64url_decode(cd.challenge, strlen(cd.challenge), &chal),
-			                 WA_OK);
+			assert_int_equal(
+			        wa_b64url_decode(cd.challenge, strlen(cd.challenge), &chal), WA_OK);
 			assert_int_equal(chal.len, 16 + i);
 			assert_memory_equal(chal.ptr, chal_bytes(), chal.len);
 			wa_clientdata_reset(&cd);
@@ -440,52 +456,52 @@ static void test_utf8_table(void **state)
 		size_t len;
 		bool ok;
 	} t[] = {
-	    {"", 0, true},
-	    {"abc", 3, true},
-	    {"a\0b", 3, true},                 /* NUL is a code point */
-	    {"\x7f", 1, true},
-	    {"\xc2\x80", 2, true},             /* U+0080, smallest two-byte */
-	    {"\xdf\xbf", 2, true},             /* U+07FF */
-	    {"\xe0\xa0\x80", 3, true},         /* U+0800, smallest three-byte */
-	    {"\xed\x9f\xbf", 3, true},         /* U+D7FF, just below the surrogates */
-	    {"\xee\x80\x80", 3, true},         /* U+E000, just above */
-	    {"\xef\xbb\xbf", 3, true},         /* BOM */
-	    {"\xef\xbf\xbf", 3, true},         /* U+FFFF */
-	    {"\xf0\x90\x80\x80", 4, true},     /* U+10000, smallest four-byte */
-	    {"\xf0\x9f\x98\x80", 4, true},     /* U+1F600 */
-	    {"\xf4\x8f\xbf\xbf", 4, true},     /* U+10FFFF, the last code point */
-	    {"caf\xc3\xa9 \xe2\x82\xac", 9, true},
-	    {"\x80", 1, false},                /* lone continuation */
-	    {"\xbf", 1, false},
-	    {"a\x80z", 3, false},
-	    {"\xc0\x80", 2, false},            /* overlong NUL */
-	    {"\xc0\xaf", 2, false},            /* overlong '/' */
-	    {"\xc1\xbf", 2, false},            /* overlong U+007F */
-	    {"\xe0\x80\x80", 3, false},        /* overlong three-byte */
-	    {"\xe0\x9f\xbf", 3, false},        /* overlong U+07FF */
-	    {"\xf0\x80\x80\x80", 4, false},    /* overlong four-byte */
-	    {"\xf0\x8f\xbf\xbf", 4, false},    /* overlong U+FFFF */
-	    {"\xed\xa0\x80", 3, false},        /* U+D800 */
-	    {"\xed\xaf\xbf", 3, false},        /* U+DBFF */
-	    {"\xed\xb0\x80", 3, false},        /* U+DC00 */
-	    {"\xed\xbf\xbf", 3, false},        /* U+DFFF */
-	    {"\xed\xa0\xbd\xed\xb8\x80", 6, false}, /* a surrogate pair, CESU-8 */
-	    {"\xf4\x90\x80\x80", 4, false},    /* U+110000 */
-	    {"\xf5\x80\x80\x80", 4, false},
-	    {"\xf7\xbf\xbf\xbf", 4, false},
-	    {"\xf8\x88\x80\x80\x80", 5, false}, /* five-byte form */
-	    {"\xfc\x84\x80\x80\x80\x80", 6, false},
-	    {"\xfe", 1, false},
-	    {"\xff", 1, false},
-	    {"\xc2", 1, false},                /* truncated at the end */
-	    {"\xe2\x82", 2, false},
-	    {"\xf0\x9f\x98", 3, false},
-	    {"ab\xf0\x9f", 4, false},
-	    {"\xc2\x41", 2, false},            /* continuation missing */
-	    {"\xe2\x28\xa1", 3, false},
-	    {"\xe2\x82\x28", 3, false},
-	    {"\xf0\x9f\x28\x80", 4, false},
-	    {"\xc2\x80\x80", 3, false},        /* one continuation too many */
+	        {"", 0, true},
+	        {"abc", 3, true},
+	        {"a\0b", 3, true}, /* NUL is a code point */
+	        {"\x7f", 1, true},
+	        {"\xc2\x80", 2, true},         /* U+0080, smallest two-byte */
+	        {"\xdf\xbf", 2, true},         /* U+07FF */
+	        {"\xe0\xa0\x80", 3, true},     /* U+0800, smallest three-byte */
+	        {"\xed\x9f\xbf", 3, true},     /* U+D7FF, just below the surrogates */
+	        {"\xee\x80\x80", 3, true},     /* U+E000, just above */
+	        {"\xef\xbb\xbf", 3, true},     /* BOM */
+	        {"\xef\xbf\xbf", 3, true},     /* U+FFFF */
+	        {"\xf0\x90\x80\x80", 4, true}, /* U+10000, smallest four-byte */
+	        {"\xf0\x9f\x98\x80", 4, true}, /* U+1F600 */
+	        {"\xf4\x8f\xbf\xbf", 4, true}, /* U+10FFFF, the last code point */
+	        {"caf\xc3\xa9 \xe2\x82\xac", 9, true},
+	        {"\x80", 1, false}, /* lone continuation */
+	        {"\xbf", 1, false},
+	        {"a\x80z", 3, false},
+	        {"\xc0\x80", 2, false},                 /* overlong NUL */
+	        {"\xc0\xaf", 2, false},                 /* overlong '/' */
+	        {"\xc1\xbf", 2, false},                 /* overlong U+007F */
+	        {"\xe0\x80\x80", 3, false},             /* overlong three-byte */
+	        {"\xe0\x9f\xbf", 3, false},             /* overlong U+07FF */
+	        {"\xf0\x80\x80\x80", 4, false},         /* overlong four-byte */
+	        {"\xf0\x8f\xbf\xbf", 4, false},         /* overlong U+FFFF */
+	        {"\xed\xa0\x80", 3, false},             /* U+D800 */
+	        {"\xed\xaf\xbf", 3, false},             /* U+DBFF */
+	        {"\xed\xb0\x80", 3, false},             /* U+DC00 */
+	        {"\xed\xbf\xbf", 3, false},             /* U+DFFF */
+	        {"\xed\xa0\xbd\xed\xb8\x80", 6, false}, /* a surrogate pair, CESU-8 */
+	        {"\xf4\x90\x80\x80", 4, false},         /* U+110000 */
+	        {"\xf5\x80\x80\x80", 4, false},
+	        {"\xf7\xbf\xbf\xbf", 4, false},
+	        {"\xf8\x88\x80\x80\x80", 5, false}, /* five-byte form */
+	        {"\xfc\x84\x80\x80\x80\x80", 6, false},
+	        {"\xfe", 1, false},
+	        {"\xff", 1, false},
+	        {"\xc2", 1, false}, /* truncated at the end */
+	        {"\xe2\x82", 2, false},
+	        {"\xf0\x9f\x98", 3, false},
+	        {"ab\xf0\x9f", 4, false},
+	        {"\xc2\x41", 2, false}, /* continuation missing */
+	        {"\xe2\x28\xa1", 3, false},
+	        {"\xe2\x82\x28", 3, false},
+	        {"\xf0\x9f\x28\x80", 4, false},
+	        {"\xc2\x80\x80", 3, false}, /* one continuation too many */
 	};
 
 	(void)state;
@@ -538,23 +554,23 @@ static void test_utf8_every_code_point(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_chromium),
-	    cmocka_unit_test(test_parse_cross_origin_top_origin),
-	    cmocka_unit_test(test_parse_minimal),
-	    cmocka_unit_test(test_parse_token_binding),
-	    cmocka_unit_test(test_parse_extra_keys),
-	    cmocka_unit_test(test_parse_escapes),
-	    cmocka_unit_test(test_parse_bom),
-	    cmocka_unit_test(test_parse_bad_utf8),
-	    cmocka_unit_test(test_parse_not_json),
-	    cmocka_unit_test(test_parse_duplicate),
-	    cmocka_unit_test(test_parse_member_types),
-	    cmocka_unit_test(test_parse_challenge_text_kept),
-	    cmocka_unit_test(test_build_chromium_bytes),
-	    cmocka_unit_test(test_build_short_challenge),
-	    cmocka_unit_test(test_build_parse_roundtrip),
-	    cmocka_unit_test(test_utf8_table),
-	    cmocka_unit_test(test_utf8_every_code_point),
+	        cmocka_unit_test(test_parse_chromium),
+	        cmocka_unit_test(test_parse_cross_origin_top_origin),
+	        cmocka_unit_test(test_parse_minimal),
+	        cmocka_unit_test(test_parse_token_binding),
+	        cmocka_unit_test(test_parse_extra_keys),
+	        cmocka_unit_test(test_parse_escapes),
+	        cmocka_unit_test(test_parse_bom),
+	        cmocka_unit_test(test_parse_bad_utf8),
+	        cmocka_unit_test(test_parse_not_json),
+	        cmocka_unit_test(test_parse_duplicate),
+	        cmocka_unit_test(test_parse_member_types),
+	        cmocka_unit_test(test_parse_challenge_text_kept),
+	        cmocka_unit_test(test_build_chromium_bytes),
+	        cmocka_unit_test(test_build_short_challenge),
+	        cmocka_unit_test(test_build_parse_roundtrip),
+	        cmocka_unit_test(test_utf8_table),
+	        cmocka_unit_test(test_utf8_every_code_point),
 	};
 	return cmocka_run_group_tests_name("clientdata", tests, NULL, NULL);
 }

@@ -123,8 +123,9 @@ static wa_err decode_map(const entry *e, size_t n)
 	return err;
 }
 
-#define DECODE(...)                                                                                \
-	decode_map((const entry[]){__VA_ARGS__}, sizeof((const entry[]){__VA_ARGS__}) / sizeof(entry))
+#define DECODE(...)                              \
+	decode_map((const entry[]){__VA_ARGS__}, \
+	           sizeof((const entry[]){__VA_ARGS__}) / sizeof(entry))
 
 /* The big-endian value of an EVP_PKEY BIGNUM parameter, left-padded to pad bytes (0: minimal). */
 static size_t bn_param(EVP_PKEY *k, const char *name, uint8_t *out, size_t pad)
@@ -151,28 +152,94 @@ typedef struct alg_case {
 } alg_case;
 
 static const alg_case alg_cases[] = {
-    {WA_COSE_ES256, "EC", "P-256", WA_COSE_KTY_EC2, WA_COSE_CRV_P256,
-     {0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20}, 10, 77},
-    {WA_COSE_ES384, "EC", "P-384", WA_COSE_KTY_EC2, WA_COSE_CRV_P384,
-     {0xa5, 0x01, 0x02, 0x03, 0x38, 0x22, 0x20, 0x02, 0x21, 0x58, 0x30}, 11, 110},
-    {WA_COSE_ES512, "EC", "P-521", WA_COSE_KTY_EC2, WA_COSE_CRV_P521,
-     {0xa5, 0x01, 0x02, 0x03, 0x38, 0x23, 0x20, 0x03, 0x21, 0x58, 0x42}, 11, 146},
-    {WA_COSE_RS256, "RSA", NULL, WA_COSE_KTY_RSA, 0,
-     {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x01, 0x00}, 11, 0},
-    {WA_COSE_PS256, "RSA", NULL, WA_COSE_KTY_RSA, 0,
-     {0xa4, 0x01, 0x03, 0x03, 0x38, 0x24, 0x20, 0x59, 0x01, 0x00}, 10, 0},
-    {WA_COSE_RS384, "RSA", NULL, WA_COSE_KTY_RSA, 0,
-     {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x01, 0x20, 0x59, 0x01, 0x00}, 11, 0},
-    {WA_COSE_RS512, "RSA", NULL, WA_COSE_KTY_RSA, 0,
-     {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x02, 0x20, 0x59, 0x01, 0x00}, 11, 0},
-    {WA_COSE_EDDSA, "ED25519", NULL, WA_COSE_KTY_OKP, WA_COSE_CRV_ED25519,
-     {0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20}, 10, 42},
-    {WA_COSE_ED25519, "ED25519", NULL, WA_COSE_KTY_OKP, WA_COSE_CRV_ED25519,
-     {0xa4, 0x01, 0x01, 0x03, 0x32, 0x20, 0x06, 0x21, 0x58, 0x20}, 10, 42},
-    {WA_COSE_EDDSA, "ED448", NULL, WA_COSE_KTY_OKP, WA_COSE_CRV_ED448,
-     {0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x07, 0x21, 0x58, 0x39}, 10, 67},
-    {WA_COSE_ED448, "ED448", NULL, WA_COSE_KTY_OKP, WA_COSE_CRV_ED448,
-     {0xa4, 0x01, 0x01, 0x03, 0x38, 0x34, 0x20, 0x07, 0x21, 0x58, 0x39}, 11, 68},
+        {WA_COSE_ES256,
+         "EC",
+         "P-256",
+         WA_COSE_KTY_EC2,
+         WA_COSE_CRV_P256,
+         {0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01, 0x21, 0x58, 0x20},
+         10,
+         77},
+        {WA_COSE_ES384,
+         "EC",
+         "P-384",
+         WA_COSE_KTY_EC2,
+         WA_COSE_CRV_P384,
+         {0xa5, 0x01, 0x02, 0x03, 0x38, 0x22, 0x20, 0x02, 0x21, 0x58, 0x30},
+         11,
+         110},
+        {WA_COSE_ES512,
+         "EC",
+         "P-521",
+         WA_COSE_KTY_EC2,
+         WA_COSE_CRV_P521,
+         {0xa5, 0x01, 0x02, 0x03, 0x38, 0x23, 0x20, 0x03, 0x21, 0x58, 0x42},
+         11,
+         146},
+        {WA_COSE_RS256,
+         "RSA",
+         NULL,
+         WA_COSE_KTY_RSA,
+         0,
+         {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20, 0x59, 0x01, 0x00},
+         11,
+         0},
+        {WA_COSE_PS256,
+         "RSA",
+         NULL,
+         WA_COSE_KTY_RSA,
+         0,
+         {0xa4, 0x01, 0x03, 0x03, 0x38, 0x24, 0x20, 0x59, 0x01, 0x00},
+         10,
+         0},
+        {WA_COSE_RS384,
+         "RSA",
+         NULL,
+         WA_COSE_KTY_RSA,
+         0,
+         {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x01, 0x20, 0x59, 0x01, 0x00},
+         11,
+         0},
+        {WA_COSE_RS512,
+         "RSA",
+         NULL,
+         WA_COSE_KTY_RSA,
+         0,
+         {0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x02, 0x20, 0x59, 0x01, 0x00},
+         11,
+         0},
+        {WA_COSE_EDDSA,
+         "ED25519",
+         NULL,
+         WA_COSE_KTY_OKP,
+         WA_COSE_CRV_ED25519,
+         {0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x06, 0x21, 0x58, 0x20},
+         10,
+         42},
+        {WA_COSE_ED25519,
+         "ED25519",
+         NULL,
+         WA_COSE_KTY_OKP,
+         WA_COSE_CRV_ED25519,
+         {0xa4, 0x01, 0x01, 0x03, 0x32, 0x20, 0x06, 0x21, 0x58, 0x20},
+         10,
+         42},
+        {WA_COSE_EDDSA,
+         "ED448",
+         NULL,
+         WA_COSE_KTY_OKP,
+         WA_COSE_CRV_ED448,
+         {0xa4, 0x01, 0x01, 0x03, 0x27, 0x20, 0x07, 0x21, 0x58, 0x39},
+         10,
+         67},
+        {WA_COSE_ED448,
+         "ED448",
+         NULL,
+         WA_COSE_KTY_OKP,
+         WA_COSE_CRV_ED448,
+         {0xa4, 0x01, 0x01, 0x03, 0x38, 0x34, 0x20, 0x07, 0x21, 0x58, 0x39},
+         11,
+         68},
 };
 
 static void flip_last(wa_blob *b)
@@ -232,7 +299,8 @@ static void test_encode_shortest_integers(void **state)
 
 		assert_int_equal(wa_cose_encode(k, c->alg, &enc), WA_OK);
 		if (enc.len != want_len || memcmp(enc.ptr, c->prefix, c->prefix_len) != 0 ||
-		    (c->len == 0 && memcmp(enc.ptr + enc.len - 5, "\x21\x43\x01\x00\x01", 5) != 0)) {
+		    (c->len == 0 &&
+		     memcmp(enc.ptr + enc.len - 5, "\x21\x43\x01\x00\x01", 5) != 0)) {
 			print_error("%s: %zu bytes (want %zu), starting", wa_cose_alg_name(c->alg),
 			            enc.len, want_len);
 			for (size_t j = 0; j < c->prefix_len + 2 && j < enc.len; j++)
@@ -281,7 +349,8 @@ static void roundtrip(const alg_case *c)
 	}
 	/* a flipped signature (last byte: inside s for ECDSA DER, so still well-formed) */
 	flip_last(&sig);
-	assert_int_equal(wa_cose_verify(&key, msg, sizeof(msg), sig.ptr, sig.len), WA_ERR_SIG_INVALID);
+	assert_int_equal(wa_cose_verify(&key, msg, sizeof(msg), sig.ptr, sig.len),
+	                 WA_ERR_SIG_INVALID);
 	assert_int_equal(wa_pkey_verify(k, c->alg, msg, sizeof(msg), sig.ptr, sig.len),
 	                 WA_ERR_SIG_INVALID);
 	/* no signature at all */
@@ -321,14 +390,17 @@ static void test_rsa_padding_distinct(void **state)
 	assert_int_equal(wa_pkey_verify(rsa_key, WA_COSE_PS256, msg, sizeof(msg), pss.ptr, pss.len),
 	                 WA_OK);
 	assert_int_equal(
-	    wa_pkey_verify(rsa_key, WA_COSE_RS256, msg, sizeof(msg), pkcs1.ptr, pkcs1.len), WA_OK);
+	        wa_pkey_verify(rsa_key, WA_COSE_RS256, msg, sizeof(msg), pkcs1.ptr, pkcs1.len),
+	        WA_OK);
 	assert_int_not_equal(
-	    wa_pkey_verify(rsa_key, WA_COSE_RS256, msg, sizeof(msg), pss.ptr, pss.len), WA_OK);
+	        wa_pkey_verify(rsa_key, WA_COSE_RS256, msg, sizeof(msg), pss.ptr, pss.len), WA_OK);
 	assert_int_not_equal(
-	    wa_pkey_verify(rsa_key, WA_COSE_PS256, msg, sizeof(msg), pkcs1.ptr, pkcs1.len), WA_OK);
+	        wa_pkey_verify(rsa_key, WA_COSE_PS256, msg, sizeof(msg), pkcs1.ptr, pkcs1.len),
+	        WA_OK);
 	/* RS384 uses SHA-384: the RS256 signature does not pass as RS384 */
 	assert_int_not_equal(
-	    wa_pkey_verify(rsa_key, WA_COSE_RS384, msg, sizeof(msg), pkcs1.ptr, pkcs1.len), WA_OK);
+	        wa_pkey_verify(rsa_key, WA_COSE_RS384, msg, sizeof(msg), pkcs1.ptr, pkcs1.len),
+	        WA_OK);
 	wa_blob_reset(&pss);
 	wa_blob_reset(&pkcs1);
 }
@@ -350,7 +422,8 @@ static void left_pad(const char *curve, int64_t alg, size_t coord_len, bool want
 
 	for (tries = 0; tries < 20000; tries++) {
 		k = keygen("EC", curve);
-		bn_param(k, want_y ? OSSL_PKEY_PARAM_EC_PUB_Y : OSSL_PKEY_PARAM_EC_PUB_X, x, coord_len);
+		bn_param(k, want_y ? OSSL_PKEY_PARAM_EC_PUB_Y : OSSL_PKEY_PARAM_EC_PUB_X, x,
+		         coord_len);
 		if (x[0] == 0)
 			break;
 		EVP_PKEY_free(k);
@@ -446,7 +519,8 @@ static void test_decode_not_map(void **state)
 	assert_int_equal(wa_cose_decode(array, sizeof(array), &key), WA_ERR_COSE_MALFORMED);
 	assert_int_equal(wa_cose_decode(uint, sizeof(uint), &key), WA_ERR_COSE_MALFORMED);
 	assert_int_equal(wa_cose_decode(bytes, sizeof(bytes), &key), WA_ERR_COSE_MALFORMED);
-	assert_int_equal(wa_cose_decode(indefinite, sizeof(indefinite), &key), WA_ERR_COSE_MALFORMED);
+	assert_int_equal(wa_cose_decode(indefinite, sizeof(indefinite), &key),
+	                 WA_ERR_COSE_MALFORMED);
 	assert_int_equal(wa_cose_decode(truncated, sizeof(truncated), &key), WA_ERR_COSE_MALFORMED);
 	assert_int_equal(wa_cose_decode(trailing, sizeof(trailing), &key), WA_ERR_COSE_MALFORMED);
 	assert_int_equal(wa_cose_decode(trailing, 0, &key), WA_ERR_COSE_MALFORMED);
@@ -514,9 +588,9 @@ static void test_decode_alg(void **state)
 
 	(void)state;
 	coords("P-256", 32, &c);
-	assert_int_equal(DECODE({1, cint(2)}, {-1, cint(1)}, {-2, cbytes(c.x, 32)},
-	                        {-3, cbytes(c.y, 32)}),
-	                 WA_ERR_COSE_ALG_MISSING);
+	assert_int_equal(
+	        DECODE({1, cint(2)}, {-1, cint(1)}, {-2, cbytes(c.x, 32)}, {-3, cbytes(c.y, 32)}),
+	        WA_ERR_COSE_ALG_MISSING);
 	assert_int_equal(DECODE({1, cint(2)}, {3, cbor_build_string("ES256")}, {-1, cint(1)},
 	                        {-2, cbytes(c.x, 32)}, {-3, cbytes(c.y, 32)}),
 	                 WA_ERR_COSE_ALG_MISSING);
@@ -545,14 +619,14 @@ static void test_decode_kty(void **state)
 	assert_int_equal(DECODE({1, cint(1)}, {3, cint(-7)}, {-1, cint(1)}, {-2, cbytes(c.x, 32)},
 	                        {-3, cbytes(c.y, 32)}),
 	                 WA_ERR_COSE_KTY);
-	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-257)}, {-1, cbytes(c.x, 32)},
-	                        {-2, cbytes(c.y, 3)}),
-	                 WA_ERR_COSE_KTY);
+	assert_int_equal(
+	        DECODE({1, cint(2)}, {3, cint(-257)}, {-1, cbytes(c.x, 32)}, {-2, cbytes(c.y, 3)}),
+	        WA_ERR_COSE_KTY);
 	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-8)}, {-1, cint(6)}, {-2, cbytes(c.x, 32)}),
 	                 WA_ERR_COSE_KTY);
-	assert_int_equal(DECODE({3, cint(-7)}, {-1, cint(1)}, {-2, cbytes(c.x, 32)},
-	                        {-3, cbytes(c.y, 32)}),
-	                 WA_ERR_COSE_KTY);
+	assert_int_equal(
+	        DECODE({3, cint(-7)}, {-1, cint(1)}, {-2, cbytes(c.x, 32)}, {-3, cbytes(c.y, 32)}),
+	        WA_ERR_COSE_KTY);
 }
 
 static void test_decode_curve(void **state)
@@ -563,8 +637,8 @@ static void test_decode_curve(void **state)
 	coords("P-256", 32, &c);
 	coords("P-384", 48, &c384);
 	/* ES256 on P-384 (with P-384 coordinates), ES384 on P-256, ES512 on P-256 */
-	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cint(2)}, {-2, cbytes(c384.x, 48)},
-	                        {-3, cbytes(c384.y, 48)}),
+	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cint(2)},
+	                        {-2, cbytes(c384.x, 48)}, {-3, cbytes(c384.y, 48)}),
 	                 WA_ERR_COSE_CURVE);
 	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-35)}, {-1, cint(1)}, {-2, cbytes(c.x, 32)},
 	                        {-3, cbytes(c.y, 32)}),
@@ -573,9 +647,9 @@ static void test_decode_curve(void **state)
 	                        {-3, cbytes(c.y, 32)}),
 	                 WA_ERR_COSE_CURVE);
 	/* no curve, a text curve, an OKP curve on EC2 */
-	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-2, cbytes(c.x, 32)},
-	                        {-3, cbytes(c.y, 32)}),
-	                 WA_ERR_COSE_CURVE);
+	assert_int_equal(
+	        DECODE({1, cint(2)}, {3, cint(-7)}, {-2, cbytes(c.x, 32)}, {-3, cbytes(c.y, 32)}),
+	        WA_ERR_COSE_CURVE);
 	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cbor_build_string("P-256")},
 	                        {-2, cbytes(c.x, 32)}, {-3, cbytes(c.y, 32)}),
 	                 WA_ERR_COSE_CURVE);
@@ -589,9 +663,9 @@ static void test_decode_curve(void **state)
 	                 WA_ERR_COSE_CURVE);
 	assert_int_equal(DECODE({1, cint(1)}, {3, cint(-53)}, {-1, cint(6)}, {-2, cbytes(c.x, 32)}),
 	                 WA_ERR_COSE_CURVE);
-	assert_int_equal(DECODE({1, cint(1)}, {3, cint(-19)}, {-1, cint(7)},
-	                        {-2, cbytes(c384.x, 48)}),
-	                 WA_ERR_COSE_CURVE);
+	assert_int_equal(
+	        DECODE({1, cint(1)}, {3, cint(-19)}, {-1, cint(7)}, {-2, cbytes(c384.x, 48)}),
+	        WA_ERR_COSE_CURVE);
 }
 
 static void test_decode_coord(void **state)
@@ -605,8 +679,8 @@ static void test_decode_coord(void **state)
 	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cint(1)}, {-2, cbytes(c.x, 31)},
 	                        {-3, cbytes(c.y, 32)}),
 	                 WA_ERR_COSE_COORD);
-	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cint(1)}, {-2, cbytes(c.x + 1, 31)},
-	                        {-3, cbytes(c.y, 32)}),
+	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cint(1)},
+	                        {-2, cbytes(c.x + 1, 31)}, {-3, cbytes(c.y, 32)}),
 	                 WA_ERR_COSE_COORD);
 	/* 33 bytes: x with a zero byte in front (the same number, not the field size) */
 	assert_int_equal(DECODE({1, cint(2)}, {3, cint(-7)}, {-1, cint(1)}, {-2, cbytes(big, 33)},
@@ -676,9 +750,9 @@ static void test_decode_rsa(void **state)
 
 	(void)state;
 	assert_int_equal(nlen, 256);
-	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)},
-	                        {-2, cbytes(e, elen)}),
-	                 WA_OK);
+	assert_int_equal(
+	        DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)}, {-2, cbytes(e, elen)}),
+	        WA_OK);
 	memcpy(even, n, nlen);
 	even[nlen - 1] &= 0xfe;
 	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(even, nlen)},
@@ -690,28 +764,28 @@ static void test_decode_rsa(void **state)
 	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(padded, nlen + 1)},
 	                        {-2, cbytes(e, elen)}),
 	                 WA_ERR_COSE_RSA);
-	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, 127)},
-	                        {-2, cbytes(e, elen)}),
-	                 WA_ERR_COSE_RSA);
+	assert_int_equal(
+	        DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, 127)}, {-2, cbytes(e, elen)}),
+	        WA_ERR_COSE_RSA);
 	memset(padded, 0xff, sizeof(padded));
 	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(padded, 1025)},
 	                        {-2, cbytes(e, elen)}),
 	                 WA_ERR_COSE_RSA);
 	/* exponents 1 and 2, none, empty, as an integer instead of bytes */
-	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)},
-	                        {-2, cbytes(one, 1)}),
-	                 WA_ERR_COSE_RSA);
-	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)},
-	                        {-2, cbytes(two, 1)}),
-	                 WA_ERR_COSE_RSA);
+	assert_int_equal(
+	        DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)}, {-2, cbytes(one, 1)}),
+	        WA_ERR_COSE_RSA);
+	assert_int_equal(
+	        DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)}, {-2, cbytes(two, 1)}),
+	        WA_ERR_COSE_RSA);
 	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)}),
 	                 WA_ERR_COSE_RSA);
-	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)},
-	                        {-2, cbytes(e, 0)}),
-	                 WA_ERR_COSE_RSA);
-	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)},
-	                        {-2, cint(65537)}),
-	                 WA_ERR_COSE_RSA);
+	assert_int_equal(
+	        DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)}, {-2, cbytes(e, 0)}),
+	        WA_ERR_COSE_RSA);
+	assert_int_equal(
+	        DECODE({1, cint(3)}, {3, cint(-257)}, {-1, cbytes(n, nlen)}, {-2, cint(65537)}),
+	        WA_ERR_COSE_RSA);
 	assert_int_equal(DECODE({1, cint(3)}, {3, cint(-257)}, {-2, cbytes(e, elen)}),
 	                 WA_ERR_COSE_RSA);
 }
@@ -824,27 +898,29 @@ static const char *case_name(const alg_case *c)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-	    cmocka_unit_test(test_encode_shortest_integers),
-	    cmocka_unit_test(test_rsa_padding_distinct),
-	    cmocka_unit_test(test_left_pad_p256_x),
-	    cmocka_unit_test(test_left_pad_p256_y),
-	    cmocka_unit_test(test_left_pad_p521),
-	    cmocka_unit_test(test_decode_baseline),
-	    cmocka_unit_test(test_decode_not_map),
-	    cmocka_unit_test(test_decode_duplicate),
-	    cmocka_unit_test(test_decode_not_canonical),
-	    cmocka_unit_test(test_decode_alg),
-	    cmocka_unit_test(test_decode_kty),
-	    cmocka_unit_test(test_decode_curve),
-	    cmocka_unit_test(test_decode_coord),
-	    cmocka_unit_test(test_decode_point),
-	    cmocka_unit_test(test_decode_rsa),
-	    cmocka_unit_test(test_encode_mismatch),
-	    cmocka_unit_test(test_pkey_verify_fit),
-	    cmocka_unit_test(test_alg_table),
+	        cmocka_unit_test(test_encode_shortest_integers),
+	        cmocka_unit_test(test_rsa_padding_distinct),
+	        cmocka_unit_test(test_left_pad_p256_x),
+	        cmocka_unit_test(test_left_pad_p256_y),
+	        cmocka_unit_test(test_left_pad_p521),
+	        cmocka_unit_test(test_decode_baseline),
+	        cmocka_unit_test(test_decode_not_map),
+	        cmocka_unit_test(test_decode_duplicate),
+	        cmocka_unit_test(test_decode_not_canonical),
+	        cmocka_unit_test(test_decode_alg),
+	        cmocka_unit_test(test_decode_kty),
+	        cmocka_unit_test(test_decode_curve),
+	        cmocka_unit_test(test_decode_coord),
+	        cmocka_unit_test(test_decode_point),
+	        cmocka_unit_test(test_decode_rsa),
+	        cmocka_unit_test(test_encode_mismatch),
+	        cmocka_unit_test(test_pkey_verify_fit),
+	        cmocka_unit_test(test_alg_table),
 	};
-	enum { N_ALG = sizeof(alg_cases) / sizeof(alg_cases[0]),
-	       N_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
+	enum {
+		N_ALG = sizeof(alg_cases) / sizeof(alg_cases[0]),
+		N_FIXED = sizeof(fixed) / sizeof(fixed[0])
+	};
 	struct CMUnitTest tests[N_ALG + N_FIXED];
 
 	for (size_t i = 0; i < N_ALG; i++)

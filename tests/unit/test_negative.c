@@ -24,13 +24,13 @@ enum ceremony { REG, AUTH };
 typedef struct rp_knobs {
 	bool require_uv;
 	bool u2f_zero_aaguid;
-	bool registered;   /* the credential id is already in the store */
+	bool registered;     /* the credential id is already in the store */
 	bool foreign_anchor; /* trust anchor is an unrelated CA */
 	bool require_trusted;
-	int64_t only_alg;  /* pubKeyCredParams holds just this alg */
-	bool not_allowed;  /* allowCredentials names another credential */
-	bool anonymous;    /* user not identified before the assertion */
-	bool stored_be;    /* stored credential says backup eligible */
+	int64_t only_alg; /* pubKeyCredParams holds just this alg */
+	bool not_allowed; /* allowCredentials names another credential */
+	bool anonymous;   /* user not identified before the assertion */
+	bool stored_be;   /* stored credential says backup eligible */
 	uint32_t stored_count;
 	bool owner_handle; /* stored credential has an owner user handle */
 } rp_knobs;
@@ -99,7 +99,8 @@ static cbor_item_t *map_with(cbor_item_t *map, const char *key, cbor_item_t *val
 	struct cbor_pair *pairs = cbor_map_handle(map);
 
 	for (size_t i = 0; i < cbor_map_size(map); i++) {
-		if (cbor_isa_string(pairs[i].key) && cbor_string_length(pairs[i].key) == strlen(key) &&
+		if (cbor_isa_string(pairs[i].key) &&
+		    cbor_string_length(pairs[i].key) == strlen(key) &&
 		    memcmp(cbor_string_handle(pairs[i].key), key, strlen(key)) == 0)
 			continue;
 		cbor_map_add(out, pairs[i]);
@@ -156,39 +157,105 @@ static cbor_item_t *neg(int64_t v)
 }
 
 /* ---- response JSON hooks ---- */
-static void j_no_id(json_t *r) { json_object_del(r, "id"); }
-static void j_id_number(json_t *r) { json_object_set_new(r, "id", json_integer(7)); json_object_del(r, "rawId"); }
-static void j_id_not_b64(json_t *r) { json_object_set_new(r, "id", json_string("ab+/cd==")); json_object_del(r, "rawId"); }
-static void j_rawid_differs(json_t *r) { json_object_set_new(r, "rawId", json_string("AAAA")); }
-static void j_no_type(json_t *r) { json_object_del(r, "type"); }
-static void j_bad_type(json_t *r) { json_object_set_new(r, "type", json_string("private-key")); }
-static void j_no_response(json_t *r) { json_object_del(r, "response"); }
-static void j_response_string(json_t *r) { json_object_set_new(r, "response", json_string("x")); }
-static void j_no_cdata(json_t *r) { json_response_set(r, "clientDataJSON", NULL); }
-static void j_empty_cdata(json_t *r) { json_response_set(r, "clientDataJSON", json_string("")); }
-static void j_cdata_number(json_t *r) { json_response_set(r, "clientDataJSON", json_integer(1)); }
+static void j_no_id(json_t *r)
+{
+	json_object_del(r, "id");
+}
+static void j_id_number(json_t *r)
+{
+	json_object_set_new(r, "id", json_integer(7));
+	json_object_del(r, "rawId");
+}
+static void j_id_not_b64(json_t *r)
+{
+	json_object_set_new(r, "id", json_string("ab+/cd=="));
+	json_object_del(r, "rawId");
+}
+static void j_rawid_differs(json_t *r)
+{
+	json_object_set_new(r, "rawId", json_string("AAAA"));
+}
+static void j_no_type(json_t *r)
+{
+	json_object_del(r, "type");
+}
+static void j_bad_type(json_t *r)
+{
+	json_object_set_new(r, "type", json_string("private-key"));
+}
+static void j_no_response(json_t *r)
+{
+	json_object_del(r, "response");
+}
+static void j_response_string(json_t *r)
+{
+	json_object_set_new(r, "response", json_string("x"));
+}
+static void j_no_cdata(json_t *r)
+{
+	json_response_set(r, "clientDataJSON", NULL);
+}
+static void j_empty_cdata(json_t *r)
+{
+	json_response_set(r, "clientDataJSON", json_string(""));
+}
+static void j_cdata_number(json_t *r)
+{
+	json_response_set(r, "clientDataJSON", json_integer(1));
+}
 static void j_cdata_padded(json_t *r)
 {
 	json_t *resp = json_object_get(r, "response");
 	char buf[1024];
-	snprintf(buf, sizeof(buf), "%s==", json_string_value(json_object_get(resp, "clientDataJSON")));
+	snprintf(buf, sizeof(buf),
+	         "%s==", json_string_value(json_object_get(resp, "clientDataJSON")));
 	json_response_set(r, "clientDataJSON", json_string(buf));
 }
-static void j_no_attobj(json_t *r) { json_response_set(r, "attestationObject", NULL); }
-static void j_empty_attobj(json_t *r) { json_response_set(r, "attestationObject", json_string("")); }
-static void j_attobj_array(json_t *r) { json_response_set(r, "attestationObject", json_array()); }
-static void j_transports_string(json_t *r) { json_response_set(r, "transports", json_string("usb")); }
+static void j_no_attobj(json_t *r)
+{
+	json_response_set(r, "attestationObject", NULL);
+}
+static void j_empty_attobj(json_t *r)
+{
+	json_response_set(r, "attestationObject", json_string(""));
+}
+static void j_attobj_array(json_t *r)
+{
+	json_response_set(r, "attestationObject", json_array());
+}
+static void j_transports_string(json_t *r)
+{
+	json_response_set(r, "transports", json_string("usb"));
+}
 static void j_other_id(json_t *r)
 {
 	json_object_set_new(r, "id", json_string("b3RoZXItY3JlZGVudGlhbC1pZA"));
 	json_object_set_new(r, "rawId", json_string("b3RoZXItY3JlZGVudGlhbC1pZA"));
 }
-static void j_no_authdata(json_t *r) { json_response_set(r, "authenticatorData", NULL); }
-static void j_authdata_not_b64(json_t *r) { json_response_set(r, "authenticatorData", json_string("***")); }
-static void j_no_sig(json_t *r) { json_response_set(r, "signature", NULL); }
-static void j_sig_number(json_t *r) { json_response_set(r, "signature", json_integer(5)); }
-static void j_userhandle_number(json_t *r) { json_response_set(r, "userHandle", json_integer(5)); }
-static void j_userhandle_other(json_t *r) { json_response_set(r, "userHandle", json_string("c29tZWJvZHktZWxzZQ")); }
+static void j_no_authdata(json_t *r)
+{
+	json_response_set(r, "authenticatorData", NULL);
+}
+static void j_authdata_not_b64(json_t *r)
+{
+	json_response_set(r, "authenticatorData", json_string("***"));
+}
+static void j_no_sig(json_t *r)
+{
+	json_response_set(r, "signature", NULL);
+}
+static void j_sig_number(json_t *r)
+{
+	json_response_set(r, "signature", json_integer(5));
+}
+static void j_userhandle_number(json_t *r)
+{
+	json_response_set(r, "userHandle", json_integer(5));
+}
+static void j_userhandle_other(json_t *r)
+{
+	json_response_set(r, "userHandle", json_string("c29tZWJvZHktZWxzZQ"));
+}
 /* authenticatorData changed after it was signed: UV bit flipped on. */
 static void j_authdata_resigned_not(json_t *r)
 {
@@ -205,60 +272,198 @@ static void j_authdata_resigned_not(json_t *r)
 }
 
 /* ---- clientDataJSON hooks ---- */
-static void c_not_utf8(wa_blob *b) { wa_blob_set(b, "{\"type\":\"\xff\xfe\"}", 14); }
-static void c_not_json(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\","); }
-static void c_array(wa_blob *b) { set_cdata(b, "[\"webauthn.create\"]"); }
-static void c_duplicate(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\",\"origin\":\"%2$s\"}"); }
-static void c_no_type(wa_blob *b) { set_cdata(b, "{\"challenge\":\"%1$s\",\"origin\":\"%2$s\"}"); }
-static void c_type_number(wa_blob *b) { set_cdata(b, "{\"type\":1,\"challenge\":\"%1$s\",\"origin\":\"%2$s\"}"); }
-static void c_no_challenge(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"origin\":\"%2$s\"}"); }
-static void c_empty_challenge(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"\",\"origin\":\"%2$s\"}"); }
-static void c_challenge_not_b64(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s=\",\"origin\":\"%2$s\"}"); }
-static void c_no_origin(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\"}"); }
-static void c_cross_origin_string(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\",\"crossOrigin\":\"false\"}"); }
-static void c_token_binding(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\",\"tokenBinding\":{\"status\":\"maybe\"}}"); }
-static void c_top_origin_type(wa_blob *b) { set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\",\"topOrigin\":5}"); }
+static void c_not_utf8(wa_blob *b)
+{
+	wa_blob_set(b, "{\"type\":\"\xff\xfe\"}", 14);
+}
+static void c_not_json(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",");
+}
+static void c_array(wa_blob *b)
+{
+	set_cdata(b, "[\"webauthn.create\"]");
+}
+static void c_duplicate(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\","
+	             "\"origin\":\"%2$s\"}");
+}
+static void c_no_type(wa_blob *b)
+{
+	set_cdata(b, "{\"challenge\":\"%1$s\",\"origin\":\"%2$s\"}");
+}
+static void c_type_number(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":1,\"challenge\":\"%1$s\",\"origin\":\"%2$s\"}");
+}
+static void c_no_challenge(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"origin\":\"%2$s\"}");
+}
+static void c_empty_challenge(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"\",\"origin\":\"%2$s\"}");
+}
+static void c_challenge_not_b64(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s=\",\"origin\":\"%2$s\"}");
+}
+static void c_no_origin(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\"}");
+}
+static void c_cross_origin_string(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\","
+	             "\"crossOrigin\":\"false\"}");
+}
+static void c_token_binding(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\","
+	             "\"tokenBinding\":{\"status\":\"maybe\"}}");
+}
+static void c_top_origin_type(wa_blob *b)
+{
+	set_cdata(b, "{\"type\":\"webauthn.create\",\"challenge\":\"%1$s\",\"origin\":\"%2$s\","
+	             "\"topOrigin\":5}");
+}
 
 /* ---- params ---- */
-static void p_type_get(sa_params *p) { p->type = "webauthn.get"; }
-static void p_type_create(sa_params *p) { p->type = "webauthn.create"; }
-static void p_type_payment(sa_params *p) { p->type = "payment.get"; }
-static void p_wrong_challenge(sa_params *p) { p->challenge[0] ^= 1; }
-static void p_origin_other(sa_params *p) { p->origin = "https://evil.example.jp"; }
-static void p_origin_port(sa_params *p) { p->origin = "https://kagura.example.jp:8443"; }
-static void p_origin_sub(sa_params *p) { p->origin = "https://www.kagura.example.jp"; }
-static void p_origin_http(sa_params *p) { p->origin = "http://kagura.example.jp"; }
-static void p_cross_origin(sa_params *p) { p->cross_origin = true; }
-static void p_top_origin(sa_params *p) { p->cross_origin = true; p->top_origin = "https://portal.example.jp"; }
-static void p_rp_other(sa_params *p) { p->rp_id = "example.jp"; }
-static void p_no_up(sa_params *p) { p->flags &= (uint8_t)~0x01; }
-static void p_no_uv(sa_params *p) { p->flags &= (uint8_t)~0x04; }
-static void p_bs_only(sa_params *p) { p->flags |= 0x10; }
-static void p_be(sa_params *p) { p->flags |= 0x08; }
-static void p_long_id(sa_params *p) { p->cred_id_len = 1024; }
-static void p_es384(sa_params *p) { p->alg = WA_COSE_ES384; }
-static void p_other_aaguid(sa_params *p) { memcpy(p->aaguid, "another-aaguid!!", 16); }
-static void p_count_5(sa_params *p) { p->sign_count = 5; }
-static void p_count_0(sa_params *p) { p->sign_count = 0; }
-static void p_user_handle(sa_params *p) { p->user_handle = (const uint8_t *)"user-1"; p->user_handle_len = 6; }
+static void p_type_get(sa_params *p)
+{
+	p->type = "webauthn.get";
+}
+static void p_type_create(sa_params *p)
+{
+	p->type = "webauthn.create";
+}
+static void p_type_payment(sa_params *p)
+{
+	p->type = "payment.get";
+}
+static void p_wrong_challenge(sa_params *p)
+{
+	p->challenge[0] ^= 1;
+}
+static void p_origin_other(sa_params *p)
+{
+	p->origin = "https://evil.example.jp";
+}
+static void p_origin_port(sa_params *p)
+{
+	p->origin = "https://kagura.example.jp:8443";
+}
+static void p_origin_sub(sa_params *p)
+{
+	p->origin = "https://www.kagura.example.jp";
+}
+static void p_origin_http(sa_params *p)
+{
+	p->origin = "http://kagura.example.jp";
+}
+static void p_cross_origin(sa_params *p)
+{
+	p->cross_origin = true;
+}
+static void p_top_origin(sa_params *p)
+{
+	p->cross_origin = true;
+	p->top_origin = "https://portal.example.jp";
+}
+static void p_rp_other(sa_params *p)
+{
+	p->rp_id = "example.jp";
+}
+static void p_no_up(sa_params *p)
+{
+	p->flags &= (uint8_t)~0x01;
+}
+static void p_no_uv(sa_params *p)
+{
+	p->flags &= (uint8_t)~0x04;
+}
+static void p_bs_only(sa_params *p)
+{
+	p->flags |= 0x10;
+}
+static void p_be(sa_params *p)
+{
+	p->flags |= 0x08;
+}
+static void p_long_id(sa_params *p)
+{
+	p->cred_id_len = 1024;
+}
+static void p_es384(sa_params *p)
+{
+	p->alg = WA_COSE_ES384;
+}
+static void p_other_aaguid(sa_params *p)
+{
+	memcpy(p->aaguid, "another-aaguid!!", 16);
+}
+static void p_count_5(sa_params *p)
+{
+	p->sign_count = 5;
+}
+static void p_count_0(sa_params *p)
+{
+	p->sign_count = 0;
+}
+static void p_user_handle(sa_params *p)
+{
+	p->user_handle = (const uint8_t *)"user-1";
+	p->user_handle_len = 6;
+}
 
 /* ---- authenticatorData hooks (before signing) ---- */
-static void a_clear_at(wa_blob *ad) { ad->ptr[32] &= (uint8_t)~0x40; }
-static void a_clear_at_truncate(wa_blob *ad) { ad->ptr[32] &= (uint8_t)~0x40; ad->len = 37; }
-static void a_truncate(wa_blob *ad) { ad->len = 37; }
-static void a_trailing(wa_blob *ad) { wa_blob_append(ad, "\x00", 1); }
-static void a_id_len_big(wa_blob *ad) { ad->ptr[53] = 0x03; ad->ptr[54] = 0xff; }
-static void a_ed_no_ext(wa_blob *ad) { ad->ptr[32] |= 0x80; }
-static void a_ed_not_map(wa_blob *ad) { ad->ptr[32] |= 0x80; wa_blob_append(ad, "\x01", 1); }
-static void a_set_at(wa_blob *ad) { ad->ptr[32] |= 0x40; }
-static void a_short(wa_blob *ad) { ad->len = 36; }
+static void a_clear_at(wa_blob *ad)
+{
+	ad->ptr[32] &= (uint8_t)~0x40;
+}
+static void a_clear_at_truncate(wa_blob *ad)
+{
+	ad->ptr[32] &= (uint8_t)~0x40;
+	ad->len = 37;
+}
+static void a_truncate(wa_blob *ad)
+{
+	ad->len = 37;
+}
+static void a_trailing(wa_blob *ad)
+{
+	wa_blob_append(ad, "\x00", 1);
+}
+static void a_id_len_big(wa_blob *ad)
+{
+	ad->ptr[53] = 0x03;
+	ad->ptr[54] = 0xff;
+}
+static void a_ed_no_ext(wa_blob *ad)
+{
+	ad->ptr[32] |= 0x80;
+}
+static void a_ed_not_map(wa_blob *ad)
+{
+	ad->ptr[32] |= 0x80;
+	wa_blob_append(ad, "\x01", 1);
+}
+static void a_set_at(wa_blob *ad)
+{
+	ad->ptr[32] |= 0x40;
+}
+static void a_short(wa_blob *ad)
+{
+	ad->len = 36;
+}
 
 /* ---- COSE key hooks ---- */
 static void k_duplicate(wa_blob *k)
 {
 	int64_t l[] = {1, 3, 3, -1, -2, -3};
-	cbor_item_t *v[] = {cose_get(k, 1), cose_get(k, 3), cose_get(k, 3), cose_get(k, -1),
-	                    cose_get(k, -2), cose_get(k, -3)};
+	cbor_item_t *v[] = {cose_get(k, 1),  cose_get(k, 3),  cose_get(k, 3),
+	                    cose_get(k, -1), cose_get(k, -2), cose_get(k, -3)};
 	cose_replace(k, 6, l, v);
 }
 static void k_unsorted(wa_blob *k)
@@ -286,7 +491,8 @@ static void k_short_x(wa_blob *k)
 	int64_t l[] = {1, 3, -1, -2, -3};
 	cbor_item_t *x = cose_get(k, -2);
 	cbor_item_t *v[] = {cose_get(k, 1), cose_get(k, 3), cose_get(k, -1),
-	                    cbor_build_bytestring(cbor_bytestring_handle(x) + 1, 31), cose_get(k, -3)};
+	                    cbor_build_bytestring(cbor_bytestring_handle(x) + 1, 31),
+	                    cose_get(k, -3)};
 	cbor_decref(&x);
 	cose_replace(k, 5, l, v);
 }
@@ -323,30 +529,96 @@ static void k_long_int(wa_blob *k)
 	                    cose_get(k, -3)};
 	cose_replace(k, 5, l, v);
 }
-static void k_not_map(wa_blob *k) { wa_blob_set(k, "\x83\x01\x02\x03", 4); }
+static void k_not_map(wa_blob *k)
+{
+	wa_blob_set(k, "\x83\x01\x02\x03", 4);
+}
 
 /* ---- attestationObject edits ---- */
-static cbor_item_t *e_no_fmt(cbor_item_t *m) { return map_with(m, "fmt", NULL); }
-static cbor_item_t *e_fmt_number(cbor_item_t *m) { return map_with(m, "fmt", cbor_build_uint8(1)); }
-static cbor_item_t *e_no_stmt(cbor_item_t *m) { return map_with(m, "attStmt", NULL); }
-static cbor_item_t *e_stmt_array(cbor_item_t *m) { return map_with(m, "attStmt", cbor_new_definite_array(0)); }
-static cbor_item_t *e_no_authdata(cbor_item_t *m) { return map_with(m, "authData", NULL); }
-static cbor_item_t *e_authdata_text(cbor_item_t *m) { return map_with(m, "authData", cbor_build_string("x")); }
-static cbor_item_t *e_authdata_empty(cbor_item_t *m) { return map_with(m, "authData", cbor_build_bytestring((const unsigned char *)"", 0)); }
-static cbor_item_t *e_fmt_unknown(cbor_item_t *m) { return map_with(m, "fmt", cbor_build_string("fizzbuzz")); }
-static cbor_item_t *e_fmt_case(cbor_item_t *m) { return map_with(m, "fmt", cbor_build_string("Packed")); }
-static void o_array(wa_blob *o) { wa_blob_set(o, "\x80", 1); }
-static void o_trailing(wa_blob *o) { wa_blob_append(o, "\x00", 1); }
-static void o_truncated(wa_blob *o) { o->len -= 10; }
-static void o_no_fmt(wa_blob *o) { attobj_edit(o, e_no_fmt); }
-static void o_fmt_number(wa_blob *o) { attobj_edit(o, e_fmt_number); }
-static void o_no_stmt(wa_blob *o) { attobj_edit(o, e_no_stmt); }
-static void o_stmt_array(wa_blob *o) { attobj_edit(o, e_stmt_array); }
-static void o_no_authdata(wa_blob *o) { attobj_edit(o, e_no_authdata); }
-static void o_authdata_text(wa_blob *o) { attobj_edit(o, e_authdata_text); }
-static void o_authdata_empty(wa_blob *o) { attobj_edit(o, e_authdata_empty); }
-static void o_fmt_unknown(wa_blob *o) { attobj_edit(o, e_fmt_unknown); }
-static void o_fmt_case(wa_blob *o) { attobj_edit(o, e_fmt_case); }
+static cbor_item_t *e_no_fmt(cbor_item_t *m)
+{
+	return map_with(m, "fmt", NULL);
+}
+static cbor_item_t *e_fmt_number(cbor_item_t *m)
+{
+	return map_with(m, "fmt", cbor_build_uint8(1));
+}
+static cbor_item_t *e_no_stmt(cbor_item_t *m)
+{
+	return map_with(m, "attStmt", NULL);
+}
+static cbor_item_t *e_stmt_array(cbor_item_t *m)
+{
+	return map_with(m, "attStmt", cbor_new_definite_array(0));
+}
+static cbor_item_t *e_no_authdata(cbor_item_t *m)
+{
+	return map_with(m, "authData", NULL);
+}
+static cbor_item_t *e_authdata_text(cbor_item_t *m)
+{
+	return map_with(m, "authData", cbor_build_string("x"));
+}
+static cbor_item_t *e_authdata_empty(cbor_item_t *m)
+{
+	return map_with(m, "authData", cbor_build_bytestring((const unsigned char *)"", 0));
+}
+static cbor_item_t *e_fmt_unknown(cbor_item_t *m)
+{
+	return map_with(m, "fmt", cbor_build_string("fizzbuzz"));
+}
+static cbor_item_t *e_fmt_case(cbor_item_t *m)
+{
+	return map_with(m, "fmt", cbor_build_string("Packed"));
+}
+static void o_array(wa_blob *o)
+{
+	wa_blob_set(o, "\x80", 1);
+}
+static void o_trailing(wa_blob *o)
+{
+	wa_blob_append(o, "\x00", 1);
+}
+static void o_truncated(wa_blob *o)
+{
+	o->len -= 10;
+}
+static void o_no_fmt(wa_blob *o)
+{
+	attobj_edit(o, e_no_fmt);
+}
+static void o_fmt_number(wa_blob *o)
+{
+	attobj_edit(o, e_fmt_number);
+}
+static void o_no_stmt(wa_blob *o)
+{
+	attobj_edit(o, e_no_stmt);
+}
+static void o_stmt_array(wa_blob *o)
+{
+	attobj_edit(o, e_stmt_array);
+}
+static void o_no_authdata(wa_blob *o)
+{
+	attobj_edit(o, e_no_authdata);
+}
+static void o_authdata_text(wa_blob *o)
+{
+	attobj_edit(o, e_authdata_text);
+}
+static void o_authdata_empty(wa_blob *o)
+{
+	attobj_edit(o, e_authdata_empty);
+}
+static void o_fmt_unknown(wa_blob *o)
+{
+	attobj_edit(o, e_fmt_unknown);
+}
+static void o_fmt_case(wa_blob *o)
+{
+	attobj_edit(o, e_fmt_case);
+}
 
 /* ---- attStmt hooks (after signing) ---- */
 static void stmt_drop(cbor_item_t *s, const char *key)
@@ -354,7 +626,8 @@ static void stmt_drop(cbor_item_t *s, const char *key)
 	/* libcbor cannot delete: rename the key so the lookup misses it. */
 	struct cbor_pair *pairs = cbor_map_handle(s);
 	for (size_t i = 0; i < cbor_map_size(s); i++)
-		if (cbor_isa_string(pairs[i].key) && cbor_string_length(pairs[i].key) == strlen(key) &&
+		if (cbor_isa_string(pairs[i].key) &&
+		    cbor_string_length(pairs[i].key) == strlen(key) &&
 		    memcmp(cbor_string_handle(pairs[i].key), key, strlen(key)) == 0)
 			memcpy(cbor_string_handle(pairs[i].key), "zzzzzz", strlen(key));
 }
@@ -362,7 +635,8 @@ static void stmt_set(cbor_item_t *s, const char *key, cbor_item_t *v)
 {
 	struct cbor_pair *pairs = cbor_map_handle(s);
 	for (size_t i = 0; i < cbor_map_size(s); i++)
-		if (cbor_isa_string(pairs[i].key) && cbor_string_length(pairs[i].key) == strlen(key) &&
+		if (cbor_isa_string(pairs[i].key) &&
+		    cbor_string_length(pairs[i].key) == strlen(key) &&
 		    memcmp(cbor_string_handle(pairs[i].key), key, strlen(key)) == 0) {
 			cbor_decref(&pairs[i].value);
 			pairs[i].value = v;
@@ -373,17 +647,42 @@ static void stmt_set(cbor_item_t *s, const char *key, cbor_item_t *v)
 	cbor_decref(&k);
 	cbor_decref(&v);
 }
-static void s_none_not_empty(cbor_item_t *s) { stmt_set(s, "alg", neg(-7)); }
-static void s_no_alg(cbor_item_t *s) { stmt_drop(s, "alg"); }
-static void s_alg_text(cbor_item_t *s) { stmt_set(s, "alg", cbor_build_string("ES256")); }
-static void s_no_sig(cbor_item_t *s) { stmt_drop(s, "sig"); }
-static void s_sig_empty(cbor_item_t *s) { stmt_set(s, "sig", cbor_build_bytestring((const unsigned char *)"", 0)); }
-static void s_alg_rs256(cbor_item_t *s) { stmt_set(s, "alg", cbor_build_negint16(256)); }
-static void s_x5c_bytes(cbor_item_t *s) { stmt_set(s, "x5c", cbor_build_bytestring((const unsigned char *)"x", 1)); }
-static void s_x5c_empty(cbor_item_t *s) { stmt_set(s, "x5c", cbor_new_definite_array(0)); }
+static void s_none_not_empty(cbor_item_t *s)
+{
+	stmt_set(s, "alg", neg(-7));
+}
+static void s_no_alg(cbor_item_t *s)
+{
+	stmt_drop(s, "alg");
+}
+static void s_alg_text(cbor_item_t *s)
+{
+	stmt_set(s, "alg", cbor_build_string("ES256"));
+}
+static void s_no_sig(cbor_item_t *s)
+{
+	stmt_drop(s, "sig");
+}
+static void s_sig_empty(cbor_item_t *s)
+{
+	stmt_set(s, "sig", cbor_build_bytestring((const unsigned char *)"", 0));
+}
+static void s_alg_rs256(cbor_item_t *s)
+{
+	stmt_set(s, "alg", cbor_build_negint16(256));
+}
+static void s_x5c_bytes(cbor_item_t *s)
+{
+	stmt_set(s, "x5c", cbor_build_bytestring((const unsigned char *)"x", 1));
+}
+static void s_x5c_empty(cbor_item_t *s)
+{
+	stmt_set(s, "x5c", cbor_new_definite_array(0));
+}
 static void s_x5c_garbage(cbor_item_t *s)
 {
-	cbor_item_t *arr = cbor_new_definite_array(1), *c = cbor_build_bytestring((const unsigned char *)"\x30\x03\x02\x01\x01", 5);
+	cbor_item_t *arr = cbor_new_definite_array(1),
+	            *c = cbor_build_bytestring((const unsigned char *)"\x30\x03\x02\x01\x01", 5);
 	cbor_array_push(arr, c);
 	cbor_decref(&c);
 	stmt_set(s, "x5c", arr);
@@ -394,7 +693,8 @@ static void x5c_append(cbor_item_t *s, X509 *cert)
 {
 	struct cbor_pair *pairs = cbor_map_handle(s);
 	for (size_t i = 0; i < cbor_map_size(s); i++)
-		if (cbor_isa_string(pairs[i].key) && memcmp(cbor_string_handle(pairs[i].key), "x5c", 3) == 0) {
+		if (cbor_isa_string(pairs[i].key) &&
+		    memcmp(cbor_string_handle(pairs[i].key), "x5c", 3) == 0) {
 			unsigned char *der = NULL;
 			int len = i2d_X509(cert, &der);
 			cbor_item_t *old = pairs[i].value, *arr = cbor_new_definite_array(2), *c;
@@ -407,8 +707,14 @@ static void x5c_append(cbor_item_t *s, X509 *cert)
 			pairs[i].value = arr;
 		}
 }
-static void s_x5c_with_root(cbor_item_t *s) { x5c_append(s, g_pki->ca); }
-static void s_x5c_two(cbor_item_t *s) { x5c_append(s, g_pki->att); }
+static void s_x5c_with_root(cbor_item_t *s)
+{
+	x5c_append(s, g_pki->ca);
+}
+static void s_x5c_two(cbor_item_t *s)
+{
+	x5c_append(s, g_pki->att);
+}
 /* Leaf replaced by a certificate for the same key with the wrong OU / CA:TRUE. */
 static void x5c_leaf(cbor_item_t *s, const char *ou, bool ca)
 {
@@ -422,11 +728,23 @@ static void x5c_leaf(cbor_item_t *s, const char *ou, bool ca)
 	X509_free(cert);
 	stmt_set(s, "x5c", arr);
 }
-static void s_leaf_bad_ou(cbor_item_t *s) { x5c_leaf(s, "Attestation", false); }
-static void s_leaf_ca(cbor_item_t *s) { x5c_leaf(s, "Authenticator Attestation", true); }
+static void s_leaf_bad_ou(cbor_item_t *s)
+{
+	x5c_leaf(s, "Attestation", false);
+}
+static void s_leaf_ca(cbor_item_t *s)
+{
+	x5c_leaf(s, "Authenticator Attestation", true);
+}
 /* Signature made by the credential key, x5c left in place (conformance Resp-5 F-14). */
-static void sig_flip(wa_blob *sig) { sig->ptr[sig->len / 2] ^= 0x01; }
-static void sig_garbage(wa_blob *sig) { wa_blob_set(sig, "\x01\x02\x03", 3); }
+static void sig_flip(wa_blob *sig)
+{
+	sig->ptr[sig->len / 2] ^= 0x01;
+}
+static void sig_garbage(wa_blob *sig)
+{
+	wa_blob_set(sig, "\x01\x02\x03", 3);
+}
 static void sig_other_key(wa_blob *sig)
 {
 	EVP_PKEY *k = sa_keygen(WA_COSE_ES256);
@@ -434,148 +752,771 @@ static void sig_other_key(wa_blob *sig)
 	EVP_PKEY_free(k);
 }
 
-#define J(fn) {.json = fn}
-#define C(fn) {.client_data = fn}
-#define A(fn) {.auth_data = fn}
-#define K(fn) {.cose_key = fn}
-#define O(fn) {.att_obj = fn}
-#define S(fn) {.att_stmt = fn}
-#define SIG(fn) {.signature = fn}
+#define J(fn)              \
+	{                  \
+		.json = fn \
+	}
+#define C(fn)                     \
+	{                         \
+		.client_data = fn \
+	}
+#define A(fn)                   \
+	{                       \
+		.auth_data = fn \
+	}
+#define K(fn)                  \
+	{                      \
+		.cose_key = fn \
+	}
+#define O(fn)                 \
+	{                     \
+		.att_obj = fn \
+	}
+#define S(fn)                  \
+	{                      \
+		.att_stmt = fn \
+	}
+#define SIG(fn)                 \
+	{                       \
+		.signature = fn \
+	}
 
 static const neg_case cases[] = {
-    /* response JSON (transport profile Resp-1) */
-    {"reg: id missing", REG, NULL, NULL, J(j_no_id), {0}, 0, WA_ERR_RESP_ID_MISSING},
-    {"reg: id not a string", REG, NULL, NULL, J(j_id_number), {0}, 0, WA_ERR_RESP_ID_TYPE},
-    {"reg: id not base64url", REG, NULL, NULL, J(j_id_not_b64), {0}, 0, WA_ERR_RESP_ID_TYPE},
-    {"reg: rawId differs from id", REG, NULL, NULL, J(j_rawid_differs), {0}, 0, WA_ERR_RESP_ID_MISMATCH},
-    {"reg: type missing", REG, NULL, NULL, J(j_no_type), {0}, 0, WA_ERR_RESP_TYPE_MISSING},
-    {"reg: type not public-key", REG, NULL, NULL, J(j_bad_type), {0}, 0, WA_ERR_RESP_TYPE},
-    {"reg: response missing", REG, NULL, NULL, J(j_no_response), {0}, 0, WA_ERR_RESP_RESPONSE_MISSING},
-    {"reg: response not an object", REG, NULL, NULL, J(j_response_string), {0}, 0, WA_ERR_RESP_RESPONSE_MISSING},
-    {"reg: clientDataJSON missing", REG, NULL, NULL, J(j_no_cdata), {0}, 0, WA_ERR_RESP_CDATA_MISSING},
-    {"reg: clientDataJSON empty", REG, NULL, NULL, J(j_empty_cdata), {0}, 0, WA_ERR_RESP_CDATA_MISSING},
-    {"reg: clientDataJSON not a string", REG, NULL, NULL, J(j_cdata_number), {0}, 0, WA_ERR_RESP_CDATA_TYPE},
-    {"reg: clientDataJSON with padding", REG, NULL, NULL, J(j_cdata_padded), {0}, 0, WA_ERR_RESP_CDATA_TYPE},
-    {"reg: attestationObject missing", REG, NULL, NULL, J(j_no_attobj), {0}, 0, WA_ERR_RESP_ATTOBJ_MISSING},
-    {"reg: attestationObject empty", REG, NULL, NULL, J(j_empty_attobj), {0}, 0, WA_ERR_RESP_ATTOBJ_MISSING},
-    {"reg: attestationObject not a string", REG, NULL, NULL, J(j_attobj_array), {0}, 0, WA_ERR_RESP_ATTOBJ_TYPE},
-    {"reg: transports not an array", REG, NULL, NULL, J(j_transports_string), {0}, 0, WA_ERR_RESP_TRANSPORTS_TYPE},
-    /* clientDataJSON (Resp-2) */
-    {"reg: clientData not UTF-8", REG, NULL, NULL, C(c_not_utf8), {0}, 0, WA_ERR_CDATA_UTF8},
-    {"reg: clientData not JSON", REG, NULL, NULL, C(c_not_json), {0}, 0, WA_ERR_CDATA_JSON},
-    {"reg: clientData a JSON array", REG, NULL, NULL, C(c_array), {0}, 0, WA_ERR_CDATA_JSON},
-    {"reg: clientData duplicate member", REG, NULL, NULL, C(c_duplicate), {0}, 0, WA_ERR_CDATA_DUPLICATE},
-    {"reg: C.type missing", REG, NULL, NULL, C(c_no_type), {0}, 0, WA_ERR_CDATA_TYPE_MISSING},
-    {"reg: C.type not a string", REG, NULL, NULL, C(c_type_number), {0}, 0, WA_ERR_CDATA_TYPE_MISSING},
-    {"reg: C.type webauthn.get", REG, NULL, p_type_get, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
-    {"reg: C.type payment.get", REG, NULL, p_type_payment, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
-    {"reg: C.challenge wrong", REG, NULL, p_wrong_challenge, {0}, {0}, 0, WA_ERR_CDATA_CHALLENGE},
-    {"reg: C.challenge missing", REG, NULL, NULL, C(c_no_challenge), {0}, 0, WA_ERR_CDATA_CHALLENGE_MISSING},
-    {"reg: C.challenge empty", REG, NULL, NULL, C(c_empty_challenge), {0}, 0, WA_ERR_CDATA_CHALLENGE_MISSING},
-    {"reg: C.challenge not base64url", REG, NULL, NULL, C(c_challenge_not_b64), {0}, 0, WA_ERR_CDATA_CHALLENGE_ENCODING},
-    {"reg: C.origin other site", REG, NULL, p_origin_other, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-    {"reg: C.origin other port", REG, NULL, p_origin_port, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-    {"reg: C.origin subdomain", REG, NULL, p_origin_sub, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-    {"reg: C.origin http scheme", REG, NULL, p_origin_http, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-    {"reg: C.origin missing", REG, NULL, NULL, C(c_no_origin), {0}, 0, WA_ERR_CDATA_ORIGIN_MISSING},
-    {"reg: C.crossOrigin true unexpected", REG, NULL, p_cross_origin, {0}, {0}, 0, WA_ERR_CDATA_CROSS_ORIGIN},
-    {"reg: C.crossOrigin not boolean", REG, NULL, NULL, C(c_cross_origin_string), {0}, 0, WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
-    {"reg: C.topOrigin unexpected", REG, NULL, p_top_origin, {0}, {.require_uv = false}, 0, WA_ERR_CDATA_CROSS_ORIGIN},
-    {"reg: C.topOrigin not a string", REG, NULL, NULL, C(c_top_origin_type), {0}, 0, WA_ERR_CDATA_TOP_ORIGIN_TYPE},
-    {"reg: C.tokenBinding malformed", REG, NULL, NULL, C(c_token_binding), {0}, 0, WA_ERR_CDATA_TOKEN_BINDING},
-    /* attestationObject CBOR (Resp-3) */
-    {"reg: attestationObject not a map", REG, NULL, NULL, O(o_array), {0}, 0, WA_ERR_ATTOBJ_NOT_MAP},
-    {"reg: attestationObject trailing byte", REG, NULL, NULL, O(o_trailing), {0}, 0, WA_ERR_CBOR_TRAILING},
-    {"reg: attestationObject truncated", REG, NULL, NULL, O(o_truncated), {0}, 0, WA_ERR_CBOR_TRUNCATED},
-    {"reg: fmt missing", REG, NULL, NULL, O(o_no_fmt), {0}, 0, WA_ERR_ATTOBJ_FMT_MISSING},
-    {"reg: fmt not a string", REG, NULL, NULL, O(o_fmt_number), {0}, 0, WA_ERR_ATTOBJ_FMT_TYPE},
-    {"reg: attStmt missing", REG, NULL, NULL, O(o_no_stmt), {0}, 0, WA_ERR_ATTOBJ_ATTSTMT_MISSING},
-    {"reg: attStmt not a map", REG, NULL, NULL, O(o_stmt_array), {0}, 0, WA_ERR_ATTOBJ_ATTSTMT_TYPE},
-    {"reg: authData missing", REG, NULL, NULL, O(o_no_authdata), {0}, 0, WA_ERR_ATTOBJ_AUTHDATA_MISSING},
-    {"reg: authData not bytes", REG, NULL, NULL, O(o_authdata_text), {0}, 0, WA_ERR_ATTOBJ_AUTHDATA_TYPE},
-    {"reg: authData empty", REG, NULL, NULL, O(o_authdata_empty), {0}, 0, WA_ERR_AUTHDATA_SHORT},
-    {"reg: fmt unknown", REG, NULL, NULL, O(o_fmt_unknown), {0}, 0, WA_ERR_FMT_UNSUPPORTED},
-    {"reg: fmt wrong case", REG, NULL, NULL, O(o_fmt_case), {0}, 0, WA_ERR_FMT_UNSUPPORTED},
-    /* authenticatorData */
-    {"reg: AT clear, attested data present", REG, NULL, NULL, A(a_clear_at), {0}, 0, WA_ERR_AUTHDATA_TRAILING},
-    {"reg: AT clear, no attested data", REG, NULL, NULL, A(a_clear_at_truncate), {0}, 0, WA_ERR_AUTHDATA_AT_MISSING},
-    {"reg: AT set, no attested data", REG, NULL, NULL, A(a_truncate), {0}, 0, WA_ERR_AUTHDATA_ATTESTED_SHORT},
-    {"reg: bytes after attested data", REG, NULL, NULL, A(a_trailing), {0}, 0, WA_ERR_AUTHDATA_TRAILING},
-    {"reg: credentialIdLength past the end", REG, NULL, NULL, A(a_id_len_big), {0}, 0, WA_ERR_AUTHDATA_ATTESTED_SHORT},
-    {"reg: credential id of 1024 bytes", REG, NULL, p_long_id, {0}, {0}, 0, WA_ERR_AUTHDATA_CRED_ID_LENGTH},
-    {"reg: ED set, no extensions", REG, NULL, NULL, A(a_ed_no_ext), {0}, 0, WA_ERR_AUTHDATA_ED_MISSING},
-    {"reg: extensions not a map", REG, NULL, NULL, A(a_ed_not_map), {0}, 0, WA_ERR_AUTHDATA_EXTENSIONS},
-    {"reg: rpIdHash of another RP", REG, NULL, p_rp_other, {0}, {0}, 0, WA_ERR_RP_ID_HASH},
-    {"reg: UP clear", REG, NULL, p_no_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
-    {"reg: UV clear, UV required", REG, NULL, p_no_uv, {0}, {.require_uv = true}, 0, WA_ERR_UV_REQUIRED},
-    {"reg: BS without BE", REG, NULL, p_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
-    /* COSE credential public key */
-    {"reg: COSE key not a map", REG, NULL, NULL, K(k_not_map), {0}, 0, WA_ERR_COSE_MALFORMED},
-    {"reg: COSE key duplicate label", REG, NULL, NULL, K(k_duplicate), {0}, 0, WA_ERR_COSE_DUPLICATE},
-    {"reg: COSE key unsorted labels", REG, NULL, NULL, K(k_unsorted), {0}, 0, WA_ERR_COSE_NOT_CANONICAL},
-    {"reg: COSE key integer not in shortest form", REG, NULL, NULL, K(k_long_int), {0}, 0, WA_ERR_COSE_NOT_CANONICAL},
-    {"reg: COSE key without alg", REG, NULL, NULL, K(k_no_alg), {0}, 0, WA_ERR_COSE_ALG_MISSING},
-    {"reg: COSE key alg -999", REG, NULL, NULL, K(k_alg_999), {0}, 0, WA_ERR_COSE_ALG_UNSUPPORTED},
-    {"reg: COSE key x of 31 bytes", REG, NULL, NULL, K(k_short_x), {0}, 0, WA_ERR_COSE_COORD},
-    {"reg: COSE key point off the curve", REG, NULL, NULL, K(k_off_curve), {0}, 0, WA_ERR_COSE_POINT},
-    {"reg: COSE key kty RSA for ES256", REG, NULL, NULL, K(k_kty_rsa), {0}, 0, WA_ERR_COSE_KTY},
-    {"reg: COSE key P-384 curve for ES256", REG, NULL, NULL, K(k_crv_p384), {0}, 0, WA_ERR_COSE_CURVE},
-    {"reg: alg not in pubKeyCredParams", REG, NULL, NULL, {0}, {.only_alg = WA_COSE_RS256}, 0, WA_ERR_ALG_NOT_ALLOWED},
-    /* attestation statements */
-    {"reg: none with non-empty attStmt", REG, "none", NULL, S(s_none_not_empty), {0}, 0, WA_ERR_ATT_NONE_NOT_EMPTY},
-    {"reg: packed alg missing", REG, NULL, NULL, S(s_no_alg), {0}, 0, WA_ERR_ATT_ALG_MISSING},
-    {"reg: packed alg not a number", REG, NULL, NULL, S(s_alg_text), {0}, 0, WA_ERR_ATT_ALG_MISSING},
-    {"reg: packed sig missing", REG, NULL, NULL, S(s_no_sig), {0}, 0, WA_ERR_ATT_SIG_MISSING},
-    {"reg: packed sig empty", REG, NULL, NULL, S(s_sig_empty), {0}, 0, WA_ERR_ATT_SIG_MISSING},
-    {"reg: packed self signature flipped", REG, NULL, NULL, SIG(sig_flip), {0}, 0, WA_ERR_ATT_SIG},
-    {"reg: packed self alg differs from key", REG, NULL, NULL, S(s_alg_rs256), {0}, 0, WA_ERR_ATT_ALG_MISMATCH},
-    {"reg: packed x5c signature flipped", REG, "packed", NULL, SIG(sig_flip), {0}, 0, WA_ERR_ATT_SIG},
-    {"reg: packed x5c signed by another key", REG, "packed", NULL, SIG(sig_other_key), {0}, 0, WA_ERR_ATT_SIG},
-    {"reg: packed x5c not an array", REG, "packed", NULL, S(s_x5c_bytes), {0}, 0, WA_ERR_ATT_X5C_TYPE},
-    {"reg: packed x5c empty", REG, "packed", NULL, S(s_x5c_empty), {0}, 0, WA_ERR_ATT_X5C_TYPE},
-    {"reg: packed x5c not a certificate", REG, "packed", NULL, S(s_x5c_garbage), {0}, 0, WA_ERR_ATT_CERT_PARSE},
-    {"reg: packed leaf OU wrong", REG, "packed", NULL, S(s_leaf_bad_ou), {0}, 0, WA_ERR_ATT_CERT_SUBJECT},
-    {"reg: packed leaf is a CA", REG, "packed", NULL, S(s_leaf_ca), {0}, 0, WA_ERR_ATT_CERT_CA},
-    {"reg: packed AAGUID extension mismatch", REG, "packed", p_other_aaguid, {0}, {0}, 0, WA_ERR_ATT_AAGUID_MISMATCH},
-    {"reg: packed leaf expired", REG, "packed", NULL, {0}, {0}, 1, WA_ERR_ATT_CERT_EXPIRED},
-    {"reg: packed leaf not yet valid", REG, "packed", NULL, {0}, {0}, 2, WA_ERR_ATT_CERT_NOT_YET_VALID},
-    {"reg: packed chain to an unknown root", REG, "packed", NULL, {0}, {.foreign_anchor = true, .require_trusted = true}, 0, WA_ERR_ATT_CHAIN},
-    {"reg: packed x5c includes the root", REG, "packed", NULL, S(s_x5c_with_root), {0}, 0, WA_ERR_ATT_CHAIN_ROOT_INCLUDED},
-    {"reg: fido-u2f two certificates", REG, "fido-u2f", NULL, S(s_x5c_two), {0}, 0, WA_ERR_ATT_X5C_COUNT},
-    {"reg: fido-u2f non-zero AAGUID", REG, "fido-u2f", NULL, {0}, {.u2f_zero_aaguid = true}, 0, WA_ERR_ATT_AAGUID_NONZERO},
-    {"reg: fido-u2f signature flipped", REG, "fido-u2f", NULL, SIG(sig_flip), {0}, 0, WA_ERR_ATT_SIG},
-    {"reg: fido-u2f with a P-384 credential", REG, "fido-u2f", p_es384, {0}, {0}, 0, WA_ERR_ATT_PUBKEY_MISMATCH},
-    /* registration state */
-    {"reg: credential id already registered", REG, NULL, NULL, {0}, {.registered = true}, 0, WA_ERR_CRED_ID_REGISTERED},
-    {"reg: id differs from attested credential id", REG, NULL, NULL, J(j_other_id), {0}, 0, WA_ERR_CRED_ID_MISMATCH},
-    /* authentication (§7.2, assertion Resp-1..3) */
-    {"auth: authenticatorData missing", AUTH, NULL, NULL, J(j_no_authdata), {0}, 0, WA_ERR_RESP_AUTHDATA_MISSING},
-    {"auth: authenticatorData not base64url", AUTH, NULL, NULL, J(j_authdata_not_b64), {0}, 0, WA_ERR_RESP_AUTHDATA_TYPE},
-    {"auth: signature missing", AUTH, NULL, NULL, J(j_no_sig), {0}, 0, WA_ERR_RESP_SIG_MISSING},
-    {"auth: signature not a string", AUTH, NULL, NULL, J(j_sig_number), {0}, 0, WA_ERR_RESP_SIG_TYPE},
-    {"auth: userHandle not a string", AUTH, NULL, NULL, J(j_userhandle_number), {0}, 0, WA_ERR_RESP_USERHANDLE_TYPE},
-    {"auth: credential not in allowCredentials", AUTH, NULL, NULL, {0}, {.not_allowed = true}, 0, WA_ERR_CRED_NOT_ALLOWED},
-    {"auth: unknown credential id", AUTH, NULL, NULL, J(j_other_id), {0}, 0, WA_ERR_CRED_UNKNOWN},
-    {"auth: userHandle of another user", AUTH, NULL, NULL, J(j_userhandle_other), {.owner_handle = true}, 0, WA_ERR_USER_HANDLE},
-    {"auth: no userHandle, user not identified", AUTH, NULL, NULL, {0}, {.anonymous = true}, 0, WA_ERR_USER_HANDLE},
-    {"auth: C.type webauthn.create", AUTH, NULL, p_type_create, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
-    {"auth: C.challenge wrong", AUTH, NULL, p_wrong_challenge, {0}, {0}, 0, WA_ERR_CDATA_CHALLENGE},
-    {"auth: C.origin other site", AUTH, NULL, p_origin_other, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-    {"auth: authenticatorData of 36 bytes", AUTH, NULL, NULL, A(a_short), {0}, 0, WA_ERR_AUTHDATA_SHORT},
-    {"auth: authenticatorData trailing byte", AUTH, NULL, NULL, A(a_trailing), {0}, 0, WA_ERR_AUTHDATA_TRAILING},
-    {"auth: AT set in an assertion", AUTH, NULL, NULL, A(a_set_at), {0}, 0, WA_ERR_AUTHDATA_ATTESTED_SHORT},
-    {"auth: rpIdHash of another RP", AUTH, NULL, p_rp_other, {0}, {0}, 0, WA_ERR_RP_ID_HASH},
-    {"auth: UP clear", AUTH, NULL, p_no_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
-    {"auth: UV clear, UV required", AUTH, NULL, p_no_uv, {0}, {.require_uv = true}, 0, WA_ERR_UV_REQUIRED},
-    {"auth: BS without BE", AUTH, NULL, p_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
-    {"auth: BE set, stored not eligible", AUTH, NULL, p_be, {0}, {0}, 0, WA_ERR_BE_CHANGED},
-    {"auth: BE clear, stored eligible", AUTH, NULL, NULL, {0}, {.stored_be = true}, 0, WA_ERR_BE_CHANGED},
-    {"auth: signature flipped", AUTH, NULL, NULL, SIG(sig_flip), {0}, 0, WA_ERR_SIG_INVALID},
-    {"auth: signature by another key", AUTH, NULL, NULL, SIG(sig_other_key), {0}, 0, WA_ERR_SIG_INVALID},
-    {"auth: signature not DER", AUTH, NULL, NULL, SIG(sig_garbage), {0}, 0, WA_ERR_SIG_ENCODING},
-    {"auth: authenticatorData changed after signing", AUTH, NULL, NULL, J(j_authdata_resigned_not), {0}, 0, WA_ERR_SIG_INVALID},
-    {"auth: counter equal to stored", AUTH, NULL, p_count_5, {0}, {.stored_count = 5}, 0, WA_ERR_SIGN_COUNT},
-    {"auth: counter 0 with stored 7", AUTH, NULL, p_count_0, {0}, {.stored_count = 7}, 0, WA_ERR_SIGN_COUNT},
+        /* response JSON (transport profile Resp-1) */
+        {"reg: id missing", REG, NULL, NULL, J(j_no_id), {0}, 0, WA_ERR_RESP_ID_MISSING},
+        {"reg: id not a string", REG, NULL, NULL, J(j_id_number), {0}, 0, WA_ERR_RESP_ID_TYPE},
+        {"reg: id not base64url", REG, NULL, NULL, J(j_id_not_b64), {0}, 0, WA_ERR_RESP_ID_TYPE},
+        {"reg: rawId differs from id",
+         REG,
+         NULL,
+         NULL,
+         J(j_rawid_differs),
+         {0},
+         0,
+         WA_ERR_RESP_ID_MISMATCH},
+        {"reg: type missing", REG, NULL, NULL, J(j_no_type), {0}, 0, WA_ERR_RESP_TYPE_MISSING},
+        {"reg: type not public-key", REG, NULL, NULL, J(j_bad_type), {0}, 0, WA_ERR_RESP_TYPE},
+        {"reg: response missing",
+         REG,
+         NULL,
+         NULL,
+         J(j_no_response),
+         {0},
+         0,
+         WA_ERR_RESP_RESPONSE_MISSING},
+        {"reg: response not an object",
+         REG,
+         NULL,
+         NULL,
+         J(j_response_string),
+         {0},
+         0,
+         WA_ERR_RESP_RESPONSE_MISSING},
+        {"reg: clientDataJSON missing",
+         REG,
+         NULL,
+         NULL,
+         J(j_no_cdata),
+         {0},
+         0,
+         WA_ERR_RESP_CDATA_MISSING},
+        {"reg: clientDataJSON empty",
+         REG,
+         NULL,
+         NULL,
+         J(j_empty_cdata),
+         {0},
+         0,
+         WA_ERR_RESP_CDATA_MISSING},
+        {"reg: clientDataJSON not a string",
+         REG,
+         NULL,
+         NULL,
+         J(j_cdata_number),
+         {0},
+         0,
+         WA_ERR_RESP_CDATA_TYPE},
+        {"reg: clientDataJSON with padding",
+         REG,
+         NULL,
+         NULL,
+         J(j_cdata_padded),
+         {0},
+         0,
+         WA_ERR_RESP_CDATA_TYPE},
+        {"reg: attestationObject missing",
+         REG,
+         NULL,
+         NULL,
+         J(j_no_attobj),
+         {0},
+         0,
+         WA_ERR_RESP_ATTOBJ_MISSING},
+        {"reg: attestationObject empty",
+         REG,
+         NULL,
+         NULL,
+         J(j_empty_attobj),
+         {0},
+         0,
+         WA_ERR_RESP_ATTOBJ_MISSING},
+        {"reg: attestationObject not a string",
+         REG,
+         NULL,
+         NULL,
+         J(j_attobj_array),
+         {0},
+         0,
+         WA_ERR_RESP_ATTOBJ_TYPE},
+        {"reg: transports not an array",
+         REG,
+         NULL,
+         NULL,
+         J(j_transports_string),
+         {0},
+         0,
+         WA_ERR_RESP_TRANSPORTS_TYPE},
+        /* clientDataJSON (Resp-2) */
+        {"reg: clientData not UTF-8", REG, NULL, NULL, C(c_not_utf8), {0}, 0, WA_ERR_CDATA_UTF8},
+        {"reg: clientData not JSON", REG, NULL, NULL, C(c_not_json), {0}, 0, WA_ERR_CDATA_JSON},
+        {"reg: clientData a JSON array", REG, NULL, NULL, C(c_array), {0}, 0, WA_ERR_CDATA_JSON},
+        {"reg: clientData duplicate member",
+         REG,
+         NULL,
+         NULL,
+         C(c_duplicate),
+         {0},
+         0,
+         WA_ERR_CDATA_DUPLICATE},
+        {"reg: C.type missing", REG, NULL, NULL, C(c_no_type), {0}, 0, WA_ERR_CDATA_TYPE_MISSING},
+        {"reg: C.type not a string",
+         REG,
+         NULL,
+         NULL,
+         C(c_type_number),
+         {0},
+         0,
+         WA_ERR_CDATA_TYPE_MISSING},
+        {"reg: C.type webauthn.get", REG, NULL, p_type_get, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
+        {"reg: C.type payment.get", REG, NULL, p_type_payment, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
+        {"reg: C.challenge wrong",
+         REG,
+         NULL,
+         p_wrong_challenge,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_CHALLENGE},
+        {"reg: C.challenge missing",
+         REG,
+         NULL,
+         NULL,
+         C(c_no_challenge),
+         {0},
+         0,
+         WA_ERR_CDATA_CHALLENGE_MISSING},
+        {"reg: C.challenge empty",
+         REG,
+         NULL,
+         NULL,
+         C(c_empty_challenge),
+         {0},
+         0,
+         WA_ERR_CDATA_CHALLENGE_MISSING},
+        {"reg: C.challenge not base64url",
+         REG,
+         NULL,
+         NULL,
+         C(c_challenge_not_b64),
+         {0},
+         0,
+         WA_ERR_CDATA_CHALLENGE_ENCODING},
+        {"reg: C.origin other site", REG, NULL, p_origin_other, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin other port", REG, NULL, p_origin_port, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin subdomain", REG, NULL, p_origin_sub, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin http scheme", REG, NULL, p_origin_http, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin missing",
+         REG,
+         NULL,
+         NULL,
+         C(c_no_origin),
+         {0},
+         0,
+         WA_ERR_CDATA_ORIGIN_MISSING},
+        {"reg: C.crossOrigin true unexpected",
+         REG,
+         NULL,
+         p_cross_origin,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_CROSS_ORIGIN},
+        {"reg: C.crossOrigin not boolean",
+         REG,
+         NULL,
+         NULL,
+         C(c_cross_origin_string),
+         {0},
+         0,
+         WA_ERR_CDATA_CROSS_ORIGIN_TYPE},
+        {"reg: C.topOrigin unexpected",
+         REG,
+         NULL,
+         p_top_origin,
+         {0},
+         {.require_uv = false},
+         0,
+         WA_ERR_CDATA_CROSS_ORIGIN},
+        {"reg: C.topOrigin not a string",
+         REG,
+         NULL,
+         NULL,
+         C(c_top_origin_type),
+         {0},
+         0,
+         WA_ERR_CDATA_TOP_ORIGIN_TYPE},
+        {"reg: C.tokenBinding malformed",
+         REG,
+         NULL,
+         NULL,
+         C(c_token_binding),
+         {0},
+         0,
+         WA_ERR_CDATA_TOKEN_BINDING},
+        /* attestationObject CBOR (Resp-3) */
+        {"reg: attestationObject not a map",
+         REG,
+         NULL,
+         NULL,
+         O(o_array),
+         {0},
+         0,
+         WA_ERR_ATTOBJ_NOT_MAP},
+        {"reg: attestationObject trailing byte",
+         REG,
+         NULL,
+         NULL,
+         O(o_trailing),
+         {0},
+         0,
+         WA_ERR_CBOR_TRAILING},
+        {"reg: attestationObject truncated",
+         REG,
+         NULL,
+         NULL,
+         O(o_truncated),
+         {0},
+         0,
+         WA_ERR_CBOR_TRUNCATED},
+        {"reg: fmt missing", REG, NULL, NULL, O(o_no_fmt), {0}, 0, WA_ERR_ATTOBJ_FMT_MISSING},
+        {"reg: fmt not a string", REG, NULL, NULL, O(o_fmt_number), {0}, 0, WA_ERR_ATTOBJ_FMT_TYPE},
+        {"reg: attStmt missing",
+         REG,
+         NULL,
+         NULL,
+         O(o_no_stmt),
+         {0},
+         0,
+         WA_ERR_ATTOBJ_ATTSTMT_MISSING},
+        {"reg: attStmt not a map",
+         REG,
+         NULL,
+         NULL,
+         O(o_stmt_array),
+         {0},
+         0,
+         WA_ERR_ATTOBJ_ATTSTMT_TYPE},
+        {"reg: authData missing",
+         REG,
+         NULL,
+         NULL,
+         O(o_no_authdata),
+         {0},
+         0,
+         WA_ERR_ATTOBJ_AUTHDATA_MISSING},
+        {"reg: authData not bytes",
+         REG,
+         NULL,
+         NULL,
+         O(o_authdata_text),
+         {0},
+         0,
+         WA_ERR_ATTOBJ_AUTHDATA_TYPE},
+        {"reg: authData empty",
+         REG,
+         NULL,
+         NULL,
+         O(o_authdata_empty),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_SHORT},
+        {"reg: fmt unknown", REG, NULL, NULL, O(o_fmt_unknown), {0}, 0, WA_ERR_FMT_UNSUPPORTED},
+        {"reg: fmt wrong case", REG, NULL, NULL, O(o_fmt_case), {0}, 0, WA_ERR_FMT_UNSUPPORTED},
+        /* authenticatorData */
+        {"reg: AT clear, attested data present",
+         REG,
+         NULL,
+         NULL,
+         A(a_clear_at),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_TRAILING},
+        {"reg: AT clear, no attested data",
+         REG,
+         NULL,
+         NULL,
+         A(a_clear_at_truncate),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_AT_MISSING},
+        {"reg: AT set, no attested data",
+         REG,
+         NULL,
+         NULL,
+         A(a_truncate),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_ATTESTED_SHORT},
+        {"reg: bytes after attested data",
+         REG,
+         NULL,
+         NULL,
+         A(a_trailing),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_TRAILING},
+        {"reg: credentialIdLength past the end",
+         REG,
+         NULL,
+         NULL,
+         A(a_id_len_big),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_ATTESTED_SHORT},
+        {"reg: credential id of 1024 bytes",
+         REG,
+         NULL,
+         p_long_id,
+         {0},
+         {0},
+         0,
+         WA_ERR_AUTHDATA_CRED_ID_LENGTH},
+        {"reg: ED set, no extensions",
+         REG,
+         NULL,
+         NULL,
+         A(a_ed_no_ext),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_ED_MISSING},
+        {"reg: extensions not a map",
+         REG,
+         NULL,
+         NULL,
+         A(a_ed_not_map),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_EXTENSIONS},
+        {"reg: rpIdHash of another RP", REG, NULL, p_rp_other, {0}, {0}, 0, WA_ERR_RP_ID_HASH},
+        {"reg: UP clear", REG, NULL, p_no_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
+        {"reg: UV clear, UV required",
+         REG,
+         NULL,
+         p_no_uv,
+         {0},
+         {.require_uv = true},
+         0,
+         WA_ERR_UV_REQUIRED},
+        {"reg: BS without BE", REG, NULL, p_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
+        /* COSE credential public key */
+        {"reg: COSE key not a map", REG, NULL, NULL, K(k_not_map), {0}, 0, WA_ERR_COSE_MALFORMED},
+        {"reg: COSE key duplicate label",
+         REG,
+         NULL,
+         NULL,
+         K(k_duplicate),
+         {0},
+         0,
+         WA_ERR_COSE_DUPLICATE},
+        {"reg: COSE key unsorted labels",
+         REG,
+         NULL,
+         NULL,
+         K(k_unsorted),
+         {0},
+         0,
+         WA_ERR_COSE_NOT_CANONICAL},
+        {"reg: COSE key integer not in shortest form",
+         REG,
+         NULL,
+         NULL,
+         K(k_long_int),
+         {0},
+         0,
+         WA_ERR_COSE_NOT_CANONICAL},
+        {"reg: COSE key without alg",
+         REG,
+         NULL,
+         NULL,
+         K(k_no_alg),
+         {0},
+         0,
+         WA_ERR_COSE_ALG_MISSING},
+        {"reg: COSE key alg -999",
+         REG,
+         NULL,
+         NULL,
+         K(k_alg_999),
+         {0},
+         0,
+         WA_ERR_COSE_ALG_UNSUPPORTED},
+        {"reg: COSE key x of 31 bytes", REG, NULL, NULL, K(k_short_x), {0}, 0, WA_ERR_COSE_COORD},
+        {"reg: COSE key point off the curve",
+         REG,
+         NULL,
+         NULL,
+         K(k_off_curve),
+         {0},
+         0,
+         WA_ERR_COSE_POINT},
+        {"reg: COSE key kty RSA for ES256", REG, NULL, NULL, K(k_kty_rsa), {0}, 0, WA_ERR_COSE_KTY},
+        {"reg: COSE key P-384 curve for ES256",
+         REG,
+         NULL,
+         NULL,
+         K(k_crv_p384),
+         {0},
+         0,
+         WA_ERR_COSE_CURVE},
+        {"reg: alg not in pubKeyCredParams",
+         REG,
+         NULL,
+         NULL,
+         {0},
+         {.only_alg = WA_COSE_RS256},
+         0,
+         WA_ERR_ALG_NOT_ALLOWED},
+        /* attestation statements */
+        {"reg: none with non-empty attStmt",
+         REG,
+         "none",
+         NULL,
+         S(s_none_not_empty),
+         {0},
+         0,
+         WA_ERR_ATT_NONE_NOT_EMPTY},
+        {"reg: packed alg missing", REG, NULL, NULL, S(s_no_alg), {0}, 0, WA_ERR_ATT_ALG_MISSING},
+        {"reg: packed alg not a number",
+         REG,
+         NULL,
+         NULL,
+         S(s_alg_text),
+         {0},
+         0,
+         WA_ERR_ATT_ALG_MISSING},
+        {"reg: packed sig missing", REG, NULL, NULL, S(s_no_sig), {0}, 0, WA_ERR_ATT_SIG_MISSING},
+        {"reg: packed sig empty", REG, NULL, NULL, S(s_sig_empty), {0}, 0, WA_ERR_ATT_SIG_MISSING},
+        {"reg: packed self signature flipped",
+         REG,
+         NULL,
+         NULL,
+         SIG(sig_flip),
+         {0},
+         0,
+         WA_ERR_ATT_SIG},
+        {"reg: packed self alg differs from key",
+         REG,
+         NULL,
+         NULL,
+         S(s_alg_rs256),
+         {0},
+         0,
+         WA_ERR_ATT_ALG_MISMATCH},
+        {"reg: packed x5c signature flipped",
+         REG,
+         "packed",
+         NULL,
+         SIG(sig_flip),
+         {0},
+         0,
+         WA_ERR_ATT_SIG},
+        {"reg: packed x5c signed by another key",
+         REG,
+         "packed",
+         NULL,
+         SIG(sig_other_key),
+         {0},
+         0,
+         WA_ERR_ATT_SIG},
+        {"reg: packed x5c not an array",
+         REG,
+         "packed",
+         NULL,
+         S(s_x5c_bytes),
+         {0},
+         0,
+         WA_ERR_ATT_X5C_TYPE},
+        {"reg: packed x5c empty", REG, "packed", NULL, S(s_x5c_empty), {0}, 0, WA_ERR_ATT_X5C_TYPE},
+        {"reg: packed x5c not a certificate",
+         REG,
+         "packed",
+         NULL,
+         S(s_x5c_garbage),
+         {0},
+         0,
+         WA_ERR_ATT_CERT_PARSE},
+        {"reg: packed leaf OU wrong",
+         REG,
+         "packed",
+         NULL,
+         S(s_leaf_bad_ou),
+         {0},
+         0,
+         WA_ERR_ATT_CERT_SUBJECT},
+        {"reg: packed leaf is a CA", REG, "packed", NULL, S(s_leaf_ca), {0}, 0, WA_ERR_ATT_CERT_CA},
+        {"reg: packed AAGUID extension mismatch",
+         REG,
+         "packed",
+         p_other_aaguid,
+         {0},
+         {0},
+         0,
+         WA_ERR_ATT_AAGUID_MISMATCH},
+        {"reg: packed leaf expired", REG, "packed", NULL, {0}, {0}, 1, WA_ERR_ATT_CERT_EXPIRED},
+        {"reg: packed leaf not yet valid",
+         REG,
+         "packed",
+         NULL,
+         {0},
+         {0},
+         2,
+         WA_ERR_ATT_CERT_NOT_YET_VALID},
+        {"reg: packed chain to an unknown root",
+         REG,
+         "packed",
+         NULL,
+         {0},
+         {.foreign_anchor = true, .require_trusted = true},
+         0,
+         WA_ERR_ATT_CHAIN},
+        {"reg: packed x5c includes the root",
+         REG,
+         "packed",
+         NULL,
+         S(s_x5c_with_root),
+         {0},
+         0,
+         WA_ERR_ATT_CHAIN_ROOT_INCLUDED},
+        {"reg: fido-u2f two certificates",
+         REG,
+         "fido-u2f",
+         NULL,
+         S(s_x5c_two),
+         {0},
+         0,
+         WA_ERR_ATT_X5C_COUNT},
+        {"reg: fido-u2f non-zero AAGUID",
+         REG,
+         "fido-u2f",
+         NULL,
+         {0},
+         {.u2f_zero_aaguid = true},
+         0,
+         WA_ERR_ATT_AAGUID_NONZERO},
+        {"reg: fido-u2f signature flipped",
+         REG,
+         "fido-u2f",
+         NULL,
+         SIG(sig_flip),
+         {0},
+         0,
+         WA_ERR_ATT_SIG},
+        {"reg: fido-u2f with a P-384 credential",
+         REG,
+         "fido-u2f",
+         p_es384,
+         {0},
+         {0},
+         0,
+         WA_ERR_ATT_PUBKEY_MISMATCH},
+        /* registration state */
+        {"reg: credential id already registered",
+         REG,
+         NULL,
+         NULL,
+         {0},
+         {.registered = true},
+         0,
+         WA_ERR_CRED_ID_REGISTERED},
+        {"reg: id differs from attested credential id",
+         REG,
+         NULL,
+         NULL,
+         J(j_other_id),
+         {0},
+         0,
+         WA_ERR_CRED_ID_MISMATCH},
+        /* authentication (§7.2, assertion Resp-1..3) */
+        {"auth: authenticatorData missing",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_no_authdata),
+         {0},
+         0,
+         WA_ERR_RESP_AUTHDATA_MISSING},
+        {"auth: authenticatorData not base64url",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_authdata_not_b64),
+         {0},
+         0,
+         WA_ERR_RESP_AUTHDATA_TYPE},
+        {"auth: signature missing", AUTH, NULL, NULL, J(j_no_sig), {0}, 0, WA_ERR_RESP_SIG_MISSING},
+        {"auth: signature not a string",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_sig_number),
+         {0},
+         0,
+         WA_ERR_RESP_SIG_TYPE},
+        {"auth: userHandle not a string",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_userhandle_number),
+         {0},
+         0,
+         WA_ERR_RESP_USERHANDLE_TYPE},
+        {"auth: credential not in allowCredentials",
+         AUTH,
+         NULL,
+         NULL,
+         {0},
+         {.not_allowed = true},
+         0,
+         WA_ERR_CRED_NOT_ALLOWED},
+        {"auth: unknown credential id",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_other_id),
+         {0},
+         0,
+         WA_ERR_CRED_UNKNOWN},
+        {"auth: userHandle of another user",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_userhandle_other),
+         {.owner_handle = true},
+         0,
+         WA_ERR_USER_HANDLE},
+        {"auth: no userHandle, user not identified",
+         AUTH,
+         NULL,
+         NULL,
+         {0},
+         {.anonymous = true},
+         0,
+         WA_ERR_USER_HANDLE},
+        {"auth: C.type webauthn.create", AUTH, NULL, p_type_create, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
+        {"auth: C.challenge wrong",
+         AUTH,
+         NULL,
+         p_wrong_challenge,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_CHALLENGE},
+        {"auth: C.origin other site", AUTH, NULL, p_origin_other, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"auth: authenticatorData of 36 bytes",
+         AUTH,
+         NULL,
+         NULL,
+         A(a_short),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_SHORT},
+        {"auth: authenticatorData trailing byte",
+         AUTH,
+         NULL,
+         NULL,
+         A(a_trailing),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_TRAILING},
+        {"auth: AT set in an assertion",
+         AUTH,
+         NULL,
+         NULL,
+         A(a_set_at),
+         {0},
+         0,
+         WA_ERR_AUTHDATA_ATTESTED_SHORT},
+        {"auth: rpIdHash of another RP", AUTH, NULL, p_rp_other, {0}, {0}, 0, WA_ERR_RP_ID_HASH},
+        {"auth: UP clear", AUTH, NULL, p_no_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
+        {"auth: UV clear, UV required",
+         AUTH,
+         NULL,
+         p_no_uv,
+         {0},
+         {.require_uv = true},
+         0,
+         WA_ERR_UV_REQUIRED},
+        {"auth: BS without BE", AUTH, NULL, p_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
+        {"auth: BE set, stored not eligible", AUTH, NULL, p_be, {0}, {0}, 0, WA_ERR_BE_CHANGED},
+        {"auth: BE clear, stored eligible",
+         AUTH,
+         NULL,
+         NULL,
+         {0},
+         {.stored_be = true},
+         0,
+         WA_ERR_BE_CHANGED},
+        {"auth: signature flipped", AUTH, NULL, NULL, SIG(sig_flip), {0}, 0, WA_ERR_SIG_INVALID},
+        {"auth: signature by another key",
+         AUTH,
+         NULL,
+         NULL,
+         SIG(sig_other_key),
+         {0},
+         0,
+         WA_ERR_SIG_INVALID},
+        {"auth: signature not DER",
+         AUTH,
+         NULL,
+         NULL,
+         SIG(sig_garbage),
+         {0},
+         0,
+         WA_ERR_SIG_ENCODING},
+        {"auth: authenticatorData changed after signing",
+         AUTH,
+         NULL,
+         NULL,
+         J(j_authdata_resigned_not),
+         {0},
+         0,
+         WA_ERR_SIG_INVALID},
+        {"auth: counter equal to stored",
+         AUTH,
+         NULL,
+         p_count_5,
+         {0},
+         {.stored_count = 5},
+         0,
+         WA_ERR_SIGN_COUNT},
+        {"auth: counter 0 with stored 7",
+         AUTH,
+         NULL,
+         p_count_0,
+         {0},
+         {.stored_count = 7},
+         0,
+         WA_ERR_SIGN_COUNT},
 };
 
 static bool always_registered(void *ctx, const uint8_t *id, size_t len)
@@ -616,15 +1557,18 @@ static wa_err run_reg(const neg_case *c, const sa_pki *pki, wa_credential *cred,
 		wa_trust_add_cert(&trust, pki->ca);
 	}
 	wa_reg_options opt = {
-	    .expect = {.challenge = p.challenge, .challenge_len = sizeof(p.challenge),
-	               .origins = origins, .n_origins = 1, .rp_id = SA_RP_ID,
-	               .require_uv = c->ceremony == REG && c->knobs.require_uv},
-	    .algs = &alg,
-	    .n_algs = alg ? 1 : 0,
-	    .trust = &trust,
-	    .require_trusted_attestation = c->knobs.require_trusted,
-	    .u2f_require_zero_aaguid = c->knobs.u2f_zero_aaguid,
-	    .is_registered = c->knobs.registered ? always_registered : NULL,
+	        .expect = {.challenge = p.challenge,
+	                   .challenge_len = sizeof(p.challenge),
+	                   .origins = origins,
+	                   .n_origins = 1,
+	                   .rp_id = SA_RP_ID,
+	                   .require_uv = c->ceremony == REG && c->knobs.require_uv},
+	        .algs = &alg,
+	        .n_algs = alg ? 1 : 0,
+	        .trust = &trust,
+	        .require_trusted_attestation = c->knobs.require_trusted,
+	        .u2f_require_zero_aaguid = c->knobs.u2f_zero_aaguid,
+	        .is_registered = c->knobs.registered ? always_registered : NULL,
 	};
 	/* The expected challenge is the default one even when the case altered p. */
 	sa_params d = sa_default_params();
@@ -662,12 +1606,15 @@ static wa_err run_auth(const neg_case *c, const sa_pki *pki, wa_report *report)
 	json_decref(json);
 	if (err == WA_OK) {
 		wa_auth_options opt = {
-		    .expect = {.challenge = d.challenge, .challenge_len = sizeof(d.challenge),
-		               .origins = origins, .n_origins = 1, .rp_id = SA_RP_ID,
-		               .require_uv = c->knobs.require_uv},
-		    .allow_credentials = c->knobs.not_allowed ? &other : NULL,
-		    .n_allow_credentials = c->knobs.not_allowed ? 1 : 0,
-		    .user_identified = !c->knobs.anonymous,
+		        .expect = {.challenge = d.challenge,
+		                   .challenge_len = sizeof(d.challenge),
+		                   .origins = origins,
+		                   .n_origins = 1,
+		                   .rp_id = SA_RP_ID,
+		                   .require_uv = c->knobs.require_uv},
+		        .allow_credentials = c->knobs.not_allowed ? &other : NULL,
+		        .n_allow_credentials = c->knobs.not_allowed ? 1 : 0,
+		        .user_identified = !c->knobs.anonymous,
 		};
 		err = wa_verify_authentication(&opt, &resp, &cred, report);
 		wa_auth_response_reset(&resp);
@@ -686,7 +1633,10 @@ static void test_case(void **state)
 	wa_report report = {0};
 	wa_err err;
 
-	assert_true(sa_pki_init(&pki, c->pki_expiry == 1 ? -30 : c->pki_expiry == 2 ? 10 : -1,
+	assert_true(sa_pki_init(&pki,
+	                        c->pki_expiry == 1   ? -30
+	                        : c->pki_expiry == 2 ? 10
+	                                             : -1,
 	                        c->pki_expiry == 1 ? -1 : 30));
 	g_pki = &pki;
 	if (c->ceremony == REG)
@@ -694,8 +1644,8 @@ static void test_case(void **state)
 	else
 		err = run_auth(c, &pki, &report);
 	if (err != c->expected) {
-		fprintf(stderr, "case \"%s\": expected %s, got %s\n", c->name, wa_errname(c->expected),
-		        wa_errname(err));
+		fprintf(stderr, "case \"%s\": expected %s, got %s\n", c->name,
+		        wa_errname(c->expected), wa_errname(err));
 		for (size_t i = 0; i < report.n; i++)
 			fprintf(stderr, "  %s %s %s\n", wa_step_status_name(report.steps[i].status),
 			        report.steps[i].what, report.steps[i].detail);
@@ -762,7 +1712,8 @@ int main(void)
 	tests[0] = (struct CMUnitTest)cmocka_unit_test(test_baselines);
 	tests[1] = (struct CMUnitTest)cmocka_unit_test(test_distinct);
 	for (size_t i = 0; i < n; i++) {
-		tests[i + 2] = (struct CMUnitTest){.name = cases[i].name, .test_func = test_case,
+		tests[i + 2] = (struct CMUnitTest){.name = cases[i].name,
+		                                   .test_func = test_case,
 		                                   .initial_state = (void *)&cases[i]};
 	}
 	rc = _cmocka_run_group_tests("negative", tests, n + 2, NULL, NULL);

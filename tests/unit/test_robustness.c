@@ -36,11 +36,11 @@
 #include "webauthn/registration.h"
 
 /* Budgets: inputs up to FLIP_ALL_MAX bytes get every bit flipped, longer ones a sample. */
-#define FLIP_ALL_MAX 128
-#define FLIP_SAMPLE 384
+#define FLIP_ALL_MAX   128
+#define FLIP_SAMPLE    384
 #define INSERT_ALL_MAX 64
-#define INSERT_SAMPLE 48
-#define MAX_HEADS 256
+#define INSERT_SAMPLE  48
+#define MAX_HEADS      256
 
 /*
  * libcbor 0.8 sizes a definite array's or map's storage from the count in its
@@ -81,12 +81,12 @@ typedef struct vector {
 	char fmt[32];
 	wa_blob reg_cdata, attobj, reg_chal, cred_id;
 	wa_blob auth_cdata, auth_ad, sig, auth_chal;
-	size_t ad_head;  /* offset of the authData byte string's head in attobj */
-	size_t ad_off, ad_len; /* its contents */
+	size_t ad_head;          /* offset of the authData byte string's head in attobj */
+	size_t ad_off, ad_len;   /* its contents */
 	size_t sig_off, sig_len; /* packed: attStmt.sig contents in attobj (0 when absent) */
-	bool ad_signed;  /* the format's attestation covers all of authenticatorData */
-	bool cdh_signed; /* the format's attestation covers clientDataHash */
-	wa_credential cred; /* registered from the unmodified vector */
+	bool ad_signed;          /* the format's attestation covers all of authenticatorData */
+	bool cdh_signed;         /* the format's attestation covers clientDataHash */
+	wa_credential cred;      /* registered from the unmodified vector */
 } vector;
 
 static json_t *vectors_json;
@@ -135,14 +135,14 @@ static wa_expect expect_for(const vector *v, const wa_blob *chal)
 	bool cross = strstr(v->name, "crossOrigin") || strstr(v->name, "topOrigin");
 
 	return (wa_expect){
-	    .challenge = chal->ptr,
-	    .challenge_len = chal->len,
-	    .origins = origins,
-	    .n_origins = 1,
-	    .rp_id = "example.org",
-	    .allow_cross_origin = cross,
-	    .top_origins = top_origins,
-	    .n_top_origins = strstr(v->name, "topOrigin") ? 1 : 0,
+	        .challenge = chal->ptr,
+	        .challenge_len = chal->len,
+	        .origins = origins,
+	        .n_origins = 1,
+	        .rp_id = "example.org",
+	        .allow_cross_origin = cross,
+	        .top_origins = top_origins,
+	        .n_top_origins = strstr(v->name, "topOrigin") ? 1 : 0,
 	};
 }
 
@@ -152,15 +152,15 @@ static wa_err run_registration(const vector *v, const uint8_t *cdata, size_t cda
                                const uint8_t *attobj, size_t attobj_len)
 {
 	wa_reg_response resp = {
-	    .raw_id = v->cred_id,
-	    .client_data_json = {(uint8_t *)cdata, cdata_len},
-	    .attestation_object = {(uint8_t *)attobj, attobj_len},
+	        .raw_id = v->cred_id,
+	        .client_data_json = {(uint8_t *)cdata, cdata_len},
+	        .attestation_object = {(uint8_t *)attobj, attobj_len},
 	};
 	wa_reg_options ro = {
-	    .expect = expect_for(v, &v->reg_chal),
-	    .trust = &trust,
-	    .require_trusted_attestation = true,
-	    .android_key_allow_empty_authz = true,
+	        .expect = expect_for(v, &v->reg_chal),
+	        .trust = &trust,
+	        .require_trusted_attestation = true,
+	        .android_key_allow_empty_authz = true,
 	};
 	wa_credential cred;
 	wa_err err = wa_verify_registration(&ro, &resp, &cred, NULL);
@@ -176,14 +176,14 @@ static wa_err run_authentication(vector *v, const uint8_t *cdata, size_t cdata_l
                                  size_t sig_len)
 {
 	wa_auth_response resp = {
-	    .raw_id = v->cred_id,
-	    .client_data_json = {(uint8_t *)cdata, cdata_len},
-	    .authenticator_data = {(uint8_t *)ad, ad_len},
-	    .signature = {(uint8_t *)sig, sig_len},
+	        .raw_id = v->cred_id,
+	        .client_data_json = {(uint8_t *)cdata, cdata_len},
+	        .authenticator_data = {(uint8_t *)ad, ad_len},
+	        .signature = {(uint8_t *)sig, sig_len},
 	};
 	wa_auth_options ao = {
-	    .expect = expect_for(v, &v->auth_chal),
-	    .user_identified = true,
+	        .expect = expect_for(v, &v->auth_chal),
+	        .user_identified = true,
 	};
 	uint32_t count = v->cred.sign_count;
 	bool bs = v->cred.backup_state, uv = v->cred.uv_initialized;
@@ -509,7 +509,11 @@ static bool walk(const uint8_t *p, size_t len, size_t *pos, head *heads, size_t 
 static size_t enc_head(uint8_t *out, int mt, uint64_t val, int width)
 {
 	if (width == 0)
-		width = val < 24 ? -1 : val <= 0xff ? 1 : val <= 0xffff ? 2 : val <= 0xffffffffu ? 4 : 8;
+		width = val < 24             ? -1
+		        : val <= 0xff        ? 1
+		        : val <= 0xffff      ? 2
+		        : val <= 0xffffffffu ? 4
+		                             : 8;
 	if (width < 0) {
 		out[0] = (uint8_t)(mt << 5 | (int)val);
 		return 1;
@@ -542,8 +546,8 @@ static void splice_head(const sink *s, const head *h, const uint8_t *new_head, s
  */
 static void gen_inflations(const sink *s, size_t at)
 {
-	static const uint64_t big[] = {23, 0xff, 0xffff, 0xffffffffu, 0x7fffffffffffffffull,
-	                               0xffffffffffffffffull};
+	static const uint64_t big[] = {
+	        23, 0xff, 0xffff, 0xffffffffu, 0x7fffffffffffffffull, 0xffffffffffffffffull};
 	head heads[MAX_HEADS];
 	size_t n = 0, pos = at;
 
@@ -621,7 +625,8 @@ static void test_vector(void **state)
 	if (v->sig_len)
 		gen_flips_range(&s, v->sig_off, v->sig_off + v->sig_len);
 
-	/* registration: authData alone, spliced back in (its first 37 bytes got every flip above) */
+	/* registration: authData alone, spliced back in (its first 37 bytes got every flip above)
+	 */
 	s = (sink){sink_reg_authdata, v, v->attobj.ptr + v->ad_off, v->ad_len};
 	all_mutations(&s, false);
 	gen_cred_id_length(&s);
@@ -645,9 +650,10 @@ static void test_vector(void **state)
 	all_mutations(&s, false);
 
 	wa_blob_reset(&cose);
-	print_message("%s (%s): %lu calls, %lu on signed bytes that must fail, %lu oversized libcbor "
-	              "allocations refused\n",
-	              v->name, v->fmt, n_calls, n_must_fail, cbor_refused - refused_before);
+	print_message(
+	        "%s (%s): %lu calls, %lu on signed bytes that must fail, %lu oversized libcbor "
+	        "allocations refused\n",
+	        v->name, v->fmt, n_calls, n_must_fail, cbor_refused - refused_before);
 }
 
 typedef wa_err (*decode_fn)(const uint8_t *p, size_t len);
@@ -678,14 +684,14 @@ static wa_err dec_cose(const uint8_t *p, size_t len)
 }
 
 /* 37 bytes: rpIdHash 0, flags UP|ED, counter 0; then an extensions "map" declaring 2^28 items. */
-static const uint8_t ad_ext[] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0x81, 0, 0, 0, 0, 0x9a, 0x10, 0x00, 0x00, 0x00};
+static const uint8_t ad_ext[] = {0, 0, 0, 0, 0,    0, 0, 0, 0, 0,    0,    0,    0,    0,
+                                 0, 0, 0, 0, 0,    0, 0, 0, 0, 0,    0,    0,    0,    0,
+                                 0, 0, 0, 0, 0x81, 0, 0, 0, 0, 0x9a, 0x10, 0x00, 0x00, 0x00};
 /* flags UP|AT, zero AAGUID, empty credential id, then a "COSE key" declaring 2^28 items */
-static const uint8_t ad_key[] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0x41, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x9a, 0x10,
-    0x00, 0x00, 0x00};
+static const uint8_t ad_key[] = {0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,    0,    0,    0,    0,
+                                 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,    0,    0,    0,    0,
+                                 0, 0, 0x41, 0, 0, 0, 0, 0, 0, 0, 0,    0,    0,    0,    0,
+                                 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0x9a, 0x10, 0x00, 0x00, 0x00};
 static const uint8_t c_array[] = {0x9a, 0x10, 0x00, 0x00, 0x00};
 static const uint8_t c_map[] = {0xba, 0x10, 0x00, 0x00, 0x00};
 static const uint8_t c_nested[] = {0xa1, 0x63, 'f', 'm', 't', 0x9a, 0x10, 0x00, 0x00, 0x00};
@@ -703,12 +709,12 @@ static void test_declared_counts_bounded(void **state)
 		const uint8_t *p;
 		size_t len;
 	} cases[] = {
-	    {"wa_attobj_parse, array", dec_attobj, c_array, sizeof(c_array)},
-	    {"wa_attobj_parse, map", dec_attobj, c_map, sizeof(c_map)},
-	    {"wa_attobj_parse, array inside the map", dec_attobj, c_nested, sizeof(c_nested)},
-	    {"wa_cose_decode, array", dec_cose, c_array, sizeof(c_array)},
-	    {"wa_authdata_parse, extensions", dec_authdata, ad_ext, sizeof(ad_ext)},
-	    {"wa_authdata_parse, credentialPublicKey", dec_authdata, ad_key, sizeof(ad_key)},
+	        {"wa_attobj_parse, array", dec_attobj, c_array, sizeof(c_array)},
+	        {"wa_attobj_parse, map", dec_attobj, c_map, sizeof(c_map)},
+	        {"wa_attobj_parse, array inside the map", dec_attobj, c_nested, sizeof(c_nested)},
+	        {"wa_cose_decode, array", dec_cose, c_array, sizeof(c_array)},
+	        {"wa_authdata_parse, extensions", dec_authdata, ad_ext, sizeof(ad_ext)},
+	        {"wa_authdata_parse, credentialPublicKey", dec_authdata, ad_key, sizeof(ad_key)},
 	};
 	int bad = 0;
 
@@ -724,8 +730,9 @@ static void test_declared_counts_bounded(void **state)
 		assert_int_not_equal(err, WA_OK);
 		assert_true((unsigned)err < WA_ERR__COUNT);
 		if (cbor_largest_request > 64 * cases[i].len) {
-			print_error("%s: %zu input bytes made libcbor request %zu bytes (then %s)\n",
-			            cases[i].what, cases[i].len, cbor_largest_request, wa_errname(err));
+			print_error(
+			        "%s: %zu input bytes made libcbor request %zu bytes (then %s)\n",
+			        cases[i].what, cases[i].len, cbor_largest_request, wa_errname(err));
 			bad++;
 		}
 	}
@@ -751,7 +758,8 @@ static size_t find_once(const wa_blob *hay, const uint8_t *needle, size_t n)
 
 static int load_vector(const char *name, json_t *j, vector *v)
 {
-	json_t *reg = json_object_get(j, "registration"), *auth = json_object_get(j, "authentication");
+	json_t *reg = json_object_get(j, "registration"),
+	       *auth = json_object_get(j, "authentication");
 	wa_reg_response resp = {0};
 	wa_reg_options ro;
 	wa_attobj obj;
@@ -792,10 +800,10 @@ static int load_vector(const char *name, json_t *j, vector *v)
 	resp.client_data_json = v->reg_cdata;
 	resp.attestation_object = v->attobj;
 	ro = (wa_reg_options){
-	    .expect = expect_for(v, &v->reg_chal),
-	    .trust = &trust,
-	    .require_trusted_attestation = true,
-	    .android_key_allow_empty_authz = true,
+	        .expect = expect_for(v, &v->reg_chal),
+	        .trust = &trust,
+	        .require_trusted_attestation = true,
+	        .android_key_allow_empty_authz = true,
 	};
 	if (wa_verify_registration(&ro, &resp, &v->cred, NULL) != WA_OK) {
 		fprintf(stderr, "%s: the unmodified registration does not verify\n", name);
@@ -834,7 +842,8 @@ static int setup(void **state)
 	{
 		if (name[0] == '_')
 			continue;
-		if (n_vecs == sizeof(vecs) / sizeof(vecs[0]) || load_vector(name, j, &vecs[n_vecs]) != 0)
+		if (n_vecs == sizeof(vecs) / sizeof(vecs[0]) ||
+		    load_vector(name, j, &vecs[n_vecs]) != 0)
 			return -1;
 		n_vecs++;
 	}
@@ -846,8 +855,8 @@ static int teardown(void **state)
 	(void)state;
 	for (size_t i = 0; i < n_vecs; i++) {
 		vector *v = &vecs[i];
-		wa_blob *blobs[] = {&v->reg_cdata, &v->attobj, &v->reg_chal, &v->cred_id,
-		                    &v->auth_cdata, &v->auth_ad, &v->sig, &v->auth_chal};
+		wa_blob *blobs[] = {&v->reg_cdata,  &v->attobj,  &v->reg_chal, &v->cred_id,
+		                    &v->auth_cdata, &v->auth_ad, &v->sig,      &v->auth_chal};
 		for (size_t k = 0; k < sizeof(blobs) / sizeof(blobs[0]); k++)
 			wa_blob_reset(blobs[k]);
 		wa_credential_reset(&v->cred);
@@ -862,26 +871,27 @@ int main(void)
 {
 	struct CMUnitTest tests[sizeof(vecs) / sizeof(vecs[0]) + 1];
 	static const char *const names[] = {
-	    "sctn-test-vectors-none-es256",
-	    "sctn-test-vectors-packed-self-es256",
-	    "sctn-test-vectors-none-es256-crossOrigin",
-	    "sctn-test-vectors-none-es256-topOrigin",
-	    "sctn-test-vectors-none-es256-long-credential-id",
-	    "sctn-test-vectors-packed-es256",
-	    "sctn-test-vectors-packed-es384",
-	    "sctn-test-vectors-packed-es512",
-	    "sctn-test-vectors-packed-rs256",
-	    "sctn-test-vectors-packed-eddsa",
-	    "sctn-test-vectors-packed-ed448",
-	    "sctn-test-vectors-tpm-es256",
-	    "sctn-test-vectors-android-key-es256",
-	    "sctn-test-vectors-apple-es256",
-	    "sctn-test-vectors-fido-u2f-es256",
+	        "sctn-test-vectors-none-es256",
+	        "sctn-test-vectors-packed-self-es256",
+	        "sctn-test-vectors-none-es256-crossOrigin",
+	        "sctn-test-vectors-none-es256-topOrigin",
+	        "sctn-test-vectors-none-es256-long-credential-id",
+	        "sctn-test-vectors-packed-es256",
+	        "sctn-test-vectors-packed-es384",
+	        "sctn-test-vectors-packed-es512",
+	        "sctn-test-vectors-packed-rs256",
+	        "sctn-test-vectors-packed-eddsa",
+	        "sctn-test-vectors-packed-ed448",
+	        "sctn-test-vectors-tpm-es256",
+	        "sctn-test-vectors-android-key-es256",
+	        "sctn-test-vectors-apple-es256",
+	        "sctn-test-vectors-fido-u2f-es256",
 	};
 	size_t n = sizeof(names) / sizeof(names[0]);
 
 	for (size_t i = 0; i < n; i++)
-		tests[i] = (struct CMUnitTest){.name = names[i], .test_func = test_vector,
+		tests[i] = (struct CMUnitTest){.name = names[i],
+		                               .test_func = test_vector,
 		                               .initial_state = (void *)names[i]};
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_declared_counts_bounded);
 	return _cmocka_run_group_tests("robustness", tests, n, setup, teardown);

@@ -28,21 +28,22 @@ typedef struct expect_vector {
 } expect_vector;
 
 static const expect_vector expected[] = {
-    {"sctn-test-vectors-none-es256", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-    {"sctn-test-vectors-packed-self-es256", "packed", WA_ATT_TYPE_SELF, WA_COSE_ES256},
-    {"sctn-test-vectors-none-es256-crossOrigin", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-    {"sctn-test-vectors-none-es256-topOrigin", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-    {"sctn-test-vectors-none-es256-long-credential-id", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-    {"sctn-test-vectors-packed-es256", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
-    {"sctn-test-vectors-packed-es384", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES384},
-    {"sctn-test-vectors-packed-es512", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES512},
-    {"sctn-test-vectors-packed-rs256", "packed", WA_ATT_TYPE_BASIC, WA_COSE_RS256},
-    {"sctn-test-vectors-packed-eddsa", "packed", WA_ATT_TYPE_BASIC, WA_COSE_EDDSA},
-    {"sctn-test-vectors-packed-ed448", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ED448},
-    {"sctn-test-vectors-tpm-es256", "tpm", WA_ATT_TYPE_ATTCA, WA_COSE_ES256},
-    {"sctn-test-vectors-android-key-es256", "android-key", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
-    {"sctn-test-vectors-apple-es256", "apple", WA_ATT_TYPE_ANONCA, WA_COSE_ES256},
-    {"sctn-test-vectors-fido-u2f-es256", "fido-u2f", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
+        {"sctn-test-vectors-none-es256", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
+        {"sctn-test-vectors-packed-self-es256", "packed", WA_ATT_TYPE_SELF, WA_COSE_ES256},
+        {"sctn-test-vectors-none-es256-crossOrigin", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
+        {"sctn-test-vectors-none-es256-topOrigin", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
+        {"sctn-test-vectors-none-es256-long-credential-id", "none", WA_ATT_TYPE_NONE,
+         WA_COSE_ES256},
+        {"sctn-test-vectors-packed-es256", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
+        {"sctn-test-vectors-packed-es384", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES384},
+        {"sctn-test-vectors-packed-es512", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES512},
+        {"sctn-test-vectors-packed-rs256", "packed", WA_ATT_TYPE_BASIC, WA_COSE_RS256},
+        {"sctn-test-vectors-packed-eddsa", "packed", WA_ATT_TYPE_BASIC, WA_COSE_EDDSA},
+        {"sctn-test-vectors-packed-ed448", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ED448},
+        {"sctn-test-vectors-tpm-es256", "tpm", WA_ATT_TYPE_ATTCA, WA_COSE_ES256},
+        {"sctn-test-vectors-android-key-es256", "android-key", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
+        {"sctn-test-vectors-apple-es256", "apple", WA_ATT_TYPE_ANONCA, WA_COSE_ES256},
+        {"sctn-test-vectors-fido-u2f-es256", "fido-u2f", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
 };
 
 static json_t *vectors;
@@ -61,14 +62,14 @@ static wa_expect expect_for(const char *name, const char *challenge_b64, wa_blob
 {
 	assert_int_equal(wa_b64url_decode(challenge_b64, strlen(challenge_b64), chal), WA_OK);
 	return (wa_expect){
-	    .challenge = chal->ptr,
-	    .challenge_len = chal->len,
-	    .origins = origins,
-	    .n_origins = 1,
-	    .rp_id = "example.org",
-	    .allow_cross_origin = strstr(name, "crossOrigin") || strstr(name, "topOrigin"),
-	    .top_origins = top_origins,
-	    .n_top_origins = strstr(name, "topOrigin") ? 1 : 0,
+	        .challenge = chal->ptr,
+	        .challenge_len = chal->len,
+	        .origins = origins,
+	        .n_origins = 1,
+	        .rp_id = "example.org",
+	        .allow_cross_origin = strstr(name, "crossOrigin") || strstr(name, "topOrigin"),
+	        .top_origins = top_origins,
+	        .n_top_origins = strstr(name, "topOrigin") ? 1 : 0,
 	};
 }
 
@@ -90,18 +91,20 @@ static void verify_vector(const expect_vector *ev)
 	auth = json_object_get(v, "authentication");
 	id = json_string_value(json_object_get(reg, "credential_id"));
 
-	j = response(id, json_pack("{s:O, s:O}", "clientDataJSON", json_object_get(reg, "clientDataJSON"),
-	                           "attestationObject", json_object_get(reg, "attestationObject")));
+	j = response(id, json_pack("{s:O, s:O}", "clientDataJSON",
+	                           json_object_get(reg, "clientDataJSON"), "attestationObject",
+	                           json_object_get(reg, "attestationObject")));
 	assert_int_equal(wa_reg_response_from_json(j, &rresp), WA_OK);
 	json_decref(j);
 	assert_true(wa_time_parse("2025-06-01", &at));
 	assert_int_equal(wa_trust_init(&trust, at), WA_OK);
 	assert_int_equal(wa_trust_add_cert(&trust, ca), WA_OK);
 	wa_reg_options ro = {
-	    .expect = expect_for(ev->name, json_string_value(json_object_get(reg, "challenge")), &rchal),
-	    .trust = &trust,
-	    .require_trusted_attestation = true,
-	    .android_key_allow_empty_authz = true,
+	        .expect = expect_for(ev->name, json_string_value(json_object_get(reg, "challenge")),
+	                             &rchal),
+	        .trust = &trust,
+	        .require_trusted_attestation = true,
+	        .android_key_allow_empty_authz = true,
 	};
 	err = wa_verify_registration(&ro, &rresp, &cred, &report);
 	if (err != WA_OK)
@@ -114,7 +117,8 @@ static void verify_vector(const expect_vector *ev)
 	assert_int_equal(wa_b64url_decode(id, strlen(id), &want_id), WA_OK);
 	assert_true(wa_blob_eq(&cred.id, want_id.ptr, want_id.len));
 
-	/* The same registration without the android-key allowance must fail for that vector only. */
+	/* The same registration without the android-key allowance must fail for that vector only.
+	 */
 	if (strcmp(ev->fmt, "android-key") == 0) {
 		wa_credential other;
 		ro.android_key_allow_empty_authz = false;
@@ -131,8 +135,9 @@ static void verify_vector(const expect_vector *ev)
 	assert_int_equal(wa_auth_response_from_json(j, &aresp), WA_OK);
 	json_decref(j);
 	wa_auth_options ao = {
-	    .expect = expect_for(ev->name, json_string_value(json_object_get(auth, "challenge")), &achal),
-	    .user_identified = true,
+	        .expect = expect_for(ev->name,
+	                             json_string_value(json_object_get(auth, "challenge")), &achal),
+	        .user_identified = true,
 	};
 	err = wa_verify_authentication(&ao, &aresp, &cred, &report);
 	if (err != WA_OK)
@@ -143,9 +148,10 @@ static void verify_vector(const expect_vector *ev)
 	/* The same assertion as the base64url fields a Keycloak-style form posts. */
 	wa_auth_response fields;
 	assert_int_equal(wa_auth_response_from_fields(
-	                     id, json_string_value(json_object_get(auth, "clientDataJSON")),
-	                     json_string_value(json_object_get(auth, "authenticatorData")),
-	                     json_string_value(json_object_get(auth, "signature")), "", &fields),
+	                         id, json_string_value(json_object_get(auth, "clientDataJSON")),
+	                         json_string_value(json_object_get(auth, "authenticatorData")),
+	                         json_string_value(json_object_get(auth, "signature")), "",
+	                         &fields),
 	                 WA_OK);
 	assert_false(fields.has_user_handle);
 	assert_int_equal(wa_verify_authentication(&ao, &fields, &cred, NULL), WA_OK);
@@ -158,7 +164,8 @@ static void verify_vector(const expect_vector *ev)
 	/* The authentication does not verify against a challenge it was not made for. */
 	ao.expect.challenge = rchal.ptr;
 	ao.expect.challenge_len = rchal.len;
-	assert_int_equal(wa_verify_authentication(&ao, &aresp, &cred, NULL), WA_ERR_CDATA_CHALLENGE);
+	assert_int_equal(wa_verify_authentication(&ao, &aresp, &cred, NULL),
+	                 WA_ERR_CDATA_CHALLENGE);
 
 	wa_auth_response_reset(&aresp);
 	wa_credential_reset(&cred);
@@ -184,14 +191,16 @@ static void test_record_roundtrip(void **state)
 	wa_blob chal = {0};
 
 	(void)state;
-	j = response(id, json_pack("{s:O, s:O}", "clientDataJSON", json_object_get(reg, "clientDataJSON"),
-	                           "attestationObject", json_object_get(reg, "attestationObject")));
+	j = response(id, json_pack("{s:O, s:O}", "clientDataJSON",
+	                           json_object_get(reg, "clientDataJSON"), "attestationObject",
+	                           json_object_get(reg, "attestationObject")));
 	assert_int_equal(wa_reg_response_from_json(j, &rresp), WA_OK);
 	json_decref(j);
 	wa_trust_init(&trust, 1750000000);
 	wa_reg_options ro = {
-	    .expect = expect_for(ev->name, json_string_value(json_object_get(reg, "challenge")), &chal),
-	    .trust = &trust,
+	        .expect = expect_for(ev->name, json_string_value(json_object_get(reg, "challenge")),
+	                             &chal),
+	        .trust = &trust,
 	};
 	assert_int_equal(wa_verify_registration(&ro, &rresp, &cred, NULL), WA_OK);
 	rec = wa_credential_to_json(&cred);
@@ -244,7 +253,8 @@ int main(void)
 	struct CMUnitTest tests[sizeof(expected) / sizeof(expected[0]) + 1];
 
 	for (size_t i = 0; i < n; i++)
-		tests[i] = (struct CMUnitTest){.name = expected[i].name, .test_func = test_vector,
+		tests[i] = (struct CMUnitTest){.name = expected[i].name,
+		                               .test_func = test_vector,
 		                               .initial_state = (void *)&expected[i]};
 	tests[n] = (struct CMUnitTest)cmocka_unit_test(test_record_roundtrip);
 	return _cmocka_run_group_tests("w3c-vectors", tests, n + 1, setup, teardown);
