@@ -39,7 +39,10 @@ typedef struct verify_args {
 	const char *credential_file;
 	const char *public_key;
 	long long counter;
+	bool have_counter;
 	bool backup_eligible;
+	const char *reg_only;  /* first registration-only option seen */
+	const char *auth_only; /* first authentication-only option seen */
 	const char *user_handle;
 	bool allow_counter_regression;
 	bool json;
@@ -63,7 +66,8 @@ static const char usage_text[] =
         "  --at TIME               certificate verification time: 2025-01-30T00:00:00Z, 2025-01-30 "
         "or @EPOCH\n"
         "  --trust-anchor PEM      an attestation trust anchor (repeatable)\n"
-        "  --require-trusted       fail when an x5c attestation does not chain to a trust anchor\n"
+        "  --require-trusted       fail an x5c attestation that was not verified against a trust\n"
+        "                          anchor (without --trust-anchor: every x5c attestation)\n"
         "  --u2f-zero-aaguid       fido-u2f must carry a zero AAGUID (FIDO conformance)\n"
         "  --android-key-tee-only  android-key origin/purpose must come from teeEnforced\n"
         "  --android-key-allow-empty-authz\n"
@@ -160,6 +164,20 @@ static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
 {
 	long long v;
 
+	/* Options of the other ceremony are refused, never silently dropped. */
+	for (const struct option *o = longopts; o->name != NULL; o++) {
+		if (o->val != c)
+			continue;
+		if ((c >= OPT_ALG && c <= OPT_U2F) || c == OPT_ANDROID_EMPTY ||
+		    c == OPT_ANDROID_TEE) {
+			if (a->reg_only == NULL)
+				a->reg_only = o->name;
+		} else if (c >= OPT_CRED && c <= OPT_REGRESS) {
+			if (a->auth_only == NULL)
+				a->auth_only = o->name;
+		}
+	}
+
 	switch (c) {
 	case OPT_CHALLENGE:
 		if (wa_b64url_decode(arg, strlen(arg), &a->challenge) != WA_OK ||
@@ -218,6 +236,7 @@ static int parse_option(verify_args *a, int c, const char *arg, FILE *err)
 	case OPT_COUNTER:
 		if (!parse_int(arg, 0, UINT32_MAX, &a->counter))
 			return usage(err, "--counter needs 0..4294967295: %s", arg);
+		a->have_counter = true;
 		return 0;
 	case OPT_BE:
 		a->backup_eligible = true;
@@ -253,13 +272,15 @@ static int parse_args(int argc, char **argv, verify_args *a, FILE *out, FILE *er
 		return usage(err, "unknown ceremony '%s'", argv[1]);
 	optind = 2;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == OPT_HELP) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == OPT_HELP || c == 'h') {
 			fputs(usage_text, out);
 			return 3;
 		}
-		if (c == '?' || c == ':')
-			return usage(err, "bad option '%s'", argv[optind - 1]);
+		if (c == ':')
+			return usage(err, "option '%s' needs a value", argv[optind - 1]);
+		if (c == '?')
+			return usage(err, "unknown option '%s'", argv[optind - 1]);
 		if ((rc = parse_option(a, c, optarg, err)) != 0)
 			return rc;
 	}
@@ -272,6 +293,10 @@ static int parse_args(int argc, char **argv, verify_args *a, FILE *out, FILE *er
 		return usage(err, "%s is required", "--origin");
 	if (a->rp_id == NULL)
 		return usage(err, "%s is required", "--rp-id");
+	if (a->kind == KIND_REGISTRATION && a->auth_only != NULL)
+		return usage(err, "--%s applies to authentication only", a->auth_only);
+	if (a->kind == KIND_AUTHENTICATION && a->reg_only != NULL)
+		return usage(err, "--%s applies to registration only", a->reg_only);
 	if (a->kind == KIND_AUTHENTICATION &&
 	    (a->credential_file == NULL) == (a->public_key == NULL))
 		return usage(err, "%s",
@@ -281,8 +306,10 @@ static int parse_args(int argc, char **argv, verify_args *a, FILE *out, FILE *er
 
 static void print_report(FILE *out, const wa_report *r)
 {
-	fprintf(out, "%s verification (W3C WebAuthn Level 3 §%s)\n", r->ceremony,
-	        strcmp(r->ceremony, "registration") == 0 ? "7.1" : "7.2");
+	bool reg = r->ceremony != NULL && strcmp(r->ceremony, "registration") == 0;
+
+	fprintf(out, "%s verification (W3C WebAuthn Level 3 §%s)\n", r->ceremony ? r->ceremony : "",
+	        reg ? "7.1" : "7.2");
 	for (size_t i = 0; i < r->n; i++) {
 		const wa_step *s = &r->steps[i];
 		fprintf(out, "  %-7s %s", wa_step_status_name(s->status), s->what);
@@ -316,15 +343,29 @@ static json_t *report_json(const wa_report *r, wa_err result)
 	return root;
 }
 
-static void print_verdict(FILE *out, wa_err result, const wa_credential *cred, bool reg)
+/* True when the report's trust step verified the path to an anchor. */
+static bool trust_verified(const wa_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->steps[i].what, "attestation trust path chains to an anchor") == 0)
+			return r->steps[i].status == WA_STEP_OK;
+	return false;
+}
+
+static void print_verdict(FILE *out, wa_err result, const wa_credential *cred, bool reg,
+                          const wa_report *r)
 {
 	if (result != WA_OK) {
 		fprintf(out, "verdict: invalid — %s: %s\n", wa_errname(result), wa_strerr(result));
 		return;
 	}
 	if (reg)
-		fprintf(out, "verdict: valid — %s, %s attestation, %s, credential id %zu bytes\n",
+		fprintf(out, "verdict: valid — %s, %s attestation%s, %s, credential id %zu bytes\n",
 		        cred->fmt, wa_att_type_name(cred->att_type),
+		        cred->att_type == WA_ATT_TYPE_NONE || cred->att_type == WA_ATT_TYPE_SELF ||
+		                        trust_verified(r)
+		                ? ""
+		                : " (trust path not verified: no trust anchor)",
 		        wa_cose_alg_name(cred->key.alg), cred->id.len);
 	else
 		fprintf(out, "verdict: valid — %s signature, signCount now %u\n",
@@ -361,7 +402,7 @@ static int load_credential(const verify_args *a, wa_credential *cred, FILE *err)
 			fprintf(err, "kagura-rp verify: %s: %s\n", a->credential_file, why);
 			return 2;
 		}
-		root = json_loadb(text, len, 0, NULL);
+		root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 		free(text);
 		e = root ? wa_credential_from_json(root, cred) : WA_ERR_JSON_SYNTAX;
 		json_decref(root);
@@ -381,9 +422,12 @@ static int load_credential(const verify_args *a, wa_credential *cred, FILE *err)
 			wa_credential_reset(cred);
 			return 2;
 		}
-		cred->sign_count = (uint32_t)a->counter;
-		cred->backup_eligible = a->backup_eligible;
 	}
+	/* Given explicitly, the stored counter and backup eligibility override the record. */
+	if (a->have_counter)
+		cred->sign_count = (uint32_t)a->counter;
+	if (a->backup_eligible)
+		cred->backup_eligible = true;
 	if (a->user_handle != NULL &&
 	    wa_b64url_decode(a->user_handle, strlen(a->user_handle), &cred->user_handle) != WA_OK) {
 		fprintf(err, "kagura-rp verify: --user-handle is not base64url\n");
@@ -476,7 +520,7 @@ static void emit(const verify_args *a, const wa_report *report, wa_err result,
 		json_decref(doc);
 	} else {
 		print_report(out, report);
-		print_verdict(out, result, cred, a->kind == KIND_REGISTRATION);
+		print_verdict(out, result, cred, a->kind == KIND_REGISTRATION, report);
 	}
 }
 

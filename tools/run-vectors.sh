@@ -21,7 +21,7 @@ while read -r name; do
 	set -- $(cat "$work/$name.args")
 	reg_chal=$1 auth_chal=$2
 	shift 2
-	if "$rp" verify registration --challenge "$reg_chal" $common "$@" $reg_extra \
+	if "$rp" verify registration --challenge "$reg_chal" $common "$@" $reg_extra $(cat "$work/$name.regflags") \
 		"$work/$name.reg.json" >"$work/$name.cred.json" 2>"$work/$name.err"; then
 		reg=valid
 		fmt=$(sed -n 's/^ *"fmt": "\(.*\)",*$/\1/p' "$work/$name.cred.json")

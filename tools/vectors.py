@@ -4,7 +4,8 @@
 For each vector NAME it writes, under OUTDIR:
   NAME.reg.json   RegistrationResponseJSON
   NAME.auth.json  AuthenticationResponseJSON
-  NAME.args       one line: reg-challenge auth-challenge extra-flags...
+  NAME.args       one line: reg-challenge auth-challenge flags for both ceremonies...
+  NAME.regflags   flags for the registration only
 and OUTDIR/ca.pem, the vectors' attestation CA (the trust anchor).
 """
 import base64
@@ -37,16 +38,18 @@ def main():
                                             "authenticatorData": auth["authenticatorData"],
                                             "signature": auth["signature"]}), f)
         # The two embedding vectors need the RP to expect a cross-origin iframe.
-        flags = []
+        flags, reg_flags = [], []
         if name.endswith("-crossOrigin"):
             flags = ["--allow-cross-origin"]
         elif name.endswith("-topOrigin"):
             flags = ["--top-origin", "https://example.com"]
         elif "android-key" in name:
             # The generator leaves both KeyDescription authorization lists empty.
-            flags = ["--android-key-allow-empty-authz"]
+            reg_flags = ["--android-key-allow-empty-authz"]
         with open(f"{out}/{name}.args", "w") as f:
             f.write(" ".join([reg["challenge"], auth["challenge"]] + flags) + "\n")
+        with open(f"{out}/{name}.regflags", "w") as f:
+            f.write(" ".join(reg_flags) + "\n")
         names.append(name)
     with open(f"{out}/names", "w") as f:
         f.write("\n".join(names) + "\n")

@@ -8,7 +8,8 @@ static wa_err parse_map(wa_attobj *out)
 {
 	const cbor_item_t *fmt, *stmt, *ad;
 
-	if (!cbor_isa_map(out->root) || !cbor_map_is_definite(out->root))
+	if (!cbor_isa_map(out->root) || !cbor_map_is_definite(out->root) ||
+	    cbor_map_size(out->root) > WA_CBOR_MAP_MAX)
 		return WA_ERR_ATTOBJ_NOT_MAP;
 	if (wa_cbor_map_has_duplicates(out->root))
 		return WA_ERR_ATTOBJ_DUPLICATE;
@@ -24,8 +25,12 @@ static wa_err parse_map(wa_attobj *out)
 		return WA_ERR_ATTOBJ_FMT_TYPE;
 	if ((stmt = wa_cbor_map_get_text(out->root, "attStmt")) == NULL)
 		return WA_ERR_ATTOBJ_ATTSTMT_MISSING;
-	if (!cbor_isa_map(stmt) || !cbor_map_is_definite(stmt))
+	if (!cbor_isa_map(stmt) || !cbor_map_is_definite(stmt) ||
+	    cbor_map_size(stmt) > WA_CBOR_MAP_MAX)
 		return WA_ERR_ATTOBJ_ATTSTMT_TYPE;
+	/* Verifiers that keep the first or the last duplicate would disagree on the same bytes. */
+	if (wa_cbor_map_has_duplicates(stmt))
+		return WA_ERR_ATT_STMT_DUPLICATE;
 	out->att_stmt = stmt;
 	if ((ad = wa_cbor_map_get_text(out->root, "authData")) == NULL)
 		return WA_ERR_ATTOBJ_AUTHDATA_MISSING;

@@ -66,7 +66,11 @@ wa_err wa_authdata_parse(const uint8_t *ptr, size_t len, wa_authdata *out)
 			return err;
 		if (err != WA_OK)
 			return WA_ERR_AUTHDATA_EXTENSIONS;
-		err = cbor_isa_map(ext) ? WA_OK : WA_ERR_AUTHDATA_EXTENSIONS;
+		err = cbor_isa_map(ext) && cbor_map_is_definite(ext) &&
+		                      cbor_map_size(ext) <= WA_CBOR_MAP_MAX &&
+		                      !wa_cbor_map_has_duplicates(ext)
+		              ? WA_OK
+		              : WA_ERR_AUTHDATA_EXTENSIONS;
 		cbor_decref(&ext);
 		if (err != WA_OK)
 			return err;

@@ -36,10 +36,13 @@ static wa_err check_identity(const wa_auth_options *opt, const wa_auth_response 
 		return fail(r, "userHandle belongs to the credential's owner", WA_ERR_USER_HANDLE);
 	if (!resp->has_user_handle && !opt->user_identified)
 		return fail(r, "userHandle belongs to the credential's owner", WA_ERR_USER_HANDLE);
-	wa_report_step(
-	        r, "userHandle belongs to the credential's owner",
-	        resp->has_user_handle && cred->user_handle.len ? WA_STEP_OK : WA_STEP_SKIPPED,
-	        WA_OK, resp->has_user_handle ? NULL : "no userHandle; user identified before");
+	wa_report_step(r, "userHandle belongs to the credential's owner",
+	               resp->has_user_handle && cred->user_handle.len ? WA_STEP_OK
+	                                                              : WA_STEP_SKIPPED,
+	               WA_OK, "%s",
+	               !resp->has_user_handle       ? "no userHandle; user identified before"
+	               : cred->user_handle.len == 0 ? "stored record names no owner user handle"
+	                                            : "");
 	return WA_OK;
 }
 

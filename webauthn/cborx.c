@@ -64,8 +64,8 @@ wa_err wa_cbor_load_first(const uint8_t *ptr, size_t len, cbor_item_t **item, si
 	if (*item == NULL || res.error.code != CBOR_ERR_NONE) {
 		if (*item != NULL)
 			cbor_decref(item);
-		if (res.error.code == CBOR_ERR_MEMERROR)
-			return WA_ERR_NOMEM;
+		/* With counts bounded above, libcbor's memory error means nesting beyond its stack.
+		 */
 		return res.error.code == CBOR_ERR_NOTENOUGHDATA ? WA_ERR_CBOR_TRUNCATED
 		                                                : WA_ERR_CBOR_MALFORMED;
 	}

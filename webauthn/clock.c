@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* timegm, strptime */
 #include "webauthn/clock.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ bool wa_time_parse(const char *text, time_t *out)
 		return true;
 	}
 	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(text, "%Y-%m-%d", &tm)) == NULL)
+	if (!isdigit((unsigned char)text[0]) || (end = strptime(text, "%Y-%m-%d", &tm)) == NULL)
 		return false;
 	if (*end == 'T') {
 		if ((end = strptime(end + 1, "%H:%M:%S", &tm)) == NULL)
@@ -54,8 +55,13 @@ bool wa_time_parse(const char *text, time_t *out)
 	}
 	if (*end != '\0')
 		return false;
+	struct tm given = tm, back;
 	*out = timegm(&tm);
-	return *out != (time_t)-1;
+	/* timegm normalises 2025-02-31 to March 3: a date that changes was not a date. */
+	return *out != (time_t)-1 && gmtime_r(out, &back) != NULL &&
+	       back.tm_year == given.tm_year && back.tm_mon == given.tm_mon &&
+	       back.tm_mday == given.tm_mday && back.tm_hour == given.tm_hour &&
+	       back.tm_min == given.tm_min && back.tm_sec == given.tm_sec;
 }
 
 void wa_time_format(time_t t, char *buf, size_t size)

@@ -216,7 +216,8 @@ wa_err wa_cose_decode_item(const cbor_item_t *map, wa_cose_key *out)
 	wa_err err;
 
 	memset(out, 0, sizeof(*out));
-	if (map == NULL || !cbor_isa_map(map) || !cbor_map_is_definite(map))
+	if (map == NULL || !cbor_isa_map(map) || !cbor_map_is_definite(map) ||
+	    cbor_map_size(map) > WA_CBOR_MAP_MAX)
 		return WA_ERR_COSE_MALFORMED;
 	pairs = cbor_map_handle(map);
 	for (size_t i = 0; i < cbor_map_size(map); i++) {

@@ -63,7 +63,8 @@
 	  "clientDataJSON 'topOrigin' is not an expected top-level origin")                        \
 	X(WA_ERR_CDATA_TOKEN_BINDING, "clientDataJSON 'tokenBinding' is malformed")                \
 	/* CBOR and attestationObject (§7.1 step 12) */                                           \
-	X(WA_ERR_CBOR_MALFORMED, "CBOR: malformed item")                                           \
+	X(WA_ERR_CBOR_MALFORMED,                                                                   \
+	  "CBOR: malformed item (or nested deeper than the decoder allows)")                       \
 	X(WA_ERR_CBOR_TRUNCATED,                                                                   \
 	  "CBOR: item truncated (it declares more than the bytes that follow)")                    \
 	X(WA_ERR_CBOR_TRAILING, "CBOR: bytes left over after the item")                            \
@@ -84,7 +85,8 @@
 	X(WA_ERR_AUTHDATA_CRED_ID_LENGTH,                                                          \
 	  "authenticatorData credential id longer than 1023 bytes")                                \
 	X(WA_ERR_AUTHDATA_ED_MISSING, "authenticatorData ED flag set but no extensions follow")    \
-	X(WA_ERR_AUTHDATA_EXTENSIONS, "authenticatorData extensions are not a CBOR map")           \
+	X(WA_ERR_AUTHDATA_EXTENSIONS,                                                              \
+	  "authenticatorData extensions are not a CBOR map (without duplicate keys)")              \
 	X(WA_ERR_AUTHDATA_TRAILING,                                                                \
 	  "authenticatorData has bytes left over (flags and length disagree)")                     \
 	/* COSE keys */                                                                            \
@@ -147,6 +149,8 @@
 	X(WA_ERR_ATT_CERT_EXPIRED, "attestation certificate expired at the verification time")     \
 	X(WA_ERR_ATT_CERT_NOT_YET_VALID,                                                           \
 	  "attestation certificate not yet valid at the verification time")                        \
+	X(WA_ERR_ATT_CERT_TIME, "attestation certificate validity time cannot be read")            \
+	X(WA_ERR_ATT_STMT_DUPLICATE, "attStmt has a duplicate key")                                \
 	X(WA_ERR_ATT_UNTRUSTED, "attestation is not trusted under the configured policy")          \
 	/* credential record JSON */                                                               \
 	X(WA_ERR_RECORD, "stored credential record is malformed")

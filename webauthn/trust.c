@@ -1,5 +1,6 @@
 #include "webauthn/trust.h"
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ wa_err wa_trust_add_pem_file(wa_trust *trust, const char *path)
 
 	if (f == NULL)
 		return WA_ERR_ARG;
+	ERR_clear_error();
 	while ((cert = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
 		wa_err err = wa_trust_add_cert(trust, cert);
 		X509_free(cert);
@@ -54,16 +56,27 @@ wa_err wa_trust_add_pem_file(wa_trust *trust, const char *path)
 		added++;
 	}
 	fclose(f);
+	/* The loop ends at the end of the file, or at a block it could not read: tell them apart.
+	 */
+	unsigned long e = ERR_peek_last_error();
+	ERR_clear_error();
+	if (e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE))
+		return WA_ERR_ARG;
 	return added > 0 ? WA_OK : WA_ERR_ARG;
 }
 
 static wa_err check_validity(X509 *cert, time_t at)
 {
 	time_t t = at;
+	int before = X509_cmp_time(X509_get0_notBefore(cert), &t);
+	int after = X509_cmp_time(X509_get0_notAfter(cert), &t);
 
-	if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0)
+	/* 0 means the time could not be read: never take that as "in range". */
+	if (before == 0 || after == 0)
+		return WA_ERR_ATT_CERT_TIME;
+	if (before > 0)
 		return WA_ERR_ATT_CERT_NOT_YET_VALID;
-	if (X509_cmp_time(X509_get0_notAfter(cert), &t) < 0)
+	if (after < 0)
 		return WA_ERR_ATT_CERT_EXPIRED;
 	return WA_OK;
 }

@@ -15,7 +15,8 @@ typedef struct wa_trust {
 
 wa_err wa_trust_init(wa_trust *trust, time_t at);
 void wa_trust_reset(wa_trust *trust);
-/* Adds every certificate of a PEM file; an unreadable file or one without a certificate fails. */
+/* Adds every certificate of a PEM file; an unreadable file, a corrupt block or no certificate at
+ * all fails. */
 wa_err wa_trust_add_pem_file(wa_trust *trust, const char *path);
 /* Adds one certificate (the trust store takes its own reference). */
 wa_err wa_trust_add_cert(wa_trust *trust, X509 *cert);

@@ -110,6 +110,30 @@ check "truncated COSE key" 2 $?
 "$rp" verify authentication --challenge "$ac" $common --public-key "$pk" --counter -1 "$work/$v.auth.json" >"$work/out" 2>&1
 check "negative counter" 2 $?
 "$rp" verify --help >"$work/out" 2>&1; check "--help" 0 $?
+"$rp" verify registration -h >"$work/out" 2>&1; check "registration -h" 0 $?
+
+# Options of the other ceremony are refused, not dropped; explicit ones override the record.
+"$rp" verify authentication --challenge "$ac" $common --credential "$work/cred.json" --counter 5 \
+	"$work/$v.auth.json" >"$work/out" 2>&1
+check "--counter overrides the record's counter" 1 $?
+contains "overridden counter refused" "$work/out" "[WA_ERR_SIGN_COUNT]"
+"$rp" verify registration --challenge "$rc" $common --counter 7 "$work/$v.reg.json" >"$work/out" 2>&1
+check "--counter with registration" 2 $?
+contains "ceremony named" "$work/out" "applies to authentication only"
+"$rp" verify authentication --challenge "$ac" $common --credential "$work/cred.json" \
+	--trust-anchor "$work/ca.pem" "$work/$v.auth.json" >"$work/out" 2>&1
+check "--trust-anchor with authentication" 2 $?
+"$rp" verify registration $common "$work/$v.reg.json" --challenge >"$work/out" 2>&1
+check "option without its value" 2 $?
+contains "missing value named" "$work/out" "needs a value"
+"$rp" verify registration --challenge "$rc" $common --at 2025-02-31 "$work/$v.reg.json" >"$work/out" 2>&1
+check "impossible date" 2 $?
+"$rp" verify registration --challenge "$rc" $common "$work/$v.reg.json" >"$work/out" 2>&1
+contains "untrusted path said in the verdict" "$work/out" "trust path not verified: no trust anchor"
+printf 'garbage\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' >"$work/bad.pem"
+cat "$work/ca.pem" >>"$work/bad.pem"
+"$rp" verify registration --challenge "$rc" $common --trust-anchor "$work/bad.pem" "$work/$v.reg.json" >"$work/out" 2>&1
+check "trust anchor file with a corrupt block" 2 $?
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

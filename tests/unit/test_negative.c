@@ -647,6 +647,15 @@ static void stmt_set(cbor_item_t *s, const char *key, cbor_item_t *v)
 	cbor_decref(&k);
 	cbor_decref(&v);
 }
+/* A second "sig" after the valid one: verifiers keeping first or last would disagree. */
+static void s_dup_sig(cbor_item_t *s)
+{
+	cbor_item_t *k = cbor_build_string("sig"),
+	            *v = cbor_build_bytestring((const unsigned char *)"x", 1);
+	cbor_map_add(s, (struct cbor_pair){.key = k, .value = v});
+	cbor_decref(&k);
+	cbor_decref(&v);
+}
 static void s_none_not_empty(cbor_item_t *s)
 {
 	stmt_set(s, "alg", neg(-7));
@@ -781,6 +790,7 @@ static void sig_other_key(wa_blob *sig)
 		.signature = fn \
 	}
 
+/* clang-format off: one case per line reads as a table */
 static const neg_case cases[] = {
         /* response JSON (transport profile Resp-1) */
         {"reg: id missing", REG, NULL, NULL, J(j_no_id), {0}, 0, WA_ERR_RESP_ID_MISSING},
@@ -1205,6 +1215,14 @@ static const neg_case cases[] = {
          {0},
          0,
          WA_ERR_ATT_NONE_NOT_EMPTY},
+        {"reg: attStmt duplicate key",
+         REG,
+         NULL,
+         NULL,
+         S(s_dup_sig),
+         {0},
+         0,
+         WA_ERR_ATT_STMT_DUPLICATE},
         {"reg: packed alg missing", REG, NULL, NULL, S(s_no_alg), {0}, 0, WA_ERR_ATT_ALG_MISSING},
         {"reg: packed alg not a number",
          REG,
@@ -1518,6 +1536,7 @@ static const neg_case cases[] = {
          0,
          WA_ERR_SIGN_COUNT},
 };
+/* clang-format on */
 
 static bool always_registered(void *ctx, const uint8_t *id, size_t len)
 {

@@ -1,0 +1,31 @@
+/* Error codes of the authenticator simulator (device file, options, CLI input). */
+#ifndef KAGURA_AUTHENTICATOR_ERROR_H
+#define KAGURA_AUTHENTICATOR_ERROR_H
+
+#define AU_ERROR_TABLE(X)                                                                 \
+	X(AU_OK, "success")                                                               \
+	X(AU_ERR_NOMEM, "out of memory")                                                  \
+	X(AU_ERR_INTERNAL,                                                                \
+	  "internal error (OpenSSL, libcbor or libfido2 refused a valid request)")        \
+	X(AU_ERR_IO, "device file cannot be read or written")                             \
+	X(AU_ERR_FILE_FORMAT, "device file is not a kagura device (JSON with version 1)") \
+	X(AU_ERR_FILE_FIELD, "device file has a missing or malformed field")              \
+	X(AU_ERR_SETTING_UNKNOWN, "unknown device setting")                               \
+	X(AU_ERR_SETTING_VALUE, "value out of range for the device setting")              \
+	X(AU_ERR_PERSONA_UNKNOWN, "unknown persona")                                      \
+	X(AU_ERR_PERSONA_FORMAT, "persona file is malformed")                             \
+	X(AU_ERR_OPTIONS_JSON, "options are not valid JSON")                              \
+	X(AU_ERR_OPTIONS_FIELD, "options have a missing or malformed member")             \
+	X(AU_ERR_ORIGIN, "origin is not a valid https (or http://localhost) origin")
+
+typedef enum au_err {
+#define AU_ERROR_ENUM(name, msg) name,
+	AU_ERROR_TABLE(AU_ERROR_ENUM)
+#undef AU_ERROR_ENUM
+	        AU_ERR__COUNT
+} au_err;
+
+const char *au_strerr(au_err err);
+const char *au_errname(au_err err);
+
+#endif

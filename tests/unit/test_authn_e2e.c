@@ -1,0 +1,575 @@
+/*
+ * The simulated platform authenticator end to end: libfido2 client code talks
+ * CTAPHID to the in-memory device, the browser client builds the W3C response,
+ * and the webauthn/ core verifies it. Every algorithm and attestation format,
+ * resident and not, UV and not; then every CTAP refusal as libfido2 sees it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/x509v3.h>
+
+#include "authenticator/attest.h"
+#include "authenticator/client.h"
+#include "authenticator/ctap.h"
+#include "authenticator/fido_glue.h"
+#include "softauthn.h"
+#include "webauthn/authentication.h"
+#include "webauthn/b64url.h"
+#include "webauthn/registration.h"
+
+#define ORIGIN "https://mahpki-auth.example.jp"
+#define RP_ID  "mahpki-auth.example.jp"
+
+typedef struct world {
+	au_device dev;
+	au_ctap ctap;
+	au_hid *hid;
+	fido_dev_t *fido;
+	wa_clock clock;
+	sa_pki pki; /* root -> intermediate attestation CA */
+	X509 *intermediate;
+	EVP_PKEY *intermediate_key;
+	int events[AU_EV_FAULT + 1];
+} world;
+
+static void on_event(void *ctx, au_event_kind kind, const char *detail)
+{
+	world *w = ctx;
+	(void)detail;
+	w->events[kind]++;
+}
+
+static void world_open(world *w, const char *const settings[][2], size_t n)
+{
+	const char *why;
+
+	memset(w->events, 0, sizeof(w->events));
+	assert_int_equal(au_device_init(&w->dev, "desktop-chrome"), AU_OK);
+	for (size_t i = 0; i < n; i++) {
+		au_err e = au_device_set(&w->dev, settings[i][0], settings[i][1], &why);
+		if (e != AU_OK)
+			fprintf(stderr, "set %s=%s: %s\n", settings[i][0], settings[i][1],
+			        au_strerr(e));
+		assert_int_equal(e, AU_OK);
+	}
+	assert_int_equal(au_attest_identity_create(&w->dev, w->intermediate, w->intermediate_key,
+	                                           wa_clock_now(&w->clock)),
+	                 AU_OK);
+	au_ctap_init(&w->ctap, &w->dev, &w->clock, on_event, w);
+	assert_non_null(w->hid = au_hid_new(&w->ctap));
+	assert_int_equal(au_fido_open(w->hid, &w->fido), FIDO_OK);
+}
+
+static void world_close(world *w)
+{
+	au_fido_close(&w->fido);
+	au_hid_free(w->hid);
+	au_device_free(&w->dev);
+}
+
+static json_t *create_options(int64_t alg, const char *rk, const char *uv, const wa_blob *exclude)
+{
+	json_t *o = json_pack(
+	        "{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:I}], s:{s:s, s:s}, s:s}",
+	        "challenge", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "rp", "id", RP_ID,
+	        "name", "HPKI-KAGURA", "user", "id", "dXNlci0xMjM0NQ", "name", "12345",
+	        "displayName", "Dr. Test", "pubKeyCredParams", "type", "public-key", "alg",
+	        (json_int_t)alg, "authenticatorSelection", "residentKey", rk, "userVerification",
+	        uv, "attestation", "direct");
+	if (exclude != NULL) {
+		char *id = wa_b64url_encode(exclude->ptr, exclude->len);
+		json_object_set_new(o, "excludeCredentials",
+		                    json_pack("[{s:s, s:s}]", "type", "public-key", "id", id));
+		free(id);
+	}
+	return o;
+}
+
+static json_t *get_options(const char *uv, const wa_blob *allow)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s}", "challenge",
+	                      "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8", "rpId", RP_ID,
+	                      "userVerification", uv);
+	if (allow != NULL) {
+		char *id = wa_b64url_encode(allow->ptr, allow->len);
+		json_object_set_new(o, "allowCredentials",
+		                    json_pack("[{s:s, s:s}]", "type", "public-key", "id", id));
+		free(id);
+	}
+	return o;
+}
+
+static const char *origins[] = {ORIGIN};
+
+/* Registers through the whole stack and verifies with the core; returns the record. */
+static void register_and_verify(world *w, json_t *opts, bool uv, wa_credential *cred)
+{
+	au_client_result res;
+	wa_reg_response resp;
+	wa_trust trust;
+	wa_report report;
+	wa_blob chal = {0};
+	const char *c = json_string_value(json_object_get(opts, "challenge"));
+	wa_err err;
+
+	assert_int_equal(au_client_create(w->fido, opts, ORIGIN, &res), AU_OK);
+	if (res.failure != AU_FAIL_NONE)
+		fprintf(stderr, "create failed: %s (%s)\n", au_failure_name(res.failure),
+		        res.detail);
+	assert_int_equal(res.failure, AU_FAIL_NONE);
+	assert_int_equal(wa_reg_response_from_json(res.response, &resp), WA_OK);
+	wa_b64url_decode(c, strlen(c), &chal);
+	wa_trust_init(&trust, wa_clock_now(&w->clock));
+	wa_trust_add_cert(&trust, w->pki.ca);
+	/* fido-u2f sends the leaf alone: its issuer must be an anchor itself. */
+	wa_trust_add_cert(&trust, w->intermediate);
+	wa_reg_options ro = {.expect = {.challenge = chal.ptr,
+	                                .challenge_len = chal.len,
+	                                .origins = origins,
+	                                .n_origins = 1,
+	                                .rp_id = RP_ID,
+	                                .require_uv = uv},
+	                     .trust = &trust,
+	                     .require_trusted_attestation = true};
+	err = wa_verify_registration(&ro, &resp, cred, &report);
+	if (err != WA_OK)
+		fprintf(stderr, "registration: %s at %s (%s)\n", wa_errname(err),
+		        report.steps[report.n - 1].what, report.steps[report.n - 1].detail);
+	assert_int_equal(err, WA_OK);
+	wa_reg_response_reset(&resp);
+	wa_trust_reset(&trust);
+	wa_blob_reset(&chal);
+	au_client_result_reset(&res);
+}
+
+static wa_err authenticate_and_verify(world *w, json_t *opts, bool uv, wa_credential *cred,
+                                      au_failure *failure)
+{
+	au_client_result res;
+	wa_auth_response resp;
+	wa_blob chal = {0};
+	const char *c = json_string_value(json_object_get(opts, "challenge"));
+	wa_err err;
+
+	assert_int_equal(au_client_get(w->fido, opts, ORIGIN, &res), AU_OK);
+	*failure = res.failure;
+	if (res.failure != AU_FAIL_NONE) {
+		au_client_result_reset(&res);
+		return WA_ERR_ARG;
+	}
+	assert_int_equal(wa_auth_response_from_json(res.response, &resp), WA_OK);
+	wa_b64url_decode(c, strlen(c), &chal);
+	wa_auth_options ao = {.expect = {.challenge = chal.ptr,
+	                                 .challenge_len = chal.len,
+	                                 .origins = origins,
+	                                 .n_origins = 1,
+	                                 .rp_id = RP_ID,
+	                                 .require_uv = uv},
+	                      .user_identified = true};
+	err = wa_verify_authentication(&ao, &resp, cred, NULL);
+	wa_auth_response_reset(&resp);
+	wa_blob_reset(&chal);
+	au_client_result_reset(&res);
+	return err;
+}
+
+typedef struct combo {
+	const char *alg;
+	const char *attestation;
+	const char *rk;
+	const char *uv;
+} combo;
+
+static void test_matrix(void **state)
+{
+	world *w = *state;
+	static const char *algs[] = {"-7", "-8", "-257"};
+	static const char *atts[] = {"none", "packed-self", "packed", "fido-u2f"};
+	static const char *rks[] = {"required", "discouraged"};
+	static const char *uvs[] = {"required", "discouraged"};
+	int n = 0;
+
+	for (size_t a = 0; a < 3; a++)
+		for (size_t t = 0; t < 4; t++)
+			for (size_t r = 0; r < 2; r++)
+				for (size_t u = 0; u < 2; u++) {
+					const char *set[][2] = {{"algorithms", algs[a]},
+					                        {"attestation", atts[t]}};
+					wa_credential cred;
+					au_failure f;
+					int64_t alg = atoi(algs[a]);
+					bool uv = strcmp(uvs[u], "required") == 0;
+					json_t *co, *go;
+					if (strcmp(atts[t], "fido-u2f") == 0 &&
+					    alg != WA_COSE_ES256)
+						continue; /* U2F is P-256 only */
+					world_open(w, set, 2);
+					co = create_options(alg, rks[r], uvs[u], NULL);
+					register_and_verify(w, co, uv, &cred);
+					assert_int_equal(cred.key.alg, alg);
+					assert_int_equal(cred.sign_count, 1);
+					/* two assertions: the counter goes 2, 3 and the core
+					 * accepts both */
+					for (int k = 0; k < 2; k++) {
+						go = get_options(uvs[u],
+						                 strcmp(rks[r], "required") == 0
+						                         ? NULL
+						                         : &cred.id);
+						assert_int_equal(authenticate_and_verify(w, go, uv,
+						                                         &cred, &f),
+						                 WA_OK);
+						json_decref(go);
+					}
+					assert_int_equal(cred.sign_count, 3);
+					wa_credential_reset(&cred);
+					json_decref(co);
+					world_close(w);
+					n++;
+				}
+	assert_int_equal(n, 40);
+}
+
+/* Synced-passkey style: counter always 0, BE and BS set; the core accepts 0/0 repeatedly. */
+static void test_no_counter_backup(void **state)
+{
+	world *w = *state;
+	const char *set[][2] = {
+	        {"counter", "none"}, {"backup_eligible", "true"}, {"backup_state", "true"}};
+	wa_credential cred;
+	au_failure f;
+	json_t *co = create_options(-7, "required", "required", NULL),
+	       *go = get_options("required", NULL);
+
+	world_open(w, set, 3);
+	register_and_verify(w, co, true, &cred);
+	assert_int_equal(cred.sign_count, 0);
+	assert_true(cred.backup_eligible && cred.backup_state);
+	assert_int_equal(authenticate_and_verify(w, go, true, &cred, &f), WA_OK);
+	assert_int_equal(authenticate_and_verify(w, go, true, &cred, &f), WA_OK);
+	assert_int_equal(cred.sign_count, 0);
+	wa_credential_reset(&cred);
+	json_decref(co);
+	json_decref(go);
+	world_close(w);
+}
+
+/* The device file keeps credentials and counters: a reopened phone still signs in. */
+static void test_persistence(void **state)
+{
+	world *w = *state;
+	char path[] = "/tmp/kagura-device-XXXXXX";
+	int fd = mkstemp(path);
+	wa_credential cred;
+	au_failure f;
+	au_device reloaded;
+	json_t *co = create_options(-7, "required", "required", NULL),
+	       *go = get_options("required", NULL);
+
+	assert_true(fd >= 0);
+	close(fd);
+	world_open(w, NULL, 0);
+	register_and_verify(w, co, true, &cred);
+	assert_int_equal(au_device_save(&w->dev, path), AU_OK);
+	world_close(w);
+
+	assert_int_equal(au_device_load(&reloaded, path), AU_OK);
+	assert_int_equal(reloaded.n_credentials, 1);
+	assert_int_equal(reloaded.credentials[0].counter, 1);
+	au_ctap_init(&w->ctap, &reloaded, &w->clock, on_event, w);
+	assert_non_null(w->hid = au_hid_new(&w->ctap));
+	assert_int_equal(au_fido_open(w->hid, &w->fido), FIDO_OK);
+	assert_int_equal(authenticate_and_verify(w, go, true, &cred, &f), WA_OK);
+	assert_int_equal(cred.sign_count, 2);
+	au_fido_close(&w->fido);
+	au_hid_free(w->hid);
+	au_device_free(&reloaded);
+	wa_credential_reset(&cred);
+	json_decref(co);
+	json_decref(go);
+	unlink(path);
+}
+
+typedef struct refusal {
+	const char *name;
+	const char *settings[3][2];
+	size_t n;
+	bool create; /* else get after a good create */
+	const char *rk, *uv;
+	bool exclude_existing, allow_unknown;
+	int fido_err; /* what libfido2 returns for the ceremony */
+	au_failure failure;
+	au_event_kind event; /* an event that must have been seen */
+} refusal;
+
+static const refusal refusals[] = {
+        {"user declines create",
+         {{"presence", "decline"}},
+         1,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         FIDO_ERR_OPERATION_DENIED,
+         AU_FAIL_CANCELLED,
+         AU_EV_PRESENCE_DECLINED},
+        {"user never touches",
+         {{"presence", "timeout"}},
+         1,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         FIDO_ERR_USER_ACTION_TIMEOUT,
+         AU_FAIL_TIMEOUT,
+         AU_EV_PRESENCE_TIMEOUT},
+        {"excluded credential",
+         {{0}},
+         0,
+         true,
+         "required",
+         "discouraged",
+         true,
+         false,
+         FIDO_ERR_CREDENTIAL_EXCLUDED,
+         AU_FAIL_EXCLUDED,
+         AU_EV_EXCLUDED},
+        {"unsupported algorithm",
+         {{"algorithms", "-8"}},
+         1,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         0,
+         AU_FAIL_NOT_SUPPORTED,
+         AU_EV_PRESENCE_ASKED},
+        {"resident key unsupported",
+         {{"resident_keys", "false"}},
+         1,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         0,
+         AU_FAIL_NOT_SUPPORTED,
+         AU_EV_PRESENCE_ASKED},
+        {"key store full",
+         {{"key_store_size", "0"}},
+         1,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         FIDO_ERR_KEY_STORE_FULL,
+         AU_FAIL_NOT_SUPPORTED,
+         AU_EV_PRESENCE_GIVEN},
+        {"no screen lock, UV required",
+         {{"screen_lock", "swipe"}},
+         1,
+         true,
+         "required",
+         "required",
+         false,
+         false,
+         0,
+         AU_FAIL_UV_UNAVAILABLE,
+         AU_EV_PRESENCE_ASKED},
+        {"forced status on makeCredential",
+         {{"override_command", "1"}, {"override_status", "0x27"}},
+         2,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         FIDO_ERR_OPERATION_DENIED,
+         AU_FAIL_CANCELLED,
+         AU_EV_FAULT},
+        {"no credentials for the allow list",
+         {{0}},
+         0,
+         false,
+         "discouraged",
+         "discouraged",
+         false,
+         true,
+         FIDO_ERR_NO_CREDENTIALS,
+         AU_FAIL_NO_CREDENTIALS,
+         AU_EV_NO_CREDENTIALS},
+        {"forced status on getAssertion",
+         {{"override_command", "2"}, {"override_status", "0x2f"}},
+         2,
+         false,
+         "required",
+         "discouraged",
+         false,
+         false,
+         FIDO_ERR_USER_ACTION_TIMEOUT,
+         AU_FAIL_TIMEOUT,
+         AU_EV_FAULT},
+        {"unsolicited extension",
+         {{"unsolicited_extension", "true"}},
+         1,
+         true,
+         "required",
+         "discouraged",
+         false,
+         false,
+         0,
+         AU_FAIL_INVALID_RESPONSE,
+         AU_EV_FAULT},
+};
+
+static void test_refusal(void **state)
+{
+	void **pair = *state;
+	world *w = pair[0];
+	const refusal *r = pair[1];
+	au_client_result res;
+	json_t *opts;
+	wa_credential cred;
+
+	if (r->create) {
+		world_open(w, r->settings, r->n);
+		if (r->exclude_existing) {
+			/* a first registration, then the same RP excludes it */
+			json_t *first = create_options(-7, "required", "discouraged", NULL);
+			register_and_verify(w, first, false, &cred);
+			json_decref(first);
+			opts = create_options(-7, r->rk, r->uv, &cred.id);
+			wa_credential_reset(&cred);
+		} else {
+			opts = create_options(-7, r->rk, r->uv, NULL);
+		}
+		assert_int_equal(au_client_create(w->fido, opts, ORIGIN, &res), AU_OK);
+	} else {
+		world_open(w, NULL, 0);
+		json_t *first = create_options(-7, "required", "discouraged", NULL);
+		register_and_verify(w, first, false, &cred);
+		json_decref(first);
+		for (size_t i = 0; i < r->n; i++) {
+			const char *why;
+			assert_int_equal(
+			        au_device_set(&w->dev, r->settings[i][0], r->settings[i][1], &why),
+			        AU_OK);
+		}
+		wa_blob other = {(uint8_t *)"not-on-this-phone", 17};
+		opts = get_options(r->uv, r->allow_unknown ? &other : NULL);
+		assert_int_equal(au_client_get(w->fido, opts, ORIGIN, &res), AU_OK);
+		wa_credential_reset(&cred);
+	}
+	if (res.failure != r->failure)
+		fprintf(stderr, "%s: got %s (%s)\n", r->name, au_failure_name(res.failure),
+		        res.detail);
+	assert_int_equal(res.failure, r->failure);
+	if (r->fido_err != 0) {
+		char want[64];
+		snprintf(want, sizeof(want), "%s", fido_strerr(r->fido_err));
+		assert_non_null(strstr(res.detail, want));
+	}
+	if (r->event != AU_EV_PRESENCE_ASKED)
+		assert_true(w->events[r->event] > 0);
+	au_client_result_reset(&res);
+	json_decref(opts);
+	world_close(w);
+}
+
+/* A browser's origin rules before any CTAP traffic. */
+static void test_origin_rules(void **state)
+{
+	(void)state;
+	assert_int_equal(
+	        au_client_check_origin("https://mahpki-auth.example.jp", "mahpki-auth.example.jp"),
+	        AU_FAIL_NONE);
+	assert_int_equal(au_client_check_origin("https://a.mahpki-auth.example.jp:8443",
+	                                        "mahpki-auth.example.jp"),
+	                 AU_FAIL_NONE);
+	assert_int_equal(au_client_check_origin("http://localhost:8400", "localhost"),
+	                 AU_FAIL_NONE);
+	assert_int_equal(au_client_check_origin("http://mahpki-auth.example.jp", NULL),
+	                 AU_FAIL_INSECURE_CONTEXT);
+	assert_int_equal(au_client_check_origin("https://192.0.2.1", NULL), AU_FAIL_INVALID_DOMAIN);
+	assert_int_equal(au_client_check_origin("https://mahpki-auth.example.jp", "evil.example"),
+	                 AU_FAIL_BAD_RP_ID);
+	assert_int_equal(au_client_check_origin("https://mahpki-auth.example.jp", "jp"),
+	                 AU_FAIL_BAD_RP_ID);
+	assert_int_equal(
+	        au_client_check_origin("https://xmahpki-auth.example.jp", "mahpki-auth.example.jp"),
+	        AU_FAIL_BAD_RP_ID);
+	assert_int_equal(au_client_check_origin("not an origin", NULL), AU_FAIL_INSECURE_CONTEXT);
+}
+
+static int setup(void **state)
+{
+	static world w;
+	X509V3_CTX v3;
+
+	memset(&w, 0, sizeof(w));
+	w.clock = wa_clock_system(0);
+	if (!sa_pki_init(&w.pki, -1, 3650))
+		return -1;
+	/* root (sa_pki.ca) -> intermediate attestation CA */
+	w.intermediate_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	w.intermediate = sa_make_cert(w.intermediate_key, w.pki.ca_key, w.pki.ca, "Attestation CA",
+	                              "kagura test attestation intermediate", true, -1, 3650);
+	(void)v3;
+	*state = &w;
+	return w.intermediate == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	world *w = *state;
+	X509_free(w->intermediate);
+	EVP_PKEY_free(w->intermediate_key);
+	sa_pki_free(&w->pki);
+	return 0;
+}
+
+static void *refusal_states[sizeof(refusals) / sizeof(refusals[0])][2];
+
+static int refusal_setup(void **state)
+{
+	*state = refusal_states[0]; /* replaced per test below */
+	return 0;
+}
+
+int main(void)
+{
+	size_t n = sizeof(refusals) / sizeof(refusals[0]);
+	struct CMUnitTest tests[4 + sizeof(refusals) / sizeof(refusals[0])];
+	world *w;
+	int rc;
+
+	fido_init(FIDO_DISABLE_U2F_FALLBACK);
+	if (setup((void **)&w) != 0)
+		return 1;
+	tests[0] = (struct CMUnitTest){"all algorithms x formats x rk x uv", test_matrix, NULL,
+	                               NULL, w};
+	tests[1] = (struct CMUnitTest){"no counter, backup flags", test_no_counter_backup, NULL,
+	                               NULL, w};
+	tests[2] = (struct CMUnitTest){"device file persistence", test_persistence, NULL, NULL, w};
+	tests[3] = (struct CMUnitTest){"origin rules", test_origin_rules, NULL, NULL, NULL};
+	for (size_t i = 0; i < n; i++) {
+		refusal_states[i][0] = w;
+		refusal_states[i][1] = (void *)&refusals[i];
+		tests[4 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
+		                                   refusal_states[i]};
+	}
+	(void)refusal_setup;
+	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 4 + n, NULL, NULL);
+	teardown((void **)&w);
+	return rc;
+}
