@@ -486,6 +486,87 @@ static void test_refusal(void **state)
 	world_close(w);
 }
 
+/*
+ * CTAP refusals as libfido2 itself reports them, without the browser's
+ * pre-checks in front: each device state must give its CTAP2 status.
+ */
+typedef struct ctap_refusal {
+	const char *name;
+	const char *settings[2][2];
+	size_t n;
+	bool get;
+	int alg;
+	fido_opt_t rk, uv;
+	bool exclude_existing;
+	int expected;
+} ctap_refusal;
+
+static const ctap_refusal ctap_refusals[] = {
+    {"libfido2: unsupported algorithm", {{"algorithms", "-7"}}, 1, false, COSE_EDDSA, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_UNSUPPORTED_ALGORITHM},
+    {"libfido2: resident key unsupported", {{"resident_keys", "false"}}, 1, false, COSE_ES256, FIDO_OPT_TRUE, FIDO_OPT_OMIT, false, FIDO_ERR_UNSUPPORTED_OPTION},
+    {"libfido2: UV without a screen lock", {{"screen_lock", "none"}}, 1, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_TRUE, false, FIDO_ERR_UNSUPPORTED_OPTION},
+    {"libfido2: key store full", {{"key_store_size", "0"}}, 1, false, COSE_ES256, FIDO_OPT_TRUE, FIDO_OPT_OMIT, false, FIDO_ERR_KEY_STORE_FULL},
+    {"libfido2: excluded credential", {{0}}, 0, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, true, FIDO_ERR_CREDENTIAL_EXCLUDED},
+    {"libfido2: presence declined", {{"presence", "decline"}}, 1, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_OPERATION_DENIED},
+    {"libfido2: presence timeout", {{"presence", "timeout"}}, 1, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_USER_ACTION_TIMEOUT},
+    {"libfido2: forced PIN_AUTH_INVALID", {{"override_command", "1"}, {"override_status", "0x33"}}, 2, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_PIN_AUTH_INVALID},
+    {"libfido2: forced UV_INVALID on get", {{"override_command", "2"}, {"override_status", "0x3f"}}, 2, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_UV_INVALID},
+    {"libfido2: no credentials", {{0}}, 0, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_NO_CREDENTIALS},
+    {"libfido2: get presence declined", {{"presence", "decline"}}, 1, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_OPERATION_DENIED},
+    {"libfido2: get UV without a screen lock", {{"screen_lock", "swipe"}}, 1, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_TRUE, false, FIDO_ERR_UNSUPPORTED_OPTION},
+};
+
+static void test_ctap_refusal(void **state)
+{
+	void **pair = *state;
+	world *w = pair[0];
+	const ctap_refusal *r = pair[1];
+	static const uint8_t cdh[32] = {1, 2, 3};
+	static const uint8_t uid[] = "user-1";
+	fido_cred_t *cred = fido_cred_new();
+	fido_assert_t *a = fido_assert_new();
+	int rc;
+
+	world_open(w, NULL, 0);
+	if (r->exclude_existing || r->get) {
+		/* an existing discoverable credential for the RP */
+		assert_int_equal(fido_cred_set_type(cred, COSE_ES256), FIDO_OK);
+		assert_int_equal(fido_cred_set_clientdata_hash(cred, cdh, sizeof(cdh)), FIDO_OK);
+		assert_int_equal(fido_cred_set_rp(cred, RP_ID, NULL), FIDO_OK);
+		assert_int_equal(fido_cred_set_user(cred, uid, sizeof(uid), "u", NULL, NULL), FIDO_OK);
+		assert_int_equal(fido_cred_set_rk(cred, r->get && strcmp(r->name, "libfido2: no credentials") != 0 ? FIDO_OPT_TRUE : FIDO_OPT_OMIT), FIDO_OK);
+		assert_int_equal(fido_dev_make_cred(w->fido, cred, NULL), FIDO_OK);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const char *why;
+		assert_int_equal(au_device_set(&w->dev, r->settings[i][0], r->settings[i][1], &why), AU_OK);
+	}
+	if (r->get) {
+		assert_int_equal(fido_assert_set_rp(a, RP_ID), FIDO_OK);
+		assert_int_equal(fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)), FIDO_OK);
+		assert_int_equal(fido_assert_set_uv(a, r->uv), FIDO_OK);
+		rc = fido_dev_get_assert(w->fido, a, NULL);
+	} else {
+		fido_cred_t *c2 = fido_cred_new();
+		if (r->exclude_existing)
+			assert_int_equal(fido_cred_exclude(c2, fido_cred_id_ptr(cred), fido_cred_id_len(cred)), FIDO_OK);
+		assert_int_equal(fido_cred_set_type(c2, r->alg), FIDO_OK);
+		assert_int_equal(fido_cred_set_clientdata_hash(c2, cdh, sizeof(cdh)), FIDO_OK);
+		assert_int_equal(fido_cred_set_rp(c2, RP_ID, NULL), FIDO_OK);
+		assert_int_equal(fido_cred_set_user(c2, uid, sizeof(uid), "u", NULL, NULL), FIDO_OK);
+		assert_int_equal(fido_cred_set_rk(c2, r->rk), FIDO_OK);
+		assert_int_equal(fido_cred_set_uv(c2, r->uv), FIDO_OK);
+		rc = fido_dev_make_cred(w->fido, c2, NULL);
+		fido_cred_free(&c2);
+	}
+	if (rc != r->expected)
+		fprintf(stderr, "%s: libfido2 said %s, expected %s\n", r->name, fido_strerr(rc), fido_strerr(r->expected));
+	assert_int_equal(rc, r->expected);
+	fido_cred_free(&cred);
+	fido_assert_free(&a);
+	world_close(w);
+}
+
 /* A browser's origin rules before any CTAP traffic. */
 static void test_origin_rules(void **state)
 {
@@ -539,6 +620,7 @@ static int teardown(void **state)
 }
 
 static void *refusal_states[sizeof(refusals) / sizeof(refusals[0])][2];
+static void *ctap_states[sizeof(ctap_refusals) / sizeof(ctap_refusals[0])][2];
 
 static int refusal_setup(void **state)
 {
@@ -549,7 +631,9 @@ static int refusal_setup(void **state)
 int main(void)
 {
 	size_t n = sizeof(refusals) / sizeof(refusals[0]);
-	struct CMUnitTest tests[4 + sizeof(refusals) / sizeof(refusals[0])];
+	size_t m = sizeof(ctap_refusals) / sizeof(ctap_refusals[0]);
+	struct CMUnitTest tests[4 + sizeof(refusals) / sizeof(refusals[0]) +
+	                        sizeof(ctap_refusals) / sizeof(ctap_refusals[0])];
 	world *w;
 	int rc;
 
@@ -568,8 +652,14 @@ int main(void)
 		tests[4 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
 		                                   refusal_states[i]};
 	}
+	for (size_t i = 0; i < m; i++) {
+		ctap_states[i][0] = w;
+		ctap_states[i][1] = (void *)&ctap_refusals[i];
+		tests[4 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal, NULL, NULL,
+		                                       ctap_states[i]};
+	}
 	(void)refusal_setup;
-	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 4 + n, NULL, NULL);
+	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 4 + n + m, NULL, NULL);
 	teardown((void **)&w);
 	return rc;
 }
