@@ -56,6 +56,7 @@ static const setting settings_table[] = {
          "failed matches before one succeeds"},
         {"icloud_keychain", K_BOOL, S(icloud_keychain), 0, NULL, 0, 0, NULL},
         {"autofill_passkeys", K_BOOL, S(autofill_passkeys), 0, NULL, 0, 0, NULL},
+        {"third_party_authenticator", K_BOOL, S(third_party_authenticator), 0, NULL, 0, 0, NULL},
         {"default_browser", K_STRING, S(default_browser),
          sizeof(((au_settings *)0)->default_browser), NULL, 0, 0,
          "persona name of the browser a QR scan opens"},

@@ -65,6 +65,7 @@ typedef struct au_settings {
 	int biometric_failures; /* attempts that fail before the biometric matches */
 	bool icloud_keychain;   /* iPhone: iCloud Keychain on */
 	bool autofill_passkeys; /* iOS 17+: AutoFill Passwords and Passkeys on */
+	bool third_party_authenticator; /* another authenticator app is installed */
 	char default_browser[32];
 	/* fault injection, Chromium's vocabulary */
 	bool bogus_signature;
