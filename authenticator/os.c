@@ -130,6 +130,13 @@ void au_os_on_event(void *ctx, au_event_kind kind, const char *detail)
 	}
 }
 
+void au_os_on_failure(au_os *os, au_failure failure)
+{
+	/* iPhone with the passcode off: no passkey can be made or used, iOS asks how to sign in. */
+	if (os->family == AU_OS_IOS && failure == AU_FAIL_UV_UNAVAILABLE)
+		show(os, "choose-sign-in");
+}
+
 au_err au_os_set(au_os_family family, au_device *dev, const char *key, const char *value,
                  const char **why, au_eventlog *log)
 {

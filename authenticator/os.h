@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "authenticator/client.h"
 #include "authenticator/ctap2.h"
 #include "authenticator/device.h"
 #include "authenticator/eventlog.h"
@@ -47,6 +48,9 @@ void au_os_begin(au_os *os, const au_settings *s, const char *rp_id, bool get, b
 /* Before the authenticator is reached on create(): a prompt the OS shows instead
  * of creating a passkey (2.21, 2.22); true when the ceremony ends there (cancelled). */
 bool au_os_before_create(au_os *os);
+
+/* A ceremony the browser refused before the device was asked: what the OS shows then. */
+void au_os_on_failure(au_os *os, au_failure failure);
 
 /* The device's events turned into what the user sees (au_event_fn). */
 void au_os_on_event(void *os, au_event_kind kind, const char *detail);
