@@ -275,7 +275,7 @@ au_err au_device_init(au_device *dev, const char *persona)
 		return AU_ERR_SETTING_VALUE;
 	strcpy(dev->settings.persona, persona);
 	/* A QR scan opens the persona's own browser until the user picks another default. */
-	snprintf(dev->settings.default_browser, sizeof(dev->settings.default_browser), "%.31s",
+	snprintf(dev->settings.default_browser, sizeof(dev->settings.default_browser), "%.63s",
 	         persona);
 	/* Chromium's virtual authenticator AAGUID: recognisable in captures. */
 	memcpy(dev->settings.aaguid,

@@ -62,11 +62,11 @@ typedef struct au_settings {
 	au_presence presence;
 	au_screen_lock screen_lock;
 	bool biometrics_enrolled;
-	int biometric_failures; /* attempts that fail before the biometric matches */
-	bool icloud_keychain;   /* iPhone: iCloud Keychain on */
-	bool autofill_passkeys; /* iOS 17+: AutoFill Passwords and Passkeys on */
+	int biometric_failures;         /* attempts that fail before the biometric matches */
+	bool icloud_keychain;           /* iPhone: iCloud Keychain on */
+	bool autofill_passkeys;         /* iOS 17+: AutoFill Passwords and Passkeys on */
 	bool third_party_authenticator; /* another authenticator app is installed */
-	char default_browser[32];
+	char default_browser[64];
 	/* fault injection, Chromium's vocabulary */
 	bool bogus_signature;
 	bool clear_uv;

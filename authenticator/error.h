@@ -14,6 +14,7 @@
 	X(AU_ERR_SETTING_VALUE, "value out of range for the device setting")              \
 	X(AU_ERR_PERSONA_UNKNOWN, "unknown persona")                                      \
 	X(AU_ERR_PERSONA_FORMAT, "persona file is malformed")                             \
+	X(AU_ERR_PERSONA_ARG, "bad failure class, operation or buffer for a persona")     \
 	X(AU_ERR_OPTIONS_JSON, "options are not valid JSON")                              \
 	X(AU_ERR_OPTIONS_FIELD, "options have a missing or malformed member")             \
 	X(AU_ERR_ORIGIN, "origin is not a valid https (or http://localhost) origin")

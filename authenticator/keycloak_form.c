@@ -19,8 +19,10 @@ json_t *au_keycloak_form(const json_t *response, const char *label)
 	if (!json_is_object(r))
 		return NULL;
 	if (json_object_get(r, "attestationObject") != NULL) {
-		json_array_foreach(tr, i, t) {
-			int w = snprintf(transports + n, sizeof(transports) - n, "%s%s", i ? "," : "",
+		json_array_foreach(tr, i, t)
+		{
+			int w = snprintf(transports + n, sizeof(transports) - n, "%s%s",
+			                 i ? "," : "",
 			                 json_string_value(t) ? json_string_value(t) : "");
 			if (w < 0 || (size_t)w >= sizeof(transports) - n)
 				break;
@@ -29,8 +31,8 @@ json_t *au_keycloak_form(const json_t *response, const char *label)
 		return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "clientDataJSON",
 		                 member(r, "clientDataJSON"), "attestationObject",
 		                 member(r, "attestationObject"), "publicKeyCredentialId",
-		                 member(response, "rawId"), "authenticatorLabel", label ? label : "",
-		                 "transports", transports, "error", "");
+		                 member(response, "rawId"), "authenticatorLabel",
+		                 label ? label : "", "transports", transports, "error", "");
 	}
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "clientDataJSON",
 	                 member(r, "clientDataJSON"), "authenticatorData",

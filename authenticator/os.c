@@ -67,7 +67,8 @@ static void show(au_os *os, const char *id)
 	if (text == NULL || os->n_prompts == AU_OS_MAX_PROMPTS)
 		return;
 	if ((hole = strstr(text, "{rp}")) != NULL)
-		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(hole - text), text, os->rp_id, hole + 4);
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(hole - text), text, os->rp_id,
+		         hole + 4);
 	else
 		snprintf(buf, sizeof(buf), "%s", text);
 	snprintf(os->prompts[os->n_prompts++], sizeof(os->prompts[0]), "%.255s", buf);
@@ -80,12 +81,14 @@ bool au_os_before_create(au_os *os)
 
 	if (os->family != AU_OS_IOS || s == NULL)
 		return false;
-	/* iOS 17+: with AutoFill Passwords and Passkeys off the OS asks where to keep the passkey. */
+	/* iOS 17+: with AutoFill Passwords and Passkeys off the OS asks where to keep the passkey.
+	 */
 	if (os->version >= 17 && !s->autofill_passkeys) {
 		show(os, "manage-passkeys");
 		return true;
 	}
-	/* iCloud Keychain off and another authenticator app installed: that app takes over and fails. */
+	/* iCloud Keychain off and another authenticator app installed: that app takes over and
+	 * fails. */
 	if (!s->icloud_keychain && s->third_party_authenticator) {
 		show(os, "authenticator-failed");
 		return true;
@@ -112,7 +115,8 @@ void au_os_on_event(void *ctx, au_event_kind kind, const char *detail)
 			show(os, "no-passkeys");
 		} else if (os->family == AU_OS_IOS) {
 			/* Passcode off: iOS cannot offer its own passkeys and asks how to sign in.
-			 * Otherwise iOS 17 offers a security key, iOS 18 the QR for another device. */
+			 * Otherwise iOS 17 offers a security key, iOS 18 the QR for another device.
+			 */
 			if (s != NULL && !au_device_has_secure_lock(s))
 				show(os, "choose-sign-in");
 			else if (os->version >= 18)

@@ -24,12 +24,12 @@ typedef enum au_os_family {
 
 typedef struct au_os {
 	au_os_family family;
-	int version;        /* major OS version (iOS 17, 18 ...) */
-	json_t *texts;      /* prompt texts for this family (owned reference) */
-	au_eventlog *log;   /* may be NULL */
-	char rp_id[256];    /* the RP the current ceremony is for */
-	bool get;           /* the current ceremony is navigator.credentials.get */
-	bool allow_list;    /* ... with a non-empty allowCredentials */
+	int version;      /* major OS version (iOS 17, 18 ...) */
+	json_t *texts;    /* prompt texts for this family (owned reference) */
+	au_eventlog *log; /* may be NULL */
+	char rp_id[256];  /* the RP the current ceremony is for */
+	bool get;         /* the current ceremony is navigator.credentials.get */
+	bool allow_list;  /* ... with a non-empty allowCredentials */
 	const au_settings *settings;
 	size_t n_prompts;
 	char prompts[AU_OS_MAX_PROMPTS][256]; /* shown during the current ceremony, in order */

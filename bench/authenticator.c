@@ -13,9 +13,9 @@
 #include "authenticator/fido_glue.h"
 #include "webauthn/cose.h"
 
-#define ROUNDS 5
+#define ROUNDS        5
 #define ROUND_SECONDS 0.4
-#define RP_ID "mahpki-auth.example.jp"
+#define RP_ID         "mahpki-auth.example.jp"
 
 static double now_seconds(void)
 {

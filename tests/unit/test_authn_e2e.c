@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <fido/es256.h>
 #include <openssl/x509v3.h>
 
 #include "authenticator/attest.h"
@@ -502,18 +503,114 @@ typedef struct ctap_refusal {
 } ctap_refusal;
 
 static const ctap_refusal ctap_refusals[] = {
-    {"libfido2: unsupported algorithm", {{"algorithms", "-7"}}, 1, false, COSE_EDDSA, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_UNSUPPORTED_ALGORITHM},
-    {"libfido2: resident key unsupported", {{"resident_keys", "false"}}, 1, false, COSE_ES256, FIDO_OPT_TRUE, FIDO_OPT_OMIT, false, FIDO_ERR_UNSUPPORTED_OPTION},
-    {"libfido2: UV without a screen lock", {{"screen_lock", "none"}}, 1, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_TRUE, false, FIDO_ERR_UNSUPPORTED_OPTION},
-    {"libfido2: key store full", {{"key_store_size", "0"}}, 1, false, COSE_ES256, FIDO_OPT_TRUE, FIDO_OPT_OMIT, false, FIDO_ERR_KEY_STORE_FULL},
-    {"libfido2: excluded credential", {{0}}, 0, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, true, FIDO_ERR_CREDENTIAL_EXCLUDED},
-    {"libfido2: presence declined", {{"presence", "decline"}}, 1, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_OPERATION_DENIED},
-    {"libfido2: presence timeout", {{"presence", "timeout"}}, 1, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_USER_ACTION_TIMEOUT},
-    {"libfido2: forced PIN_AUTH_INVALID", {{"override_command", "1"}, {"override_status", "0x33"}}, 2, false, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_PIN_AUTH_INVALID},
-    {"libfido2: forced UV_INVALID on get", {{"override_command", "2"}, {"override_status", "0x3f"}}, 2, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_UV_INVALID},
-    {"libfido2: no credentials", {{0}}, 0, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_NO_CREDENTIALS},
-    {"libfido2: get presence declined", {{"presence", "decline"}}, 1, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_OMIT, false, FIDO_ERR_OPERATION_DENIED},
-    {"libfido2: get UV without a screen lock", {{"screen_lock", "swipe"}}, 1, true, COSE_ES256, FIDO_OPT_OMIT, FIDO_OPT_TRUE, false, FIDO_ERR_UNSUPPORTED_OPTION},
+        {"libfido2: unsupported algorithm",
+         {{"algorithms", "-7"}},
+         1,
+         false,
+         COSE_EDDSA,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_UNSUPPORTED_ALGORITHM},
+        {"libfido2: resident key unsupported",
+         {{"resident_keys", "false"}},
+         1,
+         false,
+         COSE_ES256,
+         FIDO_OPT_TRUE,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_UNSUPPORTED_OPTION},
+        {"libfido2: UV without a screen lock",
+         {{"screen_lock", "none"}},
+         1,
+         false,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_TRUE,
+         false,
+         FIDO_ERR_UNSUPPORTED_OPTION},
+        {"libfido2: key store full",
+         {{"key_store_size", "0"}},
+         1,
+         false,
+         COSE_ES256,
+         FIDO_OPT_TRUE,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_KEY_STORE_FULL},
+        {"libfido2: excluded credential",
+         {{0}},
+         0,
+         false,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         true,
+         FIDO_ERR_CREDENTIAL_EXCLUDED},
+        {"libfido2: presence declined",
+         {{"presence", "decline"}},
+         1,
+         false,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_OPERATION_DENIED},
+        {"libfido2: presence timeout",
+         {{"presence", "timeout"}},
+         1,
+         false,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_USER_ACTION_TIMEOUT},
+        {"libfido2: forced PIN_AUTH_INVALID",
+         {{"override_command", "1"}, {"override_status", "0x33"}},
+         2,
+         false,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_PIN_AUTH_INVALID},
+        {"libfido2: forced UV_INVALID on get",
+         {{"override_command", "2"}, {"override_status", "0x3f"}},
+         2,
+         true,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_UV_INVALID},
+        {"libfido2: no credentials",
+         {{0}},
+         0,
+         true,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_NO_CREDENTIALS},
+        {"libfido2: get presence declined",
+         {{"presence", "decline"}},
+         1,
+         true,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_OMIT,
+         false,
+         FIDO_ERR_OPERATION_DENIED},
+        {"libfido2: get UV without a screen lock",
+         {{"screen_lock", "swipe"}},
+         1,
+         true,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_TRUE,
+         false,
+         FIDO_ERR_UNSUPPORTED_OPTION},
 };
 
 static void test_ctap_refusal(void **state)
@@ -533,13 +630,20 @@ static void test_ctap_refusal(void **state)
 		assert_int_equal(fido_cred_set_type(cred, COSE_ES256), FIDO_OK);
 		assert_int_equal(fido_cred_set_clientdata_hash(cred, cdh, sizeof(cdh)), FIDO_OK);
 		assert_int_equal(fido_cred_set_rp(cred, RP_ID, NULL), FIDO_OK);
-		assert_int_equal(fido_cred_set_user(cred, uid, sizeof(uid), "u", NULL, NULL), FIDO_OK);
-		assert_int_equal(fido_cred_set_rk(cred, r->get && strcmp(r->name, "libfido2: no credentials") != 0 ? FIDO_OPT_TRUE : FIDO_OPT_OMIT), FIDO_OK);
+		assert_int_equal(fido_cred_set_user(cred, uid, sizeof(uid), "u", NULL, NULL),
+		                 FIDO_OK);
+		assert_int_equal(
+		        fido_cred_set_rk(cred,
+		                         r->get && strcmp(r->name, "libfido2: no credentials") != 0
+		                                 ? FIDO_OPT_TRUE
+		                                 : FIDO_OPT_OMIT),
+		        FIDO_OK);
 		assert_int_equal(fido_dev_make_cred(w->fido, cred, NULL), FIDO_OK);
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const char *why;
-		assert_int_equal(au_device_set(&w->dev, r->settings[i][0], r->settings[i][1], &why), AU_OK);
+		assert_int_equal(au_device_set(&w->dev, r->settings[i][0], r->settings[i][1], &why),
+		                 AU_OK);
 	}
 	if (r->get) {
 		assert_int_equal(fido_assert_set_rp(a, RP_ID), FIDO_OK);
@@ -549,22 +653,98 @@ static void test_ctap_refusal(void **state)
 	} else {
 		fido_cred_t *c2 = fido_cred_new();
 		if (r->exclude_existing)
-			assert_int_equal(fido_cred_exclude(c2, fido_cred_id_ptr(cred), fido_cred_id_len(cred)), FIDO_OK);
+			assert_int_equal(fido_cred_exclude(c2, fido_cred_id_ptr(cred),
+			                                   fido_cred_id_len(cred)),
+			                 FIDO_OK);
 		assert_int_equal(fido_cred_set_type(c2, r->alg), FIDO_OK);
 		assert_int_equal(fido_cred_set_clientdata_hash(c2, cdh, sizeof(cdh)), FIDO_OK);
 		assert_int_equal(fido_cred_set_rp(c2, RP_ID, NULL), FIDO_OK);
-		assert_int_equal(fido_cred_set_user(c2, uid, sizeof(uid), "u", NULL, NULL), FIDO_OK);
+		assert_int_equal(fido_cred_set_user(c2, uid, sizeof(uid), "u", NULL, NULL),
+		                 FIDO_OK);
 		assert_int_equal(fido_cred_set_rk(c2, r->rk), FIDO_OK);
 		assert_int_equal(fido_cred_set_uv(c2, r->uv), FIDO_OK);
 		rc = fido_dev_make_cred(w->fido, c2, NULL);
 		fido_cred_free(&c2);
 	}
 	if (rc != r->expected)
-		fprintf(stderr, "%s: libfido2 said %s, expected %s\n", r->name, fido_strerr(rc), fido_strerr(r->expected));
+		fprintf(stderr, "%s: libfido2 said %s, expected %s\n", r->name, fido_strerr(rc),
+		        fido_strerr(r->expected));
 	assert_int_equal(rc, r->expected);
 	fido_cred_free(&cred);
 	fido_assert_free(&a);
 	world_close(w);
+}
+
+/* Two passkeys for one RP: one GetAssertion, then GetNextAssertion; each verifies. */
+static void test_next_assertion_reset_selection(void **state)
+{
+	world *w = *state;
+	static const uint8_t cdh[32] = {9};
+	fido_assert_t *a = fido_assert_new();
+	wa_credential c1, c2;
+	json_t *o1 = create_options(-7, "required", "discouraged", NULL);
+	json_t *o2 = create_options(-7, "required", "discouraged", NULL);
+
+	world_open(w, NULL, 0);
+	json_object_set_new(json_object_get(o2, "user"), "id", json_string("dXNlci02Nzg5MA"));
+	register_and_verify(w, o1, false, &c1);
+	register_and_verify(w, o2, false, &c2);
+	assert_int_equal(fido_assert_set_rp(a, RP_ID), FIDO_OK);
+	assert_int_equal(fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)), FIDO_OK);
+	assert_int_equal(fido_dev_get_assert(w->fido, a, NULL), FIDO_OK);
+	assert_int_equal(fido_assert_count(a), 2);
+	/* libfido2's own verifier checks both signatures against the registered keys */
+	for (size_t i = 0; i < 2; i++) {
+		const wa_credential *c =
+		        wa_blob_eq(&c1.id, fido_assert_id_ptr(a, i), fido_assert_id_len(a, i))
+		                ? &c1
+		                : &c2;
+		es256_pk_t *pk = es256_pk_new();
+		assert_int_equal(es256_pk_from_EVP_PKEY(pk, c->key.pkey), FIDO_OK);
+		assert_int_equal(fido_assert_set_up(a, FIDO_OPT_TRUE), FIDO_OK);
+		assert_int_equal(fido_assert_verify(a, i, COSE_ES256, pk), FIDO_OK);
+		es256_pk_free(&pk);
+	}
+	assert_int_equal(fido_dev_get_touch_begin(w->fido), FIDO_OK);
+	assert_int_equal(fido_dev_reset(w->fido), FIDO_OK);
+	assert_int_equal(w->dev.n_credentials, 0);
+	assert_true(w->events[AU_EV_RESET] == 1);
+	fido_assert_free(&a);
+	wa_credential_reset(&c1);
+	wa_credential_reset(&c2);
+	json_decref(o1);
+	json_decref(o2);
+	world_close(w);
+}
+
+/* Chromium's response-override faults: the core names each. */
+static void test_faults_caught_by_core(void **state)
+{
+	world *w = *state;
+	static const struct {
+		const char *key;
+		wa_err expected;
+	} faults[] = {{"bogus_signature", WA_ERR_SIG_INVALID},
+	              {"clear_uv", WA_ERR_UV_REQUIRED},
+	              {"clear_up", WA_ERR_UP_REQUIRED}};
+
+	for (size_t i = 0; i < 3; i++) {
+		wa_credential cred;
+		au_failure f;
+		json_t *co = create_options(-7, "required", "required", NULL),
+		       *go = get_options("required", NULL);
+		const char *why;
+		world_open(w, NULL, 0);
+		register_and_verify(w, co, true, &cred);
+		assert_int_equal(au_device_set(&w->dev, faults[i].key, "true", &why), AU_OK);
+		assert_int_equal(authenticate_and_verify(w, go, true, &cred, &f),
+		                 faults[i].expected);
+		assert_true(w->events[AU_EV_FAULT] > 0);
+		wa_credential_reset(&cred);
+		json_decref(co);
+		json_decref(go);
+		world_close(w);
+	}
 }
 
 /* A browser's origin rules before any CTAP traffic. */
@@ -632,7 +812,7 @@ int main(void)
 {
 	size_t n = sizeof(refusals) / sizeof(refusals[0]);
 	size_t m = sizeof(ctap_refusals) / sizeof(ctap_refusals[0]);
-	struct CMUnitTest tests[4 + sizeof(refusals) / sizeof(refusals[0]) +
+	struct CMUnitTest tests[6 + sizeof(refusals) / sizeof(refusals[0]) +
 	                        sizeof(ctap_refusals) / sizeof(ctap_refusals[0])];
 	world *w;
 	int rc;
@@ -646,20 +826,24 @@ int main(void)
 	                               NULL, w};
 	tests[2] = (struct CMUnitTest){"device file persistence", test_persistence, NULL, NULL, w};
 	tests[3] = (struct CMUnitTest){"origin rules", test_origin_rules, NULL, NULL, NULL};
+	tests[4] = (struct CMUnitTest){"GetNextAssertion, Selection, Reset",
+	                               test_next_assertion_reset_selection, NULL, NULL, w};
+	tests[5] = (struct CMUnitTest){"injected faults caught by the core",
+	                               test_faults_caught_by_core, NULL, NULL, w};
 	for (size_t i = 0; i < n; i++) {
 		refusal_states[i][0] = w;
 		refusal_states[i][1] = (void *)&refusals[i];
-		tests[4 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
+		tests[6 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
 		                                   refusal_states[i]};
 	}
 	for (size_t i = 0; i < m; i++) {
 		ctap_states[i][0] = w;
 		ctap_states[i][1] = (void *)&ctap_refusals[i];
-		tests[4 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal, NULL, NULL,
-		                                       ctap_states[i]};
+		tests[6 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
+		                                       NULL, NULL, ctap_states[i]};
 	}
 	(void)refusal_setup;
-	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 4 + n + m, NULL, NULL);
+	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 6 + n + m, NULL, NULL);
 	teardown((void **)&w);
 	return rc;
 }

@@ -15,7 +15,7 @@
 #include "authenticator/os.h"
 
 #define ORIGIN "https://mahpki-auth.2nds.medis.or.jp"
-#define RP_ID "mahpki-auth.2nds.medis.or.jp"
+#define RP_ID  "mahpki-auth.2nds.medis.or.jp"
 
 typedef struct phone {
 	au_device dev;
@@ -34,7 +34,8 @@ static void phone_open(phone *p, au_os_family family, int version, const char *c
 	p->clock = wa_clock_fixed(1767225600);
 	assert_int_equal(au_device_init(&p->dev, "test"), AU_OK);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(au_os_set(family, &p->dev, set[i][0], set[i][1], &why, NULL), AU_OK);
+		assert_int_equal(au_os_set(family, &p->dev, set[i][0], set[i][1], &why, NULL),
+		                 AU_OK);
 	assert_int_equal(au_os_init(&p->os, KAGURA_OS_PROMPTS, family, version, NULL), AU_OK);
 	au_ctap_init(&p->ctap, &p->dev, &p->clock, au_os_on_event, &p->os);
 	assert_non_null(p->hid = au_hid_new(&p->ctap));
@@ -52,12 +53,12 @@ static void phone_close(phone *p)
 static au_failure create(phone *p, const char *uv)
 {
 	au_client_result r;
-	json_t *o = json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:i}], s:{s:s, s:s}}",
-	                      "challenge", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "rp", "id",
-	                      RP_ID, "name", "HPKI", "user", "id", "MTIzNDU", "name", "12345",
-	                      "displayName", "12345", "pubKeyCredParams", "type", "public-key", "alg",
-	                      -7, "authenticatorSelection", "residentKey", "required",
-	                      "userVerification", uv);
+	json_t *o = json_pack(
+	        "{s:s, s:{s:s, s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:i}], s:{s:s, s:s}}", "challenge",
+	        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "rp", "id", RP_ID, "name", "HPKI",
+	        "user", "id", "MTIzNDU", "name", "12345", "displayName", "12345",
+	        "pubKeyCredParams", "type", "public-key", "alg", -7, "authenticatorSelection",
+	        "residentKey", "required", "userVerification", uv);
 	au_failure f;
 
 	au_os_begin(&p->os, &p->dev.settings, RP_ID, false, false);
@@ -76,13 +77,15 @@ static au_failure create(phone *p, const char *uv)
 static au_failure get(phone *p, bool allow_other)
 {
 	au_client_result r;
-	json_t *o = json_pack("{s:s, s:s, s:s}", "challenge", "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8",
-	                      "rpId", RP_ID, "userVerification", "required");
+	json_t *o = json_pack("{s:s, s:s, s:s}", "challenge",
+	                      "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8", "rpId", RP_ID,
+	                      "userVerification", "required");
 	au_failure f;
 
 	if (allow_other)
-		json_object_set_new(o, "allowCredentials",
-		                    json_pack("[{s:s, s:s}]", "type", "public-key", "id", "b3RoZXI"));
+		json_object_set_new(
+		        o, "allowCredentials",
+		        json_pack("[{s:s, s:s}]", "type", "public-key", "id", "b3RoZXI"));
 	au_os_begin(&p->os, &p->dev.settings, RP_ID, true, allow_other);
 	assert_int_equal(au_client_get(p->fido, o, ORIGIN, &r), AU_OK);
 	f = r.failure;
@@ -127,7 +130,8 @@ static void test_android_screen_lock(void **state)
 /* 2.14: the same causes on an iPhone -> パスコードで続ける. */
 static void test_ios_passcode(void **state)
 {
-	static const char *const none[][2] = {{"biometrics_enrolled", "false"}, {"screen_lock", "passcode"}};
+	static const char *const none[][2] = {{"biometrics_enrolled", "false"},
+	                                      {"screen_lock", "passcode"}};
 	phone p;
 
 	(void)state;
@@ -176,7 +180,7 @@ static void test_ios_passkey_settings(void **state)
 {
 	static const char *const autofill_off[][2] = {{"autofill_passkeys", "false"}};
 	static const char *const keychain_off[][2] = {{"icloud_keychain", "false"},
-	                                               {"third_party_authenticator", "true"}};
+	                                              {"third_party_authenticator", "true"}};
 	phone p;
 
 	(void)state;
@@ -195,7 +199,8 @@ static void test_ios_passkey_settings(void **state)
 	phone_close(&p);
 }
 
-/* Manual 2.6/2.23: on Android, a screen lock of none or swipe deletes the keys; restoring it does not bring them back. */
+/* Manual 2.6/2.23: on Android, a screen lock of none or swipe deletes the keys; restoring it does
+ * not bring them back. */
 static void test_android_lock_deletes_keys(void **state)
 {
 	phone p;
@@ -205,7 +210,8 @@ static void test_android_lock_deletes_keys(void **state)
 	phone_open(&p, AU_OS_ANDROID, 14, NULL, 0);
 	assert_int_equal(create(&p, "required"), AU_FAIL_NONE);
 	assert_int_equal(p.dev.n_credentials, 1);
-	assert_int_equal(au_os_set(AU_OS_ANDROID, &p.dev, "screen_lock", "swipe", &why, NULL), AU_OK);
+	assert_int_equal(au_os_set(AU_OS_ANDROID, &p.dev, "screen_lock", "swipe", &why, NULL),
+	                 AU_OK);
 	assert_int_equal(p.dev.n_credentials, 0);
 	assert_int_equal(au_os_set(AU_OS_ANDROID, &p.dev, "screen_lock", "pin", &why, NULL), AU_OK);
 	assert_int_equal(p.dev.n_credentials, 0);
@@ -222,12 +228,12 @@ static void test_android_lock_deletes_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_android_screen_lock),
-	    cmocka_unit_test(test_ios_passcode),
-	    cmocka_unit_test(test_no_passkey),
-	    cmocka_unit_test(test_ios_passcode_off),
-	    cmocka_unit_test(test_ios_passkey_settings),
-	    cmocka_unit_test(test_android_lock_deletes_keys),
+	        cmocka_unit_test(test_android_screen_lock),
+	        cmocka_unit_test(test_ios_passcode),
+	        cmocka_unit_test(test_no_passkey),
+	        cmocka_unit_test(test_ios_passcode_off),
+	        cmocka_unit_test(test_ios_passkey_settings),
+	        cmocka_unit_test(test_android_lock_deletes_keys),
 	};
 
 	fido_init(FIDO_DISABLE_U2F_FALLBACK);

@@ -1,0 +1,555 @@
+#include "authenticator/authn_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "authenticator/attest.h"
+#include "authenticator/fido_glue.h"
+#include "authenticator/keycloak_form.h"
+#include "authenticator/os.h"
+#include "authenticator/persona.h"
+#include "webauthn/b64url.h"
+
+static const char usage_text[] =
+        "usage: kagura-authn device new --persona NAME [--attestation-ca DIR] [--force] FILE\n"
+        "       kagura-authn device show FILE\n"
+        "       kagura-authn device set FILE KEY=VALUE...\n"
+        "       kagura-authn device settings\n"
+        "       kagura-authn personas\n"
+        "       kagura-authn remedy FILE ACTION [ARG]   (manual section 4; `remedy FILE list`)\n"
+        "       kagura-authn create --device FILE --options OPTIONS.json --origin ORIGIN\n"
+        "                           [--form] [--label TEXT] [--event-log FILE]\n"
+        "       kagura-authn get --device FILE --options OPTIONS.json --origin ORIGIN\n"
+        "                        [--form] [--event-log FILE]\n"
+        "create/get print the W3C response JSON (--form: Keycloak's form fields) and exit 0;\n"
+        "a browser error prints \"Name: message\" on stderr and exits 1; bad input exits 2.\n";
+
+static int usage(const authn_env *env, const char *what, const char *arg)
+{
+	fprintf(env->err, "kagura-authn: %s%s%s\n%s", what, arg ? " " : "", arg ? arg : "",
+	        usage_text);
+	return 2;
+}
+
+static int fail_input(const authn_env *env, const char *what, const char *arg, const char *why)
+{
+	fprintf(env->err, "kagura-authn: %s %s: %s\n", what, arg, why);
+	return 2;
+}
+
+static au_os_family os_family(const au_persona *p)
+{
+	return p->os_family == AU_PERSONA_OS_IOS       ? AU_OS_IOS
+	       : p->os_family == AU_PERSONA_OS_ANDROID ? AU_OS_ANDROID
+	                                               : AU_OS_DESKTOP;
+}
+
+/* Loads the persona a device names; 0 or exit code 2. */
+static int load_persona(const authn_env *env, const char *name, au_persona *p)
+{
+	au_err e = au_persona_load(env->persona_dir, name, p);
+
+	if (e != AU_OK)
+		return fail_input(env, "persona", name, p->why[0] ? p->why : au_strerr(e));
+	return 0;
+}
+
+/* ---- device new / show / set ---- */
+
+static int load_ca(const authn_env *env, const char *dir, X509 **cert, EVP_PKEY **key)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/ca.pem", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return fail_input(env, "attestation CA", path, "cannot be read");
+	*cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/ca.key", dir);
+	if ((f = fopen(path, "r")) == NULL) {
+		X509_free(*cert);
+		return fail_input(env, "attestation CA key", path, "cannot be read");
+	}
+	*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (*cert == NULL || *key == NULL) {
+		X509_free(*cert);
+		EVP_PKEY_free(*key);
+		return fail_input(env, "attestation CA in", dir, "not a PEM certificate and key");
+	}
+	return 0;
+}
+
+static int device_new(int argc, char **argv, const authn_env *env)
+{
+	static const struct option opts[] = {{"persona", required_argument, NULL, 'p'},
+	                                     {"attestation-ca", required_argument, NULL, 'a'},
+	                                     {"force", no_argument, NULL, 'f'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *persona = NULL, *ca_dir = env->attestation_dir, *file, *why;
+	bool force = false;
+	struct stat st;
+	au_persona p;
+	au_device dev;
+	X509 *ca = NULL;
+	EVP_PKEY *ca_key = NULL;
+	int c, rc;
+	au_err e;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == 'p')
+			persona = optarg;
+		else if (c == 'a')
+			ca_dir = optarg;
+		else if (c == 'f')
+			force = true;
+		else
+			return usage(env, "device new: bad option", argv[optind - 1]);
+	}
+	if (persona == NULL || optind != argc - 1)
+		return usage(env, "device new needs --persona NAME and one FILE", NULL);
+	file = argv[optind];
+	if (!force && stat(file, &st) == 0)
+		return fail_input(env, "device file", file, "exists (use --force to replace it)");
+	if ((rc = load_persona(env, persona, &p)) != 0)
+		return rc;
+	au_device_init(&dev, persona);
+	if ((e = au_persona_apply_device(&p, &dev, &why)) != AU_OK) {
+		au_persona_free(&p);
+		au_device_free(&dev);
+		return fail_input(env, "persona device default", why ? why : "", au_strerr(e));
+	}
+	au_persona_free(&p);
+	if ((rc = load_ca(env, ca_dir, &ca, &ca_key)) != 0) {
+		au_device_free(&dev);
+		return rc;
+	}
+	e = au_attest_identity_create(&dev, ca, ca_key, wa_clock_now(env->clock));
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	if (e == AU_OK)
+		e = au_device_save(&dev, file);
+	au_device_free(&dev);
+	if (e != AU_OK)
+		return fail_input(env, "device file", file, au_strerr(e));
+	fprintf(env->out, "%s: new %s device\n", file, persona);
+	return 0;
+}
+
+static json_t *credentials_json(const au_device *dev)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < dev->n_credentials; i++) {
+		const au_credential *c = &dev->credentials[i];
+		char *id = wa_b64url_encode(c->id.ptr, c->id.len);
+		char *uid = wa_b64url_encode(c->user_id.ptr, c->user_id.len);
+		char when[32];
+		wa_time_format(c->created, when, sizeof(when));
+		json_array_append_new(
+		        arr, json_pack("{s:s?, s:s, s:s?, s:s, s:s, s:I, s:I, s:b, s:s}", "id", id,
+		                       "rp_id", c->rp_id, "user_id", uid, "user_name", c->user_name,
+		                       "display_name", c->display_name, "alg", (json_int_t)c->alg,
+		                       "counter", (json_int_t)c->counter, "resident", c->resident,
+		                       "created", when));
+		free(id);
+		free(uid);
+	}
+	return arr;
+}
+
+static int device_show(int argc, char **argv, const authn_env *env)
+{
+	au_device dev;
+	au_err e;
+	json_t *doc;
+
+	if (argc != 2)
+		return usage(env, "device show needs one FILE", NULL);
+	if ((e = au_device_load(&dev, argv[1])) != AU_OK)
+		return fail_input(env, "device file", argv[1], au_strerr(e));
+	doc = json_pack("{s:o, s:o, s:b}", "settings", au_settings_to_json(&dev.settings),
+	                "credentials", credentials_json(&dev), "attestation_identity",
+	                dev.att_key != NULL);
+	json_dumpf(doc, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', env->out);
+	json_decref(doc);
+	au_device_free(&dev);
+	return 0;
+}
+
+static int device_set(int argc, char **argv, const authn_env *env)
+{
+	au_device dev;
+	au_persona p;
+	au_eventlog log = {.out = NULL, .clock = env->clock};
+	const char *why;
+	int rc;
+	au_err e;
+
+	if (argc < 3)
+		return usage(env, "device set needs FILE and KEY=VALUE...", NULL);
+	if ((e = au_device_load(&dev, argv[1])) != AU_OK)
+		return fail_input(env, "device file", argv[1], au_strerr(e));
+	if ((rc = load_persona(env, dev.settings.persona, &p)) != 0) {
+		au_device_free(&dev);
+		return rc;
+	}
+	/* All pairs apply or none: the file is written once, after the last one. */
+	for (int i = 2; i < argc; i++) {
+		char key[64];
+		const char *eq = strchr(argv[i], '=');
+		if (eq == NULL || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(key)) {
+			rc = fail_input(env, "setting", argv[i], "is not KEY=VALUE");
+			break;
+		}
+		memcpy(key, argv[i], (size_t)(eq - argv[i]));
+		key[eq - argv[i]] = '\0';
+		if ((e = au_os_set(os_family(&p), &dev, key, eq + 1, &why, &log)) != AU_OK) {
+			char reason[160];
+			snprintf(reason, sizeof(reason), "%s%s%s", au_strerr(e), why ? ": " : "",
+			         why ? why : "");
+			rc = fail_input(env, "setting", argv[i], reason);
+			break;
+		}
+	}
+	if (rc == 0 && (e = au_device_save(&dev, argv[1])) != AU_OK)
+		rc = fail_input(env, "device file", argv[1], au_strerr(e));
+	au_persona_free(&p);
+	au_device_free(&dev);
+	return rc;
+}
+
+/* ---- create / get ---- */
+
+typedef struct ceremony_args {
+	const char *device, *options, *origin, *label, *event_log;
+	bool form;
+} ceremony_args;
+
+static int parse_ceremony(int argc, char **argv, const authn_env *env, ceremony_args *a)
+{
+	static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
+	                                     {"options", required_argument, NULL, 'o'},
+	                                     {"origin", required_argument, NULL, 'g'},
+	                                     {"label", required_argument, NULL, 'l'},
+	                                     {"event-log", required_argument, NULL, 'e'},
+	                                     {"form", no_argument, NULL, 'f'},
+	                                     {NULL, 0, NULL, 0}};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->device = optarg;
+			break;
+		case 'o':
+			a->options = optarg;
+			break;
+		case 'g':
+			a->origin = optarg;
+			break;
+		case 'l':
+			a->label = optarg;
+			break;
+		case 'e':
+			a->event_log = optarg;
+			break;
+		case 'f':
+			a->form = true;
+			break;
+		default:
+			return usage(env, "bad option", argv[optind - 1]);
+		}
+	}
+	if (a->device == NULL || a->options == NULL || a->origin == NULL || optind != argc)
+		return usage(env, "needs --device, --options and --origin", NULL);
+	return 0;
+}
+
+/* The browser's own refusals before any authenticator is asked. */
+static au_failure browser_precheck(const au_persona *p, const au_settings *s)
+{
+	if (!p->webauthn)
+		return AU_FAIL_NO_WEBAUTHN;
+	if (p->os_family == AU_PERSONA_OS_IOS && !p->web_browser_entitlement)
+		return AU_FAIL_NO_ENTITLEMENT;
+	if (!s->icloud_keychain && p->icloud_keychain_off != AU_FAIL_NONE)
+		return p->icloud_keychain_off;
+	return AU_FAIL_NONE;
+}
+
+typedef struct session {
+	au_device dev;
+	au_persona persona;
+	au_eventlog log;
+	FILE *log_file;
+	au_os os;
+	au_ctap ctap;
+	au_hid *hid;
+	fido_dev_t *fido;
+	json_t *options;
+} session;
+
+static void session_close(session *s)
+{
+	au_fido_close(&s->fido);
+	au_hid_free(s->hid);
+	au_os_free(&s->os);
+	if (s->log_file != NULL)
+		fclose(s->log_file);
+	au_persona_free(&s->persona);
+	au_device_free(&s->dev);
+	json_decref(s->options);
+}
+
+static int session_open(session *s, const ceremony_args *a, const authn_env *env)
+{
+	json_error_t jerr;
+	au_err e;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((s->options = json_load_file(a->options, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		return fail_input(env, "options", a->options, jerr.text);
+	if ((e = au_device_load(&s->dev, a->device)) != AU_OK)
+		return fail_input(env, "device file", a->device, au_strerr(e));
+	if ((rc = load_persona(env, s->dev.settings.persona, &s->persona)) != 0)
+		return rc;
+	if (a->event_log != NULL && (s->log_file = fopen(a->event_log, "a")) == NULL)
+		return fail_input(env, "event log", a->event_log, "cannot be opened");
+	s->log = (au_eventlog){.out = s->log_file, .clock = env->clock};
+	if ((e = au_os_init(&s->os, env->prompts_file, os_family(&s->persona),
+	                    atoi(s->persona.os_version), &s->log)) != AU_OK)
+		return fail_input(env, "OS prompts", env->prompts_file, au_strerr(e));
+	au_ctap_init(&s->ctap, &s->dev, env->clock, au_os_on_event, &s->os);
+	if ((s->hid = au_hid_new(&s->ctap)) == NULL || au_fido_open(s->hid, &s->fido) != FIDO_OK)
+		return fail_input(env, "device", a->device,
+		                  "the simulated authenticator did not open");
+	return 0;
+}
+
+static int report_failure(session *s, au_failure f, const char *detail, const char *op,
+                          const ceremony_args *a, const authn_env *env)
+{
+	char name[64], message[512], line[600];
+
+	au_os_on_failure(&s->os, f);
+	if (au_persona_error(&s->persona, f, op, name, sizeof(name), message, sizeof(message)) !=
+	    AU_OK)
+		snprintf(name, sizeof(name), "%s", "Error"),
+		        snprintf(message, sizeof(message), "%s", au_failure_name(f));
+	snprintf(line, sizeof(line), "%s: %s", name, message);
+	au_eventlog_write(&s->log, "browser", au_failure_name(f), detail);
+	au_eventlog_write(&s->log, "browser", "exception", line);
+	if (a->form) {
+		json_t *form = au_keycloak_form_error(name, message);
+		json_dumpf(form, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', env->out);
+		json_decref(form);
+	}
+	fprintf(env->err, "%s\n", line);
+	return 1;
+}
+
+static int ceremony(int argc, char **argv, const authn_env *env, bool create)
+{
+	const char *op = create ? "create" : "get";
+	ceremony_args a;
+	session s;
+	au_client_result res = {0};
+	au_failure f;
+	au_err e;
+	int rc;
+
+	if ((rc = parse_ceremony(argc, argv, env, &a)) != 0)
+		return rc;
+	if ((rc = session_open(&s, &a, env)) != 0) {
+		session_close(&s);
+		return rc;
+	}
+	const char *rp =
+	        create ? json_string_value(json_object_get(json_object_get(s.options, "rp"), "id"))
+	               : json_string_value(json_object_get(s.options, "rpId"));
+	const json_t *allow = json_object_get(s.options, "allowCredentials");
+	au_os_begin(&s.os, &s.dev.settings, rp, !create, json_array_size(allow) > 0);
+	if ((f = browser_precheck(&s.persona, &s.dev.settings)) != AU_FAIL_NONE) {
+		rc = report_failure(&s, f, "refused by the browser", op, &a, env);
+		goto out;
+	}
+	if (create && au_os_before_create(&s.os)) {
+		rc = report_failure(&s, AU_FAIL_CANCELLED, "the OS did not create a passkey", op,
+		                    &a, env);
+		goto out;
+	}
+	e = create ? au_client_create(s.fido, s.options, a.origin, &res)
+	           : au_client_get(s.fido, s.options, a.origin, &res);
+	if (e != AU_OK) {
+		rc = fail_input(env, "options", a.options, au_strerr(e));
+		goto out;
+	}
+	if (res.failure != AU_FAIL_NONE) {
+		rc = report_failure(&s, res.failure, res.detail, op, &a, env);
+		goto out;
+	}
+	/* Only a ceremony that succeeded changes the device file. */
+	if ((e = au_device_save(&s.dev, a.device)) != AU_OK) {
+		rc = fail_input(env, "device file", a.device, au_strerr(e));
+		goto out;
+	}
+	json_t *doc = a.form ? au_keycloak_form(res.response, a.label ? a.label : "")
+	                     : json_incref(res.response);
+	json_dumpf(doc, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', env->out);
+	json_decref(doc);
+	au_eventlog_write(&s.log, "browser", create ? "credential-created" : "assertion", a.origin);
+	rc = 0;
+out:
+	au_client_result_reset(&res);
+	session_close(&s);
+	return rc;
+}
+
+/* ---- remedies: the manual's section 4 as operations on the phone ---- */
+
+typedef struct remedy {
+	const char *name;
+	const char *manual;         /* where the manual describes it */
+	const char *settings[2][2]; /* KEY=VALUE applied, "" value = the ARG */
+} remedy;
+
+static const remedy remedies[] = {
+        {"enable-icloud-keychain",
+         "4.5",
+         {{"icloud_keychain", "true"}, {"autofill_passkeys", "true"}}},
+        {"enrol-biometrics",
+         "2.13/2.14",
+         {{"biometrics_enrolled", "true"}, {"biometric_failures", "0"}}},
+        {"set-screen-lock", "2.9/2.12", {{"screen_lock", ""}}},
+        {"set-default-browser", "4.3", {{"default_browser", ""}}},
+};
+
+/* 4.1: the browser's site data is its cookie jar, kept beside the device file. */
+static int clear_site_data(const char *file, const authn_env *env)
+{
+	char jar[4096];
+
+	snprintf(jar, sizeof(jar), "%s.cookies", file);
+	if (remove(jar) != 0 && errno != ENOENT)
+		return fail_input(env, "cookie jar", jar, strerror(errno));
+	fprintf(env->out, "%s: site data cleared\n", file);
+	return 0;
+}
+
+static int device_remedy(int argc, char **argv, const authn_env *env)
+{
+	const char *file, *action, *arg, *why;
+	au_device dev;
+	au_persona p;
+	au_err e = AU_OK;
+	int rc;
+
+	if (argc < 3 || argc > 4)
+		return usage(env, "remedy needs FILE ACTION [ARG]", NULL);
+	file = argv[1];
+	action = argv[2];
+	arg = argc == 4 ? argv[3] : NULL;
+	if (strcmp(action, "list") == 0) {
+		fprintf(env->out, "clear-site-data (4.1)\nreport-versions (4.4)\n");
+		for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++)
+			fprintf(env->out, "%s (%s)\n", remedies[i].name, remedies[i].manual);
+		return 0;
+	}
+	if (strcmp(action, "clear-site-data") == 0)
+		return clear_site_data(file, env);
+	if ((e = au_device_load(&dev, file)) != AU_OK)
+		return fail_input(env, "device file", file, au_strerr(e));
+	if ((rc = load_persona(env, dev.settings.persona, &p)) != 0) {
+		au_device_free(&dev);
+		return rc;
+	}
+	if (strcmp(action, "report-versions") == 0) {
+		fprintf(env->out, "OS: %s %s\nbrowser: %s %s (%s)\n",
+		        au_persona_os_name(p.os_family), p.os_version, p.browser_name,
+		        p.browser_version, au_persona_engine_name(p.engine));
+		goto done;
+	}
+	rc = usage(env, "unknown remedy", action);
+	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++) {
+		if (strcmp(remedies[i].name, action) != 0)
+			continue;
+		rc = 0;
+		for (size_t k = 0; k < 2 && remedies[i].settings[k][0] != NULL && rc == 0; k++) {
+			const char *value = remedies[i].settings[k][1];
+			if (value[0] == '\0') {
+				/* The default screen lock is the OS's own secret: a passcode on
+				 * iOS, a PIN elsewhere. */
+				if (arg == NULL &&
+				    strcmp(remedies[i].settings[k][0], "screen_lock") == 0)
+					arg = p.os_family == AU_PERSONA_OS_IOS ? "passcode" : "pin";
+				if (arg == NULL) {
+					rc = usage(env, "this remedy needs an argument:", action);
+					break;
+				}
+				value = arg;
+			}
+			if ((e = au_os_set(os_family(&p), &dev, remedies[i].settings[k][0], value,
+			                   &why, NULL)) != AU_OK)
+				rc = fail_input(env, "remedy", action, au_strerr(e));
+		}
+		if (rc == 0 && (e = au_device_save(&dev, file)) != AU_OK)
+			rc = fail_input(env, "device file", file, au_strerr(e));
+		if (rc == 0)
+			fprintf(env->out, "%s: %s done\n", file, action);
+		break;
+	}
+done:
+	au_persona_free(&p);
+	au_device_free(&dev);
+	return rc;
+}
+
+static bool print_persona(const char *name, void *arg)
+{
+	fprintf(arg, "%s\n", name);
+	return true;
+}
+
+int authn_main(int argc, char **argv, const authn_env *env)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, argc < 2 ? env->err : env->out);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "create") == 0)
+		return ceremony(argc - 1, argv + 1, env, true);
+	if (strcmp(argv[1], "get") == 0)
+		return ceremony(argc - 1, argv + 1, env, false);
+	if (strcmp(argv[1], "remedy") == 0)
+		return device_remedy(argc - 1, argv + 1, env);
+	if (strcmp(argv[1], "personas") == 0)
+		return au_persona_list(env->persona_dir, print_persona, env->out) == AU_OK ? 0 : 2;
+	if (strcmp(argv[1], "device") == 0 && argc >= 3) {
+		if (strcmp(argv[2], "new") == 0)
+			return device_new(argc - 2, argv + 2, env);
+		if (strcmp(argv[2], "show") == 0)
+			return device_show(argc - 2, argv + 2, env);
+		if (strcmp(argv[2], "set") == 0)
+			return device_set(argc - 2, argv + 2, env);
+		if (strcmp(argv[2], "settings") == 0) {
+			au_settings_help(env->out);
+			return 0;
+		}
+	}
+	return usage(env, "unknown command", argv[1]);
+}

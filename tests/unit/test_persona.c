@@ -1,0 +1,689 @@
+/*
+ * Personas (authenticator/persona.c): every persona file loads, and for every
+ * persona x failure class x operation the exception equals the browser's real
+ * words, written out here from reference/virtual-authenticators.md §3, the
+ * Chromium probe and the error manual — a second source, never the files.
+ * Malformed copies (missing class, wrong type, bad JSON, "../" names ...) must
+ * give a clear error and no crash or leak.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "authenticator/persona.h"
+
+#ifndef KAGURA_PERSONA_DIR
+#error "KAGURA_PERSONA_DIR must name fixtures/personas"
+#endif
+
+/* ---- the expected words, typed from the references ---- */
+
+/* Chromium, AuthenticatorStatusToDOMException (and measured by the probe). */
+#define CH_NA                                                                         \
+	"NotAllowedError", "The operation either timed out or was not allowed. See: " \
+	                   "https://www.w3.org/TR/webauthn-2/#sctn-privacy-considerations-client."
+#define CH_NA_2019                                                                    \
+	"NotAllowedError", "The operation either timed out or was not allowed. See: " \
+	                   "https://w3c.github.io/webauthn/#sec-assertion-privacy."
+#define CH_DOMAIN "SecurityError", "This is an invalid domain."
+#define CH_RPID_FETCH                                                                             \
+	"SecurityError", "The relying party ID is not a registrable domain suffix of, nor equal " \
+	                 "to the current domain. Subsequently, an attempt to fetch the "          \
+	                 ".well-known/webauthn resource of the claimed RP ID failed."
+#define CH_RPID                                                                                   \
+	"SecurityError", "The relying party ID is not a registrable domain suffix of, nor equal " \
+	                 "to the current domain."
+#define CH_EXCLUDED                                                                               \
+	"InvalidStateError", "The user attempted to register an authenticator that contains one " \
+	                     "of the credentials already registered with the relying party."
+/* Manual 2.9: straight quotes, as Android users saw it. */
+#define CH_UV_ANDROID                                                                            \
+	"NotSupportedError", "The specified 'userVerification' requirement cannot be fulfilled " \
+	                     "by this device unless the device is secured with a screen lock."
+#define CH_UNKNOWN \
+	"NotReadableError", "An unknown error occurred while talking to the credential manager."
+/* Manual v1.04 2.4: misspelled. */
+#define CH_UNKNOWN_OCCURED \
+	"NotReadableError", "An unknown error occured while talking to the credential manager."
+
+/* Probe h: V8's TypeError when navigator.credentials is undefined; the pre-2021 wording. */
+#define V8_TYPE(op)     "TypeError", "Cannot read properties of undefined (reading '" op "')"
+#define V8_TYPE_OLD(op) "TypeError", "Cannot read property '" op "' of undefined"
+
+/* WebKit. */
+#define JSC_TYPE(op) \
+	"TypeError", "undefined is not an object (evaluating 'navigator.credentials." op "')"
+#define WK_DOMAIN "SecurityError", "The effective domain of the document is not a valid domain."
+#define WK_RPID                                                                                    \
+	"SecurityError", "The provided RP ID is not a registrable domain suffix of the effective " \
+	                 "domain of the document."
+#define WK_ENTITLEMENT(op)                                                                \
+	"NotAllowedError", "The 'navigator.credentials." op "' API is only permitted in " \
+	                   "applications with the 'com.apple.developer.web-browser' entitlement."
+#define WK_CANCELLED "NotAllowedError", "This request has been cancelled by the user."
+#define WK_TIMEOUT   "NotAllowedError", "Operation timed out."
+#define WK_EXCLUDED                                                                                \
+	"InvalidStateError", "At least one credential matches an entry of the excludeCredentials " \
+	                     "list in the platform attached authenticator."
+#define WK_FAILED "NotAllowedError", "Operation failed."
+
+typedef struct expect {
+	const char *persona;
+	au_failure failure;
+	const char *name_create, *message_create; /* navigator.credentials.create() */
+	const char *name_get, *message_get;       /* navigator.credentials.get() */
+} expect;
+
+/* One row per op-independent exception; OPS() for the ones that name the operation. */
+#define SAME(x)  x, x
+#define OPS(mac) mac("create"), mac("get")
+
+/* clang-format off */
+/* Desktop Chromium: everything but an excluded credential collapses to NotAllowedError. */
+#define DESKTOP_CHROMIUM(p)                           \
+	{p, AU_FAIL_NO_WEBAUTHN, OPS(V8_TYPE)},       \
+	{p, AU_FAIL_INSECURE_CONTEXT, OPS(V8_TYPE)},  \
+	{p, AU_FAIL_INVALID_DOMAIN, SAME(CH_DOMAIN)}, \
+	{p, AU_FAIL_BAD_RP_ID, SAME(CH_RPID_FETCH)},  \
+	{p, AU_FAIL_NO_ENTITLEMENT, SAME(CH_NA)},     \
+	{p, AU_FAIL_CANCELLED, SAME(CH_NA)},          \
+	{p, AU_FAIL_TIMEOUT, SAME(CH_NA)},            \
+	{p, AU_FAIL_UV_FAILED, SAME(CH_NA)},          \
+	{p, AU_FAIL_UV_UNAVAILABLE, SAME(CH_NA)},     \
+	{p, AU_FAIL_EXCLUDED, SAME(CH_EXCLUDED)},     \
+	{p, AU_FAIL_NO_CREDENTIALS, SAME(CH_NA)},     \
+	{p, AU_FAIL_NOT_SUPPORTED, SAME(CH_NA)},      \
+	{p, AU_FAIL_INVALID_RESPONSE, SAME(CH_NA)},   \
+	{p, AU_FAIL_UNKNOWN, SAME(CH_NA)}
+
+/* Android Chrome: manual 2.9 for a phone without screen lock, 2.4 for unknown failures. */
+#define ANDROID_CHROME(p)                                 \
+	{p, AU_FAIL_NO_WEBAUTHN, OPS(V8_TYPE)},           \
+	{p, AU_FAIL_INSECURE_CONTEXT, OPS(V8_TYPE)},      \
+	{p, AU_FAIL_INVALID_DOMAIN, SAME(CH_DOMAIN)},     \
+	{p, AU_FAIL_BAD_RP_ID, SAME(CH_RPID_FETCH)},      \
+	{p, AU_FAIL_NO_ENTITLEMENT, SAME(CH_NA)},         \
+	{p, AU_FAIL_CANCELLED, SAME(CH_NA)},              \
+	{p, AU_FAIL_TIMEOUT, SAME(CH_NA)},                \
+	{p, AU_FAIL_UV_FAILED, SAME(CH_NA)},              \
+	{p, AU_FAIL_UV_UNAVAILABLE, SAME(CH_UV_ANDROID)}, \
+	{p, AU_FAIL_EXCLUDED, SAME(CH_EXCLUDED)},         \
+	{p, AU_FAIL_NO_CREDENTIALS, SAME(CH_NA)},         \
+	{p, AU_FAIL_NOT_SUPPORTED, SAME(CH_NA)},          \
+	{p, AU_FAIL_INVALID_RESPONSE, SAME(CH_NA)},       \
+	{p, AU_FAIL_UNKNOWN, SAME(CH_UNKNOWN)}
+
+/* Safari on iPhone: WebKit's words and the manual's (2.3 cancelled, 2.5 failed). */
+#define IOS_SAFARI(p)                                     \
+	{p, AU_FAIL_NO_WEBAUTHN, OPS(JSC_TYPE)},          \
+	{p, AU_FAIL_INSECURE_CONTEXT, OPS(JSC_TYPE)},     \
+	{p, AU_FAIL_INVALID_DOMAIN, SAME(WK_DOMAIN)},     \
+	{p, AU_FAIL_BAD_RP_ID, SAME(WK_RPID)},            \
+	{p, AU_FAIL_NO_ENTITLEMENT, OPS(WK_ENTITLEMENT)}, \
+	{p, AU_FAIL_CANCELLED, SAME(WK_CANCELLED)},       \
+	{p, AU_FAIL_TIMEOUT, SAME(WK_TIMEOUT)},           \
+	{p, AU_FAIL_UV_FAILED, SAME(WK_CANCELLED)},       \
+	{p, AU_FAIL_UV_UNAVAILABLE, SAME(WK_CANCELLED)},  \
+	{p, AU_FAIL_EXCLUDED, SAME(WK_EXCLUDED)},         \
+	{p, AU_FAIL_NO_CREDENTIALS, SAME(WK_CANCELLED)},  \
+	{p, AU_FAIL_NOT_SUPPORTED, SAME(WK_FAILED)},      \
+	{p, AU_FAIL_INVALID_RESPONSE, SAME(WK_FAILED)},   \
+	{p, AU_FAIL_UNKNOWN, SAME(WK_FAILED)}
+
+/* clang-format on */
+
+static const expect table[] = {
+        IOS_SAFARI("ios17-safari"),
+        IOS_SAFARI("ios18-safari"),
+
+        /* An app browser without the entitlement: refused before any authenticator is asked. */
+        {"ios-thirdparty-browser", AU_FAIL_NO_WEBAUTHN, OPS(JSC_TYPE)},
+        {"ios-thirdparty-browser", AU_FAIL_INSECURE_CONTEXT, OPS(JSC_TYPE)},
+        {"ios-thirdparty-browser", AU_FAIL_INVALID_DOMAIN, SAME(WK_DOMAIN)},
+        {"ios-thirdparty-browser", AU_FAIL_BAD_RP_ID, SAME(WK_RPID)},
+        {"ios-thirdparty-browser", AU_FAIL_NO_ENTITLEMENT, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_CANCELLED, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_TIMEOUT, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_UV_FAILED, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_UV_UNAVAILABLE, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_EXCLUDED, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_NO_CREDENTIALS, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_NOT_SUPPORTED, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_INVALID_RESPONSE, OPS(WK_ENTITLEMENT)},
+        {"ios-thirdparty-browser", AU_FAIL_UNKNOWN, OPS(WK_ENTITLEMENT)},
+
+        ANDROID_CHROME("android-chrome"),
+        ANDROID_CHROME("android-chrome-without-screen-lock"),
+
+        /* Older Chromium on Android: 2019 strings, the manual's "occured" (also after UV). */
+        {"android-chrome-old", AU_FAIL_NO_WEBAUTHN, OPS(V8_TYPE_OLD)},
+        {"android-chrome-old", AU_FAIL_INSECURE_CONTEXT, OPS(V8_TYPE_OLD)},
+        {"android-chrome-old", AU_FAIL_INVALID_DOMAIN, SAME(CH_DOMAIN)},
+        {"android-chrome-old", AU_FAIL_BAD_RP_ID, SAME(CH_RPID)},
+        {"android-chrome-old", AU_FAIL_NO_ENTITLEMENT, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_CANCELLED, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_TIMEOUT, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_UV_FAILED, SAME(CH_UNKNOWN_OCCURED)},
+        {"android-chrome-old", AU_FAIL_UV_UNAVAILABLE, SAME(CH_UV_ANDROID)},
+        {"android-chrome-old", AU_FAIL_EXCLUDED, SAME(CH_EXCLUDED)},
+        {"android-chrome-old", AU_FAIL_NO_CREDENTIALS, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_NOT_SUPPORTED, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_INVALID_RESPONSE, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_UNKNOWN, SAME(CH_UNKNOWN_OCCURED)},
+
+        DESKTOP_CHROMIUM("desktop-chrome"),
+        DESKTOP_CHROMIUM("desktop-edge"),
+
+        /* No WebAuthn at all: every call throws on the undefined navigator.credentials. */
+        {"no-webauthn", AU_FAIL_NO_WEBAUTHN, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_INSECURE_CONTEXT, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_INVALID_DOMAIN, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_BAD_RP_ID, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_NO_ENTITLEMENT, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_CANCELLED, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_TIMEOUT, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_UV_FAILED, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_UV_UNAVAILABLE, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_EXCLUDED, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_NO_CREDENTIALS, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_NOT_SUPPORTED, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_INVALID_RESPONSE, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_UNKNOWN, OPS(V8_TYPE_OLD)},
+};
+
+#define N_TABLE (sizeof(table) / sizeof(table[0]))
+
+static const char *const personas[] = {
+        "android-chrome", "android-chrome-old", "android-chrome-without-screen-lock",
+        "desktop-chrome", "desktop-edge",       "ios-thirdparty-browser",
+        "ios17-safari",   "ios18-safari",       "no-webauthn",
+};
+
+#define N_PERSONAS (sizeof(personas) / sizeof(personas[0]))
+
+/* ---- the table against the files ---- */
+
+static void test_table_covers_every_class(void **state)
+{
+	(void)state;
+	/* The table itself must name each persona x class exactly once. */
+	for (size_t i = 0; i < N_PERSONAS; i++)
+		for (int f = AU_FAIL_NONE + 1; f < AU_FAIL__COUNT; f++) {
+			int n = 0;
+			for (size_t j = 0; j < N_TABLE; j++)
+				n += strcmp(table[j].persona, personas[i]) == 0 &&
+				     table[j].failure == (au_failure)f;
+			if (n != 1)
+				fail_msg("%s x %s: %d rows", personas[i],
+				         au_failure_name((au_failure)f), n);
+		}
+	assert_int_equal(N_TABLE, N_PERSONAS * (AU_FAIL__COUNT - 1));
+}
+
+static void test_every_persona_loads(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < N_PERSONAS; i++) {
+		au_persona p;
+		au_err err = au_persona_load(KAGURA_PERSONA_DIR, personas[i], &p);
+		if (err != AU_OK)
+			fail_msg("%s: %s: %s", personas[i], au_errname(err), p.why);
+		assert_string_equal(p.name, personas[i]);
+		assert_string_equal(p.why, "");
+		for (int f = AU_FAIL_NONE + 1; f < AU_FAIL__COUNT; f++)
+			assert_true(strlen(au_persona_source(&p, (au_failure)f)) > 0);
+		au_persona_free(&p);
+	}
+}
+
+static void test_exceptions_match_references(void **state)
+{
+	au_persona p;
+	const char *loaded = NULL;
+	char name[64], message[512];
+	int mismatches = 0;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	for (size_t i = 0; i < N_TABLE; i++) {
+		const expect *e = &table[i];
+		if (loaded == NULL || strcmp(loaded, e->persona) != 0) {
+			au_persona_free(&p);
+			assert_int_equal(au_persona_load(KAGURA_PERSONA_DIR, e->persona, &p),
+			                 AU_OK);
+			loaded = e->persona;
+		}
+		for (int op = 0; op < 2; op++) {
+			const char *want_name = op == 0 ? e->name_create : e->name_get;
+			const char *want_msg = op == 0 ? e->message_create : e->message_get;
+			au_err err = au_persona_error(&p, e->failure, op == 0 ? "create" : "get",
+			                              name, sizeof(name), message, sizeof(message));
+			if (err != AU_OK || strcmp(name, want_name) != 0 ||
+			    strcmp(message, want_msg) != 0) {
+				print_error("%s x %s (%s): got %s \"%s\"\n  want %s \"%s\"\n",
+				            e->persona, au_failure_name(e->failure),
+				            op == 0 ? "create" : "get", name, message, want_name,
+				            want_msg);
+				mismatches++;
+			}
+		}
+	}
+	au_persona_free(&p);
+	assert_int_equal(mismatches, 0);
+}
+
+/* The knobs the OS and browser layers read, from the brief and the manual. */
+static void test_persona_knobs(void **state)
+{
+	static const struct {
+		const char *name;
+		au_persona_os os;
+		au_persona_engine engine;
+		bool webauthn, entitlement;
+		au_failure keychain_off, autofill_off;
+		bool lock_removal_deletes;
+	} want[] = {
+	        {"ios17-safari", AU_PERSONA_OS_IOS, AU_PERSONA_ENGINE_WEBKIT, true, true,
+	         AU_FAIL_NO_WEBAUTHN, AU_FAIL_CANCELLED, false},
+	        {"ios18-safari", AU_PERSONA_OS_IOS, AU_PERSONA_ENGINE_WEBKIT, true, true,
+	         AU_FAIL_UNKNOWN, AU_FAIL_CANCELLED, false},
+	        {"ios-thirdparty-browser", AU_PERSONA_OS_IOS, AU_PERSONA_ENGINE_WEBKIT, true, false,
+	         AU_FAIL_NO_ENTITLEMENT, AU_FAIL_NONE, false},
+	        {"android-chrome", AU_PERSONA_OS_ANDROID, AU_PERSONA_ENGINE_CHROMIUM, true, true,
+	         AU_FAIL_NONE, AU_FAIL_NONE, true},
+	        {"android-chrome-without-screen-lock", AU_PERSONA_OS_ANDROID,
+	         AU_PERSONA_ENGINE_CHROMIUM, true, true, AU_FAIL_NONE, AU_FAIL_NONE, true},
+	        {"android-chrome-old", AU_PERSONA_OS_ANDROID, AU_PERSONA_ENGINE_CHROMIUM, true,
+	         true, AU_FAIL_NONE, AU_FAIL_NONE, true},
+	        {"desktop-chrome", AU_PERSONA_OS_LINUX, AU_PERSONA_ENGINE_CHROMIUM, true, true,
+	         AU_FAIL_NONE, AU_FAIL_NONE, false},
+	        {"desktop-edge", AU_PERSONA_OS_WINDOWS, AU_PERSONA_ENGINE_CHROMIUM, true, true,
+	         AU_FAIL_NONE, AU_FAIL_NONE, false},
+	        {"no-webauthn", AU_PERSONA_OS_ANDROID, AU_PERSONA_ENGINE_NONE, false, true,
+	         AU_FAIL_NONE, AU_FAIL_NONE, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		au_persona p;
+		assert_int_equal(au_persona_load(KAGURA_PERSONA_DIR, want[i].name, &p), AU_OK);
+		assert_int_equal(p.os_family, want[i].os);
+		assert_int_equal(p.engine, want[i].engine);
+		assert_int_equal(p.webauthn, want[i].webauthn);
+		assert_int_equal(p.web_browser_entitlement, want[i].entitlement);
+		assert_int_equal(p.icloud_keychain_off, want[i].keychain_off);
+		assert_int_equal(p.autofill_passkeys_off, want[i].autofill_off);
+		assert_int_equal(p.lock_removal_deletes_credentials, want[i].lock_removal_deletes);
+		au_persona_free(&p);
+	}
+}
+
+/* Device defaults reach a device through `device set`; the screen-lock persona has none. */
+static void test_device_defaults(void **state)
+{
+	au_device *dev = calloc(1, sizeof(*dev));
+	const char *why = NULL;
+	au_persona p;
+
+	(void)state;
+	assert_non_null(dev);
+	assert_int_equal(
+	        au_persona_load(KAGURA_PERSONA_DIR, "android-chrome-without-screen-lock", &p),
+	        AU_OK);
+	assert_int_equal(au_device_init(dev, p.name), AU_OK);
+	assert_int_equal(dev->settings.screen_lock, AU_LOCK_PIN); /* device.c's default */
+	assert_int_equal(au_persona_apply_device(&p, dev, &why), AU_OK);
+	assert_int_equal(dev->settings.screen_lock, AU_LOCK_NONE);
+	assert_false(au_device_has_secure_lock(&dev->settings));
+	au_device_free(dev);
+	au_persona_free(&p);
+
+	assert_int_equal(au_persona_load(KAGURA_PERSONA_DIR, "ios17-safari", &p), AU_OK);
+	assert_int_equal(au_device_init(dev, p.name), AU_OK);
+	assert_int_equal(au_persona_apply_device(&p, dev, &why), AU_OK);
+	assert_int_equal(dev->settings.screen_lock, AU_LOCK_PASSCODE);
+	assert_true(dev->settings.backup_eligible);
+	assert_int_equal(dev->settings.counter, AU_COUNTER_NONE);
+	au_device_free(dev);
+	au_persona_free(&p);
+	free(dev);
+}
+
+static bool collect(const char *name, void *arg)
+{
+	json_t *list = arg;
+	json_array_append_new(list, json_string(name));
+	return true;
+}
+
+static void test_list(void **state)
+{
+	json_t *list = json_array();
+
+	(void)state;
+	assert_int_equal(au_persona_list(KAGURA_PERSONA_DIR, collect, list), AU_OK);
+	assert_int_equal(json_array_size(list), N_PERSONAS);
+	for (size_t i = 0; i < N_PERSONAS; i++) /* sorted, like personas[] */
+		assert_string_equal(json_string_value(json_array_get(list, i)), personas[i]);
+	json_decref(list);
+	assert_int_equal(au_persona_list("/nonexistent-kagura-dir", collect, NULL), AU_ERR_IO);
+}
+
+/* ---- lookups the caller gets wrong ---- */
+
+static void test_error_arguments(void **state)
+{
+	char name[64], message[512], tiny[8];
+	au_persona p;
+
+	(void)state;
+	assert_int_equal(au_persona_load(KAGURA_PERSONA_DIR, "ios17-safari", &p), AU_OK);
+	assert_int_equal(au_persona_error(&p, AU_FAIL_NONE, "create", name, sizeof(name), message,
+	                                  sizeof(message)),
+	                 AU_ERR_PERSONA_ARG);
+	assert_int_equal(au_persona_error(&p, AU_FAIL__COUNT, "create", name, sizeof(name), message,
+	                                  sizeof(message)),
+	                 AU_ERR_PERSONA_ARG);
+	assert_int_equal(au_persona_error(&p, AU_FAIL_CANCELLED, "put", name, sizeof(name), message,
+	                                  sizeof(message)),
+	                 AU_ERR_PERSONA_ARG);
+	assert_int_equal(au_persona_error(&p, AU_FAIL_CANCELLED, NULL, name, sizeof(name), message,
+	                                  sizeof(message)),
+	                 AU_ERR_PERSONA_ARG);
+	/* Too small: an error and empty strings, never a truncated message on a page. */
+	assert_int_equal(au_persona_error(&p, AU_FAIL_NO_ENTITLEMENT, "get", name, sizeof(name),
+	                                  tiny, sizeof(tiny)),
+	                 AU_ERR_PERSONA_ARG);
+	assert_string_equal(tiny, "");
+	assert_int_equal(au_persona_error(&p, AU_FAIL_NO_ENTITLEMENT, "get", tiny, 4, message,
+	                                  sizeof(message)),
+	                 AU_ERR_PERSONA_ARG);
+	assert_int_equal(au_persona_error(&p, AU_FAIL_CANCELLED, "get", name, sizeof(name), message,
+	                                  sizeof(message)),
+	                 AU_OK);
+	au_persona_free(&p);
+	au_persona_free(&p); /* freeing twice is harmless */
+	assert_string_equal(au_persona_source(NULL, AU_FAIL_CANCELLED), "");
+}
+
+/* ---- malformed persona files: temporary copies of a real one, then broken ---- */
+
+typedef struct tmpdir {
+	char path[64];
+} tmpdir;
+
+static int tmp_setup(void **state)
+{
+	tmpdir *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	strcpy(t->path, "/tmp/kagura-persona-XXXXXX");
+	if (mkdtemp(t->path) == NULL) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int tmp_teardown(void **state)
+{
+	tmpdir *t = *state;
+	char file[128];
+	static const char *const names[] = {"p", "other", "dir", NULL};
+
+	for (int i = 0; names[i] != NULL; i++) {
+		snprintf(file, sizeof(file), "%s/%s.json", t->path, names[i]);
+		if (unlink(file) != 0)
+			rmdir(file);
+	}
+	rmdir(t->path);
+	free(t);
+	return 0;
+}
+
+static json_t *real_persona(void)
+{
+	json_error_t jerr;
+	json_t *root = json_load_file(KAGURA_PERSONA_DIR "/ios17-safari.json", 0, &jerr);
+
+	assert_non_null(root);
+	/* The copy is persona "p": its file name. */
+	json_object_set_new(root, "name", json_string("p"));
+	return root;
+}
+
+static void write_text(const tmpdir *t, const char *name, const char *text)
+{
+	char file[128];
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/%s.json", t->path, name);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void write_json(const tmpdir *t, json_t *root)
+{
+	char *text = json_dumps(root, JSON_INDENT(2));
+
+	assert_non_null(text);
+	write_text(t, "p", text);
+	free(text);
+	json_decref(root);
+}
+
+/* Loads persona "p" from the temporary directory; the reason must mention `needle`. */
+static void expect_load(const tmpdir *t, const char *name, au_err want, const char *needle)
+{
+	au_persona p;
+	au_err err = au_persona_load(t->path, name, &p);
+
+	if (err != want || strstr(p.why, needle) == NULL)
+		fail_msg("load %s: got %s \"%s\", want %s mentioning \"%s\"", name, au_errname(err),
+		         p.why, au_errname(want), needle);
+	/* A failed load leaves nothing to free, only the reason. */
+	assert_string_equal(p.name, "");
+	assert_null(p.errors[AU_FAIL_CANCELLED].message);
+	assert_int_equal(p.n_device, 0);
+	au_persona_free(&p);
+}
+
+static void test_copy_loads(void **state)
+{
+	tmpdir *t = *state;
+	au_persona p;
+
+	write_json(t, real_persona());
+	assert_int_equal(au_persona_load(t->path, "p", &p), AU_OK);
+	au_persona_free(&p);
+}
+
+static void test_missing_class(void **state)
+{
+	tmpdir *t = *state;
+	json_t *root = real_persona();
+
+	json_object_del(json_object_get(root, "errors"), "uv-unavailable");
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "no entry for failure class \"uv-unavailable\"");
+}
+
+static void test_unknown_class(void **state)
+{
+	tmpdir *t = *state;
+	json_t *root = real_persona();
+	json_t *errors = json_object_get(root, "errors");
+
+	json_object_set(errors, "canceled", json_object_get(errors, "cancelled"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "\"canceled\" is not a failure class");
+
+	root = real_persona();
+	errors = json_object_get(root, "errors");
+	json_object_set(errors, "none", json_object_get(errors, "cancelled"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "\"none\" is not a failure class");
+}
+
+static void test_wrong_types(void **state)
+{
+	tmpdir *t = *state;
+	json_t *root;
+
+	root = real_persona();
+	json_object_set_new(root, "webauthn", json_string("yes"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "webauthn must be true or false");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(json_object_get(root, "errors"), "timeout"), "message",
+	                    json_integer(42));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "errors.timeout.message must be a non-empty");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(root, "errors"), "excluded", json_string("oops"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "errors.excluded must be an object");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(root, "device"), "biometrics_enrolled", json_true());
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "device.biometrics_enrolled must be a string");
+
+	root = real_persona();
+	json_object_set_new(root, "errors", json_array());
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "errors must be an object");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(root, "os"), "family", json_string("symbian"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "os.family");
+
+	write_text(t, "p", "[1, 2, 3]");
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "must be an object");
+}
+
+static void test_bad_values(void **state)
+{
+	tmpdir *t = *state;
+	json_t *root;
+
+	root = real_persona();
+	json_object_set_new(json_object_get(root, "device"), "screen_lock", json_string("face"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "device.screen_lock=\"face\"");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(root, "device"), "screen_lok", json_string("pin"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "unknown device setting");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(root, "behaviour"), "icloud_keychain_off",
+	                    json_string("gone"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "unknown failure class \"gone\"");
+
+	root = real_persona();
+	json_object_set_new(root, "webauth", json_true());
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "unknown member \"webauth\"");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(json_object_get(root, "errors"), "timeout"), "message",
+	                    json_string("navigator.credentials.{operation} timed out"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "only placeholder is {op}");
+
+	root = real_persona();
+	json_object_set_new(json_object_get(json_object_get(root, "errors"), "timeout"), "name",
+	                    json_string("Not Allowed"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "is not an exception name");
+
+	root = real_persona();
+	json_object_set_new(root, "web_browser_entitlement", json_null());
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "web_browser_entitlement");
+
+	root = real_persona();
+	json_object_set_new(root, "name", json_string("ios17-safari"));
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "differs from the file name");
+
+	root = real_persona();
+	json_object_del(root, "behaviour");
+	write_json(t, root);
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "behaviour is missing");
+}
+
+static void test_bad_json(void **state)
+{
+	tmpdir *t = *state;
+
+	write_text(t, "p", "{\"name\": \"p\",\n \"os\": {\"family\": \"ios\"\n");
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "p.json is not valid JSON: line");
+	write_text(t, "p", "");
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "not valid JSON");
+	write_text(t, "p", "{\"name\": \"p\", \"name\": \"p\"}");
+	expect_load(t, "p", AU_ERR_PERSONA_FORMAT, "duplicate");
+}
+
+static void test_bad_names(void **state)
+{
+	tmpdir *t = *state;
+	char sub[96];
+
+	/* A valid persona one directory up must stay out of reach. */
+	write_json(t, real_persona());
+	snprintf(sub, sizeof(sub), "%s/dir.json", t->path);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	expect_load(t, "../p", AU_ERR_PERSONA_UNKNOWN, "is not a persona name");
+	expect_load(t, "dir.json/../p", AU_ERR_PERSONA_UNKNOWN, "is not a persona name");
+	expect_load(t, "/etc/passwd", AU_ERR_PERSONA_UNKNOWN, "is not a persona name");
+	expect_load(t, "P", AU_ERR_PERSONA_UNKNOWN, "is not a persona name");
+	expect_load(t, "", AU_ERR_PERSONA_UNKNOWN, "is not a persona name");
+	expect_load(t, NULL, AU_ERR_PERSONA_UNKNOWN, "is not a persona name");
+	expect_load(t, "ios17-safari", AU_ERR_PERSONA_UNKNOWN, "no persona \"ios17-safari\"");
+	expect_load(t, "dir", AU_ERR_PERSONA_FORMAT, "not a regular file");
+	assert_false(au_persona_name_valid("a-very-long-persona-name-that-goes-on-and-on-and-on-"
+	                                   "past-64-chars"));
+	assert_true(au_persona_name_valid("ios18-safari"));
+	assert_false(au_persona_name_valid("ios18_safari"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_table_covers_every_class),
+	        cmocka_unit_test(test_every_persona_loads),
+	        cmocka_unit_test(test_exceptions_match_references),
+	        cmocka_unit_test(test_persona_knobs),
+	        cmocka_unit_test(test_device_defaults),
+	        cmocka_unit_test(test_list),
+	        cmocka_unit_test(test_error_arguments),
+	        cmocka_unit_test_setup_teardown(test_copy_loads, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_missing_class, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_unknown_class, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_wrong_types, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_values, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_json, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_names, tmp_setup, tmp_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
