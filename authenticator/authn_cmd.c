@@ -212,7 +212,8 @@ static int device_set(int argc, char **argv, const authn_env *env)
 		}
 		memcpy(key, argv[i], (size_t)(eq - argv[i]));
 		key[eq - argv[i]] = '\0';
-		if ((e = au_os_set(os_family(&p), &dev, key, eq + 1, &why, &log)) != AU_OK) {
+		if ((e = au_os_set(p.lock_removal_deletes_credentials, &dev, key, eq + 1, &why,
+		                   &log)) != AU_OK) {
 			char reason[160];
 			snprintf(reason, sizeof(reason), "%s%s%s", au_strerr(e), why ? ": " : "",
 			         why ? why : "");
@@ -332,6 +333,8 @@ static int session_open(session *s, const ceremony_args *a, const authn_env *env
 	if ((e = au_os_init(&s->os, env->prompts_file, os_family(&s->persona),
 	                    atoi(s->persona.os_version), &s->log)) != AU_OK)
 		return fail_input(env, "OS prompts", env->prompts_file, au_strerr(e));
+	/* The persona file, not the OS version, says whether AutoFill can block passkeys. */
+	s->os.autofill_setting = s->persona.autofill_passkeys_off != AU_FAIL_NONE;
 	au_ctap_init(&s->ctap, &s->dev, env->clock, au_os_on_event, &s->os);
 	if ((s->hid = au_hid_new(&s->ctap)) == NULL || au_fido_open(s->hid, &s->fido) != FIDO_OK)
 		return fail_input(env, "device", a->device,
@@ -503,8 +506,8 @@ static int device_remedy(int argc, char **argv, const authn_env *env)
 				}
 				value = arg;
 			}
-			if ((e = au_os_set(os_family(&p), &dev, remedies[i].settings[k][0], value,
-			                   &why, NULL)) != AU_OK)
+			if ((e = au_os_set(p.lock_removal_deletes_credentials, &dev,
+			                   remedies[i].settings[k][0], value, &why, NULL)) != AU_OK)
 				rc = fail_input(env, "remedy", action, au_strerr(e));
 		}
 		if (rc == 0 && (e = au_device_save(&dev, file)) != AU_OK)

@@ -30,6 +30,7 @@ au_err au_os_init(au_os *os, const char *prompts_file, au_os_family family, int 
 	os->family = family;
 	os->version = version;
 	os->log = log;
+	os->autofill_setting = family == AU_OS_IOS && version >= 17;
 	if ((all = json_load_file(prompts_file, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		return AU_ERR_PERSONA_FORMAT;
 	texts = json_object_get(all, family_key(family));
@@ -79,11 +80,11 @@ bool au_os_before_create(au_os *os)
 {
 	const au_settings *s = os->settings;
 
-	if (os->family != AU_OS_IOS || s == NULL)
+	if (s == NULL)
 		return false;
 	/* iOS 17+: with AutoFill Passwords and Passkeys off the OS asks where to keep the passkey.
 	 */
-	if (os->version >= 17 && !s->autofill_passkeys) {
+	if (os->autofill_setting && !s->autofill_passkeys) {
 		show(os, "manage-passkeys");
 		return true;
 	}
@@ -141,7 +142,7 @@ void au_os_on_failure(au_os *os, au_failure failure)
 		show(os, "choose-sign-in");
 }
 
-au_err au_os_set(au_os_family family, au_device *dev, const char *key, const char *value,
+au_err au_os_set(bool lock_removal_deletes, au_device *dev, const char *key, const char *value,
                  const char **why, au_eventlog *log)
 {
 	bool had_lock = au_device_has_secure_lock(&dev->settings);
@@ -149,7 +150,7 @@ au_err au_os_set(au_os_family family, au_device *dev, const char *key, const cha
 
 	if (err != AU_OK)
 		return err;
-	if (family == AU_OS_ANDROID && strcmp(key, "screen_lock") == 0 && had_lock &&
+	if (lock_removal_deletes && strcmp(key, "screen_lock") == 0 && had_lock &&
 	    !au_device_has_secure_lock(&dev->settings) && dev->n_credentials > 0) {
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%zu passkey(s) deleted with the screen lock",

@@ -27,9 +27,12 @@ typedef struct au_os {
 	int version;      /* major OS version (iOS 17, 18 ...) */
 	json_t *texts;    /* prompt texts for this family (owned reference) */
 	au_eventlog *log; /* may be NULL */
-	char rp_id[256];  /* the RP the current ceremony is for */
-	bool get;         /* the current ceremony is navigator.credentials.get */
-	bool allow_list;  /* ... with a non-empty allowCredentials */
+	/* The OS has iOS 17's \"AutoFill Passwords and Passkeys\" setting (manual 2.21);
+	 * au_os_init guesses it from family and version, a persona file says it. */
+	bool autofill_setting;
+	char rp_id[256]; /* the RP the current ceremony is for */
+	bool get;        /* the current ceremony is navigator.credentials.get */
+	bool allow_list; /* ... with a non-empty allowCredentials */
 	const au_settings *settings;
 	size_t n_prompts;
 	char prompts[AU_OS_MAX_PROMPTS][256]; /* shown during the current ceremony, in order */
@@ -56,10 +59,11 @@ void au_os_on_failure(au_os *os, au_failure failure);
 void au_os_on_event(void *os, au_event_kind kind, const char *detail);
 
 /*
- * `device set` with the OS's side effects: on Android a screen lock of none or
- * swipe deletes the passkeys, and restoring the lock does not bring them back.
+ * `device set` with the OS's side effects: where lock_removal_deletes (Android),
+ * a screen lock of none or swipe deletes the passkeys, and restoring the lock
+ * does not bring them back.
  */
-au_err au_os_set(au_os_family family, au_device *dev, const char *key, const char *value,
+au_err au_os_set(bool lock_removal_deletes, au_device *dev, const char *key, const char *value,
                  const char **why, au_eventlog *log);
 
 #endif

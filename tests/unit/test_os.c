@@ -34,7 +34,8 @@ static void phone_open(phone *p, au_os_family family, int version, const char *c
 	p->clock = wa_clock_fixed(1767225600);
 	assert_int_equal(au_device_init(&p->dev, "test"), AU_OK);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(au_os_set(family, &p->dev, set[i][0], set[i][1], &why, NULL),
+		assert_int_equal(au_os_set(family == AU_OS_ANDROID, &p->dev, set[i][0], set[i][1],
+		                           &why, NULL),
 		                 AU_OK);
 	assert_int_equal(au_os_init(&p->os, KAGURA_OS_PROMPTS, family, version, NULL), AU_OK);
 	au_ctap_init(&p->ctap, &p->dev, &p->clock, au_os_on_event, &p->os);
@@ -210,17 +211,16 @@ static void test_android_lock_deletes_keys(void **state)
 	phone_open(&p, AU_OS_ANDROID, 14, NULL, 0);
 	assert_int_equal(create(&p, "required"), AU_FAIL_NONE);
 	assert_int_equal(p.dev.n_credentials, 1);
-	assert_int_equal(au_os_set(AU_OS_ANDROID, &p.dev, "screen_lock", "swipe", &why, NULL),
-	                 AU_OK);
+	assert_int_equal(au_os_set(true, &p.dev, "screen_lock", "swipe", &why, NULL), AU_OK);
 	assert_int_equal(p.dev.n_credentials, 0);
-	assert_int_equal(au_os_set(AU_OS_ANDROID, &p.dev, "screen_lock", "pin", &why, NULL), AU_OK);
+	assert_int_equal(au_os_set(true, &p.dev, "screen_lock", "pin", &why, NULL), AU_OK);
 	assert_int_equal(p.dev.n_credentials, 0);
 	assert_int_equal(get(&p, false), AU_FAIL_NO_CREDENTIALS);
 	phone_close(&p);
 	/* an iPhone keeps its passkeys when the passcode changes */
 	phone_open(&p, AU_OS_IOS, 17, NULL, 0);
 	assert_int_equal(create(&p, "required"), AU_FAIL_NONE);
-	assert_int_equal(au_os_set(AU_OS_IOS, &p.dev, "screen_lock", "none", &why, NULL), AU_OK);
+	assert_int_equal(au_os_set(false, &p.dev, "screen_lock", "none", &why, NULL), AU_OK);
 	assert_int_equal(p.dev.n_credentials, 1);
 	phone_close(&p);
 }
