@@ -318,7 +318,10 @@ static int pick_alg(const json_t *params, const caps *c)
 	return 0;
 }
 
-static au_err exclude_list(fido_cred_t *cred, const json_t *list)
+/* Passes each PublicKeyCredentialDescriptor id of list (at most 64, as Chromium) to add. */
+typedef int (*add_id_fn)(void *target, const unsigned char *id, size_t len);
+
+static au_err descriptor_ids(const json_t *list, add_id_fn add, void *target)
 {
 	size_t i;
 	json_t *d;
@@ -333,12 +336,22 @@ static au_err exclude_list(fido_cred_t *cred, const json_t *list)
 		int r;
 		if (!b64_member(d, "id", &id))
 			return AU_ERR_OPTIONS_FIELD;
-		r = fido_cred_exclude(cred, id.ptr, id.len);
+		r = add(target, id.ptr, id.len);
 		wa_blob_reset(&id);
 		if (r != FIDO_OK)
 			return AU_ERR_INTERNAL;
 	}
 	return AU_OK;
+}
+
+static int add_exclude(void *cred, const unsigned char *id, size_t len)
+{
+	return fido_cred_exclude(cred, id, len);
+}
+
+static int add_allow(void *assert, const unsigned char *id, size_t len)
+{
+	return fido_assert_allow_cred(assert, id, len);
 }
 
 /* {"fmt", "attStmt", "authData"} from libfido2's raw parts. */
@@ -462,7 +475,7 @@ au_err au_client_create(fido_dev_t *dev, const json_t *options, const char *orig
 	                                   ? FIDO_OPT_TRUE
 	                                   : FIDO_OPT_OMIT) != FIDO_OK)
 		goto done;
-	if ((err = exclude_list(cred, json_object_get(options, "excludeCredentials"))) != AU_OK)
+	if ((err = descriptor_ids(json_object_get(options, "excludeCredentials"), add_exclude, cred)) != AU_OK)
 		goto done;
 	rc = fido_dev_make_cred(dev, cred, NULL);
 	if (rc != FIDO_OK) {
@@ -478,29 +491,6 @@ done:
 }
 
 /* ---- get() ---- */
-
-static au_err allow_list(fido_assert_t *a, const json_t *list)
-{
-	size_t i;
-	json_t *d;
-
-	if (list == NULL)
-		return AU_OK;
-	if (!json_is_array(list) || json_array_size(list) > 64)
-		return AU_ERR_OPTIONS_FIELD;
-	json_array_foreach(list, i, d)
-	{
-		wa_blob id = {0};
-		int r;
-		if (!b64_member(d, "id", &id))
-			return AU_ERR_OPTIONS_FIELD;
-		r = fido_assert_allow_cred(a, id.ptr, id.len);
-		wa_blob_reset(&id);
-		if (r != FIDO_OK)
-			return AU_ERR_INTERNAL;
-	}
-	return AU_OK;
-}
 
 /* libfido2 1.12 hands assertion authData CBOR-wrapped; unwrap it. */
 static bool raw_authdata(const fido_assert_t *a, wa_blob *out)
@@ -560,7 +550,7 @@ au_err au_client_get(fido_dev_t *dev, const json_t *options, const char *origin,
 	    fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)) != FIDO_OK ||
 	    fido_assert_set_uv(a, uv) != FIDO_OK || fido_assert_set_up(a, FIDO_OPT_TRUE) != FIDO_OK)
 		goto done;
-	if ((err = allow_list(a, json_object_get(options, "allowCredentials"))) != AU_OK)
+	if ((err = descriptor_ids(json_object_get(options, "allowCredentials"), add_allow, a)) != AU_OK)
 		goto done;
 	rc = fido_dev_get_assert(dev, a, NULL);
 	err = AU_OK;
