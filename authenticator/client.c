@@ -197,6 +197,12 @@ static bool read_caps(fido_dev_t *dev, caps *c)
 	bool ok = false;
 
 	memset(c, 0, sizeof(*c));
+	/* A CTAP1/U2F key has no GetInfo: P-256 only, no UV, no resident keys. */
+	if (!fido_dev_is_fido2(dev)) {
+		fido_cbor_info_free(&info);
+		c->algs[c->n_algs++] = COSE_ES256;
+		return true;
+	}
 	if (info != NULL && fido_dev_get_cbor_info(dev, info) == FIDO_OK) {
 		names = fido_cbor_info_options_name_ptr(info);
 		values = fido_cbor_info_options_value_ptr(info);
@@ -475,7 +481,8 @@ au_err au_client_create(fido_dev_t *dev, const json_t *options, const char *orig
 	                                   ? FIDO_OPT_TRUE
 	                                   : FIDO_OPT_OMIT) != FIDO_OK)
 		goto done;
-	if ((err = descriptor_ids(json_object_get(options, "excludeCredentials"), add_exclude, cred)) != AU_OK)
+	if ((err = descriptor_ids(json_object_get(options, "excludeCredentials"), add_exclude,
+	                          cred)) != AU_OK)
 		goto done;
 	rc = fido_dev_make_cred(dev, cred, NULL);
 	if (rc != FIDO_OK) {
@@ -550,7 +557,8 @@ au_err au_client_get(fido_dev_t *dev, const json_t *options, const char *origin,
 	    fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)) != FIDO_OK ||
 	    fido_assert_set_uv(a, uv) != FIDO_OK || fido_assert_set_up(a, FIDO_OPT_TRUE) != FIDO_OK)
 		goto done;
-	if ((err = descriptor_ids(json_object_get(options, "allowCredentials"), add_allow, a)) != AU_OK)
+	if ((err = descriptor_ids(json_object_get(options, "allowCredentials"), add_allow, a)) !=
+	    AU_OK)
 		goto done;
 	rc = fido_dev_get_assert(dev, a, NULL);
 	err = AU_OK;

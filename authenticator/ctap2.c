@@ -143,7 +143,7 @@ static bool verify_user(au_ctap *ctap)
 	/* No biometrics, or they failed every time: the OS offers the screen lock instead. */
 	emit(ctap, AU_EV_LOCK_FALLBACK,
 	     s->biometrics_enrolled ? "after failed biometrics" : "no biometrics enrolled");
-	return true;
+	return s->passcode_fallback;
 }
 
 /* ---- request parsing ---- */
@@ -445,7 +445,7 @@ static void make_credential(au_ctap *ctap, const cbor_item_t *m, au_ctap_reply *
 		}
 		if (!(uv_done = verify_user(ctap))) {
 			emit(ctap, AU_EV_UV_FAILED, NULL);
-			reply_status(out, CTAP2_ERR_PIN_AUTH_INVALID);
+			reply_status(out, CTAP2_ERR_UV_INVALID); /* CTAP 2.1: built-in UV failed */
 			return;
 		}
 	}
@@ -634,7 +634,7 @@ static void get_assertion(au_ctap *ctap, const cbor_item_t *m, au_ctap_reply *ou
 	}
 	if (o.uv && !(uv_done = verify_user(ctap))) {
 		emit(ctap, AU_EV_UV_FAILED, NULL);
-		reply_status(out, CTAP2_ERR_OPERATION_DENIED);
+		reply_status(out, CTAP2_ERR_UV_INVALID); /* CTAP 2.1: built-in UV failed */
 		return;
 	}
 	if (o.up && (st = ask_presence(ctap, out)) != CTAP2_OK) {

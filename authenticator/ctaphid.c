@@ -1,4 +1,5 @@
 #include "authenticator/ctaphid.h"
+#include "authenticator/u2f.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -256,7 +257,10 @@ static void on_init(au_hid *hid, uint32_t cid, size_t bcnt, const uint8_t *nonce
 	out[13] = AU_HID_VERSION_MAJOR;
 	out[14] = AU_HID_VERSION_MINOR;
 	out[15] = AU_HID_VERSION_BUILD;
-	out[16] = CTAPHID_CAP_CBOR | CTAPHID_CAP_WINK | CTAPHID_CAP_NMSG;
+	/* A U2F-mode key speaks CTAPHID_MSG only; a FIDO2 one CBOR only (NMSG). */
+	out[16] = hid->ctap->dev->settings.protocol == AU_PROTOCOL_U2F
+	                  ? CTAPHID_CAP_WINK
+	                  : CTAPHID_CAP_CBOR | CTAPHID_CAP_WINK | CTAPHID_CAP_NMSG;
 	queue_message(hid, cid, CTAPHID_INIT, out, sizeof(out), 0, 0);
 }
 
@@ -277,6 +281,14 @@ static void on_cbor(au_hid *hid, uint32_t cid, const uint8_t *req, size_t len)
 	              reply->keepalive_status);
 }
 
+static void on_msg(au_hid *hid, uint32_t cid, const uint8_t *apdu, size_t len)
+{
+	au_ctap_reply *reply = &hid->reply;
+
+	au_u2f_handle(hid->ctap, apdu, len, reply);
+	queue_message(hid, cid, CTAPHID_MSG, reply->buf, reply->len, 0, 0);
+}
+
 /* A whole request arrived on ch. */
 static void dispatch(au_hid *hid, channel *ch)
 {
@@ -291,6 +303,9 @@ static void dispatch(au_hid *hid, channel *ch)
 	case CTAPHID_CBOR:
 		on_cbor(hid, ch->cid, ch->msg, ch->need);
 		break;
+	case CTAPHID_MSG:
+		on_msg(hid, ch->cid, ch->msg, ch->need);
+		break;
 	default:
 		queue_error(hid, ch->cid, CTAPHID_ERR_INVALID_CMD);
 		break;
@@ -298,8 +313,17 @@ static void dispatch(au_hid *hid, channel *ch)
 }
 
 /* The shortest and longest payload a command may carry; false for commands not served. */
-static bool command_limits(uint8_t cmd, size_t *min, size_t *max)
+static bool command_limits(const au_hid *hid, uint8_t cmd, size_t *min, size_t *max)
 {
+	bool u2f = hid->ctap->dev->settings.protocol == AU_PROTOCOL_U2F;
+
+	if (cmd == CTAPHID_MSG && u2f) {
+		*min = 4; /* an APDU header */
+		*max = CTAPHID_MAX_MESSAGE;
+		return true;
+	}
+	if (cmd == CTAPHID_CBOR && u2f)
+		return false;
 	switch (cmd) {
 	case CTAPHID_PING:
 		*min = 0;
@@ -314,7 +338,7 @@ static bool command_limits(uint8_t cmd, size_t *min, size_t *max)
 		*max = CTAPHID_MAX_MESSAGE;
 		return true;
 	default:
-		/* CTAPHID_MSG included: NMSG says this device speaks no CTAP1/U2F. */
+		/* CTAPHID_MSG in FIDO2 mode included: NMSG says this device speaks no CTAP1/U2F. */
 		return false;
 	}
 }
@@ -347,7 +371,7 @@ static void on_init_packet(au_hid *hid, const uint8_t *pkt)
 		queue_error(hid, cid, CTAPHID_ERR_INVALID_SEQ);
 		return;
 	}
-	if (!command_limits(cmd, &min, &max)) {
+	if (!command_limits(hid, cmd, &min, &max)) {
 		queue_error(hid, cid, CTAPHID_ERR_INVALID_CMD);
 		return;
 	}

@@ -25,6 +25,7 @@ static const char *const lock_names[] = {"none",     "swipe",    "pattern", "pin
                                          "password", "passcode", NULL};
 static const char *const att_names[] = {"none", "packed-self", "packed", "fido-u2f", NULL};
 static const char *const counter_names[] = {"per-credential", "none", NULL};
+static const char *const protocol_names[] = {"ctap2", "u2f", NULL};
 
 typedef struct setting {
 	const char *name;
@@ -41,6 +42,7 @@ typedef struct setting {
 static const setting settings_table[] = {
         {"persona", K_STRING, S(persona), sizeof(((au_settings *)0)->persona), NULL, 0, 0,
          "persona name"},
+        {"protocol", K_ENUM, S(protocol), 0, protocol_names, 0, 0, NULL},
         {"aaguid", K_AAGUID, S(aaguid), 0, NULL, 0, 0, "8-4-4-4-12 hex"},
         {"algorithms", K_ALGS, S(algs), 0, NULL, 0, 0, "COSE ids, comma-separated (-7,-8,-257)"},
         {"attestation", K_ENUM, S(attestation), 0, att_names, 0, 0, NULL},
@@ -54,6 +56,8 @@ static const setting settings_table[] = {
         {"biometrics_enrolled", K_BOOL, S(biometrics_enrolled), 0, NULL, 0, 0, NULL},
         {"biometric_failures", K_INT, S(biometric_failures), 0, NULL, 0, 100,
          "failed matches before one succeeds"},
+        {"passcode_fallback", K_BOOL, S(passcode_fallback), 0, NULL, 0, 0,
+         "false: the user cannot or will not enter the device PIN/passcode"},
         {"icloud_keychain", K_BOOL, S(icloud_keychain), 0, NULL, 0, 0, NULL},
         {"autofill_passkeys", K_BOOL, S(autofill_passkeys), 0, NULL, 0, 0, NULL},
         {"third_party_authenticator", K_BOOL, S(third_party_authenticator), 0, NULL, 0, 0, NULL},
@@ -291,6 +295,7 @@ au_err au_device_init(au_device *dev, const char *persona)
 	dev->settings.presence = AU_PRESENCE_CONSENT;
 	dev->settings.screen_lock = AU_LOCK_PIN;
 	dev->settings.biometrics_enrolled = true;
+	dev->settings.passcode_fallback = true;
 	dev->settings.icloud_keychain = true;
 	dev->settings.autofill_passkeys = true;
 	dev->settings.override_command = -1;

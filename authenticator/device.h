@@ -38,6 +38,11 @@ typedef enum au_attestation {
 	AU_ATT_FIDO_U2F,
 } au_attestation;
 
+typedef enum au_protocol {
+	AU_PROTOCOL_CTAP2, /* a FIDO2 platform authenticator */
+	AU_PROTOCOL_U2F,   /* a CTAP1/U2F security key: CTAPHID_MSG only */
+} au_protocol;
+
 typedef enum au_counter_mode {
 	AU_COUNTER_PER_CREDENTIAL, /* starts at 1, +1 per assertion */
 	AU_COUNTER_NONE,           /* always 0, like synced passkeys */
@@ -49,6 +54,7 @@ typedef enum au_counter_mode {
 
 typedef struct au_settings {
 	char persona[64];
+	au_protocol protocol;
 	uint8_t aaguid[16];
 	int64_t algs[AU_MAX_ALGS]; /* supported, in preference order */
 	size_t n_algs;
@@ -62,9 +68,10 @@ typedef struct au_settings {
 	au_presence presence;
 	au_screen_lock screen_lock;
 	bool biometrics_enrolled;
-	int biometric_failures;         /* attempts that fail before the biometric matches */
-	bool icloud_keychain;           /* iPhone: iCloud Keychain on */
-	bool autofill_passkeys;         /* iOS 17+: AutoFill Passwords and Passkeys on */
+	int biometric_failures; /* attempts that fail before the biometric matches */
+	bool passcode_fallback; /* the user enters the device PIN/passcode when biometrics fail */
+	bool icloud_keychain;   /* iPhone: iCloud Keychain on */
+	bool autofill_passkeys; /* iOS 17+: AutoFill Passwords and Passkeys on */
 	bool third_party_authenticator; /* another authenticator app is installed */
 	char default_browser[64];
 	/* fault injection, Chromium's vocabulary */

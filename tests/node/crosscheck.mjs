@@ -5,61 +5,15 @@
 // usage: node crosscheck.mjs VALID_SET.json W3C_VECTORS.json
 // Exit status: 0 all agree; 1 any disagreement; 2 the setup is broken (node, packages, files).
 
-import { readFileSync } from 'node:fs';
+import {
+	attempt, b64u, compareRegistration, differ, hex, readJson, report, setup, setupError, tally, tamperSignature,
+} from './common.mjs';
 
-const PINNED = '14.0.3';
-
-function setupError(msg) {
-	console.error(`crosscheck: ${msg}`);
-	process.exit(2);
-}
-
-// The package needs Node 20 (WebCrypto Ed25519); an older node must fail, not half-run.
-if (Number(process.versions.node.split('.')[0]) < 20)
-	setupError(`node ${process.version} is older than 20; install Node 20 or newer`);
-
-// Bare specifiers resolve from this file's folder, i.e. tests/node/node_modules in the source tree.
-let swa;
-try {
-	swa = await import('@simplewebauthn/server');
-} catch (err) {
-	setupError(`cannot load @simplewebauthn/server from tests/node/node_modules (${err.code ?? err.message}); ` +
-		'run `sh tools/install-deps.sh` (npm ci in tests/node)');
-}
+const { swa, installed } = await setup('crosscheck', ['VALID_SET.json', 'W3C_VECTORS.json']);
 const { verifyRegistrationResponse, verifyAuthenticationResponse, SettingsService } = swa;
-
-// A stale node_modules would silently test another version than the one pinned.
-const installed = JSON.parse(readFileSync(new URL('./node_modules/@simplewebauthn/server/package.json',
-	import.meta.url), 'utf8')).version;
-if (installed !== PINNED)
-	setupError(`@simplewebauthn/server ${installed} installed, ${PINNED} pinned; run \`sh tools/install-deps.sh\``);
-
-if (process.argv.length !== 4)
-	setupError('usage: node crosscheck.mjs VALID_SET.json W3C_VECTORS.json');
-
-function readJson(path) {
-	try {
-		return JSON.parse(readFileSync(path, 'utf8'));
-	} catch (err) {
-		setupError(`cannot read ${path}: ${err.message}`);
-	}
-}
 
 const validSet = readJson(process.argv[2]);
 const vectors = readJson(process.argv[3]);
-
-const b64u = (s) => new Uint8Array(Buffer.from(s, 'base64url'));
-const hex = (u8) => Buffer.from(u8).toString('hex');
-const sameBytes = (a, b) => Buffer.from(a).equals(Buffer.from(b));
-
-// Runs a verify call; a thrown Error counts as a rejection with its message.
-async function attempt(fn) {
-	try {
-		return { result: await fn() };
-	} catch (err) {
-		return { error: err.message ?? String(err) };
-	}
-}
 
 function derToPem(der) {
 	const b64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
@@ -72,51 +26,12 @@ function setRoots(pem) {
 		SettingsService.setRootCertificates({ identifier, certificates: [pem] });
 }
 
-let failures = 0;
-let passed = 0;
-
-function report(ok, name, detail) {
-	if (ok)
-		passed++;
-	else
-		failures++;
-	console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
-}
-
 // ---- valid set: generated with real keys and accepted by our core ----
-
-// Our own record vs SimpleWebAuthn's: each field named where both sides derive it.
-function compareRegistration(c, info) {
-	const ours = c.credential;
-	const diffs = [];
-	const want = (what, theirs, mine) => {
-		if (theirs !== mine)
-			diffs.push(`${what}: simplewebauthn ${JSON.stringify(theirs)}, ours ${JSON.stringify(mine)}`);
-	};
-
-	want('credential id', info.credential.id, ours.id);
-	if (!sameBytes(info.credential.publicKey, b64u(ours.publicKey)))
-		diffs.push(`credential public key: simplewebauthn ${hex(info.credential.publicKey)}, ` +
-			`ours ${hex(b64u(ours.publicKey))}`);
-	want('fmt', info.fmt, ours.fmt);
-	want('counter', info.credential.counter, ours.signCount);
-	want('aaguid', info.aaguid, ours.aaguid);
-	want('userVerified', info.userVerified, ours.uvInitialized);
-	want('credentialBackedUp', info.credentialBackedUp, ours.backupState);
-	want('credentialDeviceType', info.credentialDeviceType,
-		ours.backupEligible ? 'multiDevice' : 'singleDevice');
-	want('rpID', info.rpID, c.rpID);
-	want('origin', info.origin, c.origin);
-	return diffs;
-}
 
 function compareAuthentication(c, info) {
 	const after = c.credentialAfterAuthentication;
 	const diffs = [];
-	const want = (what, theirs, mine) => {
-		if (theirs !== mine)
-			diffs.push(`${what}: simplewebauthn ${JSON.stringify(theirs)}, ours ${JSON.stringify(mine)}`);
-	};
+	const want = differ(diffs);
 
 	want('newCounter', info.newCounter, after.signCount);
 	want('credentialBackedUp', info.credentialBackedUp, after.backupState);
@@ -173,15 +88,6 @@ function encodingHint(c) {
 	return parts.length ? ` [non-shortest CBOR heads (offset:bytes), accepted by our core: ${parts.join('; ')}]` : '';
 }
 
-// A copy of the assertion with one signature byte flipped.
-function tamperSignature(resp) {
-	const copy = structuredClone(resp);
-	const sig = b64u(copy.response.signature);
-	sig[sig.length - 1] ^= 0x01;
-	copy.response.signature = Buffer.from(sig).toString('base64url');
-	return copy;
-}
-
 async function checkValidCase(c) {
 	const reg = await attempt(() => verifyRegistrationResponse({
 		response: c.registration.response,
@@ -195,7 +101,7 @@ async function checkValidCase(c) {
 		return report(false, c.name, `registration rejected by simplewebauthn: ${reg.error ?? 'verified false'}` +
 			encodingHint(c));
 	const info = reg.result.registrationInfo;
-	const regDiffs = compareRegistration(c, info);
+	const regDiffs = compareRegistration(c.credential, info, c.rpID, c.origin);
 	if (regDiffs.length)
 		return report(false, c.name, `registration record differs: ${regDiffs.join('; ')}`);
 
@@ -373,7 +279,7 @@ if (cases.length === 0)
 	setupError(`${process.argv[2]} holds no cases`);
 for (const c of cases)
 	await checkValidCase(c);
-const validPassed = passed;
+const validPassed = tally.passed;
 
 setRoots(derToPem(Buffer.from(vectors._attestation_ca_cert_der_hex, 'hex')));
 const listed = new Set([...Object.keys(W3C_SUPPORTED), ...Object.keys(W3C_KNOWN_REJECTED)]);
@@ -396,6 +302,6 @@ for (const [name, known] of Object.entries(W3C_KNOWN_REJECTED)) {
 }
 
 console.log(`crosscheck: valid set ${validPassed}/${cases.length} agree; W3C vectors ` +
-	`${passed - validPassed} checks passed (${Object.keys(W3C_SUPPORTED).length} verified, ` +
-	`${Object.keys(W3C_KNOWN_REJECTED).length} known rejections); ${failures} disagreement(s)`);
-process.exit(failures ? 1 : 0);
+	`${tally.passed - validPassed} checks passed (${Object.keys(W3C_SUPPORTED).length} verified, ` +
+	`${Object.keys(W3C_KNOWN_REJECTED).length} known rejections); ${tally.failures} disagreement(s)`);
+process.exit(tally.failures ? 1 : 0);

@@ -9,64 +9,20 @@
 // usage: node crosscheck_simulator.mjs SIMULATOR_SET.json
 // Exit status: 0 all agree; 1 any disagreement; 2 the setup is broken (node, packages, files).
 
-import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
+import {
+	attempt, compareRegistration, differ, readJson, report, setup, setupError, tally, tamperSignature,
+} from './common.mjs';
 
-const PINNED = '14.0.3';
-
-function setupError(msg) {
-	console.error(`crosscheck_simulator: ${msg}`);
-	process.exit(2);
-}
-
-// The package needs Node 20 (WebCrypto Ed25519); an older node must fail, not half-run.
-if (Number(process.versions.node.split('.')[0]) < 20)
-	setupError(`node ${process.version} is older than 20; install Node 20 or newer`);
-
-// Bare specifiers resolve from this file's folder, i.e. tests/node/node_modules in the source tree.
-let swa;
-let x509;
-try {
-	swa = await import('@simplewebauthn/server');
-	// SimpleWebAuthn's own certificate library, used only to make the impostor anchors.
-	x509 = await import('@peculiar/x509');
-} catch (err) {
-	setupError(`cannot load @simplewebauthn/server from tests/node/node_modules (${err.code ?? err.message}); ` +
-		'run `sh tools/install-deps.sh` (npm ci in tests/node)');
-}
+// @peculiar/x509, SimpleWebAuthn's own certificate library, is used only to make the impostor anchors.
+const { swa, extra: [x509], installed } = await setup('crosscheck_simulator', ['SIMULATOR_SET.json'],
+	['@peculiar/x509']);
 const { verifyRegistrationResponse, verifyAuthenticationResponse, SettingsService } = swa;
 
-// A stale node_modules would silently test another version than the one pinned.
-const installed = JSON.parse(readFileSync(new URL('./node_modules/@simplewebauthn/server/package.json',
-	import.meta.url), 'utf8')).version;
-if (installed !== PINNED)
-	setupError(`@simplewebauthn/server ${installed} installed, ${PINNED} pinned; run \`sh tools/install-deps.sh\``);
-
-if (process.argv.length !== 3)
-	setupError('usage: node crosscheck_simulator.mjs SIMULATOR_SET.json');
-
-let set;
-try {
-	set = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-} catch (err) {
-	setupError(`cannot read ${process.argv[2]}: ${err.message}`);
-}
+const set = readJson(process.argv[2]);
 const cases = set.cases ?? [];
 if (cases.length === 0 || !set.rootCaPem || !set.intermediatePem)
 	setupError(`${process.argv[2]} holds no cases or lacks rootCaPem/intermediatePem`);
-
-const b64u = (s) => new Uint8Array(Buffer.from(s, 'base64url'));
-const hex = (u8) => Buffer.from(u8).toString('hex');
-const sameBytes = (a, b) => Buffer.from(a).equals(Buffer.from(b));
-
-// Runs a verify call; a thrown Error counts as a rejection with its message.
-async function attempt(fn) {
-	try {
-		return { result: await fn() };
-	} catch (err) {
-		return { error: err.message ?? String(err) };
-	}
-}
 
 // The anchor each x5c format needs: packed carries (leaf, intermediate), so the root; fido-u2f
 // carries the leaf alone (§8.6), so only its issuer, the intermediate, can anchor it (our core
@@ -102,46 +58,6 @@ const IMPOSTOR = {
 	'fido-u2f': await impostorOf(set.intermediatePem),
 };
 
-let failures = 0;
-let passed = 0;
-
-function report(ok, name, detail) {
-	if (ok)
-		passed++;
-	else
-		failures++;
-	console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
-}
-
-function differ(diffs) {
-	return (what, theirs, mine) => {
-		if (theirs !== mine)
-			diffs.push(`${what}: simplewebauthn ${JSON.stringify(theirs)}, ours ${JSON.stringify(mine)}`);
-	};
-}
-
-// Our record vs SimpleWebAuthn's: each field named where both sides derive it.
-function compareRegistration(c, info) {
-	const ours = c.credential;
-	const diffs = [];
-	const want = differ(diffs);
-
-	want('credential id', info.credential.id, ours.id);
-	if (!sameBytes(info.credential.publicKey, b64u(ours.publicKey)))
-		diffs.push(`credential public key: simplewebauthn ${hex(info.credential.publicKey)}, ` +
-			`ours ${hex(b64u(ours.publicKey))}`);
-	want('fmt', info.fmt, ours.fmt);
-	want('counter', info.credential.counter, ours.signCount);
-	want('aaguid', info.aaguid, ours.aaguid);
-	want('userVerified', info.userVerified, ours.uvInitialized);
-	want('credentialBackedUp', info.credentialBackedUp, ours.backupState);
-	want('credentialDeviceType', info.credentialDeviceType,
-		ours.backupEligible ? 'multiDevice' : 'singleDevice');
-	want('rpID', info.rpID, set.rpID);
-	want('origin', info.origin, set.origin);
-	return diffs;
-}
-
 function compareAuthentication(after, info) {
 	const diffs = [];
 	const want = differ(diffs);
@@ -152,15 +68,6 @@ function compareAuthentication(after, info) {
 	want('credentialDeviceType', info.credentialDeviceType,
 		after.backupEligible ? 'multiDevice' : 'singleDevice');
 	return diffs;
-}
-
-// A copy of the assertion with one signature bit flipped.
-function tamperSignature(resp) {
-	const copy = structuredClone(resp);
-	const sig = b64u(copy.response.signature);
-	sig[sig.length - 1] ^= 0x01;
-	copy.response.signature = Buffer.from(sig).toString('base64url');
-	return copy;
 }
 
 function registrationOptions(c) {
@@ -182,7 +89,7 @@ async function checkCase(c) {
 	if (reg.error || reg.result.verified !== true)
 		return report(false, c.name, `registration rejected by simplewebauthn: ${reg.error ?? 'verified false'}`);
 	const info = reg.result.registrationInfo;
-	const regDiffs = compareRegistration(c, info);
+	const regDiffs = compareRegistration(c.credential, info, set.rpID, set.origin);
 	if (regDiffs.length)
 		return report(false, c.name, `registration record differs: ${regDiffs.join('; ')}`);
 
@@ -237,6 +144,6 @@ console.log(`crosscheck_simulator: @simplewebauthn/server ${installed}, node ${p
 	`origin ${set.origin}`);
 for (const c of cases)
 	await checkCase(c);
-console.log(`crosscheck_simulator: ${passed}/${cases.length} simulator cases agree ` +
-	`(registration + ${cases[0].authentications.length} authentications each); ${failures} disagreement(s)`);
-process.exit(failures ? 1 : 0);
+console.log(`crosscheck_simulator: ${tally.passed}/${cases.length} simulator cases agree ` +
+	`(registration + ${cases[0].authentications.length} authentications each); ${tally.failures} disagreement(s)`);
+process.exit(tally.failures ? 1 : 0);

@@ -530,6 +530,24 @@ static const ctap_refusal ctap_refusals[] = {
          FIDO_OPT_TRUE,
          false,
          FIDO_ERR_UNSUPPORTED_OPTION},
+        {"libfido2: UV fails, no passcode fallback",
+         {{"biometric_failures", "9"}, {"passcode_fallback", "false"}},
+         2,
+         false,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_TRUE,
+         false,
+         FIDO_ERR_UV_INVALID},
+        {"libfido2: get UV fails, biometrics not enrolled",
+         {{"biometrics_enrolled", "false"}, {"passcode_fallback", "false"}},
+         2,
+         true,
+         COSE_ES256,
+         FIDO_OPT_OMIT,
+         FIDO_OPT_TRUE,
+         false,
+         FIDO_ERR_UV_INVALID},
         {"libfido2: key store full",
          {{"key_store_size", "0"}},
          1,
@@ -717,6 +735,34 @@ static void test_next_assertion_reset_selection(void **state)
 	world_close(w);
 }
 
+/* U2F mode: libfido2 speaks CTAP1 over CTAPHID_MSG and builds fido-u2f itself. */
+static void test_u2f_mode(void **state)
+{
+	world *w = *state;
+	static const char *const set[][2] = {{"protocol", "u2f"}};
+	wa_credential cred;
+	au_failure f;
+	json_t *co = create_options(-7, "discouraged", "discouraged", NULL), *go;
+
+	world_open(w, set, 1);
+	assert_false(fido_dev_is_fido2(w->fido));
+	register_and_verify(w, co, false, &cred);
+	assert_string_equal(cred.fmt, "fido-u2f");
+	go = get_options("discouraged", &cred.id);
+	assert_int_equal(authenticate_and_verify(w, go, false, &cred, &f), WA_OK);
+	assert_int_equal(authenticate_and_verify(w, go, false, &cred, &f), WA_OK);
+	assert_int_equal(cred.sign_count, 2);
+	json_decref(go);
+	/* U2F has no discoverable credentials: an empty allow list is not supported */
+	go = get_options("discouraged", NULL);
+	assert_int_equal(authenticate_and_verify(w, go, false, &cred, &f), WA_ERR_ARG);
+	assert_int_equal(f, AU_FAIL_NOT_SUPPORTED);
+	json_decref(go);
+	wa_credential_reset(&cred);
+	json_decref(co);
+	world_close(w);
+}
+
 /* Chromium's response-override faults: the core names each. */
 static void test_faults_caught_by_core(void **state)
 {
@@ -812,7 +858,7 @@ int main(void)
 {
 	size_t n = sizeof(refusals) / sizeof(refusals[0]);
 	size_t m = sizeof(ctap_refusals) / sizeof(ctap_refusals[0]);
-	struct CMUnitTest tests[6 + sizeof(refusals) / sizeof(refusals[0]) +
+	struct CMUnitTest tests[7 + sizeof(refusals) / sizeof(refusals[0]) +
 	                        sizeof(ctap_refusals) / sizeof(ctap_refusals[0])];
 	world *w;
 	int rc;
@@ -830,20 +876,21 @@ int main(void)
 	                               test_next_assertion_reset_selection, NULL, NULL, w};
 	tests[5] = (struct CMUnitTest){"injected faults caught by the core",
 	                               test_faults_caught_by_core, NULL, NULL, w};
+	tests[6] = (struct CMUnitTest){"U2F mode over CTAPHID_MSG", test_u2f_mode, NULL, NULL, w};
 	for (size_t i = 0; i < n; i++) {
 		refusal_states[i][0] = w;
 		refusal_states[i][1] = (void *)&refusals[i];
-		tests[6 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
+		tests[7 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
 		                                   refusal_states[i]};
 	}
 	for (size_t i = 0; i < m; i++) {
 		ctap_states[i][0] = w;
 		ctap_states[i][1] = (void *)&ctap_refusals[i];
-		tests[6 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
+		tests[7 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
 		                                       NULL, NULL, ctap_states[i]};
 	}
 	(void)refusal_setup;
-	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 6 + n + m, NULL, NULL);
+	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 7 + n + m, NULL, NULL);
 	teardown((void **)&w);
 	return rc;
 }
