@@ -1,0 +1,915 @@
+/*
+ * The FIDO2 server conformance API: the "transport binding profile" of the FIDO
+ * Server Requirements (rp-verification §1.1). Four POST endpoints, JSON in and
+ * out, through which the FIDO conformance tools (or our tests playing them)
+ * drive registration and authentication against the same verifier and store
+ * the platform uses.
+ *
+ * State between an options call and its result call lives in the store (kind
+ * "conformance"), keyed by a random token in the kagura_conformance cookie: the
+ * result call takes it, so every challenge answers one result at most.
+ */
+#include "rp/app.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "webauthn/authentication.h"
+#include "webauthn/b64url.h"
+#include "webauthn/cose.h"
+#include "webauthn/registration.h"
+
+#define COOKIE_NAME     "kagura_conformance"
+#define RECORD_KIND     "conformance"
+#define RP_NAME         "HPKI-KAGURA"
+#define PENDING_SECONDS 300
+/* 32 bytes: twice the profile's 16-byte floor, and what W3C §13.4.3 recommends. */
+#define CHALLENGE_BYTES 32
+#define TOKEN_BYTES     32
+#define MAX_ALLOW       64 /* descriptors per list; Chromium sends at most 64 too */
+
+typedef enum ceremony { CEREMONY_REGISTRATION, CEREMONY_AUTHENTICATION } ceremony;
+
+static const char *const ceremony_names[] = {"registration", "authentication"};
+
+/* ---- replies ---- */
+
+/* ServerResponse with status "ok": the members every success carries first. */
+static json_t *ok_object(void)
+{
+	return json_pack("{s:s, s:s}", "status", "ok", "errorMessage", "");
+}
+
+/*
+ * A verifier failure: its symbolic name and message, plus the failed step's
+ * detail when that says more (the counters of a regression, OpenSSL's reason).
+ */
+static void fail_wa(rp_http_response *resp, wa_err err, const wa_report *report)
+{
+	char msg[512];
+	const char *detail = NULL;
+
+	if (report != NULL && report->n > 0 && report->steps[report->n - 1].err == err)
+		detail = report->steps[report->n - 1].detail;
+	if (detail != NULL && detail[0] != '\0' && strcmp(detail, wa_strerr(err)) != 0)
+		snprintf(msg, sizeof(msg), "%s: %s (%s)", wa_errname(err), wa_strerr(err), detail);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", wa_errname(err), wa_strerr(err));
+	/* The client's input failed a check: 400. Our own memory or records failed: 500. */
+	rp_fail_json(resp,
+	             err == WA_ERR_NOMEM || err == WA_ERR_INTERNAL || err == WA_ERR_RECORD ? 500
+	                                                                                   : 400,
+	             msg);
+}
+
+static void fail_store(rp_http_response *resp, const char *what, rp_store_err err)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "store: %s: %s", what, rp_store_strerr(err));
+	rp_fail_json(resp, 500, msg);
+}
+
+/* ---- request bodies ---- */
+
+/* "application/json", optionally with parameters ("; charset=utf-8"). */
+static bool is_json_type(const char *ct)
+{
+	size_t n = strlen("application/json");
+
+	return strncasecmp(ct, "application/json", n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* The body as a JSON object; otherwise the 4xx answer is written and NULL returned. */
+static json_t *read_body(const rp_http_request *req, rp_http_response *resp)
+{
+	const char *ct = rp_http_header(req, "Content-Type");
+	json_error_t jerr;
+	json_t *root;
+	char msg[256];
+
+	/*
+	 * The profile posts application/json. Refusing other declared types also keeps
+	 * cross-site HTML forms (which cannot send that type without a CORS preflight)
+	 * away from these state-changing endpoints.
+	 */
+	if (ct != NULL && !is_json_type(ct)) {
+		snprintf(msg, sizeof(msg), "Content-Type must be application/json, not \"%.64s\"",
+		         ct);
+		rp_fail_json(resp, 415, msg);
+		return NULL;
+	}
+	/* Any JSON value parses, so a non-object gets its own message below. */
+	root = json_loadb((const char *)req->body, req->body_len,
+	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (root == NULL) {
+		snprintf(msg, sizeof(msg),
+		         "request body is not valid JSON: %.120s (line %d, column %d)", jerr.text,
+		         jerr.line, jerr.column);
+		rp_fail_json(resp, 400, msg);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		rp_fail_json(resp, 400, "request body is not a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+/*
+ * A string member named label in messages: *out NULL when absent and not
+ * required. null, other types, embedded NULs and overlong text are refused:
+ * the profile's IDL types these members as DOMString.
+ */
+static bool get_string(const json_t *obj, const char *key, const char *label, bool required,
+                       size_t max, const char **out, char *msg, size_t size)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			snprintf(msg, size, "'%s' is required", label);
+		return !required;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		snprintf(msg, size, "'%s' must be a string", label);
+		return false;
+	}
+	if (max > 0 && json_string_length(v) > max) {
+		snprintf(msg, size, "'%s' is longer than %zu bytes", label, max);
+		return false;
+	}
+	*out = json_string_value(v);
+	return true;
+}
+
+/* An optional string member, one of values (NULL-terminated); *out = dflt when absent. */
+static bool get_enum(const json_t *obj, const char *key, const char *label,
+                     const char *const *values, const char *dflt, const char **out, char *msg,
+                     size_t size)
+{
+	if (!get_string(obj, key, label, false, 0, out, msg, size))
+		return false;
+	if (*out == NULL) {
+		*out = dflt;
+		return true;
+	}
+	for (size_t i = 0; values[i] != NULL; i++)
+		if (strcmp(*out, values[i]) == 0)
+			return true;
+	snprintf(msg, size, "'%s' must be one of", label);
+	for (size_t i = 0; values[i] != NULL; i++) {
+		size_t n = strlen(msg);
+		snprintf(msg + n, size - n, "%s \"%s\"", i ? "," : "", values[i]);
+	}
+	return false;
+}
+
+static const char *const uv_values[] = {"required", "preferred", "discouraged", NULL};
+
+/* The client extension inputs, echoed to the client as given (Req-1 P-1 checks the echo). */
+static bool get_extensions(const json_t *body, json_t **out, char *msg, size_t size)
+{
+	json_t *v = json_object_get(body, "extensions");
+
+	*out = NULL;
+	if (v == NULL)
+		return true;
+	if (!json_is_object(v)) {
+		snprintf(msg, size, "'extensions' must be an object");
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+/* ---- algorithms ---- */
+
+/*
+ * The pubKeyCredParams offered, most preferred first: ES256 leads because
+ * authenticators take the first they support. RS1 is last and only here because
+ * conformance Resp-4 P-8 makes it mandatory for a FIDO2 server.
+ */
+static const int64_t wanted_algs[] = {
+        WA_COSE_ES256, WA_COSE_RS256, WA_COSE_EDDSA, WA_COSE_ES384, WA_COSE_ES512,
+        WA_COSE_PS256, WA_COSE_RS384, WA_COSE_RS512, WA_COSE_RS1,
+};
+#define N_WANTED_ALGS (sizeof(wanted_algs) / sizeof(wanted_algs[0]))
+
+/* Only what the core verifies: offering anything else would register keys we cannot check. */
+static size_t offered_algs(int64_t out[N_WANTED_ALGS])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < N_WANTED_ALGS; i++)
+		if (wa_cose_alg_supported(wanted_algs[i]))
+			out[n++] = wanted_algs[i];
+	return n;
+}
+
+/* ---- credential descriptors ---- */
+
+/* {type, id[, transports]} of a stored credential. */
+static json_t *descriptor(const rp_cred *c)
+{
+	char *id = wa_b64url_encode(c->id.ptr, c->id.len);
+	json_t *d = id ? json_pack("{s:s, s:s}", "type", "public-key", "id", id) : NULL;
+	char transports[sizeof(c->transports)];
+	char *save = NULL;
+
+	free(id);
+	if (d == NULL || c->transports[0] == '\0')
+		return d;
+	json_t *arr = json_array();
+	memcpy(transports, c->transports, sizeof(transports));
+	transports[sizeof(transports) - 1] = '\0';
+	for (char *t = strtok_r(transports, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(arr, json_string(t));
+	json_object_set_new(d, "transports", arr);
+	return d;
+}
+
+/* The user's credentials as descriptors (only enabled ones when enabled_only). */
+static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only, json_t **out)
+{
+	rp_cred *list = NULL;
+	size_t n = 0;
+	rp_store_err err = rp_store_cred_list(s, user_id, &list, &n);
+
+	*out = NULL;
+	if (err != RP_STORE_OK)
+		return err;
+	*out = json_array();
+	for (size_t i = 0; i < n && *out != NULL; i++) {
+		if (enabled_only && !list[i].enabled)
+			continue;
+		if (json_array_size(*out) == MAX_ALLOW)
+			break;
+		if (json_array_append_new(*out, descriptor(&list[i])) != 0) {
+			json_decref(*out);
+			*out = NULL;
+		}
+	}
+	rp_cred_list_free(list, n);
+	return *out == NULL ? RP_STORE_NOMEM : RP_STORE_OK;
+}
+
+/* ---- pending ceremonies ---- */
+
+/*
+ * Stores state under a fresh token and sets the cookie naming it. An earlier
+ * ceremony of the same browser is dropped first: the newest options call is the
+ * one a result answers, and no token outlives the call that replaced it.
+ */
+static bool put_pending(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                        json_t *state)
+{
+	const char *old = rp_http_cookie(req, COOKIE_NAME);
+	time_t now = wa_clock_now(&app->clock);
+	char token[64], cookie[160];
+	char *text;
+	rp_store_err err;
+
+	if (old != NULL && old[0] != '\0' && strlen(old) < sizeof(((rp_record *)0)->key))
+		(void)rp_store_record_delete(app->store, RECORD_KIND, old);
+	if (!rp_random_token(TOKEN_BYTES, token, sizeof(token))) {
+		rp_fail_json(resp, 500, "no random token available");
+		return false;
+	}
+	if ((text = json_dumps(state, JSON_COMPACT)) == NULL) {
+		rp_fail_json(resp, 500, "out of memory");
+		return false;
+	}
+	err = rp_store_record_put(app->store, RECORD_KIND, token, text, now, now + PENDING_SECONDS);
+	free(text);
+	if (err != RP_STORE_OK) {
+		fail_store(resp, "saving the pending ceremony", err);
+		return false;
+	}
+	/* No Secure attribute: the harness serves plain HTTP on its test network. */
+	snprintf(cookie, sizeof(cookie),
+	         COOKIE_NAME "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict", token,
+	         PENDING_SECONDS);
+	rp_http_response_header(resp, "Set-Cookie", cookie);
+	return true;
+}
+
+typedef struct pending {
+	json_t *state;
+	const char *username;
+	const char *uv;
+	wa_blob challenge;
+} pending;
+
+static void pending_reset(pending *p)
+{
+	json_decref(p->state);
+	wa_blob_reset(&p->challenge);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Takes (deletes and returns) the pending ceremony the cookie names. Taking it
+ * before anything is verified makes each challenge single-use whatever the
+ * outcome: a replayed or retried result finds nothing.
+ */
+static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                         ceremony want, pending *p)
+{
+	const char *token = rp_http_cookie(req, COOKIE_NAME);
+	const char *options =
+	        want == CEREMONY_REGISTRATION ? "/attestation/options" : "/assertion/options";
+	rp_record rec;
+	rp_store_err err;
+	const char *kind, *challenge;
+	char msg[256];
+
+	memset(p, 0, sizeof(*p));
+	memset(&rec, 0, sizeof(rec));
+	if (token == NULL || token[0] == '\0' || strlen(token) >= sizeof(rec.key)) {
+		snprintf(msg, sizeof(msg),
+		         "no pending %s: the " COOKIE_NAME " cookie is missing (call %s first)",
+		         ceremony_names[want], options);
+		rp_fail_json(resp, 400, msg);
+		return false;
+	}
+	/* The token is spent whatever follows: let the browser forget it. */
+	rp_http_response_header(resp, "Set-Cookie",
+	                        COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+	err = rp_store_record_take(app->store, RECORD_KIND, token, wa_clock_now(&app->clock), &rec);
+	/* A token the store refuses outright (odd characters) names nothing either. */
+	if (err == RP_STORE_NOT_FOUND || err == RP_STORE_INVALID) {
+		snprintf(msg, sizeof(msg),
+		         "no pending %s for this session: its challenge was used already, "
+		         "superseded or has expired (call %s again)",
+		         ceremony_names[want], options);
+		rp_fail_json(resp, 400, msg);
+		return false;
+	}
+	if (err != RP_STORE_OK) {
+		fail_store(resp, "reading the pending ceremony", err);
+		return false;
+	}
+	p->state = rec.value ? json_loads(rec.value, 0, NULL) : NULL;
+	rp_record_reset(&rec);
+	kind = json_string_value(json_object_get(p->state, "ceremony"));
+	challenge = json_string_value(json_object_get(p->state, "challenge"));
+	p->username = json_string_value(json_object_get(p->state, "username"));
+	p->uv = json_string_value(json_object_get(p->state, "userVerification"));
+	if (kind == NULL || challenge == NULL || p->username == NULL || p->uv == NULL ||
+	    wa_b64url_decode(challenge, strlen(challenge), &p->challenge) != WA_OK) {
+		pending_reset(p);
+		rp_fail_json(resp, 500, "the stored ceremony state is corrupt");
+		return false;
+	}
+	if (strcmp(kind, ceremony_names[want]) != 0) {
+		snprintf(msg, sizeof(msg), "the pending ceremony is a%s %s, not a%s %s (call %s)",
+		         kind[0] == 'a' ? "n" : "", kind,
+		         want == CEREMONY_AUTHENTICATION ? "n" : "", ceremony_names[want], options);
+		pending_reset(p);
+		rp_fail_json(resp, 400, msg);
+		return false;
+	}
+	return true;
+}
+
+/* ---- users ---- */
+
+/* The user by name; the 4xx/5xx answer written when there is none usable. */
+static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user)
+{
+	rp_store_err err = rp_store_user_by_name(app->store, name, user);
+	char msg[160];
+
+	if (err == RP_STORE_NOT_FOUND) {
+		/* The profile's example text is "User does not exists!". */
+		snprintf(msg, sizeof(msg), "User does not exist: no user named \"%.64s\"", name);
+		rp_fail_json(resp, 404, msg);
+		return false;
+	}
+	if (err != RP_STORE_OK) {
+		fail_store(resp, "reading the user", err);
+		return false;
+	}
+	if (!user->enabled) {
+		snprintf(msg, sizeof(msg), "user \"%.64s\" is disabled", name);
+		rp_fail_json(resp, 403, msg);
+		return false;
+	}
+	return true;
+}
+
+/* ---- POST /attestation/options ---- */
+
+typedef struct creation_request {
+	const char *username, *display_name;
+	const char *attachment, *resident_key, *uv, *attestation;
+	bool require_resident_key;
+	json_t *extensions; /* borrowed from the body */
+} creation_request;
+
+static bool parse_creation_request(const json_t *body, creation_request *r, char *msg, size_t size)
+{
+	static const char *const attachments[] = {"platform", "cross-platform", NULL};
+	static const char *const resident[] = {"discouraged", "preferred", "required", NULL};
+	static const char *const conveyance[] = {"none", "indirect", "direct", "enterprise", NULL};
+	const json_t *sel = json_object_get(body, "authenticatorSelection");
+	const json_t *rrk;
+
+	memset(r, 0, sizeof(*r));
+	r->uv = "preferred";
+	if (!get_string(body, "username", "username", true, RP_USER_NAME_MAX, &r->username, msg,
+	                size) ||
+	    !get_string(body, "displayName", "displayName", true, RP_DISPLAY_NAME_MAX,
+	                &r->display_name, msg, size) ||
+	    !get_enum(body, "attestation", "attestation", conveyance, "none", &r->attestation, msg,
+	              size) ||
+	    !get_extensions(body, &r->extensions, msg, size))
+		return false;
+	if (r->username[0] == '\0') {
+		snprintf(msg, size, "'username' must not be empty");
+		return false;
+	}
+	if (sel == NULL)
+		return true;
+	if (!json_is_object(sel)) {
+		snprintf(msg, size, "'authenticatorSelection' must be an object");
+		return false;
+	}
+	if (!get_enum(sel, "authenticatorAttachment",
+	              "authenticatorSelection.authenticatorAttachment", attachments, NULL,
+	              &r->attachment, msg, size) ||
+	    !get_enum(sel, "residentKey", "authenticatorSelection.residentKey", resident, NULL,
+	              &r->resident_key, msg, size) ||
+	    !get_enum(sel, "userVerification", "authenticatorSelection.userVerification", uv_values,
+	              "preferred", &r->uv, msg, size))
+		return false;
+	rrk = json_object_get(sel, "requireResidentKey");
+	if (rrk != NULL && !json_is_boolean(rrk)) {
+		snprintf(msg, size,
+		         "'authenticatorSelection.requireResidentKey' must be a boolean");
+		return false;
+	}
+	r->require_resident_key = json_is_true(rrk);
+	return true;
+}
+
+/* The user by name, created (本人ID = username) on first sight. */
+static rp_store_err user_for_registration(rp_app *app, const creation_request *r, rp_user *user)
+{
+	rp_store_err err = rp_store_user_by_name(app->store, r->username, user);
+
+	if (err != RP_STORE_NOT_FOUND)
+		return err;
+	err = rp_store_user_create(app->store, r->username, r->display_name, user);
+	/* Someone created it between the two calls: use theirs. */
+	if (err == RP_STORE_EXISTS)
+		err = rp_store_user_by_name(app->store, r->username, user);
+	return err;
+}
+
+/* authenticatorSelection as sent to the client: the request's, with W3C L3's residentKey rule. */
+static json_t *selection_json(const creation_request *r)
+{
+	/* residentKey wins over the L2 boolean; without either, "discouraged" (W3C §5.4.4). */
+	const char *rk = r->resident_key           ? r->resident_key
+	                 : r->require_resident_key ? "required"
+	                                           : "discouraged";
+	json_t *sel = json_pack("{s:s, s:b, s:s}", "residentKey", rk, "requireResidentKey",
+	                        strcmp(rk, "required") == 0, "userVerification", r->uv);
+
+	if (sel != NULL && r->attachment != NULL)
+		json_object_set_new(sel, "authenticatorAttachment", json_string(r->attachment));
+	return sel;
+}
+
+static void attestation_options(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = read_body(req, resp), *exclude = NULL, *out = NULL, *params, *state;
+	creation_request r;
+	rp_user user;
+	int64_t algs[N_WANTED_ALGS];
+	size_t n_algs = offered_algs(algs);
+	char msg[256], challenge[64];
+	char *user_id = NULL;
+	rp_store_err err;
+
+	if (body == NULL)
+		return;
+	/* Every member is checked before anything is stored. */
+	if (!parse_creation_request(body, &r, msg, sizeof(msg))) {
+		rp_fail_json(resp, 400, msg);
+		goto out;
+	}
+	if ((err = user_for_registration(app, &r, &user)) != RP_STORE_OK) {
+		fail_store(resp, "creating the user", err);
+		goto out;
+	}
+	if (!user.enabled) {
+		snprintf(msg, sizeof(msg), "user \"%.64s\" is disabled", user.name);
+		rp_fail_json(resp, 403, msg);
+		goto out;
+	}
+	/* Resp-1 P-1: the user's credentials, so an authenticator holding one makes no second. */
+	if ((err = descriptors(app->store, user.id, false, &exclude)) != RP_STORE_OK) {
+		fail_store(resp, "listing the user's credentials", err);
+		goto out;
+	}
+	if (!rp_random_token(CHALLENGE_BYTES, challenge, sizeof(challenge)) ||
+	    (user_id = wa_b64url_encode(user.handle, sizeof(user.handle))) == NULL) {
+		rp_fail_json(resp, 500, "no random challenge available");
+		goto out;
+	}
+	state = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ceremony",
+	                  ceremony_names[CEREMONY_REGISTRATION], "challenge", challenge, "username",
+	                  user.name, "userVerification", r.uv, "attestation", r.attestation);
+	if (state == NULL) {
+		rp_fail_json(resp, 500, "out of memory");
+		goto out;
+	}
+	if (!put_pending(app, req, resp, state)) {
+		json_decref(state);
+		goto out;
+	}
+	json_decref(state);
+
+	params = json_array();
+	for (size_t i = 0; i < n_algs; i++)
+		json_array_append_new(params, json_pack("{s:s, s:I}", "type", "public-key", "alg",
+		                                        (json_int_t)algs[i]));
+	out = ok_object();
+	json_object_set_new(out, "rp",
+	                    json_pack("{s:s, s:s}", "name", RP_NAME, "id", app->cfg.rp_id));
+	json_object_set_new(out, "user",
+	                    json_pack("{s:s, s:s, s:s}", "id", user_id, "name", user.name,
+	                              "displayName", r.display_name));
+	json_object_set_new(out, "challenge", json_string(challenge));
+	json_object_set_new(out, "pubKeyCredParams", params);
+	/* The client may wait as long as the server keeps the challenge. */
+	json_object_set_new(out, "timeout", json_integer(PENDING_SECONDS * 1000));
+	json_object_set_new(out, "excludeCredentials", exclude);
+	exclude = NULL;
+	json_object_set_new(out, "authenticatorSelection", selection_json(&r));
+	json_object_set_new(out, "attestation", json_string(r.attestation));
+	if (r.extensions != NULL)
+		json_object_set(out, "extensions", r.extensions);
+	rp_http_response_json(resp, 200, out);
+out:
+	free(user_id);
+	json_decref(exclude);
+	json_decref(body);
+}
+
+/* ---- POST /attestation/result ---- */
+
+typedef struct registered_ctx {
+	rp_store *store;
+	rp_store_err io; /* an error other than NOT_FOUND while checking */
+} registered_ctx;
+
+/* §7.1: the credential id must not be registered to anyone yet. */
+static bool is_registered(void *ctx, const uint8_t *id, size_t len)
+{
+	registered_ctx *c = ctx;
+	rp_cred cred;
+	rp_store_err err;
+
+	memset(&cred, 0, sizeof(cred));
+	err = rp_store_cred_by_id(c->store, id, len, &cred);
+	rp_cred_reset(&cred);
+	/* INVALID: an id the store could never hold (over 1023 bytes) is registered to no one. */
+	if (err == RP_STORE_NOT_FOUND || err == RP_STORE_INVALID)
+		return false;
+	if (err != RP_STORE_OK)
+		c->io = err;
+	/* An unreadable store counts as taken: never register over what we could not see. */
+	return true;
+}
+
+/* The transports, comma-joined, as many whole names as fit. */
+static void join_transports(const wa_credential *cred, char *out, size_t size)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < cred->n_transports; i++) {
+		size_t len = strlen(cred->transports[i]);
+		if (strchr(cred->transports[i], ',') != NULL || n + (n ? 1 : 0) + len >= size)
+			continue;
+		if (n)
+			out[n++] = ',';
+		memcpy(out + n, cred->transports[i], len + 1);
+		n += len;
+	}
+}
+
+static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = read_body(req, resp);
+	pending p;
+	wa_reg_response r;
+	wa_credential cred;
+	wa_report report;
+	wa_trust trust;
+	rp_user user;
+	rp_cred rec;
+	registered_ctx reg;
+	int64_t algs[N_WANTED_ALGS];
+	size_t n_algs = offered_algs(algs);
+	const char *origins[1] = {app->cfg.origin};
+	rp_store_err serr;
+	wa_err err;
+
+	memset(&r, 0, sizeof(r));
+	memset(&cred, 0, sizeof(cred));
+	memset(&p, 0, sizeof(p));
+	if (body == NULL)
+		return;
+	if (!take_pending(app, req, resp, CEREMONY_REGISTRATION, &p))
+		goto out;
+	if ((err = wa_reg_response_from_json(body, &r)) != WA_OK) {
+		fail_wa(resp, err, NULL);
+		goto out;
+	}
+	if (!find_user(app, p.username, resp, &user))
+		goto out;
+	/* The configured anchors, judged at the platform's (test-controllable) time. */
+	trust = app->trust;
+	trust.at = wa_clock_now(&app->clock);
+	reg = (registered_ctx){.store = app->store, .io = RP_STORE_OK};
+	wa_reg_options opt = {
+	        .expect = {.challenge = p.challenge.ptr,
+	                   .challenge_len = p.challenge.len,
+	                   .origins = origins,
+	                   .n_origins = 1,
+	                   .rp_id = app->cfg.rp_id,
+	                   .require_uv = strcmp(p.uv, "required") == 0},
+	        .algs = algs,
+	        .n_algs = n_algs,
+	        .trust = &trust,
+	        /* Conformance sends attestations from its own test roots, which we do not hold. */
+	        .require_trusted_attestation = false,
+	        /* Resp-8 F-1: a fido-u2f statement must come with a zero AAGUID. */
+	        .u2f_require_zero_aaguid = true,
+	        .is_registered = is_registered,
+	        .is_registered_ctx = &reg,
+	};
+	err = wa_verify_registration(&opt, &r, &cred, &report);
+	if (reg.io != RP_STORE_OK) {
+		fail_store(resp, "looking up the credential id", reg.io);
+		goto out;
+	}
+	if (err != WA_OK) {
+		fail_wa(resp, err, &report);
+		goto out;
+	}
+	/* The record borrows the verified credential's bytes. */
+	memset(&rec, 0, sizeof(rec));
+	rec.user_id = user.id;
+	rec.id = cred.id;
+	rec.public_key = cred.public_key;
+	rec.alg = cred.key.alg;
+	rec.sign_count = cred.sign_count;
+	memcpy(rec.aaguid, cred.aaguid, sizeof(rec.aaguid));
+	join_transports(&cred, rec.transports, sizeof(rec.transports));
+	snprintf(rec.fmt, sizeof(rec.fmt), "%s", cred.fmt);
+	rec.backup_eligible = cred.backup_eligible;
+	rec.backup_state = cred.backup_state;
+	rec.enabled = true;
+	rec.created = trust.at;
+	serr = rp_store_cred_add(app->store, &rec);
+	if (serr == RP_STORE_EXISTS) {
+		/* Registered by a concurrent result since the verifier looked. */
+		fail_wa(resp, WA_ERR_CRED_ID_REGISTERED, NULL);
+		goto out;
+	}
+	if (serr != RP_STORE_OK) {
+		fail_store(resp, "saving the credential", serr);
+		goto out;
+	}
+	rp_http_response_json(resp, 200, ok_object());
+out:
+	wa_credential_reset(&cred);
+	wa_reg_response_reset(&r);
+	pending_reset(&p);
+	json_decref(body);
+}
+
+/* ---- POST /assertion/options ---- */
+
+static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = read_body(req, resp), *allow = NULL, *ids = NULL, *ext, *out, *state, *d;
+	const char *username, *uv;
+	rp_user user;
+	char msg[256], challenge[64];
+	rp_store_err err;
+	size_t i;
+
+	if (body == NULL)
+		return;
+	if (!get_string(body, "username", "username", true, RP_USER_NAME_MAX, &username, msg,
+	                sizeof(msg)) ||
+	    !get_enum(body, "userVerification", "userVerification", uv_values, "preferred", &uv,
+	              msg, sizeof(msg)) ||
+	    !get_extensions(body, &ext, msg, sizeof(msg))) {
+		rp_fail_json(resp, 400, msg);
+		goto out;
+	}
+	if (!find_user(app, username, resp, &user))
+		goto out;
+	/* Req-1 P-1: allowCredentials names exactly the user's (usable) credentials. */
+	if ((err = descriptors(app->store, user.id, true, &allow)) != RP_STORE_OK) {
+		fail_store(resp, "listing the user's credentials", err);
+		goto out;
+	}
+	if (!rp_random_token(CHALLENGE_BYTES, challenge, sizeof(challenge))) {
+		rp_fail_json(resp, 500, "no random challenge available");
+		goto out;
+	}
+	/* The ids offered, so the result is held to this list and not to whatever the user has
+	 * then. */
+	ids = json_array();
+	json_array_foreach(allow, i, d) json_array_append(ids, json_object_get(d, "id"));
+	state = json_pack("{s:s, s:s, s:s, s:s, s:O}", "ceremony",
+	                  ceremony_names[CEREMONY_AUTHENTICATION], "challenge", challenge,
+	                  "username", user.name, "userVerification", uv, "allowCredentials", ids);
+	if (state == NULL) {
+		rp_fail_json(resp, 500, "out of memory");
+		goto out;
+	}
+	if (!put_pending(app, req, resp, state)) {
+		json_decref(state);
+		goto out;
+	}
+	json_decref(state);
+	out = ok_object();
+	json_object_set_new(out, "challenge", json_string(challenge));
+	json_object_set_new(out, "timeout", json_integer(PENDING_SECONDS * 1000));
+	json_object_set_new(out, "rpId", json_string(app->cfg.rp_id));
+	json_object_set_new(out, "allowCredentials", allow);
+	allow = NULL;
+	json_object_set_new(out, "userVerification", json_string(uv));
+	if (ext != NULL)
+		json_object_set(out, "extensions", ext);
+	rp_http_response_json(resp, 200, out);
+out:
+	json_decref(ids);
+	json_decref(allow);
+	json_decref(body);
+}
+
+/* ---- POST /assertion/result ---- */
+
+/* The stored record as the verifier's credential, owned by user. */
+static wa_err credential_of(const rp_cred *c, const rp_user *user, wa_credential *out)
+{
+	wa_err err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = wa_blob_set(&out->id, c->id.ptr, c->id.len)) != WA_OK ||
+	    (err = wa_credential_set_public_key(out, c->public_key.ptr, c->public_key.len)) !=
+	            WA_OK ||
+	    (err = wa_blob_set(&out->user_handle, user->handle, sizeof(user->handle))) != WA_OK) {
+		wa_credential_reset(out);
+		/* A key we stored ourselves that no longer decodes is a broken record. */
+		return err == WA_ERR_NOMEM ? err : WA_ERR_RECORD;
+	}
+	out->sign_count = c->sign_count;
+	out->backup_eligible = c->backup_eligible;
+	out->backup_state = c->backup_state;
+	memcpy(out->aaguid, c->aaguid, sizeof(out->aaguid));
+	snprintf(out->fmt, sizeof(out->fmt), "%s", c->fmt);
+	return WA_OK;
+}
+
+/* The allowCredentials ids the options offered. */
+static wa_err allow_list(const json_t *state, wa_blob *out, size_t *n)
+{
+	const json_t *ids = json_object_get(state, "allowCredentials"), *v;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(ids) || json_array_size(ids) > MAX_ALLOW)
+		return WA_ERR_RECORD;
+	json_array_foreach(ids, i, v)
+	{
+		if (!json_is_string(v) ||
+		    wa_b64url_decode(json_string_value(v), json_string_length(v), &out[*n]) !=
+		            WA_OK) {
+			wa_blob_reset(&out[*n]);
+			return WA_ERR_RECORD;
+		}
+		(*n)++;
+	}
+	return WA_OK;
+}
+
+static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = read_body(req, resp);
+	pending p;
+	wa_auth_response r;
+	wa_credential cred;
+	wa_report report;
+	wa_blob allow[MAX_ALLOW];
+	size_t n_allow = 0;
+	rp_user user;
+	rp_cred rec;
+	const char *origins[1] = {app->cfg.origin};
+	rp_store_err serr;
+	wa_err err;
+
+	memset(&r, 0, sizeof(r));
+	memset(&cred, 0, sizeof(cred));
+	memset(&rec, 0, sizeof(rec));
+	memset(&p, 0, sizeof(p));
+	memset(allow, 0, sizeof(allow));
+	if (body == NULL)
+		return;
+	if (!take_pending(app, req, resp, CEREMONY_AUTHENTICATION, &p))
+		goto out;
+	if ((err = wa_auth_response_from_json(body, &r)) != WA_OK) {
+		fail_wa(resp, err, NULL);
+		goto out;
+	}
+	if ((err = allow_list(p.state, allow, &n_allow)) != WA_OK) {
+		rp_fail_json(resp, 500, "the stored ceremony state is corrupt");
+		goto out;
+	}
+	if (!find_user(app, p.username, resp, &user))
+		goto out;
+	serr = rp_store_cred_by_id(app->store, r.raw_id.ptr, r.raw_id.len, &rec);
+	if (serr == RP_STORE_NOT_FOUND || serr == RP_STORE_INVALID) {
+		fail_wa(resp, WA_ERR_CRED_UNKNOWN, NULL);
+		goto out;
+	}
+	if (serr != RP_STORE_OK) {
+		fail_store(resp, "reading the credential", serr);
+		goto out;
+	}
+	/*
+	 * The username named the user before the ceremony (§7.2 step 6, first case):
+	 * someone else's credential is not acceptable even when allowCredentials was
+	 * empty and the verifier has no list to hold it to.
+	 */
+	if (rec.user_id != user.id) {
+		fail_wa(resp, WA_ERR_CRED_NOT_ALLOWED, NULL);
+		goto out;
+	}
+	if (!rec.enabled) {
+		rp_fail_json(resp, 403, "the credential is disabled");
+		goto out;
+	}
+	if ((err = credential_of(&rec, &user, &cred)) != WA_OK) {
+		fail_wa(resp, err, NULL);
+		goto out;
+	}
+	wa_auth_options opt = {
+	        .expect = {.challenge = p.challenge.ptr,
+	                   .challenge_len = p.challenge.len,
+	                   .origins = origins,
+	                   .n_origins = 1,
+	                   .rp_id = app->cfg.rp_id,
+	                   .require_uv = strcmp(p.uv, "required") == 0},
+	        .allow_credentials = allow,
+	        .n_allow_credentials = n_allow,
+	        .user_identified = true,
+	        /* Assertion Resp-3 F-4: a counter that did not increase fails. */
+	        .allow_counter_regression = false,
+	};
+	if ((err = wa_verify_authentication(&opt, &r, &cred, &report)) != WA_OK) {
+		fail_wa(resp, err, &report);
+		goto out;
+	}
+	serr = rp_store_cred_update_use(app->store, cred.id.ptr, cred.id.len, cred.sign_count,
+	                                cred.backup_state);
+	if (serr != RP_STORE_OK) {
+		fail_store(resp, "updating the signature counter", serr);
+		goto out;
+	}
+	rp_http_response_json(resp, 200, ok_object());
+out:
+	for (size_t i = 0; i < n_allow; i++)
+		wa_blob_reset(&allow[i]);
+	rp_cred_reset(&rec);
+	wa_credential_reset(&cred);
+	wa_auth_response_reset(&r);
+	pending_reset(&p);
+	json_decref(body);
+}
+
+const rp_route rp_conformance_routes[] = {
+        {"POST", "/attestation/options", attestation_options, false},
+        {"POST", "/attestation/result", attestation_result, false},
+        {"POST", "/assertion/options", assertion_options, false},
+        {"POST", "/assertion/result", assertion_result, false},
+};
+const size_t rp_conformance_route_count =
+        sizeof(rp_conformance_routes) / sizeof(rp_conformance_routes[0]);

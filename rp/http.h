@@ -1,0 +1,63 @@
+/*
+ * A small HTTP layer over libmicrohttpd: one handler sees a whole request
+ * (body bounded), fills a response, and one log line is written per request.
+ */
+#ifndef KAGURA_RP_HTTP_H
+#define KAGURA_RP_HTTP_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "webauthn/blob.h"
+
+#define RP_HTTP_MAX_HEADERS 8
+
+typedef struct rp_http_request {
+	const char *method;
+	const char *path;
+	const char *remote;  /* client IP address, text */
+	const uint8_t *body; /* NUL-terminated copy */
+	size_t body_len;
+	void *conn; /* the libmicrohttpd connection, for the accessors */
+} rp_http_request;
+
+/* A request header, cookie or query argument; NULL when absent. */
+const char *rp_http_header(const rp_http_request *req, const char *name);
+const char *rp_http_cookie(const rp_http_request *req, const char *name);
+const char *rp_http_query(const rp_http_request *req, const char *name);
+
+typedef struct rp_http_response {
+	int status;
+	char content_type[64];
+	wa_blob body;
+	size_t n_headers;
+	char headers[RP_HTTP_MAX_HEADERS][2][512];
+} rp_http_response;
+
+void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
+                           const char *text);
+/* Takes the reference to json. */
+void rp_http_response_json(rp_http_response *r, int status, json_t *json);
+void rp_http_response_header(rp_http_response *r, const char *name, const char *value);
+
+typedef void (*rp_http_handler)(void *app, const rp_http_request *req, rp_http_response *resp);
+
+typedef struct rp_http_server rp_http_server;
+
+typedef enum rp_http_err {
+	RP_HTTP_OK,
+	RP_HTTP_ADDRESS, /* listen address is not IPv4:port */
+	RP_HTTP_START,   /* the daemon could not start (port taken, ...) */
+	RP_HTTP_NOMEM,
+} rp_http_err;
+
+/*
+ * Serves listen ("127.0.0.1:8400"; port 0 picks a free one, written back to
+ * bound as "ADDR:PORT"). Bodies over max_body get 413 before the handler runs.
+ * log (may be NULL) receives one line per request.
+ */
+rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler handler, void *app,
+                          FILE *log, rp_http_server **out, char *bound, size_t bound_size);
+void rp_http_stop(rp_http_server *srv);
+
+#endif

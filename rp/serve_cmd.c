@@ -1,0 +1,181 @@
+#include "rp/serve_cmd.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rp/app.h"
+
+#define MAX_BODY (64 * 1024)
+
+static const char usage_text[] =
+        "usage: kagura-rp serve [--listen ADDR:PORT] [--db FILE] [--manual 2.16|1.04]\n"
+        "                       [--origin ORIGIN] [--rp-id ID] [--test-control]\n"
+        "                       [--forbidden-network CIDR]... [--trust-anchor PEM]...\n"
+        "  --listen   default 127.0.0.1:8400 (port 0: any free port, printed on start)\n"
+        "  --db       SQLite store; without it a temporary file removed at exit\n"
+        "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host\n"
+        "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n";
+
+static int usage(FILE *err, const char *what, const char *arg)
+{
+	fprintf(err, "kagura-rp serve: %s%s%s\n%s", what, arg ? " " : "", arg ? arg : "",
+	        usage_text);
+	return 2;
+}
+
+/* The host of an origin, as the default RP ID. */
+static bool origin_host(const char *origin, char *buf, size_t size)
+{
+	const char *p = strstr(origin, "://");
+	size_t n;
+
+	if (p == NULL)
+		return false;
+	p += 3;
+	n = strcspn(p, ":/");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return true;
+}
+
+int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+	                                     {"db", required_argument, NULL, 'd'},
+	                                     {"manual", required_argument, NULL, 'm'},
+	                                     {"origin", required_argument, NULL, 'o'},
+	                                     {"rp-id", required_argument, NULL, 'r'},
+	                                     {"test-control", no_argument, NULL, 't'},
+	                                     {"forbidden-network", required_argument, NULL, 'f'},
+	                                     {"trust-anchor", required_argument, NULL, 'a'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *listen = "127.0.0.1:8400", *db = NULL;
+	char tmp_db[] = "/tmp/kagura-rp-XXXXXX", rp_id[256], bound[64];
+	rp_app app;
+	rp_http_server *srv = NULL;
+	sigset_t set;
+	int c, sig, rc = 1;
+	rp_store_err se;
+
+	memset(&app, 0, sizeof(app));
+	app.cfg.origin = "https://mahpki-auth.2nds.medis.or.jp";
+	app.cfg.manual = "2.16";
+	app.clock = wa_clock_system(0);
+	if (wa_trust_init(&app.trust, 0) != WA_OK)
+		return 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'o':
+			app.cfg.origin = optarg;
+			break;
+		case 'r':
+			app.cfg.rp_id = optarg;
+			break;
+		case 't':
+			app.cfg.test_control = true;
+			break;
+		case 'm':
+			if (strcmp(optarg, "2.16") != 0 && strcmp(optarg, "1.04") != 0) {
+				rc = usage(err, "--manual is 2.16 or 1.04, not", optarg);
+				goto out;
+			}
+			app.cfg.manual = optarg;
+			break;
+		case 'f':
+			if (app.cfg.n_forbidden == RP_MAX_NETWORKS ||
+			    !rp_network_parse(optarg, &app.cfg.forbidden[app.cfg.n_forbidden])) {
+				rc = usage(err, "--forbidden-network needs IPv4 CIDR:", optarg);
+				goto out;
+			}
+			app.cfg.n_forbidden++;
+			break;
+		case 'a':
+			if (wa_trust_add_pem_file(&app.trust, optarg) != WA_OK) {
+				rc = usage(err,
+				           "--trust-anchor is not a readable PEM certificate file:",
+				           optarg);
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(usage_text, out);
+			rc = 0;
+			goto out;
+		case ':':
+			rc = usage(err, "option needs a value:", argv[optind - 1]);
+			goto out;
+		default:
+			rc = usage(err, "unknown option", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		rc = usage(err, "unexpected argument", argv[optind]);
+		goto out;
+	}
+	if (app.cfg.rp_id == NULL) {
+		if (!origin_host(app.cfg.origin, rp_id, sizeof(rp_id))) {
+			rc = usage(err, "--origin is not scheme://host[:port]:", app.cfg.origin);
+			goto out;
+		}
+		app.cfg.rp_id = rp_id;
+	}
+	if (db == NULL) {
+		int fd = mkstemp(tmp_db);
+		if (fd < 0) {
+			fprintf(err, "kagura-rp serve: cannot create a temporary store\n");
+			goto out;
+		}
+		close(fd);
+		unlink(tmp_db); /* SQLite creates it afresh */
+		db = tmp_db;
+	}
+	if ((se = rp_store_open(db, &app.store)) != RP_STORE_OK) {
+		fprintf(err, "kagura-rp serve: %s: %s\n", db, rp_store_strerr(se));
+		goto out;
+	}
+	/* Signals are taken synchronously below; block them before the server thread starts. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (rp_http_start(listen, MAX_BODY, rp_app_handle, &app, err, &srv, bound, sizeof(bound)) !=
+	    RP_HTTP_OK) {
+		fprintf(err, "kagura-rp serve: cannot listen on %s\n", listen);
+		goto out;
+	}
+	fprintf(out, "kagura-rp: serving http://%s (origin %s, RP ID %s, manual %s%s)\n", bound,
+	        app.cfg.origin, app.cfg.rp_id, app.cfg.manual,
+	        app.cfg.test_control ? ", test control on" : "");
+	fflush(out);
+	sigwait(&set, &sig);
+	fprintf(err, "kagura-rp serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = 0;
+out:
+	rp_http_stop(srv);
+	rp_store_close(app.store);
+	wa_trust_reset(&app.trust);
+	if (db == tmp_db) {
+		char path[sizeof(tmp_db) + 8];
+		unlink(tmp_db);
+		snprintf(path, sizeof(path), "%s-wal", tmp_db);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s-shm", tmp_db);
+		unlink(path);
+	}
+	return rc;
+}

@@ -1,0 +1,191 @@
+/*
+ * The mock platform's store: SQLite on disk (WAL, schema versioned). Users by
+ * 本人ID, WebAuthn credentials, authentication sessions with single-use action
+ * codes, QR tokens and cross-device authentication state. Every mutating call
+ * runs in a transaction: a failure changes nothing.
+ *
+ * Conventions of every call: an out parameter is overwritten on entry (reset it
+ * first if it owns memory) and left zeroed on failure; an UPDATE or DELETE that
+ * matches nothing is RP_STORE_NOT_FOUND; "expires 0" means never, otherwise a
+ * row is alive while now < expires. One rp_store is used by one thread at a time.
+ */
+#ifndef KAGURA_RP_STORE_H
+#define KAGURA_RP_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "webauthn/blob.h"
+
+/* The file carries PRAGMA user_version = this and application_id 0x4B475253 ("KGRS"). */
+#define RP_STORE_SCHEMA_VERSION 1
+
+typedef enum rp_store_err {
+	RP_STORE_OK,
+	RP_STORE_NOT_FOUND,
+	RP_STORE_EXISTS,  /* unique key already taken */
+	RP_STORE_INVALID, /* argument out of its limits (lengths, empty ids) */
+	RP_STORE_IO,      /* SQLite could not open, read or write */
+	RP_STORE_SCHEMA,  /* the file holds another schema version, or is not a store */
+	RP_STORE_NOMEM,
+	RP_STORE__COUNT
+} rp_store_err;
+
+const char *rp_store_strerr(rp_store_err err);
+
+typedef struct rp_store rp_store; /* opaque: one sqlite3 connection */
+
+/*
+ * Opens (creating when missing or empty) the store at path; "" or NULL is not
+ * allowed. A file that is not SQLite, or holds another schema, is RP_STORE_SCHEMA
+ * and left untouched.
+ */
+rp_store_err rp_store_open(const char *path, rp_store **out);
+void rp_store_close(rp_store *s);
+
+/* ---- users (本人ID = user name, display name, enabled) ---- */
+#define RP_USER_NAME_MAX    64
+#define RP_DISPLAY_NAME_MAX 128
+
+typedef struct rp_user {
+	int64_t id;
+	char name[RP_USER_NAME_MAX + 1]; /* 本人ID */
+	char display_name[RP_DISPLAY_NAME_MAX + 1];
+	uint8_t handle[16]; /* WebAuthn user.id, random */
+	bool enabled;
+} rp_user;
+
+/* name 1..RP_USER_NAME_MAX bytes, display_name 0..RP_DISPLAY_NAME_MAX; enabled; out may be NULL. */
+rp_store_err rp_store_user_create(rp_store *s, const char *name, const char *display_name,
+                                  rp_user *out);
+rp_store_err rp_store_user_by_name(rp_store *s, const char *name, rp_user *out);
+/* handle 1..64 bytes (WebAuthn user.id); another length than ours finds nothing. */
+rp_store_err rp_store_user_by_handle(rp_store *s, const uint8_t *handle, size_t len, rp_user *out);
+rp_store_err rp_store_user_set_enabled(rp_store *s, const char *name, bool enabled);
+
+/* ---- credentials ---- */
+#define RP_LABEL_MAX 128
+
+typedef struct rp_cred {
+	int64_t user_id;
+	wa_blob id;         /* credential id (owned) */
+	wa_blob public_key; /* COSE key (owned) */
+	int64_t alg;
+	uint32_t sign_count;
+	uint8_t aaguid[16];
+	char transports[64]; /* comma-joined */
+	char label[RP_LABEL_MAX + 1];
+	char fmt[32];
+	bool backup_eligible;
+	bool backup_state;
+	bool enabled;
+	time_t created;
+} rp_cred;
+
+void rp_cred_reset(rp_cred *c);
+/*
+ * RP_STORE_EXISTS when the credential id is registered already (to anyone);
+ * RP_STORE_NOT_FOUND when user_id names no user. Id 1..1023 bytes, public key
+ * non-empty.
+ */
+rp_store_err rp_store_cred_add(rp_store *s, const rp_cred *c);
+rp_store_err rp_store_cred_by_id(rp_store *s, const uint8_t *id, size_t len, rp_cred *out);
+/* The user's credentials, oldest first; *out is a malloc'd array the caller frees with
+ * rp_cred_list_free. No credentials (or no such user): OK with *out NULL, *n 0. */
+rp_store_err rp_store_cred_list(rp_store *s, int64_t user_id, rp_cred **out, size_t *n);
+void rp_cred_list_free(rp_cred *list, size_t n);
+/* After a verified assertion: the new counter and backup state. */
+rp_store_err rp_store_cred_update_use(rp_store *s, const uint8_t *id, size_t len,
+                                      uint32_t sign_count, bool backup_state);
+rp_store_err rp_store_cred_set_enabled(rp_store *s, const uint8_t *id, size_t len, bool enabled);
+rp_store_err rp_store_cred_set_label(rp_store *s, const uint8_t *id, size_t len, const char *label);
+rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len);
+
+/* ---- key/value records with an expiry: challenges, sessions, codes, QR tokens ----
+ * One generic table keyed by (kind, key): the flows keep their state as small JSON
+ * documents, so adding a flow adds no schema. */
+typedef struct rp_record {
+	char kind[32];
+	char key[128];
+	char *value; /* JSON text (owned) */
+	time_t created;
+	time_t expires; /* 0: never */
+} rp_record;
+
+void rp_record_reset(rp_record *r);
+/* Inserts or replaces; kind 1..31 bytes, key 1..127 bytes (their buffers). */
+rp_store_err rp_store_record_put(rp_store *s, const char *kind, const char *key, const char *value,
+                                 time_t created, time_t expires);
+/* RP_STORE_NOT_FOUND when absent or expired at now. */
+rp_store_err rp_store_record_get(rp_store *s, const char *kind, const char *key, time_t now,
+                                 rp_record *out);
+/* Deletes and returns in one transaction (single-use codes); NOT_FOUND when absent/expired. */
+rp_store_err rp_store_record_take(rp_store *s, const char *kind, const char *key, time_t now,
+                                  rp_record *out);
+rp_store_err rp_store_record_delete(rp_store *s, const char *kind, const char *key);
+
+/* ---- authentication sessions: one per browser (the AUTH_SESSION_ID cookie) ---- */
+#define RP_SESSION_ID_MAX 64
+
+typedef struct rp_session {
+	char id[RP_SESSION_ID_MAX + 1];
+	int64_t user_id;     /* the user this browser session already holds; 0 none */
+	char state[32];      /* the flow step the session is at */
+	char challenge[128]; /* base64url challenge of the pending ceremony, "" none */
+	time_t created;
+	time_t expires;
+} rp_session;
+
+/* Inserts or updates (the session's codes stay); user_id must name a user or be 0. */
+rp_store_err rp_store_session_put(rp_store *s, const rp_session *session);
+/* NOT_FOUND when absent or expired at now. */
+rp_store_err rp_store_session_get(rp_store *s, const char *id, time_t now, rp_session *out);
+/* Deletes the session and its action codes. */
+rp_store_err rp_store_session_delete(rp_store *s, const char *id);
+
+/* ---- single-use action codes (Keycloak's session_code), bound to a session and an action ---- */
+#define RP_CODE_MAX 64
+
+/*
+ * code 1..RP_CODE_MAX bytes, unique (RP_STORE_EXISTS); action 1..64 bytes; the
+ * session must exist (RP_STORE_NOT_FOUND).
+ */
+rp_store_err rp_store_code_issue(rp_store *s, const char *session_id, const char *code,
+                                 const char *action, time_t issued, time_t expires);
+/*
+ * Consumes the code: OK once; a second use, another session, another action or
+ * an expired code is NOT_FOUND (the 405 / "Page has expired" cases). A code of
+ * an expired session is expired too. Only a successful take consumes.
+ */
+rp_store_err rp_store_code_take(rp_store *s, const char *session_id, const char *code,
+                                const char *action, time_t now);
+
+/* ---- QR tokens: CA registration, PC registration, device authentication ---- */
+#define RP_QR_TOKEN_MAX 64
+
+typedef struct rp_qr {
+	char token[RP_QR_TOKEN_MAX + 1];
+	char kind[24];   /* "ca-registration", "pc-registration", "device-auth" */
+	int64_t user_id; /* 0 when the QR names no user yet */
+	char session_id[RP_SESSION_ID_MAX + 1]; /* the PC session that shows it, "" none */
+	time_t issued;
+	time_t expires;
+	bool superseded; /* a newer QR of the same kind for the same user exists */
+	bool consumed;   /* the phone has used it */
+	char state[24];  /* cross-device state: "waiting", "done", "failed", "cancelled" */
+} rp_qr;
+
+/*
+ * Stores a new token; a ca-registration token supersedes the user's earlier ones
+ * in the same transaction. The new token is neither superseded nor consumed
+ * whatever qr says; state "" is stored as "waiting". user_id must name a user or be 0.
+ */
+rp_store_err rp_store_qr_issue(rp_store *s, const rp_qr *qr);
+/* Whatever its expiry: the caller judges expires, superseded and consumed. */
+rp_store_err rp_store_qr_get(rp_store *s, const char *token, rp_qr *out);
+/* Single use: OK once; a consumed or superseded token is NOT_FOUND. Expiry: the caller's check. */
+rp_store_err rp_store_qr_consume(rp_store *s, const char *token);
+rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, const char *state);
+
+#endif

@@ -1,0 +1,1332 @@
+/*
+ * rp/store: every call's success path, its limits, uniqueness, single-use codes,
+ * expiry at a given now, QR supersede, transactions that roll back when a later
+ * statement fails, durability across a close and a crash, refusal of foreign
+ * files (left byte-for-byte unchanged) and hostile strings stored verbatim.
+ * Each test has its own temporary directory; a raw sqlite3 connection is the
+ * independent view of what the file holds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "rp/store.h"
+
+typedef struct fixture {
+	char dir[64];
+	char path[128];
+	rp_store *s;
+} fixture;
+
+/* ---- fixture: a temporary directory, the store file in it ---- */
+
+static int fx_setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->dir, "/tmp/kagura-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+/* The fixture with the store already open. */
+static int fx_setup_open(void **state)
+{
+	fixture *f;
+
+	if (fx_setup(state) != 0)
+		return -1;
+	f = *state;
+	return rp_store_open(f->path, &f->s) == RP_STORE_OK ? 0 : -1;
+}
+
+static int fx_teardown(void **state)
+{
+	fixture *f = *state;
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".other", NULL};
+	char file[160];
+
+	rp_store_close(f->s);
+	for (int i = 0; suffixes[i] != NULL; i++) {
+		snprintf(file, sizeof(file), "%s%s", f->path, suffixes[i]);
+		unlink(file);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- the independent view: a raw connection to the same file ---- */
+
+static sqlite3 *raw_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+	sqlite3_close(db);
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db = raw_open(path);
+	sqlite3_stmt *st = NULL;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = strdup((const char *)sqlite3_column_text(st, 0));
+	assert_non_null(v);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Every row of every table, as one number: "nothing else changed" checks. */
+static int64_t raw_total_rows(const char *path)
+{
+	return raw_int(path, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM "
+	                     "credentials) + (SELECT count(*) FROM sessions) + (SELECT count(*) "
+	                     "FROM codes) + (SELECT count(*) FROM qr_tokens) + (SELECT count(*) "
+	                     "FROM records)");
+}
+
+static uint8_t *read_bytes(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	assert_true(n >= 0);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void write_bytes(const char *path, const void *p, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(p, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* ---- builders ---- */
+
+static int64_t new_user(rp_store *s, const char *name)
+{
+	rp_user u;
+
+	assert_int_equal(rp_store_user_create(s, name, "Display", &u), RP_STORE_OK);
+	return u.id;
+}
+
+/* A credential of user_id whose id is idlen bytes of fill. */
+static void make_cred(rp_cred *c, int64_t user_id, uint8_t fill, size_t idlen, time_t created)
+{
+	uint8_t id[1100];
+	static const uint8_t cose[] = {0xa5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01};
+
+	memset(c, 0, sizeof(*c));
+	memset(id, fill, sizeof(id));
+	c->user_id = user_id;
+	assert_int_equal(wa_blob_set(&c->id, id, idlen), WA_OK);
+	assert_int_equal(wa_blob_set(&c->public_key, cose, sizeof(cose)), WA_OK);
+	c->alg = -7;
+	c->sign_count = 7;
+	for (int i = 0; i < 16; i++)
+		c->aaguid[i] = (uint8_t)(0xa0 + i);
+	strcpy(c->transports, "hybrid,internal");
+	strcpy(c->label, "iPhone");
+	strcpy(c->fmt, "packed");
+	c->backup_eligible = true;
+	c->backup_state = false;
+	c->enabled = true;
+	c->created = created;
+}
+
+static void set_session(rp_session *ses, const char *id, int64_t user_id, time_t expires)
+{
+	memset(ses, 0, sizeof(*ses));
+	strcpy(ses->id, id);
+	ses->user_id = user_id;
+	strcpy(ses->state, "login");
+	strcpy(ses->challenge, "OcDnUhYCRVvK-LMKUMrzQg");
+	ses->created = 1000;
+	ses->expires = expires;
+}
+
+static void assert_session_equal(const rp_session *a, const rp_session *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_int_equal(a->user_id, b->user_id);
+	assert_string_equal(a->state, b->state);
+	assert_string_equal(a->challenge, b->challenge);
+	assert_int_equal(a->created, b->created);
+	assert_int_equal(a->expires, b->expires);
+}
+
+static void set_qr(rp_qr *qr, const char *token, const char *kind, int64_t user_id)
+{
+	memset(qr, 0, sizeof(*qr));
+	strcpy(qr->token, token);
+	strcpy(qr->kind, kind);
+	qr->user_id = user_id;
+	strcpy(qr->session_id, "pc-session");
+	qr->issued = 1000;
+	qr->expires = 1300;
+}
+
+static bool qr_superseded(rp_store *s, const char *token)
+{
+	rp_qr qr;
+
+	assert_int_equal(rp_store_qr_get(s, token, &qr), RP_STORE_OK);
+	return qr.superseded;
+}
+
+/* A string of n copies of c. */
+static char *repeat(char c, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	assert_non_null(p);
+	memset(p, c, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* ---- open ---- */
+
+static void test_open_arguments(void **state)
+{
+	fixture *f = *state;
+	rp_store *s = (rp_store *)&s;
+	char missing[200];
+
+	assert_int_equal(rp_store_open(NULL, &s), RP_STORE_INVALID);
+	assert_null(s);
+	assert_int_equal(rp_store_open("", &s), RP_STORE_INVALID);
+	assert_int_equal(rp_store_open(f->path, NULL), RP_STORE_INVALID);
+	snprintf(missing, sizeof(missing), "%s/no/such/dir/store.db", f->dir);
+	assert_int_equal(rp_store_open(missing, &s), RP_STORE_IO);
+	assert_null(s);
+	/* A directory is not a file SQLite can open. */
+	assert_int_equal(rp_store_open(f->dir, &s), RP_STORE_IO);
+	rp_store_close(NULL);
+
+	/* Every code has its own text. */
+	for (int i = 0; i < RP_STORE__COUNT; i++) {
+		assert_non_null(rp_store_strerr((rp_store_err)i));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(rp_store_strerr((rp_store_err)i),
+			                        rp_store_strerr((rp_store_err)j));
+	}
+	assert_string_equal(rp_store_strerr(RP_STORE__COUNT), "unknown store error");
+}
+
+static void test_open_creates_wal_schema(void **state)
+{
+	fixture *f = *state;
+	char *mode;
+
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	rp_store_close(f->s);
+	f->s = NULL;
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), RP_STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->path, "PRAGMA application_id"), 0x4B475253);
+	mode = raw_text(f->path, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	                                  "AND name IN ('users', 'credentials', 'sessions', "
+	                                  "'codes', 'qr_tokens', 'records')"),
+	                 6);
+	/* Reopening our own store works, and an empty file is a store to create. */
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	rp_store_close(f->s);
+	f->s = NULL;
+	write_bytes(f->path, "", 0);
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), RP_STORE_SCHEMA_VERSION);
+}
+
+/* Opening the file must fail with RP_STORE_SCHEMA and leave it byte-for-byte unchanged. */
+static void expect_refused(const char *path)
+{
+	size_t before_len, after_len;
+	uint8_t *before = read_bytes(path, &before_len);
+	uint8_t *after;
+	rp_store *s = (rp_store *)&s;
+
+	assert_int_equal(rp_store_open(path, &s), RP_STORE_SCHEMA);
+	assert_null(s);
+	after = read_bytes(path, &after_len);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	free(before);
+	free(after);
+}
+
+static void test_open_refuses_non_sqlite(void **state)
+{
+	fixture *f = *state;
+	char text[4096];
+
+	write_bytes(f->path, "hello, not a database\n", 22);
+	expect_refused(f->path);
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (char)('a' + i % 26);
+	write_bytes(f->path, text, sizeof(text));
+	expect_refused(f->path);
+	/* The magic alone does not make a store. */
+	memset(text, 0xff, sizeof(text));
+	memcpy(text, "SQLite format 3", 16);
+	write_bytes(f->path, text, sizeof(text));
+	expect_refused(f->path);
+}
+
+static void test_open_refuses_other_schema(void **state)
+{
+	fixture *f = *state;
+	rp_user u;
+
+	/* A store from another schema version: its data must not be reused. */
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	assert_int_equal(rp_store_user_create(f->s, "alice", "Alice", &u), RP_STORE_OK);
+	rp_store_close(f->s);
+	f->s = NULL;
+	raw_exec(f->path, "PRAGMA user_version = 2");
+	expect_refused(f->path);
+	raw_exec(f->path, "PRAGMA user_version = 0");
+	expect_refused(f->path);
+	/* Back at our version it opens again, data intact: the check is the version. */
+	raw_exec(f->path, "PRAGMA user_version = 1");
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	assert_int_equal(rp_store_user_by_name(f->s, "alice", &u), RP_STORE_OK);
+	rp_store_close(f->s);
+	f->s = NULL;
+
+	/* Somebody else's SQLite database, version 0 but not empty. */
+	unlink(f->path);
+	{
+		sqlite3 *db = NULL;
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+		                              NULL, NULL, NULL),
+		                 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	expect_refused(f->path);
+	/* Right version, wrong application: not ours either. */
+	raw_exec(f->path, "PRAGMA user_version = 1");
+	expect_refused(f->path);
+}
+
+/* ---- users ---- */
+
+static void test_users(void **state)
+{
+	fixture *f = *state;
+	rp_user a, b, got;
+	static const uint8_t zero[16];
+
+	assert_int_equal(rp_store_user_create(f->s, "100200300", "山田 太郎", &a), RP_STORE_OK);
+	assert_true(a.id > 0);
+	assert_string_equal(a.name, "100200300");
+	assert_string_equal(a.display_name, "山田 太郎");
+	assert_true(a.enabled);
+	assert_memory_not_equal(a.handle, zero, 16);
+	assert_int_equal(rp_store_user_create(f->s, "100200301", "", &b), RP_STORE_OK);
+	assert_memory_not_equal(a.handle, b.handle, 16);
+	assert_int_equal(rp_store_user_create(f->s, "100200302", "no out", NULL), RP_STORE_OK);
+
+	assert_int_equal(rp_store_user_by_name(f->s, "100200300", &got), RP_STORE_OK);
+	assert_memory_equal(&got, &a, sizeof(a));
+	assert_int_equal(rp_store_user_by_handle(f->s, b.handle, 16, &got), RP_STORE_OK);
+	assert_int_equal(got.id, b.id);
+	assert_string_equal(got.name, "100200301");
+	assert_string_equal(got.display_name, "");
+
+	assert_int_equal(rp_store_user_set_enabled(f->s, "100200300", false), RP_STORE_OK);
+	assert_int_equal(rp_store_user_by_name(f->s, "100200300", &got), RP_STORE_OK);
+	assert_false(got.enabled);
+	assert_int_equal(rp_store_user_set_enabled(f->s, "100200300", true), RP_STORE_OK);
+	assert_int_equal(rp_store_user_by_name(f->s, "100200300", &got), RP_STORE_OK);
+	assert_true(got.enabled);
+
+	assert_int_equal(rp_store_user_by_name(f->s, "nobody", &got), RP_STORE_NOT_FOUND);
+	assert_int_equal(got.id, 0);
+	assert_int_equal(rp_store_user_by_handle(f->s, zero, 16, &got), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_user_by_handle(f->s, a.handle, 15, &got), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_user_set_enabled(f->s, "nobody", false), RP_STORE_NOT_FOUND);
+}
+
+static void test_user_duplicate_name(void **state)
+{
+	fixture *f = *state;
+	rp_user a, dup, got;
+	int64_t rows;
+
+	assert_int_equal(rp_store_user_create(f->s, "alice", "Alice", &a), RP_STORE_OK);
+	rows = raw_total_rows(f->path);
+	assert_int_equal(rp_store_user_create(f->s, "alice", "Mallory", &dup), RP_STORE_EXISTS);
+	assert_int_equal(dup.id, 0);
+	assert_int_equal(raw_total_rows(f->path), rows);
+	assert_int_equal(rp_store_user_by_name(f->s, "alice", &got), RP_STORE_OK);
+	assert_memory_equal(&got, &a, sizeof(a));
+	/* Names are exact: another case is another user. */
+	assert_int_equal(rp_store_user_create(f->s, "Alice", "Alice 2", NULL), RP_STORE_OK);
+}
+
+static void test_user_limits(void **state)
+{
+	fixture *f = *state;
+	char *n64 = repeat('n', RP_USER_NAME_MAX), *n65 = repeat('n', RP_USER_NAME_MAX + 1);
+	char *d128 = repeat('d', RP_DISPLAY_NAME_MAX), *d129 = repeat('d', RP_DISPLAY_NAME_MAX + 1);
+	char kanji[100] = "";
+	rp_user u;
+	uint8_t handle[65] = {0};
+
+	assert_int_equal(rp_store_user_create(f->s, "", "x", &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_create(f->s, NULL, "x", &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_create(f->s, "x", NULL, &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_create(f->s, n65, "x", &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_create(f->s, "y", d129, &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_create(NULL, "y", "y", &u), RP_STORE_INVALID);
+	assert_int_equal(raw_total_rows(f->path), 0);
+	assert_int_equal(rp_store_user_create(f->s, n64, d128, &u), RP_STORE_OK);
+	assert_string_equal(u.name, n64);
+	assert_string_equal(u.display_name, d128);
+
+	/* The limit is bytes: 21 three-byte characters fit (63), 22 do not (66). */
+	for (int i = 0; i < 21; i++)
+		strcat(kanji, "本");
+	assert_int_equal(rp_store_user_create(f->s, kanji, "", NULL), RP_STORE_OK);
+	strcat(kanji, "本");
+	assert_int_equal(rp_store_user_create(f->s, kanji, "", NULL), RP_STORE_INVALID);
+
+	assert_int_equal(rp_store_user_by_name(f->s, "", &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_by_name(f->s, n65, &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_by_name(f->s, "x", NULL), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_by_handle(f->s, handle, 0, &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_by_handle(f->s, handle, 65, &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_by_handle(f->s, NULL, 16, &u), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_by_handle(f->s, handle, 64, &u), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_user_set_enabled(f->s, "", true), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_set_enabled(f->s, n65, true), RP_STORE_INVALID);
+	free(n64);
+	free(n65);
+	free(d128);
+	free(d129);
+}
+
+/* ---- credentials ---- */
+
+static void assert_cred_equal(const rp_cred *a, const rp_cred *b)
+{
+	assert_int_equal(a->user_id, b->user_id);
+	assert_int_equal(a->id.len, b->id.len);
+	assert_memory_equal(a->id.ptr, b->id.ptr, a->id.len);
+	assert_int_equal(a->public_key.len, b->public_key.len);
+	assert_memory_equal(a->public_key.ptr, b->public_key.ptr, a->public_key.len);
+	assert_int_equal(a->alg, b->alg);
+	assert_int_equal(a->sign_count, b->sign_count);
+	assert_memory_equal(a->aaguid, b->aaguid, 16);
+	assert_string_equal(a->transports, b->transports);
+	assert_string_equal(a->label, b->label);
+	assert_string_equal(a->fmt, b->fmt);
+	assert_int_equal(a->backup_eligible, b->backup_eligible);
+	assert_int_equal(a->backup_state, b->backup_state);
+	assert_int_equal(a->enabled, b->enabled);
+	assert_int_equal(a->created, b->created);
+}
+
+static void test_credentials(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
+	rp_cred c1, c2, c3, got;
+	rp_cred *list;
+	size_t n;
+
+	/* c2 is added last but created first: the list is by creation time. */
+	make_cred(&c1, alice, 0x11, 16, 2000);
+	make_cred(&c2, alice, 0x22, 32, 1000);
+	make_cred(&c3, alice, 0x33, 1, 2000);
+	c3.alg = -257;
+	c3.sign_count = UINT32_MAX;
+	c3.transports[0] = '\0';
+	c3.label[0] = '\0';
+	strcpy(c3.fmt, "none");
+	c3.backup_eligible = false;
+	c3.enabled = false;
+	assert_int_equal(rp_store_cred_add(f->s, &c1), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_add(f->s, &c3), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_add(f->s, &c2), RP_STORE_OK);
+
+	assert_int_equal(rp_store_cred_by_id(f->s, c3.id.ptr, c3.id.len, &got), RP_STORE_OK);
+	assert_cred_equal(&got, &c3);
+	rp_cred_reset(&got);
+
+	assert_int_equal(rp_store_cred_list(f->s, alice, &list, &n), RP_STORE_OK);
+	assert_int_equal(n, 3);
+	assert_cred_equal(&list[0], &c2);
+	assert_cred_equal(&list[1], &c1); /* same time as c3: added first */
+	assert_cred_equal(&list[2], &c3);
+	rp_cred_list_free(list, n);
+	assert_int_equal(rp_store_cred_list(f->s, bob, &list, &n), RP_STORE_OK);
+	assert_int_equal(n, 0);
+	assert_null(list);
+	assert_int_equal(rp_store_cred_list(f->s, 999, &list, &n), RP_STORE_OK);
+	assert_int_equal(n, 0);
+	rp_cred_list_free(NULL, 0);
+
+	assert_int_equal(rp_store_cred_update_use(f->s, c1.id.ptr, c1.id.len, 8, true),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_cred_set_enabled(f->s, c1.id.ptr, c1.id.len, false), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_set_label(f->s, c1.id.ptr, c1.id.len, "Pixel 8"),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_cred_by_id(f->s, c1.id.ptr, c1.id.len, &got), RP_STORE_OK);
+	c1.sign_count = 8;
+	c1.backup_state = true;
+	c1.enabled = false;
+	strcpy(c1.label, "Pixel 8");
+	assert_cred_equal(&got, &c1);
+	rp_cred_reset(&got);
+
+	assert_int_equal(rp_store_cred_delete(f->s, c1.id.ptr, c1.id.len), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_by_id(f->s, c1.id.ptr, c1.id.len, &got), RP_STORE_NOT_FOUND);
+	assert_null(got.id.ptr);
+	assert_int_equal(rp_store_cred_delete(f->s, c1.id.ptr, c1.id.len), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_cred_update_use(f->s, c1.id.ptr, c1.id.len, 9, false),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_cred_set_enabled(f->s, c1.id.ptr, c1.id.len, true),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_cred_set_label(f->s, c1.id.ptr, c1.id.len, "x"),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_cred_list(f->s, alice, &list, &n), RP_STORE_OK);
+	assert_int_equal(n, 2);
+	rp_cred_list_free(list, n);
+
+	rp_cred_reset(&c1);
+	rp_cred_reset(&c2);
+	rp_cred_reset(&c3);
+	rp_cred_reset(NULL);
+}
+
+static void test_credential_duplicate_and_owner(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
+	rp_cred c, dup, got;
+	int64_t rows;
+
+	make_cred(&c, alice, 0x42, 64, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+	rows = raw_total_rows(f->path);
+	/* The same id for another user, with other fields: refused, the original intact. */
+	make_cred(&dup, bob, 0x42, 64, 5000);
+	dup.sign_count = 99;
+	strcpy(dup.label, "attacker");
+	assert_int_equal(rp_store_cred_add(f->s, &dup), RP_STORE_EXISTS);
+	assert_int_equal(raw_total_rows(f->path), rows);
+	assert_int_equal(rp_store_cred_by_id(f->s, c.id.ptr, c.id.len, &got), RP_STORE_OK);
+	assert_cred_equal(&got, &c);
+	rp_cred_reset(&got);
+	rp_cred_reset(&dup);
+
+	/* A credential of no user: the foreign key refuses it. */
+	make_cred(&dup, 4242, 0x43, 64, 5000);
+	assert_int_equal(rp_store_cred_add(f->s, &dup), RP_STORE_NOT_FOUND);
+	dup.user_id = 0;
+	assert_int_equal(rp_store_cred_add(f->s, &dup), RP_STORE_NOT_FOUND);
+	assert_int_equal(raw_total_rows(f->path), rows);
+	rp_cred_reset(&dup);
+	rp_cred_reset(&c);
+}
+
+static void test_credential_limits(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	char *l128 = repeat('l', RP_LABEL_MAX), *l129 = repeat('l', RP_LABEL_MAX + 1);
+	uint8_t id[1024] = {0};
+	rp_cred c, got;
+
+	make_cred(&c, alice, 0x01, 1024, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_INVALID);
+	rp_cred_reset(&c);
+	make_cred(&c, alice, 0x01, 0, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_INVALID);
+	rp_cred_reset(&c);
+	make_cred(&c, alice, 0x01, 16, 1000);
+	wa_blob_reset(&c.public_key);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_INVALID);
+	rp_cred_reset(&c);
+	/* Fixed-size text fields must be terminated inside their buffers. */
+	make_cred(&c, alice, 0x01, 16, 1000);
+	memset(c.label, 'l', sizeof(c.label));
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_INVALID);
+	strcpy(c.label, "ok");
+	memset(c.transports, 't', sizeof(c.transports));
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_INVALID);
+	strcpy(c.transports, "usb");
+	memset(c.fmt, 'f', sizeof(c.fmt));
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_add(f->s, NULL), RP_STORE_INVALID);
+	rp_cred_reset(&c);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM credentials"), 0);
+
+	/* The bounds themselves are accepted: 1 and 1023 bytes, a 128-byte label. */
+	make_cred(&c, alice, 0x02, 1023, 1000);
+	strcpy(c.label, l128);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_by_id(f->s, c.id.ptr, c.id.len, &got), RP_STORE_OK);
+	assert_cred_equal(&got, &c);
+	rp_cred_reset(&got);
+	assert_int_equal(rp_store_cred_set_label(f->s, c.id.ptr, c.id.len, l129), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_set_label(f->s, c.id.ptr, c.id.len, NULL), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_set_label(f->s, c.id.ptr, c.id.len, ""), RP_STORE_OK);
+	rp_cred_reset(&c);
+	make_cred(&c, alice, 0x03, 1, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+	rp_cred_reset(&c);
+
+	/* Lookups and updates by an id out of 1..1023 bytes. */
+	assert_int_equal(rp_store_cred_by_id(f->s, id, 0, &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_by_id(f->s, id, 1024, &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_by_id(f->s, NULL, 16, &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_update_use(f->s, id, 1024, 1, false), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_set_enabled(f->s, id, 0, true), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_set_label(f->s, id, 1024, "x"), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_delete(f->s, id, 1024), RP_STORE_INVALID);
+	assert_int_equal(rp_store_cred_by_id(f->s, id, 1023, &got), RP_STORE_NOT_FOUND);
+	free(l128);
+	free(l129);
+}
+
+/* ---- records ---- */
+
+static void test_records(void **state)
+{
+	fixture *f = *state;
+	rp_record r;
+
+	assert_int_equal(rp_store_record_put(f->s, "challenge", "c1", "{\"a\":1}", 1000, 1300),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_record_get(f->s, "challenge", "c1", 1000, &r), RP_STORE_OK);
+	assert_string_equal(r.kind, "challenge");
+	assert_string_equal(r.key, "c1");
+	assert_string_equal(r.value, "{\"a\":1}");
+	assert_int_equal(r.created, 1000);
+	assert_int_equal(r.expires, 1300);
+	rp_record_reset(&r);
+
+	/* Put replaces. */
+	assert_int_equal(rp_store_record_put(f->s, "challenge", "c1", "{\"a\":2}", 1100, 1400),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_record_get(f->s, "challenge", "c1", 1399, &r), RP_STORE_OK);
+	assert_string_equal(r.value, "{\"a\":2}");
+	assert_int_equal(r.created, 1100);
+	rp_record_reset(&r);
+	/* The same key of another kind is another record. */
+	assert_int_equal(rp_store_record_get(f->s, "other", "c1", 1000, &r), RP_STORE_NOT_FOUND);
+	assert_null(r.value);
+
+	/* Expiry: alive while now < expires; 0 never expires. */
+	assert_int_equal(rp_store_record_get(f->s, "challenge", "c1", 1400, &r),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_record_take(f->s, "challenge", "c1", 1400, &r),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_record_put(f->s, "k", "forever", "", 1, 0), RP_STORE_OK);
+	assert_int_equal(rp_store_record_get(f->s, "k", "forever", INT64_MAX, &r), RP_STORE_OK);
+	assert_string_equal(r.value, "");
+	rp_record_reset(&r);
+
+	/* Take: once; an expired take above consumed nothing. */
+	assert_int_equal(rp_store_record_take(f->s, "challenge", "c1", 1200, &r), RP_STORE_OK);
+	assert_string_equal(r.value, "{\"a\":2}");
+	assert_int_equal(r.expires, 1400);
+	rp_record_reset(&r);
+	assert_int_equal(rp_store_record_take(f->s, "challenge", "c1", 1200, &r),
+	                 RP_STORE_NOT_FOUND);
+	assert_null(r.value);
+	assert_int_equal(rp_store_record_get(f->s, "challenge", "c1", 1200, &r),
+	                 RP_STORE_NOT_FOUND);
+
+	assert_int_equal(rp_store_record_delete(f->s, "k", "forever"), RP_STORE_OK);
+	assert_int_equal(rp_store_record_delete(f->s, "k", "forever"), RP_STORE_NOT_FOUND);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM records"), 0);
+	rp_record_reset(NULL);
+}
+
+static void test_record_limits(void **state)
+{
+	fixture *f = *state;
+	char *k31 = repeat('k', 31), *k32 = repeat('k', 32);
+	char *y127 = repeat('y', 127), *y128 = repeat('y', 128);
+	rp_record r;
+
+	assert_int_equal(rp_store_record_put(f->s, k32, "y", "v", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_put(f->s, "", "y", "v", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_put(f->s, NULL, "y", "v", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_put(f->s, "k", y128, "v", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_put(f->s, "k", "", "v", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_put(f->s, "k", "y", NULL, 0, 0), RP_STORE_INVALID);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM records"), 0);
+	assert_int_equal(rp_store_record_put(f->s, k31, y127, "v", 0, 0), RP_STORE_OK);
+	assert_int_equal(rp_store_record_get(f->s, k31, y127, 0, &r), RP_STORE_OK);
+	assert_string_equal(r.kind, k31);
+	assert_string_equal(r.key, y127);
+	rp_record_reset(&r);
+	assert_int_equal(rp_store_record_get(f->s, k32, "y", 0, &r), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_get(f->s, "k", y128, 0, &r), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_get(f->s, "k", "y", 0, NULL), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_take(f->s, k32, "y", 0, &r), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_take(f->s, "k", "", 0, &r), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_delete(f->s, k32, "y"), RP_STORE_INVALID);
+	assert_int_equal(rp_store_record_delete(f->s, "k", y128), RP_STORE_INVALID);
+	free(k31);
+	free(k32);
+	free(y127);
+	free(y128);
+}
+
+/* ---- sessions ---- */
+
+static void test_sessions(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	rp_session ses, got;
+
+	set_session(&ses, "AUTH-1", 0, 1300);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_session_get(f->s, "AUTH-1", 1299, &got), RP_STORE_OK);
+	assert_session_equal(&got, &ses);
+	/* Put updates in place: the browser's session moves on and now holds alice. */
+	ses.user_id = alice;
+	strcpy(ses.state, "webauthn-authenticate");
+	ses.challenge[0] = '\0';
+	ses.expires = 0;
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_session_get(f->s, "AUTH-1", INT64_MAX, &got), RP_STORE_OK);
+	assert_session_equal(&got, &ses);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions"), 1);
+
+	/* Expiry at now. */
+	set_session(&ses, "AUTH-2", alice, 1300);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_session_get(f->s, "AUTH-2", 1300, &got), RP_STORE_NOT_FOUND);
+	assert_int_equal(got.id[0], '\0');
+	assert_int_equal(rp_store_session_get(f->s, "AUTH-2", 1299, &got), RP_STORE_OK);
+
+	/* A session of no such user. */
+	set_session(&ses, "AUTH-3", 4242, 1300);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_NOT_FOUND);
+
+	assert_int_equal(rp_store_session_delete(f->s, "AUTH-2"), RP_STORE_OK);
+	assert_int_equal(rp_store_session_delete(f->s, "AUTH-2"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_session_get(f->s, "AUTH-2", 0, &got), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_session_get(f->s, "nope", 0, &got), RP_STORE_NOT_FOUND);
+}
+
+static void test_session_limits(void **state)
+{
+	fixture *f = *state;
+	char *i64 = repeat('i', RP_SESSION_ID_MAX), *i65 = repeat('i', RP_SESSION_ID_MAX + 1);
+	rp_session ses, got;
+
+	set_session(&ses, "", 0, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_INVALID);
+	memset(ses.id, 'i', sizeof(ses.id));
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_INVALID);
+	set_session(&ses, "s", 0, 0);
+	memset(ses.state, 's', sizeof(ses.state));
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_INVALID);
+	set_session(&ses, "s", 0, 0);
+	memset(ses.challenge, 'c', sizeof(ses.challenge));
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_INVALID);
+	assert_int_equal(rp_store_session_put(f->s, NULL), RP_STORE_INVALID);
+	assert_int_equal(raw_total_rows(f->path), 0);
+
+	set_session(&ses, i64, 0, 0);
+	memset(ses.challenge, 'c', sizeof(ses.challenge) - 1);
+	memset(ses.state, 's', sizeof(ses.state) - 1);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_session_get(f->s, i64, 0, &got), RP_STORE_OK);
+	assert_session_equal(&got, &ses);
+	assert_int_equal(rp_store_session_get(f->s, i65, 0, &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_session_get(f->s, "", 0, &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_session_delete(f->s, i65), RP_STORE_INVALID);
+	assert_int_equal(rp_store_session_delete(f->s, NULL), RP_STORE_INVALID);
+	free(i64);
+	free(i65);
+}
+
+/* ---- action codes ---- */
+
+static void test_codes_single_use(void **state)
+{
+	fixture *f = *state;
+	rp_session ses;
+
+	set_session(&ses, "S1", 0, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	set_session(&ses, "S2", 0, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "code-1", "authenticate", 1000, 1300),
+	                 RP_STORE_OK);
+
+	/* Another session or another action: refused, and the code is still there. */
+	assert_int_equal(rp_store_code_take(f->s, "S2", "code-1", "authenticate", 1000),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "code-1", "register", 1000),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "code-2", "authenticate", 1000),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 1);
+	/* Exactly once. */
+	assert_int_equal(rp_store_code_take(f->s, "S1", "code-1", "authenticate", 1000),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "code-1", "authenticate", 1000),
+	                 RP_STORE_NOT_FOUND);
+
+	/* Codes are unique across sessions. */
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "code-3", "authenticate", 1000, 1300),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "S2", "code-3", "register", 1000, 1300),
+	                 RP_STORE_EXISTS);
+	assert_int_equal(rp_store_code_take(f->s, "S2", "code-3", "register", 1000),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "code-3", "authenticate", 1000),
+	                 RP_STORE_OK);
+	/* A code for a session the store does not have. */
+	assert_int_equal(rp_store_code_issue(f->s, "S9", "code-4", "authenticate", 1000, 1300),
+	                 RP_STORE_NOT_FOUND);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 0);
+}
+
+static void test_codes_expiry_and_session(void **state)
+{
+	fixture *f = *state;
+	rp_session ses;
+
+	set_session(&ses, "S1", 0, 2000);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "c-exp", "a", 1000, 1300), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "c-never", "a", 1000, 0), RP_STORE_OK);
+	/* Expired at now = expires; that failed take did not consume it. */
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c-exp", "a", 1300), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c-exp", "a", 1299), RP_STORE_OK);
+	/* The session expired: its codes are unusable too, whatever their own expiry. */
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c-never", "a", 2000), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c-never", "a", 1999), RP_STORE_OK);
+
+	/* Updating the session keeps its codes; deleting it deletes them. */
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "c-3", "a", 1000, 0), RP_STORE_OK);
+	strcpy(ses.state, "next");
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 1);
+	assert_int_equal(rp_store_session_delete(f->s, "S1"), RP_STORE_OK);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c-3", "a", 1000), RP_STORE_NOT_FOUND);
+}
+
+static void test_code_limits(void **state)
+{
+	fixture *f = *state;
+	char *c64 = repeat('c', RP_CODE_MAX), *c65 = repeat('c', RP_CODE_MAX + 1);
+	char *a64 = repeat('a', 64), *a65 = repeat('a', 65);
+	char *s64 = repeat('s', RP_SESSION_ID_MAX), *s65 = repeat('s', RP_SESSION_ID_MAX + 1);
+	rp_session ses;
+
+	set_session(&ses, s64, 0, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, s64, "", "a", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_issue(f->s, s64, c65, "a", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_issue(f->s, s64, "c", "", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_issue(f->s, s64, "c", a65, 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_issue(f->s, s65, "c", "a", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_issue(f->s, "", "c", "a", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_issue(f->s, s64, NULL, "a", 0, 0), RP_STORE_INVALID);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 0);
+	assert_int_equal(rp_store_code_issue(f->s, s64, c64, a64, 0, 0), RP_STORE_OK);
+	assert_int_equal(rp_store_code_take(f->s, s64, c65, a64, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_take(f->s, s64, c64, a65, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_take(f->s, s65, c64, a64, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_take(f->s, s64, "", a64, 0), RP_STORE_INVALID);
+	assert_int_equal(rp_store_code_take(f->s, s64, c64, a64, 0), RP_STORE_OK);
+	free(c64);
+	free(c65);
+	free(a64);
+	free(a65);
+	free(s64);
+	free(s65);
+}
+
+/* ---- QR tokens ---- */
+
+static void test_qr(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	rp_qr qr, got;
+
+	set_qr(&qr, "tok-pc", "pc-registration", alice);
+	qr.superseded = true; /* a new token is neither, whatever the caller says */
+	qr.consumed = true;
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_get(f->s, "tok-pc", &got), RP_STORE_OK);
+	assert_string_equal(got.token, "tok-pc");
+	assert_string_equal(got.kind, "pc-registration");
+	assert_int_equal(got.user_id, alice);
+	assert_string_equal(got.session_id, "pc-session");
+	assert_int_equal(got.issued, 1000);
+	assert_int_equal(got.expires, 1300);
+	assert_false(got.superseded);
+	assert_false(got.consumed);
+	assert_string_equal(got.state, "waiting");
+
+	assert_int_equal(rp_store_qr_set_state(f->s, "tok-pc", "done"), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_consume(f->s, "tok-pc"), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_consume(f->s, "tok-pc"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_get(f->s, "tok-pc", &got), RP_STORE_OK);
+	assert_true(got.consumed);
+	assert_string_equal(got.state, "done");
+
+	/* No user yet, no session, an explicit state. */
+	set_qr(&qr, "tok-dev", "device-auth", 0);
+	qr.session_id[0] = '\0';
+	strcpy(qr.state, "cancelled");
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_get(f->s, "tok-dev", &got), RP_STORE_OK);
+	assert_int_equal(got.user_id, 0);
+	assert_string_equal(got.session_id, "");
+	assert_string_equal(got.state, "cancelled");
+
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_EXISTS);
+	set_qr(&qr, "tok-nouser", "pc-registration", 4242);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_get(f->s, "nope", &got), RP_STORE_NOT_FOUND);
+	assert_int_equal(got.token[0], '\0');
+	assert_int_equal(rp_store_qr_consume(f->s, "nope"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_set_state(f->s, "nope", "done"), RP_STORE_NOT_FOUND);
+}
+
+static void test_qr_supersede(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
+	rp_qr qr;
+
+	set_qr(&qr, "ca-used", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_consume(f->s, "ca-used"), RP_STORE_OK);
+	set_qr(&qr, "ca-1", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_false(qr_superseded(f->s, "ca-used"));
+	set_qr(&qr, "ca-bob", "ca-registration", bob);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	set_qr(&qr, "pc-1", "pc-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_false(qr_superseded(f->s, "ca-1"));
+
+	set_qr(&qr, "ca-2", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_true(qr_superseded(f->s, "ca-1"));
+	assert_false(qr_superseded(f->s, "ca-2"));
+	assert_false(qr_superseded(f->s, "ca-used")); /* already used: history, not superseded */
+	assert_false(qr_superseded(f->s, "ca-bob"));
+	assert_false(qr_superseded(f->s, "pc-1"));
+	/* The stale page's token can no longer be used; the newest can. */
+	assert_int_equal(rp_store_qr_consume(f->s, "ca-1"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_consume(f->s, "ca-2"), RP_STORE_OK);
+
+	/* Other kinds never supersede. */
+	set_qr(&qr, "pc-2", "pc-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_false(qr_superseded(f->s, "pc-1"));
+}
+
+static void test_qr_limits(void **state)
+{
+	fixture *f = *state;
+	char *t64 = repeat('t', RP_QR_TOKEN_MAX), *t65 = repeat('t', RP_QR_TOKEN_MAX + 1);
+	char *st24 = repeat('s', 24);
+	rp_qr qr, got;
+
+	set_qr(&qr, "", "device-auth", 0);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
+	memset(qr.token, 't', sizeof(qr.token));
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
+	set_qr(&qr, "t", "", 0);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
+	set_qr(&qr, "t", "device-auth", 0);
+	memset(qr.kind, 'k', sizeof(qr.kind));
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
+	set_qr(&qr, "t", "device-auth", 0);
+	memset(qr.session_id, 's', sizeof(qr.session_id));
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
+	set_qr(&qr, "t", "device-auth", 0);
+	memset(qr.state, 's', sizeof(qr.state));
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_issue(f->s, NULL), RP_STORE_INVALID);
+	assert_int_equal(raw_total_rows(f->path), 0);
+
+	set_qr(&qr, t64, "device-auth", 0);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_get(f->s, t64, &got), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_get(f->s, t65, &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_get(f->s, "", &got), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_consume(f->s, t65), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_set_state(f->s, t64, ""), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_set_state(f->s, t64, st24), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_set_state(f->s, t64, NULL), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_set_state(f->s, t65, "done"), RP_STORE_INVALID);
+	st24[23] = '\0';
+	assert_int_equal(rp_store_qr_set_state(f->s, t64, st24), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_get(f->s, t64, &got), RP_STORE_OK);
+	assert_string_equal(got.state, st24);
+	free(t64);
+	free(t65);
+	free(st24);
+}
+
+/* ---- atomicity: the second statement fails, the first is undone ---- */
+
+static void test_rollback_unique_violation(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
+	rp_qr qr;
+
+	set_qr(&qr, "ca-1", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	set_qr(&qr, "ca-bob", "ca-registration", bob);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	/* Supersede (1st statement) runs, then the insert (2nd) hits bob's token. */
+	set_qr(&qr, "ca-bob", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_EXISTS);
+	assert_false(qr_superseded(f->s, "ca-1"));
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM qr_tokens WHERE superseded = 1"),
+	                 0);
+	assert_int_equal(raw_int(f->path, "SELECT user_id FROM qr_tokens WHERE token = 'ca-bob'"),
+	                 bob);
+	/* And a failed issue leaves the store usable. */
+	set_qr(&qr, "ca-2", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_true(qr_superseded(f->s, "ca-1"));
+}
+
+static void test_rollback_trigger(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	rp_qr qr;
+	rp_record r;
+
+	set_qr(&qr, "ca-1", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_int_equal(rp_store_record_put(f->s, "code", "k", "v", 0, 0), RP_STORE_OK);
+	/* Installed by another connection while the store is open: a disk that refuses. */
+	raw_exec(f->path, "CREATE TRIGGER fail_qr BEFORE INSERT ON qr_tokens "
+	                  "WHEN NEW.token = 'boom' BEGIN SELECT RAISE(ABORT, 'injected'); END;"
+	                  "CREATE TRIGGER fail_rec BEFORE DELETE ON records "
+	                  "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+
+	set_qr(&qr, "boom", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_IO);
+	assert_false(qr_superseded(f->s, "ca-1"));
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM qr_tokens"), 1);
+
+	/* take = read + delete: the delete fails, the record stays and nothing is returned. */
+	assert_int_equal(rp_store_record_take(f->s, "code", "k", 0, &r), RP_STORE_IO);
+	assert_null(r.value);
+	assert_int_equal(rp_store_record_get(f->s, "code", "k", 0, &r), RP_STORE_OK);
+	assert_string_equal(r.value, "v");
+	rp_record_reset(&r);
+
+	raw_exec(f->path, "DROP TRIGGER fail_qr; DROP TRIGGER fail_rec;");
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_true(qr_superseded(f->s, "ca-1"));
+	assert_int_equal(rp_store_record_take(f->s, "code", "k", 0, &r), RP_STORE_OK);
+	rp_record_reset(&r);
+}
+
+/* ---- durability ---- */
+
+static void test_durability_reopen(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	rp_cred c, got;
+	rp_session ses;
+	rp_qr qr;
+	rp_record r;
+	rp_user u;
+
+	make_cred(&c, alice, 0x5a, 64, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_update_use(f->s, c.id.ptr, c.id.len, 41, true), RP_STORE_OK);
+	assert_int_equal(rp_store_record_put(f->s, "k", "key", "{}", 1, 0), RP_STORE_OK);
+	set_session(&ses, "S1", alice, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "c1", "a", 0, 0), RP_STORE_OK);
+	set_qr(&qr, "q1", "ca-registration", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	rp_store_close(f->s);
+	f->s = NULL;
+
+	/* The platform restarts. */
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	assert_int_equal(rp_store_user_by_name(f->s, "alice", &u), RP_STORE_OK);
+	assert_int_equal(u.id, alice);
+	assert_int_equal(rp_store_cred_by_id(f->s, c.id.ptr, c.id.len, &got), RP_STORE_OK);
+	c.sign_count = 41;
+	c.backup_state = true;
+	assert_cred_equal(&got, &c);
+	rp_cred_reset(&got);
+	assert_int_equal(rp_store_record_get(f->s, "k", "key", 5, &r), RP_STORE_OK);
+	rp_record_reset(&r);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c1", "a", 5), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_get(f->s, "q1", &qr), RP_STORE_OK);
+	rp_cred_reset(&c);
+}
+
+static void test_durability_crash(void **state)
+{
+	fixture *f = *state;
+	rp_cred c, got;
+	pid_t pid;
+	int status;
+
+	rp_store_close(f->s);
+	f->s = NULL;
+	/* A child registers a credential and dies without closing: no checkpoint, no cleanup. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		rp_store *s;
+		rp_user u;
+		rp_cred cc;
+		if (rp_store_open(f->path, &s) != RP_STORE_OK ||
+		    rp_store_user_create(s, "alice", "Alice", &u) != RP_STORE_OK)
+			_exit(1);
+		make_cred(&cc, u.id, 0x77, 32, 1000);
+		_exit(rp_store_cred_add(s, &cc) == RP_STORE_OK ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	make_cred(&c, 0, 0x77, 32, 1000);
+	assert_int_equal(rp_store_cred_by_id(f->s, c.id.ptr, c.id.len, &got), RP_STORE_OK);
+	c.user_id = got.user_id;
+	assert_cred_equal(&got, &c);
+	rp_cred_reset(&got);
+	rp_cred_reset(&c);
+}
+
+/* Two connections (two platform processes) on one file: a code is still taken once. */
+static void test_two_connections(void **state)
+{
+	fixture *f = *state;
+	rp_store *other;
+	rp_session ses;
+	rp_user u;
+
+	assert_int_equal(rp_store_open(f->path, &other), RP_STORE_OK);
+	set_session(&ses, "S1", 0, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "S1", "c1", "a", 0, 0), RP_STORE_OK);
+	assert_int_equal(rp_store_code_take(other, "S1", "c1", "a", 0), RP_STORE_OK);
+	assert_int_equal(rp_store_code_take(f->s, "S1", "c1", "a", 0), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_user_create(other, "alice", "", NULL), RP_STORE_OK);
+	assert_int_equal(rp_store_user_create(f->s, "alice", "", NULL), RP_STORE_EXISTS);
+	assert_int_equal(rp_store_user_by_name(f->s, "alice", &u), RP_STORE_OK);
+	rp_store_close(other);
+}
+
+/* ---- hostile strings ---- */
+
+/* Each at most 31 bytes, so it fits every field it is stored in (a record kind). */
+static const char *const hostile[] = {
+        "'",
+        "\"",
+        "'; DROP TABLE users; --",
+        "\" OR 1=1 --",
+        "x' OR '1'='1",
+        "%",
+        "_",
+        "\\'\\\"\\\\",
+        "本人ID ＡＢＣ ñ 🙂 \xe2\x80\x8f",
+        "?1 ?2 :name @v $x",
+        "); DELETE FROM users; --",
+        "\t\n\r ",
+};
+
+static void test_hostile_strings(void **state)
+{
+	fixture *f = *state;
+	size_t n = sizeof(hostile) / sizeof(hostile[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *h = hostile[i];
+		rp_user u, got;
+		rp_cred c, gc;
+		rp_record r;
+		rp_session ses, gs;
+		rp_qr qr, gq;
+		char label[RP_LABEL_MAX + 1];
+
+		assert_int_equal(rp_store_user_create(f->s, h, h, &u), RP_STORE_OK);
+		assert_int_equal(rp_store_user_by_name(f->s, h, &got), RP_STORE_OK);
+		assert_int_equal(got.id, u.id);
+		assert_string_equal(got.name, h);
+		assert_string_equal(got.display_name, h);
+		assert_int_equal(rp_store_user_set_enabled(f->s, h, false), RP_STORE_OK);
+
+		make_cred(&c, u.id, (uint8_t)(0x80 + i), 20, 1000);
+		snprintf(label, sizeof(label), "%s", h);
+		strcpy(c.label, label);
+		snprintf(c.transports, sizeof(c.transports), "%s", h);
+		snprintf(c.fmt, sizeof(c.fmt), "%s", h);
+		assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+		assert_int_equal(rp_store_cred_set_label(f->s, c.id.ptr, c.id.len, h), RP_STORE_OK);
+		assert_int_equal(rp_store_cred_by_id(f->s, c.id.ptr, c.id.len, &gc), RP_STORE_OK);
+		assert_cred_equal(&gc, &c);
+		rp_cred_reset(&gc);
+		rp_cred_reset(&c);
+
+		assert_int_equal(rp_store_record_put(f->s, h, h, h, 0, 0), RP_STORE_OK);
+		assert_int_equal(rp_store_record_get(f->s, h, h, 0, &r), RP_STORE_OK);
+		assert_string_equal(r.kind, h);
+		assert_string_equal(r.key, h);
+		assert_string_equal(r.value, h);
+		rp_record_reset(&r);
+
+		set_session(&ses, h, u.id, 0);
+		snprintf(ses.state, sizeof(ses.state), "%s", h);
+		snprintf(ses.challenge, sizeof(ses.challenge), "%s", h);
+		assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+		assert_int_equal(rp_store_session_get(f->s, h, 0, &gs), RP_STORE_OK);
+		assert_session_equal(&gs, &ses);
+		assert_int_equal(rp_store_code_issue(f->s, h, h, h, 0, 0), RP_STORE_OK);
+		assert_int_equal(rp_store_code_take(f->s, h, h, h, 0), RP_STORE_OK);
+
+		set_qr(&qr, h, "ca-registration", u.id);
+		snprintf(qr.session_id, sizeof(qr.session_id), "%s", h);
+		assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+		assert_int_equal(rp_store_qr_set_state(f->s, h, "it's \"done\""), RP_STORE_OK);
+		assert_int_equal(rp_store_qr_get(f->s, h, &gq), RP_STORE_OK);
+		assert_string_equal(gq.token, h);
+		assert_string_equal(gq.session_id, h);
+		assert_string_equal(gq.state, "it's \"done\"");
+	}
+	/* Nothing was interpreted: one row each, every table still there, no wildcard matches. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), (int64_t)n);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM credentials"), (int64_t)n);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM records"), (int64_t)n);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions"), (int64_t)n);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM qr_tokens"), (int64_t)n);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 0);
+	{
+		rp_user got;
+		assert_int_equal(rp_store_user_by_name(f->s, "%", &got), RP_STORE_OK);
+		assert_string_equal(got.name, "%");
+		assert_int_equal(rp_store_user_by_name(f->s, "%%", &got), RP_STORE_NOT_FOUND);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_open_arguments, fx_setup, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_open_creates_wal_schema, fx_setup,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_open_refuses_non_sqlite, fx_setup,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_open_refuses_other_schema, fx_setup,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_users, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_user_duplicate_name, fx_setup_open,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_user_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_credentials, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_credential_duplicate_and_owner, fx_setup_open,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_credential_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_records, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_record_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_sessions, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_session_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_codes_single_use, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_codes_expiry_and_session, fx_setup_open,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_code_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_qr, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_qr_supersede, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_qr_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_rollback_unique_violation, fx_setup_open,
+	                                        fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_rollback_trigger, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_durability_reopen, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_durability_crash, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_two_connections, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_hostile_strings, fx_setup_open, fx_teardown),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
