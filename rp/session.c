@@ -1,0 +1,71 @@
+#include "rp/session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_cookies(rp_http_response *resp, const char *id)
+{
+	char value[256];
+
+	snprintf(value, sizeof(value), "%s=%s; Path=/; HttpOnly; SameSite=Lax", RP_SESSION_COOKIE,
+	         id);
+	rp_http_response_header(resp, "Set-Cookie", value);
+	/* The restart cookie tells "cookies were lost mid-flow" apart from "cookies never worked".
+	 */
+	snprintf(value, sizeof(value), "%s=%s; Path=/; HttpOnly; SameSite=Lax", RP_RESTART_COOKIE,
+	         id);
+	rp_http_response_header(resp, "Set-Cookie", value);
+}
+
+rp_session_status rp_session_of(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                                bool create, rp_session *out)
+{
+	const char *id = rp_http_cookie(req, RP_SESSION_COOKIE);
+	time_t now = wa_clock_now(&app->clock);
+	rp_store_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (id != NULL && strlen(id) <= RP_SESSION_ID_MAX) {
+		e = rp_store_session_get(app->store, id, now, out);
+		if (e == RP_STORE_OK)
+			return RP_SESSION_FOUND;
+		if (e != RP_STORE_NOT_FOUND)
+			return RP_SESSION_ERROR;
+	}
+	if (!create)
+		return id == NULL && rp_http_cookie(req, RP_RESTART_COOKIE) == NULL
+		               ? RP_SESSION_NO_COOKIE
+		               : RP_SESSION_EXPIRED;
+	memset(out, 0, sizeof(*out));
+	if (!rp_random_token(24, out->id, sizeof(out->id)))
+		return RP_SESSION_ERROR;
+	snprintf(out->state, sizeof(out->state), "new");
+	out->created = now;
+	out->expires = now + RP_SESSION_LIFETIME;
+	if (rp_store_session_put(app->store, out) != RP_STORE_OK)
+		return RP_SESSION_ERROR;
+	set_cookies(resp, out->id);
+	return RP_SESSION_CREATED;
+}
+
+bool rp_session_save(rp_app *app, const rp_session *s)
+{
+	return rp_store_session_put(app->store, s) == RP_STORE_OK;
+}
+
+bool rp_session_issue_code(rp_app *app, const rp_session *s, const char *action, char *code,
+                           size_t size)
+{
+	time_t now = wa_clock_now(&app->clock);
+
+	return rp_random_token(16, code, size) &&
+	       rp_store_code_issue(app->store, s->id, code, action, now, now + RP_CODE_LIFETIME) ==
+	               RP_STORE_OK;
+}
+
+bool rp_session_take_code(rp_app *app, const rp_session *s, const char *action, const char *code)
+{
+	return code != NULL && code[0] != '\0' && strlen(code) <= RP_CODE_MAX &&
+	       rp_store_code_take(app->store, s->id, code, action, wa_clock_now(&app->clock)) ==
+	               RP_STORE_OK;
+}
