@@ -188,10 +188,10 @@ static char *tb_take(textbuf *t)
 static bool is_inline(const char *name)
 {
 	static const char *const names[] = {
-	        "a",     "abbr",  "b",      "bdi",   "bdo",  "big",    "button", "cite",
-	        "code",  "data",  "dfn",    "em",    "font", "i",      "img",    "kbd",
-	        "label", "mark",  "q",      "s",     "samp", "small",  "span",   "strike",
-	        "strong", "sub",  "sup",    "time",  "tt",   "u",      "var",    "wbr",
+	        "a",      "abbr", "b",   "bdi",  "bdo",  "big",   "button", "cite",
+	        "code",   "data", "dfn", "em",   "font", "i",     "img",    "kbd",
+	        "label",  "mark", "q",   "s",    "samp", "small", "span",   "strike",
+	        "strong", "sub",  "sup", "time", "tt",   "u",     "var",    "wbr",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -235,8 +235,8 @@ typedef struct text_walk {
 static bool text_visit(xmlNode *n, void *ud)
 {
 	text_walk *w = ud;
-	static const char *const unseen[] = {"script", "style",  "noscript", "template",
-	                                     "head",   "title",  "iframe",   "object"};
+	static const char *const unseen[] = {"script", "style", "noscript", "template",
+	                                     "head",   "title", "iframe",   "object"};
 	const char *name, *type, *style;
 
 	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
@@ -682,7 +682,8 @@ au_web_err au_page_parse(const char *html, size_t len, const char *base_url, au_
 	 */
 	if (len > 0)
 		p->doc = htmlReadMemory(html, (int)len, base_url, "UTF-8",
-		                        HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
+		                        HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+		                                HTML_PARSE_NONET);
 	if ((err = page_fill(p)) != AU_WEB_OK) {
 		au_page_free(p);
 		return err;
@@ -889,19 +890,21 @@ au_web_err au_form_entries(const au_form *f, const char *submitter, const char *
 	return AU_WEB_OK;
 }
 
-/* A GET form: the entries replace the action's query, the fragment goes. */
+/*
+ * A GET form: the entries replace the action's query, the fragment goes, and
+ * "?" stays even with no entries, as in browsers. Plain string work: setting
+ * CURLUPART_QUERY would lower-case the %XX the encoder wrote.
+ */
 static char *get_url(const char *action, const char *query)
 {
-	CURLU *u = curl_url();
-	char *got = NULL, *out = NULL;
+	size_t keep = strcspn(action, "?#"), qlen = strlen(query);
+	char *out = malloc(keep + 1 + qlen + 1);
 
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, action, 0) == CURLUE_OK &&
-	    curl_url_set(u, CURLUPART_QUERY, *query ? query : NULL, 0) == CURLUE_OK &&
-	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK)
-		out = strdup(got);
-	curl_free(got);
-	curl_url_cleanup(u);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, action, keep);
+	out[keep] = '?';
+	memcpy(out + keep + 1, query, qlen + 1);
 	return out;
 }
 
@@ -922,11 +925,11 @@ au_web_err au_form_submit(au_web *web, const au_form *f, const char *submitter,
 		return out->err = err;
 	}
 	if (strcmp(f->method, "post") == 0) {
-		err = au_web_post_form(web, f->action, (const char *const (*)[2])fields, n, out);
+		err = au_web_post_form(web, f->action, (const char *const(*)[2])fields, n, out);
 		free(fields);
 		return err;
 	}
-	query = au_web_form_encode((const char *const (*)[2])fields, n);
+	query = au_web_form_encode((const char *const(*)[2])fields, n);
 	free(fields);
 	url = query ? get_url(f->action, query) : NULL;
 	free(query);

@@ -34,7 +34,7 @@ struct au_web {
 	char *ca_pem;
 	size_t ca_pem_len;
 	bool insecure;
-	/* Client certificate: either the two paths or the two PEM texts (secret: cleansed on free). */
+	/* Client certificate: the two paths or the two PEM texts (the key cleansed on free). */
 	char *cert_path, *key_path, *key_password;
 	char *cert_pem, *key_pem;
 	size_t cert_pem_len, key_pem_len;
@@ -342,7 +342,7 @@ static char *bio_take(BIO *b, size_t *len)
 	return copy;
 }
 
-au_web_err au_web_set_client_cert(au_web *web, X509 *cert, STACK_OF(X509) *chain, EVP_PKEY *key)
+au_web_err au_web_set_client_cert(au_web *web, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *key)
 {
 	BIO *cb = NULL, *kb = NULL;
 	char *cert_pem = NULL, *key_pem = NULL;
@@ -547,11 +547,11 @@ static CURLcode configure(au_web *web, CURL *c)
 	CURLcode rc = CURLE_OK;
 
 	/* Keeps the first failure: one missing feature is enough to refuse the request. */
-#define SET(opt, val)                                                 \
-	do {                                                          \
-		CURLcode r_ = curl_easy_setopt(c, opt, val);          \
-		if (rc == CURLE_OK && r_ != CURLE_OK)                 \
-			rc = r_;                                      \
+#define SET(opt, val)                                        \
+	do {                                                 \
+		CURLcode r_ = curl_easy_setopt(c, opt, val); \
+		if (rc == CURLE_OK && r_ != CURLE_OK)        \
+			rc = r_;                             \
 	} while (0)
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_ERRORBUFFER, web->errbuf);
@@ -666,7 +666,7 @@ static au_web_err run(au_web *web, const char *url, bool post, const char *body,
 				curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 				curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 			} else {
-				/* POSTFIELDS NULL itself means POST: clear it before asking for GET. */
+				/* POSTFIELDS NULL itself means POST: clear, then GET. */
 				curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
 				curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
 				curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
@@ -829,8 +829,7 @@ au_web_err au_web_post_form(au_web *web, const char *url, const char *const fiel
 	return err;
 }
 
-au_web_err au_web_post_json(au_web *web, const char *url, const json_t *body,
-                            au_web_response *out)
+au_web_err au_web_post_json(au_web *web, const char *url, const json_t *body, au_web_response *out)
 {
 	char *text;
 	au_web_err err;

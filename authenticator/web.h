@@ -19,26 +19,26 @@
 #include <stddef.h>
 
 /* Also the error enum of authenticator/page.h: both are the browser. */
-#define AU_WEB_ERROR_TABLE(X)                                                                  \
-	X(AU_WEB_OK, "success")                                                                \
-	X(AU_WEB_ERR_NOMEM, "out of memory")                                                   \
-	X(AU_WEB_ERR_ARG, "bad argument (NULL, field list, or a setting libcurl refused)")     \
-	X(AU_WEB_ERR_URL, "URL is malformed or its scheme is not http/https")                  \
-	X(AU_WEB_ERR_RESOLVE, "host name could not be resolved")                               \
-	X(AU_WEB_ERR_CONNECT, "connection refused or host unreachable")                        \
-	X(AU_WEB_ERR_PROXY, "proxy unreachable, or it refused the request or tunnel")          \
-	X(AU_WEB_ERR_TIMEOUT, "no answer before the timeout")                                  \
-	X(AU_WEB_ERR_TLS_HANDSHAKE, "TLS handshake failed (protocol, cipher or not TLS)")      \
-	X(AU_WEB_ERR_TLS_SERVER_CERT, "server certificate is not trusted or does not match")   \
-	X(AU_WEB_ERR_TLS_CLIENT_CERT, "client certificate or key cannot be loaded or used")    \
-	X(AU_WEB_ERR_TLS_CLIENT_REJECTED,                                                      \
-	  "server required a client certificate, or rejected the one sent")                    \
-	X(AU_WEB_ERR_TLS_CONFIG, "CA bundle, CRL or TLS engine setting cannot be used")        \
-	X(AU_WEB_ERR_EMPTY_REPLY, "server closed the connection without an answer")            \
-	X(AU_WEB_ERR_TRANSFER, "connection broken while sending or receiving")                 \
-	X(AU_WEB_ERR_REDIRECTS, "more than 10 redirects")                                      \
-	X(AU_WEB_ERR_TOO_LARGE, "response body (or page) over the size limit")                 \
-	X(AU_WEB_ERR_IO, "cookie jar or certificate file cannot be read or written")           \
+#define AU_WEB_ERROR_TABLE(X)                                                                \
+	X(AU_WEB_OK, "success")                                                              \
+	X(AU_WEB_ERR_NOMEM, "out of memory")                                                 \
+	X(AU_WEB_ERR_ARG, "bad argument (NULL, field list, or a setting libcurl refused)")   \
+	X(AU_WEB_ERR_URL, "URL is malformed or its scheme is not http/https")                \
+	X(AU_WEB_ERR_RESOLVE, "host name could not be resolved")                             \
+	X(AU_WEB_ERR_CONNECT, "connection refused or host unreachable")                      \
+	X(AU_WEB_ERR_PROXY, "proxy unreachable, or it refused the request or tunnel")        \
+	X(AU_WEB_ERR_TIMEOUT, "no answer before the timeout")                                \
+	X(AU_WEB_ERR_TLS_HANDSHAKE, "TLS handshake failed (protocol, cipher or not TLS)")    \
+	X(AU_WEB_ERR_TLS_SERVER_CERT, "server certificate is not trusted or does not match") \
+	X(AU_WEB_ERR_TLS_CLIENT_CERT, "client certificate or key cannot be loaded or used")  \
+	X(AU_WEB_ERR_TLS_CLIENT_REJECTED,                                                    \
+	  "server required a client certificate, or rejected the one sent")                  \
+	X(AU_WEB_ERR_TLS_CONFIG, "CA bundle, CRL or TLS engine setting cannot be used")      \
+	X(AU_WEB_ERR_EMPTY_REPLY, "server closed the connection without an answer")          \
+	X(AU_WEB_ERR_TRANSFER, "connection broken while sending or receiving")               \
+	X(AU_WEB_ERR_REDIRECTS, "more than 10 redirects")                                    \
+	X(AU_WEB_ERR_TOO_LARGE, "response body (or page) over the size limit")               \
+	X(AU_WEB_ERR_IO, "cookie jar or certificate file cannot be read or written")         \
 	X(AU_WEB_ERR_TRANSPORT, "other transport failure (see the curl error text)")
 
 typedef enum au_web_err {
@@ -57,9 +57,9 @@ const char *au_web_errname(au_web_err err);
 #define AU_WEB_MAX_BODY (16u * 1024u * 1024u)
 
 typedef struct au_web_response {
-	au_web_err err; /* AU_WEB_OK: an HTTP answer arrived (any status, 4xx/5xx included) */
-	long status;    /* HTTP status of the last answer; 0 when none */
-	char *url;      /* final URL after redirects (owned; the one asked for when none) */
+	au_web_err err;     /* AU_WEB_OK: an HTTP answer arrived (any status, 4xx/5xx included) */
+	long status;        /* HTTP status of the last answer; 0 when none */
+	char *url;          /* final URL after redirects (owned; the one asked for when none) */
 	char *content_type; /* owned; NULL when the answer had none */
 	char *body;         /* owned, NUL-terminated past body_len; "" when empty */
 	size_t body_len;
@@ -130,7 +130,7 @@ void au_web_set_insecure(au_web *web, bool insecure);
  */
 au_web_err au_web_set_client_cert_files(au_web *web, const char *cert_pem_path,
                                         const char *key_pem_path, const char *key_password);
-au_web_err au_web_set_client_cert(au_web *web, X509 *cert, STACK_OF(X509) *chain, EVP_PKEY *key);
+au_web_err au_web_set_client_cert(au_web *web, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *key);
 void au_web_clear_client_cert(au_web *web);
 
 /*
@@ -150,8 +150,7 @@ au_web_err au_web_get(au_web *web, const char *url, au_web_response *out);
 au_web_err au_web_post_form(au_web *web, const char *url, const char *const fields[][2], size_t n,
                             au_web_response *out);
 /* A fetch() of JSON: Content-Type and Accept application/json; body dumped compact. */
-au_web_err au_web_post_json(au_web *web, const char *url, const json_t *body,
-                            au_web_response *out);
+au_web_err au_web_post_json(au_web *web, const char *url, const json_t *body, au_web_response *out);
 /* The urlencoded form body alone (owned by the caller); NULL when out of memory. */
 char *au_web_form_encode(const char *const fields[][2], size_t n);
 
