@@ -11,6 +11,8 @@
 #include "authenticator/fido_glue.h"
 #include "authenticator/keycloak_form.h"
 #include "authenticator/os.h"
+#include "authenticator/page.h"
+#include "authenticator/web.h"
 #include "authenticator/persona.h"
 #include "webauthn/b64url.h"
 
@@ -23,6 +25,8 @@ static const char usage_text[] =
         "       kagura-authn remedy FILE ACTION [ARG]   (manual section 4; `remedy FILE list`)\n"
         "       kagura-authn create --device FILE --options OPTIONS.json --origin ORIGIN\n"
         "                           [--form] [--label TEXT] [--event-log FILE]\n"
+        "       kagura-authn login --device FILE --url URL --username NAME [--origin ORIGIN]\n"
+        "                          [--event-log FILE]   (the platform's device-only FIDO login)\n"
         "       kagura-authn get --device FILE --options OPTIONS.json --origin ORIGIN\n"
         "                        [--form] [--event-log FILE]\n"
         "create/get print the W3C response JSON (--form: Keycloak's form fields) and exit 0;\n"
@@ -321,7 +325,8 @@ static int session_open(session *s, const ceremony_args *a, const authn_env *env
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	if ((s->options = json_load_file(a->options, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+	if (a->options != NULL &&
+	    (s->options = json_load_file(a->options, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
 		return fail_input(env, "options", a->options, jerr.text);
 	if ((e = au_device_load(&s->dev, a->device)) != AU_OK)
 		return fail_input(env, "device file", a->device, au_strerr(e));
@@ -522,6 +527,173 @@ done:
 	return rc;
 }
 
+/* ---- login: the phone's browser on the platform's pages ---- */
+
+/* Fetches or submits, then parses the page; false (message on err) on a transport failure. */
+static bool load_page(au_web_err e, au_web_response *r, au_page **page, const authn_env *env)
+{
+	if (e != AU_WEB_OK) {
+		fprintf(env->err, "kagura-authn: %s (%s)\n", au_web_strerr(e), r->error);
+		return false;
+	}
+	return au_page_parse(r->body, r->body_len, r->url, page) == AU_WEB_OK;
+}
+
+/* What the page's script does with the options: the ceremony, then the form fields. */
+static int run_page_script(session *s, au_page *page, au_form *f, const char *origin,
+                           const ceremony_args *a, const authn_env *env, bool *asserted)
+{
+	const char *options = au_page_data(page, "kc-webauthn-options", "webauthn-options");
+	au_client_result res = {0};
+	au_failure fail;
+	char name[64], message[512], line[600];
+	json_t *opts;
+
+	*asserted = false;
+	/* No window.PublicKeyCredential: the page posts its unsupported-browser text. */
+	if (!s->persona.webauthn) {
+		au_form_set(f, "error", au_page_data(page, "kc-webauthn-options", "unsupported"));
+		return 0;
+	}
+	if ((opts = json_loads(options ? options : "", 0, NULL)) == NULL)
+		return fail_input(env, "page", au_page_url(page), "carries no WebAuthn options");
+	json_decref(s->options);
+	s->options = opts;
+	au_os_begin(&s->os, &s->dev.settings, json_string_value(json_object_get(opts, "rpId")),
+	            true, json_array_size(json_object_get(opts, "allowCredentials")) > 0);
+	fail = browser_precheck(&s->persona, &s->dev.settings);
+	if (fail == AU_FAIL_NONE) {
+		if (au_client_get(s->fido, opts, origin, &res) != AU_OK)
+			return fail_input(env, "page options", au_page_url(page), "malformed");
+		fail = res.failure;
+	}
+	if (fail != AU_FAIL_NONE) {
+		au_os_on_failure(&s->os, fail);
+		au_persona_error(&s->persona, fail, "get", name, sizeof(name), message,
+		                 sizeof(message));
+		snprintf(line, sizeof(line), "%s: %s", name, message);
+		au_eventlog_write(&s->log, "browser", "exception", line);
+		au_form_set(f, "error", line);
+	} else {
+		json_t *fields = au_keycloak_form(res.response, NULL);
+		const char *key;
+		json_t *v;
+		json_object_foreach(fields, key, v) au_form_set(f, key, json_string_value(v));
+		json_decref(fields);
+		*asserted = true;
+	}
+	au_client_result_reset(&res);
+	(void)a;
+	return 0;
+}
+
+static int login(int argc, char **argv, const authn_env *env)
+{
+	static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
+	                                     {"url", required_argument, NULL, 'u'},
+	                                     {"username", required_argument, NULL, 'n'},
+	                                     {"origin", required_argument, NULL, 'g'},
+	                                     {"event-log", required_argument, NULL, 'e'},
+	                                     {NULL, 0, NULL, 0}};
+	ceremony_args a = {0};
+	const char *url = NULL, *username = NULL;
+	char jar[4096], origin[512];
+	session s;
+	au_web *web = NULL;
+	au_web_response r = {0};
+	au_page *page = NULL;
+	au_form *f;
+	bool asserted = false;
+	au_web_err e;
+	int c, rc = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a.device = optarg;
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'n':
+			username = optarg;
+			break;
+		case 'g':
+			a.origin = optarg;
+			break;
+		case 'e':
+			a.event_log = optarg;
+			break;
+		default:
+			return usage(env, "login: bad option", argv[optind - 1]);
+		}
+	}
+	if (a.device == NULL || url == NULL || username == NULL || optind != argc)
+		return usage(env, "login needs --device, --url and --username", NULL);
+	/* The browser's origin is the page's unless told otherwise (a hosts-file mapping). */
+	if (a.origin == NULL) {
+		const char *p = strstr(url, "://");
+		size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/") : 0;
+		if (n == 0 || n >= sizeof(origin))
+			return usage(env, "login: --url is not an absolute URL", url);
+		memcpy(origin, url, n);
+		origin[n] = '\0';
+		a.origin = origin;
+	}
+	if ((rc = session_open(&s, &a, env)) != 0) {
+		session_close(&s);
+		return rc;
+	}
+	rc = 1;
+	snprintf(jar, sizeof(jar), "%s.cookies", a.device);
+	if ((web = au_web_new(jar)) == NULL) {
+		rc = fail_input(env, "cookie jar", jar, "cannot be read");
+		goto out;
+	}
+	if (!load_page(au_web_get(web, url, &r), &r, &page, env))
+		goto out;
+	if ((f = au_page_form(page, "kc-form-login")) == NULL) {
+		fprintf(env->err, "kagura-authn: %s: no login form: %s\n", url, au_page_text(page));
+		goto out;
+	}
+	au_form_set(f, "username", username);
+	e = au_form_submit(web, f, NULL, &r);
+	au_page_free(page);
+	page = NULL;
+	if (!load_page(e, &r, &page, env))
+		goto out;
+	if ((f = au_page_form(page, "webauth")) != NULL) {
+		if ((rc = run_page_script(&s, page, f, a.origin, &a, env, &asserted)) != 0)
+			goto out;
+		rc = 1;
+		e = au_form_submit(web, f, NULL, &r);
+		au_page_free(page);
+		page = NULL;
+		if (!load_page(e, &r, &page, env))
+			goto out;
+	}
+	/* The platform's verdict is the page it shows. */
+	fprintf(env->out, "%s\n%s\n", au_page_title(page) ? au_page_title(page) : "",
+	        au_page_feedback(page) ? au_page_feedback(page) : au_page_text(page));
+	rc = strcmp(au_page_attr(page, "kc-content", "class")
+	                    ? au_page_attr(page, "kc-content", "class")
+	                    : "",
+	            "logged-in") == 0
+	             ? 0
+	             : 1;
+	/* The assertion changed the counter on the phone: keep it, whatever the platform said. */
+	if (asserted && au_device_save(&s.dev, a.device) != AU_OK)
+		rc = fail_input(env, "device file", a.device, "cannot be written");
+out:
+	au_page_free(page);
+	au_web_response_reset(&r);
+	au_web_free(web);
+	session_close(&s);
+	return rc;
+}
+
 static bool print_persona(const char *name, void *arg)
 {
 	fprintf(arg, "%s\n", name);
@@ -538,6 +710,8 @@ int authn_main(int argc, char **argv, const authn_env *env)
 		return ceremony(argc - 1, argv + 1, env, true);
 	if (strcmp(argv[1], "get") == 0)
 		return ceremony(argc - 1, argv + 1, env, false);
+	if (strcmp(argv[1], "login") == 0)
+		return login(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "remedy") == 0)
 		return device_remedy(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "personas") == 0)

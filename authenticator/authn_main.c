@@ -1,4 +1,5 @@
 /* kagura-authn: the simulated phone on the command line. */
+#include <curl/curl.h>
 #include <fido.h>
 #include <stdlib.h>
 
@@ -21,5 +22,8 @@ int main(int argc, char **argv)
 	env.prompts_file = prompts;
 	env.attestation_dir = attestation;
 	fido_init(FIDO_DISABLE_U2F_FALLBACK);
-	return authn_main(argc, argv, &env);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = authn_main(argc, argv, &env);
+	curl_global_cleanup();
+	return rc;
 }

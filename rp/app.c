@@ -63,6 +63,12 @@ void rp_fail_json(rp_http_response *resp, int status, const char *message)
 	                                message && message[0] ? message : "failed"));
 }
 
+const char *rp_msg(const rp_app *app, const char *key)
+{
+	const char *text = app->msgs ? rp_messages_get(app->msgs, key) : NULL;
+	return text ? text : key;
+}
+
 /* The platform's network policy (manual 2.10): the front server answers 403. */
 static bool forbidden(const rp_app *app, const char *remote)
 {
@@ -82,6 +88,7 @@ void rp_app_handle(void *ctx, const rp_http_request *req, rp_http_response *resp
 	rp_app *app = ctx;
 	const table tables[] = {
 	        {rp_conformance_routes, rp_conformance_route_count},
+	        {rp_login_routes, rp_login_route_count},
 	        {rp_test_control_routes, rp_test_control_route_count},
 	};
 	bool path_known = false;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "rp/http.h"
+#include "rp/messages.h"
 #include "rp/store.h"
 #include "webauthn/clock.h"
 #include "webauthn/trust.h"
@@ -31,8 +32,13 @@ typedef struct rp_app {
 	rp_store *store;
 	/* The platform's clock: the system clock shifted by what test control advanced. */
 	wa_clock clock;
-	wa_trust trust; /* attestation trust anchors (time set per request) */
+	wa_trust trust;        /* attestation trust anchors (time set per request) */
+	rp_messages *msgs;     /* the bundle of cfg.manual */
+	const char *pages_dir; /* fixtures/pages */
 } rp_app;
+
+/* A message of the bundle; the key itself when the bundle lacks it (visible, never empty). */
+const char *rp_msg(const rp_app *app, const char *key);
 
 /* The one handler libmicrohttpd calls: routes by method and path. */
 void rp_app_handle(void *app, const rp_http_request *req, rp_http_response *resp);
@@ -55,6 +61,10 @@ typedef struct rp_route {
 	rp_route_fn fn;
 	bool test_control; /* served only with --test-control */
 } rp_route;
+
+/* The device-only FIDO login's routes (rp/flow_login.c). */
+extern const rp_route rp_login_routes[];
+extern const size_t rp_login_route_count;
 
 /* The conformance API's routes (rp/conformance.c). */
 extern const rp_route rp_conformance_routes[];

@@ -57,6 +57,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
 	char tmp_db[] = "/tmp/kagura-rp-XXXXXX", rp_id[256], bound[64];
+	char messages_path[4096], pages_dir[4096];
 	rp_app app;
 	rp_http_server *srv = NULL;
 	sigset_t set;
@@ -144,6 +145,21 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		unlink(tmp_db); /* SQLite creates it afresh */
 		db = tmp_db;
 	}
+	{
+		/* Texts and pages from the fixtures: KAGURA_FIXTURES points elsewhere than the
+		 * source tree. */
+		const char *fx =
+		        getenv("KAGURA_FIXTURES") ? getenv("KAGURA_FIXTURES") : KAGURA_FIXTURES_DIR;
+		char why[256];
+		snprintf(messages_path, sizeof(messages_path),
+		         "%s/messages/messages_v%s.properties", fx, app.cfg.manual);
+		snprintf(pages_dir, sizeof(pages_dir), "%s/pages", fx);
+		app.pages_dir = pages_dir;
+		if (rp_messages_load(messages_path, &app.msgs, why, sizeof(why)) != RP_MSG_OK) {
+			fprintf(err, "kagura-rp serve: %s\n", why);
+			goto out;
+		}
+	}
 	if ((se = rp_store_open(db, &app.store)) != RP_STORE_OK) {
 		fprintf(err, "kagura-rp serve: %s: %s\n", db, rp_store_strerr(se));
 		goto out;
@@ -168,6 +184,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 out:
 	rp_http_stop(srv);
 	rp_store_close(app.store);
+	rp_messages_free(app.msgs);
 	wa_trust_reset(&app.trust);
 	if (db == tmp_db) {
 		char path[sizeof(tmp_db) + 8];
