@@ -541,7 +541,7 @@ static bool load_page(au_web_err e, au_web_response *r, au_page **page, const au
 
 /* What the page's script does with the options: the ceremony, then the form fields. */
 static int run_page_script(session *s, au_page *page, au_form *f, const char *origin,
-                           const ceremony_args *a, const authn_env *env, bool *asserted)
+                           const authn_env *env, bool *asserted)
 {
 	const char *options = au_page_data(page, "kc-webauthn-options", "webauthn-options");
 	au_client_result res = {0};
@@ -583,7 +583,6 @@ static int run_page_script(session *s, au_page *page, au_form *f, const char *or
 		*asserted = true;
 	}
 	au_client_result_reset(&res);
-	(void)a;
 	return 0;
 }
 
@@ -665,7 +664,7 @@ static int login(int argc, char **argv, const authn_env *env)
 	if (!load_page(e, &r, &page, env))
 		goto out;
 	if ((f = au_page_form(page, "webauth")) != NULL) {
-		if ((rc = run_page_script(&s, page, f, a.origin, &a, env, &asserted)) != 0)
+		if ((rc = run_page_script(&s, page, f, a.origin, env, &asserted)) != 0)
 			goto out;
 		rc = 1;
 		e = au_form_submit(web, f, NULL, &r);

@@ -263,7 +263,7 @@ static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only,
 /* ---- pending ceremonies ---- */
 
 /*
- * Stores state under a fresh token and sets the cookie naming it. An earlier
+ * Stores state (taking its reference) under a fresh token and sets the cookie naming it. An earlier
  * ceremony of the same browser is dropped first: the newest options call is the
  * one a result answers, and no token outlives the call that replaced it.
  */
@@ -276,14 +276,18 @@ static bool put_pending(rp_app *app, const rp_http_request *req, rp_http_respons
 	char *text;
 	rp_store_err err;
 
+	/* The state is ours from here: every caller hands it over, NULL (no memory) included. */
+	text = state != NULL ? json_dumps(state, JSON_COMPACT) : NULL;
+	json_decref(state);
+	if (text == NULL) {
+		rp_fail_json(resp, 500, "out of memory");
+		return false;
+	}
 	if (old != NULL && old[0] != '\0' && strlen(old) < sizeof(((rp_record *)0)->key))
 		(void)rp_store_record_delete(app->store, RECORD_KIND, old);
 	if (!rp_random_token(TOKEN_BYTES, token, sizeof(token))) {
+		free(text);
 		rp_fail_json(resp, 500, "no random token available");
-		return false;
-	}
-	if ((text = json_dumps(state, JSON_COMPACT)) == NULL) {
-		rp_fail_json(resp, 500, "out of memory");
 		return false;
 	}
 	err = rp_store_record_put(app->store, RECORD_KIND, token, text, now, now + PENDING_SECONDS);
@@ -529,15 +533,8 @@ static void attestation_options(rp_app *app, const rp_http_request *req, rp_http
 	state = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ceremony",
 	                  ceremony_names[CEREMONY_REGISTRATION], "challenge", challenge, "username",
 	                  user.name, "userVerification", r.uv, "attestation", r.attestation);
-	if (state == NULL) {
-		rp_fail_json(resp, 500, "out of memory");
+	if (!put_pending(app, req, resp, state))
 		goto out;
-	}
-	if (!put_pending(app, req, resp, state)) {
-		json_decref(state);
-		goto out;
-	}
-	json_decref(state);
 
 	params = json_array();
 	for (size_t i = 0; i < n_algs; i++)
@@ -740,15 +737,8 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	state = json_pack("{s:s, s:s, s:s, s:s, s:O}", "ceremony",
 	                  ceremony_names[CEREMONY_AUTHENTICATION], "challenge", challenge,
 	                  "username", user.name, "userVerification", uv, "allowCredentials", ids);
-	if (state == NULL) {
-		rp_fail_json(resp, 500, "out of memory");
+	if (!put_pending(app, req, resp, state))
 		goto out;
-	}
-	if (!put_pending(app, req, resp, state)) {
-		json_decref(state);
-		goto out;
-	}
-	json_decref(state);
 	out = ok_object();
 	json_object_set_new(out, "challenge", json_string(challenge));
 	json_object_set_new(out, "timeout", json_integer(PENDING_SECONDS * 1000));
