@@ -14,6 +14,7 @@
 #include "authenticator/page.h"
 #include "authenticator/web.h"
 #include "authenticator/persona.h"
+#include "authenticator/phone.h"
 #include "webauthn/b64url.h"
 
 static const char usage_text[] =
@@ -43,13 +44,6 @@ static int fail_input(const authn_env *env, const char *what, const char *arg, c
 {
 	fprintf(env->err, "kagura-authn: %s %s: %s\n", what, arg, why);
 	return 2;
-}
-
-static au_os_family os_family(const au_persona *p)
-{
-	return p->os_family == AU_PERSONA_OS_IOS       ? AU_OS_IOS
-	       : p->os_family == AU_PERSONA_OS_ANDROID ? AU_OS_ANDROID
-	                                               : AU_OS_DESKTOP;
 }
 
 /* Loads the persona a device names; 0 or exit code 2. */
@@ -282,149 +276,75 @@ static int parse_ceremony(int argc, char **argv, const authn_env *env, ceremony_
 	return 0;
 }
 
-/* The browser's own refusals before any authenticator is asked. */
-static au_failure browser_precheck(const au_persona *p, const au_settings *s)
+static void phone_env(const authn_env *env, au_phone_env *pe)
 {
-	if (!p->webauthn)
-		return AU_FAIL_NO_WEBAUTHN;
-	if (p->os_family == AU_PERSONA_OS_IOS && !p->web_browser_entitlement)
-		return AU_FAIL_NO_ENTITLEMENT;
-	if (!s->icloud_keychain && p->icloud_keychain_off != AU_FAIL_NONE)
-		return p->icloud_keychain_off;
-	return AU_FAIL_NONE;
+	*pe = (au_phone_env){.persona_dir = env->persona_dir,
+	                     .prompts_file = env->prompts_file,
+	                     .clock = env->clock};
 }
 
-typedef struct session {
-	au_device dev;
-	au_persona persona;
-	au_eventlog log;
-	FILE *log_file;
-	au_os os;
-	au_ctap ctap;
-	au_hid *hid;
-	fido_dev_t *fido;
-	json_t *options;
-} session;
-
-static void session_close(session *s)
+/* Opens the phone of a device file; 0 or exit code 2 (message on err). */
+static int phone_open(au_phone *p, const char *device, const char *event_log, const authn_env *env)
 {
-	au_fido_close(&s->fido);
-	au_hid_free(s->hid);
-	au_os_free(&s->os);
-	if (s->log_file != NULL)
-		fclose(s->log_file);
-	au_persona_free(&s->persona);
-	au_device_free(&s->dev);
-	json_decref(s->options);
-}
+	au_phone_env pe;
+	char why[600];
 
-static int session_open(session *s, const ceremony_args *a, const authn_env *env)
-{
-	json_error_t jerr;
-	au_err e;
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	if (a->options != NULL &&
-	    (s->options = json_load_file(a->options, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
-		return fail_input(env, "options", a->options, jerr.text);
-	if ((e = au_device_load(&s->dev, a->device)) != AU_OK)
-		return fail_input(env, "device file", a->device, au_strerr(e));
-	if ((rc = load_persona(env, s->dev.settings.persona, &s->persona)) != 0)
-		return rc;
-	if (a->event_log != NULL && (s->log_file = fopen(a->event_log, "a")) == NULL)
-		return fail_input(env, "event log", a->event_log, "cannot be opened");
-	s->log = (au_eventlog){.out = s->log_file, .clock = env->clock};
-	if ((e = au_os_init(&s->os, env->prompts_file, os_family(&s->persona),
-	                    atoi(s->persona.os_version), &s->log)) != AU_OK)
-		return fail_input(env, "OS prompts", env->prompts_file, au_strerr(e));
-	/* The persona file, not the OS version, says whether AutoFill can block passkeys. */
-	s->os.autofill_setting = s->persona.autofill_passkeys_off != AU_FAIL_NONE;
-	au_ctap_init(&s->ctap, &s->dev, env->clock, au_os_on_event, &s->os);
-	if ((s->hid = au_hid_new(&s->ctap)) == NULL || au_fido_open(s->hid, &s->fido) != FIDO_OK)
-		return fail_input(env, "device", a->device,
-		                  "the simulated authenticator did not open");
-	return 0;
-}
-
-static int report_failure(session *s, au_failure f, const char *detail, const char *op,
-                          const ceremony_args *a, const authn_env *env)
-{
-	char name[64], message[512], line[600];
-
-	au_os_on_failure(&s->os, f);
-	if (au_persona_error(&s->persona, f, op, name, sizeof(name), message, sizeof(message)) !=
-	    AU_OK)
-		snprintf(name, sizeof(name), "%s", "Error"),
-		        snprintf(message, sizeof(message), "%s", au_failure_name(f));
-	snprintf(line, sizeof(line), "%s: %s", name, message);
-	au_eventlog_write(&s->log, "browser", au_failure_name(f), detail);
-	au_eventlog_write(&s->log, "browser", "exception", line);
-	if (a->form) {
-		json_t *form = au_keycloak_form_error(name, message);
-		json_dumpf(form, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', env->out);
-		json_decref(form);
+	phone_env(env, &pe);
+	if (au_phone_open(p, &pe, device, event_log, why, sizeof(why)) != AU_OK) {
+		au_phone_close(p);
+		fprintf(env->err, "kagura-authn: %s\n", why);
+		return 2;
 	}
-	fprintf(env->err, "%s\n", line);
-	return 1;
+	return 0;
 }
 
 static int ceremony(int argc, char **argv, const authn_env *env, bool create)
 {
-	const char *op = create ? "create" : "get";
 	ceremony_args a;
-	session s;
-	au_client_result res = {0};
-	au_failure f;
+	au_phone p;
+	au_phone_ceremony c = {0};
+	json_t *options;
+	json_error_t jerr;
 	au_err e;
 	int rc;
 
 	if ((rc = parse_ceremony(argc, argv, env, &a)) != 0)
 		return rc;
-	if ((rc = session_open(&s, &a, env)) != 0) {
-		session_close(&s);
+	if ((options = json_load_file(a.options, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+		return fail_input(env, "options", a.options, jerr.text);
+	if ((rc = phone_open(&p, a.device, a.event_log, env)) != 0) {
+		json_decref(options);
 		return rc;
 	}
-	const char *rp =
-	        create ? json_string_value(json_object_get(json_object_get(s.options, "rp"), "id"))
-	               : json_string_value(json_object_get(s.options, "rpId"));
-	const json_t *allow = json_object_get(s.options, "allowCredentials");
-	au_os_begin(&s.os, &s.dev.settings, rp, !create, json_array_size(allow) > 0);
-	if ((f = browser_precheck(&s.persona, &s.dev.settings)) != AU_FAIL_NONE) {
-		rc = report_failure(&s, f, "refused by the browser", op, &a, env);
-		goto out;
-	}
-	if (create && au_os_before_create(&s.os)) {
-		rc = report_failure(&s, AU_FAIL_CANCELLED, "the OS did not create a passkey", op,
-		                    &a, env);
-		goto out;
-	}
-	e = create ? au_client_create(s.fido, s.options, a.origin, &res)
-	           : au_client_get(s.fido, s.options, a.origin, &res);
-	if (e != AU_OK) {
+	if ((e = au_phone_ceremony_run(&p, create, options, a.origin, &c)) != AU_OK) {
 		rc = fail_input(env, "options", a.options, au_strerr(e));
-		goto out;
-	}
-	if (res.failure != AU_FAIL_NONE) {
-		rc = report_failure(&s, res.failure, res.detail, op, &a, env);
-		goto out;
-	}
-	/* Only a ceremony that succeeded changes the device file. */
-	if ((e = au_device_save(&s.dev, a.device)) != AU_OK) {
+	} else if (c.failure != AU_FAIL_NONE) {
+		if (a.form) {
+			const char *colon = strstr(c.error, ": ");
+			char name[64];
+			snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - c.error) : 0,
+			         c.error);
+			json_t *form = au_keycloak_form_error(name, colon ? colon + 2 : c.error);
+			json_dumpf(form, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputc('\n', env->out);
+			json_decref(form);
+		}
+		fprintf(env->err, "%s\n", c.error);
+		rc = 1;
+	} else if ((e = au_phone_save(&p)) != AU_OK) {
+		/* Only a ceremony that succeeded changes the device file. */
 		rc = fail_input(env, "device file", a.device, au_strerr(e));
-		goto out;
+	} else {
+		json_t *doc = a.form ? au_keycloak_form(c.response, a.label ? a.label : "")
+		                     : json_incref(c.response);
+		json_dumpf(doc, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', env->out);
+		json_decref(doc);
+		rc = 0;
 	}
-	json_t *doc = a.form ? au_keycloak_form(res.response, a.label ? a.label : "")
-	                     : json_incref(res.response);
-	json_dumpf(doc, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', env->out);
-	json_decref(doc);
-	au_eventlog_write(&s.log, "browser", create ? "credential-created" : "assertion", a.origin);
-	rc = 0;
-out:
-	au_client_result_reset(&res);
-	session_close(&s);
+	au_phone_ceremony_reset(&c);
+	au_phone_close(&p);
+	json_decref(options);
 	return rc;
 }
 
@@ -529,61 +449,13 @@ done:
 
 /* ---- login: the phone's browser on the platform's pages ---- */
 
-/* Fetches or submits, then parses the page; false (message on err) on a transport failure. */
-static bool load_page(au_web_err e, au_web_response *r, au_page **page, const authn_env *env)
+/* Prints where a visit ended; 0 when the page's kc-content has class success_kind. */
+static int report_visit(const au_phone_visit *v, const char *success_kind, const authn_env *env)
 {
-	if (e != AU_WEB_OK) {
-		fprintf(env->err, "kagura-authn: %s (%s)\n", au_web_strerr(e), r->error);
-		return false;
-	}
-	return au_page_parse(r->body, r->body_len, r->url, page) == AU_WEB_OK;
-}
-
-/* What the page's script does with the options: the ceremony, then the form fields. */
-static int run_page_script(session *s, au_page *page, au_form *f, const char *origin,
-                           const authn_env *env, bool *asserted)
-{
-	const char *options = au_page_data(page, "kc-webauthn-options", "webauthn-options");
-	au_client_result res = {0};
-	au_failure fail;
-	char name[64], message[512], line[600];
-	json_t *opts;
-
-	*asserted = false;
-	/* No window.PublicKeyCredential: the page posts its unsupported-browser text. */
-	if (!s->persona.webauthn) {
-		au_form_set(f, "error", au_page_data(page, "kc-webauthn-options", "unsupported"));
-		return 0;
-	}
-	if ((opts = json_loads(options ? options : "", 0, NULL)) == NULL)
-		return fail_input(env, "page", au_page_url(page), "carries no WebAuthn options");
-	json_decref(s->options);
-	s->options = opts;
-	au_os_begin(&s->os, &s->dev.settings, json_string_value(json_object_get(opts, "rpId")),
-	            true, json_array_size(json_object_get(opts, "allowCredentials")) > 0);
-	fail = browser_precheck(&s->persona, &s->dev.settings);
-	if (fail == AU_FAIL_NONE) {
-		if (au_client_get(s->fido, opts, origin, &res) != AU_OK)
-			return fail_input(env, "page options", au_page_url(page), "malformed");
-		fail = res.failure;
-	}
-	if (fail != AU_FAIL_NONE) {
-		au_os_on_failure(&s->os, fail);
-		au_persona_error(&s->persona, fail, "get", name, sizeof(name), message,
-		                 sizeof(message));
-		snprintf(line, sizeof(line), "%s: %s", name, message);
-		au_eventlog_write(&s->log, "browser", "exception", line);
-		au_form_set(f, "error", line);
-	} else {
-		json_t *fields = au_keycloak_form(res.response, NULL);
-		const char *key;
-		json_t *v;
-		json_object_foreach(fields, key, v) au_form_set(f, key, json_string_value(v));
-		json_decref(fields);
-		*asserted = true;
-	}
-	au_client_result_reset(&res);
-	return 0;
+	fprintf(env->out, "%s\n%s\n", v->title, v->text);
+	if (v->error[0] != '\0')
+		fprintf(env->err, "%s\n", v->error);
+	return strcmp(v->kind, success_kind) == 0 ? 0 : 1;
 }
 
 static int login(int argc, char **argv, const authn_env *env)
@@ -594,102 +466,55 @@ static int login(int argc, char **argv, const authn_env *env)
 	                                     {"origin", required_argument, NULL, 'g'},
 	                                     {"event-log", required_argument, NULL, 'e'},
 	                                     {NULL, 0, NULL, 0}};
-	ceremony_args a = {0};
-	const char *url = NULL, *username = NULL;
-	char jar[4096], origin[512];
-	session s;
-	au_web *web = NULL;
-	au_web_response r = {0};
-	au_page *page = NULL;
-	au_form *f;
-	bool asserted = false;
-	au_web_err e;
-	int c, rc = 1;
+	const char *device = NULL, *url = NULL, *event_log = NULL;
+	au_phone_input in = {0};
+	au_phone p;
+	au_phone_visit v = {0};
+	au_err e;
+	int c, rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			a.device = optarg;
+			device = optarg;
 			break;
 		case 'u':
 			url = optarg;
 			break;
 		case 'n':
-			username = optarg;
+			in.username = optarg;
 			break;
 		case 'g':
-			a.origin = optarg;
+			in.origin = optarg;
 			break;
 		case 'e':
-			a.event_log = optarg;
+			event_log = optarg;
 			break;
 		default:
 			return usage(env, "login: bad option", argv[optind - 1]);
 		}
 	}
-	if (a.device == NULL || url == NULL || username == NULL || optind != argc)
+	if (device == NULL || url == NULL || in.username == NULL || optind != argc)
 		return usage(env, "login needs --device, --url and --username", NULL);
-	/* The browser's origin is the page's unless told otherwise (a hosts-file mapping). */
-	if (a.origin == NULL) {
-		const char *p = strstr(url, "://");
-		size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/") : 0;
-		if (n == 0 || n >= sizeof(origin))
-			return usage(env, "login: --url is not an absolute URL", url);
-		memcpy(origin, url, n);
-		origin[n] = '\0';
-		a.origin = origin;
-	}
-	if ((rc = session_open(&s, &a, env)) != 0) {
-		session_close(&s);
+	if (strstr(url, "://") == NULL)
+		return usage(env, "login: --url is not an absolute URL", url);
+	if ((rc = phone_open(&p, device, event_log, env)) != 0)
 		return rc;
-	}
-	rc = 1;
-	snprintf(jar, sizeof(jar), "%s.cookies", a.device);
-	if ((web = au_web_new(jar)) == NULL) {
-		rc = fail_input(env, "cookie jar", jar, "cannot be read");
-		goto out;
-	}
-	if (!load_page(au_web_get(web, url, &r), &r, &page, env))
-		goto out;
-	if ((f = au_page_form(page, "kc-form-login")) == NULL) {
-		fprintf(env->err, "kagura-authn: %s: no login form: %s\n", url, au_page_text(page));
-		goto out;
-	}
-	au_form_set(f, "username", username);
-	e = au_form_submit(web, f, NULL, &r);
-	au_page_free(page);
-	page = NULL;
-	if (!load_page(e, &r, &page, env))
-		goto out;
-	if ((f = au_page_form(page, "webauth")) != NULL) {
-		if ((rc = run_page_script(&s, page, f, a.origin, env, &asserted)) != 0)
-			goto out;
+	if ((e = au_phone_visit_url(&p, url, &in, &v)) != AU_OK) {
+		fprintf(env->err, "kagura-authn: %s\n",
+		        v.net_error[0] ? v.net_error : au_strerr(e));
 		rc = 1;
-		e = au_form_submit(web, f, NULL, &r);
-		au_page_free(page);
-		page = NULL;
-		if (!load_page(e, &r, &page, env))
-			goto out;
+	} else {
+		/* The platform's verdict is the page it shows. */
+		rc = report_visit(&v, "logged-in", env);
 	}
-	/* The platform's verdict is the page it shows. */
-	fprintf(env->out, "%s\n%s\n", au_page_title(page) ? au_page_title(page) : "",
-	        au_page_feedback(page) ? au_page_feedback(page) : au_page_text(page));
-	rc = strcmp(au_page_attr(page, "kc-content", "class")
-	                    ? au_page_attr(page, "kc-content", "class")
-	                    : "",
-	            "logged-in") == 0
-	             ? 0
-	             : 1;
 	/* The assertion changed the counter on the phone: keep it, whatever the platform said. */
-	if (asserted && au_device_save(&s.dev, a.device) != AU_OK)
-		rc = fail_input(env, "device file", a.device, "cannot be written");
-out:
-	au_page_free(page);
-	au_web_response_reset(&r);
-	au_web_free(web);
-	session_close(&s);
+	if ((e = au_phone_save(&p)) != AU_OK)
+		rc = fail_input(env, "device file", device, au_strerr(e));
+	au_phone_visit_reset(&v);
+	au_phone_close(&p);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 #include "authenticator/device.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/x509.h>
@@ -18,7 +19,7 @@
 
 /* ---- the settings table: one row per `device set` key ---- */
 
-typedef enum kind { K_BOOL, K_INT, K_ENUM, K_STRING, K_AAGUID, K_ALGS } kind;
+typedef enum kind { K_BOOL, K_INT, K_ENUM, K_STRING, K_ADDRESS, K_AAGUID, K_ALGS } kind;
 
 static const char *const presence_names[] = {"consent", "decline", "timeout", NULL};
 static const char *const lock_names[] = {"none",     "swipe",    "pattern", "pin",
@@ -64,6 +65,12 @@ static const setting settings_table[] = {
         {"default_browser", K_STRING, S(default_browser),
          sizeof(((au_settings *)0)->default_browser), NULL, 0, 0,
          "persona name of the browser a QR scan opens"},
+        {"cookies", K_BOOL, S(cookies), 0, NULL, 0, 0,
+         "false: the browser blocks all cookies (manual 2.15)"},
+        {"javascript", K_BOOL, S(javascript), 0, NULL, 0, 0,
+         "false: JavaScript is off or a content blocker stops the page script (2.16)"},
+        {"source_address", K_ADDRESS, S(source_address), sizeof(((au_settings *)0)->source_address),
+         NULL, 0, 0, "loopback address the phone's requests come from (its network, 2.10)"},
         {"bogus_signature", K_BOOL, S(bogus_signature), 0, NULL, 0, 0, NULL},
         {"clear_uv", K_BOOL, S(clear_uv), 0, NULL, 0, 0, NULL},
         {"clear_up", K_BOOL, S(clear_up), 0, NULL, 0, 0, NULL},
@@ -191,6 +198,17 @@ au_err au_device_set(au_device *dev, const char *key, const char *value, const c
 		}
 		memcpy(base, value, strlen(value) + 1);
 		break;
+	case K_ADDRESS: {
+		unsigned char addr[16];
+		if (strlen(value) >= st->size ||
+		    (value[0] != '\0' && inet_pton(AF_INET, value, addr) != 1 &&
+		     inet_pton(AF_INET6, value, addr) != 1)) {
+			*why = "an IP address literal, or empty for the default route";
+			return AU_ERR_SETTING_VALUE;
+		}
+		memcpy(base, value, strlen(value) + 1);
+		break;
+	}
 	case K_AAGUID:
 		if (!parse_aaguid(value, (uint8_t *)base)) {
 			*why = "16 bytes as hex";
@@ -224,6 +242,7 @@ static void setting_text(const au_settings *s, const setting *st, char *buf, siz
 		snprintf(buf, size, "%s", st->names[*(const int *)base]);
 		break;
 	case K_STRING:
+	case K_ADDRESS:
 		snprintf(buf, size, "%s", base);
 		break;
 	case K_AAGUID:
@@ -298,6 +317,8 @@ au_err au_device_init(au_device *dev, const char *persona)
 	dev->settings.passcode_fallback = true;
 	dev->settings.icloud_keychain = true;
 	dev->settings.autofill_passkeys = true;
+	dev->settings.cookies = true;
+	dev->settings.javascript = true;
 	dev->settings.override_command = -1;
 	return AU_OK;
 }

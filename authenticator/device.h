@@ -74,6 +74,10 @@ typedef struct au_settings {
 	bool autofill_passkeys; /* iOS 17+: AutoFill Passwords and Passkeys on */
 	bool third_party_authenticator; /* another authenticator app is installed */
 	char default_browser[64];
+	/* the browser and the network it is on */
+	bool cookies;            /* false: "block all cookies" */
+	bool javascript;         /* false: page scripts do not run */
+	char source_address[48]; /* "" the default route, else the address requests leave from */
 	/* fault injection, Chromium's vocabulary */
 	bool bogus_signature;
 	bool clear_uv;

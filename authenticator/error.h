@@ -17,7 +17,8 @@
 	X(AU_ERR_PERSONA_ARG, "bad failure class, operation or buffer for a persona")     \
 	X(AU_ERR_OPTIONS_JSON, "options are not valid JSON")                              \
 	X(AU_ERR_OPTIONS_FIELD, "options have a missing or malformed member")             \
-	X(AU_ERR_ORIGIN, "origin is not a valid https (or http://localhost) origin")
+	X(AU_ERR_ORIGIN, "origin is not a valid https (or http://localhost) origin")      \
+	X(AU_ERR_NETWORK, "the browser could not load the page (transport failure)")
 
 typedef enum au_err {
 #define AU_ERROR_ENUM(name, msg) name,

@@ -28,6 +28,7 @@ struct au_web {
 	char *jar_path;
 	bool cookies;
 	char *proxy, *proxy_user, *proxy_password;
+	char *source_address;
 	long timeout_ms;
 	char *user_agent, *accept_language;
 	char *ca_file;
@@ -210,6 +211,7 @@ void au_web_free(au_web *web)
 	curl_easy_cleanup(web->bare);
 	free(web->jar_path);
 	free(web->proxy);
+	free(web->source_address);
 	free(web->proxy_user);
 	free_secret(&web->proxy_password, 0);
 	free(web->user_agent);
@@ -231,6 +233,21 @@ au_web_err au_web_clear_cookies(au_web *web)
 {
 	return curl_easy_setopt(web->jar, CURLOPT_COOKIELIST, "ALL") == CURLE_OK ? AU_WEB_OK
 	                                                                         : AU_WEB_ERR_NOMEM;
+}
+
+au_web_err au_web_set_source_address(au_web *web, const char *address)
+{
+	char *text = NULL;
+
+	if (address != NULL && address[0] != '\0') {
+		size_t n = strlen(address) + sizeof("host!");
+		if ((text = malloc(n)) == NULL)
+			return AU_WEB_ERR_NOMEM;
+		snprintf(text, n, "host!%s", address);
+	}
+	free(web->source_address);
+	web->source_address = text;
+	return AU_WEB_OK;
 }
 
 au_web_err au_web_set_proxy(au_web *web, const char *url, const char *user, const char *password)
@@ -564,6 +581,7 @@ static CURLcode configure(au_web *web, CURL *c)
 	SET(CURLOPT_USERAGENT, web->user_agent ? web->user_agent : "Mozilla/5.0 (kagura-harness)");
 	/* "" rather than NULL: NULL would let http_proxy from the environment in. */
 	SET(CURLOPT_PROXY, web->proxy ? web->proxy : "");
+	SET(CURLOPT_INTERFACE, web->source_address);
 	SET(CURLOPT_PROXYUSERNAME, web->proxy_user);
 	SET(CURLOPT_PROXYPASSWORD, web->proxy_password);
 	SET(CURLOPT_PROXYAUTH, (long)CURLAUTH_ANY);

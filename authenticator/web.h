@@ -103,6 +103,9 @@ void au_web_set_cookies(au_web *web, bool enabled);
 /* Empties the jar ("clear site data" inside one process). */
 au_web_err au_web_clear_cookies(au_web *web);
 
+/* The local address requests leave from (the network the phone is on); NULL or "" the default. */
+au_web_err au_web_set_source_address(au_web *web, const char *address);
+
 /* NULL url: no proxy, whatever the environment's http_proxy says (the default). */
 au_web_err au_web_set_proxy(au_web *web, const char *url, const char *user, const char *password);
 

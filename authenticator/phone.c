@@ -1,0 +1,334 @@
+#include "authenticator/phone.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "authenticator/fido_glue.h"
+#include "authenticator/keycloak_form.h"
+
+#define VISIT_MAX_PAGES 8 /* a user gives up long before; stops a page loop */
+
+static void set_why(char *why, size_t size, const char *what, const char *detail)
+{
+	if (why != NULL && size > 0)
+		snprintf(why, size, "%s: %s", what, detail);
+}
+
+static au_os_family os_family(const au_persona *p)
+{
+	return p->os_family == AU_PERSONA_OS_IOS       ? AU_OS_IOS
+	       : p->os_family == AU_PERSONA_OS_ANDROID ? AU_OS_ANDROID
+	                                               : AU_OS_DESKTOP;
+}
+
+au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
+                     const char *event_log, char *why, size_t why_size)
+{
+	au_err e;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(device_path) >= sizeof(p->device_path)) {
+		set_why(why, why_size, "device file", "path too long");
+		return AU_ERR_IO;
+	}
+	strcpy(p->device_path, device_path);
+	if ((e = au_device_load(&p->dev, device_path)) != AU_OK) {
+		set_why(why, why_size, device_path, au_strerr(e));
+		return e;
+	}
+	if ((e = au_persona_load(env->persona_dir, p->dev.settings.persona, &p->persona)) !=
+	    AU_OK) {
+		set_why(why, why_size, p->dev.settings.persona,
+		        p->persona.why[0] ? p->persona.why : au_strerr(e));
+		return e;
+	}
+	if (event_log != NULL && (p->log_file = fopen(event_log, "a")) == NULL) {
+		set_why(why, why_size, event_log, "event log cannot be opened");
+		return AU_ERR_IO;
+	}
+	p->log = (au_eventlog){.out = p->log_file, .clock = env->clock};
+	if ((e = au_os_init(&p->os, env->prompts_file, os_family(&p->persona),
+	                    atoi(p->persona.os_version), &p->log)) != AU_OK) {
+		set_why(why, why_size, env->prompts_file, au_strerr(e));
+		return e;
+	}
+	/* The persona file, not the OS version, says whether AutoFill can block passkeys. */
+	p->os.autofill_setting = p->persona.autofill_passkeys_off != AU_FAIL_NONE;
+	au_ctap_init(&p->ctap, &p->dev, env->clock, au_os_on_event, &p->os);
+	if ((p->hid = au_hid_new(&p->ctap)) == NULL || au_fido_open(p->hid, &p->fido) != FIDO_OK) {
+		set_why(why, why_size, device_path, "the simulated authenticator did not open");
+		return AU_ERR_INTERNAL;
+	}
+	return AU_OK;
+}
+
+void au_phone_close(au_phone *p)
+{
+	au_web_free(p->web);
+	au_fido_close(&p->fido);
+	au_hid_free(p->hid);
+	au_os_free(&p->os);
+	if (p->log_file != NULL)
+		fclose(p->log_file);
+	au_persona_free(&p->persona);
+	au_device_free(&p->dev);
+	memset(p, 0, sizeof(*p));
+}
+
+au_err au_phone_save(au_phone *p)
+{
+	au_err e = AU_OK;
+
+	if (p->changed && (e = au_device_save(&p->dev, p->device_path)) == AU_OK)
+		p->changed = false;
+	if (p->web != NULL && au_web_save(p->web) != AU_WEB_OK && e == AU_OK)
+		e = AU_ERR_IO;
+	return e;
+}
+
+/* The browser's own refusals before any authenticator is asked. */
+static au_failure browser_precheck(const au_persona *p, const au_settings *s)
+{
+	if (!p->webauthn)
+		return AU_FAIL_NO_WEBAUTHN;
+	if (p->os_family == AU_PERSONA_OS_IOS && !p->web_browser_entitlement)
+		return AU_FAIL_NO_ENTITLEMENT;
+	if (!s->icloud_keychain && p->icloud_keychain_off != AU_FAIL_NONE)
+		return p->icloud_keychain_off;
+	return AU_FAIL_NONE;
+}
+
+static void fail(au_phone *p, au_failure f, const char *detail, const char *op,
+                 au_phone_ceremony *out)
+{
+	char name[64], message[512];
+
+	out->failure = f;
+	snprintf(out->detail, sizeof(out->detail), "%s", detail);
+	au_os_on_failure(&p->os, f);
+	if (au_persona_error(&p->persona, f, op, name, sizeof(name), message, sizeof(message)) !=
+	    AU_OK) {
+		snprintf(name, sizeof(name), "%s", "Error");
+		snprintf(message, sizeof(message), "%s", au_failure_name(f));
+	}
+	snprintf(out->error, sizeof(out->error), "%s: %s", name, message);
+	au_eventlog_write(&p->log, "browser", au_failure_name(f), detail);
+	au_eventlog_write(&p->log, "browser", "exception", out->error);
+}
+
+au_err au_phone_ceremony_run(au_phone *p, bool create, const json_t *options, const char *origin,
+                             au_phone_ceremony *out)
+{
+	const char *op = create ? "create" : "get";
+	const char *rp =
+	        create ? json_string_value(json_object_get(json_object_get(options, "rp"), "id"))
+	               : json_string_value(json_object_get(options, "rpId"));
+	const json_t *allow = json_object_get(options, "allowCredentials");
+	au_client_result res = {0};
+	au_failure f;
+	au_err e;
+
+	memset(out, 0, sizeof(*out));
+	au_os_begin(&p->os, &p->dev.settings, rp, !create, json_array_size(allow) > 0);
+	if ((f = browser_precheck(&p->persona, &p->dev.settings)) != AU_FAIL_NONE) {
+		fail(p, f, "refused by the browser", op, out);
+		return AU_OK;
+	}
+	if (create && au_os_before_create(&p->os)) {
+		fail(p, AU_FAIL_CANCELLED, "the OS did not create a passkey", op, out);
+		return AU_OK;
+	}
+	e = create ? au_client_create(p->fido, options, origin, &res)
+	           : au_client_get(p->fido, options, origin, &res);
+	if (e != AU_OK) {
+		au_client_result_reset(&res);
+		return e;
+	}
+	if (res.failure != AU_FAIL_NONE) {
+		fail(p, res.failure, res.detail, op, out);
+	} else {
+		out->response = res.response;
+		res.response = NULL;
+		p->changed = true;
+		au_eventlog_write(&p->log, "browser", create ? "credential-created" : "assertion",
+		                  origin);
+	}
+	au_client_result_reset(&res);
+	return AU_OK;
+}
+
+void au_phone_ceremony_reset(au_phone_ceremony *c)
+{
+	json_decref(c->response);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- visiting pages ---- */
+
+void au_phone_visit_reset(au_phone_visit *v)
+{
+	au_page_free(v->page);
+	memset(v, 0, sizeof(*v));
+}
+
+static au_err open_browser(au_phone *p, au_phone_visit *out)
+{
+	char jar[sizeof(p->device_path) + 16];
+
+	if (p->web != NULL)
+		return AU_OK;
+	/* The browser's site data lives beside the device file ("clear site data" removes it). */
+	snprintf(jar, sizeof(jar), "%s.cookies", p->device_path);
+	if ((p->web = au_web_new(jar)) == NULL) {
+		snprintf(out->net_error, sizeof(out->net_error),
+		         "%.200s: cookie jar cannot be read", jar);
+		return AU_ERR_IO;
+	}
+	au_web_set_cookies(p->web, p->dev.settings.cookies);
+	if (au_web_set_source_address(p->web, p->dev.settings.source_address) != AU_WEB_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "source address %s refused",
+		         p->dev.settings.source_address);
+		return AU_ERR_SETTING_VALUE;
+	}
+	return AU_OK;
+}
+
+/* Takes the answer as the current page; AU_ERR_NETWORK on a transport failure. */
+static au_err take_page(au_web_err e, au_web_response *r, au_phone_visit *out)
+{
+	au_page_free(out->page);
+	out->page = NULL;
+	if (e != AU_WEB_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.80s (%.200s)", au_web_strerr(e),
+		         r->error);
+		return AU_ERR_NETWORK;
+	}
+	out->status = r->status;
+	if (au_page_parse(r->body, r->body_len, r->url, &out->page) != AU_WEB_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.200s: the page cannot be read",
+		         r->url);
+		return AU_ERR_NETWORK;
+	}
+	return AU_OK;
+}
+
+/* scheme://host[:port] of url, as the browser names the page's origin. */
+static void origin_of(const char *url, char *origin, size_t size)
+{
+	const char *p = strstr(url, "://");
+	size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : 0;
+
+	if (n >= size)
+		n = 0;
+	memcpy(origin, url, n);
+	origin[n] = '\0';
+}
+
+/*
+ * What the platform's WebAuthn page script does: no PublicKeyCredential →
+ * post the unsupported-browser text; otherwise run the ceremony and post
+ * Keycloak's fields, or only error = "Name: message".
+ */
+static au_err run_script(au_phone *p, au_page *page, au_form *f, bool create,
+                         const au_phone_input *in, au_phone_visit *out)
+{
+	const char *options = au_page_data(page, "kc-webauthn-options", "webauthn-options");
+	au_phone_ceremony c = {0};
+	char origin[512];
+	json_t *opts, *fields;
+	const char *key;
+	json_t *v;
+	au_err e;
+
+	if (!p->persona.webauthn) {
+		const char *text = au_page_data(page, "kc-webauthn-options", "unsupported");
+		snprintf(out->error, sizeof(out->error), "%s", text ? text : "");
+		au_form_set(f, "error", out->error);
+		return AU_OK;
+	}
+	if ((opts = json_loads(options ? options : "", 0, NULL)) == NULL) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.200s: no WebAuthn options",
+		         au_page_url(page));
+		return AU_ERR_OPTIONS_JSON;
+	}
+	if (in->origin != NULL)
+		snprintf(origin, sizeof(origin), "%s", in->origin);
+	else
+		origin_of(au_page_url(page), origin, sizeof(origin));
+	e = au_phone_ceremony_run(p, create, opts, origin, &c);
+	json_decref(opts);
+	if (e != AU_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.180s: WebAuthn options: %.80s",
+		         au_page_url(page), au_strerr(e));
+		return e;
+	}
+	out->ceremonies++;
+	if (c.failure != AU_FAIL_NONE) {
+		snprintf(out->error, sizeof(out->error), "%s", c.error);
+		au_form_set(f, "error", c.error);
+		au_phone_ceremony_reset(&c);
+		return AU_OK;
+	}
+	/* Keycloak asks the label with window.prompt; Cancel keeps the page's default. */
+	const char *label =
+	        in->label ? in->label : au_page_data(page, "kc-webauthn-options", "label-default");
+	fields = au_keycloak_form(c.response, create ? (label ? label : "") : NULL);
+	json_object_foreach(fields, key, v) au_form_set(f, key, json_string_value(v));
+	json_decref(fields);
+	au_phone_ceremony_reset(&c);
+	return AU_OK;
+}
+
+static void describe(au_phone_visit *out)
+{
+	const char *title, *text, *kind;
+
+	if (out->page == NULL)
+		return;
+	title = au_page_title(out->page);
+	text = au_page_feedback(out->page);
+	kind = au_page_attr(out->page, "kc-content", "class");
+	snprintf(out->title, sizeof(out->title), "%s", title ? title : "");
+	snprintf(out->text, sizeof(out->text), "%s", text ? text : au_page_text(out->page));
+	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
+}
+
+au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in,
+                          au_phone_visit *out)
+{
+	static const au_phone_input none = {0};
+	static const char *const forms[] = {"kc-form-login", "webauth", "register"};
+	bool done[3] = {false, false, false};
+	au_web_response r = {0};
+	au_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (in == NULL)
+		in = &none;
+	if ((e = open_browser(p, out)) != AU_OK)
+		return e;
+	e = take_page(au_web_get(p->web, url, &r), &r, out);
+	for (int step = 0; e == AU_OK && step < VISIT_MAX_PAGES; step++) {
+		au_form *f = NULL;
+		size_t k;
+
+		/* Without JavaScript nothing on the page runs: the user sees it as it came. */
+		if (!p->dev.settings.javascript && au_page_has_script(out->page))
+			break;
+		for (k = 0; k < 3 && f == NULL; k++)
+			if (!done[k] && (f = au_page_form(out->page, forms[k])) != NULL)
+				break;
+		if (f == NULL)
+			break;
+		done[k] = true;
+		if (k == 0 && in->username != NULL)
+			au_form_set(f, "username", in->username);
+		else if (k > 0 && (e = run_script(p, out->page, f, k == 2, in, out)) != AU_OK)
+			break;
+		au_web_response_reset(&r);
+		e = take_page(au_form_submit(p->web, f, NULL, &r), &r, out);
+	}
+	au_web_response_reset(&r);
+	describe(out);
+	return e;
+}

@@ -1,0 +1,97 @@
+/*
+ * The simulated phone as one object: its authenticator (device file, libfido2
+ * over in-memory CTAPHID), its OS, and its browser (persona, cookie jar beside
+ * the device file). It runs WebAuthn ceremonies the way the persona's browser
+ * does, and visits the platform's pages the way a user does: it fills the
+ * Username, runs the pages' WebAuthn scripts, answers the label prompt, and
+ * stops at the first page that asks nothing more.
+ */
+#ifndef KAGURA_AUTHENTICATOR_PHONE_H
+#define KAGURA_AUTHENTICATOR_PHONE_H
+
+#include <stdio.h>
+
+#include "authenticator/client.h"
+#include "authenticator/ctaphid.h"
+#include "authenticator/device.h"
+#include "authenticator/eventlog.h"
+#include "authenticator/os.h"
+#include "authenticator/page.h"
+#include "authenticator/persona.h"
+#include "authenticator/web.h"
+#include "webauthn/clock.h"
+
+typedef struct au_phone_env {
+	const char *persona_dir;  /* fixtures/personas */
+	const char *prompts_file; /* fixtures/os/prompts.json */
+	const wa_clock *clock;
+} au_phone_env;
+
+typedef struct au_phone {
+	char device_path[4096];
+	au_device dev;
+	au_persona persona;
+	au_eventlog log;
+	FILE *log_file;
+	au_os os;
+	au_ctap ctap;
+	au_hid *hid;
+	fido_dev_t *fido;
+	au_web *web;  /* the browser profile, opened by the first visit */
+	bool changed; /* a ceremony changed the device: au_phone_save writes it */
+} au_phone;
+
+/* Opens device_path with its persona; why (may be NULL) names what failed. */
+au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
+                     const char *event_log, char *why, size_t why_size);
+/* Frees everything; writes nothing (au_phone_save does). */
+void au_phone_close(au_phone *p);
+/* Writes the device file when a ceremony changed it, and the cookie jar. */
+au_err au_phone_save(au_phone *p);
+
+/* What navigator.credentials.create/get gave the page. */
+typedef struct au_phone_ceremony {
+	au_failure failure; /* AU_FAIL_NONE: response holds the credential */
+	char error[600];    /* the DOMException as the page stringifies it: "Name: message" */
+	char detail[160];   /* for logs: the CTAP status or the failed check */
+	json_t *response;   /* RegistrationResponseJSON / AuthenticationResponseJSON (owned) */
+} au_phone_ceremony;
+
+/*
+ * One ceremony as the persona's browser runs it: the browser's own refusals,
+ * the OS's, then libfido2. AU_OK whether or not the ceremony failed (see
+ * out->failure); an error only for malformed options or origin.
+ */
+au_err au_phone_ceremony_run(au_phone *p, bool create, const json_t *options, const char *origin,
+                             au_phone_ceremony *out);
+void au_phone_ceremony_reset(au_phone_ceremony *c);
+
+/* What the user types when a page asks. */
+typedef struct au_phone_input {
+	const char *username; /* the Username / 本人ID field; NULL keeps what the page filled in */
+	const char *label;    /* the answer to the label prompt; NULL keeps the page's default */
+	const char *origin;   /* the page's origin as the browser names it; NULL: the URL's own */
+} au_phone_input;
+
+/* Where a visit ended. */
+typedef struct au_phone_visit {
+	long status;         /* HTTP status of the last page */
+	char title[256];     /* its <title> */
+	char text[2048];     /* Keycloak's feedback text, else the page's visible text */
+	char kind[64];       /* class of kc-content ("logged-in", "done", "alert-error"), "" none */
+	char error[600];     /* what a page script posted as error, "" none */
+	unsigned ceremonies; /* WebAuthn ceremonies the page scripts ran */
+	char net_error[300]; /* a transport failure, "" none */
+	au_page *page;       /* the last page (owned; NULL after a transport failure) */
+} au_phone_visit;
+
+/*
+ * Opens url and goes on as a user would (each form at most once, so a page
+ * that comes back with an error ends the visit). AU_ERR_NETWORK when a page
+ * could not be loaded (out->net_error says why).
+ */
+au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in,
+                          au_phone_visit *out);
+void au_phone_visit_reset(au_phone_visit *v);
+
+#endif
