@@ -329,6 +329,11 @@ static char *resolve(const char *base, const char *ref)
 	return out;
 }
 
+char *au_page_resolve(const au_page *p, const char *ref)
+{
+	return ref == NULL ? NULL : resolve(p->base, ref);
+}
+
 /* ---- forms ---- */
 
 static char *dup_or_null(const char *s)

@@ -73,6 +73,9 @@ bool au_page_has_script(const au_page *p);
 const char *au_page_attr(const au_page *p, const char *id, const char *name);
 /* data-NAME: au_page_data(p, "kc-webauthn", "webauthn-options") reads data-webauthn-options. */
 const char *au_page_data(const au_page *p, const char *id, const char *name);
+/* ref (a link or data-*-url) resolved against the page's base, owned (free()); NULL when
+ * impossible. */
+char *au_page_resolve(const au_page *p, const char *ref);
 /* The visible text of that element, normalised as au_page_text. */
 const char *au_page_text_by_id(const au_page *p, const char *id);
 

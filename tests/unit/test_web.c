@@ -27,6 +27,7 @@
 #include <openssl/x509v3.h>
 
 #include "authenticator/page.h"
+#include "authenticator/pc.h"
 #include "authenticator/web.h"
 #include "rp/http.h"
 
@@ -99,6 +100,17 @@ static void echo(const rp_http_request *req, rp_http_response *resp)
 	                                "body", (const char *)req->body, req->body_len));
 }
 
+/* The QR page contract of authenticator/pc.h. */
+static const char qr_page[] =
+        "<html><head><title>QR</title></head><body>"
+        "<div id=\"kagura-qr\" data-qr-url=\"https://rp.example/registration?qr=T1\" "
+        "data-poll-url=\"qr/state?t=T1\" data-next-url=\"/qr/result\"><svg></svg></div>"
+        "</body></html>";
+static const char qr_result[] = "<html><head><title>Done</title></head><body>"
+                                "<div id=\"kc-content\" class=\"done\"><span "
+                                "id=\"kc-feedback-text\">finished</span></div></body></html>";
+static int polls;
+
 static void redirect(rp_http_response *resp, int status, const char *location)
 {
 	rp_http_response_text(resp, status, "text/plain", "moved\n");
@@ -140,6 +152,16 @@ static void handler(void *app, const rp_http_request *req, rp_http_response *res
 		else
 			rp_http_response_text(resp, 405, "text/html; charset=utf-8",
 			                      method_not_allowed);
+	} else if (strcmp(p, "/qr") == 0) {
+		rp_http_response_text(resp, 200, "text/html; charset=utf-8", qr_page);
+	} else if (strcmp(p, "/qr/state") == 0) {
+		/* The phone finishes after the PC has polled twice. */
+		polls++;
+		rp_http_response_text(resp, 200, "application/json",
+		                      polls < 3 ? "{\"state\":\"waiting\"}"
+		                                : "{\"state\":\"done\"}");
+	} else if (strcmp(p, "/qr/result") == 0) {
+		rp_http_response_text(resp, 200, "text/html; charset=utf-8", qr_result);
 	} else if (strcmp(p, "/realms/hpki/protocol/openid-connect/auth") == 0) {
 		rp_http_response_text(resp, 200, "text/html; charset=utf-8", keycloak_page);
 	} else {
@@ -1007,6 +1029,35 @@ static void test_hostile_html(void **state)
 	free(buf);
 }
 
+/* The PC's browser waits on a QR page as its script does, then opens the result. */
+static void test_pc_wait(void **state)
+{
+	au_pc pc;
+	char url[128], st[16];
+
+	(void)state;
+	assert_true(au_pc_open(&pc, NULL));
+	url_of(url, sizeof(url), "/qr");
+	assert_true(au_pc_get(&pc, url));
+	assert_string_equal(au_pc_qr_url(&pc), "https://rp.example/registration?qr=T1");
+	polls = 0;
+	/* One poll is not enough: still waiting, and the page stays. */
+	assert_false(au_pc_wait(&pc, 1, 1, st, sizeof(st)));
+	assert_string_equal(st, "waiting");
+	assert_non_null(au_pc_qr_url(&pc));
+	assert_true(au_pc_wait(&pc, 5, 1, st, sizeof(st)));
+	assert_string_equal(st, "done");
+	assert_int_equal(polls, 3);
+	assert_string_equal(au_pc_title(&pc), "Done");
+	assert_string_equal(au_pc_kind(&pc), "done");
+	assert_string_equal(au_pc_text(&pc), "finished");
+	/* The result page has no QR: nothing to wait on, no such form. */
+	assert_false(au_pc_wait(&pc, 5, 1, st, sizeof(st)));
+	assert_false(au_pc_submit(&pc, "nope", "a", "b"));
+	assert_null(au_pc_qr_url(&pc));
+	au_pc_close(&pc);
+}
+
 static void test_error_names(void **state)
 {
 	(void)state;
@@ -1065,6 +1116,7 @@ int main(void)
 	        cmocka_unit_test(test_fetch_fill_submit),
 	        cmocka_unit_test(test_page_base_and_empty),
 	        cmocka_unit_test(test_hostile_html),
+	        cmocka_unit_test(test_pc_wait),
 	        cmocka_unit_test(test_error_names),
 	};
 	int rc;
