@@ -350,41 +350,16 @@ static int ceremony(int argc, char **argv, const authn_env *env, bool create)
 
 /* ---- remedies: the manual's section 4 as operations on the phone ---- */
 
-typedef struct remedy {
-	const char *name;
-	const char *manual;         /* where the manual describes it */
-	const char *settings[2][2]; /* KEY=VALUE applied, "" value = the ARG */
-} remedy;
-
-static const remedy remedies[] = {
-        {"enable-icloud-keychain",
-         "4.5",
-         {{"icloud_keychain", "true"}, {"autofill_passkeys", "true"}}},
-        {"enrol-biometrics",
-         "2.13/2.14",
-         {{"biometrics_enrolled", "true"}, {"biometric_failures", "0"}}},
-        {"set-screen-lock", "2.9/2.12", {{"screen_lock", ""}}},
-        {"set-default-browser", "4.3", {{"default_browser", ""}}},
-};
-
-/* 4.1: the browser's site data is its cookie jar, kept beside the device file. */
-static int clear_site_data(const char *file, const authn_env *env)
+static void print_remedy(const char *name, const char *manual, void *arg)
 {
-	char jar[4096];
-
-	snprintf(jar, sizeof(jar), "%s.cookies", file);
-	if (remove(jar) != 0 && errno != ENOENT)
-		return fail_input(env, "cookie jar", jar, strerror(errno));
-	fprintf(env->out, "%s: site data cleared\n", file);
-	return 0;
+	fprintf(arg, "%s (%s)\n", name, manual);
 }
 
 static int device_remedy(int argc, char **argv, const authn_env *env)
 {
-	const char *file, *action, *arg, *why;
-	au_device dev;
-	au_persona p;
-	au_err e = AU_OK;
+	const char *file, *action, *arg, *why = NULL;
+	au_phone p;
+	au_err e;
 	int rc;
 
 	if (argc < 3 || argc > 4)
@@ -393,57 +368,29 @@ static int device_remedy(int argc, char **argv, const authn_env *env)
 	action = argv[2];
 	arg = argc == 4 ? argv[3] : NULL;
 	if (strcmp(action, "list") == 0) {
-		fprintf(env->out, "clear-site-data (4.1)\nreport-versions (4.4)\n");
-		for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++)
-			fprintf(env->out, "%s (%s)\n", remedies[i].name, remedies[i].manual);
+		au_phone_remedies(print_remedy, env->out);
 		return 0;
 	}
-	if (strcmp(action, "clear-site-data") == 0)
-		return clear_site_data(file, env);
-	if ((e = au_device_load(&dev, file)) != AU_OK)
-		return fail_input(env, "device file", file, au_strerr(e));
-	if ((rc = load_persona(env, dev.settings.persona, &p)) != 0) {
-		au_device_free(&dev);
+	if ((rc = phone_open(&p, file, NULL, env)) != 0)
 		return rc;
-	}
 	if (strcmp(action, "report-versions") == 0) {
 		fprintf(env->out, "OS: %s %s\nbrowser: %s %s (%s)\n",
-		        au_persona_os_name(p.os_family), p.os_version, p.browser_name,
-		        p.browser_version, au_persona_engine_name(p.engine));
-		goto done;
-	}
-	rc = usage(env, "unknown remedy", action);
-	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++) {
-		if (strcmp(remedies[i].name, action) != 0)
-			continue;
-		rc = 0;
-		for (size_t k = 0; k < 2 && remedies[i].settings[k][0] != NULL && rc == 0; k++) {
-			const char *value = remedies[i].settings[k][1];
-			if (value[0] == '\0') {
-				/* The default screen lock is the OS's own secret: a passcode on
-				 * iOS, a PIN elsewhere. */
-				if (arg == NULL &&
-				    strcmp(remedies[i].settings[k][0], "screen_lock") == 0)
-					arg = p.os_family == AU_PERSONA_OS_IOS ? "passcode" : "pin";
-				if (arg == NULL) {
-					rc = usage(env, "this remedy needs an argument:", action);
-					break;
-				}
-				value = arg;
-			}
-			if ((e = au_os_set(p.lock_removal_deletes_credentials, &dev,
-			                   remedies[i].settings[k][0], value, &why, NULL)) != AU_OK)
-				rc = fail_input(env, "remedy", action, au_strerr(e));
-		}
-		if (rc == 0 && (e = au_device_save(&dev, file)) != AU_OK)
-			rc = fail_input(env, "device file", file, au_strerr(e));
-		if (rc == 0)
+		        au_persona_os_name(p.persona.os_family), p.persona.os_version,
+		        p.persona.browser_name, p.persona.browser_version,
+		        au_persona_engine_name(p.persona.engine));
+	} else if ((e = au_phone_remedy(&p, action, arg, &why)) != AU_OK) {
+		rc = e == AU_ERR_SETTING_UNKNOWN
+		             ? usage(env, "unknown remedy", action)
+		             : fail_input(env, "remedy", action, why ? why : au_strerr(e));
+	} else if ((e = au_phone_save(&p)) != AU_OK) {
+		rc = fail_input(env, "device file", file, au_strerr(e));
+	} else {
+		if (strcmp(action, "clear-site-data") == 0)
+			fprintf(env->out, "%s: site data cleared\n", file);
+		else
 			fprintf(env->out, "%s: %s done\n", file, action);
-		break;
 	}
-done:
-	au_persona_free(&p);
-	au_device_free(&dev);
+	au_phone_close(&p);
 	return rc;
 }
 

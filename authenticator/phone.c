@@ -1,5 +1,7 @@
 #include "authenticator/phone.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,5 +332,100 @@ au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in
 	}
 	au_web_response_reset(&r);
 	describe(out);
+	return e;
+}
+
+/* ---- the manual's section-4 remedies on this phone ---- */
+
+typedef struct remedy {
+	const char *name;
+	const char *manual;         /* where the manual describes it */
+	const char *settings[2][2]; /* KEY=VALUE applied, "" value = the ARG */
+} remedy;
+
+static const remedy remedies[] = {
+        {"clear-site-data", "4.1", {{NULL, NULL}}},
+        {"report-versions", "4.4", {{NULL, NULL}}},
+        {"enable-icloud-keychain",
+         "4.5",
+         {{"icloud_keychain", "true"}, {"autofill_passkeys", "true"}}},
+        {"enrol-biometrics",
+         "2.13/2.14",
+         {{"biometrics_enrolled", "true"}, {"biometric_failures", "0"}}},
+        {"set-screen-lock", "2.9/2.12", {{"screen_lock", ""}}},
+        {"set-default-browser", "4.3", {{"default_browser", ""}}},
+        {"allow-cookies", "2.15", {{"cookies", "true"}}},
+        {"enable-javascript", "2.16", {{"javascript", "true"}}},
+};
+
+void au_phone_remedies(void (*fn)(const char *name, const char *manual, void *arg), void *arg)
+{
+	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++)
+		fn(remedies[i].name, remedies[i].manual, arg);
+}
+
+/* 4.1: the browser's site data is its cookie jar, kept beside the device file. */
+static au_err clear_site_data(au_phone *p)
+{
+	char jar[sizeof(p->device_path) + 16];
+
+	au_web_free(p->web); /* writes the jar: removed below */
+	p->web = NULL;
+	snprintf(jar, sizeof(jar), "%s.cookies", p->device_path);
+	return remove(jar) == 0 || errno == ENOENT ? AU_OK : AU_ERR_IO;
+}
+
+au_err au_phone_remedy(au_phone *p, const char *action, const char *arg, const char **why)
+{
+	*why = NULL;
+	if (strcmp(action, "clear-site-data") == 0)
+		return clear_site_data(p);
+	if (strcmp(action, "report-versions") == 0)
+		return AU_OK;
+	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++) {
+		if (strcmp(remedies[i].name, action) != 0)
+			continue;
+		for (size_t k = 0; k < 2 && remedies[i].settings[k][0] != NULL; k++) {
+			const char *value = remedies[i].settings[k][1];
+			au_err e;
+			if (value[0] == '\0') {
+				/* The default screen lock is the OS's own secret: a passcode on
+				 * iOS, a PIN elsewhere. */
+				if (arg == NULL &&
+				    strcmp(remedies[i].settings[k][0], "screen_lock") == 0)
+					arg = p->persona.os_family == AU_PERSONA_OS_IOS ? "passcode"
+					                                                : "pin";
+				if (arg == NULL) {
+					*why = "this remedy needs an argument";
+					return AU_ERR_SETTING_VALUE;
+				}
+				value = arg;
+			}
+			if ((e = au_os_set(p->persona.lock_removal_deletes_credentials, &p->dev,
+			                   remedies[i].settings[k][0], value, why, NULL)) != AU_OK)
+				return e;
+		}
+		p->changed = true;
+		if (p->web != NULL)
+			au_web_set_cookies(p->web, p->dev.settings.cookies);
+		return AU_OK;
+	}
+	*why = "unknown remedy";
+	return AU_ERR_SETTING_UNKNOWN;
+}
+
+au_err au_phone_set(au_phone *p, const char *key, const char *value, const char **why)
+{
+	au_err e = au_os_set(p->persona.lock_removal_deletes_credentials, &p->dev, key, value, why,
+	                     NULL);
+
+	if (e == AU_OK) {
+		p->changed = true;
+		/* Browser settings apply to the next request. */
+		if (p->web != NULL) {
+			au_web_set_cookies(p->web, p->dev.settings.cookies);
+			au_web_set_source_address(p->web, p->dev.settings.source_address);
+		}
+	}
 	return e;
 }

@@ -94,4 +94,12 @@ au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in
                           au_phone_visit *out);
 void au_phone_visit_reset(au_phone_visit *v);
 
+/* A device setting as the user changes it (OS side effects included, e.g. Android's
+ * screen-lock rule); why (may be NULL) names a bad value. */
+au_err au_phone_set(au_phone *p, const char *key, const char *value, const char **why);
+/* A remedy of the manual's section 4 (clear-site-data, enable-icloud-keychain, ...). */
+au_err au_phone_remedy(au_phone *p, const char *action, const char *arg, const char **why);
+/* Every remedy's name and the manual section describing it. */
+void au_phone_remedies(void (*fn)(const char *name, const char *manual, void *arg), void *arg);
+
 #endif

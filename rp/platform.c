@@ -1,0 +1,140 @@
+#include "rp/platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_BODY (64 * 1024) /* as `kagura-rp serve` */
+
+struct rp_platform {
+	rp_app app;
+	rp_http_server *srv;
+	char db[32];
+	char base[80];
+	char origin[512];
+	char rp_id[256];
+	char manual[8];
+	char pages_dir[4096];
+};
+
+static void say(char *why, size_t size, const char *what, const char *detail)
+{
+	if (why != NULL && size > 0)
+		snprintf(why, size, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+}
+
+/* The host of an origin, as the default RP ID. */
+static bool origin_host(const char *origin, char *buf, size_t size)
+{
+	const char *p = strstr(origin, "://");
+	size_t n;
+
+	if (p == NULL)
+		return false;
+	p += 3;
+	n = strcspn(p, ":/");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return true;
+}
+
+static void remove_store(const char *db)
+{
+	char path[64];
+
+	unlink(db);
+	snprintf(path, sizeof(path), "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db);
+	unlink(path);
+}
+
+rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size)
+{
+	rp_platform *p = calloc(1, sizeof(*p));
+	const char *fx = opt->fixtures_dir           ? opt->fixtures_dir
+	                 : getenv("KAGURA_FIXTURES") ? getenv("KAGURA_FIXTURES")
+	                                             : KAGURA_FIXTURES_DIR;
+	char messages[4096], bound[64], reason[256];
+	int fd;
+	rp_store_err se;
+
+	if (p == NULL) {
+		say(why, why_size, "out of memory", NULL);
+		return NULL;
+	}
+	snprintf(p->manual, sizeof(p->manual), "%s", opt->manual ? opt->manual : "2.16");
+	snprintf(p->origin, sizeof(p->origin), "%s",
+	         opt->origin ? opt->origin : "https://mahpki-auth.2nds.medis.or.jp");
+	if (opt->rp_id != NULL)
+		snprintf(p->rp_id, sizeof(p->rp_id), "%s", opt->rp_id);
+	else if (!origin_host(p->origin, p->rp_id, sizeof(p->rp_id))) {
+		say(why, why_size, "origin is not scheme://host[:port]", p->origin);
+		free(p);
+		return NULL;
+	}
+	p->app.cfg = (rp_config){.origin = p->origin,
+	                         .rp_id = p->rp_id,
+	                         .manual = p->manual,
+	                         .test_control = opt->test_control};
+	p->app.clock = wa_clock_system(0);
+	snprintf(p->pages_dir, sizeof(p->pages_dir), "%s/pages", fx);
+	p->app.pages_dir = p->pages_dir;
+	snprintf(messages, sizeof(messages), "%s/messages/messages_v%s.properties", fx, p->manual);
+	if (wa_trust_init(&p->app.trust, 0) != WA_OK) {
+		say(why, why_size, "trust store", "cannot be created");
+		free(p);
+		return NULL;
+	}
+	if (rp_messages_load(messages, &p->app.msgs, reason, sizeof(reason)) != RP_MSG_OK) {
+		say(why, why_size, reason, NULL);
+		goto fail;
+	}
+	snprintf(p->db, sizeof(p->db), "/tmp/kagura-rp-XXXXXX");
+	if ((fd = mkstemp(p->db)) < 0) {
+		say(why, why_size, "cannot create a temporary store", NULL);
+		p->db[0] = '\0';
+		goto fail;
+	}
+	close(fd);
+	unlink(p->db); /* SQLite creates it afresh */
+	if ((se = rp_store_open(p->db, &p->app.store)) != RP_STORE_OK) {
+		say(why, why_size, p->db, rp_store_strerr(se));
+		goto fail;
+	}
+	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &p->app, opt->log, &p->srv, bound,
+	                  sizeof(bound)) != RP_HTTP_OK) {
+		say(why, why_size, "cannot listen on 127.0.0.1", NULL);
+		goto fail;
+	}
+	snprintf(p->base, sizeof(p->base), "http://%s", bound);
+	return p;
+fail:
+	rp_platform_stop(p);
+	return NULL;
+}
+
+const char *rp_platform_base(const rp_platform *p)
+{
+	return p->base;
+}
+
+const char *rp_platform_origin(const rp_platform *p)
+{
+	return p->origin;
+}
+
+void rp_platform_stop(rp_platform *p)
+{
+	if (p == NULL)
+		return;
+	rp_http_stop(p->srv);
+	rp_store_close(p->app.store);
+	rp_messages_free(p->app.msgs);
+	wa_trust_reset(&p->app.trust);
+	if (p->db[0] != '\0')
+		remove_store(p->db);
+	free(p);
+}

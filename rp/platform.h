@@ -1,0 +1,31 @@
+/*
+ * The mock platform embedded in another program (the scenario runner, tests):
+ * a temporary store, the fixtures' texts and pages, the HTTP server on a free
+ * loopback port; everything removed again by rp_platform_stop.
+ */
+#ifndef KAGURA_RP_PLATFORM_H
+#define KAGURA_RP_PLATFORM_H
+
+#include <stdio.h>
+
+#include "rp/app.h"
+
+typedef struct rp_platform_options {
+	const char *manual;       /* "2.16" or "1.04" */
+	const char *origin;       /* NULL: https://mahpki-auth.2nds.medis.or.jp */
+	const char *rp_id;        /* NULL: the origin's host */
+	const char *fixtures_dir; /* NULL: KAGURA_FIXTURES or the source tree's fixtures */
+	bool test_control;
+	FILE *log; /* one line per request; NULL: none */
+} rp_platform_options;
+
+typedef struct rp_platform rp_platform;
+
+/* Starts on 127.0.0.1 with a free port; why (may be NULL) says what failed. */
+rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size);
+/* "http://127.0.0.1:PORT" */
+const char *rp_platform_base(const rp_platform *p);
+const char *rp_platform_origin(const rp_platform *p);
+void rp_platform_stop(rp_platform *p);
+
+#endif
