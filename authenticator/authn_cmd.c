@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -58,29 +57,11 @@ static int load_persona(const authn_env *env, const char *name, au_persona *p)
 
 /* ---- device new / show / set ---- */
 
-static int load_ca(const authn_env *env, const char *dir, X509 **cert, EVP_PKEY **key)
+static void phone_env(const authn_env *env, au_phone_env *pe)
 {
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/ca.pem", dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return fail_input(env, "attestation CA", path, "cannot be read");
-	*cert = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/ca.key", dir);
-	if ((f = fopen(path, "r")) == NULL) {
-		X509_free(*cert);
-		return fail_input(env, "attestation CA key", path, "cannot be read");
-	}
-	*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (*cert == NULL || *key == NULL) {
-		X509_free(*cert);
-		EVP_PKEY_free(*key);
-		return fail_input(env, "attestation CA in", dir, "not a PEM certificate and key");
-	}
-	return 0;
+	*pe = (au_phone_env){.persona_dir = env->persona_dir,
+	                     .prompts_file = env->prompts_file,
+	                     .clock = env->clock};
 }
 
 static int device_new(int argc, char **argv, const authn_env *env)
@@ -89,15 +70,12 @@ static int device_new(int argc, char **argv, const authn_env *env)
 	                                     {"attestation-ca", required_argument, NULL, 'a'},
 	                                     {"force", no_argument, NULL, 'f'},
 	                                     {NULL, 0, NULL, 0}};
-	const char *persona = NULL, *ca_dir = env->attestation_dir, *file, *why;
+	const char *persona = NULL, *ca_dir = env->attestation_dir, *file;
+	char why[600];
 	bool force = false;
 	struct stat st;
-	au_persona p;
-	au_device dev;
-	X509 *ca = NULL;
-	EVP_PKEY *ca_key = NULL;
-	int c, rc;
-	au_err e;
+	au_phone_env pe;
+	int c;
 
 	optind = 1;
 	opterr = 0;
@@ -116,27 +94,11 @@ static int device_new(int argc, char **argv, const authn_env *env)
 	file = argv[optind];
 	if (!force && stat(file, &st) == 0)
 		return fail_input(env, "device file", file, "exists (use --force to replace it)");
-	if ((rc = load_persona(env, persona, &p)) != 0)
-		return rc;
-	au_device_init(&dev, persona);
-	if ((e = au_persona_apply_device(&p, &dev, &why)) != AU_OK) {
-		au_persona_free(&p);
-		au_device_free(&dev);
-		return fail_input(env, "persona device default", why ? why : "", au_strerr(e));
+	phone_env(env, &pe);
+	if (au_phone_new_device(&pe, persona, ca_dir, file, why, sizeof(why)) != AU_OK) {
+		fprintf(env->err, "kagura-authn: %s\n", why);
+		return 2;
 	}
-	au_persona_free(&p);
-	if ((rc = load_ca(env, ca_dir, &ca, &ca_key)) != 0) {
-		au_device_free(&dev);
-		return rc;
-	}
-	e = au_attest_identity_create(&dev, ca, ca_key, wa_clock_now(env->clock));
-	X509_free(ca);
-	EVP_PKEY_free(ca_key);
-	if (e == AU_OK)
-		e = au_device_save(&dev, file);
-	au_device_free(&dev);
-	if (e != AU_OK)
-		return fail_input(env, "device file", file, au_strerr(e));
 	fprintf(env->out, "%s: new %s device\n", file, persona);
 	return 0;
 }
@@ -274,13 +236,6 @@ static int parse_ceremony(int argc, char **argv, const authn_env *env, ceremony_
 	if (a->device == NULL || a->options == NULL || a->origin == NULL || optind != argc)
 		return usage(env, "needs --device, --options and --origin", NULL);
 	return 0;
-}
-
-static void phone_env(const authn_env *env, au_phone_env *pe)
-{
-	*pe = (au_phone_env){.persona_dir = env->persona_dir,
-	                     .prompts_file = env->prompts_file,
-	                     .clock = env->clock};
 }
 
 /* Opens the phone of a device file; 0 or exit code 2 (message on err). */

@@ -41,6 +41,14 @@ typedef struct au_phone {
 	bool changed; /* a ceremony changed the device: au_phone_save writes it */
 } au_phone;
 
+/*
+ * Writes a new device file for persona: the persona's device defaults and an
+ * attestation identity from attestation_dir (ca.pem, ca.key). Replaces path.
+ */
+au_err au_phone_new_device(const au_phone_env *env, const char *persona,
+                           const char *attestation_dir, const char *path, char *why,
+                           size_t why_size);
+
 /* Opens device_path with its persona; why (may be NULL) names what failed. */
 au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
                      const char *event_log, char *why, size_t why_size);
