@@ -27,6 +27,9 @@ static const char usage_text[] =
         "                           [--form] [--label TEXT] [--event-log FILE]\n"
         "       kagura-authn login --device FILE --url URL --username NAME [--origin ORIGIN]\n"
         "                          [--event-log FILE]   (the platform's device-only FIDO login)\n"
+        "       kagura-authn register --device FILE --url QR_URL [--label TEXT] [--username ID]\n"
+        "                             [--origin ORIGIN] [--base URL] [--event-log FILE]\n"
+        "                             (device registration from a registration QR's URL)\n"
         "       kagura-authn get --device FILE --options OPTIONS.json --origin ORIGIN\n"
         "                        [--form] [--event-log FILE]\n"
         "create/get print the W3C response JSON (--form: Keycloak's form fields) and exit 0;\n"
@@ -420,6 +423,102 @@ static int login(int argc, char **argv, const authn_env *env)
 	return rc;
 }
 
+/* ---- register: the phone opens a registration QR's URL ---- */
+
+/*
+ * The URL the phone really fetches: the QR's URL with its scheme://host[:port]
+ * replaced by base (a test platform on loopback, like a hosts-file entry);
+ * origin gets the QR's own origin. False when a URL is not absolute or too long.
+ */
+static bool map_qr_url(const char *url, const char *base, char *target, size_t tsize, char *origin,
+                       size_t osize)
+{
+	const char *sep = strstr(url, "://");
+	size_t n;
+
+	if (sep == NULL || (base != NULL && strstr(base, "://") == NULL))
+		return false;
+	n = (size_t)(sep + 3 - url) + strcspn(sep + 3, "/?#");
+	if (n >= osize || (size_t)snprintf(target, tsize, "%s%s", base ? base : url,
+	                                   base ? url + n : "") >= tsize)
+		return false;
+	memcpy(origin, url, n);
+	origin[n] = '\0';
+	return true;
+}
+
+static int register_device(int argc, char **argv, const authn_env *env)
+{
+	static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
+	                                     {"url", required_argument, NULL, 'u'},
+	                                     {"label", required_argument, NULL, 'l'},
+	                                     {"username", required_argument, NULL, 'n'},
+	                                     {"origin", required_argument, NULL, 'g'},
+	                                     {"base", required_argument, NULL, 'b'},
+	                                     {"event-log", required_argument, NULL, 'e'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *device = NULL, *url = NULL, *base = NULL, *event_log = NULL;
+	char target[4096], origin[1024];
+	au_phone_input in = {0};
+	au_phone p;
+	au_phone_visit v = {0};
+	au_err e;
+	int c, rc;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			device = optarg;
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'l':
+			in.label = optarg;
+			break;
+		case 'n':
+			in.username = optarg;
+			break;
+		case 'g':
+			in.origin = optarg;
+			break;
+		case 'b':
+			base = optarg;
+			break;
+		case 'e':
+			event_log = optarg;
+			break;
+		default:
+			return usage(env, "register: bad option", argv[optind - 1]);
+		}
+	}
+	if (device == NULL || url == NULL || optind != argc)
+		return usage(env, "register needs --device and --url", NULL);
+	if (!map_qr_url(url, base, target, sizeof(target), origin, sizeof(origin)))
+		return usage(env, "register: --url or --base is not an absolute URL (or too long):",
+		             url);
+	/* Mapped onto --base, the browser still believes it is on the QR's origin. */
+	if (base != NULL && in.origin == NULL)
+		in.origin = origin;
+	if ((rc = phone_open(&p, device, event_log, env)) != 0)
+		return rc;
+	if ((e = au_phone_visit_url(&p, target, &in, &v)) != AU_OK) {
+		fprintf(env->err, "kagura-authn: %s\n",
+		        v.net_error[0] ? v.net_error : au_strerr(e));
+		rc = 1;
+	} else {
+		rc = report_visit(&v, "done", env);
+	}
+	/* The phone keeps a created passkey whatever the platform said (as a real one does). */
+	if ((e = au_phone_save(&p)) != AU_OK)
+		rc = fail_input(env, "device file", device, au_strerr(e));
+	au_phone_visit_reset(&v);
+	au_phone_close(&p);
+	return rc;
+}
+
 static bool print_persona(const char *name, void *arg)
 {
 	fprintf(arg, "%s\n", name);
@@ -438,6 +537,8 @@ int authn_main(int argc, char **argv, const authn_env *env)
 		return ceremony(argc - 1, argv + 1, env, false);
 	if (strcmp(argv[1], "login") == 0)
 		return login(argc - 1, argv + 1, env);
+	if (strcmp(argv[1], "register") == 0)
+		return register_device(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "remedy") == 0)
 		return device_remedy(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "personas") == 0)

@@ -70,4 +70,10 @@ extern const size_t rp_login_route_count;
 extern const rp_route rp_conformance_routes[];
 extern const size_t rp_conformance_route_count;
 
+/* Device registration: the phone's pages (rp/flow_register.c), the PC's (rp/flow_pc_register.c). */
+extern const rp_route rp_register_routes[];
+extern const size_t rp_register_route_count;
+extern const rp_route rp_pc_register_routes[];
+extern const size_t rp_pc_register_route_count;
+
 #endif

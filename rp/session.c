@@ -36,16 +36,25 @@ rp_session_status rp_session_of(rp_app *app, const rp_http_request *req, rp_http
 		return id == NULL && rp_http_cookie(req, RP_RESTART_COOKIE) == NULL
 		               ? RP_SESSION_NO_COOKIE
 		               : RP_SESSION_EXPIRED;
+	return rp_session_start(app, resp, 0, "new", out) ? RP_SESSION_CREATED : RP_SESSION_ERROR;
+}
+
+bool rp_session_start(rp_app *app, rp_http_response *resp, int64_t user_id, const char *state,
+                      rp_session *out)
+{
+	time_t now = wa_clock_now(&app->clock);
+
 	memset(out, 0, sizeof(*out));
 	if (!rp_random_token(24, out->id, sizeof(out->id)))
-		return RP_SESSION_ERROR;
-	snprintf(out->state, sizeof(out->state), "new");
+		return false;
+	out->user_id = user_id;
+	snprintf(out->state, sizeof(out->state), "%s", state);
 	out->created = now;
 	out->expires = now + RP_SESSION_LIFETIME;
 	if (rp_store_session_put(app->store, out) != RP_STORE_OK)
-		return RP_SESSION_ERROR;
+		return false;
 	set_cookies(resp, out->id);
-	return RP_SESSION_CREATED;
+	return true;
 }
 
 bool rp_session_save(rp_app *app, const rp_session *s)

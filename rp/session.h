@@ -31,6 +31,11 @@ typedef enum rp_session_status {
 rp_session_status rp_session_of(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                                 bool create, rp_session *out);
 
+/* A new session of user_id (0: none) at state, its cookies set on resp; false on a store failure.
+ */
+bool rp_session_start(rp_app *app, rp_http_response *resp, int64_t user_id, const char *state,
+                      rp_session *out);
+
 /* Saves changes to the session (user, state, challenge). */
 bool rp_session_save(rp_app *app, const rp_session *s);
 

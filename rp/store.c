@@ -102,6 +102,7 @@ enum q {
 	Q_USER_INSERT,
 	Q_USER_BY_NAME,
 	Q_USER_BY_HANDLE,
+	Q_USER_BY_ID,
 	Q_USER_SET_ENABLED,
 	Q_CRED_INSERT,
 	Q_CRED_BY_ID,
@@ -140,6 +141,7 @@ static const char *const sql_text[Q__COUNT] = {
 	                  "VALUES (?1, ?2, ?3, 1)",
 	[Q_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
 	[Q_USER_BY_HANDLE] = "SELECT " USER_COLS " FROM users WHERE handle = ?1",
+	[Q_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
 	[Q_USER_SET_ENABLED] = "UPDATE users SET enabled = ?2 WHERE name = ?1",
 	[Q_CRED_INSERT] = "INSERT INTO credentials (" CRED_COLS ") "
 	                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -657,6 +659,21 @@ rp_store_err rp_store_user_by_handle(rp_store *s, const uint8_t *handle, size_t 
 	return user_query(st, rc, out);
 }
 
+rp_store_err rp_store_user_by_id(rp_store *s, int64_t id, rp_user *out)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (out == NULL)
+		return RP_STORE_INVALID;
+	memset(out, 0, sizeof(*out));
+	if (s == NULL || id <= 0)
+		return RP_STORE_INVALID;
+	st = use(s, Q_USER_BY_ID, &rc);
+	bind_int(st, 1, id, &rc);
+	return user_query(st, rc, out);
+}
+
 /* One UPDATE/DELETE in its own transaction; NOT_FOUND when it matched no row. */
 static rp_store_err tx_run_one(rp_store *s, sqlite3_stmt *st, int rc)
 {
@@ -701,18 +718,19 @@ void rp_cred_reset(rp_cred *c)
 	memset(c, 0, sizeof(*c));
 }
 
-rp_store_err rp_store_cred_add(rp_store *s, const rp_cred *c)
+static bool cred_ok(const rp_cred *c)
+{
+	return c != NULL && cred_id_ok(c->id.ptr, c->id.len) && c->public_key.ptr != NULL &&
+	       c->public_key.len != 0 && FIELD_OK(c->transports, 0) && FIELD_OK(c->label, 0) &&
+	       FIELD_OK(c->fmt, 0);
+}
+
+/* The INSERT of a checked credential, inside the caller's transaction. */
+static rp_store_err cred_insert(rp_store *s, const rp_cred *c)
 {
 	sqlite3_stmt *st;
-	rp_store_err err;
 	int rc = SQLITE_OK;
 
-	if (s == NULL || c == NULL || !cred_id_ok(c->id.ptr, c->id.len) ||
-	    c->public_key.ptr == NULL || c->public_key.len == 0 || !FIELD_OK(c->transports, 0) ||
-	    !FIELD_OK(c->label, 0) || !FIELD_OK(c->fmt, 0))
-		return RP_STORE_INVALID;
-	if ((err = tx_begin(s)) != RP_STORE_OK)
-		return err;
 	st = use(s, Q_CRED_INSERT, &rc);
 	bind_int(st, 1, c->user_id, &rc);
 	bind_blob(st, 2, c->id.ptr, c->id.len, &rc);
@@ -727,7 +745,18 @@ rp_store_err rp_store_cred_add(rp_store *s, const rp_cred *c)
 	bind_int(st, 11, c->backup_state, &rc);
 	bind_int(st, 12, c->enabled, &rc);
 	bind_int(st, 13, (int64_t)c->created, &rc);
-	return tx_end(s, run(s, st, rc, NULL));
+	return run(s, st, rc, NULL);
+}
+
+rp_store_err rp_store_cred_add(rp_store *s, const rp_cred *c)
+{
+	rp_store_err err;
+
+	if (s == NULL || !cred_ok(c))
+		return RP_STORE_INVALID;
+	if ((err = tx_begin(s)) != RP_STORE_OK)
+		return err;
+	return tx_end(s, cred_insert(s, c));
 }
 
 /* Fills a zeroed out from a CRED_COLS row; on failure the caller resets it. */
@@ -1195,4 +1224,33 @@ rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, const char *s
 	bind_text(st, 1, token, &rc);
 	bind_text(st, 2, state, &rc);
 	return tx_run_one(s, st, rc);
+}
+
+rp_store_err rp_store_qr_register(rp_store *s, const char *token, const rp_cred *c,
+                                  const char *state)
+{
+	sqlite3_stmt *st;
+	rp_store_err err;
+	int rc = SQLITE_OK, changes = 0;
+
+	if (s == NULL || !str_ok(token, 1, RP_QR_TOKEN_MAX) || !cred_ok(c) ||
+	    !str_ok(state, 1, sizeof(((rp_qr *)0)->state) - 1))
+		return RP_STORE_INVALID;
+	if ((err = tx_begin(s)) != RP_STORE_OK)
+		return err;
+	/* The token first: a used or superseded QR stores nothing. */
+	st = use(s, Q_QR_CONSUME, &rc);
+	bind_text(st, 1, token, &rc);
+	err = run(s, st, rc, &changes);
+	if (err == RP_STORE_OK && changes == 0)
+		err = RP_STORE_NOT_FOUND;
+	if (err == RP_STORE_OK) {
+		st = use(s, Q_QR_SET_STATE, &rc);
+		bind_text(st, 1, token, &rc);
+		bind_text(st, 2, state, &rc);
+		err = run(s, st, rc, NULL);
+	}
+	if (err == RP_STORE_OK)
+		err = cred_insert(s, c);
+	return tx_end(s, err);
 }

@@ -62,6 +62,8 @@ rp_store_err rp_store_user_create(rp_store *s, const char *name, const char *dis
 rp_store_err rp_store_user_by_name(rp_store *s, const char *name, rp_user *out);
 /* handle 1..64 bytes (WebAuthn user.id); another length than ours finds nothing. */
 rp_store_err rp_store_user_by_handle(rp_store *s, const uint8_t *handle, size_t len, rp_user *out);
+/* By the store's own id (rp_user.id, what sessions and QR tokens keep); id > 0. */
+rp_store_err rp_store_user_by_id(rp_store *s, int64_t id, rp_user *out);
 rp_store_err rp_store_user_set_enabled(rp_store *s, const char *name, bool enabled);
 
 /* ---- credentials ---- */
@@ -187,5 +189,13 @@ rp_store_err rp_store_qr_get(rp_store *s, const char *token, rp_qr *out);
 /* Single use: OK once; a consumed or superseded token is NOT_FOUND. Expiry: the caller's check. */
 rp_store_err rp_store_qr_consume(rp_store *s, const char *token);
 rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, const char *state);
+/*
+ * A device registered from token: consumes the token, sets its state and adds
+ * the credential c in one transaction. NOT_FOUND (nothing stored) when the
+ * token is unknown, consumed or superseded or c's user does not exist; EXISTS
+ * when the credential id is registered already. Expiry: the caller's check.
+ */
+rp_store_err rp_store_qr_register(rp_store *s, const char *token, const rp_cred *c,
+                                  const char *state);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/flow_register.h"
+#include "rp/session.h"
 #include "webauthn/b64url.h"
 #include "webauthn/credential.h"
 
@@ -214,7 +216,11 @@ static void set_networks(rp_app *app, const rp_http_request *req, rp_http_respon
 	json_decref(body);
 }
 
-/* {user, ttl_seconds}: the CA issues a registration QR; it supersedes the user's older ones. */
+/*
+ * {name (or user), ttl_seconds?}: the CA issues a registration QR, valid 7 days
+ * unless ttl_seconds says otherwise; it supersedes the user's older ones. The
+ * answer carries the token and the URL the QR encodes.
+ */
 static void issue_qr(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	json_t *body = body_object(req, resp);
@@ -223,14 +229,20 @@ static void issue_qr(rp_app *app, const rp_http_request *req, rp_http_response *
 	rp_user u;
 	rp_qr qr;
 	rp_store_err e;
+	char url[256], expires[32];
 
 	if (body == NULL)
 		return;
-	name = json_string_value(json_object_get(body, "user"));
+	name = json_string_value(json_object_get(body, "name"));
+	if (name == NULL)
+		name = json_string_value(json_object_get(body, "user"));
 	ttl = json_object_get(body, "ttl_seconds");
 	memset(&qr, 0, sizeof(qr));
-	if (name == NULL || !json_is_integer(ttl) || json_integer_value(ttl) <= 0) {
-		rp_fail_json(resp, 400, "user and ttl_seconds (> 0) are required");
+	if (name == NULL ||
+	    (ttl != NULL && (!json_is_integer(ttl) || json_integer_value(ttl) <= 0 ||
+	                     json_integer_value(ttl) > 10 * 365 * 86400))) {
+		rp_fail_json(resp, 400,
+		             "name is required; ttl_seconds, when given, from 1 to ten years");
 	} else if ((e = rp_store_user_by_name(app->store, name, &u)) != RP_STORE_OK) {
 		store_failure(resp, e);
 	} else if (!rp_random_token(24, qr.token, sizeof(qr.token))) {
@@ -240,12 +252,47 @@ static void issue_qr(rp_app *app, const rp_http_request *req, rp_http_response *
 		snprintf(qr.state, sizeof(qr.state), "waiting");
 		qr.user_id = u.id;
 		qr.issued = wa_clock_now(&app->clock);
-		qr.expires = qr.issued + (time_t)json_integer_value(ttl);
+		qr.expires =
+		        qr.issued + (ttl ? (time_t)json_integer_value(ttl) : RP_CA_QR_LIFETIME);
+		wa_time_format(qr.expires, expires, sizeof(expires));
 		if ((e = rp_store_qr_issue(app->store, &qr)) != RP_STORE_OK)
 			store_failure(resp, e);
+		else if (!rp_register_url(app, qr.token, url, sizeof(url)))
+			rp_fail_json(resp, 500, "origin too long for the QR URL");
 		else
-			ok(resp, json_pack("{s:s}", "token", qr.token));
+			ok(resp, json_pack("{s:s, s:s, s:s}", "token", qr.token, "url", url,
+			                   "expires", expires));
 	}
+	json_decref(body);
+}
+
+/*
+ * {name}: stands in for the card login (HPKI or My Number card) until it
+ * exists: a new PC session of that user, marked card-authenticated, whose
+ * cookies go to the browser posting this; then GET next opens device registration.
+ */
+static void card_session(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = body_object(req, resp);
+	const char *name;
+	rp_user u;
+	rp_session s;
+	rp_store_err e;
+
+	if (body == NULL)
+		return;
+	name = json_string_value(json_object_get(body, "name"));
+	if (name == NULL)
+		rp_fail_json(resp, 400, "name (the 本人ID) is required");
+	else if ((e = rp_store_user_by_name(app->store, name, &u)) != RP_STORE_OK)
+		store_failure(resp, e);
+	else if (!u.enabled)
+		rp_fail_json(resp, 409,
+		             "the user is disabled (a card login would fail, manual 3.4)");
+	else if (!rp_session_start(app, resp, u.id, "card-authenticated", &s))
+		rp_fail_json(resp, 500, "the session could not be stored");
+	else
+		ok(resp, json_pack("{s:s}", "next", "/device-registration"));
 	json_decref(body);
 }
 
@@ -257,6 +304,7 @@ const rp_route rp_test_control_routes[] = {
         {"POST", RP_TEST_CONTROL_PREFIX "clock", advance_clock, true},
         {"POST", RP_TEST_CONTROL_PREFIX "forbidden-networks", set_networks, true},
         {"POST", RP_TEST_CONTROL_PREFIX "registration-qr", issue_qr, true},
+        {"POST", RP_TEST_CONTROL_PREFIX "card-session", card_session, true},
 };
 const size_t rp_test_control_route_count =
         sizeof(rp_test_control_routes) / sizeof(rp_test_control_routes[0]);

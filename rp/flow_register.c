@@ -1,0 +1,563 @@
+/*
+ * Device registration on the phone (user manual 5.2): the phone opens the URL
+ * a registration QR encodes (one the CA issued, or the PC's after card login),
+ * finds its 本人ID filled in from the QR, runs navigator.credentials.create
+ * with user verification, answers the label prompt and ends on
+ * "処理が終了しました". The documented outcomes: unsupported browser (2.2),
+ * registration error (2.3), cookies missing (2.15), another user in this
+ * browser (2.18), an unusable QR (2.19), a replayed form and the unfilled
+ * 本人ID (2.20, the 405 page at the very end).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rp/flow_register.h"
+#include "rp/pages.h"
+#include "webauthn/b64url.h"
+#include "webauthn/registration.h"
+
+/* records kind of the phone session's registration: {"qr", "id_ok", "until"} */
+#define PHONE_REG_RECORD "phone-registration"
+/* The create() timeout the page passes; the challenge lives as long. */
+#define CREATE_TIMEOUT_S 300
+/* Longest browser error shown back (v1.04 2.3 prints it): a DOMException text is far shorter. */
+#define ERROR_SHOWN_MAX 600
+
+static const int64_t wanted_algs[] = {-7, -257, -8}; /* ES256, RS256, EdDSA */
+
+/* ---- shared with the PC pages ---- */
+
+bool rp_register_url(const rp_app *app, const char *token, char *url, size_t size)
+{
+	return (size_t)snprintf(url, size, "%s/registration?qr=%s", app->cfg.origin, token) < size;
+}
+
+bool rp_pc_register_deadline(rp_app *app, const char *session_id, time_t *deadline)
+{
+	rp_record r;
+	json_t *doc;
+	bool ok = false;
+
+	if (session_id[0] == '\0' ||
+	    rp_store_record_get(app->store, RP_PC_REG_RECORD, session_id, wa_clock_now(&app->clock),
+	                        &r) != RP_STORE_OK)
+		return false;
+	doc = json_loads(r.value, 0, NULL);
+	if (json_is_integer(json_object_get(doc, "first"))) {
+		*deadline = (time_t)json_integer_value(json_object_get(doc, "first")) +
+		            RP_PC_QR_LIFETIME;
+		ok = true;
+	}
+	json_decref(doc);
+	rp_record_reset(&r);
+	return ok;
+}
+
+/* Two bundle texts as one banner of two lines. */
+static void two_lines(rp_app *app, rp_http_response *resp, int status, const char *title_key,
+                      const char *first_key, const char *second_key)
+{
+	wa_blob html = {0};
+
+	rp_html_escape(rp_msg(app, first_key), &html);
+	wa_blob_append(&html, "<br/>", 5);
+	rp_html_escape(rp_msg(app, second_key), &html);
+	wa_blob_append(&html, "", 1);
+	rp_flow_message_html(app, resp, status, title_key, "alert-error", (const char *)html.ptr);
+	wa_blob_reset(&html);
+}
+
+void rp_register_invalid_qr(rp_app *app, rp_http_response *resp)
+{
+	/* v1.04 has no 2.19: the old platform answered with Keycloak's invalid-code page. */
+	if (rp_messages_get(app->msgs, "kagura-invalid-access-or-expired-url") == NULL)
+		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
+	else
+		two_lines(app, resp, 400, "kagura-platform-name",
+		          "kagura-invalid-access-or-expired-url", "kagura-contact-issuing-ca");
+}
+
+void rp_register_failed_pc(rp_app *app, rp_http_response *resp)
+{
+	if (rp_messages_get(app->msgs, "kagura-fido-registration-failed") == NULL)
+		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
+	else
+		two_lines(app, resp, 400, "kagura-platform-name", "kagura-fido-registration-failed",
+		          "kagura-close-screen");
+}
+
+/* ---- the QR the phone opened ---- */
+
+typedef enum qr_verdict { QR_USABLE, QR_FINISHED, QR_INVALID } qr_verdict;
+
+/*
+ * What a registration QR allows. expiry: judged only when the phone reads it
+ * (manual 2.19: "read after 10 minutes"); later steps only ask whether a newer
+ * QR or another phone took it over.
+ */
+static qr_verdict judge_qr(rp_app *app, const char *token, bool expiry, rp_qr *qr, rp_user *u)
+{
+	time_t now = wa_clock_now(&app->clock);
+
+	if (token == NULL || rp_store_qr_get(app->store, token, qr) != RP_STORE_OK ||
+	    (strcmp(qr->kind, RP_QR_CA) != 0 && strcmp(qr->kind, RP_QR_PC) != 0) ||
+	    rp_store_user_by_id(app->store, qr->user_id, u) != RP_STORE_OK)
+		return QR_INVALID;
+	if (expiry && now >= qr->expires)
+		return QR_INVALID;
+	/* Manual 2.20 remedy: a registration already done skips its pages and ends. */
+	if (qr->consumed && !qr->superseded &&
+	    (strcmp(qr->state, "done") == 0 || strcmp(qr->state, RP_QR_STATE_LATE) == 0))
+		return QR_FINISHED;
+	if (qr->consumed || qr->superseded)
+		return QR_INVALID;
+	/* A PC QR whose PC page gave up (cancel, failure, reload) is dead. */
+	if (strcmp(qr->kind, RP_QR_PC) == 0 && strcmp(qr->state, "waiting") != 0)
+		return QR_INVALID;
+	return QR_USABLE;
+}
+
+/* The PC learns that the phone failed (3.22); a CA QR stays usable for a retry. */
+static void pc_failed(rp_app *app, const rp_qr *qr)
+{
+	if (strcmp(qr->kind, RP_QR_PC) == 0 && strcmp(qr->state, "waiting") == 0)
+		rp_store_qr_set_state(app->store, qr->token, "failed");
+}
+
+/* ---- the phone session's registration record ---- */
+
+static bool put_state(rp_app *app, const rp_session *s, const char *token, bool id_ok, time_t until)
+{
+	json_t *doc = json_pack("{s:s, s:b, s:I}", "qr", token, "id_ok", id_ok, "until",
+	                        (json_int_t)until);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	bool ok = text != NULL &&
+	          rp_store_record_put(app->store, PHONE_REG_RECORD, s->id, text,
+	                              wa_clock_now(&app->clock), s->expires) == RP_STORE_OK;
+
+	free(text);
+	json_decref(doc);
+	return ok;
+}
+
+typedef struct phone_state {
+	char qr[RP_QR_TOKEN_MAX + 1];
+	bool id_ok;
+	time_t until;
+} phone_state;
+
+/* The record of the session, taken (single use) or only read. */
+static bool get_state(rp_app *app, const rp_session *s, bool take, phone_state *out)
+{
+	rp_record r;
+	json_t *doc;
+	const char *qr;
+	rp_store_err e = take ? rp_store_record_take(app->store, PHONE_REG_RECORD, s->id,
+	                                             wa_clock_now(&app->clock), &r)
+	                      : rp_store_record_get(app->store, PHONE_REG_RECORD, s->id,
+	                                            wa_clock_now(&app->clock), &r);
+	bool ok = false;
+
+	memset(out, 0, sizeof(*out));
+	if (e != RP_STORE_OK)
+		return false;
+	doc = json_loads(r.value, 0, NULL);
+	qr = json_string_value(json_object_get(doc, "qr"));
+	if (qr != NULL && strlen(qr) < sizeof(out->qr)) {
+		strcpy(out->qr, qr);
+		out->id_ok = json_is_true(json_object_get(doc, "id_ok"));
+		out->until = (time_t)json_integer_value(json_object_get(doc, "until"));
+		ok = true;
+	}
+	json_decref(doc);
+	rp_record_reset(&r);
+	return ok;
+}
+
+/* ---- GET /registration?qr=TOKEN ---- */
+
+/* 2.18: this browser finished a login or registration of another user. */
+static bool other_user(rp_app *app, rp_http_response *resp, const rp_session *s, const rp_user *u)
+{
+	rp_user other;
+	char text[512];
+	wa_blob name = {0};
+	const char *args[1];
+	bool shown = false;
+
+	/* v1.04 has no 2.18 (and no text for it): the old platform did not check. */
+	if (rp_messages_get(app->msgs, "differentUserAuthenticated") == NULL || s->user_id == 0 ||
+	    s->user_id == u->id ||
+	    (strcmp(s->state, "authenticated") != 0 && strcmp(s->state, "registered") != 0) ||
+	    rp_store_user_by_id(app->store, s->user_id, &other) != RP_STORE_OK)
+		return false;
+	rp_html_escape(other.name, &name);
+	wa_blob_append(&name, "", 1);
+	args[0] = (const char *)name.ptr;
+	if (rp_messages_format(app->msgs, "differentUserAuthenticated", args, 1, text,
+	                       sizeof(text)) == RP_MSG_OK) {
+		rp_flow_message_html(app, resp, 400, "errorTitle", "alert-error", text);
+		shown = true;
+	}
+	wa_blob_reset(&name);
+	return shown;
+}
+
+static void get_registration(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	rp_qr qr;
+	rp_user u;
+	rp_session s;
+	char url[128];
+
+	switch (judge_qr(app, rp_http_query(req, "qr"), true, &qr, &u)) {
+	case QR_INVALID:
+		rp_register_invalid_qr(app, resp);
+		return;
+	case QR_FINISHED:
+		rp_flow_done(app, resp, "done", "kagura-process-finished");
+		return;
+	case QR_USABLE:
+		break;
+	}
+	if (!u.enabled) {
+		rp_flow_error(app, resp, 400, "errorTitle", "accountDisabledMessage");
+		return;
+	}
+	if (rp_session_of(app, req, resp, true, &s) >= RP_SESSION_NO_COOKIE) {
+		rp_flow_500(resp);
+		return;
+	}
+	if (other_user(app, resp, &s, &u))
+		return;
+	if (!put_state(app, &s, qr.token, false, 0) ||
+	    !rp_flow_action_url(app, &s, "/registration-actions/username", "reg-username", url,
+	                        sizeof(url))) {
+		rp_flow_500(resp);
+		return;
+	}
+	/* The 本人ID comes from the QR; the user only confirms it. */
+	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-registration-title")},
+	                         {"feedback", ""},
+	                         {"action", url},
+	                         {"username_label", rp_msg(app, "username")},
+	                         {"username", u.name},
+	                         {"submit_label", rp_msg(app, "doSubmit")}};
+	rp_flow_page(app, resp, 200, "login.html", vars, 6);
+}
+
+/* ---- POST /registration-actions/username ---- */
+
+static json_t *creation_options(rp_app *app, const rp_session *s, const rp_user *u,
+                                const rp_cred *creds, size_t n)
+{
+	json_t *exclude = json_array(), *params = json_array();
+	char *uid = wa_b64url_encode(u->handle, sizeof(u->handle));
+	json_t *opts;
+
+	for (size_t i = 0; i < n; i++) {
+		char *id = wa_b64url_encode(creds[i].id.ptr, creds[i].id.len);
+		json_array_append_new(exclude,
+		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
+		free(id);
+	}
+	for (size_t i = 0; i < sizeof(wanted_algs) / sizeof(wanted_algs[0]); i++)
+		json_array_append_new(params, json_pack("{s:s, s:I}", "type", "public-key", "alg",
+		                                        (json_int_t)wanted_algs[i]));
+	opts = json_pack("{s:s, s:{s:s, s:s}, s:{s:s?, s:s, s:s}, s:o, s:{s:s, s:b, s:s}, s:s, "
+	                 "s:o, s:i}",
+	                 "challenge", s->challenge, "rp", "id", app->cfg.rp_id, "name",
+	                 rp_msg(app, "kagura-platform-name"), "user", "id", uid, "name", u->name,
+	                 "displayName", u->display_name[0] ? u->display_name : u->name,
+	                 "pubKeyCredParams", params, "authenticatorSelection", "residentKey",
+	                 "required", "requireResidentKey", 1, "userVerification", "required",
+	                 "attestation", "none", "excludeCredentials", exclude, "timeout",
+	                 CREATE_TIMEOUT_S * 1000);
+	free(uid);
+	return opts;
+}
+
+/* Keycloak's label prompt (not in the manual): R15 text for v1.04, >= 24 for v2.16. */
+static void label_texts(const rp_app *app, const char **prompt, const char **def)
+{
+	bool old = strcmp(app->cfg.manual, "1.04") == 0;
+
+	*prompt = old ? "Please input your registered authenticator's label"
+	              : "Please input your registered passkey's label";
+	*def = old ? "WebAuthn Authenticator (Default Label)" : "Passkey (Default Label)";
+}
+
+static void post_username(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	rp_session s;
+	rp_form f;
+	phone_state ps;
+	rp_qr qr;
+	rp_user u;
+	rp_cred *creds = NULL;
+	size_t n = 0;
+	const char *name, *prompt, *def;
+	char url[128], *opts_text = NULL;
+	json_t *opts = NULL;
+	time_t now = wa_clock_now(&app->clock);
+
+	if (!rp_flow_enter_form(app, req, resp, "reg-username", &s, &f))
+		return;
+	if (!get_state(app, &s, false, &ps) || judge_qr(app, ps.qr, false, &qr, &u) != QR_USABLE) {
+		rp_register_invalid_qr(app, resp);
+		goto out;
+	}
+	/* An ID other than the QR's (Android: not filled in) fails only at the very end (2.20). */
+	name = rp_form_get(&f, "username");
+	if (rp_store_cred_list(app->store, u.id, &creds, &n) != RP_STORE_OK ||
+	    !rp_random_token(32, s.challenge, sizeof(s.challenge))) {
+		rp_flow_500(resp);
+		goto out;
+	}
+	s.user_id = u.id;
+	snprintf(s.state, sizeof(s.state), "registering");
+	if (!rp_session_save(app, &s) ||
+	    !put_state(app, &s, qr.token, name != NULL && strcmp(name, u.name) == 0,
+	               now + CREATE_TIMEOUT_S) ||
+	    !rp_flow_action_url(app, &s, "/registration-actions/register", "reg-register", url,
+	                        sizeof(url)) ||
+	    (opts = creation_options(app, &s, &u, creds, n)) == NULL ||
+	    (opts_text = json_dumps(opts, JSON_COMPACT)) == NULL) {
+		rp_flow_500(resp);
+		goto out;
+	}
+	label_texts(app, &prompt, &def);
+	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-registration-title")},
+	                         {"options", opts_text},
+	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")},
+	                         {"label_prompt", prompt},
+	                         {"label_default", def},
+	                         {"action", url}};
+	rp_flow_page(app, resp, 200, "webauthn-register.html", vars, 6);
+out:
+	free(opts_text);
+	json_decref(opts);
+	rp_cred_list_free(creds, n);
+	rp_form_free(&f);
+}
+
+/* ---- POST /registration-actions/register ---- */
+
+/* At most max bytes of text, cut at a UTF-8 character boundary. */
+static void utf8_cut(const char *text, size_t max, char *out)
+{
+	size_t n = strnlen(text, max);
+
+	if (n == max)
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	memcpy(out, text, n);
+	out[n] = '\0';
+}
+
+/* 2.3: v2.16 shows the fixed text; v1.04's text is {0}, the error itself. */
+static void register_error(rp_app *app, rp_http_response *resp, const char *detail)
+{
+	char cut[ERROR_SHOWN_MAX + 1], text[4 * ERROR_SHOWN_MAX];
+	wa_blob esc = {0};
+	const char *args[1];
+
+	utf8_cut(detail, ERROR_SHOWN_MAX, cut);
+	rp_html_escape(cut, &esc);
+	wa_blob_append(&esc, "", 1);
+	args[0] = (const char *)esc.ptr;
+	if (rp_messages_format(app->msgs, "webauthn-error-register-verification", args, 1, text,
+	                       sizeof(text)) != RP_MSG_OK)
+		snprintf(text, sizeof(text), "%s", (const char *)esc.ptr);
+	rp_flow_message_html(app, resp, 400, "webauthn-error-title", "alert-error", text);
+	wa_blob_reset(&esc);
+}
+
+/* Keycloak's form fields as the W3C RegistrationResponseJSON the verifier reads. */
+static wa_err response_from_form(const rp_form *f, wa_reg_response *out)
+{
+	const char *tr = rp_form_get(f, "transports");
+	json_t *list = json_array(), *doc;
+	char buf[256], *save = NULL;
+	wa_err err;
+
+	if (tr != NULL && strlen(tr) < sizeof(buf)) {
+		strcpy(buf, tr);
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(list, json_string(t));
+	}
+	doc = json_pack("{s:s?, s:s?, s:s, s:{s:s?, s:s?, s:o}}", "id",
+	                rp_form_get(f, "publicKeyCredentialId"), "rawId",
+	                rp_form_get(f, "publicKeyCredentialId"), "type", "public-key", "response",
+	                "clientDataJSON", rp_form_get(f, "clientDataJSON"), "attestationObject",
+	                rp_form_get(f, "attestationObject"), "transports", list);
+	if (doc == NULL)
+		return WA_ERR_RESP_RESPONSE_MISSING;
+	err = wa_reg_response_from_json(doc, out);
+	json_decref(doc);
+	return err;
+}
+
+static bool is_registered(void *ctx, const uint8_t *id, size_t len)
+{
+	rp_cred c;
+	bool found = rp_store_cred_by_id(ctx, id, len, &c) == RP_STORE_OK;
+
+	rp_cred_reset(&c);
+	return found;
+}
+
+/* The credential record as the store keeps it; borrows cred's bytes. */
+static void to_record(const wa_credential *cred, int64_t user_id, const char *label, time_t now,
+                      rp_cred *rec)
+{
+	size_t used = 0;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->user_id = user_id;
+	rec->id = cred->id;
+	rec->public_key = cred->public_key;
+	rec->alg = cred->key.alg;
+	rec->sign_count = cred->sign_count; /* the counter starts where the attestation says */
+	memcpy(rec->aaguid, cred->aaguid, sizeof(rec->aaguid));
+	for (size_t i = 0; i < cred->n_transports; i++) {
+		int w = snprintf(rec->transports + used, sizeof(rec->transports) - used, "%s%s",
+		                 i ? "," : "", cred->transports[i]);
+		if (w < 0 || (size_t)w >= sizeof(rec->transports) - used) {
+			rec->transports[used] = '\0';
+			break;
+		}
+		used += (size_t)w;
+	}
+	utf8_cut(label, RP_LABEL_MAX, rec->label);
+	snprintf(rec->fmt, sizeof(rec->fmt), "%s", cred->fmt);
+	rec->backup_eligible = cred->backup_eligible;
+	rec->backup_state = cred->backup_state;
+	rec->enabled = true;
+	rec->created = now;
+}
+
+static void post_register(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	rp_session s;
+	rp_form f;
+	phone_state ps;
+	rp_qr qr;
+	rp_user u;
+	rp_cred rec;
+	wa_reg_response r = {0};
+	wa_credential cred = {0};
+	wa_blob chal = {0};
+	wa_trust trust;
+	const char *error, *label, *prompt, *def, *state = "done";
+	const char *origins[] = {app->cfg.origin};
+	char challenge[sizeof(s.challenge)];
+	time_t now = wa_clock_now(&app->clock), deadline;
+	rp_store_err se;
+	wa_err err;
+
+	if (!rp_flow_enter_form(app, req, resp, "reg-register", &s, &f))
+		return;
+	/* The challenge is single use: whatever follows, this session's is spent. */
+	snprintf(challenge, sizeof(challenge), "%s", s.challenge);
+	s.challenge[0] = '\0';
+	snprintf(s.state, sizeof(s.state), "new");
+	if (!get_state(app, &s, true, &ps) || !rp_session_save(app, &s) ||
+	    judge_qr(app, ps.qr, false, &qr, &u) != QR_USABLE || u.id != s.user_id) {
+		rp_register_invalid_qr(app, resp);
+		goto out;
+	}
+	error = rp_form_get(&f, "error");
+	if (error != NULL && error[0] != '\0') {
+		pc_failed(app, &qr);
+		if (strcmp(error, rp_msg(app, "webauthn-unsupported-browser-text")) == 0)
+			rp_flow_error(app, resp, 400, "webauthn-error-title",
+			              "webauthn-unsupported-browser-text"); /* 2.2 */
+		else
+			register_error(app, resp, error); /* 2.3 */
+		goto out;
+	}
+	if (!ps.id_ok) {
+		pc_failed(app, &qr);
+		rp_flow_405(app, req, resp);
+		goto out;
+	}
+	trust = app->trust;
+	trust.at = now;
+	wa_reg_options opt = {
+	        .expect = {.challenge = NULL,
+	                   .origins = origins,
+	                   .n_origins = 1,
+	                   .rp_id = app->cfg.rp_id,
+	                   .require_uv = true},
+	        .algs = wanted_algs,
+	        .n_algs = sizeof(wanted_algs) / sizeof(wanted_algs[0]),
+	        .trust = &trust,
+	        .is_registered = is_registered,
+	        .is_registered_ctx = app->store,
+	};
+	if (now >= ps.until)
+		err = WA_ERR_CDATA_CHALLENGE; /* the page waited past its timeout */
+	else if ((err = wa_b64url_decode(challenge, strlen(challenge), &chal)) == WA_OK &&
+	         (err = response_from_form(&f, &r)) == WA_OK) {
+		opt.expect.challenge = chal.ptr;
+		opt.expect.challenge_len = chal.len;
+		err = wa_verify_registration(&opt, &r, &cred, NULL);
+	}
+	if (err != WA_OK) {
+		char detail[300];
+		snprintf(detail, sizeof(detail), "%s: %s", wa_errname(err), wa_strerr(err));
+		pc_failed(app, &qr);
+		register_error(app, resp, detail);
+		goto out;
+	}
+	/* Cancelling the prompt keeps the default label (Keycloak's script). */
+	label_texts(app, &prompt, &def);
+	label = rp_form_get(&f, "authenticatorLabel");
+	if (label == NULL || label[0] == '\0')
+		label = def;
+	to_record(&cred, u.id, label, now, &rec);
+	/* A PC registration finished after its window is stored, but the PC shows 3.22. */
+	if (strcmp(qr.kind, RP_QR_PC) == 0 &&
+	    (!rp_pc_register_deadline(app, qr.session_id, &deadline) || now >= deadline))
+		state = RP_QR_STATE_LATE;
+	se = rp_store_qr_register(app->store, qr.token, &rec, state);
+	if (se == RP_STORE_NOT_FOUND) {
+		rp_register_invalid_qr(app, resp);
+		goto out;
+	}
+	if (se == RP_STORE_EXISTS) {
+		pc_failed(app, &qr);
+		register_error(app, resp, "WA_ERR_CRED_ID_REGISTERED");
+		goto out;
+	}
+	if (se != RP_STORE_OK) {
+		rp_flow_500(resp);
+		goto out;
+	}
+	/* This browser now holds the user (a later QR of another user is 2.18). */
+	snprintf(s.state, sizeof(s.state), "registered");
+	rp_session_save(app, &s);
+	rp_flow_done(app, resp, "done", "kagura-process-finished");
+out:
+	wa_blob_reset(&chal);
+	wa_credential_reset(&cred);
+	wa_reg_response_reset(&r);
+	rp_form_free(&f);
+}
+
+/* A GET on an action endpoint: the platform's 405 page (manual 2.20). */
+static void get_action(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	rp_flow_405(app, req, resp);
+}
+
+const rp_route rp_register_routes[] = {
+        {"GET", "/registration", get_registration, false},
+        {"POST", "/registration-actions/username", post_username, false},
+        {"GET", "/registration-actions/username", get_action, false},
+        {"POST", "/registration-actions/register", post_register, false},
+        {"GET", "/registration-actions/register", get_action, false},
+};
+const size_t rp_register_route_count = sizeof(rp_register_routes) / sizeof(rp_register_routes[0]);
