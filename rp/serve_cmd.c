@@ -16,7 +16,8 @@ static const char usage_text[] =
         "                       [--forbidden-network CIDR]... [--trust-anchor PEM]...\n"
         "  --listen   default 127.0.0.1:8400 (port 0: any free port, printed on start)\n"
         "  --db       SQLite store; without it a temporary file removed at exit\n"
-        "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host\n"
+        "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host;\n"
+        "             a literal {port} in it becomes the port bound (http://localhost:{port})\n"
         "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n";
 
 static int usage(FILE *err, const char *what, const char *arg)
@@ -43,6 +44,24 @@ static bool origin_host(const char *origin, char *buf, size_t size)
 	return true;
 }
 
+/* Replaces "{port}" in *origin by the port bound: with --listen ADDR:0 only the kernel knows it. */
+static bool origin_with_port(const char **origin, const char *bound, char *buf, size_t size)
+{
+	const char *at = strstr(*origin, "{port}"), *port = strrchr(bound, ':');
+	int n;
+
+	if (at == NULL)
+		return true;
+	if (port == NULL)
+		return false;
+	n = snprintf(buf, size, "%.*s%s%s", (int)(at - *origin), *origin, port + 1,
+	             at + strlen("{port}"));
+	if (n < 0 || (size_t)n >= size)
+		return false;
+	*origin = buf;
+	return true;
+}
+
 int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
@@ -57,7 +76,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
 	char tmp_db[] = "/tmp/kagura-rp-XXXXXX", rp_id[256], bound[64];
-	char messages_path[4096], pages_dir[4096];
+	char messages_path[4096], pages_dir[4096], origin[512];
 	rp_app app;
 	rp_http_server *srv = NULL;
 	sigset_t set;
@@ -172,6 +191,11 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	if (rp_http_start(listen, MAX_BODY, rp_app_handle, &app, err, &srv, bound, sizeof(bound)) !=
 	    RP_HTTP_OK) {
 		fprintf(err, "kagura-rp serve: cannot listen on %s\n", listen);
+		goto out;
+	}
+	/* Before the port is printed, so no client can have sent a request yet. */
+	if (!origin_with_port(&app.cfg.origin, bound, origin, sizeof(origin))) {
+		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
 		goto out;
 	}
 	fprintf(out, "kagura-rp: serving http://%s (origin %s, RP ID %s, manual %s%s)\n", bound,

@@ -5,10 +5,12 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
+# chromium is the real browser tests/browser drives over CDP (playwright-core, which downloads none).
 debs="build-essential cmake pkg-config clang-format
 libfido2-dev libcbor-dev libssl-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libxml2-dev libqrencode-dev libcmocka-dev
-fido2-tools python3-fido2 openssl ca-certificates curl"
+fido2-tools python3-fido2 openssl ca-certificates curl
+chromium"
 
 missing=""
 for p in $debs; do

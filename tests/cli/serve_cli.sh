@@ -67,5 +67,17 @@ check "left untouched" "not a database" "$(cat "$work/junk.db")"
 "$rp" serve --manual 3.0 >/dev/null 2>&1; check "bad manual version" 2 $?
 "$rp" serve --forbidden-network 10.0.0.0/33 >/dev/null 2>&1; check "bad CIDR" 2 $?
 
+# A literal {port} in --origin becomes the port the kernel chose (a browser needs
+# http://localhost:PORT); the RP ID still defaults to the origin's host. The previous
+# server's line is cleared first: start() may read the file before its truncation.
+: >"$work/out"
+start --origin 'http://localhost:{port}'
+check "origin carries the bound port" "http://localhost:${base##*:}" \
+	"$(sed -n 's/.*(origin \([^,]*\), RP ID \([^,]*\),.*/\1/p' "$work/out")"
+check "RP ID from that origin" localhost "$(sed -n 's/.*, RP ID \([^,]*\),.*/\1/p' "$work/out")"
+post /attestation/options '{"username":"a","displayName":"a"}' >/dev/null
+check "options name that RP ID" localhost "$(sed -n 's/.*"rp": *{[^}]*"id": *"\([^"]*\)".*/\1/p' "$work/body")"
+stop
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]
