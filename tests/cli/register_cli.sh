@@ -104,6 +104,7 @@ check "superseded QR" 1 $?
 contains "superseded QR: 2.19" page "$t_invalid"
 contains "superseded QR: 2.19 line 2" page "$t_invalid2"
 check "superseded QR: nothing stored" 0 "$(creds 1000000002)"
+check "superseded QR: refused on opening, no passkey made" 0 "$("$authn" device show b.json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["credentials"]))')"
 reg b.json "$new"
 check "newest QR" 0 $?
 
