@@ -9,7 +9,7 @@
 struct rp_platform {
 	rp_app app;
 	rp_http_server *srv;
-	char db[32];
+	char db[4096];
 	char base[80];
 	char origin[512];
 	char rp_id[256];
@@ -42,7 +42,7 @@ static bool origin_host(const char *origin, char *buf, size_t size)
 
 static void remove_store(const char *db)
 {
-	char path[64];
+	char path[4200];
 
 	unlink(db);
 	snprintf(path, sizeof(path), "%s-wal", db);
@@ -92,7 +92,8 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		say(why, why_size, reason, NULL);
 		goto fail;
 	}
-	snprintf(p->db, sizeof(p->db), "/tmp/kagura-rp-XXXXXX");
+	snprintf(p->db, sizeof(p->db), "%.4000s/kagura-rp-XXXXXX",
+	         getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp");
 	if ((fd = mkstemp(p->db)) < 0) {
 		say(why, why_size, "cannot create a temporary store", NULL);
 		p->db[0] = '\0';

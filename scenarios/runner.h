@@ -1,0 +1,71 @@
+/*
+ * Runs a manual's catalogue: each entry's scenario, each cause in a world of
+ * its own (with the embedded platform, its own platform instance on a free
+ * loopback port and a temporary store), its remedies after it, and the
+ * coverage gate (an entry without a scenario, a cause never provoked, a remedy
+ * never applied all fail).
+ */
+#ifndef KAGURA_SCENARIOS_RUNNER_H
+#define KAGURA_SCENARIOS_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "authenticator/phone.h"
+#include "scenarios/catalogue.h"
+#include "scenarios/scenario.h"
+#include "scenarios/world.h"
+
+#define SC_MAX_CAUSES_SEEN 32
+
+typedef struct sc_cause_result {
+	char id[16];
+	char label[256];
+	sc_status status;
+	sc_outcome at; /* the step that decided (the failing one; the last expectation on a pass) */
+} sc_cause_result;
+
+typedef struct sc_entry_result {
+	char id[16];
+	const sc_cat_entry *entry;
+	char scenario[512]; /* its file, "" none */
+	sc_status status;
+	char detail[512]; /* why it failed or was skipped, beyond the causes */
+	sc_cause_result causes[SC_MAX_CAUSES_SEEN];
+	size_t n_causes;
+	sc_status remedy;
+	char remedy_detail[512];
+	size_t remedies_applied;
+	long ms;
+} sc_entry_result;
+
+typedef struct sc_run_config {
+	const char *manual;            /* "2.16" or "1.04" */
+	const sc_catalogue *catalogue; /* of that manual */
+	const char *scenario_dir;      /* scenarios/ */
+	const char *target;            /* NULL: the embedded platform; else its base URL */
+	const char *target_origin;     /* the target's origin as browsers name it (NULL: target) */
+	bool target_test_control;      /* the target serves /test-control/ */
+	const char *fixtures_dir;      /* NULL: the built-in default */
+	const char *attestation_dir;
+	const au_phone_env *phone_env;
+	int jobs;
+	const char *const *only; /* entry ids to run; NULL all */
+	size_t n_only;
+	void (*progress)(void *arg, const sc_entry_result *r, size_t done, size_t total);
+	void *progress_arg;
+} sc_run_config;
+
+/* Results in the catalogue's order (owned: free()); n gets their count. */
+sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n);
+
+/* The scenario file for an entry of a manual in dir ("" none): path out, size bytes. */
+bool sc_scenario_find(const char *dir, const char *manual, const char *entry, char *path,
+                      size_t size);
+
+/* Whether seen shows line (SC_TN_MATCH folding; runs of x in line stand for any text). */
+bool sc_shows(const char *seen, const char *line);
+
+const char *sc_status_name(sc_status s);
+
+#endif

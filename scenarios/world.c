@@ -1,0 +1,831 @@
+#include "scenarios/world.h"
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authenticator/pc.h"
+
+#define MAX_ACTORS 8 /* users, phones, PCs, variables: each of a scenario's own */
+#define SYM_MAX    32
+
+typedef struct named_user {
+	char sym[SYM_MAX];
+	char id[16]; /* the 本人ID the platform knows: unique per world */
+} named_user;
+
+typedef struct named_phone {
+	char sym[SYM_MAX];
+	au_phone phone;
+	bool open;
+} named_phone;
+
+typedef struct named_pc {
+	char sym[SYM_MAX];
+	au_pc pc;
+} named_pc;
+
+typedef struct named_var {
+	char sym[SYM_MAX];
+	char value[1024];
+} named_var;
+
+/* What the user saw last, per place. */
+typedef struct seen {
+	long status;
+	char text[2400]; /* title and feedback text of a page; the exception; the prompts */
+	char kind[64];   /* a page's kc-content class */
+	bool any;
+} seen;
+
+struct sc_world {
+	sc_world_config cfg;
+	au_web *ca; /* the CA's own hand on test control: no cookies kept */
+	named_user users[MAX_ACTORS];
+	size_t n_users;
+	named_phone phones[MAX_ACTORS];
+	size_t n_phones;
+	named_pc pcs[MAX_ACTORS];
+	size_t n_pcs;
+	named_var vars[MAX_ACTORS];
+	size_t n_vars;
+	seen phone_page, phone_error, phone_prompt, pc_page;
+};
+
+typedef sc_status (*step_fn)(sc_world *w, const sc_step *st, sc_outcome *out);
+
+typedef struct verb {
+	const char *name;
+	const char *usage;
+	const char *meaning;
+	bool test_control;
+	step_fn fn;
+} verb;
+
+static sc_status result(sc_outcome *out, sc_status s, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->status = s;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
+		va_end(ap);
+	}
+	return s;
+}
+
+static const char *or_none(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static const char *or_root(const char *s)
+{
+	return s ? s : "/";
+}
+
+/* ---- names ---- */
+
+static named_user *user_of(sc_world *w, const char *sym)
+{
+	for (size_t i = 0; sym && i < w->n_users; i++)
+		if (strcmp(w->users[i].sym, sym) == 0)
+			return &w->users[i];
+	return NULL;
+}
+
+/* A user symbol's 本人ID, made up the first time (ten digits, unique per run). */
+static named_user *user_named(sc_world *w, const char *sym)
+{
+	named_user *u = user_of(w, sym);
+	uint8_t r[8];
+	uint64_t v = 0;
+
+	if (u != NULL || sym == NULL || strlen(sym) >= SYM_MAX || w->n_users == MAX_ACTORS ||
+	    RAND_bytes(r, sizeof(r)) != 1)
+		return u;
+	for (size_t i = 0; i < sizeof(r); i++)
+		v = v << 8 | r[i];
+	u = &w->users[w->n_users++];
+	snprintf(u->sym, sizeof(u->sym), "%s", sym);
+	/* 医籍登録番号-like: never starting with 0, so no tool strips it. */
+	snprintf(u->id, sizeof(u->id), "%010llu",
+	         (unsigned long long)(1000000000ull + v % 9000000000ull));
+	return u;
+}
+
+static named_phone *phone_of(sc_world *w, const char *sym)
+{
+	for (size_t i = 0; sym && i < w->n_phones; i++)
+		if (strcmp(w->phones[i].sym, sym) == 0)
+			return &w->phones[i];
+	return NULL;
+}
+
+static named_pc *pc_of(sc_world *w, const char *sym)
+{
+	for (size_t i = 0; sym && i < w->n_pcs; i++)
+		if (strcmp(w->pcs[i].sym, sym) == 0)
+			return &w->pcs[i];
+	return NULL;
+}
+
+static named_var *var_of(sc_world *w, const char *sym, bool create)
+{
+	for (size_t i = 0; sym && i < w->n_vars; i++)
+		if (strcmp(w->vars[i].sym, sym) == 0)
+			return &w->vars[i];
+	if (!create || sym == NULL || strlen(sym) >= SYM_MAX || w->n_vars == MAX_ACTORS)
+		return NULL;
+	snprintf(w->vars[w->n_vars].sym, SYM_MAX, "%s", sym);
+	return &w->vars[w->n_vars++];
+}
+
+/* "$qr" → the variable's value; anything else as written. */
+static const char *value_of(sc_world *w, const char *text)
+{
+	named_var *v;
+
+	if (text == NULL || text[0] != '$')
+		return text;
+	v = var_of(w, text + 1, false);
+	return v ? v->value : NULL;
+}
+
+/* A URL as the platform printed it (its origin) mapped onto where it listens; a path joined to
+ * base. */
+static void url_of(sc_world *w, const char *ref, char *url, size_t size)
+{
+	size_t n = strlen(w->cfg.origin);
+
+	if (ref[0] == '/')
+		snprintf(url, size, "%s%s", w->cfg.base, ref);
+	else if (strncmp(ref, w->cfg.origin, n) == 0 && (ref[n] == '/' || ref[n] == '\0'))
+		snprintf(url, size, "%s%s", w->cfg.base, ref + n);
+	else
+		snprintf(url, size, "%s", ref);
+}
+
+/* ---- test control ---- */
+
+/* POSTs body to /test-control/path; the answer's JSON (owned) or NULL with out filled. */
+static json_t *control(sc_world *w, const char *path, json_t *body, sc_outcome *out)
+{
+	char url[512];
+	au_web_response r = {0};
+	au_web_err e;
+	json_t *answer = NULL;
+
+	snprintf(url, sizeof(url), "%s/test-control/%s", w->cfg.base, path);
+	e = au_web_post_json(w->ca, url, body, &r);
+	json_decref(body);
+	if (e != AU_WEB_OK) {
+		result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e), r.error);
+	} else if ((answer = json_loads(r.body, 0, NULL)) == NULL ||
+	           strcmp(or_empty(json_string_value(json_object_get(answer, "status"))), "ok") !=
+	                   0) {
+		result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status, r.body);
+		json_decref(answer);
+		answer = NULL;
+	}
+	au_web_response_reset(&r);
+	return answer;
+}
+
+static bool control_ok(sc_world *w, const char *path, json_t *body, sc_outcome *out)
+{
+	json_t *a = control(w, path, body, out);
+
+	json_decref(a);
+	return a != NULL;
+}
+
+static sc_status ca_user(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_user *u = user_named(w, sc_step_word(st, 0));
+	bool disabled = sc_step_word(st, 1) && strcmp(sc_step_word(st, 1), "disabled") == 0;
+
+	if (u == NULL)
+		return result(out, SC_ERROR, "ca.user needs a user name (at most %d users)",
+		              MAX_ACTORS);
+	if (!control_ok(w, "users", json_pack("{s:s}", "name", u->id), out))
+		return out->status;
+	if (disabled && !control_ok(w, "users/enabled",
+	                            json_pack("{s:s, s:b}", "name", u->id, "enabled", 0), out))
+		return out->status;
+	return SC_PASS;
+}
+
+static sc_status ca_enable(sc_world *w, const sc_step *st, sc_outcome *out, bool enabled)
+{
+	named_user *u = user_of(w, sc_step_word(st, 0));
+
+	if (u == NULL)
+		return result(out, SC_ERROR, "unknown user %s", or_none(sc_step_word(st, 0)));
+	return control_ok(w, "users/enabled",
+	                  json_pack("{s:s, s:b}", "name", u->id, "enabled", enabled), out)
+	               ? SC_PASS
+	               : out->status;
+}
+
+static sc_status ca_disable_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	return ca_enable(w, st, out, false);
+}
+
+static sc_status ca_enable_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	return ca_enable(w, st, out, true);
+}
+
+/* The user's devices as the CA lists them (owned array) or NULL. */
+static json_t *devices_of(sc_world *w, named_user *u, sc_outcome *out)
+{
+	json_t *a = control(w, "users/credentials", json_pack("{s:s}", "name", u->id), out);
+	json_t *list = json_incref(json_object_get(a, "credentials"));
+
+	json_decref(a);
+	if (a != NULL && !json_is_array(list))
+		result(out, SC_ERROR, "test control: credentials missing from the answer");
+	return json_is_array(list) ? list : (json_decref(list), NULL);
+}
+
+static sc_status ca_device(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_user *u = user_of(w, sc_step_word(st, 0));
+	const char *what = sc_step_word(st, 1);
+	json_t *list, *c;
+	size_t i;
+
+	if (u == NULL || what == NULL ||
+	    (strcmp(what, "disable") != 0 && strcmp(what, "enable") != 0 &&
+	     strcmp(what, "delete") != 0))
+		return result(out, SC_ERROR, "ca.device USER disable|enable|delete");
+	if ((list = devices_of(w, u, out)) == NULL)
+		return out->status;
+	json_array_foreach(list, i, c)
+	{
+		json_t *body = strcmp(what, "delete") == 0
+		                       ? json_pack("{s:O, s:b}", "id", json_object_get(c, "id"),
+		                                   "delete", 1)
+		                       : json_pack("{s:O, s:b}", "id", json_object_get(c, "id"),
+		                                   "enabled", strcmp(what, "enable") == 0);
+		if (!control_ok(w, "credentials", body, out)) {
+			json_decref(list);
+			return out->status;
+		}
+	}
+	json_decref(list);
+	return SC_PASS;
+}
+
+static sc_status ca_qr(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_user *u = user_of(w, sc_step_word(st, 0));
+	named_var *v = var_of(w, sc_step_get(st, "as"), true);
+	const char *ttl = sc_step_get(st, "ttl");
+	json_t *body, *a;
+	const char *url;
+
+	if (u == NULL || v == NULL)
+		return result(out, SC_ERROR, "ca.qr USER as=NAME [ttl=SECONDS]");
+	body = json_pack("{s:s}", "user", u->id);
+	if (ttl != NULL)
+		json_object_set_new(body, "ttl_seconds", json_integer(atoll(ttl)));
+	if ((a = control(w, "registration-qr", body, out)) == NULL)
+		return out->status;
+	url = json_string_value(json_object_get(a, "url"));
+	if (url == NULL) {
+		json_decref(a);
+		return result(out, SC_ERROR, "test control gave no QR url");
+	}
+	snprintf(v->value, sizeof(v->value), "%s", url);
+	json_decref(a);
+	return SC_PASS;
+}
+
+static sc_status clock_advance(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const char *min = sc_step_word(st, 0);
+	char *end = NULL;
+	double minutes = min ? strtod(min, &end) : -1;
+
+	if (min == NULL || *end != '\0' || minutes <= 0 || minutes > 60 * 24 * 365)
+		return result(out, SC_ERROR, "clock.advance MINUTES (a positive number)");
+	return control_ok(w, "clock",
+	                  json_pack("{s:I}", "advance_seconds", (json_int_t)(minutes * 60)), out)
+	               ? SC_PASS
+	               : out->status;
+}
+
+static sc_status net_forbid(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	json_t *nets = json_array();
+
+	for (size_t i = 0; sc_step_word(st, i) != NULL; i++)
+		json_array_append_new(nets, json_string(sc_step_word(st, i)));
+	return control_ok(w, "forbidden-networks", json_pack("{s:o}", "networks", nets), out)
+	               ? SC_PASS
+	               : out->status;
+}
+
+/* ---- phones ---- */
+
+static named_phone *phone_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_of(w, sc_step_word(st, 0));
+
+	if (p == NULL)
+		result(out, SC_ERROR, "unknown phone %s (phone.new first)",
+		       or_none(sc_step_word(st, 0)));
+	return p;
+}
+
+/* key=value pairs of a step, except the ones named in skip, as phone settings. */
+static sc_status apply_settings(named_phone *p, const sc_step *st, const char *skip,
+                                sc_outcome *out)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		const char *why = NULL;
+		if (st->key[i] == NULL || (skip && strcmp(st->key[i], skip) == 0))
+			continue;
+		if (au_phone_set(&p->phone, st->key[i], st->value[i], &why) != AU_OK)
+			return result(out, SC_ERROR, "setting %s=%s: %s", st->key[i], st->value[i],
+			              why ? why : "refused");
+	}
+	return SC_PASS;
+}
+
+static sc_status phone_new(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const char *sym = sc_step_word(st, 0), *persona = sc_step_get(st, "persona");
+	char path[4096], why[600];
+	named_phone *p;
+
+	if (sym == NULL || persona == NULL || strlen(sym) >= SYM_MAX || phone_of(w, sym))
+		return result(out, SC_ERROR, "phone.new NAME persona=PERSONA (a new name)");
+	if (w->n_phones == MAX_ACTORS)
+		return result(out, SC_ERROR, "at most %d phones", MAX_ACTORS);
+	snprintf(path, sizeof(path), "%s/%s.device", w->cfg.workdir, sym);
+	if (au_phone_new_device(w->cfg.phone_env, persona, w->cfg.attestation_dir, path, why,
+	                        sizeof(why)) != AU_OK)
+		return result(out, SC_ERROR, "phone.new: %s", why);
+	p = &w->phones[w->n_phones];
+	if (au_phone_open(&p->phone, w->cfg.phone_env, path, NULL, why, sizeof(why)) != AU_OK) {
+		au_phone_close(&p->phone);
+		return result(out, SC_ERROR, "phone.new: %s", why);
+	}
+	snprintf(p->sym, sizeof(p->sym), "%s", sym);
+	p->open = true;
+	w->n_phones++;
+	return apply_settings(p, st, "persona", out);
+}
+
+static sc_status phone_set(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+
+	return p ? apply_settings(p, st, NULL, out) : out->status;
+}
+
+static sc_status phone_remedy(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	const char *action = sc_step_word(st, 1), *why = NULL;
+
+	if (p == NULL)
+		return out->status;
+	if (action == NULL)
+		return result(out, SC_ERROR, "phone.remedy PHONE ACTION [ARG]");
+	if (au_phone_remedy(&p->phone, action, sc_step_word(st, 2), &why) != AU_OK)
+		return result(out, SC_ERROR, "remedy %s: %s", action, why ? why : "failed");
+	return SC_PASS;
+}
+
+/* Records what the phone's user saw at the end of a visit. */
+static void saw_visit(sc_world *w, named_phone *p, const au_phone_visit *v)
+{
+	au_os *os = &p->phone.os;
+	size_t n = 0;
+
+	w->phone_page = (seen){.status = v->status, .any = true};
+	snprintf(w->phone_page.text, sizeof(w->phone_page.text), "%.255s\n%.2047s", v->title,
+	         v->net_error[0] ? v->net_error : v->text);
+	snprintf(w->phone_page.kind, sizeof(w->phone_page.kind), "%s", v->kind);
+	w->phone_error = (seen){.any = v->error[0] != '\0'};
+	snprintf(w->phone_error.text, sizeof(w->phone_error.text), "%s", v->error);
+	w->phone_prompt = (seen){.any = os->n_prompts > 0};
+	for (size_t i = 0; i < os->n_prompts && n < sizeof(w->phone_prompt.text) - 1; i++)
+		n += (size_t)snprintf(w->phone_prompt.text + n, sizeof(w->phone_prompt.text) - n,
+		                      "%s\n", os->prompts[i]);
+}
+
+static sc_status visit(sc_world *w, named_phone *p, const char *url, const au_phone_input *in,
+                       sc_outcome *out)
+{
+	au_phone_visit v = {0};
+	au_phone_input with_origin = *in;
+	au_err e;
+
+	/* The phone names the page's origin as the platform's (a hosts-file mapping). */
+	with_origin.origin = w->cfg.origin;
+	au_os_begin(&p->phone.os, &p->phone.dev.settings, "", false, false);
+	e = au_phone_visit_url(&p->phone, url, &with_origin, &v);
+	saw_visit(w, p, &v);
+	au_phone_save(&p->phone);
+	au_phone_visit_reset(&v);
+	if (e != AU_OK && e != AU_ERR_NETWORK)
+		return result(out, SC_ERROR, "%s: %s", url, au_strerr(e));
+	return SC_PASS;
+}
+
+static sc_status phone_login(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	const char *who = sc_step_word(st, 1);
+	named_user *u = user_of(w, who);
+	char url[512];
+	au_phone_input in = {.username = u ? u->id : who ? who : ""};
+
+	if (p == NULL)
+		return out->status;
+	url_of(w, "/login", url, sizeof(url));
+	return visit(w, p, url, &in, out);
+}
+
+static sc_status phone_open(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	const char *ref = value_of(w, sc_step_word(st, 1)), *who = sc_step_get(st, "username");
+	named_user *u = user_of(w, who);
+	au_phone_input in = {.label = sc_step_get(st, "label"), .username = u ? u->id : who};
+	char url[2048];
+
+	if (p == NULL)
+		return out->status;
+	if (ref == NULL || ref[0] == '\0')
+		return result(out, SC_ERROR, "phone.open PHONE URL|$VAR: no such URL");
+	url_of(w, ref, url, sizeof(url));
+	return visit(w, p, url, &in, out);
+}
+
+/* Setup's shortcut: the CA issues a registration QR and the phone registers with it. */
+static sc_status phone_register(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	named_user *u = user_of(w, sc_step_word(st, 1));
+	named_var *v = var_of(w, "_registration", true);
+	au_phone_input in = {.label = sc_step_get(st, "label")};
+	json_t *a;
+	char url[2048];
+
+	if (p == NULL)
+		return out->status;
+	if (u == NULL || v == NULL)
+		return result(out, SC_ERROR, "phone.register PHONE USER (ca.user first)");
+	if ((a = control(w, "registration-qr", json_pack("{s:s}", "user", u->id), out)) == NULL)
+		return out->status;
+	url_of(w, or_root(json_string_value(json_object_get(a, "url"))), url, sizeof(url));
+	json_decref(a);
+	if (visit(w, p, url, &in, out) != SC_PASS)
+		return out->status;
+	if (strcmp(w->phone_page.kind, "done") != 0)
+		return result(out, SC_ERROR, "registration did not finish: %s", w->phone_page.text);
+	return SC_PASS;
+}
+
+/* ---- PCs ---- */
+
+static named_pc *pc_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_pc *c = pc_of(w, sc_step_word(st, 0));
+
+	if (c == NULL)
+		result(out, SC_ERROR, "unknown PC %s (pc.new first)", or_none(sc_step_word(st, 0)));
+	return c;
+}
+
+static sc_status saw_pc(sc_world *w, named_pc *c, bool ok, sc_outcome *out)
+{
+	w->pc_page = (seen){.status = c->pc.status, .any = true};
+	snprintf(w->pc_page.text, sizeof(w->pc_page.text), "%.255s\n%.2047s", au_pc_title(&c->pc),
+	         ok ? au_pc_text(&c->pc) : c->pc.error);
+	snprintf(w->pc_page.kind, sizeof(w->pc_page.kind), "%s", au_pc_kind(&c->pc));
+	return ok ? SC_PASS : result(out, SC_FAIL, "PC: %s", c->pc.error);
+}
+
+static sc_status pc_new(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const char *sym = sc_step_word(st, 0);
+	char jar[4096];
+	named_pc *c;
+
+	if (sym == NULL || strlen(sym) >= SYM_MAX || pc_of(w, sym) || w->n_pcs == MAX_ACTORS)
+		return result(out, SC_ERROR, "pc.new NAME (a new name, at most %d PCs)",
+		              MAX_ACTORS);
+	c = &w->pcs[w->n_pcs];
+	snprintf(jar, sizeof(jar), "%s/%s.cookies", w->cfg.workdir, sym);
+	if (!au_pc_open(&c->pc, jar)) {
+		au_pc_close(&c->pc);
+		return result(out, SC_ERROR, "pc.new: cookie jar %s", jar);
+	}
+	snprintf(c->sym, sizeof(c->sym), "%s", sym);
+	w->n_pcs++;
+	return SC_PASS;
+}
+
+static sc_status pc_open(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_pc *c = pc_step(w, st, out);
+	const char *ref = value_of(w, sc_step_word(st, 1));
+	char url[2048];
+
+	if (c == NULL)
+		return out->status;
+	if (ref == NULL)
+		return result(out, SC_ERROR, "pc.open PC PATH|URL");
+	url_of(w, ref, url, sizeof(url));
+	return saw_pc(w, c, au_pc_get(&c->pc, url), out);
+}
+
+/* Until the card login exists on the platform: test control marks the PC's session
+ * card-authenticated. */
+static sc_status pc_card_session(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_pc *c = pc_step(w, st, out);
+	named_user *u = user_of(w, sc_step_word(st, 1));
+	char url[512], body[128];
+
+	if (c == NULL)
+		return out->status;
+	if (u == NULL)
+		return result(out, SC_ERROR, "pc.card-session PC USER");
+	snprintf(url, sizeof(url), "%s/test-control/card-session", w->cfg.base);
+	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", u->id);
+	if (!au_pc_post_json(&c->pc, url, body) || c->pc.status != 200)
+		return result(out, SC_ERROR, "card session: HTTP %ld %s", c->pc.status,
+		              c->pc.error);
+	return SC_PASS;
+}
+
+static sc_status pc_submit(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_pc *c = pc_step(w, st, out);
+	const char *form = sc_step_word(st, 1), *name = NULL, *value = NULL;
+
+	if (c == NULL)
+		return out->status;
+	if (form == NULL)
+		return result(out, SC_ERROR, "pc.submit PC FORM [FIELD=VALUE]");
+	for (size_t i = 0; i < st->n; i++)
+		if (st->key[i] != NULL) {
+			named_user *u = user_of(w, st->value[i]);
+			name = st->key[i];
+			value = u ? u->id : value_of(w, st->value[i]);
+		}
+	return saw_pc(w, c, au_pc_submit(&c->pc, form, name, value), out);
+}
+
+static sc_status pc_qr(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_pc *c = pc_step(w, st, out);
+	named_var *v = var_of(w, sc_step_get(st, "as"), true);
+	const char *url;
+
+	if (c == NULL)
+		return out->status;
+	if (v == NULL)
+		return result(out, SC_ERROR, "pc.qr PC as=NAME");
+	if ((url = au_pc_qr_url(&c->pc)) == NULL)
+		return result(out, SC_FAIL, "the PC shows no QR: %s", au_pc_text(&c->pc));
+	snprintf(v->value, sizeof(v->value), "%s", url);
+	return SC_PASS;
+}
+
+static sc_status pc_wait(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_pc *c = pc_step(w, st, out);
+
+	if (c == NULL)
+		return out->status;
+	/* The phone has acted already: the page's next poll sees it. */
+	return saw_pc(w, c, au_pc_wait(&c->pc, 5, 100, NULL, 0), out);
+}
+
+/* ---- expectations ---- */
+
+static const seen *seen_at(sc_world *w, const char *where)
+{
+	return strcmp(where, "phone.page") == 0     ? &w->phone_page
+	       : strcmp(where, "phone.error") == 0  ? &w->phone_error
+	       : strcmp(where, "phone.prompt") == 0 ? &w->phone_prompt
+	       : strcmp(where, "pc.page") == 0      ? &w->pc_page
+	                                            : NULL;
+}
+
+static const seen *where_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const char *where = sc_step_word(st, 0);
+	const seen *s = where ? seen_at(w, where) : NULL;
+
+	if (s == NULL) {
+		result(out, SC_ERROR, "where is phone.page, phone.error, phone.prompt or pc.page");
+		return NULL;
+	}
+	snprintf(out->where, sizeof(out->where), "%s", where);
+	snprintf(out->seen, sizeof(out->seen), "%s", s->any ? s->text : "(nothing shown yet)");
+	return s;
+}
+
+static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const seen *s = where_step(w, st, out);
+	const char *entry = sc_step_get(st, "entry") ? sc_step_get(st, "entry") : w->cfg.entry;
+	const char *const *lines;
+	size_t n, len = 0;
+	bool all = true;
+
+	if (s == NULL)
+		return out->status;
+	if (!w->cfg.message(w->cfg.message_ctx, entry, &lines, &n) || n == 0)
+		return result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
+		              w->cfg.manual, entry);
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(out->expected + len, sizeof(out->expected) - len, "%s%s",
+		                        i ? " / " : "", lines[i]);
+		if (len >= sizeof(out->expected))
+			len = sizeof(out->expected) - 1;
+		all = all && s->any && w->cfg.shows(s->text, lines[i]);
+	}
+	return all ? SC_PASS
+	           : result(out, SC_FAIL, "entry %s's message is not on the %s", entry, out->where);
+}
+
+static sc_status expect_done(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const seen *s = where_step(w, st, out);
+
+	if (s == NULL)
+		return out->status;
+	snprintf(out->expected, sizeof(out->expected), "a finished page (done or logged-in)");
+	if (s->any && (strcmp(s->kind, "done") == 0 || strcmp(s->kind, "logged-in") == 0))
+		return SC_PASS;
+	return result(out, SC_FAIL, "the %s is not a finished page (class \"%s\", HTTP %ld)",
+	              out->where, s->kind, s->status);
+}
+
+static sc_status expect_status(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const seen *s = where_step(w, st, out);
+	const char *code = sc_step_word(st, 1);
+
+	if (s == NULL)
+		return out->status;
+	if (code == NULL)
+		return result(out, SC_ERROR, "expect.status WHERE CODE");
+	snprintf(out->expected, sizeof(out->expected), "HTTP %s", code);
+	if (s->any && s->status == atol(code))
+		return SC_PASS;
+	return result(out, SC_FAIL, "the %s came with HTTP %ld", out->where, s->status);
+}
+
+static sc_status expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_user *u = user_of(w, sc_step_word(st, 0));
+	const char *want = sc_step_word(st, 1);
+	json_t *list, *c;
+	size_t i, enabled = 0;
+
+	if (u == NULL || want == NULL)
+		return result(out, SC_ERROR, "expect.devices USER COUNT");
+	if ((list = devices_of(w, u, out)) == NULL)
+		return out->status;
+	json_array_foreach(list, i, c) enabled += json_is_true(json_object_get(c, "enabled"));
+	json_decref(list);
+	snprintf(out->where, sizeof(out->where), "ca.devices");
+	snprintf(out->expected, sizeof(out->expected), "%s device(s) registered", want);
+	snprintf(out->seen, sizeof(out->seen), "%zu", enabled);
+	return enabled == (size_t)atol(want)
+	               ? SC_PASS
+	               : result(out, SC_FAIL, "the CA lists %zu enabled device(s)", enabled);
+}
+
+/* ---- the vocabulary ---- */
+
+static const verb vocabulary[] = {
+        {"ca.user", "USER [disabled]", "the CA registers a user (a fresh 本人ID)", true, ca_user},
+        {"ca.disable", "USER", "the CA disables the user", true, ca_disable_step},
+        {"ca.enable", "USER", "the CA enables the user again", true, ca_enable_step},
+        {"ca.device", "USER disable|enable|delete", "the CA acts on all the user's devices", true,
+         ca_device},
+        {"ca.qr", "USER as=VAR [ttl=SECONDS]", "the CA issues a registration QR (newer supersedes)",
+         true, ca_qr},
+        {"clock.advance", "MINUTES", "the platform's clock moves on", true, clock_advance},
+        {"net.forbid", "CIDR...", "the platform refuses these source networks (none: allow all)",
+         true, net_forbid},
+        {"phone.new", "PHONE persona=NAME [SETTING=VALUE...]", "a new phone (device file, browser)",
+         false, phone_new},
+        {"phone.set", "PHONE SETTING=VALUE...", "the user changes a setting of the phone", false,
+         phone_set},
+        {"phone.remedy", "PHONE ACTION [ARG]", "a remedy of the manual's section 4", false,
+         phone_remedy},
+        {"phone.register", "PHONE USER [label=TEXT]", "setup: register the phone via a CA QR", true,
+         phone_register},
+        {"phone.login", "PHONE USER", "device-only FIDO login on the phone", false, phone_login},
+        {"phone.open", "PHONE URL|$VAR [label=TEXT] [username=USER]",
+         "the phone opens a URL (a scanned QR) and goes on as its user", false, phone_open},
+        {"pc.new", "PC", "a new PC browser (empty cookie jar)", false, pc_new},
+        {"pc.card-session", "PC USER", "test control: the PC's session is card-authenticated", true,
+         pc_card_session},
+        {"pc.open", "PC PATH|URL", "the PC opens a page", false, pc_open},
+        {"pc.submit", "PC FORM [FIELD=VALUE]", "the PC's user fills a field and submits", false,
+         pc_submit},
+        {"pc.qr", "PC as=VAR", "reads the QR the PC shows", false, pc_qr},
+        {"pc.wait", "PC", "the QR page's script learns the result and moves on", false, pc_wait},
+        {"expect.message", "WHERE [entry=ID]", "WHERE shows the catalogue's message of the entry",
+         false, expect_message},
+        {"expect.done", "WHERE", "WHERE shows a finished page (registered, logged in)", false,
+         expect_done},
+        {"expect.status", "WHERE CODE", "the page at WHERE came with this HTTP status", false,
+         expect_status},
+        {"expect.devices", "USER COUNT", "the CA lists COUNT enabled devices of the user", true,
+         expect_devices},
+};
+
+#define N_VERBS (sizeof(vocabulary) / sizeof(vocabulary[0]))
+
+static const verb *verb_of(const char *name)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		if (strcmp(vocabulary[i].name, name) == 0)
+			return &vocabulary[i];
+	return NULL;
+}
+
+bool sc_step_known(const char *name)
+{
+	return verb_of(name) != NULL;
+}
+
+bool sc_step_needs_test_control(const sc_step *st)
+{
+	const verb *v = verb_of(st->verb);
+	return v != NULL && v->test_control;
+}
+
+void sc_vocabulary_print(FILE *out)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		fprintf(out, "  %-15s %-40s %s%s\n", vocabulary[i].name, vocabulary[i].usage,
+		        vocabulary[i].meaning, vocabulary[i].test_control ? " [test control]" : "");
+	fprintf(out, "  WHERE: phone.page phone.error phone.prompt pc.page\n");
+}
+
+sc_world *sc_world_new(const sc_world_config *cfg)
+{
+	sc_world *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->cfg = *cfg;
+	if ((w->ca = au_web_new(NULL)) == NULL) {
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void sc_world_free(sc_world *w)
+{
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->n_phones; i++)
+		au_phone_close(&w->phones[i].phone);
+	for (size_t i = 0; i < w->n_pcs; i++)
+		au_pc_close(&w->pcs[i].pc);
+	au_web_free(w->ca);
+	free(w);
+}
+
+sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const verb *v = verb_of(st->verb);
+
+	memset(out, 0, sizeof(*out));
+	out->line = st->line;
+	if (v == NULL)
+		return result(out, SC_ERROR, "unknown step %s", st->verb);
+	if (v->test_control && !w->cfg.test_control)
+		return result(out, SC_SKIP, "needs test control");
+	out->status = v->fn(w, st, out);
+	return out->status;
+}

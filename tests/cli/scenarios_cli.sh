@@ -1,0 +1,99 @@
+#!/bin/sh
+# kagura-scenarios end to end: a passing entry, a failing one reported with what was
+# expected, what was seen, where and how to reproduce it; the coverage gate; broken
+# scenario files; the report formats; explain; bad input.
+set -u
+sc=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+failures=0
+check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
+contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else echo "FAIL $1: '$3' not in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); fi; }
+
+"$sc" run --manual 2.16 2.1 >out 2>err
+check "a covered entry passes" 0 $?
+contains "table line" out "2.1    pass"
+contains "summary" out "1 passed, 0 failed, 0 skipped"
+
+# The same scenario expecting another entry's message: a failure that explains itself.
+mkdir "$work/wrong"
+sed 's/^\texpect.message phone.page$/\texpect.message phone.page entry=2.24/' \
+	"$src/scenarios/cases/2.1-account-disabled.scn" >"$work/wrong/2.1.scn"
+KAGURA_SCENARIOS="$work/wrong" "$sc" run --manual 2.16 2.1 >out 2>err
+check "a wrong expectation fails" 1 $?
+contains "what was expected" out "expected: ログインできません。クレデンシャルのセットアップが必要です。"
+contains "what was seen, where" out "seen at phone.page: アカウントにログイン / アカウントが無効です。"
+contains "how to reproduce" out "reproduce: kagura-scenarios run --manual 2.16 2.1"
+
+# Coverage: an entry without a scenario fails, so does a cause the scenario leaves out.
+KAGURA_SCENARIOS="$work/wrong" "$sc" run --manual 2.16 2.24 >out 2>err
+check "no scenario" 1 $?
+contains "no scenario named" out "no scenario for entry 2.24 of manual 2.16"
+mkdir "$work/partial"
+printf 'entry 2.1\nmanual 2.16\ncause c9\n\tca.user u\n' >"$work/partial/2.1.scn"
+KAGURA_SCENARIOS="$work/partial" "$sc" run --manual 2.16 2.1 >out 2>err
+check "a documented cause not provoked" 1 $?
+contains "cause named" out "cause c1 of the catalogue is not provoked"
+
+# A broken scenario file fails the run, whatever entry it meant.
+printf 'entry 2.1\nmanual 2.16\ncause c1\n\tphone.open p "/x\n' >"$work/partial/broken.scn"
+KAGURA_SCENARIOS="$work/partial" "$sc" run --manual 2.16 2.1 >out 2>err
+check "broken file" 1 $?
+contains "file and line" out "broken.scn:4: unterminated quote"
+printf 'entry 2.1\nmanual 2.16\ncause c1\n\tphone.fly p\n' >"$work/partial/2.1.scn"
+rm "$work/partial/broken.scn"
+KAGURA_SCENARIOS="$work/partial" "$sc" run --manual 2.16 2.1 >out 2>err
+check "unknown step" 1 $?
+contains "unknown step named" out "2.1.scn:4: unknown step phone.fly"
+
+# Report formats for CI systems and tools.
+"$sc" run --manual all --format json --output report.json 2.1 >out 2>err
+check "json report" 0 $?
+python3 - report.json <<'PY' || failures=$((failures + 1))
+import json, sys
+runs = json.load(open(sys.argv[1]))
+assert [r["manual"] for r in runs] == ["2.16", "1.04"], runs
+e = runs[0]["entries"][0]
+assert e["id"] == "2.1" and e["status"] == "pass" and e["remedy"]["status"] == "pass", e
+assert e["causes"][0]["cause"] == "c1" and "アカウントが無効です" in e["causes"][0]["seen"], e
+assert runs[1]["entries"][0]["causes"][0]["expected"] == "Account is disabled, contact your administrator.", runs[1]
+assert all(k in runs[0] for k in ("passed", "failed", "skipped"))
+print("ok   json report shape")
+PY
+KAGURA_SCENARIOS="$work/wrong" "$sc" run --manual 2.16 --format junit 2.1 >junit.xml 2>err
+check "junit exit" 1 $?
+python3 - junit.xml <<'PY' || failures=$((failures + 1))
+import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot().find("testsuite")
+assert s.get("failures") == "1" and s.find("testcase/failure") is not None
+print("ok   junit report")
+PY
+"$sc" run --manual 2.16 --format tap 2.1 >tap 2>err
+contains "tap" tap "ok 1 - manual 2.16 entry 2.1"
+
+# explain: a user's report matched to entries, with the command that reproduces each.
+"$sc" explain --manual 2.16 "Ｃｏｏｋｉｅが見つかりません" >out 2>err
+check "explain finds" 0 $?
+contains "explain 2.15" out "manual 2.16 entry 2.15"
+contains "explain 3.6" out "manual 2.16 entry 3.6"
+contains "explain command" out "reproduce: kagura-scenarios run --manual 2.16 2.15"
+"$sc" explain "NotAllowedError: This request has been cancelled by the user." >out 2>err
+contains "explain English browser error (v1.04)" out "manual 1.04 entry 2.3"
+"$sc" explain "zzzz qqqq" >out 2>err
+check "explain without a match" 1 $?
+
+# Bad input: a clear message, exit 2.
+for args in "run --manual 3.0" "run --jobs 0" "run --format xml" "run 9.99" "show" "frobnicate" \
+	"run --origin https://x.example" "run --target ftp://x"; do
+	# shellcheck disable=SC2086
+	"$sc" $args >out 2>err
+	check "bad input: $args" 2 $?
+done
+"$sc" show --manual 2.16 2.1 >out 2>err
+contains "show: the manual's text" out "当該ユーザが無効になっている"
+contains "show: the scenario" out "| cause c1"
+"$sc" list --manual 2.16 >out 2>err
+contains "list" out "2.1   platform   scenario"
+
+[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
