@@ -1,14 +1,24 @@
 #include "rp/http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "rp/readfile.h"
+
+/* A certificate or key file larger than this is not one. */
+#define TLS_FILE_MAX (1024u * 1024u)
 
 struct rp_http_server {
 	struct MHD_Daemon *daemon;
@@ -17,6 +27,10 @@ struct rp_http_server {
 	FILE *log;
 	size_t max_body;
 	pthread_mutex_t log_lock; /* requests may be logged from several connections */
+	bool tls;
+	/* The PEM texts libmicrohttpd reads, re-encoded by OpenSSL (owned; the key cleansed). */
+	char *tls_cert, *tls_key, *tls_trust;
+	size_t tls_key_len;
 };
 
 /* Per-request state while the body arrives. */
@@ -24,7 +38,26 @@ typedef struct pending {
 	wa_blob body;
 	bool too_large;
 	struct timespec start;
+	wa_blob peer_chain; /* the client's certificates, DER concatenated */
+	size_t peer_count;
 } pending;
+
+static const char *const err_text[] = {
+        [RP_HTTP_OK] = "success",
+        [RP_HTTP_ADDRESS] = "listen address is not IPv4ADDR:PORT",
+        [RP_HTTP_START] = "the server could not start (address in use, or TLS refused)",
+        [RP_HTTP_NOMEM] = "out of memory",
+        [RP_HTTP_TLS_CERT] = "server certificate file unreadable or holds no PEM certificate",
+        [RP_HTTP_TLS_KEY] = "key file unreadable, not a PEM private key, or encrypted",
+        [RP_HTTP_TLS_KEY_MISMATCH] = "the private key does not belong to the server certificate",
+        [RP_HTTP_TLS_CLIENT_CA] = "client CA file unreadable or holds no PEM certificate",
+        [RP_HTTP_TLS_UNSUPPORTED] = "libmicrohttpd was built without TLS support",
+};
+
+const char *rp_http_strerr(rp_http_err err)
+{
+	return (unsigned)err < RP_HTTP__COUNT ? err_text[err] : "unknown HTTP layer error";
+}
 
 const char *rp_http_header(const rp_http_request *req, const char *name)
 {
@@ -113,6 +146,34 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 	pthread_mutex_unlock(&srv->log_lock);
 }
 
+/* The certificates the TLS client sent, DER concatenated; false when out of memory. */
+static bool peer_chain(struct MHD_Connection *conn, wa_blob *out, size_t *count)
+{
+	const union MHD_ConnectionInfo *info =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	const gnutls_datum_t *certs;
+	gnutls_session_t session;
+	unsigned n = 0;
+
+	wa_blob_reset(out);
+	*count = 0;
+	if (info == NULL || info->tls_session == NULL)
+		return true;
+	session = (gnutls_session_t)info->tls_session;
+	if (gnutls_certificate_type_get2(session, GNUTLS_CTYPE_PEERS) != GNUTLS_CRT_X509)
+		return true;
+	certs = gnutls_certificate_get_peers(session, &n);
+	for (unsigned i = 0; certs != NULL && i < n; i++) {
+		if (wa_blob_append(out, certs[i].data, certs[i].size) != WA_OK) {
+			wa_blob_reset(out);
+			*count = 0;
+			return false;
+		}
+		(*count)++;
+	}
+	return true;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -148,6 +209,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rp_http_response_text(
 		        &resp, 413, "text/plain; charset=utf-8",
 		        "413 Payload Too Large: the request body exceeds the limit\n");
+	} else if (srv->tls && !peer_chain(conn, &p->peer_chain, &p->peer_count)) {
+		rp_http_response_text(&resp, 500, "text/plain; charset=utf-8",
+		                      "500 Internal Server Error\n");
 	} else {
 		rp_http_request req = {
 		        .method = method,
@@ -156,6 +220,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		        .body = p->body.ptr ? p->body.ptr : (const uint8_t *)"",
 		        .body_len = p->body.len,
 		        .conn = conn,
+		        .tls = srv->tls,
+		        .peer_chain = p->peer_chain.ptr,
+		        .peer_chain_len = p->peer_chain.len,
+		        .peer_cert_count = p->peer_count,
 		};
 		/* Handlers read the body as text: keep a terminator past its end. */
 		if (p->body.ptr != NULL && wa_blob_append(&p->body, "", 1) == WA_OK)
@@ -182,13 +250,163 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)toe;
 	if (p != NULL) {
 		wa_blob_reset(&p->body);
+		wa_blob_reset(&p->peer_chain);
 		free(p);
 		*con_cls = NULL;
 	}
 }
 
+/* Frees a string that held a private key: it must not linger in freed heap. */
+static void free_secret(char *text, size_t len)
+{
+	if (text != NULL)
+		OPENSSL_cleanse(text, len);
+	free(text);
+}
+
+/* The PEM text a memory BIO holds, NUL-terminated (owned); NULL when out of memory. */
+static char *bio_text(BIO *bio, size_t *len)
+{
+	char *p, *copy;
+	long n = BIO_get_mem_data(bio, &p);
+
+	if (n <= 0 || (copy = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(copy, p, (size_t)n);
+	copy[n] = '\0';
+	if (len != NULL)
+		*len = (size_t)n;
+	return copy;
+}
+
+/* Every certificate of a PEM file, re-encoded as plain PEM; NULL with err set on failure. */
+static char *read_certs(const char *path, rp_http_err bad, rp_http_err *err, X509 **first)
+{
+	const char *why;
+	size_t len, n = 0;
+	char *text = rp_read_file(path, TLS_FILE_MAX, &len, &why), *out = NULL;
+	BIO *in = text ? BIO_new_mem_buf(text, (int)len) : NULL, *pem = BIO_new(BIO_s_mem());
+	X509 *x;
+
+	*err = bad;
+	if (in == NULL || pem == NULL)
+		goto done;
+	ERR_set_mark();
+	while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
+		bool ok = PEM_write_bio_X509(pem, x) == 1;
+		if (ok && n == 0 && first != NULL)
+			*first = x;
+		else
+			X509_free(x);
+		if (!ok)
+			break;
+		n++;
+	}
+	/* The loop ends at the end of the file or at a block it could not read: tell them apart. */
+	{
+		unsigned long e = ERR_peek_last_error();
+		bool at_end = e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+		                         ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+		ERR_pop_to_mark();
+		if (n > 0 && at_end && (out = bio_text(pem, NULL)) == NULL)
+			*err = RP_HTTP_NOMEM;
+	}
+done:
+	if (out == NULL && first != NULL && *first != NULL) {
+		X509_free(*first);
+		*first = NULL;
+	}
+	BIO_free(in);
+	BIO_free(pem);
+	free(text);
+	return out;
+}
+
+/* A PEM key callback that never prompts: an encrypted key is an unreadable key here. */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* Reads and cross-checks the TLS files into srv's PEM texts. */
+static rp_http_err load_tls(rp_http_server *srv, const rp_http_tls *tls)
+{
+	X509 *leaf = NULL;
+	EVP_PKEY *key = NULL;
+	BIO *in = NULL, *pem = NULL;
+	char *text = NULL;
+	const char *why;
+	size_t len = 0;
+	rp_http_err err;
+
+	if (tls->cert_file == NULL || tls->key_file == NULL)
+		return tls->cert_file == NULL ? RP_HTTP_TLS_CERT : RP_HTTP_TLS_KEY;
+	if ((srv->tls_cert = read_certs(tls->cert_file, RP_HTTP_TLS_CERT, &err, &leaf)) == NULL)
+		return err;
+	err = RP_HTTP_TLS_KEY;
+	if ((text = rp_read_file(tls->key_file, TLS_FILE_MAX, &len, &why)) == NULL ||
+	    (in = BIO_new_mem_buf(text, (int)len)) == NULL)
+		goto out;
+	ERR_set_mark();
+	key = PEM_read_bio_PrivateKey(in, NULL, no_password, NULL);
+	ERR_pop_to_mark();
+	if (key == NULL)
+		goto out;
+	err = RP_HTTP_TLS_KEY_MISMATCH;
+	ERR_set_mark();
+	if (X509_check_private_key(leaf, key) != 1) {
+		ERR_pop_to_mark();
+		goto out;
+	}
+	ERR_pop_to_mark();
+	/* PKCS#8 PEM: a form GnuTLS reads whatever the file held. */
+	err = RP_HTTP_NOMEM;
+	if ((pem = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PrivateKey(pem, key, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    (srv->tls_key = bio_text(pem, &srv->tls_key_len)) == NULL)
+		goto out;
+	if (tls->client_ca_file != NULL &&
+	    (srv->tls_trust = read_certs(tls->client_ca_file, RP_HTTP_TLS_CLIENT_CA, &err, NULL)) ==
+	            NULL)
+		goto out;
+	err = RP_HTTP_OK;
+out:
+	if (pem != NULL) {
+		char *p;
+		long n = BIO_get_mem_data(pem, &p);
+		if (n > 0)
+			OPENSSL_cleanse(p, (size_t)n);
+	}
+	BIO_free(pem);
+	BIO_free(in);
+	free_secret(text, len);
+	EVP_PKEY_free(key);
+	X509_free(leaf);
+	return err;
+}
+
+static void free_server(rp_http_server *srv)
+{
+	pthread_mutex_destroy(&srv->log_lock);
+	free(srv->tls_cert);
+	free(srv->tls_trust);
+	free_secret(srv->tls_key, srv->tls_key_len);
+	free(srv);
+}
+
 rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler handler, void *app,
                           FILE *log, rp_http_server **out, char *bound, size_t bound_size)
+{
+	return rp_http_start_tls(listen, NULL, max_body, handler, app, log, out, bound, bound_size);
+}
+
+rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
+                              rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
+                              char *bound, size_t bound_size)
 {
 	struct sockaddr_in addr;
 	char host[64];
@@ -197,6 +415,9 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 	long port;
 	rp_http_server *srv;
 	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls_opts[4];
+	size_t n_opts = 0;
 
 	*out = NULL;
 	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
@@ -210,6 +431,8 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 	    inet_pton(AF_INET, host, &addr.sin_addr) != 1)
 		return RP_HTTP_ADDRESS;
 	addr.sin_port = htons((uint16_t)port);
+	if (tls != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return RP_HTTP_TLS_UNSUPPORTED;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return RP_HTTP_NOMEM;
 	srv->handler = handler;
@@ -217,14 +440,32 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 	srv->log = log;
 	srv->max_body = max_body;
 	pthread_mutex_init(&srv->log_lock, NULL);
+	if (tls != NULL) {
+		rp_http_err err = load_tls(srv, tls);
+		if (err != RP_HTTP_OK) {
+			free_server(srv);
+			return err;
+		}
+		srv->tls = true;
+		flags |= MHD_USE_TLS;
+		tls_opts[n_opts++] =
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+		tls_opts[n_opts++] =
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+		/* libmicrohttpd then asks GnuTLS for GNUTLS_CERT_REQUEST: requested, not required.
+		 */
+		if (srv->tls_trust != NULL)
+			tls_opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+			                                             srv->tls_trust};
+	}
+	tls_opts[n_opts] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	/* One internal thread: handlers need no locking against each other. */
-	srv->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
-	                               NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &addr,
-	                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+	                               &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	                               MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
-		pthread_mutex_destroy(&srv->log_lock);
-		free(srv);
+		free_server(srv);
 		return RP_HTTP_START;
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -240,6 +481,5 @@ void rp_http_stop(rp_http_server *srv)
 	if (srv == NULL)
 		return;
 	MHD_stop_daemon(srv->daemon);
-	pthread_mutex_destroy(&srv->log_lock);
-	free(srv);
+	free_server(srv);
 }

@@ -1,11 +1,14 @@
 /*
  * A small HTTP layer over libmicrohttpd: one handler sees a whole request
  * (body bounded), fills a response, and one log line is written per request.
+ * Optionally HTTPS (GnuTLS inside libmicrohttpd), asking the client for a
+ * certificate the way the platform's card-login endpoints do.
  */
 #ifndef KAGURA_RP_HTTP_H
 #define KAGURA_RP_HTTP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "webauthn/blob.h"
@@ -19,6 +22,15 @@ typedef struct rp_http_request {
 	const uint8_t *body; /* NUL-terminated copy */
 	size_t body_len;
 	void *conn; /* the libmicrohttpd connection, for the accessors */
+	bool tls;   /* the request came over HTTPS */
+	/*
+	 * The certificates the TLS client presented, as it sent them: leaf first, each DER,
+	 * concatenated (what rp_cardcert_check reads). Nothing is verified here: the handshake
+	 * only proved the client holds the leaf's key. NULL/0 when none was presented.
+	 */
+	const uint8_t *peer_chain;
+	size_t peer_chain_len;
+	size_t peer_cert_count;
 } rp_http_request;
 
 /* A request header, cookie or query argument; NULL when absent. */
@@ -49,7 +61,27 @@ typedef enum rp_http_err {
 	RP_HTTP_ADDRESS, /* listen address is not IPv4:port */
 	RP_HTTP_START,   /* the daemon could not start (port taken, ...) */
 	RP_HTTP_NOMEM,
+	RP_HTTP_TLS_CERT,         /* server certificate file unreadable or no PEM certificate */
+	RP_HTTP_TLS_KEY,          /* key file unreadable, not a PEM private key, or encrypted */
+	RP_HTTP_TLS_KEY_MISMATCH, /* the key is not the server certificate's */
+	RP_HTTP_TLS_CLIENT_CA,    /* client CA file unreadable or no PEM certificate */
+	RP_HTTP_TLS_UNSUPPORTED,  /* libmicrohttpd was built without TLS */
+	RP_HTTP__COUNT
 } rp_http_err;
+
+const char *rp_http_strerr(rp_http_err err);
+
+/* HTTPS settings; files are read once, at start. */
+typedef struct rp_http_tls {
+	const char *cert_file; /* server certificate, PEM (the chain may follow it) */
+	const char *key_file;  /* its private key, PEM, unencrypted */
+	/*
+	 * CA certificates (PEM) named in the certificate request: with it the server REQUESTS
+	 * a client certificate (the handshake succeeds without one, or with one these CAs did
+	 * not issue: the handler decides); NULL asks for none.
+	 */
+	const char *client_ca_file;
+} rp_http_tls;
 
 /*
  * Serves listen ("127.0.0.1:8400"; port 0 picks a free one, written back to
@@ -58,6 +90,10 @@ typedef enum rp_http_err {
  */
 rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler handler, void *app,
                           FILE *log, rp_http_server **out, char *bound, size_t bound_size);
+/* The same over HTTPS (tls NULL: plain HTTP). Bad TLS files are refused before listening. */
+rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
+                              rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
+                              char *bound, size_t bound_size);
 void rp_http_stop(rp_http_server *srv);
 
 #endif

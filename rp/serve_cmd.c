@@ -14,8 +14,12 @@ static const char usage_text[] =
         "usage: kagura-rp serve [--listen ADDR:PORT] [--db FILE] [--manual 2.16|1.04]\n"
         "                       [--origin ORIGIN] [--rp-id ID] [--test-control]\n"
         "                       [--forbidden-network CIDR]... [--trust-anchor PEM]...\n"
+        "                       [--tls-cert PEM --tls-key PEM [--client-ca PEM]]\n"
         "  --listen   default 127.0.0.1:8400 (port 0: any free port, printed on start)\n"
         "  --db       SQLite store; without it a temporary file removed at exit\n"
+        "  --tls-cert, --tls-key  HTTPS with this certificate (chain may follow) and key\n"
+        "  --client-ca  CA certificates a client certificate is requested for (card login);\n"
+        "             the handshake succeeds without one too, the page decides\n"
         "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host;\n"
         "             a literal {port} in it becomes the port bound (http://localhost:{port})\n"
         "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n";
@@ -72,6 +76,9 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {"test-control", no_argument, NULL, 't'},
 	                                     {"forbidden-network", required_argument, NULL, 'f'},
 	                                     {"trust-anchor", required_argument, NULL, 'a'},
+	                                     {"tls-cert", required_argument, NULL, 'C'},
+	                                     {"tls-key", required_argument, NULL, 'K'},
+	                                     {"client-ca", required_argument, NULL, 'A'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
@@ -79,6 +86,8 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	char messages_path[4096], pages_dir[4096], origin[512];
 	rp_app app;
 	rp_http_server *srv = NULL;
+	rp_http_tls tls = {NULL, NULL, NULL};
+	rp_http_err he;
 	sigset_t set;
 	int c, sig, rc = 1;
 	rp_store_err se;
@@ -131,6 +140,15 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 				goto out;
 			}
 			break;
+		case 'C':
+			tls.cert_file = optarg;
+			break;
+		case 'K':
+			tls.key_file = optarg;
+			break;
+		case 'A':
+			tls.client_ca_file = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, out);
 			rc = 0;
@@ -145,6 +163,12 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (optind != argc) {
 		rc = usage(err, "unexpected argument", argv[optind]);
+		goto out;
+	}
+	if ((tls.cert_file == NULL) != (tls.key_file == NULL) ||
+	    (tls.client_ca_file != NULL && tls.cert_file == NULL)) {
+		rc = usage(err, "--tls-cert and --tls-key go together; --client-ca needs them",
+		           NULL);
 		goto out;
 	}
 	if (app.cfg.rp_id == NULL) {
@@ -188,9 +212,25 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (rp_http_start(listen, MAX_BODY, rp_app_handle, &app, err, &srv, bound, sizeof(bound)) !=
-	    RP_HTTP_OK) {
-		fprintf(err, "kagura-rp serve: cannot listen on %s\n", listen);
+	he = rp_http_start_tls(listen, tls.cert_file ? &tls : NULL, MAX_BODY, rp_app_handle, &app,
+	                       err, &srv, bound, sizeof(bound));
+	if (he == RP_HTTP_TLS_CERT || he == RP_HTTP_TLS_CLIENT_CA) {
+		fprintf(err, "kagura-rp serve: %s %s: %s\n",
+		        he == RP_HTTP_TLS_CERT ? "--tls-cert" : "--client-ca",
+		        he == RP_HTTP_TLS_CERT ? tls.cert_file : tls.client_ca_file,
+		        rp_http_strerr(he));
+		rc = 2;
+		goto out;
+	}
+	if (he == RP_HTTP_TLS_KEY || he == RP_HTTP_TLS_KEY_MISMATCH) {
+		fprintf(err, "kagura-rp serve: --tls-key %s: %s\n", tls.key_file,
+		        rp_http_strerr(he));
+		rc = 2;
+		goto out;
+	}
+	if (he != RP_HTTP_OK) {
+		fprintf(err, "kagura-rp serve: cannot listen on %s: %s\n", listen,
+		        rp_http_strerr(he));
 		goto out;
 	}
 	/* Before the port is printed, so no client can have sent a request yet. */
@@ -198,9 +238,9 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
 		goto out;
 	}
-	fprintf(out, "kagura-rp: serving http://%s (origin %s, RP ID %s, manual %s%s)\n", bound,
-	        app.cfg.origin, app.cfg.rp_id, app.cfg.manual,
-	        app.cfg.test_control ? ", test control on" : "");
+	fprintf(out, "kagura-rp: serving %s://%s (origin %s, RP ID %s, manual %s%s)\n",
+	        tls.cert_file ? "https" : "http", bound, app.cfg.origin, app.cfg.rp_id,
+	        app.cfg.manual, app.cfg.test_control ? ", test control on" : "");
 	fflush(out);
 	sigwait(&set, &sig);
 	fprintf(err, "kagura-rp serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
