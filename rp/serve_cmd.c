@@ -82,7 +82,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
-	char tmp_db[] = "/tmp/kagura-rp-XXXXXX", rp_id[256], bound[64];
+	char tmp_db[4096], rp_id[256], bound[64];
 	char messages_path[4096], pages_dir[4096], origin[512];
 	rp_app app;
 	rp_http_server *srv = NULL;
@@ -179,6 +179,11 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		app.cfg.rp_id = rp_id;
 	}
 	if (db == NULL) {
+		/* TMPDIR as every Unix tool honours it, so parallel runs can tell their stores
+		 * apart. */
+		const char *tmpdir =
+		        getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
+		snprintf(tmp_db, sizeof(tmp_db), "%.4000s/kagura-rp-XXXXXX", tmpdir);
 		int fd = mkstemp(tmp_db);
 		if (fd < 0) {
 			fprintf(err, "kagura-rp serve: cannot create a temporary store\n");

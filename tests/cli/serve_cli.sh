@@ -5,6 +5,7 @@
 set -u
 rp=$1
 work=$(mktemp -d)
+mkdir "$work/tmp" && export TMPDIR="$work/tmp" # the servers' temporary stores, ours alone
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
@@ -12,6 +13,7 @@ failures=0
 check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
 
 start() { # extra args...
+	: >"$work/out" # never read the previous server's address
 	"$rp" serve --listen 127.0.0.1:0 "$@" >"$work/out" 2>"$work/log" &
 	pid=$!
 	for _ in $(seq 1 100); do
@@ -42,10 +44,11 @@ check "forbid loopback" 200 "$(post /test-control/forbidden-networks '{"networks
 check "forbidden network gets 403" 403 "$(post /attestation/options '{"username":"a","displayName":"a"}')"
 check "test control still reachable" 200 "$(post /test-control/forbidden-networks '{"networks":[]}')"
 grep -q ' POST /test-control/users 200 ' "$work/log" && echo "ok   one log line per request" || { echo "FAIL no request log line"; failures=$((failures + 1)); }
-tmpdb=$(ls /tmp/kagura-rp-* 2>/dev/null | head -1)
+tmpdb=$(ls "$TMPDIR"/kagura-rp-* 2>/dev/null | head -1)
+[ -n "$tmpdb" ] && echo "ok   temporary store in TMPDIR" || { echo "FAIL no temporary store in $TMPDIR"; failures=$((failures + 1)); }
 stop
 check "SIGTERM stops it cleanly" 0 "$rc"
-[ -z "$tmpdb" ] || [ ! -e "$tmpdb" ] && echo "ok   temporary store removed" || { echo "FAIL $tmpdb left behind"; failures=$((failures + 1)); }
+[ -z "$(ls "$TMPDIR")" ] && echo "ok   temporary store removed" || { echo "FAIL left behind: $(ls "$TMPDIR")"; failures=$((failures + 1)); }
 
 start
 check "test control is off by default" 404 "$(post /test-control/users '{"name":"x"}')"
