@@ -91,6 +91,7 @@ void rp_app_handle(void *ctx, const rp_http_request *req, rp_http_response *resp
 	        {rp_pc_register_routes, rp_pc_register_route_count},
 	        {rp_conformance_routes, rp_conformance_route_count},
 	        {rp_login_routes, rp_login_route_count},
+	        {rp_device_auth_routes, rp_device_auth_route_count},
 	        {rp_test_control_routes, rp_test_control_route_count},
 	};
 	bool path_known = false;

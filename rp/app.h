@@ -66,6 +66,10 @@ typedef struct rp_route {
 extern const rp_route rp_login_routes[];
 extern const size_t rp_login_route_count;
 
+/* The cross-device authentication's routes (rp/flow_device_auth.c). */
+extern const rp_route rp_device_auth_routes[];
+extern const size_t rp_device_auth_route_count;
+
 /* The conformance API's routes (rp/conformance.c). */
 extern const rp_route rp_conformance_routes[];
 extern const size_t rp_conformance_route_count;

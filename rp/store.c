@@ -22,6 +22,9 @@
 /* WebAuthn user.id is at most 64 bytes; ours are 16. */
 #define HANDLE_MAX 64
 #define QR_KIND_CA "ca-registration"
+/* The second QR kind that supersedes; the per-user trace a deleted credential leaves (records). */
+#define QR_KIND_DEVICE_AUTH "device-auth"
+#define CRED_DELETED_KIND   "cred-deleted"
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)
@@ -111,6 +114,8 @@ enum q {
 	Q_CRED_SET_ENABLED,
 	Q_CRED_SET_LABEL,
 	Q_CRED_DELETE,
+	Q_CRED_DELETED_MARK,
+	Q_USER_HAD_DEVICE,
 	Q_REC_PUT,
 	Q_REC_GET,
 	Q_REC_DELETE,
@@ -153,6 +158,13 @@ static const char *const sql_text[Q__COUNT] = {
 	[Q_CRED_SET_ENABLED] = "UPDATE credentials SET enabled = ?2 WHERE id = ?1",
 	[Q_CRED_SET_LABEL] = "UPDATE credentials SET label = ?2 WHERE id = ?1",
 	[Q_CRED_DELETE] = "DELETE FROM credentials WHERE id = ?1",
+	[Q_CRED_DELETED_MARK] = "INSERT INTO records (kind, key, value, created, expires) "
+	                        "SELECT '" CRED_DELETED_KIND "', CAST(user_id AS TEXT), '{}', "
+	                        "created, 0 FROM credentials WHERE id = ?1 "
+	                        "ON CONFLICT (kind, key) DO NOTHING",
+	[Q_USER_HAD_DEVICE] = "SELECT EXISTS (SELECT 1 FROM credentials WHERE user_id = ?1) OR "
+	                      "EXISTS (SELECT 1 FROM records WHERE kind = '" CRED_DELETED_KIND "' "
+	                      "AND key = CAST(?1 AS TEXT))",
 	/* An upsert, not INSERT OR REPLACE: REPLACE deletes first, which fires deletes. */
 	[Q_REC_PUT] = "INSERT INTO records (kind, key, value, created, expires) "
 	              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, key) DO UPDATE SET "
@@ -904,13 +916,44 @@ rp_store_err rp_store_cred_set_label(rp_store *s, const uint8_t *id, size_t len,
 rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len)
 {
 	sqlite3_stmt *st;
-	int rc = SQLITE_OK;
+	rp_store_err err;
+	int rc = SQLITE_OK, changes = 0;
 
 	if (s == NULL || !cred_id_ok(id, len))
 		return RP_STORE_INVALID;
-	st = use(s, Q_CRED_DELETE, &rc);
+	if ((err = tx_begin(s)) != RP_STORE_OK)
+		return err;
+	/* The owner keeps a trace: "deleted" is not "never registered" (manual 3.8 vs 3.12). */
+	st = use(s, Q_CRED_DELETED_MARK, &rc);
 	bind_blob(st, 1, id, len, &rc);
-	return tx_run_one(s, st, rc);
+	err = run(s, st, rc, NULL);
+	if (err == RP_STORE_OK) {
+		st = use(s, Q_CRED_DELETE, &rc);
+		bind_blob(st, 1, id, len, &rc);
+		err = run(s, st, rc, &changes);
+		if (err == RP_STORE_OK && changes == 0)
+			err = RP_STORE_NOT_FOUND;
+	}
+	return tx_end(s, err);
+}
+
+rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out)
+{
+	sqlite3_stmt *st;
+	rp_store_err err;
+	int rc = SQLITE_OK;
+
+	if (out == NULL)
+		return RP_STORE_INVALID;
+	*out = false;
+	if (s == NULL || user_id <= 0)
+		return RP_STORE_INVALID;
+	st = use(s, Q_USER_HAD_DEVICE, &rc);
+	bind_int(st, 1, user_id, &rc);
+	if ((err = fetch(st, rc)) == RP_STORE_OK)
+		*out = sqlite3_column_int64(st, 0) != 0;
+	release(st);
+	return err;
 }
 
 /* ---- records ---- */
@@ -1149,10 +1192,11 @@ rp_store_err rp_store_qr_issue(rp_store *s, const rp_qr *qr)
 		return RP_STORE_INVALID;
 	if ((err = tx_begin(s)) != RP_STORE_OK)
 		return err;
-	/* Only the newest CA registration QR of a user may be used (the older page is stale). */
-	if (qr->user_id != 0 && strcmp(qr->kind, QR_KIND_CA) == 0) {
+	/* Only the newest CA registration or device-authentication QR of a user may be used. */
+	if (qr->user_id != 0 &&
+	    (strcmp(qr->kind, QR_KIND_CA) == 0 || strcmp(qr->kind, QR_KIND_DEVICE_AUTH) == 0)) {
 		st = use(s, Q_QR_SUPERSEDE, &rc);
-		bind_text(st, 1, QR_KIND_CA, &rc);
+		bind_text(st, 1, qr->kind, &rc);
 		bind_int(st, 2, qr->user_id, &rc);
 		err = run(s, st, rc, NULL);
 	}

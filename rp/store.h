@@ -102,7 +102,14 @@ rp_store_err rp_store_cred_update_use(rp_store *s, const uint8_t *id, size_t len
                                       uint32_t sign_count, bool backup_state);
 rp_store_err rp_store_cred_set_enabled(rp_store *s, const uint8_t *id, size_t len, bool enabled);
 rp_store_err rp_store_cred_set_label(rp_store *s, const uint8_t *id, size_t len, const char *label);
+/* Also records, in the same transaction, that its owner had a device (see user_had_device). */
 rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len);
+/*
+ * Whether the user ever registered a device: a credential of theirs is stored
+ * (enabled or not), or one was deleted. Tells "never registered" (manual 3.12)
+ * from "registered, then disabled or deleted" (3.8).
+ */
+rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out);
 
 /* ---- key/value records with an expiry: challenges, sessions, codes, QR tokens ----
  * One generic table keyed by (kind, key): the flows keep their state as small JSON
@@ -179,9 +186,10 @@ typedef struct rp_qr {
 } rp_qr;
 
 /*
- * Stores a new token; a ca-registration token supersedes the user's earlier ones
- * in the same transaction. The new token is neither superseded nor consumed
- * whatever qr says; state "" is stored as "waiting". user_id must name a user or be 0.
+ * Stores a new token; a ca-registration or device-auth token supersedes the
+ * user's earlier unconsumed ones of its kind in the same transaction. The new
+ * token is neither superseded nor consumed whatever qr says; state "" is stored
+ * as "waiting". user_id must name a user or be 0.
  */
 rp_store_err rp_store_qr_issue(rp_store *s, const rp_qr *qr);
 /* Whatever its expiry: the caller judges expires, superseded and consumed. */

@@ -997,6 +997,63 @@ static void test_qr_supersede(void **state)
 	set_qr(&qr, "pc-2", "pc-registration", alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_false(qr_superseded(f->s, "pc-1"));
+
+	/* A device-authentication QR supersedes the user's older one of its kind only. */
+	set_qr(&qr, "da-1", "device-auth", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	set_qr(&qr, "da-bob", "device-auth", bob);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	set_qr(&qr, "da-2", "device-auth", alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_true(qr_superseded(f->s, "da-1"));
+	assert_false(qr_superseded(f->s, "da-2"));
+	assert_false(qr_superseded(f->s, "da-bob"));
+	assert_false(qr_superseded(f->s, "ca-2"));
+}
+
+/* 3.8 vs 3.12: a deleted or disabled device is "had one", never registering is not. */
+static void test_user_had_device(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
+	int64_t carol = new_user(f->s, "carol");
+	rp_cred c1, c2;
+	bool had = true;
+
+	assert_int_equal(rp_store_user_had_device(f->s, alice, &had), RP_STORE_OK);
+	assert_false(had);
+	make_cred(&c1, alice, 0x11, 16, 1000);
+	make_cred(&c2, bob, 0x22, 16, 1000);
+	c2.enabled = false;
+	assert_int_equal(rp_store_cred_add(f->s, &c1), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_add(f->s, &c2), RP_STORE_OK);
+	assert_int_equal(rp_store_user_had_device(f->s, alice, &had), RP_STORE_OK);
+	assert_true(had);
+	assert_int_equal(rp_store_user_had_device(f->s, bob, &had), RP_STORE_OK);
+	assert_true(had); /* disabled still counts */
+
+	/* Deleting leaves the trace; deleting nothing leaves none. */
+	assert_int_equal(rp_store_cred_delete(f->s, c1.id.ptr, c1.id.len), RP_STORE_OK);
+	assert_int_equal(rp_store_user_had_device(f->s, alice, &had), RP_STORE_OK);
+	assert_true(had);
+	assert_int_equal(rp_store_cred_delete(f->s, c1.id.ptr, c1.id.len), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_user_had_device(f->s, carol, &had), RP_STORE_OK);
+	assert_false(had);
+	assert_int_equal(
+	        raw_int(f->path, "SELECT count(*) FROM records WHERE kind = 'cred-deleted'"), 1);
+
+	/* The trace survives a reopen. */
+	rp_store_close(f->s);
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	assert_int_equal(rp_store_user_had_device(f->s, alice, &had), RP_STORE_OK);
+	assert_true(had);
+
+	assert_int_equal(rp_store_user_had_device(f->s, 0, &had), RP_STORE_INVALID);
+	assert_false(had);
+	assert_int_equal(rp_store_user_had_device(f->s, alice, NULL), RP_STORE_INVALID);
+	assert_int_equal(rp_store_user_had_device(NULL, alice, &had), RP_STORE_INVALID);
+	rp_cred_reset(&c1);
+	rp_cred_reset(&c2);
 }
 
 static void test_qr_limits(void **state)
@@ -1308,6 +1365,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_credential_duplicate_and_owner, fx_setup_open,
 	                                        fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_credential_limits, fx_setup_open, fx_teardown),
+	        cmocka_unit_test_setup_teardown(test_user_had_device, fx_setup_open, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_records, fx_setup_open, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_record_limits, fx_setup_open, fx_teardown),
 	        cmocka_unit_test_setup_teardown(test_sessions, fx_setup_open, fx_teardown),
