@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rp/flow.h"
+#include "rp/flow_register.h"
 #include "rp/pages.h"
 #include "rp/qr.h"
 #include "webauthn/authentication.h"
@@ -69,16 +70,6 @@ static void error_page(rp_app *app, rp_http_response *resp, const char *title_ke
 static void device_auth_error(rp_app *app, rp_http_response *resp)
 {
 	error_page(app, resp, "kagura-platform-name", "kagura-device-auth-error", NULL);
-}
-
-/* 2.19 on the phone; v1.04 had no such entry: Keycloak's text for a flow it cannot continue. */
-static void invalid_qr(rp_app *app, rp_http_response *resp)
-{
-	if (rp_messages_get(app->msgs, "kagura-invalid-access-or-expired-url") == NULL)
-		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
-	else
-		error_page(app, resp, "kagura-platform-name",
-		           "kagura-invalid-access-or-expired-url", "kagura-contact-issuing-ca");
 }
 
 static void method_not_allowed(rp_app *app, const rp_http_request *req, rp_http_response *resp)
@@ -432,7 +423,7 @@ static void get_qr(rp_app *app, const rp_http_request *req, rp_http_response *re
 
 	if (token == NULL || rp_store_qr_get(app->store, token, &qr) != RP_STORE_OK ||
 	    !qr_usable(app, &qr)) {
-		invalid_qr(app, resp); /* 2.19: expired, superseded or already read */
+		rp_register_invalid_qr(app, resp); /* 2.19: expired, superseded or already read */
 		return;
 	}
 	if (rp_session_of(app, req, resp, true, &s) >= RP_SESSION_NO_COOKIE ||
@@ -453,7 +444,7 @@ static void get_qr(rp_app *app, const rp_http_request *req, rp_http_response *re
 	/* Last, so a failure above leaves the QR readable; single use from here on. */
 	if (rp_store_qr_consume(app->store, qr.token) != RP_STORE_OK) {
 		rp_store_record_delete(app->store, PHONE_RECORD, s.id);
-		invalid_qr(app, resp);
+		rp_register_invalid_qr(app, resp);
 		goto out;
 	}
 	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-login-title")},
@@ -548,7 +539,7 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 	if (token == NULL || challenge == NULL ||
 	    rp_store_qr_get(app->store, token, &qr) != RP_STORE_OK ||
 	    strcmp(qr.kind, QR_KIND) != 0 || !qr.consumed || strcmp(qr.state, "waiting") != 0) {
-		invalid_qr(app, resp);
+		rp_register_invalid_qr(app, resp);
 		goto out;
 	}
 	error = rp_form_get(&f, "error");
