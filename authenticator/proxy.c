@@ -1,0 +1,501 @@
+#undef _POSIX_C_SOURCE
+#define _GNU_SOURCE /* accept4, memrchr, pthread_tryjoin_np */
+#include "authenticator/proxy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define PROXY_MAX_CONN 32
+#define PROXY_HEAD_MAX 8192
+
+typedef struct conn_slot {
+	pthread_t thread;
+	bool used;
+	int fd;
+	struct au_proxy *p;
+} conn_slot;
+
+struct au_proxy {
+	au_proxy_mode mode;
+	char expected_auth[512]; /* "Basic base64(user:password)" */
+	char *upstream_ca;
+	SSL_CTX *server_ctx; /* INSPECT: towards the browser */
+	int listen_fd;
+	char url[64];
+	pthread_t accept_thread;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	conn_slot slots[PROXY_MAX_CONN];
+	atomic_uint connections, auth_refused, tunnels, upstream_failed;
+};
+
+static const char page_407[] = "<!DOCTYPE html>\n<html><head><title>Unauthorized</title></head>"
+                               "<body><h1>Unauthorized</h1></body></html>\n";
+
+static void set_timeouts(int fd, int seconds)
+{
+	struct timeval tv = {seconds, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static bool send_all(int fd, const char *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+		if (k <= 0) {
+			if (k < 0 && errno == EINTR)
+				continue;
+			return false;
+		}
+		b += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* Reads the request head (to the blank line) into buf; its length, 0 on failure. */
+static size_t read_head(int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	while (n + 1 < cap) {
+		ssize_t k =
+		        recv(fd, buf + n, 1, 0); /* byte by byte: nothing past the head is eaten */
+		if (k <= 0)
+			return 0;
+		n++;
+		buf[n] = '\0';
+		if (n >= 4 && memcmp(buf + n - 4, "\r\n\r\n", 4) == 0)
+			return n;
+	}
+	return 0;
+}
+
+/* The value of header name in head, into out; false when absent. */
+static bool header(const char *head, const char *name, char *out, size_t n)
+{
+	size_t nl = strlen(name);
+	const char *line = strstr(head, "\r\n");
+	while (line != NULL && line[2] != '\r') {
+		line += 2;
+		if (strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+			const char *v = line + nl + 1, *e = strstr(v, "\r\n");
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (e == NULL || (size_t)(e - v) >= n)
+				return false;
+			memcpy(out, v, (size_t)(e - v));
+			out[e - v] = '\0';
+			return true;
+		}
+		line = strstr(line, "\r\n");
+	}
+	return false;
+}
+
+static int connect_to(const char *host, const char *port)
+{
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	int fd = -1;
+
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		set_timeouts(fd, 5);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* One end of the relay: a socket, or a TLS session over it. */
+typedef struct end {
+	int fd;
+	SSL *ssl;
+} end;
+
+/* >0 bytes read, 0 nothing now, -1 closed or failed. */
+static int end_read(end *e, char *buf, int n)
+{
+	if (e->ssl != NULL) {
+		int k = SSL_read(e->ssl, buf, n);
+		if (k > 0)
+			return k;
+		switch (SSL_get_error(e->ssl, k)) {
+		case SSL_ERROR_WANT_READ:
+		case SSL_ERROR_WANT_WRITE:
+			return 0;
+		default:
+			return -1;
+		}
+	}
+	ssize_t k = recv(e->fd, buf, (size_t)n, MSG_DONTWAIT);
+	if (k > 0)
+		return (int)k;
+	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	return -1;
+}
+
+static bool end_write(end *e, const char *buf, int n)
+{
+	while (n > 0) {
+		if (e->ssl != NULL) {
+			int k = SSL_write(e->ssl, buf, n);
+			if (k <= 0) {
+				int err = SSL_get_error(e->ssl, k);
+				struct pollfd pf = {
+				        e->fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, 0};
+				if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+					return false;
+				if (poll(&pf, 1, 5000) <= 0)
+					return false;
+				continue;
+			}
+			buf += k;
+			n -= k;
+		} else {
+			ssize_t k = send(e->fd, buf, (size_t)n, MSG_NOSIGNAL);
+			if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+				struct pollfd pf = {e->fd, POLLOUT, 0};
+				if (poll(&pf, 1, 5000) <= 0)
+					return false;
+				continue;
+			}
+			if (k <= 0)
+				return false;
+			buf += k;
+			n -= (int)k;
+		}
+	}
+	return true;
+}
+
+/* Copies both ways until one side ends; the bytes that came from b. */
+static size_t relay(au_proxy *p, end *a, end *b)
+{
+	char buf[16384];
+	size_t from_b = 0;
+	fcntl(a->fd, F_SETFL, fcntl(a->fd, F_GETFL) | O_NONBLOCK);
+	fcntl(b->fd, F_SETFL, fcntl(b->fd, F_GETFL) | O_NONBLOCK);
+	while (!atomic_load(&p->stop)) {
+		struct pollfd pf[2] = {{a->fd, POLLIN, 0}, {b->fd, POLLIN, 0}};
+		bool moved = false;
+		end *from[2] = {a, b}, *to[2] = {b, a};
+		for (int i = 0; i < 2; i++) {
+			int k;
+			while ((k = end_read(from[i], buf, (int)sizeof(buf))) > 0) {
+				if (!end_write(to[i], buf, k))
+					return from_b;
+				if (i == 1)
+					from_b += (size_t)k;
+				moved = true;
+			}
+			if (k < 0)
+				return from_b;
+		}
+		if (!moved)
+			poll(pf, 2, 100);
+	}
+	return from_b;
+}
+
+/* The proxy's own TLS towards the server: no client certificate to give. */
+static SSL *upstream_tls(au_proxy *p, int fd, const char *host)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = NULL;
+
+	if (ctx == NULL)
+		return NULL;
+	if (p->upstream_ca != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, p->upstream_ca, NULL) != 1)
+			goto out;
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	}
+	ssl = SSL_new(ctx);
+	if (ssl == NULL)
+		goto out;
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, host);
+	if (SSL_connect(ssl) != 1) {
+		SSL_free(ssl);
+		ssl = NULL;
+	}
+out:
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ssl;
+}
+
+static void handle(au_proxy *p, int cfd)
+{
+	char head[PROXY_HEAD_MAX], host[256], port[16], auth[512];
+	const char *sp;
+	int ufd = -1;
+	end a = {cfd, NULL}, b = {-1, NULL};
+
+	set_timeouts(cfd, 5);
+	if (read_head(cfd, head, sizeof(head)) == 0)
+		return;
+	if (strncmp(head, "CONNECT ", 8) != 0) {
+		static const char r501[] = "HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\n"
+		                           "Connection: close\r\n\r\n";
+		send_all(cfd, r501, sizeof(r501) - 1);
+		return;
+	}
+	sp = head + 8;
+	{
+		const char *colon, *end_ = strchr(sp, ' ');
+		if (end_ == NULL || (colon = memrchr(sp, ':', (size_t)(end_ - sp))) == NULL ||
+		    (size_t)(colon - sp) >= sizeof(host) ||
+		    (size_t)(end_ - colon - 1) >= sizeof(port))
+			return;
+		memcpy(host, sp, (size_t)(colon - sp));
+		host[colon - sp] = '\0';
+		memcpy(port, colon + 1, (size_t)(end_ - colon - 1));
+		port[end_ - colon - 1] = '\0';
+		if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+			memmove(host, host + 1, strlen(host));
+			host[strlen(host) - 1] = '\0';
+		}
+	}
+	if (p->mode == AU_PROXY_AUTH && (!header(head, "Proxy-Authorization", auth, sizeof(auth)) ||
+	                                 strcmp(auth, p->expected_auth) != 0)) {
+		char r[512];
+		int n = snprintf(r, sizeof(r),
+		                 "HTTP/1.1 407 Proxy Authentication Required\r\n"
+		                 "Proxy-Authenticate: Basic realm=\"kagura proxy\"\r\n"
+		                 "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
+		                 "Connection: close\r\n\r\n",
+		                 sizeof(page_407) - 1);
+		atomic_fetch_add(&p->auth_refused, 1);
+		if (send_all(cfd, r, (size_t)n))
+			send_all(cfd, page_407, sizeof(page_407) - 1);
+		return;
+	}
+	ufd = connect_to(host, port);
+	if (ufd < 0) {
+		static const char r502[] = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n"
+		                           "Connection: close\r\n\r\n";
+		send_all(cfd, r502, sizeof(r502) - 1);
+		return;
+	}
+	b.fd = ufd;
+	{
+		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+		if (!send_all(cfd, ok, sizeof(ok) - 1))
+			goto done;
+	}
+	atomic_fetch_add(&p->tunnels, 1);
+	if (p->mode == AU_PROXY_INSPECT) {
+		a.ssl = SSL_new(p->server_ctx);
+		if (a.ssl == NULL)
+			goto done;
+		SSL_set_fd(a.ssl, cfd);
+		if (SSL_accept(a.ssl) != 1)
+			goto done;
+		b.ssl = upstream_tls(p, ufd, host);
+		if (b.ssl == NULL) {
+			atomic_fetch_add(&p->upstream_failed, 1);
+			goto done;
+		}
+	}
+	/* Under TLS 1.3 the server's refusal is the first record the proxy reads: nothing comes. */
+	if (relay(p, &a, &b) == 0 && p->mode == AU_PROXY_INSPECT)
+		atomic_fetch_add(&p->upstream_failed, 1);
+done:
+	if (a.ssl != NULL) {
+		SSL_shutdown(a.ssl);
+		SSL_free(a.ssl);
+	}
+	if (b.ssl != NULL)
+		SSL_free(b.ssl);
+	if (ufd >= 0)
+		close(ufd);
+	ERR_clear_error();
+}
+
+static void *conn_main(void *arg)
+{
+	conn_slot *s = arg;
+	handle(s->p, s->fd);
+	shutdown(s->fd, SHUT_RDWR);
+	close(s->fd);
+	ERR_clear_error();
+	return NULL;
+}
+
+static void *accept_main(void *arg)
+{
+	au_proxy *p = arg;
+	while (!atomic_load(&p->stop)) {
+		struct pollfd pf = {p->listen_fd, POLLIN, 0};
+		int fd;
+		conn_slot *slot = NULL;
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		atomic_fetch_add(&p->connections, 1);
+		pthread_mutex_lock(&p->lock);
+		for (int i = 0; i < PROXY_MAX_CONN && slot == NULL; i++) {
+			conn_slot *s = &p->slots[i];
+			if (s->used && pthread_tryjoin_np(s->thread, NULL) == 0)
+				s->used = false;
+			if (!s->used)
+				slot = s;
+		}
+		if (slot != NULL) {
+			slot->p = p;
+			slot->fd = fd;
+			slot->used = pthread_create(&slot->thread, NULL, conn_main, slot) == 0;
+			if (!slot->used)
+				slot = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (slot == NULL)
+			close(fd);
+	}
+	return NULL;
+}
+
+static void seterr(char *err, size_t n, const char *msg)
+{
+	if (err != NULL && n > 0)
+		snprintf(err, n, "%s", msg);
+}
+
+bool au_proxy_start(const au_proxy_opts *opts, au_proxy **out, char *err, size_t err_size)
+{
+	au_proxy *p;
+	struct sockaddr_in sa = {0};
+	socklen_t sl = sizeof(sa);
+
+	if (out == NULL || opts == NULL) {
+		seterr(err, err_size, "bad argument");
+		return false;
+	}
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		seterr(err, err_size, "out of memory");
+		return false;
+	}
+	p->listen_fd = -1;
+	p->mode = opts->mode;
+	pthread_mutex_init(&p->lock, NULL);
+	if (opts->mode == AU_PROXY_AUTH) {
+		char plain[300];
+		unsigned char enc[420];
+		int n;
+		if (opts->user == NULL || opts->password == NULL ||
+		    (n = snprintf(plain, sizeof(plain), "%s:%s", opts->user, opts->password)) < 0 ||
+		    (size_t)n >= sizeof(plain)) {
+			seterr(err, err_size, "AUTH needs user and password (under 300 bytes)");
+			goto fail;
+		}
+		EVP_EncodeBlock(enc, (const unsigned char *)plain, n);
+		snprintf(p->expected_auth, sizeof(p->expected_auth), "Basic %s", enc);
+	} else if (opts->mode == AU_PROXY_INSPECT) {
+		p->server_ctx = SSL_CTX_new(TLS_server_method());
+		if (p->server_ctx == NULL || opts->cert_file == NULL || opts->key_file == NULL ||
+		    SSL_CTX_use_certificate_chain_file(p->server_ctx, opts->cert_file) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(p->server_ctx, opts->key_file, SSL_FILETYPE_PEM) !=
+		            1 ||
+		    SSL_CTX_check_private_key(p->server_ctx) != 1) {
+			seterr(err, err_size, "INSPECT: certificate or key unusable");
+			goto fail;
+		}
+		if (opts->upstream_ca_file != NULL &&
+		    (p->upstream_ca = strdup(opts->upstream_ca_file)) == NULL) {
+			seterr(err, err_size, "out of memory");
+			goto fail;
+		}
+	} else if (opts->mode != AU_PROXY_TUNNEL) {
+		seterr(err, err_size, "unknown mode");
+		goto fail;
+	}
+	p->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (p->listen_fd < 0 || bind(p->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(p->listen_fd, 16) != 0 ||
+	    getsockname(p->listen_fd, (struct sockaddr *)&sa, &sl) != 0) {
+		seterr(err, err_size, "cannot listen on 127.0.0.1");
+		goto fail;
+	}
+	snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+	if (pthread_create(&p->accept_thread, NULL, accept_main, p) != 0) {
+		seterr(err, err_size, "cannot start a thread");
+		goto fail;
+	}
+	*out = p;
+	return true;
+fail:
+	if (p->listen_fd >= 0)
+		close(p->listen_fd);
+	SSL_CTX_free(p->server_ctx);
+	free(p->upstream_ca);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	ERR_clear_error();
+	return false;
+}
+
+const char *au_proxy_url(const au_proxy *p)
+{
+	return p ? p->url : "";
+}
+
+au_proxy_stats au_proxy_get_stats(au_proxy *p)
+{
+	au_proxy_stats s = {0};
+	if (p != NULL) {
+		s.connections = atomic_load(&p->connections);
+		s.auth_refused = atomic_load(&p->auth_refused);
+		s.tunnels = atomic_load(&p->tunnels);
+		s.upstream_failed = atomic_load(&p->upstream_failed);
+	}
+	return s;
+}
+
+void au_proxy_stop(au_proxy *p)
+{
+	if (p == NULL)
+		return;
+	atomic_store(&p->stop, true);
+	pthread_join(p->accept_thread, NULL);
+	for (int i = 0; i < PROXY_MAX_CONN; i++)
+		if (p->slots[i].used) /* a relay sees stop within 100 ms, a head read within 5 s */
+			pthread_join(p->slots[i].thread, NULL);
+	close(p->listen_fd);
+	SSL_CTX_free(p->server_ctx);
+	free(p->upstream_ca);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
