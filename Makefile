@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan run test test-release test-asan bench format clean
+.PHONY: all deps build build-asan run vectors test test-release test-asan bench format clean
 
 all: build
 
@@ -20,8 +20,12 @@ build-asan:
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DKAGURA_WERROR=ON -DKAGURA_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-# Until the scenario runner exists, the whole catalogue we have is the W3C vector set.
+# The whole manual catalogue (v2.16 and v1.04) against the embedded platform: a per-entry table.
 run: deps build
+	@$(BUILD)/scenarios/kagura-scenarios run --manual all --jobs $(JOBS)
+
+# The W3C WebAuthn L3 vectors through `kagura-rp verify`, one line each.
+vectors: build
 	@sh tools/run-vectors.sh $(BUILD)/rp/kagura-rp
 
 test: deps test-release test-asan
