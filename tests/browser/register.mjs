@@ -1,13 +1,50 @@
-// Ways a user gets a credential into the platform from a real browser. Each takes the device's
-// tab, the platform and a user, and resolves { ok, why, credentialId }; the login test runs its
-// cases once per way listed in REGISTRATIONS.
+// Ways a browser gets a credential into the platform: the registration pages a registration QR
+// opens (the platform's own path, user manual 5.2), and the FIDO conformance API.
+
+import { nextPost, shown } from './pages.mjs';
+
+// The phone opens the URL a registration QR encodes: the 本人ID form (filled in from the QR) →
+// submit → the WebAuthn registration page, whose script runs navigator.credentials.create against
+// the tab's authenticator, asks the label with window.prompt (answered with `label`; undefined:
+// Cancel) and posts form "register" → the result page. Resolves the 本人ID the form showed, the
+// dialogs the page opened, what it posted (and when: sentAt, performance.now()) and what the
+// result page shows; when the QR's page has no 本人ID form, what that page shows, nothing posted.
+export async function registerOnPages(page, url, { label } = {}) {
+	const dialogs = [];
+	const answer = async (dialog) => {
+		dialogs.push({ type: dialog.type(), message: dialog.message(), defaultValue: dialog.defaultValue() });
+		await (label === undefined ? dialog.dismiss() : dialog.accept(label));
+	};
+	page.on('dialog', answer);
+	try {
+		const opened = await page.goto(url);
+		// No 本人ID form (a QR refused or already used): what the page shows, without waiting.
+		if (await page.$('#kc-form-login') === null) {
+			const seen = await shown(page, new URL(url).pathname);
+			return { prefilled: null, dialogs, status: opened?.status(), fields: new URLSearchParams(), ...seen };
+		}
+		const prefilled = await page.inputValue('#kc-form-login input[name=username]');
+		const posted = nextPost(page, '/registration-actions/register');
+		const sent = page.waitForRequest((r) => r.method() === 'POST' &&
+			new URL(r.url()).pathname === '/registration-actions/register').then(() => performance.now(), () => undefined);
+		await page.click('#kc-form-login [type=submit]');
+		const response = await posted;
+		const seen = await shown(page, '/registration-actions/register');
+		return {
+			prefilled, dialogs, sentAt: await sent, status: response.status(),
+			fields: new URLSearchParams(response.request().postData() ?? ''), ...seen,
+		};
+	} finally {
+		page.off('dialog', answer);
+	}
+}
 
 // The FIDO conformance API called from a page of the origin, as a relying party's own script would:
 // /attestation/options, navigator.credentials.create, then /attestation/result with the
-// browser's own RegistrationResponseJSON (PublicKeyCredential.toJSON).
-async function viaConformanceApi(page, platform, user) {
+// browser's own RegistrationResponseJSON (PublicKeyCredential.toJSON). Resolves { ok, why, credentialId }.
+export async function viaConformanceApi(page, origin, user) {
 	// fetch and WebAuthn need a document on the origin; the Username page is one.
-	await page.goto(`${platform.origin}/login`);
+	await page.goto(`${origin}/login`);
 	return page.evaluate(async ({ name, displayName }) => {
 		const post = async (path, body) => (await fetch(path, {
 			method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
@@ -33,7 +70,3 @@ async function viaConformanceApi(page, platform, user) {
 			: { ok: false, why: `result: ${result.errorMessage}` };
 	}, user);
 }
-
-export const REGISTRATIONS = [
-	{ name: 'conformance API', register: viaConformanceApi },
-];

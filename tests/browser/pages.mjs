@@ -1,0 +1,29 @@
+// Reading kagura-rp serve's pages as a user sees them, and the forms their scripts post.
+
+// The response to the next POST the page makes to `path` (a form its script submits).
+export function nextPost(page, path) {
+	return page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === path);
+}
+
+// A result page (message.html): #kc-content's class and text, the .alert-error feedback, and the
+// whole text for failure reports. Waits for the document at `path` (the one a POST led to), or
+// with no path for the current one to load.
+export async function shown(page, path) {
+	if (path === undefined)
+		await page.waitForLoadState('domcontentloaded');
+	else
+		await page.waitForURL((u) => u.pathname === path, { waitUntil: 'domcontentloaded' });
+	return page.evaluate(() => ({
+		path: location.pathname,
+		kind: document.getElementById('kc-content')?.className ?? null,
+		content: document.getElementById('kc-content')?.textContent ?? '',
+		feedback: [...document.querySelectorAll('.alert-error #kc-feedback-text')].map((e) => e.textContent),
+		text: document.body.innerText,
+	}));
+}
+
+// Whether #kc-content carries the class (done, logged-in, alert-error).
+export const hasClass = (seen, name) => (seen.kind ?? '').split(/\s+/).includes(name);
+
+export const describe = (seen) => `${seen.path}: HTTP ${seen.status}, #kc-content class ${JSON.stringify(seen.kind)}, page:\n` +
+	seen.text.replace(/^/gm, '     ');
