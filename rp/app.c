@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/flow_card.h"
 #include "rp/test_control.h"
 #include "webauthn/b64url.h"
 
@@ -93,6 +94,7 @@ void rp_app_handle(void *ctx, const rp_http_request *req, rp_http_response *resp
 	        {rp_login_routes, rp_login_route_count},
 	        {rp_device_auth_routes, rp_device_auth_route_count},
 	        {rp_test_control_routes, rp_test_control_route_count},
+	        {rp_card_routes, rp_card_route_count},
 	};
 	bool path_known = false;
 
@@ -106,6 +108,10 @@ void rp_app_handle(void *ctx, const rp_http_request *req, rp_http_response *resp
 			/* Test control sits behind no network policy: it is the harness's own hand.
 			 */
 			if (!r->test_control && forbidden(app, req->remote)) {
+				/* The card endpoints' front server answers with its own page
+				 * (3.17). */
+				if (rp_card_path(req->path) && rp_card_forbidden_page(app, resp))
+					return;
 				rp_http_response_text(
 				        resp, 403, "text/html; charset=utf-8",
 				        "<!DOCTYPE html>\n<html><head><title>403 "

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rp/cardcert.h"
 #include "rp/http.h"
 #include "rp/messages.h"
 #include "rp/store.h"
@@ -35,6 +36,8 @@ typedef struct rp_app {
 	wa_trust trust;        /* attestation trust anchors (time set per request) */
 	rp_messages *msgs;     /* the bundle of cfg.manual */
 	const char *pages_dir; /* fixtures/pages */
+	/* The IC cards' trust (rp/flow_card.h), owned by whoever built it; NULL: no card login. */
+	rp_cardcert_ctx *cards;
 } rp_app;
 
 /* A message of the bundle; the key itself when the bundle lacks it (visible, never empty). */
@@ -79,5 +82,9 @@ extern const rp_route rp_register_routes[];
 extern const size_t rp_register_route_count;
 extern const rp_route rp_pc_register_routes[];
 extern const size_t rp_pc_register_route_count;
+
+/* IC-card login on the PC (rp/flow_card.c). */
+extern const rp_route rp_card_routes[];
+extern const size_t rp_card_route_count;
 
 #endif

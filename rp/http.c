@@ -31,6 +31,7 @@ struct rp_http_server {
 	/* The PEM texts libmicrohttpd reads, re-encoded by OpenSSL (owned; the key cleansed). */
 	char *tls_cert, *tls_key, *tls_trust;
 	size_t tls_key_len;
+	const wa_clock *clock; /* connected_at; NULL: the system clock */
 };
 
 /* Per-request state while the body arrives. */
@@ -89,6 +90,13 @@ void rp_http_response_json(rp_http_response *r, int status, json_t *json)
 	rp_http_response_text(r, text ? status : 500, "application/json", text ? text : "{}");
 	free(text);
 	json_decref(json);
+}
+
+void rp_http_response_close(rp_http_response *r)
+{
+	r->close_connection = true;
+	r->status = 0;
+	wa_blob_reset(&r->body);
 }
 
 void rp_http_response_header(rp_http_response *r, const char *name, const char *value)
@@ -174,6 +182,33 @@ static bool peer_chain(struct MHD_Connection *conn, wa_blob *out, size_t *count)
 	return true;
 }
 
+/* When the connection was accepted (on_connection), by the server's clock; 0 unknown. */
+static time_t connected_at(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const time_t *t = info ? (const time_t *)info->socket_context : NULL;
+
+	return t ? *t : 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	rp_http_server *srv = cls;
+	time_t *t;
+
+	(void)conn;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((t = malloc(sizeof(*t))) != NULL)
+			*t = srv->clock ? wa_clock_now(srv->clock) : time(NULL);
+		*socket_context = t;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -224,12 +259,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		        .peer_chain = p->peer_chain.ptr,
 		        .peer_chain_len = p->peer_chain.len,
 		        .peer_cert_count = p->peer_count,
+		        .connected_at = connected_at(conn),
 		};
 		/* Handlers read the body as text: keep a terminator past its end. */
 		if (p->body.ptr != NULL && wa_blob_append(&p->body, "", 1) == WA_OK)
 			p->body.len--;
 		req.body = p->body.ptr ? p->body.ptr : (const uint8_t *)"";
 		srv->handler(srv->app, &req, &resp);
+		if (resp.close_connection) {
+			/* No answer: MHD_NO closes the connection. */
+			log_line(srv, method, url, remote, 0, 0, &p->start);
+			wa_blob_reset(&resp.body);
+			return MHD_NO;
+		}
 		if (resp.status == 0)
 			rp_http_response_text(&resp, 500, "text/plain; charset=utf-8",
 			                      "500 Internal Server Error\n");
@@ -462,6 +504,7 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 	/* One internal thread: handlers need no locking against each other. */
 	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
 	                               &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	                               MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
@@ -474,6 +517,12 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 		         info ? (unsigned)info->port : (unsigned)port);
 	*out = srv;
 	return RP_HTTP_OK;
+}
+
+void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock)
+{
+	if (srv != NULL)
+		srv->clock = clock;
 }
 
 void rp_http_stop(rp_http_server *srv)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "webauthn/blob.h"
+#include "webauthn/clock.h"
 
 #define RP_HTTP_MAX_HEADERS 8
 
@@ -31,6 +32,13 @@ typedef struct rp_http_request {
 	const uint8_t *peer_chain;
 	size_t peer_chain_len;
 	size_t peer_cert_count;
+	/*
+	 * When the connection this request came on was accepted, by the server's clock
+	 * (rp_http_set_clock; the system clock otherwise). Over TLS the handshake, and so the
+	 * client's certificate selection, follows at once: the platform measures from here how
+	 * long the client took after choosing its card (manual 3.17). 0 when unknown.
+	 */
+	time_t connected_at;
 } rp_http_request;
 
 /* A request header, cookie or query argument; NULL when absent. */
@@ -44,6 +52,8 @@ typedef struct rp_http_response {
 	wa_blob body;
 	size_t n_headers;
 	char headers[RP_HTTP_MAX_HEADERS][2][512];
+	/* Set by rp_http_response_close: no answer at all, the connection is closed. */
+	bool close_connection;
 } rp_http_response;
 
 void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
@@ -51,6 +61,11 @@ void rp_http_response_text(rp_http_response *r, int status, const char *content_
 /* Takes the reference to json. */
 void rp_http_response_json(rp_http_response *r, int status, json_t *json);
 void rp_http_response_header(rp_http_response *r, const char *name, const char *value);
+/*
+ * The server closes the connection without answering (what a front server does on a card
+ * endpoint reached without a client certificate: the browser shows "ERR_EMPTY_RESPONSE").
+ */
+void rp_http_response_close(rp_http_response *r);
 
 typedef void (*rp_http_handler)(void *app, const rp_http_request *req, rp_http_response *resp);
 
@@ -94,6 +109,12 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
                               rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
                               char *bound, size_t bound_size);
+/*
+ * The clock rp_http_request.connected_at is read from (the platform's, which test control
+ * advances); NULL the system clock. Set it before any client knows the address: it is read by
+ * the server's thread, at each new connection.
+ */
+void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock);
 void rp_http_stop(rp_http_server *srv);
 
 #endif

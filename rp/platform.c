@@ -1,5 +1,7 @@
 #include "rp/platform.h"
 
+#include "rp/flow_card.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +17,8 @@ struct rp_platform {
 	char rp_id[256];
 	char manual[8];
 	char pages_dir[4096];
+	rp_card_pki_files pki;
+	bool has_tls_ca;
 };
 
 static void say(char *why, size_t size, const char *what, const char *detail)
@@ -105,12 +109,35 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		say(why, why_size, p->db, rp_store_strerr(se));
 		goto fail;
 	}
-	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &p->app, opt->log, &p->srv, bound,
-	                  sizeof(bound)) != RP_HTTP_OK) {
+	if (opt->card_pki != NULL &&
+	    !rp_card_pki_load(opt->card_pki, &p->app.cards, &p->pki, reason, sizeof(reason))) {
+		say(why, why_size, "card PKI", reason);
+		goto fail;
+	}
+	if (opt->https) {
+		rp_http_tls tls = {opt->tls_cert, opt->tls_key, opt->client_ca};
+		rp_http_err he;
+		if (tls.cert_file == NULL && opt->card_pki != NULL)
+			tls.cert_file = p->pki.tls_cert;
+		if (tls.key_file == NULL && opt->card_pki != NULL)
+			tls.key_file = p->pki.tls_key;
+		if (tls.client_ca_file == NULL && opt->card_pki != NULL)
+			tls.client_ca_file = p->pki.client_ca;
+		p->has_tls_ca = opt->card_pki != NULL;
+		if ((he = rp_http_start_tls("127.0.0.1:0", &tls, MAX_BODY, rp_app_handle, &p->app,
+		                            opt->log, &p->srv, bound, sizeof(bound))) !=
+		    RP_HTTP_OK) {
+			say(why, why_size, "cannot serve HTTPS on 127.0.0.1", rp_http_strerr(he));
+			goto fail;
+		}
+	} else if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &p->app, opt->log, &p->srv,
+	                         bound, sizeof(bound)) != RP_HTTP_OK) {
 		say(why, why_size, "cannot listen on 127.0.0.1", NULL);
 		goto fail;
 	}
-	snprintf(p->base, sizeof(p->base), "http://%s", bound);
+	/* The front server's clock is the platform's (manual 3.17 measures with it). */
+	rp_http_set_clock(p->srv, &p->app.clock);
+	snprintf(p->base, sizeof(p->base), "%s://%s", opt->https ? "https" : "http", bound);
 	return p;
 fail:
 	rp_platform_stop(p);
@@ -120,6 +147,11 @@ fail:
 const char *rp_platform_base(const rp_platform *p)
 {
 	return p->base;
+}
+
+const char *rp_platform_tls_ca(const rp_platform *p)
+{
+	return p->has_tls_ca ? p->pki.tls_ca : NULL;
 }
 
 const char *rp_platform_origin(const rp_platform *p)
@@ -135,6 +167,7 @@ void rp_platform_stop(rp_platform *p)
 	rp_store_close(p->app.store);
 	rp_messages_free(p->app.msgs);
 	wa_trust_reset(&p->app.trust);
+	rp_cardcert_ctx_free(p->app.cards);
 	if (p->db[0] != '\0')
 		remove_store(p->db);
 	free(p);

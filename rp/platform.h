@@ -17,14 +17,28 @@ typedef struct rp_platform_options {
 	const char *fixtures_dir; /* NULL: KAGURA_FIXTURES or the source tree's fixtures */
 	bool test_control;
 	FILE *log; /* one line per request; NULL: none */
+	/*
+	 * IC-card login (rp/flow_card.h): a built test PKI (build/fixtures/pki, see
+	 * fixtures/pki/README.md) whose index.json names the card trust; NULL: no card login.
+	 */
+	const char *card_pki;
+	/*
+	 * Serve HTTPS instead of HTTP, requesting a client certificate from the CAs of client_ca
+	 * (the HPKI and JPKI anchors). tls_cert, tls_key and client_ca NULL: the card PKI's
+	 * tls/server.pem, tls/server.key and trust/client-ca.pem.
+	 */
+	bool https;
+	const char *tls_cert, *tls_key, *client_ca;
 } rp_platform_options;
 
 typedef struct rp_platform rp_platform;
 
 /* Starts on 127.0.0.1 with a free port; why (may be NULL) says what failed. */
 rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size);
-/* "http://127.0.0.1:PORT" */
+/* "http://127.0.0.1:PORT" ("https://..." with https) */
 const char *rp_platform_base(const rp_platform *p);
+/* The CA file a client trusts the HTTPS server by (the card PKI's tls/server-ca.pem); NULL none. */
+const char *rp_platform_tls_ca(const rp_platform *p);
 const char *rp_platform_origin(const rp_platform *p);
 void rp_platform_stop(rp_platform *p);
 

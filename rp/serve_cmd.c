@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rp/app.h"
+#include "rp/flow_card.h"
 
 #define MAX_BODY (64 * 1024)
 
@@ -15,11 +16,15 @@ static const char usage_text[] =
         "                       [--origin ORIGIN] [--rp-id ID] [--test-control]\n"
         "                       [--forbidden-network CIDR]... [--trust-anchor PEM]...\n"
         "                       [--tls-cert PEM --tls-key PEM [--client-ca PEM]]\n"
+        "                       [--card-pki DIR]\n"
         "  --listen   default 127.0.0.1:8400 (port 0: any free port, printed on start)\n"
         "  --db       SQLite store; without it a temporary file removed at exit\n"
         "  --tls-cert, --tls-key  HTTPS with this certificate (chain may follow) and key\n"
         "  --client-ca  CA certificates a client certificate is requested for (card login);\n"
         "             the handshake succeeds without one too, the page decides\n"
+        "  --card-pki  IC-card login (/card-login/hpki, /card-login/jpki) trusting the cards\n"
+        "             of this built test PKI (its index.json); without --tls-cert it also\n"
+        "             serves HTTPS with the PKI's server certificate and client CAs\n"
         "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host;\n"
         "             a literal {port} in it becomes the port bound (http://localhost:{port})\n"
         "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n";
@@ -79,6 +84,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {"tls-cert", required_argument, NULL, 'C'},
 	                                     {"tls-key", required_argument, NULL, 'K'},
 	                                     {"client-ca", required_argument, NULL, 'A'},
+	                                     {"card-pki", required_argument, NULL, 'P'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
@@ -87,6 +93,8 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	rp_app app;
 	rp_http_server *srv = NULL;
 	rp_http_tls tls = {NULL, NULL, NULL};
+	const char *card_pki = NULL;
+	static rp_card_pki_files pki; /* large: not on the stack */
 	rp_http_err he;
 	sigset_t set;
 	int c, sig, rc = 1;
@@ -149,6 +157,9 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		case 'A':
 			tls.client_ca_file = optarg;
 			break;
+		case 'P':
+			card_pki = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, out);
 			rc = 0;
@@ -170,6 +181,20 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		rc = usage(err, "--tls-cert and --tls-key go together; --client-ca needs them",
 		           NULL);
 		goto out;
+	}
+	if (card_pki != NULL) {
+		char why[512];
+		if (!rp_card_pki_load(card_pki, &app.cards, &pki, why, sizeof(why))) {
+			fprintf(err, "kagura-rp serve: --card-pki %s\n", why);
+			rc = 2;
+			goto out;
+		}
+		if (tls.cert_file == NULL) {
+			tls.cert_file = pki.tls_cert;
+			tls.key_file = pki.tls_key;
+		}
+		if (tls.client_ca_file == NULL)
+			tls.client_ca_file = pki.client_ca;
 	}
 	if (app.cfg.rp_id == NULL) {
 		if (!origin_host(app.cfg.origin, rp_id, sizeof(rp_id))) {
@@ -238,6 +263,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		        rp_http_strerr(he));
 		goto out;
 	}
+	rp_http_set_clock(srv, &app.clock); /* the front server's clock (manual 3.17) */
 	/* Before the port is printed, so no client can have sent a request yet. */
 	if (!origin_with_port(&app.cfg.origin, bound, origin, sizeof(origin))) {
 		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
@@ -255,6 +281,7 @@ out:
 	rp_store_close(app.store);
 	rp_messages_free(app.msgs);
 	wa_trust_reset(&app.trust);
+	rp_cardcert_ctx_free(app.cards);
 	if (db == tmp_db) {
 		char path[sizeof(tmp_db) + 8];
 		unlink(tmp_db);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/flow_card.h"
 #include "rp/flow_register.h"
 #include "rp/session.h"
 #include "webauthn/b64url.h"
@@ -296,6 +297,42 @@ static void card_session(rp_app *app, const rp_http_request *req, rp_http_respon
 	json_decref(body);
 }
 
+/*
+ * {fingerprint, name}: the My Number card whose certificate has this SHA-256 fingerprint (hex)
+ * is linked to the user (as the card registration of user manual 2.4 does); {fingerprint,
+ * delete: true}: the CA removes the link. The answer names the linked user, if any.
+ */
+static void jpki_link(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = body_object(req, resp);
+	const char *fp, *name;
+	rp_user u;
+	rp_store_err e;
+	size_t n;
+
+	if (body == NULL)
+		return;
+	fp = json_string_value(json_object_get(body, "fingerprint"));
+	name = json_string_value(json_object_get(body, "name"));
+	n = fp ? strlen(fp) : 0;
+	if (n != 64 || strspn(fp, "0123456789abcdef") != n) {
+		rp_fail_json(resp, 400, "fingerprint (SHA-256 of the certificate, lower-case hex)");
+	} else if (json_is_true(json_object_get(body, "delete"))) {
+		if ((e = rp_card_link_delete(app, fp)) != RP_STORE_OK)
+			store_failure(resp, e);
+		else
+			ok(resp, NULL);
+	} else if (name == NULL) {
+		rp_fail_json(resp, 400, "name (the 本人ID) or delete: true is required");
+	} else if ((e = rp_store_user_by_name(app->store, name, &u)) != RP_STORE_OK ||
+	           (e = rp_card_link_put(app, fp, u.id)) != RP_STORE_OK) {
+		store_failure(resp, e);
+	} else {
+		ok(resp, json_pack("{s:s}", "name", u.name));
+	}
+	json_decref(body);
+}
+
 const rp_route rp_test_control_routes[] = {
         {"POST", RP_TEST_CONTROL_PREFIX "users", create_user, true},
         {"POST", RP_TEST_CONTROL_PREFIX "users/enabled", enable_user, true},
@@ -305,6 +342,7 @@ const rp_route rp_test_control_routes[] = {
         {"POST", RP_TEST_CONTROL_PREFIX "forbidden-networks", set_networks, true},
         {"POST", RP_TEST_CONTROL_PREFIX "registration-qr", issue_qr, true},
         {"POST", RP_TEST_CONTROL_PREFIX "card-session", card_session, true},
+        {"POST", RP_TEST_CONTROL_PREFIX "jpki-links", jpki_link, true},
 };
 const size_t rp_test_control_route_count =
         sizeof(rp_test_control_routes) / sizeof(rp_test_control_routes[0]);
