@@ -236,10 +236,14 @@ bool au_pcb_error_page(const au_pcb_table *t, const char *browser, const char *u
 	url_host(url, host, sizeof(host));
 	h = row->page[b].heading;
 	mark = strstr(h, "{host}");
-	if (mark != NULL)
-		snprintf(out->heading, sizeof(out->heading), "%.*s%s%s", (int)(mark - h), h, host,
-		         mark + 6);
-	else
+	if (mark != NULL) {
+		int n = snprintf(out->heading, sizeof(out->heading), "%.*s%s%s", (int)(mark - h), h,
+		                 host, mark + 6);
+		/* A heading longer than the page's field is not the manual's line. */
+		if (n < 0 || (size_t)n >= sizeof(out->heading))
+			return false;
+	} else {
 		snprintf(out->heading, sizeof(out->heading), "%s", h);
+	}
 	return true;
 }

@@ -810,7 +810,8 @@ static rp_certview_verdict view_done(rp_certview_result *out, rp_certview_verdic
 		name_text(name, text, sizeof(text));
 	out->verdict = v;
 	out->depth = depth;
-	snprintf(out->detail, sizeof(out->detail), "%s%s%s", what, text[0] ? ": " : "", text);
+	snprintf(out->detail, sizeof(out->detail), "%.120s%s%.120s", what, text[0] ? ": " : "",
+	         text);
 	return v;
 }
 
