@@ -202,8 +202,12 @@ static bool card_front(rp_app *app, const rp_http_request *req, rp_http_response
 		rp_http_response_close(resp);
 		return false;
 	}
-	if (!v104(app) && req->connected_at != 0 && now - req->connected_at > RP_CARD_PIN_WINDOW &&
-	    rp_card_forbidden_page(app, resp))
+	/*
+	 * Only the request that follows the handshake: a later one on a kept-alive connection
+	 * chose no card (a browser opens a new connection when the certificate changes).
+	 */
+	if (!v104(app) && req->conn_request_no == 1 && req->connected_at != 0 &&
+	    now - req->connected_at > RP_CARD_PIN_WINDOW && rp_card_forbidden_page(app, resp))
 		return false;
 	if (app->cards == NULL) {
 		rp_http_response_text(resp, 503, "text/plain; charset=utf-8",

@@ -182,27 +182,31 @@ static bool peer_chain(struct MHD_Connection *conn, wa_blob *out, size_t *count)
 	return true;
 }
 
-/* When the connection was accepted (on_connection), by the server's clock; 0 unknown. */
-static time_t connected_at(struct MHD_Connection *conn)
+/* What the server keeps per connection (its socket context). */
+typedef struct conn_info {
+	time_t started;    /* when it was accepted, by the server's clock */
+	unsigned requests; /* requests seen on it so far */
+} conn_info;
+
+static conn_info *conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
 	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	const time_t *t = info ? (const time_t *)info->socket_context : NULL;
 
-	return t ? *t : 0;
+	return info ? (conn_info *)info->socket_context : NULL;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
 	rp_http_server *srv = cls;
-	time_t *t;
+	conn_info *ci;
 
 	(void)conn;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		if ((t = malloc(sizeof(*t))) != NULL)
-			*t = srv->clock ? wa_clock_now(srv->clock) : time(NULL);
-		*socket_context = t;
+		if ((ci = calloc(1, sizeof(*ci))) != NULL)
+			ci->started = srv->clock ? wa_clock_now(srv->clock) : time(NULL);
+		*socket_context = ci;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		free(*socket_context);
 		*socket_context = NULL;
@@ -259,8 +263,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		        .peer_chain = p->peer_chain.ptr,
 		        .peer_chain_len = p->peer_chain.len,
 		        .peer_cert_count = p->peer_count,
-		        .connected_at = connected_at(conn),
 		};
+		conn_info *ci = conn_of(conn);
+		if (ci != NULL) {
+			req.connected_at = ci->started;
+			req.conn_request_no = ++ci->requests;
+		}
 		/* Handlers read the body as text: keep a terminator past its end. */
 		if (p->body.ptr != NULL && wa_blob_append(&p->body, "", 1) == WA_OK)
 			p->body.len--;

@@ -39,6 +39,8 @@ typedef struct rp_http_request {
 	 * long the client took after choosing its card (manual 3.17). 0 when unknown.
 	 */
 	time_t connected_at;
+	/* 1 for the first request on its connection, 2 for the next one (keep-alive) ...; 0 unknown. */
+	unsigned conn_request_no;
 } rp_http_request;
 
 /* A request header, cookie or query argument; NULL when absent. */

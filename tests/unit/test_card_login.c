@@ -569,6 +569,39 @@ static void test_pin_after_a_minute(void **state)
 	                       "trying to use an ErrorDocument to handle the request.</p>"));
 }
 
+/*
+ * A later request on a kept-alive connection chose no card: however long after the handshake,
+ * it is not 3.17 (scenarios move the clock by minutes while a browser keeps its connection).
+ */
+static void test_keep_alive_is_not_late(void **state)
+{
+	fixture *f = *state;
+	CURL *c = curl_easy_init();
+	char u[256], cert[512], key[512];
+	long status = 0, connects = -1;
+
+	user(f, DOCTOR);
+	assert_non_null(c);
+	url(f, "/card-login/hpki", u, sizeof(u));
+	snprintf(cert, sizeof(cert), "%s/cards/hpki-doctor-valid-chain.pem", KAGURA_PKI_DIR);
+	snprintf(key, sizeof(key), "%s/cards/hpki-doctor-valid.key", KAGURA_PKI_DIR);
+	curl_easy_setopt(c, CURLOPT_URL, u);
+	curl_easy_setopt(c, CURLOPT_CAINFO, rp_platform_tls_ca(f->rp));
+	curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+	curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	assert_int_equal(status, 303);
+	control(f, "/test-control/clock", "{\"advance_seconds\":300}");
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+	assert_int_equal(connects, 0); /* the same connection */
+	assert_int_equal(status, 303);
+	curl_easy_cleanup(c);
+}
+
 /* 3.17's other cause: a forbidden network, on the card endpoints. */
 static void test_forbidden_network(void **state)
 {
@@ -592,6 +625,20 @@ static void test_forbidden_network(void **state)
 }
 
 /* ---- v1.04: only the HPKI login existed ---- */
+
+/* No entry for certificate failures: the errorTitle page stands in for the old platform's. */
+static void test_v104_revoked(void **state)
+{
+	fixture *f = *state;
+	au_pc pc;
+
+	user(f, REVOKED);
+	pc_open(f, &pc, "hpki-doctor-revoked");
+	pc_go(f, &pc, "/card-login/hpki");
+	assert_string_equal(au_pc_title(&pc), "We are sorry...");
+	shows(&pc, 403, "An error occurred, please login again through your application.");
+	au_pc_close(&pc);
+}
 
 static void test_v104_no_jpki(void **state)
 {
@@ -630,6 +677,7 @@ int main(void)
 	        T216(test_jpki_not_linked),
 	        T216(test_no_certificate_closes),
 	        T216(test_pin_after_a_minute),
+	        T216(test_keep_alive_is_not_late),
 	        T216(test_forbidden_network),
 	        T104(test_user_disabled),
 	        T104(test_other_users_login_left),
@@ -637,6 +685,7 @@ int main(void)
 	        T104(test_no_certificate_closes),
 	        T104(test_pin_after_a_minute),
 	        T104(test_v104_no_jpki),
+	        T104(test_v104_revoked),
 	};
 	int rc;
 
