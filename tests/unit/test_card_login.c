@@ -19,6 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "authenticator/pc.h"
 #include "authenticator/phone.h"
@@ -658,6 +660,89 @@ static void test_v104_no_jpki(void **state)
 	au_pc_close(&pc);
 }
 
+/* ---- kagura-rp serve --card-pki ---- */
+
+/* GET url with libcurl (card NULL: no client certificate); the CURLcode, the status in *status. */
+static CURLcode fetch(const char *u, const char *card, const char *post, long *status)
+{
+	CURL *c = curl_easy_init();
+	char cert[512], key[512], ca[512];
+	CURLcode rc;
+
+	assert_non_null(c);
+	snprintf(ca, sizeof(ca), "%s/tls/server-ca.pem", KAGURA_PKI_DIR);
+	curl_easy_setopt(c, CURLOPT_URL, u);
+	curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	if (card != NULL) {
+		snprintf(cert, sizeof(cert), "%s/cards/%s-chain.pem", KAGURA_PKI_DIR, card);
+		snprintf(key, sizeof(key), "%s/cards/%s.key", KAGURA_PKI_DIR, card);
+		curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+		curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+	}
+	if (post != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+	*status = 0;
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+/* The server alone: --card-pki serves HTTPS with the PKI's certificate and client CAs. */
+static void test_serve_card_pki(void **state)
+{
+	int o[2];
+	pid_t pid;
+	char line[512] = "", u[256];
+	const char *at;
+	size_t n = 0;
+	long status;
+	int wst;
+
+	(void)state;
+	assert_int_equal(pipe(o), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(o[1], 1);
+		close(o[0]);
+		execl(KAGURA_RP_BIN, KAGURA_RP_BIN, "serve", "--listen", "127.0.0.1:0",
+		      "--card-pki", KAGURA_PKI_DIR, "--test-control", (char *)NULL);
+		_exit(127);
+	}
+	close(o[1]);
+	while (n + 1 < sizeof(line) && strchr(line, '\n') == NULL) {
+		struct pollfd p = {.fd = o[0], .events = POLLIN};
+		ssize_t got;
+		if (poll(&p, 1, 10000) <= 0 ||
+		    (got = read(o[0], line + n, sizeof(line) - 1 - n)) <= 0)
+			break;
+		n += (size_t)got;
+		line[n] = '\0';
+	}
+	at = strstr(line, "serving https://");
+	if (at == NULL) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &wst, 0);
+		fail_msg("kagura-rp serve said: %s", line);
+	}
+	at += strlen("serving ");
+	snprintf(u, sizeof(u), "%.*s/test-control/users", (int)strcspn(at, " "), at);
+	assert_int_equal(fetch(u, NULL, "{\"name\":\"" DOCTOR "\"}", &status), CURLE_OK);
+	assert_int_equal(status, 200);
+	snprintf(u, sizeof(u), "%.*s/card-login/hpki", (int)strcspn(at, " "), at);
+	assert_int_equal(fetch(u, "hpki-doctor-valid", NULL, &status), CURLE_OK);
+	assert_int_equal(status, 303);
+	assert_int_equal(fetch(u, "hpki-pharmacist-valid", NULL, &status), CURLE_OK);
+	assert_int_equal(status, 403); /* 3.11 */
+	assert_int_equal(fetch(u, NULL, NULL, &status), CURLE_GOT_NOTHING);
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	close(o[0]);
+	assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+}
+
 #define T216(fn) cmocka_unit_test_setup_teardown(fn, setup_216, teardown)
 #define T104(fn) cmocka_unit_test_setup_teardown(fn, setup_104, teardown)
 
@@ -686,6 +771,7 @@ int main(void)
 	        T104(test_pin_after_a_minute),
 	        T104(test_v104_no_jpki),
 	        T104(test_v104_revoked),
+	        cmocka_unit_test(test_serve_card_pki),
 	};
 	int rc;
 
