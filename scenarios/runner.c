@@ -14,8 +14,30 @@
 
 #include "rp/platform.h"
 #include "scenarios/textnorm.h"
+#include "scenarios/world_pc.h"
 
 #define MAX_FILES 512
+
+#ifndef KAGURA_PKI_DIR
+#define KAGURA_PKI_DIR NULL
+#endif
+
+/* The card PKI for the embedded platform's card logins: KAGURA_PKI, else the build's; NULL
+ * when there is no index.json there. */
+static const char *pki_dir(void)
+{
+	const char *d = getenv("KAGURA_PKI") ? getenv("KAGURA_PKI") : KAGURA_PKI_DIR;
+	char path[4096];
+	FILE *f;
+
+	if (d == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/index.json", d);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	fclose(f);
+	return d;
+}
 
 const char *sc_status_name(sc_status s)
 {
@@ -242,6 +264,10 @@ static void run_cause(const sc_run_config *cfg, const sc_scenario *s, const sc_c
 		         strerror(errno));
 		return;
 	}
+	/* A scenario with card logins: the platform serves HTTPS with the card PKI. */
+	if (cfg->target == NULL && sc_pcx_scenario_needs_card_pki(s) &&
+	    (po.card_pki = pki_dir()) != NULL)
+		po.https = true;
 	if (cfg->target == NULL && (platform = rp_platform_start(&po, why, sizeof(why))) == NULL) {
 		cr->status = SC_ERROR;
 		snprintf(cr->at.detail, sizeof(cr->at.detail), "embedded platform: %s", why);
@@ -261,6 +287,9 @@ static void run_cause(const sc_run_config *cfg, const sc_scenario *s, const sc_c
 	        .message = message_of,
 	        .message_ctx = (void *)cfg->catalogue,
 	        .shows = sc_shows,
+	        .pki_dir = pki_dir(),
+	        .tls_ca = platform ? rp_platform_tls_ca(platform) : NULL,
+	        .fixtures_dir = cfg->fixtures_dir,
 	};
 	if ((w = sc_world_new(&wc)) == NULL) {
 		cr->status = SC_ERROR;

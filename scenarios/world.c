@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "authenticator/pc.h"
+#include "scenarios/world_pc.h"
 
 #define MAX_ACTORS 8 /* users, phones, PCs, variables: each of a scenario's own */
 #define SYM_MAX    32
@@ -53,6 +54,8 @@ struct sc_world {
 	named_var vars[MAX_ACTORS];
 	size_t n_vars;
 	seen phone_page, phone_error, phone_prompt, pc_page;
+	seen pc_browser, pc_dialog, pc_viewer; /* the PC side (world_pc.c) */
+	sc_pcx *pcx;
 };
 
 typedef sc_status (*step_fn)(sc_world *w, const sc_step *st, sc_outcome *out);
@@ -534,7 +537,8 @@ static sc_status pc_new(sc_world *w, const sc_step *st, sc_outcome *out)
 		              MAX_ACTORS);
 	c = &w->pcs[w->n_pcs];
 	snprintf(jar, sizeof(jar), "%s/%s.cookies", w->cfg.workdir, sym);
-	if (!au_pc_open(&c->pc, jar)) {
+	if (!au_pc_open(&c->pc, jar) ||
+	    (w->cfg.tls_ca != NULL && au_web_set_ca_file(c->pc.web, w->cfg.tls_ca) != AU_WEB_OK)) {
 		au_pc_close(&c->pc);
 		return result(out, SC_ERROR, "pc.new: cookie jar %s", jar);
 	}
@@ -629,6 +633,9 @@ static const seen *seen_at(sc_world *w, const char *where)
 	       : strcmp(where, "phone.error") == 0  ? &w->phone_error
 	       : strcmp(where, "phone.prompt") == 0 ? &w->phone_prompt
 	       : strcmp(where, "pc.page") == 0      ? &w->pc_page
+	       : strcmp(where, "pc.browser") == 0   ? &w->pc_browser
+	       : strcmp(where, "pc.dialog") == 0    ? &w->pc_dialog
+	       : strcmp(where, "pc.viewer") == 0    ? &w->pc_viewer
 	                                            : NULL;
 }
 
@@ -638,7 +645,9 @@ static const seen *where_step(sc_world *w, const sc_step *st, sc_outcome *out)
 	const seen *s = where ? seen_at(w, where) : NULL;
 
 	if (s == NULL) {
-		result(out, SC_ERROR, "where is phone.page, phone.error, phone.prompt or pc.page");
+		result(out, SC_ERROR,
+		       "where is phone.page, phone.error, phone.prompt, pc.page, pc.browser, "
+		       "pc.dialog or pc.viewer");
 		return NULL;
 	}
 	snprintf(out->where, sizeof(out->where), "%s", where);
@@ -773,13 +782,13 @@ static const verb *verb_of(const char *name)
 
 bool sc_step_known(const char *name)
 {
-	return verb_of(name) != NULL;
+	return verb_of(name) != NULL || sc_pcx_known(name);
 }
 
 bool sc_step_needs_test_control(const sc_step *st)
 {
 	const verb *v = verb_of(st->verb);
-	return v != NULL && v->test_control;
+	return (v != NULL && v->test_control) || sc_pcx_needs_test_control(st->verb);
 }
 
 void sc_vocabulary_print(FILE *out)
@@ -787,6 +796,7 @@ void sc_vocabulary_print(FILE *out)
 	for (size_t i = 0; i < N_VERBS; i++)
 		fprintf(out, "  %-15s %-40s %s%s\n", vocabulary[i].name, vocabulary[i].usage,
 		        vocabulary[i].meaning, vocabulary[i].test_control ? " [test control]" : "");
+	sc_pcx_vocabulary_print(out);
 	fprintf(out, "  WHERE: phone.page phone.error phone.prompt pc.page\n");
 }
 
@@ -797,8 +807,10 @@ sc_world *sc_world_new(const sc_world_config *cfg)
 	if (w == NULL)
 		return NULL;
 	w->cfg = *cfg;
-	if ((w->ca = au_web_new(NULL)) == NULL) {
-		free(w);
+	if ((w->ca = au_web_new(NULL)) == NULL ||
+	    (cfg->tls_ca != NULL && au_web_set_ca_file(w->ca, cfg->tls_ca) != AU_WEB_OK) ||
+	    (w->pcx = sc_pcx_new(w, cfg)) == NULL) {
+		sc_world_free(w);
 		return NULL;
 	}
 	return w;
@@ -812,6 +824,7 @@ void sc_world_free(sc_world *w)
 		au_phone_close(&w->phones[i].phone);
 	for (size_t i = 0; i < w->n_pcs; i++)
 		au_pc_close(&w->pcs[i].pc);
+	sc_pcx_free(w->pcx);
 	au_web_free(w->ca);
 	free(w);
 }
@@ -822,10 +835,56 @@ sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out)
 
 	memset(out, 0, sizeof(*out));
 	out->line = st->line;
+	if (v == NULL && sc_pcx_known(st->verb)) {
+		if (sc_pcx_needs_test_control(st->verb) && !w->cfg.test_control)
+			return result(out, SC_SKIP, "needs test control");
+		out->status = sc_pcx_step(w->pcx, st, out);
+		return out->status;
+	}
 	if (v == NULL)
 		return result(out, SC_ERROR, "unknown step %s", st->verb);
 	if (v->test_control && !w->cfg.test_control)
 		return result(out, SC_SKIP, "needs test control");
 	out->status = v->fn(w, st, out);
 	return out->status;
+}
+
+/* ---- hooks for the PC side (world_pc.c) ---- */
+
+au_pc *sc_world_pc_browser(sc_world *w, const char *sym)
+{
+	named_pc *c = pc_of(w, sym);
+	return c ? &c->pc : NULL;
+}
+
+void sc_world_saw(sc_world *w, const char *where, long status, const char *text, const char *kind)
+{
+	seen *s = (seen *)seen_at(w, where);
+
+	if (s == NULL)
+		return;
+	*s = (seen){.status = status, .any = text != NULL};
+	snprintf(s->text, sizeof(s->text), "%s", text ? text : "");
+	snprintf(s->kind, sizeof(s->kind), "%s", kind ? kind : "");
+}
+
+bool sc_world_name_user(sc_world *w, const char *sym, const char *id)
+{
+	named_user *u = user_of(w, sym);
+
+	if (u != NULL)
+		return strcmp(u->id, id) == 0;
+	if (sym == NULL || strlen(sym) >= SYM_MAX || strlen(id) >= sizeof(u->id) ||
+	    w->n_users == MAX_ACTORS)
+		return false;
+	u = &w->users[w->n_users++];
+	snprintf(u->sym, sizeof(u->sym), "%s", sym);
+	snprintf(u->id, sizeof(u->id), "%s", id);
+	return true;
+}
+
+const char *sc_world_user_id(sc_world *w, const char *sym)
+{
+	named_user *u = user_of(w, sym);
+	return u ? u->id : NULL;
 }

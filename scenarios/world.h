@@ -34,6 +34,11 @@ typedef struct sc_world_config {
 	sc_message_fn message;
 	void *message_ctx;
 	sc_shows_fn shows;
+	/* The card PKI (build/fixtures/pki), NULL none; the CA file the platform's HTTPS is trusted
+	 * by, NULL when it serves plain HTTP; the fixtures (pc/browsers.json), NULL built-in. */
+	const char *pki_dir;
+	const char *tls_ca;
+	const char *fixtures_dir;
 } sc_world_config;
 
 typedef enum sc_status { SC_PASS, SC_FAIL, SC_SKIP, SC_ERROR } sc_status;

@@ -1,0 +1,891 @@
+/*
+ * The PC side of the vocabulary: card.* (the test PKI's cards, the reader, the CA's records of
+ * them), pc.* card logins over real mutual TLS to the platform, net.proxy (loopback proxies on
+ * the PC's path), jpki.* (the JPKI client and its browser extension), pc.install-ca and
+ * pc.viewer (the certificate viewer). Each PC here is a PC browser of the world (pc.new) with
+ * its reader, browser make, proxy, JPKI client and installed CA certificates.
+ */
+#include "scenarios/world_pc.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "authenticator/card.h"
+#include "authenticator/cardtls.h"
+#include "authenticator/jpki.h"
+#include "authenticator/pcbrowser.h"
+#include "authenticator/pccerts.h"
+#include "authenticator/proxy.h"
+
+#ifndef KAGURA_PC_FIXTURES_DIR
+#define KAGURA_PC_FIXTURES_DIR "fixtures"
+#endif
+
+#define MAX_PCS   8
+#define MAX_CARDS 16
+
+typedef struct pc_side {
+	char sym[32];
+	au_reader reader;
+	au_jpki_pc jpki;
+	au_pc_certs certs;
+	char browser[16]; /* chrome | edge */
+	au_proxy *proxy;
+	bool proxy_credentials;
+	unsigned idle_clicks; /* 「マイナンバーカードを登録」 clicks that did nothing */
+	const au_page *page_at_click;
+} pc_side;
+
+struct sc_pcx {
+	sc_world *w;
+	sc_world_config cfg;
+	au_web *ca; /* test control, trusting the platform's HTTPS certificate */
+	au_pcb_table *pages;
+	au_card *cards[MAX_CARDS];
+	size_t n_cards;
+	pc_side pcs[MAX_PCS];
+	size_t n_pcs;
+};
+
+typedef sc_status (*pcx_fn)(sc_pcx *x, const sc_step *st, sc_outcome *out);
+
+typedef struct pcx_verb {
+	const char *name;
+	const char *usage;
+	const char *meaning;
+	bool test_control;
+	bool card_pki;
+	pcx_fn fn;
+} pcx_verb;
+
+static sc_status result(sc_outcome *out, sc_status s, const char *fmt, ...)
+{
+	va_list ap;
+
+	out->status = s;
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
+		va_end(ap);
+	}
+	return s;
+}
+
+static const char *or_none(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+static bool yes(const char *v)
+{
+	return v != NULL &&
+	       (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+/* ---- test control ---- */
+
+static json_t *control(sc_pcx *x, const char *path, json_t *body, sc_outcome *out)
+{
+	char url[512];
+	au_web_response r = {0};
+	au_web_err e;
+	json_t *answer = NULL;
+
+	snprintf(url, sizeof(url), "%s/test-control/%s", x->cfg.base, path);
+	e = au_web_post_json(x->ca, url, body, &r);
+	json_decref(body);
+	if (e != AU_WEB_OK) {
+		result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e), r.error);
+	} else if ((answer = json_loads(r.body, 0, NULL)) == NULL ||
+	           json_string_value(json_object_get(answer, "status")) == NULL ||
+	           strcmp(json_string_value(json_object_get(answer, "status")), "ok") != 0) {
+		result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status, r.body);
+		json_decref(answer);
+		answer = NULL;
+	}
+	au_web_response_reset(&r);
+	return answer;
+}
+
+static bool control_ok(sc_pcx *x, const char *path, json_t *body, sc_outcome *out)
+{
+	json_t *a = control(x, path, body, out);
+
+	json_decref(a);
+	return a != NULL;
+}
+
+/* ---- cards ---- */
+
+/* The card called name: from the PKI's index (loaded once per world); "plain" a card that is
+ * no PKI card at all. NULL with out filled when there is none. */
+static const au_card *card_named(sc_pcx *x, const char *name, sc_outcome *out)
+{
+	au_card *c = NULL;
+	au_card_err e;
+
+	for (size_t i = 0; name && i < x->n_cards; i++)
+		if (strcmp(au_card_name(x->cards[i]), name) == 0)
+			return x->cards[i];
+	if (name == NULL || x->n_cards == MAX_CARDS) {
+		result(out, SC_ERROR, "a card name of the PKI index (at most %d cards)", MAX_CARDS);
+		return NULL;
+	}
+	if (x->cfg.pki_dir == NULL) {
+		result(out, SC_ERROR, "no card PKI (build/fixtures/pki) for this run");
+		return NULL;
+	}
+	e = strcmp(name, "plain") == 0 ? au_card_plain(name, &c)
+	                               : au_card_from_index(x->cfg.pki_dir, name, &c);
+	if (e != AU_CARD_OK) {
+		result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
+		return NULL;
+	}
+	x->cards[x->n_cards++] = c;
+	return c;
+}
+
+/* SHA-256 of the card's certificate, lower-case hex. */
+static bool fingerprint(const au_card *c, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (au_card_cert(c) == NULL || X509_digest(au_card_cert(c), EVP_sha256(), md, &n) != 1)
+		return false;
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return true;
+}
+
+/* The 本人ID a card stands for: an HPKI card's own; a My Number card's holder. */
+static const char *card_user_id(sc_pcx *x, const char *name)
+{
+	const char *id = NULL;
+	char path[4096];
+	json_t *idx, *cards, *c;
+	size_t i;
+	static _Thread_local char found[32];
+
+	snprintf(path, sizeof(path), "%s/index.json", x->cfg.pki_dir ? x->cfg.pki_dir : ".");
+	if ((idx = json_load_file(path, 0, NULL)) == NULL)
+		return NULL;
+	cards = json_object_get(idx, "cards");
+	json_array_foreach(cards, i, c)
+	{
+		const char *n = json_string_value(json_object_get(c, "name"));
+		if (n == NULL || strcmp(n, name) != 0)
+			continue;
+		id = json_string_value(json_object_get(c, "honin_id"));
+		if (id == NULL)
+			id = json_string_value(json_object_get(c, "holder"));
+		if (id != NULL)
+			snprintf(found, sizeof(found), "%s", id);
+		break;
+	}
+	json_decref(idx);
+	return id ? found : NULL;
+}
+
+static sc_status card_user(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const char *sym = sc_step_word(st, 0), *card = sc_step_word(st, 1);
+	const char *id = card ? card_user_id(x, card) : NULL;
+	bool disabled = sc_step_word(st, 2) && strcmp(sc_step_word(st, 2), "disabled") == 0;
+
+	if (sym == NULL || id == NULL)
+		return result(out, SC_ERROR,
+		              "card.user USER CARD [disabled] (a card of the PKI with "
+		              "a 本人ID or holder)");
+	if (!sc_world_name_user(x->w, sym, id))
+		return result(out, SC_ERROR, "user %s: another 本人ID already, or no room", sym);
+	if (!control_ok(x, "users", json_pack("{s:s}", "name", id), out))
+		return out->status;
+	if (disabled &&
+	    !control_ok(x, "users/enabled", json_pack("{s:s, s:b}", "name", id, "enabled", 0), out))
+		return out->status;
+	return SC_PASS;
+}
+
+static sc_status card_link(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const au_card *c = card_named(x, sc_step_word(st, 0), out);
+	const char *id = sc_world_user_id(x->w, sc_step_word(st, 1));
+	char fp[65];
+
+	if (c == NULL)
+		return out->status;
+	if (id == NULL || !fingerprint(c, fp))
+		return result(out, SC_ERROR,
+		              "card.link CARD USER (a certificate card, a known user)");
+	return control_ok(x, "jpki-links", json_pack("{s:s, s:s}", "fingerprint", fp, "name", id),
+	                  out)
+	               ? SC_PASS
+	               : out->status;
+}
+
+static sc_status card_unlink(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const au_card *c = card_named(x, sc_step_word(st, 0), out);
+	char fp[65];
+
+	if (c == NULL)
+		return out->status;
+	if (!fingerprint(c, fp))
+		return result(out, SC_ERROR, "card.unlink CARD (a certificate card)");
+	return control_ok(x, "jpki-links", json_pack("{s:s, s:b}", "fingerprint", fp, "delete", 1),
+	                  out)
+	               ? SC_PASS
+	               : out->status;
+}
+
+/* ---- the PCs ---- */
+
+static pc_side *side_of(sc_pcx *x, const sc_step *st, au_pc **browser, sc_outcome *out)
+{
+	const char *sym = sc_step_word(st, 0);
+	au_pc *pc = sym ? sc_world_pc_browser(x->w, sym) : NULL;
+	pc_side *s;
+
+	if (pc == NULL) {
+		result(out, SC_ERROR, "unknown PC %s (pc.new first)", or_none(sym));
+		return NULL;
+	}
+	if (browser != NULL)
+		*browser = pc;
+	for (size_t i = 0; i < x->n_pcs; i++)
+		if (strcmp(x->pcs[i].sym, sym) == 0)
+			return &x->pcs[i];
+	if (x->n_pcs == MAX_PCS) {
+		result(out, SC_ERROR, "at most %d PCs", MAX_PCS);
+		return NULL;
+	}
+	s = &x->pcs[x->n_pcs++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->sym, sizeof(s->sym), "%s", sym);
+	au_reader_init(&s->reader);
+	au_jpki_init(&s->jpki, &s->reader);
+	snprintf(s->browser, sizeof(s->browser), "chrome");
+	return s;
+}
+
+static sc_status card_insert(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	const au_card *c;
+
+	if (s == NULL)
+		return out->status;
+	if ((c = card_named(x, sc_step_word(st, 1), out)) == NULL)
+		return out->status;
+	au_reader_insert(&s->reader, c);
+	return SC_PASS;
+}
+
+static sc_status card_remove(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+
+	if (s == NULL)
+		return out->status;
+	au_reader_insert(&s->reader, NULL);
+	return SC_PASS;
+}
+
+static sc_status card_reader(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+
+	if (s == NULL)
+		return out->status;
+	for (size_t i = 0; i < st->n; i++) {
+		const char *k = st->key[i], *v = st->value[i];
+		if (k == NULL)
+			continue;
+		if (strcmp(k, "connected") == 0)
+			s->reader.connected = yes(v);
+		else if (strcmp(k, "seated") == 0)
+			s->reader.seated = yes(v);
+		else if (strcmp(k, "antivirus") == 0)
+			s->reader.antivirus_blocks = yes(v);
+		else if (strcmp(k, "pca") == 0)
+			s->reader.pca_blocks = yes(v);
+		else if (strcmp(k, "metal") == 0) {
+			/* metal=N: on a metal desk, N reads fail; metal=no: on wood or plastic */
+			s->reader.on_metal = strcmp(v, "no") != 0;
+			s->reader.metal_failures = s->reader.on_metal ? (unsigned)atoi(v) : 0;
+			s->reader.reads = 0;
+		} else
+			return result(out, SC_ERROR,
+			              "card.reader PC connected=|seated=|antivirus=|pca= yes|no, "
+			              "metal=N|no");
+	}
+	return SC_PASS;
+}
+
+static sc_status card_check(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	au_card_visibility v;
+
+	if (s == NULL)
+		return out->status;
+	v = au_card_check_visible(&s->reader);
+	snprintf(out->where, sizeof(out->where), "pc.certificates");
+	snprintf(out->seen, sizeof(out->seen), "%s", v.verdict);
+	snprintf(out->expected, sizeof(out->expected), "the card's certificate listed (4.2)");
+	return v.listed ? SC_PASS : result(out, SC_FAIL, "manual 4.2: %s", v.verdict);
+}
+
+static sc_status pc_browser_make(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	const char *make = sc_step_word(st, 1);
+
+	if (s == NULL)
+		return out->status;
+	if (make == NULL || (strcmp(make, "chrome") != 0 && strcmp(make, "edge") != 0))
+		return result(out, SC_ERROR, "pc.browser PC chrome|edge");
+	snprintf(s->browser, sizeof(s->browser), "%s", make);
+	return SC_PASS;
+}
+
+/* The browser's proxy setting as the PC has it now. */
+static sc_status apply_proxy(sc_pcx *x, pc_side *s, au_pc *pc, sc_outcome *out)
+{
+	au_web_err e =
+	        s->proxy == NULL ? au_web_set_proxy(pc->web, NULL, NULL, NULL)
+	        : s->proxy_credentials
+	                ? au_web_set_proxy(pc->web, au_proxy_url(s->proxy), "pcuser", "pcpass")
+	                : au_web_set_proxy(pc->web, au_proxy_url(s->proxy), NULL, NULL);
+	(void)x;
+	return e == AU_WEB_OK ? SC_PASS : result(out, SC_ERROR, "proxy: %s", au_web_strerr(e));
+}
+
+static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+	const char *kind = sc_step_get(st, "kind");
+	char why[256], cert[4096], key[4096], ca[4096];
+	au_proxy_opts o = {.user = "pcuser", .password = "pcpass"};
+
+	if (s == NULL)
+		return out->status;
+	if (kind == NULL)
+		return result(out, SC_ERROR, "net.proxy PC kind=tunnel|auth|inspect|none");
+	au_proxy_stop(s->proxy);
+	s->proxy = NULL;
+	s->proxy_credentials = yes(sc_step_get(st, "credentials"));
+	if (strcmp(kind, "none") == 0)
+		return apply_proxy(x, s, pc, out);
+	if (strcmp(kind, "tunnel") == 0)
+		o.mode = AU_PROXY_TUNNEL;
+	else if (strcmp(kind, "auth") == 0)
+		o.mode = AU_PROXY_AUTH;
+	else if (strcmp(kind, "inspect") == 0 && x->cfg.pki_dir != NULL) {
+		/* it shows the PC a certificate the PC trusts (the platform's CA stands in for the
+		 * proxy's own, installed by the PC's administrator) */
+		o.mode = AU_PROXY_INSPECT;
+		snprintf(cert, sizeof(cert), "%s/tls/server.pem", x->cfg.pki_dir);
+		snprintf(key, sizeof(key), "%s/tls/server.key", x->cfg.pki_dir);
+		snprintf(ca, sizeof(ca), "%s/tls/server-ca.pem", x->cfg.pki_dir);
+		o.cert_file = cert;
+		o.key_file = key;
+		o.upstream_ca_file = ca;
+	} else
+		return result(out, SC_ERROR, "net.proxy PC kind=tunnel|auth|inspect|none");
+	if (!au_proxy_start(&o, &s->proxy, why, sizeof(why)))
+		return result(out, SC_ERROR, "proxy: %s", why);
+	return apply_proxy(x, s, pc, out);
+}
+
+static sc_status net_proxy_credentials(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+
+	if (s == NULL)
+		return out->status;
+	s->proxy_credentials = true;
+	return apply_proxy(x, s, pc, out);
+}
+
+/* ---- card logins ---- */
+
+/* The PC's page from an HTTP answer, as the browser shows it. */
+static void show_page(sc_pcx *x, au_pc *pc, long status, const char *body, size_t len,
+                      const char *url)
+{
+	au_page_free(pc->page);
+	pc->page = NULL;
+	pc->status = status;
+	pc->error[0] = '\0';
+	if (au_page_parse(body ? body : "", body ? len : 0, url, &pc->page) != AU_WEB_OK)
+		snprintf(pc->error, sizeof(pc->error), "%.200s: the page cannot be read", url);
+	sc_world_saw(x->w, "pc.page", status, NULL, NULL); /* reset, then the page's own text */
+	{
+		char text[2400];
+		snprintf(text, sizeof(text), "%.255s\n%.2047s", au_pc_title(pc),
+		         pc->page ? au_pc_text(pc) : pc->error);
+		sc_world_saw(x->w, "pc.page", status, text, au_pc_kind(pc));
+	}
+	sc_world_saw(x->w, "pc.browser", 0, NULL, NULL);
+}
+
+/* A navigation that failed below HTTP: the browser's own error page. */
+static void show_failure(sc_pcx *x, pc_side *s, au_pc *pc, const char *shown_url,
+                         const au_web_response *r, au_web_err e)
+{
+	au_pcb_page page;
+	char text[512];
+
+	au_page_free(pc->page);
+	pc->page = NULL;
+	pc->status = r->status;
+	snprintf(pc->error, sizeof(pc->error), "%.80s (%.200s)", au_web_strerr(e), r->error);
+	if (x->pages != NULL && au_pcb_error_page(x->pages, s->browser, shown_url, r, &page))
+		snprintf(text, sizeof(text), "%s\n%s", page.heading, page.net_error);
+	else
+		snprintf(text, sizeof(text), "(%s: no page of the manual) %s",
+		         au_pcb_class_name(au_pcb_classify(r)), pc->error);
+	sc_world_saw(x->w, "pc.browser", r->status, text, "browser-error");
+	sc_world_saw(x->w, "pc.page", r->status, text, "browser-error");
+}
+
+typedef struct late {
+	sc_pcx *x;
+	unsigned seconds;
+	sc_outcome *out;
+	bool ok;
+} late;
+
+/* Between the certificate choice and the PIN: the platform's clock moves on. */
+static bool pin_pause(void *arg)
+{
+	late *l = arg;
+
+	l->ok = control_ok(l->x, "clock",
+	                   json_pack("{s:I}", "advance_seconds", (json_int_t)l->seconds), l->out);
+	return l->ok;
+}
+
+static const char *login_path(const char *kind)
+{
+	return kind == NULL                         ? NULL
+	       : strcmp(kind, "hpki") == 0          ? "/card-login/hpki"
+	       : strcmp(kind, "jpki") == 0          ? "/card-login/jpki"
+	       : strcmp(kind, "jpki-register") == 0 ? "/card-login/jpki-register"
+	                                            : NULL;
+}
+
+/* GET path with the card the reader gives (and the PIN after pin seconds); shows the result. */
+static sc_status card_get(sc_pcx *x, pc_side *s, au_pc *pc, const char *path,
+                          const au_pin_user *user, sc_outcome *out)
+{
+	char url[1024], shown[1024];
+	au_card_login login;
+	au_card_err ce;
+
+	snprintf(url, sizeof(url), "%s%s", x->cfg.base, path);
+	snprintf(shown, sizeof(shown), "%s%s", x->cfg.origin, path);
+	if ((ce = au_card_present(&s->reader, user, pc->web, &login)) != AU_CARD_OK)
+		return result(out, SC_ERROR, "card: %s", au_card_strerr(ce));
+	if (login.cert_presented && user->pin_seconds > 0) {
+		/* handshake (the certificate chosen), the PIN dialog, then the request */
+		late l = {.x = x, .seconds = user->pin_seconds, .out = out};
+		au_cardtls_opts o = {.ca_file = x->cfg.tls_ca,
+		                     .proxy = s->proxy ? au_proxy_url(s->proxy) : NULL,
+		                     .between = pin_pause,
+		                     .arg = &l};
+		au_cardtls_result r = {0};
+		au_web_response wr = {0};
+		const au_card *card = s->reader.card; /* the one the reader just gave */
+
+		if (au_cardtls_get(url, card, &o, &r) == AU_WEB_OK)
+			show_page(x, pc, r.status, r.body, r.body_len, url);
+		else if (!l.ok && r.handshake_done) {
+			au_cardtls_result_free(&r);
+			return out->status;
+		} else {
+			wr.status = r.status;
+			wr.tls_alert_received = r.tls_alert_received;
+			snprintf(wr.error, sizeof(wr.error), "%s", r.error);
+			show_failure(x, s, pc, shown, &wr, r.err);
+		}
+		au_cardtls_result_free(&r);
+		return SC_PASS;
+	}
+	{
+		au_web_response r = {0};
+		au_web_err e = au_web_get(pc->web, url, &r);
+		if (e == AU_WEB_OK)
+			show_page(x, pc, r.status, r.body, r.body_len, r.url[0] ? r.url : url);
+		else
+			show_failure(x, s, pc, shown, &r, e);
+		au_web_response_reset(&r);
+	}
+	return SC_PASS;
+}
+
+static sc_status pc_card_login(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+	const char *path = login_path(sc_step_word(st, 1));
+	const char *pin = sc_step_get(st, "pin_seconds");
+	au_pin_user user = {.cancel_picker = yes(sc_step_get(st, "cancel")),
+	                    .pin_seconds = pin ? (unsigned)atoi(pin) : 0};
+
+	if (s == NULL)
+		return out->status;
+	if (path == NULL)
+		return result(
+		        out, SC_ERROR,
+		        "pc.card-login PC hpki|jpki|jpki-register [pin_seconds=N] [cancel=yes]");
+	return card_get(x, s, pc, path, &user, out);
+}
+
+/* Manual 4.1 and closing the browser: cookies and cache gone, the next start is a new one. */
+static sc_status pc_restart(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+
+	if (s == NULL)
+		return out->status;
+	au_pc_close(pc);
+	if (!au_pc_open(pc, NULL) ||
+	    (x->cfg.tls_ca != NULL && au_web_set_ca_file(pc->web, x->cfg.tls_ca) != AU_WEB_OK))
+		return result(out, SC_ERROR, "the browser does not start again");
+	/* the JPKI client's dialogs close with the browser */
+	while (s->jpki.running > 0)
+		au_jpki_close(&s->jpki);
+	return apply_proxy(x, s, pc, out);
+}
+
+/* ---- the JPKI client ---- */
+
+static sc_status jpki_extension(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+
+	if (s == NULL)
+		return out->status;
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->key[i] == NULL)
+			continue;
+		if (strcmp(st->key[i], "installed") == 0)
+			s->jpki.extension_installed = yes(st->value[i]);
+		else if (strcmp(st->key[i], "enabled") == 0)
+			s->jpki.extension_enabled = yes(st->value[i]);
+		else
+			return result(out, SC_ERROR,
+			              "jpki.extension PC installed=yes|no enabled=yes|no");
+	}
+	return SC_PASS;
+}
+
+/* The user clicks 「マイナンバーカードを登録」; register: the PIN is entered and the page goes
+ * on (the card's registration), else the client's dialog is left open. */
+static sc_status jpki_click(sc_pcx *x, const sc_step *st, sc_outcome *out, bool reg)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+	au_jpki_result r;
+
+	if (s == NULL)
+		return out->status;
+	r = au_jpki_click_register(&s->jpki);
+	sc_world_saw(x->w, "pc.dialog", 0, au_jpki_message(r.outcome),
+	             au_jpki_message(r.outcome) ? "dialog" : NULL);
+	if (r.outcome == AU_JPKI_NOTHING) {
+		s->idle_clicks++;
+		s->page_at_click = pc->page;
+		return SC_PASS;
+	}
+	s->idle_clicks = 0;
+	if (r.outcome != AU_JPKI_OK || !reg)
+		return SC_PASS;
+	{
+		au_pin_user user = {0};
+		sc_status st2 = card_get(x, s, pc, "/card-login/jpki-register", &user, out);
+		au_jpki_close(&s->jpki);
+		return st2;
+	}
+}
+
+static sc_status jpki_click_step(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	return jpki_click(x, st, out, false);
+}
+
+static sc_status jpki_register(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	return jpki_click(x, st, out, true);
+}
+
+static sc_status jpki_close(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+
+	if (s == NULL)
+		return out->status;
+	au_jpki_close(&s->jpki);
+	sc_world_saw(x->w, "pc.dialog", 0, NULL, NULL);
+	return SC_PASS;
+}
+
+/* 3.13: the button did nothing: no dialog, no request, the same page on the screen. */
+static sc_status expect_nothing(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+
+	if (s == NULL)
+		return out->status;
+	snprintf(out->where, sizeof(out->where), "pc.page");
+	snprintf(out->expected, sizeof(out->expected),
+	         "nothing happens: no dialog, the page stays (%s)", or_none(x->cfg.entry));
+	snprintf(out->seen, sizeof(out->seen), "%.255s\n%.2000s", au_pc_title(pc), au_pc_text(pc));
+	if (s->idle_clicks == 0)
+		return result(out, SC_FAIL, "the click did something (a dialog or a request)");
+	if (pc->page == NULL || pc->page != s->page_at_click)
+		return result(out, SC_FAIL, "the page changed");
+	if (strstr(au_pc_text(pc), "マイナンバーカード") == NULL)
+		return result(out, SC_FAIL, "not the My Number card registration page");
+	return SC_PASS;
+}
+
+/* ---- the certificate viewer ---- */
+
+static sc_status pc_install_ca(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	const char *which = sc_step_word(st, 1);
+	char path[4096];
+
+	if (s == NULL)
+		return out->status;
+	if (which == NULL || x->cfg.pki_dir == NULL)
+		return result(out, SC_ERROR, "pc.install-ca PC none|roots-only|old|current");
+	au_pc_certs_clear(&s->certs);
+	if (strcmp(which, "none") == 0)
+		return SC_PASS;
+	snprintf(path, sizeof(path), "%s/pc/installed-%s.pem", x->cfg.pki_dir, which);
+	return au_pc_certs_install_file(&s->certs, path)
+	               ? SC_PASS
+	               : result(out, SC_ERROR, "pc.install-ca: %s", path);
+}
+
+static sc_status pc_viewer(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	rp_certview_result r;
+	const char *text = NULL;
+
+	if (s == NULL)
+		return out->status;
+	if (!au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), &r, &text))
+		return result(out, SC_FAIL,
+		              "the viewer cannot open the card (the reader reads none)");
+	sc_world_saw(x->w, "pc.viewer", 0, text ? text : "",
+	             r.verdict == RP_CERTVIEW_OK ? "verified" : "not-verified");
+	return SC_PASS;
+}
+
+/* ---- expectations ---- */
+
+/* The card login went through: the PC shows the device registration QR (user manual 5.2) or
+ * the platform's finished page. */
+static sc_status expect_login(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	au_pc *pc;
+	pc_side *s = side_of(x, st, &pc, out);
+
+	if (s == NULL)
+		return out->status;
+	snprintf(out->where, sizeof(out->where), "pc.page");
+	snprintf(out->expected, sizeof(out->expected),
+	         "the card login accepted: the device registration QR, or a finished page");
+	snprintf(out->seen, sizeof(out->seen), "HTTP %ld %.255s\n%.2000s", pc->status,
+	         au_pc_title(pc), pc->page ? au_pc_text(pc) : pc->error);
+	if (pc->page != NULL && pc->status == 200 &&
+	    (au_pc_qr_url(pc) != NULL || strcmp(au_pc_kind(pc), "done") == 0))
+		return SC_PASS;
+	return result(out, SC_FAIL, "the PC is not through");
+}
+
+static sc_status expect_verified(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	rp_certview_result r;
+	const char *text = NULL;
+
+	if (s == NULL)
+		return out->status;
+	snprintf(out->where, sizeof(out->where), "pc.viewer");
+	snprintf(out->expected, sizeof(out->expected),
+	         "the viewer verifies the card's certificate");
+	if (!au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), &r, &text))
+		return result(out, SC_FAIL, "the viewer cannot open the card");
+	snprintf(out->seen, sizeof(out->seen), "%s", text ? text : "(verified)");
+	return r.verdict == RP_CERTVIEW_OK ? SC_PASS
+	                                   : result(out, SC_FAIL, "the viewer does not verify it");
+}
+
+/* ---- the vocabulary ---- */
+
+static const pcx_verb vocabulary[] = {
+        {"card.user", "USER CARD [disabled]",
+         "the CA registers the user of the card's 本人ID (a My Number card: its holder's)", true,
+         false, card_user},
+        {"card.link", "CARD USER", "the CA's record: the My Number card is the user's", true, false,
+         card_link},
+        {"card.unlink", "CARD", "the CA removes the My Number card's link", true, false,
+         card_unlink},
+        {"card.insert", "PC CARD", "a card of the test PKI (or plain) into the PC's reader", false,
+         false, card_insert},
+        {"card.remove", "PC", "the card out of the reader", false, false, card_remove},
+        {"card.reader", "PC connected=|seated=|antivirus=|pca= yes|no metal=N|no",
+         "the reader's state (a remedy sets it back)", false, false, card_reader},
+        {"card.check", "PC", "manual 4.2: the card's certificate is listed", false, false,
+         card_check},
+        {"pc.browser", "PC chrome|edge", "which browser the PC's user runs", false, false,
+         pc_browser_make},
+        {"pc.card-login", "PC hpki|jpki|jpki-register [pin_seconds=N] [cancel=yes]",
+         "IC-card login over mutual TLS (picker, PIN after N seconds)", false, true, pc_card_login},
+        {"pc.restart", "PC", "cache and cookies cleared (4.1), the browser closed and started",
+         false, false, pc_restart},
+        {"pc.install-ca", "PC none|roots-only|old|current", "the PC's installed CA certificates",
+         false, false, pc_install_ca},
+        {"pc.viewer", "PC", "the certificate viewer on the card's certificate (pc.viewer)", false,
+         false, pc_viewer},
+        {"net.proxy", "PC kind=tunnel|auth|inspect|none [credentials=yes]",
+         "a proxy on the PC's path (a real loopback proxy)", false, false, net_proxy},
+        {"net.proxy-credentials", "PC", "the browser gets the proxy's credentials", false, false,
+         net_proxy_credentials},
+        {"jpki.extension", "PC installed=yes|no enabled=yes|no", "the JPKI client's extension",
+         false, false, jpki_extension},
+        {"jpki.click", "PC", "「マイナンバーカードを登録」; the client's dialog is left open",
+         false, false, jpki_click_step},
+        {"jpki.register", "PC", "「マイナンバーカードを登録」, PIN: the card is registered", false,
+         true, jpki_register},
+        {"jpki.close", "PC", "the JPKI client's open dialog is closed", false, false, jpki_close},
+        {"expect.nothing", "PC", "the click did nothing: no dialog, the page stays (3.13)", false,
+         false, expect_nothing},
+        {"expect.login", "PC", "the card login went through (registration QR or finished)", false,
+         false, expect_login},
+        {"expect.verified", "PC", "the certificate viewer verifies the card's certificate", false,
+         false, expect_verified},
+};
+
+#define N_VERBS (sizeof(vocabulary) / sizeof(vocabulary[0]))
+
+static const pcx_verb *verb_of(const char *name)
+{
+	for (size_t i = 0; name && i < N_VERBS; i++)
+		if (strcmp(vocabulary[i].name, name) == 0)
+			return &vocabulary[i];
+	return NULL;
+}
+
+bool sc_pcx_known(const char *verb)
+{
+	return verb_of(verb) != NULL;
+}
+
+bool sc_pcx_needs_test_control(const char *verb)
+{
+	const pcx_verb *v = verb_of(verb);
+	return v != NULL && v->test_control;
+}
+
+bool sc_pcx_needs_card_pki(const char *verb)
+{
+	const pcx_verb *v = verb_of(verb);
+	return v != NULL && (v->card_pki || strncmp(verb, "card.", 5) == 0);
+}
+
+static bool block_needs(const sc_block *b)
+{
+	for (size_t i = 0; i < b->n_steps; i++)
+		if (sc_pcx_needs_card_pki(b->steps[i].verb))
+			return true;
+	return false;
+}
+
+bool sc_pcx_scenario_needs_card_pki(const sc_scenario *s)
+{
+	if (block_needs(&s->setup))
+		return true;
+	for (size_t i = 0; i < s->n_causes; i++) {
+		if (block_needs(&s->causes[i].block))
+			return true;
+		for (size_t k = 0; k < s->causes[i].n_remedies; k++)
+			if (block_needs(&s->causes[i].remedies[k]))
+				return true;
+	}
+	return false;
+}
+
+void sc_pcx_vocabulary_print(FILE *out)
+{
+	for (size_t i = 0; i < N_VERBS; i++)
+		fprintf(out, "  %-15s %-40s %s%s\n", vocabulary[i].name, vocabulary[i].usage,
+		        vocabulary[i].meaning, vocabulary[i].test_control ? " [test control]" : "");
+	fprintf(out, "  WHERE (PC): pc.browser (the browser's own error page) pc.dialog (the JPKI "
+	             "client) pc.viewer (the certificate viewer)\n");
+}
+
+sc_status sc_pcx_step(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const pcx_verb *v = verb_of(st->verb);
+
+	if (v == NULL)
+		return result(out, SC_ERROR, "unknown step %s", st->verb);
+	if (v->card_pki && x->cfg.tls_ca == NULL)
+		return result(out, SC_SKIP, "needs the platform over HTTPS with the card PKI");
+	return v->fn(x, st, out);
+}
+
+sc_pcx *sc_pcx_new(sc_world *w, const sc_world_config *cfg)
+{
+	sc_pcx *x = calloc(1, sizeof(*x));
+	char path[4096];
+
+	if (x == NULL)
+		return NULL;
+	x->w = w;
+	x->cfg = *cfg;
+	if ((x->ca = au_web_new(NULL)) == NULL ||
+	    (cfg->tls_ca != NULL && au_web_set_ca_file(x->ca, cfg->tls_ca) != AU_WEB_OK)) {
+		sc_pcx_free(x);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/pc/browsers.json",
+	         cfg->fixtures_dir ? cfg->fixtures_dir : KAGURA_PC_FIXTURES_DIR);
+	x->pages = au_pcb_load(path, NULL, 0);
+	return x;
+}
+
+void sc_pcx_free(sc_pcx *x)
+{
+	if (x == NULL)
+		return;
+	for (size_t i = 0; i < x->n_pcs; i++) {
+		au_proxy_stop(x->pcs[i].proxy);
+		au_pc_certs_clear(&x->pcs[i].certs);
+	}
+	for (size_t i = 0; i < x->n_cards; i++)
+		au_card_free(x->cards[i]);
+	au_pcb_free(x->pages);
+	au_web_free(x->ca);
+	free(x);
+}
