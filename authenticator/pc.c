@@ -18,6 +18,36 @@ void au_pc_close(au_pc *pc)
 	memset(pc, 0, sizeof(*pc));
 }
 
+bool au_pc_set_card(au_pc *pc, const char *cert_pem, const char *key_pem)
+{
+	au_web_err e;
+
+	pc->error[0] = '\0';
+	if (cert_pem == NULL) {
+		au_web_clear_client_cert(pc->web);
+		return true;
+	}
+	if ((e = au_web_set_client_cert_files(pc->web, cert_pem, key_pem, NULL)) != AU_WEB_OK) {
+		snprintf(pc->error, sizeof(pc->error), "card %.200s: %.80s", cert_pem,
+		         au_web_strerr(e));
+		return false;
+	}
+	return true;
+}
+
+bool au_pc_set_server_ca(au_pc *pc, const char *server_ca)
+{
+	au_web_err e;
+
+	pc->error[0] = '\0';
+	if ((e = au_web_set_ca_file(pc->web, server_ca)) != AU_WEB_OK) {
+		snprintf(pc->error, sizeof(pc->error), "CA %.200s: %.80s",
+		         server_ca ? server_ca : "(system)", au_web_strerr(e));
+		return false;
+	}
+	return true;
+}
+
 /* Shows the answer; false (pc->error) on a transport failure or an unreadable page. */
 static bool show(au_pc *pc, au_web_err e, au_web_response *r)
 {

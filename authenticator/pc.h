@@ -28,6 +28,15 @@ typedef struct au_pc {
 bool au_pc_open(au_pc *pc, const char *cookie_jar);
 void au_pc_close(au_pc *pc);
 
+/*
+ * The IC card in the reader: its certificate (PEM, the chain may follow) and key, presented
+ * whenever an HTTPS server asks for a client certificate (card login); NULL cert: no card.
+ * server_ca: the CA file the platform's HTTPS certificate is trusted by (NULL: the system's).
+ * False (pc->error) when a file cannot be used.
+ */
+bool au_pc_set_card(au_pc *pc, const char *cert_pem, const char *key_pem);
+bool au_pc_set_server_ca(au_pc *pc, const char *server_ca);
+
 /* Opens url. False on a transport failure (pc->error). */
 bool au_pc_get(au_pc *pc, const char *url);
 /* POSTs a JSON body (the test-control shortcuts) and shows the answer. */

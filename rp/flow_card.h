@@ -10,6 +10,14 @@
  *   GET /jpki-registration         after an HPKI login: the My Number card registration page
  *   GET /card-login/jpki-register  the My Number card, linked to the HPKI-logged-in user
  * A successful login is a 303 to /device-registration with a card-authenticated session.
+ *
+ * The front server's behaviour is modelled too: a card endpoint reached without a client
+ * certificate (or over plain HTTP) gets no answer at all, the connection is closed (what a proxy
+ * that does not relay the certificate causes; the PC's browser then shows manual 3.3
+ * "このページは現在機能していません"); the first request on a connection more than
+ * RP_CARD_PIN_WINDOW seconds (platform clock) after the connection was accepted, i.e. after the
+ * TLS handshake in which the card was chosen, gets Apache's 403 page (3.17), as does a card
+ * endpoint from a forbidden network. v1.04 has no 3.17: there the window is not checked.
  */
 #ifndef KAGURA_RP_FLOW_CARD_H
 #define KAGURA_RP_FLOW_CARD_H

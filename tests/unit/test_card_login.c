@@ -95,19 +95,6 @@ static void url(const fixture *f, const char *path, char *out, size_t size)
 	snprintf(out, size, "%s%s", rp_platform_base(f->rp), path);
 }
 
-/* The PC's browser trusting the platform's server certificate, with card in the reader. */
-static void pc_open(const fixture *f, au_pc *pc, const char *card)
-{
-	assert_true(au_pc_open(pc, NULL));
-	assert_int_equal(au_web_set_ca_file(pc->web, rp_platform_tls_ca(f->rp)), AU_WEB_OK);
-	if (card != NULL) {
-		char cert[512], key[512];
-		snprintf(cert, sizeof(cert), "%s/cards/%s-chain.pem", KAGURA_PKI_DIR, card);
-		snprintf(key, sizeof(key), "%s/cards/%s.key", KAGURA_PKI_DIR, card);
-		assert_int_equal(au_web_set_client_cert_files(pc->web, cert, key, NULL), AU_WEB_OK);
-	}
-}
-
 /* The same browser, another card inserted. */
 static void pc_card(au_pc *pc, const char *card)
 {
@@ -115,7 +102,17 @@ static void pc_card(au_pc *pc, const char *card)
 
 	snprintf(cert, sizeof(cert), "%s/cards/%s-chain.pem", KAGURA_PKI_DIR, card);
 	snprintf(key, sizeof(key), "%s/cards/%s.key", KAGURA_PKI_DIR, card);
-	assert_int_equal(au_web_set_client_cert_files(pc->web, cert, key, NULL), AU_WEB_OK);
+	if (!au_pc_set_card(pc, cert, key))
+		fail_msg("%s", pc->error);
+}
+
+/* The PC's browser trusting the platform's server certificate, with card in the reader. */
+static void pc_open(const fixture *f, au_pc *pc, const char *card)
+{
+	assert_true(au_pc_open(pc, NULL));
+	assert_true(au_pc_set_server_ca(pc, rp_platform_tls_ca(f->rp)));
+	if (card != NULL)
+		pc_card(pc, card);
 }
 
 /* Test control with a browser of its own (no card): a JSON answer with "status":"ok". */
@@ -472,7 +469,8 @@ static void test_no_certificate_closes(void **state)
 	char u[256];
 
 	user(f, DOCTOR);
-	pc_open(f, &pc, NULL);
+	pc_open(f, &pc, "hpki-doctor-valid");
+	assert_true(au_pc_set_card(&pc, NULL, NULL)); /* the card taken out again */
 	url(f, "/card-login/hpki", u, sizeof(u));
 	assert_int_equal(au_web_get(pc.web, u, &r), AU_WEB_ERR_EMPTY_REPLY);
 	assert_int_equal(r.status, 0);
