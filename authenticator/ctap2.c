@@ -131,6 +131,11 @@ static bool verify_user(au_ctap *ctap)
 	}
 	if (s->biometrics_enrolled) {
 		emit(ctap, AU_EV_BIOMETRIC_ASKED, NULL);
+		/* The user taps "use PIN" on the biometric prompt. */
+		if (s->use_pin) {
+			emit(ctap, AU_EV_LOCK_FALLBACK, "the user chose the PIN");
+			return s->passcode_fallback;
+		}
 		for (int attempt = 1; attempt <= MAX_UV_ATTEMPTS; attempt++) {
 			if (attempt > s->biometric_failures) {
 				emit(ctap, AU_EV_BIOMETRIC_MATCHED, NULL);

@@ -59,8 +59,12 @@ static const setting settings_table[] = {
          "failed matches before one succeeds"},
         {"passcode_fallback", K_BOOL, S(passcode_fallback), 0, NULL, 0, 0,
          "false: the user cannot or will not enter the device PIN/passcode"},
+        {"use_pin", K_BOOL, S(use_pin), 0, NULL, 0, 0,
+         "true: the user taps \"use PIN\" instead of the biometric (2.13/2.14)"},
         {"icloud_keychain", K_BOOL, S(icloud_keychain), 0, NULL, 0, 0, NULL},
         {"autofill_passkeys", K_BOOL, S(autofill_passkeys), 0, NULL, 0, 0, NULL},
+        {"autofill_from_icloud", K_BOOL, S(autofill_from_icloud), 0, NULL, 0, 0,
+         "iOS 17+: \"use passwords and passkeys from\" lists iCloud Keychain (2.21)"},
         {"third_party_authenticator", K_BOOL, S(third_party_authenticator), 0, NULL, 0, 0, NULL},
         {"default_browser", K_STRING, S(default_browser),
          sizeof(((au_settings *)0)->default_browser), NULL, 0, 0,
@@ -68,7 +72,11 @@ static const setting settings_table[] = {
         {"cookies", K_BOOL, S(cookies), 0, NULL, 0, 0,
          "false: the browser blocks all cookies (manual 2.15)"},
         {"javascript", K_BOOL, S(javascript), 0, NULL, 0, 0,
-         "false: JavaScript is off or a content blocker stops the page script (2.16)"},
+         "false: JavaScript is off in the browser (2.16)"},
+        {"content_blocker", K_BOOL, S(content_blocker), 0, NULL, 0, 0,
+         "true: a filtering app or content blocker stops the platform's page scripts (2.16)"},
+        {"carrier_filter", K_BOOL, S(carrier_filter), 0, NULL, 0, 0,
+         "true: the carrier's filtering service stops the platform's page scripts (2.16)"},
         {"source_address", K_ADDRESS, S(source_address), sizeof(((au_settings *)0)->source_address),
          NULL, 0, 0, "loopback address the phone's requests come from (its network, 2.10)"},
         {"bogus_signature", K_BOOL, S(bogus_signature), 0, NULL, 0, 0, NULL},
@@ -317,6 +325,7 @@ au_err au_device_init(au_device *dev, const char *persona)
 	dev->settings.passcode_fallback = true;
 	dev->settings.icloud_keychain = true;
 	dev->settings.autofill_passkeys = true;
+	dev->settings.autofill_from_icloud = true;
 	dev->settings.cookies = true;
 	dev->settings.javascript = true;
 	dev->settings.override_command = -1;

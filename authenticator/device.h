@@ -70,13 +70,17 @@ typedef struct au_settings {
 	bool biometrics_enrolled;
 	int biometric_failures; /* attempts that fail before the biometric matches */
 	bool passcode_fallback; /* the user enters the device PIN/passcode when biometrics fail */
-	bool icloud_keychain;   /* iPhone: iCloud Keychain on */
-	bool autofill_passkeys; /* iOS 17+: AutoFill Passwords and Passkeys on */
+	bool use_pin; /* the user taps "PIN を使用" instead of the biometric (2.13/2.14) */
+	bool icloud_keychain;      /* iPhone: iCloud Keychain on */
+	bool autofill_passkeys;    /* iOS 17+: AutoFill Passwords and Passkeys on */
+	bool autofill_from_icloud; /* iOS 17+: "Use passkeys from" lists iCloud Keychain (2.21) */
 	bool third_party_authenticator; /* another authenticator app is installed */
 	char default_browser[64];
 	/* the browser and the network it is on */
-	bool cookies;            /* false: "block all cookies" */
-	bool javascript;         /* false: page scripts do not run */
+	bool cookies;         /* false: "block all cookies" */
+	bool javascript;      /* false: page scripts do not run */
+	bool content_blocker; /* a filtering app / content blocker stops the platform's scripts */
+	bool carrier_filter;  /* the carrier's filtering service stops the platform's scripts */
 	char source_address[48]; /* "" the default route, else the address requests leave from */
 	/* fault injection, Chromium's vocabulary */
 	bool bogus_signature;

@@ -72,8 +72,17 @@ static void show(au_os *os, const char *id)
 		         hole + 4);
 	else
 		snprintf(buf, sizeof(buf), "%s", text);
+	snprintf(os->prompt_ids[os->n_prompts], sizeof(os->prompt_ids[0]), "%.31s", id);
 	snprintf(os->prompts[os->n_prompts++], sizeof(os->prompts[0]), "%.255s", buf);
 	au_eventlog_write(os->log, "os", id, buf);
+}
+
+bool au_os_showed(const au_os *os, const char *id)
+{
+	for (size_t i = 0; i < os->n_prompts; i++)
+		if (strcmp(os->prompt_ids[i], id) == 0)
+			return true;
+	return false;
 }
 
 bool au_os_before_create(au_os *os)
@@ -82,15 +91,17 @@ bool au_os_before_create(au_os *os)
 
 	if (s == NULL)
 		return false;
-	/* iOS 17+: with AutoFill Passwords and Passkeys off the OS asks where to keep the passkey.
-	 */
-	if (os->autofill_setting && !s->autofill_passkeys) {
+	/* iOS 17+: with AutoFill Passwords and Passkeys off, or every provider of "use passwords
+	 * and passkeys from" off, the OS asks where to keep the passkey. */
+	if (os->autofill_setting && (!s->autofill_passkeys ||
+	                             (!s->autofill_from_icloud && !s->third_party_authenticator))) {
 		show(os, "manage-passkeys");
 		return true;
 	}
-	/* iCloud Keychain off and another authenticator app installed: that app takes over and
-	 * fails. */
-	if (!s->icloud_keychain && s->third_party_authenticator) {
+	/* iCloud Keychain off (or not a provider) and another authenticator app installed: that
+	 * app takes over and fails. */
+	if (s->third_party_authenticator &&
+	    (!s->icloud_keychain || (os->autofill_setting && !s->autofill_from_icloud))) {
 		show(os, "authenticator-failed");
 		return true;
 	}
@@ -113,17 +124,23 @@ void au_os_on_event(void *ctx, au_event_kind kind, const char *detail)
 		break;
 	case AU_EV_NO_CREDENTIALS:
 		if (os->family == AU_OS_ANDROID) {
+			/* "No passkeys available"; its "use another device" shows the QR. */
 			show(os, "no-passkeys");
+			show(os, "hybrid-qr");
 		} else if (os->family == AU_OS_IOS) {
 			/* Passcode off: iOS cannot offer its own passkeys and asks how to sign in.
-			 * Otherwise iOS 17 offers a security key, iOS 18 the QR for another device.
+			 * Otherwise iOS 18 shows the QR for another device at once; earlier iOS
+			 * asks how to sign in (a passkey from a nearby device, or a security key)
+			 * and, the user choosing the security key, asks for one (2.12, then 2.11).
 			 */
-			if (s != NULL && !au_device_has_secure_lock(s))
+			if (s != NULL && !au_device_has_secure_lock(s)) {
 				show(os, "choose-sign-in");
-			else if (os->version >= 18)
+			} else if (os->version >= 18) {
 				show(os, "hybrid-qr");
-			else
+			} else {
+				show(os, "choose-sign-in");
 				show(os, "use-security-key");
+			}
 		}
 		break;
 	case AU_EV_UV_UNAVAILABLE:

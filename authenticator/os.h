@@ -35,7 +35,8 @@ typedef struct au_os {
 	bool allow_list; /* ... with a non-empty allowCredentials */
 	const au_settings *settings;
 	size_t n_prompts;
-	char prompts[AU_OS_MAX_PROMPTS][256]; /* shown during the current ceremony, in order */
+	char prompts[AU_OS_MAX_PROMPTS][256];   /* shown during the current ceremony, in order */
+	char prompt_ids[AU_OS_MAX_PROMPTS][32]; /* their ids in prompts.json ("hybrid-qr" ...) */
 } au_os;
 
 au_os_family au_os_family_from_name(const char *name, bool *ok);
@@ -45,11 +46,17 @@ au_err au_os_init(au_os *os, const char *prompts_file, au_os_family family, int 
                   au_eventlog *log);
 void au_os_free(au_os *os);
 
+/* Whether the current ceremony showed prompt id (a key of prompts.json). */
+bool au_os_showed(const au_os *os, const char *id);
+
 /* A ceremony begins: clears the prompt list. */
 void au_os_begin(au_os *os, const au_settings *s, const char *rp_id, bool get, bool allow_list);
 
 /* Before the authenticator is reached on create(): a prompt the OS shows instead
- * of creating a passkey (2.21, 2.22); true when the ceremony ends there (cancelled). */
+ * of creating a passkey (2.21, 2.22); true when the ceremony ends there (cancelled).
+ * iOS 17+ with AutoFill off, or with no passkey provider left on: where to keep the
+ * passkey (2.21). Another authenticator app as the provider while iCloud Keychain is
+ * off (or not a provider): that app takes over and fails (2.22). */
 bool au_os_before_create(au_os *os);
 
 /* A ceremony the browser refused before the device was asked: what the OS shows then. */

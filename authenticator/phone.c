@@ -26,17 +26,50 @@ static au_os_family os_family(const au_persona *p)
 	                                               : AU_OS_DESKTOP;
 }
 
+/* The persona name of the default browser: the phone's own when none is set. */
+static const char *browser_name(const au_phone *p)
+{
+	return p->dev.settings.default_browser[0] ? p->dev.settings.default_browser
+	                                          : p->dev.settings.persona;
+}
+
+/* Loads the default browser's persona into p->browser (replacing it only on success). */
+static au_err load_browser(au_phone *p, const char *name, const char **why)
+{
+	au_persona b;
+	au_err e = au_persona_load(p->persona_dir, name, &b);
+
+	*why = NULL;
+	if (e != AU_OK) {
+		*why = "no such browser persona";
+		return e == AU_ERR_PERSONA_UNKNOWN ? AU_ERR_SETTING_VALUE : e;
+	}
+	if (b.os_family != p->persona.os_family) {
+		au_persona_free(&b);
+		*why = "a browser of another OS family than the phone's";
+		return AU_ERR_SETTING_VALUE;
+	}
+	au_persona_free(&p->browser);
+	p->browser = b;
+	return AU_OK;
+}
+
 au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
                      const char *event_log, char *why, size_t why_size)
 {
+	const char *bad;
 	au_err e;
 
 	memset(p, 0, sizeof(*p));
-	if (strlen(device_path) >= sizeof(p->device_path)) {
+	if (strlen(device_path) >= sizeof(p->device_path) ||
+	    strlen(env->persona_dir) >= sizeof(p->persona_dir) ||
+	    strlen(env->prompts_file) >= sizeof(p->prompts_file)) {
 		set_why(why, why_size, "device file", "path too long");
 		return AU_ERR_IO;
 	}
 	strcpy(p->device_path, device_path);
+	strcpy(p->persona_dir, env->persona_dir);
+	strcpy(p->prompts_file, env->prompts_file);
 	if ((e = au_device_load(&p->dev, device_path)) != AU_OK) {
 		set_why(why, why_size, device_path, au_strerr(e));
 		return e;
@@ -45,6 +78,10 @@ au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_pa
 	    AU_OK) {
 		set_why(why, why_size, p->dev.settings.persona,
 		        p->persona.why[0] ? p->persona.why : au_strerr(e));
+		return e;
+	}
+	if ((e = load_browser(p, browser_name(p), &bad)) != AU_OK) {
+		set_why(why, why_size, browser_name(p), bad);
 		return e;
 	}
 	if (event_log != NULL && (p->log_file = fopen(event_log, "a")) == NULL) {
@@ -67,14 +104,69 @@ au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_pa
 	return AU_OK;
 }
 
+static void history_clear(au_phone *p)
+{
+	for (size_t i = 0; i < p->n_history; i++) {
+		free(p->history[i].url);
+		free(p->history[i].html);
+	}
+	memset(p->history, 0, sizeof(p->history));
+	p->n_history = 0;
+}
+
+static void post_clear(au_phone *p)
+{
+	for (size_t i = 0; i < p->n_post; i++) {
+		free(p->post[i][0]);
+		free(p->post[i][1]);
+	}
+	free(p->post);
+	free(p->post_url);
+	p->post = NULL;
+	p->post_url = NULL;
+	p->n_post = 0;
+}
+
+/* Remembers what form f posts (the browser can send it again). */
+static void post_remember(au_phone *p, const au_form *f)
+{
+	const char *(*fields)[2] = NULL;
+	size_t n = 0;
+
+	post_clear(p);
+	if (f->action == NULL || strcmp(f->method, "post") != 0 ||
+	    au_form_entries(f, NULL, &fields, &n) != AU_WEB_OK)
+		return;
+	if ((p->post_url = strdup(f->action)) == NULL ||
+	    (p->post = calloc(n ? n : 1, sizeof(*p->post))) == NULL) {
+		free(fields);
+		post_clear(p);
+		return;
+	}
+	for (; p->n_post < n; p->n_post++) {
+		p->post[p->n_post][0] = strdup(fields[p->n_post][0]);
+		p->post[p->n_post][1] = strdup(fields[p->n_post][1] ? fields[p->n_post][1] : "");
+		if (p->post[p->n_post][0] == NULL || p->post[p->n_post][1] == NULL) {
+			p->n_post++;
+			free(fields);
+			post_clear(p);
+			return;
+		}
+	}
+	free(fields);
+}
+
 void au_phone_close(au_phone *p)
 {
+	post_clear(p);
+	history_clear(p);
 	au_web_free(p->web);
 	au_fido_close(&p->fido);
 	au_hid_free(p->hid);
 	au_os_free(&p->os);
 	if (p->log_file != NULL)
 		fclose(p->log_file);
+	au_persona_free(&p->browser);
 	au_persona_free(&p->persona);
 	au_device_free(&p->dev);
 	memset(p, 0, sizeof(*p));
@@ -91,14 +183,18 @@ au_err au_phone_save(au_phone *p)
 	return e;
 }
 
-/* The browser's own refusals before any authenticator is asked. */
+/* The browser's own refusals before any authenticator is asked. AU_FAIL_NO_WEBAUTHN: the
+ * page finds no PublicKeyCredential (no WebAuthn, or iOS 17 with iCloud Keychain off). */
 static au_failure browser_precheck(const au_persona *p, const au_settings *s)
 {
 	if (!p->webauthn)
 		return AU_FAIL_NO_WEBAUTHN;
 	if (p->os_family == AU_PERSONA_OS_IOS && !p->web_browser_entitlement)
 		return AU_FAIL_NO_ENTITLEMENT;
-	if (!s->icloud_keychain && p->icloud_keychain_off != AU_FAIL_NONE)
+	/* With another authenticator app as the passkey provider, that app takes the ceremony
+	 * whatever iCloud Keychain is: the OS decides (au_os_before_create, manual 2.22). */
+	if (!s->icloud_keychain && !s->third_party_authenticator &&
+	    p->icloud_keychain_off != AU_FAIL_NONE)
 		return p->icloud_keychain_off;
 	return AU_FAIL_NONE;
 }
@@ -111,7 +207,7 @@ static void fail(au_phone *p, au_failure f, const char *detail, const char *op,
 	out->failure = f;
 	snprintf(out->detail, sizeof(out->detail), "%s", detail);
 	au_os_on_failure(&p->os, f);
-	if (au_persona_error(&p->persona, f, op, name, sizeof(name), message, sizeof(message)) !=
+	if (au_persona_error(&p->browser, f, op, name, sizeof(name), message, sizeof(message)) !=
 	    AU_OK) {
 		snprintf(name, sizeof(name), "%s", "Error");
 		snprintf(message, sizeof(message), "%s", au_failure_name(f));
@@ -135,7 +231,7 @@ au_err au_phone_ceremony_run(au_phone *p, bool create, const json_t *options, co
 
 	memset(out, 0, sizeof(*out));
 	au_os_begin(&p->os, &p->dev.settings, rp, !create, json_array_size(allow) > 0);
-	if ((f = browser_precheck(&p->persona, &p->dev.settings)) != AU_FAIL_NONE) {
+	if ((f = browser_precheck(&p->browser, &p->dev.settings)) != AU_FAIL_NONE) {
 		fail(p, f, "refused by the browser", op, out);
 		return AU_OK;
 	}
@@ -176,14 +272,23 @@ void au_phone_visit_reset(au_phone_visit *v)
 	memset(v, 0, sizeof(*v));
 }
 
+/* Where the current browser keeps its site data: each browser app its own. */
+static void jar_path(const au_phone *p, char *jar, size_t size)
+{
+	if (strcmp(browser_name(p), p->dev.settings.persona) == 0)
+		snprintf(jar, size, "%s.cookies", p->device_path);
+	else
+		snprintf(jar, size, "%s.%s.cookies", p->device_path, browser_name(p));
+}
+
 static au_err open_browser(au_phone *p, au_phone_visit *out)
 {
-	char jar[sizeof(p->device_path) + 16];
+	char jar[sizeof(p->device_path) + 96];
 
 	if (p->web != NULL)
 		return AU_OK;
 	/* The browser's site data lives beside the device file ("clear site data" removes it). */
-	snprintf(jar, sizeof(jar), "%s.cookies", p->device_path);
+	jar_path(p, jar, sizeof(jar));
 	if ((p->web = au_web_new(jar)) == NULL) {
 		snprintf(out->net_error, sizeof(out->net_error),
 		         "%.200s: cookie jar cannot be read", jar);
@@ -198,8 +303,54 @@ static au_err open_browser(au_phone *p, au_phone_visit *out)
 	return AU_OK;
 }
 
+/* The browser closes (its site data written); the next visit opens it again. */
+static void close_browser(au_phone *p)
+{
+	au_web_free(p->web);
+	p->web = NULL;
+}
+
+/* A page as it came, on top of the history (the oldest goes when it is full). */
+static void history_push(au_phone *p, const char *url, const char *html, size_t len, long status)
+{
+	au_phone_page pg = {.url = strdup(url ? url : ""),
+	                    .html = malloc(len + 1),
+	                    .len = len,
+	                    .status = status};
+
+	if (pg.url == NULL || pg.html == NULL) {
+		free(pg.url);
+		free(pg.html);
+		return;
+	}
+	memcpy(pg.html, html, len);
+	pg.html[len] = '\0';
+	if (p->n_history == AU_PHONE_HISTORY) {
+		free(p->history[0].url);
+		free(p->history[0].html);
+		memmove(&p->history[0], &p->history[1], (AU_PHONE_HISTORY - 1) * sizeof(pg));
+		p->n_history--;
+	}
+	p->history[p->n_history++] = pg;
+}
+
+/* Shows html (of url, with status) as the current page. */
+static au_err show_page(const char *html, size_t len, const char *url, long status,
+                        au_phone_visit *out)
+{
+	au_page_free(out->page);
+	out->page = NULL;
+	out->status = status;
+	if (au_page_parse(html, len, url, &out->page) != AU_WEB_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.200s: the page cannot be read",
+		         url);
+		return AU_ERR_NETWORK;
+	}
+	return AU_OK;
+}
+
 /* Takes the answer as the current page; AU_ERR_NETWORK on a transport failure. */
-static au_err take_page(au_web_err e, au_web_response *r, au_phone_visit *out)
+static au_err take_page(au_phone *p, au_web_err e, au_web_response *r, au_phone_visit *out)
 {
 	au_page_free(out->page);
 	out->page = NULL;
@@ -208,13 +359,8 @@ static au_err take_page(au_web_err e, au_web_response *r, au_phone_visit *out)
 		         r->error);
 		return AU_ERR_NETWORK;
 	}
-	out->status = r->status;
-	if (au_page_parse(r->body, r->body_len, r->url, &out->page) != AU_WEB_OK) {
-		snprintf(out->net_error, sizeof(out->net_error), "%.200s: the page cannot be read",
-		         r->url);
-		return AU_ERR_NETWORK;
-	}
-	return AU_OK;
+	history_push(p, r->url, r->body, r->body_len, r->status);
+	return show_page(r->body, r->body_len, r->url, r->status, out);
 }
 
 /* scheme://host[:port] of url, as the browser names the page's origin. */
@@ -245,7 +391,7 @@ static au_err run_script(au_phone *p, au_page *page, au_form *f, bool create,
 	json_t *v;
 	au_err e;
 
-	if (!p->persona.webauthn) {
+	if (browser_precheck(&p->browser, &p->dev.settings) == AU_FAIL_NO_WEBAUTHN) {
 		const char *text = au_page_data(page, "kc-webauthn-options", "unsupported");
 		snprintf(out->error, sizeof(out->error), "%s", text ? text : "");
 		au_form_set(f, "error", out->error);
@@ -284,6 +430,19 @@ static au_err run_script(au_phone *p, au_page *page, au_form *f, bool create,
 	return AU_OK;
 }
 
+/*
+ * Whether the platform's page scripts run in this browser: JavaScript on, and
+ * neither a content blocker / filtering app nor the carrier's filtering service
+ * stopping the platform's hosts (manual 2.16). The phone only ever visits the
+ * platform, so "the platform's hosts" is every page it loads.
+ */
+static bool scripts_run(const au_phone *p)
+{
+	const au_settings *s = &p->dev.settings;
+
+	return s->javascript && !s->content_blocker && !s->carrier_filter;
+}
+
 static void describe(au_phone_visit *out)
 {
 	const char *title, *text, *kind;
@@ -296,29 +455,28 @@ static void describe(au_phone_visit *out)
 	snprintf(out->title, sizeof(out->title), "%s", title ? title : "");
 	snprintf(out->text, sizeof(out->text), "%s", text ? text : au_page_text(out->page));
 	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
+	/* What is on the screen: the body as rendered (the title is the tab's, not the page's).
+	 * A page whose script never ran shows what it holds outside the script's reach. */
+	out->blank = out->net_error[0] == '\0' && au_page_text(out->page)[0] == '\0';
 }
 
-au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in,
-                          au_phone_visit *out)
+/* From the current page on as a user would: each form at most once, so a page that comes
+ * back with an error ends the visit. */
+static au_err go_on(au_phone *p, const au_phone_input *in, au_err e, au_phone_visit *out)
 {
 	static const au_phone_input none = {0};
 	static const char *const forms[] = {"kc-form-login", "webauth", "register"};
 	bool done[3] = {false, false, false};
 	au_web_response r = {0};
-	au_err e;
 
-	memset(out, 0, sizeof(*out));
 	if (in == NULL)
 		in = &none;
-	if ((e = open_browser(p, out)) != AU_OK)
-		return e;
-	e = take_page(au_web_get(p->web, url, &r), &r, out);
 	for (int step = 0; e == AU_OK && step < VISIT_MAX_PAGES; step++) {
 		au_form *f = NULL;
 		size_t k;
 
-		/* Without JavaScript nothing on the page runs: the user sees it as it came. */
-		if (!p->dev.settings.javascript && au_page_has_script(out->page))
+		/* Without its scripts nothing on the page runs: the user sees it as it came. */
+		if (!scripts_run(p) && au_page_has_script(out->page))
 			break;
 		for (k = 0; k < 3 && f == NULL; k++)
 			if (!done[k] && (f = au_page_form(out->page, forms[k])) != NULL)
@@ -331,11 +489,104 @@ au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in
 		else if (k > 0 && (e = run_script(p, out->page, f, k == 2, in, out)) != AU_OK)
 			break;
 		au_web_response_reset(&r);
-		e = take_page(au_form_submit(p->web, f, NULL, &r), &r, out);
+		post_remember(p, f);
+		e = take_page(p, au_form_submit(p->web, f, NULL, &r), &r, out);
 	}
 	au_web_response_reset(&r);
 	describe(out);
 	return e;
+}
+
+au_err au_phone_visit_url(au_phone *p, const char *url, const au_phone_input *in,
+                          au_phone_visit *out)
+{
+	au_web_response r = {0};
+	au_err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = open_browser(p, out)) != AU_OK)
+		return e;
+	e = take_page(p, au_web_get(p->web, url, &r), &r, out);
+	au_web_response_reset(&r);
+	return go_on(p, in, e, out);
+}
+
+au_err au_phone_back(au_phone *p, const au_phone_input *in, au_phone_visit *out)
+{
+	au_phone_page *prev;
+	au_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (p->n_history < 2) {
+		snprintf(out->net_error, sizeof(out->net_error), "no page to go back to");
+		return AU_ERR_SETTING_VALUE;
+	}
+	if ((e = open_browser(p, out)) != AU_OK)
+		return e;
+	/* The current page leaves the history; the one before is shown again as it came. */
+	p->n_history--;
+	free(p->history[p->n_history].url);
+	free(p->history[p->n_history].html);
+	memset(&p->history[p->n_history], 0, sizeof(p->history[0]));
+	prev = &p->history[p->n_history - 1];
+	e = show_page(prev->html, prev->len, prev->url, prev->status, out);
+	return go_on(p, in, e, out);
+}
+
+au_err au_phone_resubmit(au_phone *p, const au_phone_input *in, au_phone_visit *out)
+{
+	au_web_response r = {0};
+	au_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (p->post_url == NULL) {
+		snprintf(out->net_error, sizeof(out->net_error), "no form posted yet");
+		return AU_ERR_SETTING_VALUE;
+	}
+	if ((e = open_browser(p, out)) != AU_OK)
+		return e;
+	e = take_page(p,
+	              au_web_post_form(p->web, p->post_url, (const char *const(*)[2])p->post,
+	                               p->n_post, &r),
+	              &r, out);
+	au_web_response_reset(&r);
+	return go_on(p, in, e, out);
+}
+
+au_err au_phone_reload(au_phone *p, const au_phone_input *in, au_phone_visit *out)
+{
+	char *url;
+	au_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (p->n_history == 0) {
+		snprintf(out->net_error, sizeof(out->net_error), "no page to load again");
+		return AU_ERR_SETTING_VALUE;
+	}
+	if ((url = strdup(p->history[p->n_history - 1].url)) == NULL)
+		return AU_ERR_NOMEM;
+	e = au_phone_visit_url(p, url, in, out);
+	free(url);
+	return e;
+}
+
+size_t au_phone_delete_passkeys(au_phone *p, const char *rp_id, const char *user_name)
+{
+	size_t gone = 0;
+
+	for (size_t i = p->dev.n_credentials; i-- > 0;) {
+		const au_credential *c = &p->dev.credentials[i];
+		if (strcmp(c->rp_id, rp_id) != 0 ||
+		    (user_name != NULL && strcmp(c->user_name, user_name) != 0))
+			continue;
+		au_device_remove_credential(&p->dev, i);
+		gone++;
+	}
+	if (gone > 0) {
+		p->changed = true;
+		au_eventlog_write(&p->log, "os", "passkeys-deleted", rp_id);
+	}
+	return gone;
 }
 
 /* ---- a new phone ---- */
@@ -399,12 +650,12 @@ au_err au_phone_new_device(const au_phone_env *env, const char *persona,
 	return e;
 }
 
-/* ---- the manual's section-4 remedies on this phone ---- */
+/* ---- the manual's remedies on this phone ---- */
 
 typedef struct remedy {
 	const char *name;
 	const char *manual;         /* where the manual describes it */
-	const char *settings[2][2]; /* KEY=VALUE applied, "" value = the ARG */
+	const char *settings[3][2]; /* KEY=VALUE applied, "" value = the ARG */
 } remedy;
 
 static const remedy remedies[] = {
@@ -412,7 +663,9 @@ static const remedy remedies[] = {
         {"report-versions", "4.4", {{NULL, NULL}}},
         {"enable-icloud-keychain",
          "4.5",
-         {{"icloud_keychain", "true"}, {"autofill_passkeys", "true"}}},
+         {{"icloud_keychain", "true"},
+          {"autofill_passkeys", "true"},
+          {"autofill_from_icloud", "true"}}},
         {"enrol-biometrics",
          "2.13/2.14",
          {{"biometrics_enrolled", "true"}, {"biometric_failures", "0"}}},
@@ -420,6 +673,11 @@ static const remedy remedies[] = {
         {"set-default-browser", "4.3", {{"default_browser", ""}}},
         {"allow-cookies", "2.15", {{"cookies", "true"}}},
         {"enable-javascript", "2.16", {{"javascript", "true"}}},
+        {"unfilter-platform-hosts",
+         "2.16",
+         {{"content_blocker", "false"}, {"carrier_filter", "false"}}},
+        {"restart-browser", "2.20", {{NULL, NULL}}},
+        {"update", "2.2/2.3 (OS update)", {{NULL, NULL}}},
 };
 
 void au_phone_remedies(void (*fn)(const char *name, const char *manual, void *arg), void *arg)
@@ -428,15 +686,152 @@ void au_phone_remedies(void (*fn)(const char *name, const char *manual, void *ar
 		fn(remedies[i].name, remedies[i].manual, arg);
 }
 
-/* 4.1: the browser's site data is its cookie jar, kept beside the device file. */
+/* 4.1: the browser's site data is its cookie jar, kept beside the device file; its
+ * history goes with it. */
 static au_err clear_site_data(au_phone *p)
 {
-	char jar[sizeof(p->device_path) + 16];
+	char jar[sizeof(p->device_path) + 96];
 
-	au_web_free(p->web); /* writes the jar: removed below */
-	p->web = NULL;
-	snprintf(jar, sizeof(jar), "%s.cookies", p->device_path);
+	close_browser(p); /* writes the jar: removed below */
+	history_clear(p);
+	post_clear(p);
+	jar_path(p, jar, sizeof(jar));
 	return remove(jar) == 0 || errno == ENOENT ? AU_OK : AU_ERR_IO;
+}
+
+/*
+ * The browser is closed and opened again: cookies without an expiry (session
+ * cookies, the platform's own) do not survive it. The jar is Netscape's format,
+ * one cookie a line, the fifth field its expiry (0: the session's).
+ */
+static au_err restart_browser(au_phone *p)
+{
+	char jar[sizeof(p->device_path) + 96], tmp[sizeof(jar) + 8], line[8192];
+	FILE *in, *out;
+	bool ok = true;
+
+	close_browser(p);
+	history_clear(p);
+	post_clear(p);
+	jar_path(p, jar, sizeof(jar));
+	if ((in = fopen(jar, "r")) == NULL)
+		return errno == ENOENT ? AU_OK : AU_ERR_IO;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", jar);
+	if ((out = fopen(tmp, "w")) == NULL) {
+		fclose(in);
+		return AU_ERR_IO;
+	}
+	while (fgets(line, sizeof(line), in) != NULL) {
+		const char *f = line;
+		bool session;
+		/* "#HttpOnly_" lines are cookies; other '#' lines and empty ones are kept. */
+		if ((line[0] == '#' && strncmp(line, "#HttpOnly_", 10) != 0) || line[0] == '\n') {
+			ok = ok && fputs(line, out) >= 0;
+			continue;
+		}
+		for (int i = 0; i < 4 && f != NULL; i++)
+			if ((f = strchr(f, '\t')) != NULL)
+				f++;
+		session = f != NULL && f[0] == '0' && f[1] == '\t';
+		if (!session)
+			ok = ok && fputs(line, out) >= 0;
+	}
+	fclose(in);
+	ok = fclose(out) == 0 && ok;
+	if (!ok || rename(tmp, jar) != 0) {
+		remove(tmp);
+		return AU_ERR_IO;
+	}
+	return AU_OK;
+}
+
+/* The keys of a persona's device defaults that are its FIDO2 stack's, not the user's. */
+static bool capability_key(const char *key)
+{
+	static const char *const keys[] = {"protocol",        "aaguid",        "algorithms",
+	                                   "attestation",     "resident_keys", "counter",
+	                                   "backup_eligible", "backup_state",  "key_store_size"};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+static au_err apply_capabilities(au_phone *p, const au_persona *from, const char **why)
+{
+	for (size_t i = 0; i < from->n_device; i++) {
+		au_err e;
+		if (!capability_key(from->device[i].key))
+			continue;
+		if ((e = au_device_set(&p->dev, from->device[i].key, from->device[i].value, why)) !=
+		    AU_OK)
+			return e;
+	}
+	return AU_OK;
+}
+
+/* The default browser becomes name: its persona, its FIDO2 capabilities, its own site data. */
+static au_err switch_browser(au_phone *p, const char *name, const char **why)
+{
+	au_settings before = p->dev.settings;
+	au_err e;
+
+	if ((e = load_browser(p, name, why)) != AU_OK)
+		return e;
+	if ((e = au_device_set(&p->dev, "default_browser", name, why)) != AU_OK ||
+	    (e = apply_capabilities(p, &p->browser, why)) != AU_OK) {
+		const char *ignored;
+		p->dev.settings = before;
+		load_browser(p, browser_name(p), &ignored);
+		return e;
+	}
+	close_browser(p);
+	history_clear(p);
+	post_clear(p);
+	p->changed = true;
+	return AU_OK;
+}
+
+/* The OS updated to persona name's (same family, not older): the phone's OS and its prompts,
+ * its built-in browser when that is the default, its platform authenticator's capabilities. */
+static au_err update_os(au_phone *p, const char *name, const char **why)
+{
+	au_persona next;
+	char old[AU_PERSONA_NAME_MAX];
+	bool builtin_default = strcmp(browser_name(p), p->dev.settings.persona) == 0;
+	au_err e;
+
+	if (name == NULL) {
+		*why = "this remedy needs the persona the OS is updated to";
+		return AU_ERR_SETTING_VALUE;
+	}
+	if ((e = au_persona_load(p->persona_dir, name, &next)) != AU_OK) {
+		*why = "no such persona";
+		return AU_ERR_SETTING_VALUE;
+	}
+	if (next.os_family != p->persona.os_family ||
+	    atof(next.os_version) < atof(p->persona.os_version)) {
+		au_persona_free(&next);
+		*why = "an update stays on the phone's OS family and never goes back";
+		return AU_ERR_SETTING_VALUE;
+	}
+	snprintf(old, sizeof(old), "%s", p->dev.settings.persona);
+	au_persona_free(&p->persona);
+	p->persona = next;
+	if ((e = au_device_set(&p->dev, "persona", name, why)) != AU_OK ||
+	    (e = apply_capabilities(p, &p->persona, why)) != AU_OK)
+		return e;
+	au_os_free(&p->os);
+	if ((e = au_os_init(&p->os, p->prompts_file, os_family(&p->persona),
+	                    atoi(p->persona.os_version), &p->log)) != AU_OK)
+		return e;
+	p->os.autofill_setting = p->persona.autofill_passkeys_off != AU_FAIL_NONE;
+	p->changed = true;
+	/* The built-in browser is updated with the OS; another default browser stays. */
+	if (builtin_default || strcmp(p->dev.settings.default_browser, old) == 0)
+		return switch_browser(p, name, why);
+	return AU_OK;
 }
 
 au_err au_phone_remedy(au_phone *p, const char *action, const char *arg, const char **why)
@@ -446,10 +841,14 @@ au_err au_phone_remedy(au_phone *p, const char *action, const char *arg, const c
 		return clear_site_data(p);
 	if (strcmp(action, "report-versions") == 0)
 		return AU_OK;
+	if (strcmp(action, "restart-browser") == 0)
+		return restart_browser(p);
+	if (strcmp(action, "update") == 0)
+		return update_os(p, arg, why);
 	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++) {
 		if (strcmp(remedies[i].name, action) != 0)
 			continue;
-		for (size_t k = 0; k < 2 && remedies[i].settings[k][0] != NULL; k++) {
+		for (size_t k = 0; k < 3 && remedies[i].settings[k][0] != NULL; k++) {
 			const char *value = remedies[i].settings[k][1];
 			au_err e;
 			if (value[0] == '\0') {
@@ -465,13 +864,9 @@ au_err au_phone_remedy(au_phone *p, const char *action, const char *arg, const c
 				}
 				value = arg;
 			}
-			if ((e = au_os_set(p->persona.lock_removal_deletes_credentials, &p->dev,
-			                   remedies[i].settings[k][0], value, why, NULL)) != AU_OK)
+			if ((e = au_phone_set(p, remedies[i].settings[k][0], value, why)) != AU_OK)
 				return e;
 		}
-		p->changed = true;
-		if (p->web != NULL)
-			au_web_set_cookies(p->web, p->dev.settings.cookies);
 		return AU_OK;
 	}
 	*why = "unknown remedy";
@@ -480,9 +875,16 @@ au_err au_phone_remedy(au_phone *p, const char *action, const char *arg, const c
 
 au_err au_phone_set(au_phone *p, const char *key, const char *value, const char **why)
 {
-	au_err e = au_os_set(p->persona.lock_removal_deletes_credentials, &p->dev, key, value, why,
-	                     NULL);
+	au_err e;
 
+	*why = NULL;
+	if (strcmp(key, "persona") == 0) {
+		*why = "a phone is one persona: the remedy \"update\" changes its OS";
+		return AU_ERR_SETTING_VALUE;
+	}
+	if (strcmp(key, "default_browser") == 0)
+		return switch_browser(p, value, why);
+	e = au_os_set(p->persona.lock_removal_deletes_credentials, &p->dev, key, value, why, NULL);
 	if (e == AU_OK) {
 		p->changed = true;
 		/* Browser settings apply to the next request. */

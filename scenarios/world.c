@@ -40,6 +40,8 @@ typedef struct seen {
 	char text[2400]; /* title and feedback text of a page; the exception; the prompts */
 	char kind[64];   /* a page's kc-content class */
 	bool any;
+	bool blank; /* a page that arrived and shows nothing (its body renders no text) */
+	bool qr;    /* the phone's OS showed a QR code (sign in with another device) */
 } seen;
 
 struct sc_world {
@@ -420,20 +422,24 @@ static void saw_visit(sc_world *w, named_phone *p, const au_phone_visit *v)
 	au_os *os = &p->phone.os;
 	size_t n = 0;
 
-	w->phone_page = (seen){.status = v->status, .any = true};
+	w->phone_page = (seen){.status = v->status, .any = true, .blank = v->blank};
 	snprintf(w->phone_page.text, sizeof(w->phone_page.text), "%.255s\n%.2047s", v->title,
 	         v->net_error[0] ? v->net_error : v->text);
 	snprintf(w->phone_page.kind, sizeof(w->phone_page.kind), "%s", v->kind);
 	w->phone_error = (seen){.any = v->error[0] != '\0'};
 	snprintf(w->phone_error.text, sizeof(w->phone_error.text), "%s", v->error);
-	w->phone_prompt = (seen){.any = os->n_prompts > 0};
+	w->phone_prompt = (seen){.any = os->n_prompts > 0, .qr = au_os_showed(os, "hybrid-qr")};
 	for (size_t i = 0; i < os->n_prompts && n < sizeof(w->phone_prompt.text) - 1; i++)
 		n += (size_t)snprintf(w->phone_prompt.text + n, sizeof(w->phone_prompt.text) - n,
 		                      "%s\n", os->prompts[i]);
 }
 
-static sc_status visit(sc_world *w, named_phone *p, const char *url, const au_phone_input *in,
-                       sc_outcome *out)
+typedef enum visit_kind { VISIT_URL, VISIT_BACK, VISIT_RELOAD, VISIT_RESUBMIT } visit_kind;
+
+/* The phone opens url (VISIT_URL), goes back, or loads the page again, and goes on as its
+ * user; what it saw is recorded. */
+static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char *url,
+                        const au_phone_input *in, sc_outcome *out)
 {
 	au_phone_visit v = {0};
 	au_phone_input with_origin = *in;
@@ -442,12 +448,100 @@ static sc_status visit(sc_world *w, named_phone *p, const char *url, const au_ph
 	/* The phone names the page's origin as the platform's (a hosts-file mapping). */
 	with_origin.origin = w->cfg.origin;
 	au_os_begin(&p->phone.os, &p->phone.dev.settings, "", false, false);
-	e = au_phone_visit_url(&p->phone, url, &with_origin, &v);
+	e = kind == VISIT_BACK       ? au_phone_back(&p->phone, &with_origin, &v)
+	    : kind == VISIT_RELOAD   ? au_phone_reload(&p->phone, &with_origin, &v)
+	    : kind == VISIT_RESUBMIT ? au_phone_resubmit(&p->phone, &with_origin, &v)
+	                             : au_phone_visit_url(&p->phone, url, &with_origin, &v);
 	saw_visit(w, p, &v);
 	au_phone_save(&p->phone);
 	au_phone_visit_reset(&v);
 	if (e != AU_OK && e != AU_ERR_NETWORK)
-		return result(out, SC_ERROR, "%s: %s", url, au_strerr(e));
+		return result(out, SC_ERROR, "%s: %s",
+		              url                    ? url
+		              : kind == VISIT_BACK   ? "Back"
+		              : kind == VISIT_RELOAD ? "reload"
+		                                     : "resubmit",
+		              au_strerr(e));
+	return SC_PASS;
+}
+
+static sc_status visit(sc_world *w, named_phone *p, const char *url, const au_phone_input *in,
+                       sc_outcome *out)
+{
+	return browse(w, p, VISIT_URL, url, in, out);
+}
+
+/* The Back button, and the user goes on from the page shown again (2.20, 2.12). */
+static sc_status phone_back(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	const char *who = sc_step_get(st, "username");
+	named_user *u = user_of(w, who);
+	au_phone_input in = {.label = sc_step_get(st, "label"), .username = u ? u->id : who};
+
+	if (p == NULL)
+		return out->status;
+	if (p->phone.n_history < 2)
+		return result(out, SC_ERROR, "phone.back: the browser has no page to go back to");
+	return browse(w, p, VISIT_BACK, NULL, &in, out);
+}
+
+/* The browser loads the page's URL again with GET (a restored tab) (2.20: a wrong request). */
+static sc_status phone_reload(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	au_phone_input in = {0};
+
+	if (p == NULL)
+		return out->status;
+	if (p->phone.n_history == 0)
+		return result(out, SC_ERROR, "phone.reload: the browser has shown no page yet");
+	return browse(w, p, VISIT_RELOAD, NULL, &in, out);
+}
+
+/* The browser posts its last form again (a form sent twice, a retry) (2.20). */
+static sc_status phone_resubmit(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	au_phone_input in = {0};
+
+	if (p == NULL)
+		return out->status;
+	if (p->phone.post_url == NULL)
+		return result(out, SC_ERROR, "phone.resubmit: the browser has posted no form yet");
+	return browse(w, p, VISIT_RESUBMIT, NULL, &in, out);
+}
+
+/* The platform's RP ID: the host of its origin. */
+static void rp_id_of(const sc_world *w, char *rp, size_t size)
+{
+	const char *h = strstr(w->cfg.origin, "://");
+	size_t n;
+
+	h = h ? h + 3 : w->cfg.origin;
+	n = strcspn(h, ":/");
+	snprintf(rp, size, "%.*s", (int)(n < size ? n : size - 1), h);
+}
+
+/* The user deletes the platform's passkeys in the phone's password manager (iPhone:
+ * Settings → Passwords), all of them or the user's. */
+static sc_status phone_delete_passkey(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = phone_step(w, st, out);
+	const char *who = sc_step_word(st, 1);
+	named_user *u = user_of(w, who);
+	char rp[256];
+
+	if (p == NULL)
+		return out->status;
+	if (who != NULL && u == NULL)
+		return result(out, SC_ERROR, "phone.delete-passkey PHONE [USER]: unknown user %s",
+		              who);
+	rp_id_of(w, rp, sizeof(rp));
+	if (au_phone_delete_passkeys(&p->phone, rp, u ? u->id : NULL) == 0)
+		return result(out, SC_ERROR,
+		              "phone.delete-passkey: the phone holds no such passkey");
+	au_phone_save(&p->phone);
 	return SC_PASS;
 }
 
@@ -679,6 +773,63 @@ static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
 	           : result(out, SC_FAIL, "entry %s's message is not on the %s", entry, out->where);
 }
 
+/* The entry's message is not at WHERE (a remedy that takes a screen away, 2.13 r1). */
+static sc_status expect_absent(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const seen *s = where_step(w, st, out);
+	const char *entry = sc_step_get(st, "entry") ? sc_step_get(st, "entry") : w->cfg.entry;
+	const char *const *lines;
+	size_t n, len = 0;
+	bool any = false;
+
+	if (s == NULL)
+		return out->status;
+	if (!w->cfg.message(w->cfg.message_ctx, entry, &lines, &n) || n == 0)
+		return result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
+		              w->cfg.manual, entry);
+	len = (size_t)snprintf(out->expected, sizeof(out->expected), "not: ");
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(out->expected + len, sizeof(out->expected) - len, "%s%s",
+		                        i ? " / " : "", lines[i]);
+		if (len >= sizeof(out->expected))
+			len = sizeof(out->expected) - 1;
+		any = any || (s->any && w->cfg.shows(s->text, lines[i]));
+	}
+	return any ? result(out, SC_FAIL, "entry %s's message is still on the %s", entry,
+	                    out->where)
+	           : SC_PASS;
+}
+
+/* Manual 2.16: the page came and the screen stays white (nothing rendered). */
+static sc_status expect_blank(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const seen *s = where_step(w, st, out);
+
+	if (s == NULL)
+		return out->status;
+	if (s != &w->phone_page && s != &w->pc_page)
+		return result(out, SC_ERROR, "expect.blank is for a page (phone.page, pc.page)");
+	snprintf(out->expected, sizeof(out->expected),
+	         "a blank screen (a page with nothing shown)");
+	if (s->any && s->blank)
+		return SC_PASS;
+	return result(out, SC_FAIL, "the %s shows something (HTTP %ld)", out->where, s->status);
+}
+
+/* Manual 2.17: the phone's OS shows a QR code (sign in with another device). */
+static sc_status expect_qr(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const seen *s = where_step(w, st, out);
+
+	if (s == NULL)
+		return out->status;
+	if (s != &w->phone_prompt)
+		return result(out, SC_ERROR, "expect.qr is for phone.prompt");
+	snprintf(out->expected, sizeof(out->expected),
+	         "a QR code on the phone (the OS: sign in with another device)");
+	return s->any && s->qr ? SC_PASS : result(out, SC_FAIL, "the phone's OS showed no QR code");
+}
+
 static sc_status expect_done(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	const seen *s = where_step(w, st, out);
@@ -752,6 +903,15 @@ static const verb vocabulary[] = {
         {"phone.login", "PHONE USER", "device-only FIDO login on the phone", false, phone_login},
         {"phone.open", "PHONE URL|$VAR [label=TEXT] [username=USER]",
          "the phone opens a URL (a scanned QR) and goes on as its user", false, phone_open},
+        {"phone.back", "PHONE [label=TEXT] [username=USER]",
+         "the Back button: the page before is shown again and the user goes on", false, phone_back},
+        {"phone.reload", "PHONE", "the browser loads the current URL again with GET", false,
+         phone_reload},
+        {"phone.resubmit", "PHONE", "the browser posts its last form again (sent twice)", false,
+         phone_resubmit},
+        {"phone.delete-passkey", "PHONE [USER]",
+         "the user deletes the platform's passkeys (of USER) on the phone", false,
+         phone_delete_passkey},
         {"pc.new", "PC", "a new PC browser (empty cookie jar)", false, pc_new},
         {"pc.card-session", "PC USER", "test control: the PC's session is card-authenticated", true,
          pc_card_session},
@@ -762,8 +922,14 @@ static const verb vocabulary[] = {
         {"pc.wait", "PC", "the QR page's script learns the result and moves on", false, pc_wait},
         {"expect.message", "WHERE [entry=ID]", "WHERE shows the catalogue's message of the entry",
          false, expect_message},
+        {"expect.absent", "WHERE [entry=ID]", "WHERE does not show the entry's message", false,
+         expect_absent},
         {"expect.done", "WHERE", "WHERE shows a finished page (registered, logged in)", false,
          expect_done},
+        {"expect.blank", "WHERE", "the page at WHERE came and shows nothing (a white screen)",
+         false, expect_blank},
+        {"expect.qr", "phone.prompt", "the phone's OS shows a QR code (another device)", false,
+         expect_qr},
         {"expect.status", "WHERE CODE", "the page at WHERE came with this HTTP status", false,
          expect_status},
         {"expect.devices", "USER COUNT", "the CA lists COUNT enabled devices of the user", true,

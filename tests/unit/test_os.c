@@ -152,14 +152,47 @@ static void test_no_passkey(void **state)
 	phone_open(&p, AU_OS_ANDROID, 14, NULL, 0);
 	assert_int_equal(get(&p, true), AU_FAIL_NO_CREDENTIALS);
 	assert_true(shown(&p, "利用可能なパスキーがありません"));
+	/* Android's sheet offers another device, whose QR follows (2.17) */
+	assert_true(au_os_showed(&p.os, "no-passkeys"));
+	assert_true(au_os_showed(&p.os, "hybrid-qr"));
+	assert_string_equal(p.os.prompt_ids[0], "no-passkeys");
 	phone_close(&p);
 	phone_open(&p, AU_OS_IOS, 17, NULL, 0);
 	assert_int_equal(get(&p, true), AU_FAIL_NO_CREDENTIALS);
 	assert_true(shown(&p, RP_ID " でセキュリティキーを使用する"));
+	/* iOS 17 asks how to sign in first (2.12), then for the security key chosen (2.11) */
+	assert_int_equal(p.os.n_prompts, 2);
+	assert_string_equal(p.os.prompts[0], RP_ID " にサインインする方法を選択してください。");
+	assert_false(au_os_showed(&p.os, "hybrid-qr"));
 	phone_close(&p);
 	phone_open(&p, AU_OS_IOS, 18, NULL, 0);
 	assert_int_equal(get(&p, true), AU_FAIL_NO_CREDENTIALS);
 	assert_true(shown(&p, "(QR code for signing in with another device)"));
+	assert_true(au_os_showed(&p.os, "hybrid-qr"));
+	assert_false(au_os_showed(&p.os, "use-security-key"));
+	phone_close(&p);
+}
+
+/* 2.13 c3 / 2.14 c3: the user taps "use PIN" on the biometric prompt. */
+static void test_use_pin(void **state)
+{
+	static const char *const pin[][2] = {{"use_pin", "true"}};
+	static const char *const pin_refused[][2] = {{"use_pin", "true"},
+	                                             {"passcode_fallback", "false"}};
+	phone p;
+
+	(void)state;
+	phone_open(&p, AU_OS_ANDROID, 14, pin, 1);
+	assert_int_equal(create(&p, "required"), AU_FAIL_NONE);
+	assert_true(shown(&p, "指紋認証"));
+	assert_true(shown(&p, "画面のロックを使用する"));
+	phone_close(&p);
+	phone_open(&p, AU_OS_IOS, 17, pin, 1);
+	assert_int_equal(create(&p, "required"), AU_FAIL_NONE);
+	assert_true(shown(&p, "パスコードで続ける"));
+	phone_close(&p);
+	phone_open(&p, AU_OS_ANDROID, 14, pin_refused, 2);
+	assert_int_not_equal(create(&p, "required"), AU_FAIL_NONE);
 	phone_close(&p);
 }
 
@@ -200,6 +233,34 @@ static void test_ios_passkey_settings(void **state)
 	phone_close(&p);
 }
 
+/* 2.21 c2 and 2.22: the providers of "use passwords and passkeys from" (iOS 17+). */
+static void test_ios_passkey_providers(void **state)
+{
+	static const char *const none[][2] = {{"autofill_from_icloud", "false"}};
+	static const char *const other[][2] = {{"autofill_from_icloud", "false"},
+	                                       {"third_party_authenticator", "true"}};
+	static const char *const both[][2] = {{"third_party_authenticator", "true"}};
+	phone p;
+
+	(void)state;
+	/* no provider left: where to keep the passkey (2.21) */
+	phone_open(&p, AU_OS_IOS, 18, none, 1);
+	assert_int_equal(create(&p, "required"), AU_FAIL_CANCELLED);
+	assert_true(au_os_showed(&p.os, "manage-passkeys"));
+	phone_close(&p);
+	/* only the other app: it takes over and fails (2.22) */
+	phone_open(&p, AU_OS_IOS, 18, other, 2);
+	assert_int_equal(create(&p, "required"), AU_FAIL_CANCELLED);
+	assert_true(au_os_showed(&p.os, "authenticator-failed"));
+	assert_false(au_os_showed(&p.os, "manage-passkeys"));
+	phone_close(&p);
+	/* iCloud Keychain on as a provider too: the passkey is made */
+	phone_open(&p, AU_OS_IOS, 18, both, 1);
+	assert_int_equal(create(&p, "required"), AU_FAIL_NONE);
+	assert_int_equal(p.dev.n_credentials, 1);
+	phone_close(&p);
+}
+
 /* Manual 2.6/2.23: on Android, a screen lock of none or swipe deletes the keys; restoring it does
  * not bring them back. */
 static void test_android_lock_deletes_keys(void **state)
@@ -233,6 +294,8 @@ int main(void)
 	        cmocka_unit_test(test_no_passkey),
 	        cmocka_unit_test(test_ios_passcode_off),
 	        cmocka_unit_test(test_ios_passkey_settings),
+	        cmocka_unit_test(test_ios_passkey_providers),
+	        cmocka_unit_test(test_use_pin),
 	        cmocka_unit_test(test_android_lock_deletes_keys),
 	};
 
