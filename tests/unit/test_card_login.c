@@ -396,6 +396,27 @@ static void test_user_not_registered(void **state)
 	au_pc_close(&pc);
 }
 
+/*
+ * A card of the renewed CA's old generation logs in (3.23 / 3.24 are the PC viewer's only);
+ * revoked in the old generation's CRL is still 3.18.
+ */
+static void test_old_generation_ca(void **state)
+{
+	fixture *f = *state;
+	au_pc pc;
+
+	user(f, "1000000002"); /* hpki-doctor-old-ca */
+	user(f, "2000000006"); /* hpki-pharmacist-revoked-old-ca */
+	pc_open(f, &pc, "hpki-doctor-old-ca");
+	pc_go(f, &pc, "/card-login/hpki");
+	on_registration(&pc);
+	au_pc_close(&pc);
+	pc_open(f, &pc, "hpki-pharmacist-revoked-old-ca");
+	pc_go(f, &pc, "/card-login/hpki");
+	shows(&pc, 403, "HPKI(JPKI)証明書が失効しています。");
+	au_pc_close(&pc);
+}
+
 /* 3.18: revoked HPKI and My Number cards. */
 static void test_revoked(void **state)
 {
@@ -756,6 +777,7 @@ int main(void)
 	        T216(test_other_users_login_left),
 	        T216(test_user_not_registered),
 	        T216(test_revoked),
+	        T216(test_old_generation_ca),
 	        T216(test_wrong_card),
 	        T216(test_jpki_not_linked),
 	        T216(test_no_certificate_closes),
