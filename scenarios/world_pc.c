@@ -8,8 +8,14 @@
 #include "scenarios/world_pc.h"
 
 #include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,6 +249,177 @@ static sc_status card_unlink(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	                  out)
 	               ? SC_PASS
 	               : out->status;
+}
+
+/* The index entry's field of a card, copied to out; false none. */
+static bool index_field(sc_pcx *x, const char *card, const char *field, char *out, size_t size)
+{
+	char path[4096];
+	json_t *idx, *c;
+	size_t i;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/index.json", x->cfg.pki_dir ? x->cfg.pki_dir : ".");
+	if ((idx = json_load_file(path, 0, NULL)) == NULL)
+		return false;
+	json_array_foreach(json_object_get(idx, "cards"), i, c)
+	{
+		const char *n = json_string_value(json_object_get(c, "name"));
+		const char *v = json_string_value(json_object_get(c, field));
+		if (n != NULL && strcmp(n, card) == 0 && v != NULL) {
+			snprintf(out, size, "%s", v);
+			found = true;
+			break;
+		}
+	}
+	json_decref(idx);
+	return found;
+}
+
+static X509 *read_cert(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	return x;
+}
+
+static EVP_PKEY *read_key(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	return k;
+}
+
+/* PEM text of a BIO's contents (owned), NULL on failure. */
+static char *bio_text(BIO *b, size_t *len)
+{
+	char *data = NULL, *copy;
+	long n = BIO_get_mem_data(b, &data);
+
+	if (n <= 0 || (copy = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(copy, data, (size_t)n);
+	copy[n] = '\0';
+	*len = (size_t)n;
+	return copy;
+}
+
+/*
+ * A new certificate for the same holder (same subject, so the same 本人ID), issued by the
+ * old card's CA with the CA's key from the test PKI: a new key pair, a new serial (not on any
+ * CRL), valid from yesterday. What a CA (or the municipality) hands out when a card is reissued.
+ */
+static au_card *reissue(sc_pcx *x, const au_card *old, const char *old_name, const char *name,
+                        sc_outcome *out)
+{
+	char issuer[64], path[4096];
+	X509 *ca = NULL, *leaf = au_card_cert(old), *n = NULL;
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	BIO *cb = NULL, *kb = NULL;
+	char *cert_pem = NULL, *key_pem = NULL;
+	size_t cert_len = 0, key_len = 0;
+	unsigned char serial[16];
+	BIGNUM *bn = NULL;
+	au_card *card = NULL;
+	X509V3_CTX ctx;
+	bool ok = false;
+
+	if (leaf == NULL || !index_field(x, old_name, "issuer", issuer, sizeof(issuer))) {
+		result(out, SC_ERROR, "card %s: no issuer in the PKI index", old_name);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/ca/%s.pem", x->cfg.pki_dir, issuer);
+	ca = read_cert(path);
+	snprintf(path, sizeof(path), "%s/ca/%s.key", x->cfg.pki_dir, issuer);
+	ca_key = read_key(path);
+	key = EVP_RSA_gen(2048);
+	n = X509_new();
+	if (ca == NULL || ca_key == NULL || key == NULL || n == NULL ||
+	    RAND_bytes(serial, sizeof(serial)) != 1)
+		goto out;
+	serial[0] = (unsigned char)((serial[0] & 0x3f) | 0x40); /* positive, 16 bytes */
+	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(n)) == NULL || !X509_set_version(n, 2) ||
+	    !X509_set_issuer_name(n, X509_get_subject_name(ca)) ||
+	    !X509_set_subject_name(n, X509_get_subject_name(leaf)) ||
+	    X509_gmtime_adj(X509_getm_notBefore(n), -86400) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(n), 4L * 365 * 86400) == NULL ||
+	    !X509_set_pubkey(n, key))
+		goto out;
+	/* the old card's extensions (key usage, the HPKI role ...), new key identifiers */
+	for (int i = 0; i < X509_get_ext_count(leaf); i++) {
+		X509_EXTENSION *e = X509_get_ext(leaf, i);
+		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
+		if (nid != NID_subject_key_identifier && nid != NID_authority_key_identifier &&
+		    !X509_add_ext(n, e, -1))
+			goto out;
+	}
+	X509V3_set_ctx(&ctx, ca, n, NULL, NULL, 0);
+	{
+		X509_EXTENSION *ski =
+		        X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");
+		X509_EXTENSION *aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
+		                                          "keyid:always");
+		bool added = ski && aki && X509_add_ext(n, ski, -1) && X509_add_ext(n, aki, -1);
+		X509_EXTENSION_free(ski);
+		X509_EXTENSION_free(aki);
+		if (!added)
+			goto out;
+	}
+	if (X509_sign(n, ca_key, EVP_sha256()) <= 0)
+		goto out;
+	cb = BIO_new(BIO_s_mem());
+	kb = BIO_new(BIO_s_mem());
+	if (cb == NULL || kb == NULL || !PEM_write_bio_X509(cb, n))
+		goto out;
+	for (int i = 0; au_card_chain(old) && i < sk_X509_num(au_card_chain(old)); i++)
+		if (!PEM_write_bio_X509(cb, sk_X509_value(au_card_chain(old), i)))
+			goto out;
+	if (!PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL))
+		goto out;
+	cert_pem = bio_text(cb, &cert_len);
+	key_pem = bio_text(kb, &key_len);
+	ok = cert_pem && key_pem &&
+	     au_card_from_pem(name, au_card_kind_of(old), cert_pem, cert_len, key_pem, key_len,
+	                      &card) == AU_CARD_OK;
+out:
+	if (!ok)
+		result(out, SC_ERROR, "card %s could not be reissued", old_name);
+	free(cert_pem);
+	free(key_pem);
+	BIO_free(cb);
+	BIO_free(kb);
+	BN_free(bn);
+	X509_free(n);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(key);
+	return ok ? card : NULL;
+}
+
+static sc_status card_reissue(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const char *old_name = sc_step_word(st, 0), *name = sc_step_get(st, "as");
+	const au_card *old = card_named(x, old_name, out);
+	au_card *c;
+
+	if (old == NULL)
+		return out->status;
+	if (name == NULL || x->n_cards == MAX_CARDS)
+		return result(out, SC_ERROR, "card.reissue CARD as=NEWNAME");
+	for (size_t i = 0; i < x->n_cards; i++)
+		if (strcmp(au_card_name(x->cards[i]), name) == 0)
+			return result(out, SC_ERROR, "card %s exists already", name);
+	if ((c = reissue(x, old, old_name, name, out)) == NULL)
+		return out->status;
+	x->cards[x->n_cards++] = c;
+	return SC_PASS;
 }
 
 /* ---- the PCs ---- */
@@ -750,6 +927,9 @@ static const pcx_verb vocabulary[] = {
          card_link},
         {"card.unlink", "CARD", "the CA removes the My Number card's link", true, false,
          card_unlink},
+        {"card.reissue", "CARD as=NEWCARD",
+         "the issuer reissues the card: same holder, new key and serial", false, false,
+         card_reissue},
         {"card.insert", "PC CARD", "a card of the test PKI (or plain) into the PC's reader", false,
          false, card_insert},
         {"card.remove", "PC", "the card out of the reader", false, false, card_remove},
