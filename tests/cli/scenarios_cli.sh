@@ -5,8 +5,10 @@
 set -u
 sc=$1
 src=$2
+rp=$3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
 failures=0
 check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
 contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else echo "FAIL $1: '$3' not in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); fi; }
@@ -95,5 +97,30 @@ contains "show: the manual's text" out "当該ユーザが無効になってい�
 contains "show: the scenario" out "| cause c1"
 "$sc" list --manual 2.16 >out 2>err
 contains "list" out "2.1   platform   scenario"
+
+# --target: a deployment of its own. Without its test control, an entry that needs the CA is
+# skipped, never passed; with it, the entry runs there.
+serve() {
+	: >"$work/srv.out"
+	"$rp" serve --listen 127.0.0.1:0 "$@" >"$work/srv.out" 2>"$work/srv.log" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		base=$(sed -n 's/^kagura-rp: serving \(http:[^ ]*\).*/\1/p' "$work/srv.out")
+		[ -n "$base" ] && break
+		sleep 0.05
+	done
+}
+origin=https://mahpki-auth.2nds.medis.or.jp
+serve
+"$sc" run --manual 2.16 --target "$base" --origin $origin 2.1 >out 2>err
+check "target without test control" 0 $?
+contains "skipped, not passed" out "0 passed, 0 failed, 1 skipped"
+kill "$pid"; wait "$pid" 2>/dev/null
+serve --test-control
+"$sc" run --manual 2.16 --target "$base" --origin $origin --test-control 2.1 2.24 >out 2>err
+check "target with test control" 0 $?
+contains "run there" out "2 passed, 0 failed, 0 skipped"
+grep -q ' POST /test-control/users 200 ' "$work/srv.log" && echo "ok   the target served the steps" || { echo "FAIL the target saw no test-control request"; failures=$((failures + 1)); }
+kill "$pid"; wait "$pid" 2>/dev/null; pid=
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
