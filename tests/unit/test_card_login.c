@@ -25,6 +25,7 @@
 #include "authenticator/pc.h"
 #include "authenticator/phone.h"
 #include "rp/platform.h"
+#include "tests/support/e2e.h"
 
 #define ORIGIN "https://mahpki-auth.example.jp"
 
@@ -48,22 +49,13 @@ static int setup_manual(void **state, const char *manual)
 	                           .test_control = true,
 	                           .card_pki = KAGURA_PKI_DIR,
 	                           .https = true};
-	char why[256];
 
 	if (f == NULL)
 		return -1;
 	*state = f;
 	f->manual = manual;
-	strcpy(f->dir, "/tmp/kagura-card-XXXXXX");
-	if (mkdtemp(f->dir) == NULL ||
-	    (f->rp = rp_platform_start(&opt, why, sizeof(why))) == NULL) {
-		fprintf(stderr, "platform: %s\n", why);
+	if (!e2e_start(&opt, "card", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env))
 		return -1;
-	}
-	f->clock = wa_clock_system(0);
-	f->env = (au_phone_env){.persona_dir = KAGURA_PERSONA_DIR,
-	                        .prompts_file = KAGURA_OS_PROMPTS,
-	                        .clock = &f->clock};
 	return 0;
 }
 
@@ -80,11 +72,7 @@ static int setup_104(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char cmd[128];
-
-	rp_platform_stop(f->rp);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (!e2e_stop(f->rp, f->dir))
 		return -1;
 	free(f);
 	return 0;

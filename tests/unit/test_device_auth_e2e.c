@@ -20,6 +20,7 @@
 #include "authenticator/pc.h"
 #include "authenticator/phone.h"
 #include "rp/platform.h"
+#include "tests/support/e2e.h"
 
 #define ORIGIN "https://mahpki-auth.example.jp"
 
@@ -66,19 +67,13 @@ static int setup(void **state, const texts *t)
 {
 	fixture *f = calloc(1, sizeof(*f));
 	rp_platform_options opt = {.manual = t->manual, .origin = ORIGIN, .test_control = true};
-	char why[256];
 
 	if (f == NULL)
 		return -1;
 	*state = f;
 	f->t = t;
-	strcpy(f->dir, "/tmp/kagura-dauth-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || (f->rp = rp_platform_start(&opt, why, sizeof(why))) == NULL)
+	if (!e2e_start(&opt, "dauth", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env))
 		return -1;
-	f->clock = wa_clock_system(0);
-	f->env = (au_phone_env){.persona_dir = KAGURA_PERSONA_DIR,
-	                        .prompts_file = KAGURA_OS_PROMPTS,
-	                        .clock = &f->clock};
 	return 0;
 }
 
@@ -95,11 +90,7 @@ static int setup_104(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char cmd[128];
-
-	rp_platform_stop(f->rp);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (!e2e_stop(f->rp, f->dir))
 		return -1;
 	free(f);
 	return 0;

@@ -18,6 +18,7 @@
 
 #include "authenticator/phone.h"
 #include "rp/platform.h"
+#include "tests/support/e2e.h"
 
 #define ORIGIN "https://mahpki-auth.example.jp"
 #define RP_ID  "mahpki-auth.example.jp"
@@ -38,31 +39,21 @@ static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
 	rp_platform_options opt = {.manual = "2.16", .origin = ORIGIN, .test_control = true};
-	char why[256];
 
 	if (f == NULL)
 		return -1;
 	*state = f;
-	strcpy(f->dir, "/tmp/kagura-phone-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || (f->rp = rp_platform_start(&opt, why, sizeof(why))) == NULL)
+	if (!e2e_start(&opt, "phone", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env))
 		return -1;
-	f->clock = wa_clock_system(0);
-	f->env = (au_phone_env){.persona_dir = KAGURA_PERSONA_DIR,
-	                        .prompts_file = KAGURA_OS_PROMPTS,
-	                        .clock = &f->clock};
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char cmd[128];
-
 	if (f->open)
 		au_phone_close(&f->phone);
-	rp_platform_stop(f->rp);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (!e2e_stop(f->rp, f->dir))
 		return -1;
 	free(f);
 	return 0;
