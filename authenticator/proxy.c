@@ -251,6 +251,74 @@ out:
 	return ssl;
 }
 
+/* The fatal alert an upstream handshake received (the SSL's app data: an int). */
+static void alert_seen(const SSL *ssl, int where, int ret)
+{
+	int *alert = SSL_get_app_data(ssl);
+
+	if ((where & SSL_CB_READ_ALERT) && alert != NULL && (ret >> 8) == SSL3_AL_FATAL)
+		*alert = ret & 0xff;
+}
+
+/*
+ * INSPECT_FIRST: the proxy's own TLS to the server before the browser's; *alert gets the
+ * server's refusal (under TLS 1.3 it follows the handshake: the proxy waits for it briefly).
+ */
+static SSL *upstream_first(au_proxy *p, int fd, const char *host, int *alert)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	char byte;
+
+	*alert = 0;
+	SSL_CTX_free(ctx); /* the SSL keeps its reference */
+	if (ssl == NULL)
+		return NULL;
+	(void)p;
+	SSL_set_app_data(ssl, alert);
+	SSL_set_info_callback(ssl, alert_seen);
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, host);
+	if (SSL_connect(ssl) == 1) {
+		set_timeouts(fd, 1);
+		(void)SSL_peek(ssl, &byte, 1); /* a refusal, or nothing: the server waits */
+		set_timeouts(fd, 5);
+		ERR_clear_error();
+		if (*alert == 0)
+			return ssl;
+	}
+	if (*alert == 0)
+		*alert = SSL_AD_HANDSHAKE_FAILURE;
+	SSL_free(ssl);
+	ERR_clear_error();
+	return NULL;
+}
+
+/*
+ * INSPECT_FIRST refusing the browser's handshake the way the server refused the proxy's: it
+ * asks the browser for a certificate too, and cannot accept any (it trusts no card CA, and
+ * could not pass a card's certificate on). After a TLS 1.2 handshake_failure, over TLS 1.2
+ * with handshake_failure again; otherwise over TLS 1.3: certificate_required without one,
+ * unknown_ca with one.
+ */
+static int refuse_tls12(int ok, X509_STORE_CTX *ctx)
+{
+	(void)ok;
+	X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
+}
+
+static void refuse_like(SSL *ssl, int alert)
+{
+	if (alert == SSL_AD_HANDSHAKE_FAILURE) {
+		SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+		SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+		               refuse_tls12);
+	} else {
+		SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	}
+}
+
 static void handle(au_proxy *p, int cfd)
 {
 	char head[PROXY_HEAD_MAX], host[256], port[16], auth[512];
@@ -311,6 +379,26 @@ static void handle(au_proxy *p, int cfd)
 			goto done;
 	}
 	atomic_fetch_add(&p->tunnels, 1);
+	if (p->mode == AU_PROXY_INSPECT_FIRST) {
+		int alert = 0;
+		b.ssl = upstream_first(p, ufd, host, &alert);
+		if ((a.ssl = SSL_new(p->server_ctx)) == NULL)
+			goto done;
+		if (alert != 0)
+			refuse_like(a.ssl, alert);
+		SSL_set_fd(a.ssl, cfd);
+		if (SSL_accept(a.ssl) != 1 || b.ssl == NULL) {
+			if (b.ssl == NULL)
+				atomic_fetch_add(&p->upstream_failed, 1);
+			/* a lingering close: the alert reaches the browser first */
+			shutdown(cfd, SHUT_WR);
+			while (recv(cfd, head, sizeof(head), 0) > 0)
+				;
+			SSL_free(a.ssl);
+			a.ssl = NULL;
+			goto done;
+		}
+	}
 	if (p->mode == AU_PROXY_INSPECT) {
 		a.ssl = SSL_new(p->server_ctx);
 		if (a.ssl == NULL)
@@ -325,7 +413,7 @@ static void handle(au_proxy *p, int cfd)
 		}
 	}
 	/* Under TLS 1.3 the server's refusal is the first record the proxy reads: nothing comes. */
-	if (relay(p, &a, &b) == 0 && p->mode == AU_PROXY_INSPECT)
+	if (relay(p, &a, &b) == 0 && p->mode != AU_PROXY_TUNNEL && p->mode != AU_PROXY_AUTH)
 		atomic_fetch_add(&p->upstream_failed, 1);
 done:
 	if (a.ssl != NULL) {
@@ -421,7 +509,7 @@ bool au_proxy_start(const au_proxy_opts *opts, au_proxy **out, char *err, size_t
 		}
 		EVP_EncodeBlock(enc, (const unsigned char *)plain, n);
 		snprintf(p->expected_auth, sizeof(p->expected_auth), "Basic %s", enc);
-	} else if (opts->mode == AU_PROXY_INSPECT) {
+	} else if (opts->mode == AU_PROXY_INSPECT || opts->mode == AU_PROXY_INSPECT_FIRST) {
 		p->server_ctx = SSL_CTX_new(TLS_server_method());
 		if (p->server_ctx == NULL || opts->cert_file == NULL || opts->key_file == NULL ||
 		    SSL_CTX_use_certificate_chain_file(p->server_ctx, opts->cert_file) != 1 ||

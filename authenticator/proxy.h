@@ -19,7 +19,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum au_proxy_mode { AU_PROXY_TUNNEL, AU_PROXY_AUTH, AU_PROXY_INSPECT } au_proxy_mode;
+/*
+ * AU_PROXY_INSPECT_FIRST: a TLS-inspecting proxy that connects to the server first (to learn
+ * its certificate) and answers the browser's handshake only when its own succeeded; when the
+ * server refuses it (no client certificate), the browser's handshake is refused with the
+ * server's alert, and the browser shows that alert's page (3.1, 3.2, 3.21). Remedy: as
+ * INSPECT.
+ */
+typedef enum au_proxy_mode {
+	AU_PROXY_TUNNEL,
+	AU_PROXY_AUTH,
+	AU_PROXY_INSPECT,
+	AU_PROXY_INSPECT_FIRST
+} au_proxy_mode;
 
 typedef struct au_proxy_opts {
 	au_proxy_mode mode;

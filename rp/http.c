@@ -15,7 +15,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "rp/front.h"
 #include "rp/readfile.h"
+#include "webauthn/b64url.h"
 
 /* A certificate or key file larger than this is not one. */
 #define TLS_FILE_MAX (1024u * 1024u)
@@ -32,6 +34,7 @@ struct rp_http_server {
 	char *tls_cert, *tls_key, *tls_trust;
 	size_t tls_key_len;
 	const wa_clock *clock; /* connected_at; NULL: the system clock */
+	char *front_secret;    /* rp_http_trust_front; NULL: no front */
 };
 
 /* Per-request state while the body arrives. */
@@ -182,6 +185,46 @@ static bool peer_chain(struct MHD_Connection *conn, wa_blob *out, size_t *count)
 	return true;
 }
 
+/*
+ * The certificates the front server (rp/front.h) verified, from its header, when the request
+ * carries the front's secret; false when there is none (or it is not the front's).
+ */
+static bool front_chain(rp_http_server *srv, struct MHD_Connection *conn, wa_blob *out,
+                        size_t *count)
+{
+	const char *secret, *chain;
+	size_t at = 0;
+
+	if (srv->front_secret == NULL)
+		return false;
+	secret = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, RP_FRONT_SECRET_HEADER);
+	chain = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, RP_FRONT_CHAIN_HEADER);
+	if (secret == NULL || chain == NULL || strcmp(secret, srv->front_secret) != 0)
+		return false;
+	wa_blob_reset(out);
+	*count = 0;
+	if (chain[0] != '\0' && wa_b64url_decode(chain, strlen(chain), out) != WA_OK)
+		return false;
+	/* DER SEQUENCEs, one per certificate: 30 82 hi lo (or 30 81 len) */
+	while (at + 4 <= out->len && out->ptr[at] == 0x30) {
+		size_t n = out->ptr[at + 1] == 0x82
+		                   ? 4 + ((size_t)out->ptr[at + 2] << 8 | out->ptr[at + 3])
+		           : out->ptr[at + 1] == 0x81 ? 3 + (size_t)out->ptr[at + 2]
+		                                      : 0;
+		if (n == 0 || at + n > out->len)
+			break;
+		at += n;
+		(*count)++;
+	}
+	return true;
+}
+
+void rp_http_trust_front(rp_http_server *srv, const char *secret)
+{
+	free(srv->front_secret);
+	srv->front_secret = secret ? strdup(secret) : NULL;
+}
+
 /* What the server keeps per connection (its socket context). */
 typedef struct conn_info {
 	time_t started;    /* when it was accepted, by the server's clock */
@@ -248,7 +291,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		rp_http_response_text(
 		        &resp, 413, "text/plain; charset=utf-8",
 		        "413 Payload Too Large: the request body exceeds the limit\n");
-	} else if (srv->tls && !peer_chain(conn, &p->peer_chain, &p->peer_count)) {
+	} else if (srv->tls && !front_chain(srv, conn, &p->peer_chain, &p->peer_count) &&
+	           !peer_chain(conn, &p->peer_chain, &p->peer_count)) {
 		rp_http_response_text(&resp, 500, "text/plain; charset=utf-8",
 		                      "500 Internal Server Error\n");
 	} else {
@@ -444,6 +488,7 @@ static void free_server(rp_http_server *srv)
 	pthread_mutex_destroy(&srv->log_lock);
 	free(srv->tls_cert);
 	free(srv->tls_trust);
+	free(srv->front_secret);
 	free_secret(srv->tls_key, srv->tls_key_len);
 	free(srv);
 }

@@ -117,6 +117,12 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
  * the server's thread, at each new connection.
  */
 void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock);
+/*
+ * Requests that carry secret in the front server's header (rp/front.h) take the client
+ * certificates from its chain header: the front verified them in its own handshake. NULL
+ * trusts no front. Set it before any client knows the address.
+ */
+void rp_http_trust_front(rp_http_server *srv, const char *secret);
 void rp_http_stop(rp_http_server *srv);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "rp/app.h"
+#include "rp/front.h"
 
 typedef struct rp_platform_options {
 	const char *manual;       /* "2.16" or "1.04" */
@@ -29,6 +30,11 @@ typedef struct rp_platform_options {
 	 */
 	bool https;
 	const char *tls_cert, *tls_key, *client_ca;
+	/*
+	 * With https: the front servers for card logins as well (rp/front.h), one TLS 1.2 and one
+	 * TLS 1.3, each insisting on a valid client certificate before passing requests on.
+	 */
+	bool card_fronts;
 } rp_platform_options;
 
 typedef struct rp_platform rp_platform;
@@ -40,6 +46,8 @@ const char *rp_platform_base(const rp_platform *p);
 /* The CA file a client trusts the HTTPS server by (the card PKI's tls/server-ca.pem); NULL none. */
 const char *rp_platform_tls_ca(const rp_platform *p);
 const char *rp_platform_origin(const rp_platform *p);
+/* The card-login front of that flavour, "https://127.0.0.1:PORT"; NULL when not started. */
+const char *rp_platform_front(const rp_platform *p, rp_front_mode mode);
 void rp_platform_stop(rp_platform *p);
 
 #endif

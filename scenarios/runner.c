@@ -267,7 +267,7 @@ static void run_cause(const sc_run_config *cfg, const sc_scenario *s, const sc_c
 	/* A scenario with card logins: the platform serves HTTPS with the card PKI. */
 	if (cfg->target == NULL && sc_pcx_scenario_needs_card_pki(s) &&
 	    (po.card_pki = pki_dir()) != NULL)
-		po.https = true;
+		po.https = po.card_fronts = true;
 	if (cfg->target == NULL && (platform = rp_platform_start(&po, why, sizeof(why))) == NULL) {
 		cr->status = SC_ERROR;
 		snprintf(cr->at.detail, sizeof(cr->at.detail), "embedded platform: %s", why);
@@ -290,6 +290,8 @@ static void run_cause(const sc_run_config *cfg, const sc_scenario *s, const sc_c
 	        .pki_dir = pki_dir(),
 	        .tls_ca = platform ? rp_platform_tls_ca(platform) : NULL,
 	        .fixtures_dir = cfg->fixtures_dir,
+	        .card_front = {platform ? rp_platform_front(platform, RP_FRONT_TLS12) : NULL,
+	                       platform ? rp_platform_front(platform, RP_FRONT_TLS13) : NULL},
 	};
 	if ((w = sc_world_new(&wc)) == NULL) {
 		cr->status = SC_ERROR;

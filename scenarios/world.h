@@ -39,6 +39,8 @@ typedef struct sc_world_config {
 	const char *pki_dir;
 	const char *tls_ca;
 	const char *fixtures_dir;
+	/* The platform's card-login front servers (rp/front.h): TLS 1.2, TLS 1.3; NULL none. */
+	const char *card_front[2];
 } sc_world_config;
 
 typedef enum sc_status { SC_PASS, SC_FAIL, SC_SKIP, SC_ERROR } sc_status;

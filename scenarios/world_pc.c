@@ -44,6 +44,7 @@ typedef struct pc_side {
 	char browser[16]; /* chrome | edge */
 	au_proxy *proxy;
 	bool proxy_credentials;
+	int front; /* card logins through the platform's front: -1 direct, else rp_front_mode */
 	unsigned idle_clicks; /* 「マイナンバーカードを登録」 clicks that did nothing */
 	const au_page *page_at_click;
 } pc_side;
@@ -449,6 +450,7 @@ static pc_side *side_of(sc_pcx *x, const sc_step *st, au_pc **browser, sc_outcom
 	au_reader_init(&s->reader);
 	au_jpki_init(&s->jpki, &s->reader);
 	snprintf(s->browser, sizeof(s->browser), "chrome");
+	s->front = -1;
 	return s;
 }
 
@@ -556,7 +558,8 @@ static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (kind == NULL)
-		return result(out, SC_ERROR, "net.proxy PC kind=tunnel|auth|inspect|none");
+		return result(out, SC_ERROR,
+		              "net.proxy PC kind=tunnel|auth|inspect|inspect-first|none");
 	au_proxy_stop(s->proxy);
 	s->proxy = NULL;
 	s->proxy_credentials = yes(sc_step_get(st, "credentials"));
@@ -566,10 +569,11 @@ static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
 		o.mode = AU_PROXY_TUNNEL;
 	else if (strcmp(kind, "auth") == 0)
 		o.mode = AU_PROXY_AUTH;
-	else if (strcmp(kind, "inspect") == 0 && x->cfg.pki_dir != NULL) {
+	else if ((strcmp(kind, "inspect") == 0 || strcmp(kind, "inspect-first") == 0) &&
+	         x->cfg.pki_dir != NULL) {
 		/* it shows the PC a certificate the PC trusts (the platform's CA stands in for the
 		 * proxy's own, installed by the PC's administrator) */
-		o.mode = AU_PROXY_INSPECT;
+		o.mode = strcmp(kind, "inspect") == 0 ? AU_PROXY_INSPECT : AU_PROXY_INSPECT_FIRST;
 		snprintf(cert, sizeof(cert), "%s/tls/server.pem", x->cfg.pki_dir);
 		snprintf(key, sizeof(key), "%s/tls/server.key", x->cfg.pki_dir);
 		snprintf(ca, sizeof(ca), "%s/tls/server-ca.pem", x->cfg.pki_dir);
@@ -577,10 +581,35 @@ static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
 		o.key_file = key;
 		o.upstream_ca_file = ca;
 	} else
-		return result(out, SC_ERROR, "net.proxy PC kind=tunnel|auth|inspect|none");
+		return result(out, SC_ERROR,
+		              "net.proxy PC kind=tunnel|auth|inspect|inspect-first|none");
 	if (!au_proxy_start(&o, &s->proxy, why, sizeof(why)))
 		return result(out, SC_ERROR, "proxy: %s", why);
 	return apply_proxy(x, s, pc, out);
+}
+
+static sc_status net_front(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	pc_side *s = side_of(x, st, NULL, out);
+	const char *which = sc_step_word(st, 1);
+
+	if (s == NULL)
+		return out->status;
+	if (which != NULL && strcmp(which, "none") == 0) {
+		s->front = -1;
+		return SC_PASS;
+	}
+	s->front = which == NULL                  ? -2
+	           : strcmp(which, "tls1.2") == 0 ? 0
+	           : strcmp(which, "tls1.3") == 0 ? 1
+	                                          : -2;
+	if (s->front == -2) {
+		s->front = -1;
+		return result(out, SC_ERROR, "net.front PC tls1.2|tls1.3|none");
+	}
+	if (x->cfg.card_front[s->front] == NULL)
+		return result(out, SC_SKIP, "the platform has no card-login front server");
+	return SC_PASS;
 }
 
 static sc_status net_proxy_credentials(sc_pcx *x, const sc_step *st, sc_outcome *out)
@@ -670,7 +699,8 @@ static sc_status card_get(sc_pcx *x, pc_side *s, au_pc *pc, const char *path,
 	au_card_login login;
 	au_card_err ce;
 
-	snprintf(url, sizeof(url), "%s%s", x->cfg.base, path);
+	snprintf(url, sizeof(url), "%s%s",
+	         s->front >= 0 ? x->cfg.card_front[s->front] : x->cfg.base, path);
 	snprintf(shown, sizeof(shown), "%s%s", x->cfg.origin, path);
 	if ((ce = au_card_present(&s->reader, user, pc->web, &login)) != AU_CARD_OK)
 		return result(out, SC_ERROR, "card: %s", au_card_strerr(ce));
@@ -947,8 +977,11 @@ static const pcx_verb vocabulary[] = {
          false, false, pc_install_ca},
         {"pc.viewer", "PC", "the certificate viewer on the card's certificate (pc.viewer)", false,
          false, pc_viewer},
-        {"net.proxy", "PC kind=tunnel|auth|inspect|none [credentials=yes]",
+        {"net.proxy", "PC kind=tunnel|auth|inspect|inspect-first|none [credentials=yes]",
          "a proxy on the PC's path (a real loopback proxy)", false, false, net_proxy},
+        {"net.front", "PC tls1.2|tls1.3|none",
+         "card logins through the platform's front server (strict client-certificate TLS)", false,
+         true, net_front},
         {"net.proxy-credentials", "PC", "the browser gets the proxy's credentials", false, false,
          net_proxy_credentials},
         {"jpki.extension", "PC installed=yes|no enabled=yes|no", "the JPKI client's extension",

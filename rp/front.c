@@ -1,0 +1,383 @@
+/* strncasecmp, usleep */
+#define _DEFAULT_SOURCE
+#include "rp/front.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "webauthn/b64url.h"
+
+#define MAX_HEAD 16384
+#define MAX_BODY (1024 * 1024)
+
+struct rp_front {
+	SSL_CTX *ctx;      /* towards the browser */
+	SSL_CTX *upstream; /* towards the platform */
+	int fd;
+	pthread_t thread;
+	atomic_bool stop;
+	atomic_int active;
+	char url[64];
+	char backend_host[64];
+	int backend_port;
+	char secret[128];
+	rp_front_mode mode;
+};
+
+typedef struct conn {
+	rp_front *f;
+	int fd;
+} conn;
+
+static void say(char *err, size_t size, const char *what)
+{
+	if (err != NULL && size > 0) {
+		unsigned long e = ERR_get_error();
+		snprintf(err, size, "%s%s%s", what, e ? ": " : "",
+		         e ? ERR_reason_error_string(e) : "");
+	}
+}
+
+/* TLS 1.2 front: any client-certificate failure is a plain handshake_failure. */
+static int verify_tls12(X509_STORE_CTX *ctx, void *arg)
+{
+	(void)arg;
+	if (X509_verify_cert(ctx) == 1)
+		return 1;
+	X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
+}
+
+static void timeouts(int fd)
+{
+	struct timeval tv = {5, 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static bool write_all(SSL *ssl, const char *p, size_t n)
+{
+	while (n > 0) {
+		int k = SSL_write(ssl, p, n > 65536 ? 65536 : (int)n);
+		if (k <= 0)
+			return false;
+		p += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+/* The client's certificates, DER concatenated, base64url (owned), "" none. */
+static char *chain_text(SSL *ssl)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl); /* server side: without the leaf */
+	X509 *leaf = SSL_get0_peer_certificate(ssl);
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *text;
+
+	for (int i = -1; leaf != NULL && i < (chain ? sk_X509_num(chain) : 0); i++) {
+		X509 *x = i < 0 ? leaf : sk_X509_value(chain, i);
+		unsigned char *one = NULL, *grown;
+		int n = i >= 0 && X509_cmp(x, leaf) == 0 ? 0 : i2d_X509(x, &one);
+		if (n < 0 || (grown = realloc(der, len + (size_t)n + 1)) == NULL) {
+			OPENSSL_free(one);
+			free(der);
+			return NULL;
+		}
+		der = grown;
+		if (n > 0)
+			memcpy(der + len, one, (size_t)n);
+		len += (size_t)n;
+		OPENSSL_free(one);
+	}
+	text = len ? wa_b64url_encode(der, len) : strdup("");
+	free(der);
+	return text;
+}
+
+/* The request's head and body as the client sent them; false when it did not come. */
+static bool read_request(SSL *ssl, char **req, size_t *len, size_t *head_len)
+{
+	size_t cap = MAX_HEAD + 1, n = 0, want = 0;
+	char *buf = malloc(cap), *end = NULL;
+
+	if (buf == NULL)
+		return false;
+	while (end == NULL) {
+		int k;
+		if (n >= MAX_HEAD || (k = SSL_read(ssl, buf + n, (int)(MAX_HEAD - n))) <= 0)
+			goto fail;
+		n += (size_t)k;
+		buf[n] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+	}
+	*head_len = (size_t)(end + 4 - buf);
+	for (char *h = strstr(buf, "\r\n"); h != NULL && h < end; h = strstr(h + 2, "\r\n"))
+		if (strncasecmp(h + 2, "Content-Length:", 15) == 0)
+			want = (size_t)strtoul(h + 17, NULL, 10);
+	if (want > MAX_BODY)
+		goto fail;
+	if (*head_len + want + 1 > cap) {
+		char *grown = realloc(buf, *head_len + want + 1);
+		if (grown == NULL)
+			goto fail;
+		buf = grown;
+	}
+	while (n < *head_len + want) {
+		int k = SSL_read(ssl, buf + n, (int)(*head_len + want - n));
+		if (k <= 0)
+			goto fail;
+		n += (size_t)k;
+	}
+	*req = buf;
+	*len = n;
+	return true;
+fail:
+	free(buf);
+	return false;
+}
+
+/* The request for the platform: the client's head without its Connection and front headers,
+ * the front's headers, Connection: close, then the body. Owned. */
+static char *forward_head(const char *req, size_t head_len, const char *secret, const char *chain,
+                          size_t *out_len)
+{
+	size_t cap = head_len + strlen(secret) + strlen(chain) + 256, n = 0;
+	char *out = malloc(cap);
+	const char *line = req, *end = req + head_len - 2; /* the blank line */
+	bool first = true;
+
+	if (out == NULL)
+		return NULL;
+	while (line < end) {
+		const char *eol = strstr(line, "\r\n");
+		size_t l = (size_t)(eol - line);
+		if (first || (strncasecmp(line, "Connection:", 11) != 0 &&
+		              strncasecmp(line, RP_FRONT_SECRET_HEADER ":",
+		                          sizeof(RP_FRONT_SECRET_HEADER)) != 0 &&
+		              strncasecmp(line, RP_FRONT_CHAIN_HEADER ":",
+		                          sizeof(RP_FRONT_CHAIN_HEADER)) != 0)) {
+			memcpy(out + n, line, l + 2);
+			n += l + 2;
+		}
+		first = false;
+		line = eol + 2;
+	}
+	n += (size_t)snprintf(out + n, cap - n, "%s: %s\r\n%s: %s\r\nConnection: close\r\n\r\n",
+	                      RP_FRONT_SECRET_HEADER, secret, RP_FRONT_CHAIN_HEADER, chain);
+	*out_len = n;
+	return out;
+}
+
+/* Sends the request to the platform and relays its answer to the client. */
+static void relay(rp_front *f, SSL *client, const char *req, size_t len, size_t head_len,
+                  const char *chain)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+	                        .sin_port = htons((uint16_t)f->backend_port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	SSL *up = NULL;
+	size_t hl = 0;
+	char *head = forward_head(req, head_len, f->secret, chain, &hl), buf[16384];
+	int k;
+
+	inet_pton(AF_INET, f->backend_host, &a.sin_addr);
+	if (fd < 0 || head == NULL || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		goto out;
+	timeouts(fd);
+	if ((up = SSL_new(f->upstream)) == NULL || !SSL_set_fd(up, fd) || SSL_connect(up) != 1)
+		goto out;
+	if (!write_all(up, head, hl) || !write_all(up, req + head_len, len - head_len))
+		goto out;
+	while ((k = SSL_read(up, buf, sizeof(buf))) > 0)
+		if (!write_all(client, buf, (size_t)k))
+			break;
+out:
+	if (up != NULL) {
+		SSL_shutdown(up);
+		SSL_free(up);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(head);
+}
+
+static void *serve(void *arg)
+{
+	conn *c = arg;
+	rp_front *f = c->f;
+	SSL *ssl = SSL_new(f->ctx);
+	char *req = NULL, *chain = NULL;
+	size_t len = 0, head_len = 0;
+
+	timeouts(c->fd);
+	if (ssl == NULL || !SSL_set_fd(ssl, c->fd))
+		goto out;
+	if (SSL_accept(ssl) != 1) {
+		/* a lingering close: the alert reaches the browser before the socket goes */
+		char drain[512];
+		shutdown(c->fd, SHUT_WR);
+		while (recv(c->fd, drain, sizeof(drain), 0) > 0)
+			;
+		goto out;
+	}
+	if (read_request(ssl, &req, &len, &head_len) && (chain = chain_text(ssl)) != NULL)
+		relay(f, ssl, req, len, head_len, chain);
+	SSL_shutdown(ssl);
+out:
+	SSL_free(ssl);
+	close(c->fd);
+	free(req);
+	free(chain);
+	free(c);
+	ERR_clear_error();
+	atomic_fetch_sub(&f->active, 1);
+	return NULL;
+}
+
+static void *accept_loop(void *arg)
+{
+	rp_front *f = arg;
+
+	while (!atomic_load(&f->stop)) {
+		struct pollfd p = {.fd = f->fd, .events = POLLIN};
+		conn *c;
+		pthread_t t;
+		int fd;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if ((fd = accept(f->fd, NULL, NULL)) < 0)
+			continue;
+		if ((c = malloc(sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->f = f;
+		c->fd = fd;
+		atomic_fetch_add(&f->active, 1);
+		if (pthread_create(&t, NULL, serve, c) != 0) {
+			atomic_fetch_sub(&f->active, 1);
+			close(fd);
+			free(c);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	return NULL;
+}
+
+bool rp_front_start(const rp_front_opts *o, rp_front **out, char *err, size_t err_size)
+{
+	rp_front *f = calloc(1, sizeof(*f));
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	STACK_OF(X509_NAME) *names = NULL;
+	const char *colon = o && o->backend ? strrchr(o->backend, ':') : NULL;
+
+	*out = NULL;
+	if (f == NULL || o == NULL || colon == NULL || o->secret == NULL ||
+	    (size_t)(colon - o->backend) >= sizeof(f->backend_host) ||
+	    strlen(o->secret) >= sizeof(f->secret)) {
+		say(err, err_size, "bad front options");
+		free(f);
+		return false;
+	}
+	f->fd = -1;
+	f->mode = o->mode;
+	memcpy(f->backend_host, o->backend, (size_t)(colon - o->backend));
+	f->backend_port = atoi(colon + 1);
+	snprintf(f->secret, sizeof(f->secret), "%s", o->secret);
+	f->ctx = SSL_CTX_new(TLS_server_method());
+	f->upstream = SSL_CTX_new(TLS_client_method());
+	if (f->ctx == NULL || f->upstream == NULL ||
+	    !SSL_CTX_set_min_proto_version(f->ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(f->ctx, o->mode == RP_FRONT_TLS12 ? TLS1_2_VERSION
+	                                                                     : TLS1_3_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(f->ctx, o->cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(f->ctx, o->key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_load_verify_locations(f->ctx, o->client_ca_file, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(o->client_ca_file)) == NULL) {
+		say(err, err_size, "front TLS settings");
+		rp_front_stop(f);
+		return false;
+	}
+	SSL_CTX_set_client_CA_list(f->ctx, names);
+	if (o->crl_file != NULL) {
+		X509_STORE *store = SSL_CTX_get_cert_store(f->ctx);
+		X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+		if (lookup == NULL ||
+		    X509_load_crl_file(lookup, o->crl_file, X509_FILETYPE_PEM) <= 0 ||
+		    !X509_STORE_set_flags(store,
+		                          X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) {
+			say(err, err_size, "front CRLs");
+			rp_front_stop(f);
+			return false;
+		}
+	}
+	SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(f->ctx, 4);
+	/* every card login a full handshake (the certificate picker and the PIN each time) */
+	SSL_CTX_set_session_id_context(f->ctx, (const unsigned char *)"kagura-front", 12);
+	SSL_CTX_set_session_cache_mode(f->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(f->ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(f->ctx, 0);
+	if (o->mode == RP_FRONT_TLS12)
+		SSL_CTX_set_cert_verify_callback(f->ctx, verify_tls12, NULL);
+	/* The platform is on loopback, behind this front only. */
+	SSL_CTX_set_verify(f->upstream, SSL_VERIFY_NONE, NULL);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((f->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(f->fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(f->fd, 16) != 0 ||
+	    getsockname(f->fd, (struct sockaddr *)&a, &alen) != 0) {
+		say(err, err_size, "front: cannot listen on 127.0.0.1");
+		rp_front_stop(f);
+		return false;
+	}
+	snprintf(f->url, sizeof(f->url), "https://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+	if (pthread_create(&f->thread, NULL, accept_loop, f) != 0) {
+		say(err, err_size, "front: no thread");
+		close(f->fd);
+		f->fd = -1;
+		rp_front_stop(f);
+		return false;
+	}
+	*out = f;
+	return true;
+}
+
+const char *rp_front_url(const rp_front *f)
+{
+	return f ? f->url : NULL;
+}
+
+void rp_front_stop(rp_front *f)
+{
+	if (f == NULL)
+		return;
+	if (f->fd >= 0) {
+		atomic_store(&f->stop, true);
+		pthread_join(f->thread, NULL);
+		close(f->fd);
+	}
+	while (atomic_load(&f->active) > 0)
+		usleep(10000);
+	SSL_CTX_free(f->ctx);
+	SSL_CTX_free(f->upstream);
+	free(f);
+}
