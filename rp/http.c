@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,21 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 	return rp_http_start_tls(listen, NULL, max_body, handler, app, log, out, bound, bound_size);
 }
 
+/* libmicrohttpd's own messages (a refused handshake, a closed connection) go to the request
+ * log, never to the terminal of a program that embeds the server. */
+static void mhd_log(void *arg, const char *fmt, va_list ap)
+{
+	rp_http_server *srv = arg;
+
+	if (srv->log == NULL)
+		return;
+	pthread_mutex_lock(&srv->log_lock);
+	fputs("libmicrohttpd: ", srv->log);
+	vfprintf(srv->log, fmt, ap);
+	fflush(srv->log);
+	pthread_mutex_unlock(&srv->log_lock);
+}
+
 rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
                               rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
                               char *bound, size_t bound_size)
@@ -559,7 +575,8 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 	                               &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	                               MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+	                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, MHD_OPTION_ARRAY,
+	                               tls_opts, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		free_server(srv);
 		return RP_HTTP_START;
