@@ -46,11 +46,16 @@ const char *sc_status_name(sc_status s)
 
 /* ---- matching what the screen shows ---- */
 
+/*
+ * What a reader of the screen cannot tell apart: character width and line breaks or
+ * spacing. Nothing else: a changed long vowel, letter case or quote is a changed message.
+ */
 static char *fold(const char *s)
 {
 	char *out = NULL;
 
-	return sc_textnorm(s, strlen(s), SC_TN_MATCH, &out, NULL) == SC_TN_OK ? out : NULL;
+	return sc_textnorm(s, strlen(s), SC_TN_WIDTH | SC_TN_SPACE, &out, NULL) == SC_TN_OK ? out
+	                                                                                    : NULL;
 }
 
 /* A run of five or more x in the catalogue is the manual's placeholder (the user's ID). */

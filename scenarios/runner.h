@@ -63,7 +63,10 @@ sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n);
 bool sc_scenario_find(const char *dir, const char *manual, const char *entry, char *path,
                       size_t size);
 
-/* Whether seen shows line (SC_TN_MATCH folding; runs of x in line stand for any text). */
+/*
+ * Whether seen shows line, up to character width and spacing (SC_TN_WIDTH, SC_TN_SPACE);
+ * a run of five or more x in line stands for any text (the manual's placeholder).
+ */
 bool sc_shows(const char *seen, const char *line);
 
 const char *sc_status_name(sc_status s);

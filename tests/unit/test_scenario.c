@@ -123,7 +123,12 @@ static void test_shows(void **state)
 	(void)state;
 	assert_true(sc_shows("タイトル\nセキュリティーキーによる認証に失敗しました。",
 	                     "セキュリティーキーによる認証に失敗しました。"));
-	assert_true(sc_shows("セキュリティキーによる認証に失敗しました。",
+	/* Width and spacing are the screen's; a long vowel or a letter's case is the message's. */
+	assert_false(sc_shows("セキュリティキーによる認証に失敗しました。",
+	                      "セキュリティーキーによる認証に失敗しました。"));
+	assert_false(sc_shows("WebAuthn is not supported by this browser.",
+	                      "WebAuthn is not Supported by this browser."));
+	assert_true(sc_shows("セキュリティーキーによる\n認証に失敗しました。",
 	                     "セキュリティーキーによる認証に失敗しました。"));
 	assert_true(sc_shows("Ｃｏｏｋｉｅ が見つかりません。", "Cookie が見つかりません。"));
 	assert_true(
