@@ -363,6 +363,37 @@ static int report_visit(const au_phone_visit *v, const char *success_kind, const
 	return strcmp(v->kind, success_kind) == 0 ? 0 : 1;
 }
 
+/*
+ * Opens the device's phone, visits url as its user, prints the page the platform answered
+ * with and keeps the device (a created or used passkey stays, whatever the platform said,
+ * as on a real phone). 0 when the page's kc-content has class success_kind.
+ */
+static int visit_and_report(const char *device, const char *event_log, const char *url,
+                            const au_phone_input *in, const char *success_kind,
+                            const authn_env *env)
+{
+	au_phone p;
+	au_phone_visit v = {0};
+	au_err e;
+	int rc;
+
+	if ((rc = phone_open(&p, device, event_log, env)) != 0)
+		return rc;
+	if ((e = au_phone_visit_url(&p, url, in, &v)) != AU_OK) {
+		fprintf(env->err, "kagura-authn: %s\n",
+		        v.net_error[0] ? v.net_error : au_strerr(e));
+		rc = 1;
+	} else {
+		/* The platform's verdict is the page it shows. */
+		rc = report_visit(&v, success_kind, env);
+	}
+	if ((e = au_phone_save(&p)) != AU_OK)
+		rc = fail_input(env, "device file", device, au_strerr(e));
+	au_phone_visit_reset(&v);
+	au_phone_close(&p);
+	return rc;
+}
+
 static int login(int argc, char **argv, const authn_env *env)
 {
 	static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
@@ -373,10 +404,7 @@ static int login(int argc, char **argv, const authn_env *env)
 	                                     {NULL, 0, NULL, 0}};
 	const char *device = NULL, *url = NULL, *event_log = NULL;
 	au_phone_input in = {0};
-	au_phone p;
-	au_phone_visit v = {0};
-	au_err e;
-	int c, rc;
+	int c;
 
 	optind = 1;
 	opterr = 0;
@@ -405,22 +433,7 @@ static int login(int argc, char **argv, const authn_env *env)
 		return usage(env, "login needs --device, --url and --username", NULL);
 	if (strstr(url, "://") == NULL)
 		return usage(env, "login: --url is not an absolute URL", url);
-	if ((rc = phone_open(&p, device, event_log, env)) != 0)
-		return rc;
-	if ((e = au_phone_visit_url(&p, url, &in, &v)) != AU_OK) {
-		fprintf(env->err, "kagura-authn: %s\n",
-		        v.net_error[0] ? v.net_error : au_strerr(e));
-		rc = 1;
-	} else {
-		/* The platform's verdict is the page it shows. */
-		rc = report_visit(&v, "logged-in", env);
-	}
-	/* The assertion changed the counter on the phone: keep it, whatever the platform said. */
-	if ((e = au_phone_save(&p)) != AU_OK)
-		rc = fail_input(env, "device file", device, au_strerr(e));
-	au_phone_visit_reset(&v);
-	au_phone_close(&p);
-	return rc;
+	return visit_and_report(device, event_log, url, &in, "logged-in", env);
 }
 
 /* ---- register: the phone opens a registration QR's URL ---- */
@@ -460,10 +473,7 @@ static int register_device(int argc, char **argv, const authn_env *env)
 	const char *device = NULL, *url = NULL, *base = NULL, *event_log = NULL;
 	char target[4096], origin[1024];
 	au_phone_input in = {0};
-	au_phone p;
-	au_phone_visit v = {0};
-	au_err e;
-	int c, rc;
+	int c;
 
 	optind = 1;
 	opterr = 0;
@@ -502,21 +512,7 @@ static int register_device(int argc, char **argv, const authn_env *env)
 	/* Mapped onto --base, the browser still believes it is on the QR's origin. */
 	if (base != NULL && in.origin == NULL)
 		in.origin = origin;
-	if ((rc = phone_open(&p, device, event_log, env)) != 0)
-		return rc;
-	if ((e = au_phone_visit_url(&p, target, &in, &v)) != AU_OK) {
-		fprintf(env->err, "kagura-authn: %s\n",
-		        v.net_error[0] ? v.net_error : au_strerr(e));
-		rc = 1;
-	} else {
-		rc = report_visit(&v, "done", env);
-	}
-	/* The phone keeps a created passkey whatever the platform said (as a real one does). */
-	if ((e = au_phone_save(&p)) != AU_OK)
-		rc = fail_input(env, "device file", device, au_strerr(e));
-	au_phone_visit_reset(&v);
-	au_phone_close(&p);
-	return rc;
+	return visit_and_report(device, event_log, target, &in, "done", env);
 }
 
 static bool print_persona(const char *name, void *arg)

@@ -1,9 +1,12 @@
 #include "rp/flow.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rp/pages.h"
+#include "webauthn/b64url.h"
+#include "webauthn/authentication.h"
 
 void rp_flow_page(rp_app *app, rp_http_response *resp, int status, const char *tpl,
                   const char *const vars[][2], size_t n)
@@ -103,8 +106,7 @@ void rp_flow_500(rp_http_response *resp)
 	rp_http_response_text(resp, 500, "text/plain; charset=utf-8", "500 store error\n");
 }
 
-bool rp_flow_enter(rp_app *app, const rp_http_request *req, rp_http_response *resp,
-                   const char *action, rp_session *s)
+bool rp_flow_session(rp_app *app, const rp_http_request *req, rp_http_response *resp, rp_session *s)
 {
 	switch (rp_session_of(app, req, resp, false, s)) {
 	case RP_SESSION_FOUND:
@@ -119,6 +121,14 @@ bool rp_flow_enter(rp_app *app, const rp_http_request *req, rp_http_response *re
 		rp_flow_500(resp);
 		return false;
 	}
+	return true;
+}
+
+bool rp_flow_enter(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                   const char *action, rp_session *s)
+{
+	if (!rp_flow_session(app, req, resp, s))
+		return false;
 	if (!rp_session_take_code(app, s, action, rp_http_query(req, "session_code"))) {
 		rp_flow_405(app, req, resp);
 		return false;
@@ -162,4 +172,69 @@ bool rp_flow_action_url(rp_app *app, const rp_session *s, const char *path, cons
 	if (!rp_session_issue_code(app, s, action, code, sizeof(code)))
 		return false;
 	return (size_t)snprintf(url, size, "%s?session_code=%s", path, code) < size;
+}
+
+json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const rp_cred *creds,
+                                size_t n)
+{
+	json_t *allow = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char *id;
+		if (!creds[i].enabled)
+			continue;
+		id = wa_b64url_encode(creds[i].id.ptr, creds[i].id.len);
+		json_array_append_new(allow,
+		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
+		free(id);
+	}
+	return json_pack("{s:s, s:s, s:o, s:s, s:i}", "challenge", challenge, "rpId",
+	                 app->cfg.rp_id, "allowCredentials", allow, "userVerification", "required",
+	                 "timeout", 180000);
+}
+
+bool rp_flow_verify_assertion(rp_app *app, const rp_form *f, int64_t user_id, const char *challenge)
+{
+	rp_user u;
+	rp_cred cred = {0};
+	wa_credential rec = {0};
+	wa_auth_response ar = {0};
+	wa_blob chal = {0};
+	const char *origins[] = {app->cfg.origin};
+	bool ok = false;
+
+	if (wa_auth_response_from_fields(
+	            rp_form_get(f, "credentialId"), rp_form_get(f, "clientDataJSON"),
+	            rp_form_get(f, "authenticatorData"), rp_form_get(f, "signature"),
+	            rp_form_get(f, "userHandle"), &ar) != WA_OK ||
+	    rp_store_cred_by_id(app->store, ar.raw_id.ptr, ar.raw_id.len, &cred) != RP_STORE_OK ||
+	    cred.user_id != user_id || !cred.enabled)
+		goto out;
+	/* A returned userHandle must name the user being signed in (§7.2). */
+	if (ar.has_user_handle && (rp_store_user_by_handle(app->store, ar.user_handle.ptr,
+	                                                   ar.user_handle.len, &u) != RP_STORE_OK ||
+	                           u.id != user_id))
+		goto out;
+	if (!rp_flow_record(&cred, ar.has_user_handle ? &ar.user_handle : NULL, &rec) ||
+	    wa_b64url_decode(challenge, strlen(challenge), &chal) != WA_OK)
+		goto out;
+	wa_auth_options opt = {
+	        .expect = {.challenge = chal.ptr,
+	                   .challenge_len = chal.len,
+	                   .origins = origins,
+	                   .n_origins = 1,
+	                   .rp_id = app->cfg.rp_id,
+	                   .require_uv = true},
+	        .user_identified = true,
+	};
+	if (wa_verify_authentication(&opt, &ar, &rec, NULL) != WA_OK)
+		goto out;
+	ok = rp_store_cred_update_use(app->store, rec.id.ptr, rec.id.len, rec.sign_count,
+	                              rec.backup_state) == RP_STORE_OK;
+out:
+	wa_blob_reset(&chal);
+	wa_credential_reset(&rec);
+	wa_auth_response_reset(&ar);
+	rp_cred_reset(&cred);
+	return ok;
 }

@@ -35,6 +35,10 @@ void rp_flow_no_cookie(rp_app *app, rp_http_response *resp);
 /* The store failed: a plain 500 (nothing was changed). */
 void rp_flow_500(rp_http_response *resp);
 
+/* The request's existing session; false when a page (2.15, expired session, 500) was written. */
+bool rp_flow_session(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                     rp_session *s);
+
 /*
  * The request's session and its single-use code for action; false when a page
  * (2.15, expired session, 405, 500) has been written instead.
@@ -48,6 +52,18 @@ bool rp_flow_enter_form(rp_app *app, const rp_http_request *req, rp_http_respons
 
 /* The stored credential as the verifier's record (owner handle when the response named one). */
 bool rp_flow_record(const rp_cred *c, const wa_blob *owner, wa_credential *rec);
+
+/* PublicKeyCredentialRequestOptionsJSON for the user's enabled devices, UV required. */
+json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const rp_cred *creds,
+                                size_t n);
+
+/*
+ * Verifies the assertion a WebAuthn page posted (Keycloak's form fields) for user_id: a
+ * stored, enabled credential of that user, a userHandle naming that user, the challenge,
+ * origin, RP ID, UV and a counter that increased (§7.2); the new counter is stored.
+ */
+bool rp_flow_verify_assertion(rp_app *app, const rp_form *f, int64_t user_id,
+                              const char *challenge);
 
 /* "/path?session_code=CODE" for a fresh code of action; false on a store failure. */
 bool rp_flow_action_url(rp_app *app, const rp_session *s, const char *path, const char *action,

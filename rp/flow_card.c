@@ -393,19 +393,8 @@ static bool hpki_session(rp_app *app, const rp_http_request *req, rp_http_respon
 {
 	char kind[16];
 
-	switch (rp_session_of(app, req, resp, false, s)) {
-	case RP_SESSION_FOUND:
-		break;
-	case RP_SESSION_NO_COOKIE:
-		rp_flow_no_cookie(app, resp);
+	if (!rp_flow_session(app, req, resp, s))
 		return false;
-	case RP_SESSION_EXPIRED:
-		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
-		return false;
-	default:
-		rp_flow_500(resp);
-		return false;
-	}
 	session_card(app, s, kind, sizeof(kind));
 	if (strcmp(s->state, "card-authenticated") != 0 || strcmp(kind, "hpki") != 0 ||
 	    rp_store_user_by_id(app->store, s->user_id, u) != RP_STORE_OK) {

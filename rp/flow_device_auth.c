@@ -318,19 +318,8 @@ static void get_result(rp_app *app, const rp_http_request *req, rp_http_response
 	rp_qr qr;
 	const char *state;
 
-	switch (rp_session_of(app, req, resp, false, &s)) {
-	case RP_SESSION_FOUND:
-		break;
-	case RP_SESSION_NO_COOKIE:
-		rp_flow_no_cookie(app, resp);
+	if (!rp_flow_session(app, req, resp, &s))
 		return;
-	case RP_SESSION_EXPIRED:
-		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
-		return;
-	default:
-		rp_flow_500(resp);
-		return;
-	}
 	/* 3.9: the logon is complete; a second one in this browser is refused. */
 	if (strcmp(s.state, ST_AUTH) == 0 ||
 	    !session_qr(app, &s, rp_http_query(req, "token"), &qr)) {
@@ -384,25 +373,6 @@ out:
 
 /* ---- the phone ---- */
 
-static json_t *request_options(const rp_app *app, const char *challenge, const rp_cred *creds,
-                               size_t n)
-{
-	json_t *allow = json_array();
-
-	for (size_t i = 0; i < n; i++) {
-		char *id;
-		if (!creds[i].enabled)
-			continue;
-		id = wa_b64url_encode(creds[i].id.ptr, creds[i].id.len);
-		json_array_append_new(allow,
-		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
-		free(id);
-	}
-	return json_pack("{s:s, s:s, s:o, s:s, s:i}", "challenge", challenge, "rpId",
-	                 app->cfg.rp_id, "allowCredentials", allow, "userVerification", "required",
-	                 "timeout", 180000);
-}
-
 /* The QR the phone may still use: this kind, in date, the newest, unread, not cancelled. */
 static bool qr_usable(const rp_app *app, const rp_qr *qr)
 {
@@ -436,7 +406,7 @@ static void get_qr(rp_app *app, const rp_http_request *req, rp_http_response *re
 	                        now + CHALLENGE_LIFETIME) != RP_STORE_OK ||
 	    !rp_flow_action_url(app, &s, "/device-auth-actions/webauthn", "device-auth-webauthn",
 	                        action, sizeof(action)) ||
-	    (opts = request_options(app, challenge, creds, n)) == NULL ||
+	    (opts = rp_flow_request_options(app, challenge, creds, n)) == NULL ||
 	    (opts_text = json_dumps(opts, JSON_COMPACT)) == NULL) {
 		rp_flow_500(resp);
 		goto out;
@@ -458,56 +428,6 @@ out:
 	free(value);
 	json_decref(pending);
 	rp_cred_list_free(creds, n);
-}
-
-/*
- * Verifies the posted assertion against the QR's user: a stored, enabled
- * credential of that user, the challenge, origin, RP ID, UV and a counter
- * that increased (§7.2); the new counter is stored.
- */
-static bool verify(rp_app *app, const rp_form *f, const rp_qr *qr, const char *challenge)
-{
-	rp_user u;
-	rp_cred cred = {0};
-	wa_credential rec = {0};
-	wa_auth_response ar = {0};
-	wa_blob chal = {0};
-	const char *origins[] = {app->cfg.origin};
-	bool ok = false;
-
-	if (wa_auth_response_from_fields(
-	            rp_form_get(f, "credentialId"), rp_form_get(f, "clientDataJSON"),
-	            rp_form_get(f, "authenticatorData"), rp_form_get(f, "signature"),
-	            rp_form_get(f, "userHandle"), &ar) != WA_OK ||
-	    rp_store_cred_by_id(app->store, ar.raw_id.ptr, ar.raw_id.len, &cred) != RP_STORE_OK ||
-	    cred.user_id != qr->user_id || !cred.enabled)
-		goto out;
-	if (ar.has_user_handle && (rp_store_user_by_handle(app->store, ar.user_handle.ptr,
-	                                                   ar.user_handle.len, &u) != RP_STORE_OK ||
-	                           u.id != qr->user_id))
-		goto out;
-	if (!rp_flow_record(&cred, ar.has_user_handle ? &ar.user_handle : NULL, &rec) ||
-	    wa_b64url_decode(challenge, strlen(challenge), &chal) != WA_OK)
-		goto out;
-	wa_auth_options opt = {
-	        .expect = {.challenge = chal.ptr,
-	                   .challenge_len = chal.len,
-	                   .origins = origins,
-	                   .n_origins = 1,
-	                   .rp_id = app->cfg.rp_id,
-	                   .require_uv = true},
-	        .user_identified = true,
-	};
-	if (wa_verify_authentication(&opt, &ar, &rec, NULL) != WA_OK)
-		goto out;
-	ok = rp_store_cred_update_use(app->store, rec.id.ptr, rec.id.len, rec.sign_count,
-	                              rec.backup_state) == RP_STORE_OK;
-out:
-	wa_blob_reset(&chal);
-	wa_credential_reset(&rec);
-	wa_auth_response_reset(&ar);
-	rp_cred_reset(&cred);
-	return ok;
 }
 
 static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_response *resp)
@@ -543,7 +463,8 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 		goto out;
 	}
 	error = rp_form_get(&f, "error");
-	if ((error != NULL && error[0] != '\0') || !verify(app, &f, &qr, challenge)) {
+	if ((error != NULL && error[0] != '\0') ||
+	    !rp_flow_verify_assertion(app, &f, qr.user_id, challenge)) {
 		if (rp_store_qr_set_state(app->store, qr.token, "failed") != RP_STORE_OK) {
 			rp_flow_500(resp);
 			goto out;

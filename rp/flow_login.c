@@ -11,8 +11,6 @@
 
 #include "rp/flow.h"
 #include "rp/pages.h"
-#include "webauthn/authentication.h"
-#include "webauthn/b64url.h"
 
 /* ---- handlers ---- */
 
@@ -57,24 +55,6 @@ static void get_login(rp_app *app, const rp_http_request *req, rp_http_response 
 	login_form(app, resp, &s, NULL, NULL);
 }
 
-static json_t *request_options(rp_app *app, const rp_session *s, const rp_cred *creds, size_t n)
-{
-	json_t *allow = json_array();
-
-	for (size_t i = 0; i < n; i++) {
-		char *id;
-		if (!creds[i].enabled)
-			continue;
-		id = wa_b64url_encode(creds[i].id.ptr, creds[i].id.len);
-		json_array_append_new(allow,
-		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
-		free(id);
-	}
-	return json_pack("{s:s, s:s, s:o, s:s, s:i}", "challenge", s->challenge, "rpId",
-	                 app->cfg.rp_id, "allowCredentials", allow, "userVerification", "required",
-	                 "timeout", 180000);
-}
-
 static void post_username(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_session s;
@@ -112,7 +92,7 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 	snprintf(s.state, sizeof(s.state), "webauthn");
 	if (!rp_random_token(32, s.challenge, sizeof(s.challenge)) || !rp_session_save(app, &s) ||
 	    !rp_session_issue_code(app, &s, "webauthn", code, sizeof(code)) ||
-	    (opts = request_options(app, &s, creds, n)) == NULL) {
+	    (opts = rp_flow_request_options(app, s.challenge, creds, n)) == NULL) {
 		rp_flow_500(resp);
 		goto out;
 	}
@@ -135,13 +115,6 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 	rp_session s;
 	rp_form f;
 	const char *error;
-	rp_user u;
-	rp_cred cred = {0};
-	wa_credential rec = {0};
-	wa_auth_response ar = {0};
-	wa_blob chal = {0};
-	const char *origins[] = {app->cfg.origin};
-	wa_err err;
 
 	if (!rp_flow_enter_form(app, req, resp, "webauthn", &s, &f))
 		return;
@@ -154,52 +127,15 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 		                      : "webauthn-error-api-get");
 		goto out;
 	}
-	err = wa_auth_response_from_fields(
-	        rp_form_get(&f, "credentialId"), rp_form_get(&f, "clientDataJSON"),
-	        rp_form_get(&f, "authenticatorData"), rp_form_get(&f, "signature"),
-	        rp_form_get(&f, "userHandle"), &ar);
-	if (err != WA_OK ||
-	    rp_store_cred_by_id(app->store, ar.raw_id.ptr, ar.raw_id.len, &cred) != RP_STORE_OK ||
-	    cred.user_id != s.user_id || !cred.enabled) {
+	if (!rp_flow_verify_assertion(app, &f, s.user_id, s.challenge)) {
 		rp_flow_error(app, resp, 400, "webauthn-error-title", "webauthn-error-api-get");
 		goto out;
 	}
-	/* A returned userHandle must name the user this session is signing in (§7.2). */
-	if (ar.has_user_handle && (rp_store_user_by_handle(app->store, ar.user_handle.ptr,
-	                                                   ar.user_handle.len, &u) != RP_STORE_OK ||
-	                           u.id != s.user_id)) {
-		rp_flow_error(app, resp, 400, "webauthn-error-title", "webauthn-error-api-get");
-		goto out;
-	}
-	if (!rp_flow_record(&cred, ar.has_user_handle ? &ar.user_handle : NULL, &rec) ||
-	    wa_b64url_decode(s.challenge, strlen(s.challenge), &chal) != WA_OK) {
-		rp_flow_error(app, resp, 400, "webauthn-error-title", "webauthn-error-api-get");
-		goto out;
-	}
-	wa_auth_options opt = {
-	        .expect = {.challenge = chal.ptr,
-	                   .challenge_len = chal.len,
-	                   .origins = origins,
-	                   .n_origins = 1,
-	                   .rp_id = app->cfg.rp_id,
-	                   .require_uv = true},
-	        .user_identified = true,
-	};
-	if ((err = wa_verify_authentication(&opt, &ar, &rec, NULL)) != WA_OK) {
-		rp_flow_error(app, resp, 400, "webauthn-error-title", "webauthn-error-api-get");
-		goto out;
-	}
-	rp_store_cred_update_use(app->store, rec.id.ptr, rec.id.len, rec.sign_count,
-	                         rec.backup_state);
 	snprintf(s.state, sizeof(s.state), "authenticated");
 	s.challenge[0] = '\0';
 	rp_session_save(app, &s);
 	rp_flow_done(app, resp, "logged-in", "kagura-process-finished");
 out:
-	wa_blob_reset(&chal);
-	wa_credential_reset(&rec);
-	wa_auth_response_reset(&ar);
-	rp_cred_reset(&cred);
 	rp_form_free(&f);
 }
 

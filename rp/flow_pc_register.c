@@ -59,19 +59,8 @@ static bool put_state(rp_app *app, const rp_session *s, const pc_state *ps)
 static bool pc_session(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                        rp_session *s)
 {
-	switch (rp_session_of(app, req, resp, false, s)) {
-	case RP_SESSION_FOUND:
-		break;
-	case RP_SESSION_NO_COOKIE:
-		rp_flow_no_cookie(app, resp);
+	if (!rp_flow_session(app, req, resp, s))
 		return false;
-	case RP_SESSION_EXPIRED:
-		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
-		return false;
-	default:
-		rp_flow_500(resp);
-		return false;
-	}
 	/* Only a card login opens device registration (its own flow marks the session). */
 	if (strcmp(s->state, "card-authenticated") != 0 || s->user_id == 0) {
 		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");

@@ -47,40 +47,55 @@ static const char *lookup(const char *const vars[][2], size_t n, const char *nam
 	return "";
 }
 
-bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
-                    wa_blob *out)
+/* dir/name into a fresh string; NULL when name leaves dir or the file cannot be read. */
+static char *read_template(const char *dir, const char *name, size_t name_len)
 {
 	char path[4096];
 	const char *why;
 	size_t len;
-	char *tpl;
-	bool ok = true;
 
-	/* Template names are the server's own constants; still, no path may leave dir. */
-	if (strchr(name, '/') != NULL ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return false;
-	if ((tpl = rp_read_file(path, TEMPLATE_MAX, &len, &why)) == NULL)
-		return false;
-	for (const char *p = tpl; *p != '\0' && ok;) {
+	/* Template names are the pages' own; still, no path may leave dir. */
+	if (name_len == 0 || memchr(name, '/', name_len) != NULL ||
+	    snprintf(path, sizeof(path), "%s/%.*s", dir, (int)name_len, name) >= (int)sizeof(path))
+		return NULL;
+	return rp_read_file(path, TEMPLATE_MAX, &len, &why);
+}
+
+bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
+                    wa_blob *out)
+{
+	char *tpl = read_template(dir, name, strlen(name));
+	bool ok = tpl != NULL;
+
+	for (const char *p = tpl; ok && *p != '\0';) {
 		const char *open = strstr(p, "{{"), *close;
-		bool raw;
+		bool raw, partial;
 		if (open == NULL) {
 			ok = wa_blob_append(out, p, strlen(p)) == WA_OK;
 			break;
 		}
 		raw = open[2] == '{';
+		partial = open[2] == '>';
 		close = strstr(open, raw ? "}}}" : "}}");
 		if (close == NULL) {
 			ok = wa_blob_append(out, p, strlen(p)) == WA_OK;
 			break;
 		}
 		ok = wa_blob_append(out, p, (size_t)(open - p)) == WA_OK;
-		const char *key = open + (raw ? 3 : 2);
-		const char *value = lookup(vars, n, key, (size_t)(close - key));
-		if (ok)
+		if (ok && partial) {
+			/* {{> file}}: a file shared by several pages (a script), as it is. */
+			const char *file = open + 3;
+			while (*file == ' ')
+				file++;
+			char *text = read_template(dir, file, (size_t)(close - file));
+			ok = text != NULL && wa_blob_append(out, text, strlen(text)) == WA_OK;
+			free(text);
+		} else if (ok) {
+			const char *key = open + (raw ? 3 : 2);
+			const char *value = lookup(vars, n, key, (size_t)(close - key));
 			ok = raw ? wa_blob_append(out, value, strlen(value)) == WA_OK
 			         : rp_html_escape(value, out);
+		}
 		p = close + (raw ? 3 : 2);
 	}
 	free(tpl);

@@ -1,6 +1,7 @@
 #include "rp/platform.h"
 
 #include "rp/flow_card.h"
+#include "rp/setup.h"
 
 #include <openssl/rand.h>
 #include <stdlib.h>
@@ -29,42 +30,10 @@ static void say(char *why, size_t size, const char *what, const char *detail)
 		snprintf(why, size, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
-/* The host of an origin, as the default RP ID. */
-static bool origin_host(const char *origin, char *buf, size_t size)
-{
-	const char *p = strstr(origin, "://");
-	size_t n;
-
-	if (p == NULL)
-		return false;
-	p += 3;
-	n = strcspn(p, ":/");
-	if (n == 0 || n >= size)
-		return false;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return true;
-}
-
-static void remove_store(const char *db)
-{
-	char path[4200];
-
-	unlink(db);
-	snprintf(path, sizeof(path), "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db);
-	unlink(path);
-}
-
 rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size)
 {
 	rp_platform *p = calloc(1, sizeof(*p));
-	const char *fx = opt->fixtures_dir           ? opt->fixtures_dir
-	                 : getenv("KAGURA_FIXTURES") ? getenv("KAGURA_FIXTURES")
-	                                             : KAGURA_FIXTURES_DIR;
-	char messages[4096], bound[64], reason[256];
-	int fd;
+	char bound[64], reason[256];
 	rp_store_err se;
 
 	if (p == NULL) {
@@ -76,7 +45,7 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	         opt->origin ? opt->origin : "https://mahpki-auth.2nds.medis.or.jp");
 	if (opt->rp_id != NULL)
 		snprintf(p->rp_id, sizeof(p->rp_id), "%s", opt->rp_id);
-	else if (!origin_host(p->origin, p->rp_id, sizeof(p->rp_id))) {
+	else if (!rp_origin_host(p->origin, p->rp_id, sizeof(p->rp_id))) {
 		say(why, why_size, "origin is not scheme://host[:port]", p->origin);
 		free(p);
 		return NULL;
@@ -86,27 +55,20 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	                         .manual = p->manual,
 	                         .test_control = opt->test_control};
 	p->app.clock = wa_clock_system(0);
-	snprintf(p->pages_dir, sizeof(p->pages_dir), "%s/pages", fx);
-	p->app.pages_dir = p->pages_dir;
-	snprintf(messages, sizeof(messages), "%s/messages/messages_v%s.properties", fx, p->manual);
 	if (wa_trust_init(&p->app.trust, 0) != WA_OK) {
 		say(why, why_size, "trust store", "cannot be created");
 		free(p);
 		return NULL;
 	}
-	if (rp_messages_load(messages, &p->app.msgs, reason, sizeof(reason)) != RP_MSG_OK) {
+	if (!rp_app_load_fixtures(&p->app, opt->fixtures_dir, p->pages_dir, sizeof(p->pages_dir),
+	                          reason, sizeof(reason))) {
 		say(why, why_size, reason, NULL);
 		goto fail;
 	}
-	snprintf(p->db, sizeof(p->db), "%.4000s/kagura-rp-XXXXXX",
-	         getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp");
-	if ((fd = mkstemp(p->db)) < 0) {
+	if (!rp_temp_store_path(p->db, sizeof(p->db))) {
 		say(why, why_size, "cannot create a temporary store", NULL);
-		p->db[0] = '\0';
 		goto fail;
 	}
-	close(fd);
-	unlink(p->db); /* SQLite creates it afresh */
 	if ((se = rp_store_open(p->db, &p->app.store)) != RP_STORE_OK) {
 		say(why, why_size, p->db, rp_store_strerr(se));
 		goto fail;
@@ -205,6 +167,6 @@ void rp_platform_stop(rp_platform *p)
 	wa_trust_reset(&p->app.trust);
 	rp_cardcert_ctx_free(p->app.cards);
 	if (p->db[0] != '\0')
-		remove_store(p->db);
+		rp_store_remove_files(p->db);
 	free(p);
 }

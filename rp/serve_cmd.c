@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rp/app.h"
+#include "rp/setup.h"
 #include "rp/flow_card.h"
 
 #define MAX_BODY (64 * 1024)
@@ -34,23 +35,6 @@ static int usage(FILE *err, const char *what, const char *arg)
 	fprintf(err, "kagura-rp serve: %s%s%s\n%s", what, arg ? " " : "", arg ? arg : "",
 	        usage_text);
 	return 2;
-}
-
-/* The host of an origin, as the default RP ID. */
-static bool origin_host(const char *origin, char *buf, size_t size)
-{
-	const char *p = strstr(origin, "://");
-	size_t n;
-
-	if (p == NULL)
-		return false;
-	p += 3;
-	n = strcspn(p, ":/");
-	if (n == 0 || n >= size)
-		return false;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
-	return true;
 }
 
 /* Replaces "{port}" in *origin by the port bound: with --listen ADDR:0 only the kernel knows it. */
@@ -89,7 +73,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
 	char tmp_db[4096], rp_id[256], bound[64];
-	char messages_path[4096], pages_dir[4096], origin[512];
+	char pages_dir[4096], origin[512];
 	rp_app app;
 	rp_http_server *srv = NULL;
 	rp_http_tls tls = {NULL, NULL, NULL};
@@ -197,38 +181,23 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			tls.client_ca_file = pki.client_ca;
 	}
 	if (app.cfg.rp_id == NULL) {
-		if (!origin_host(app.cfg.origin, rp_id, sizeof(rp_id))) {
+		if (!rp_origin_host(app.cfg.origin, rp_id, sizeof(rp_id))) {
 			rc = usage(err, "--origin is not scheme://host[:port]:", app.cfg.origin);
 			goto out;
 		}
 		app.cfg.rp_id = rp_id;
 	}
 	if (db == NULL) {
-		/* TMPDIR as every Unix tool honours it, so parallel runs can tell their stores
-		 * apart. */
-		const char *tmpdir =
-		        getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
-		snprintf(tmp_db, sizeof(tmp_db), "%.4000s/kagura-rp-XXXXXX", tmpdir);
-		int fd = mkstemp(tmp_db);
-		if (fd < 0) {
+		if (!rp_temp_store_path(tmp_db, sizeof(tmp_db))) {
 			fprintf(err, "kagura-rp serve: cannot create a temporary store\n");
 			goto out;
 		}
-		close(fd);
-		unlink(tmp_db); /* SQLite creates it afresh */
 		db = tmp_db;
 	}
 	{
-		/* Texts and pages from the fixtures: KAGURA_FIXTURES points elsewhere than the
-		 * source tree. */
-		const char *fx =
-		        getenv("KAGURA_FIXTURES") ? getenv("KAGURA_FIXTURES") : KAGURA_FIXTURES_DIR;
 		char why[256];
-		snprintf(messages_path, sizeof(messages_path),
-		         "%s/messages/messages_v%s.properties", fx, app.cfg.manual);
-		snprintf(pages_dir, sizeof(pages_dir), "%s/pages", fx);
-		app.pages_dir = pages_dir;
-		if (rp_messages_load(messages_path, &app.msgs, why, sizeof(why)) != RP_MSG_OK) {
+		if (!rp_app_load_fixtures(&app, NULL, pages_dir, sizeof(pages_dir), why,
+		                          sizeof(why))) {
 			fprintf(err, "kagura-rp serve: %s\n", why);
 			goto out;
 		}
@@ -282,13 +251,7 @@ out:
 	rp_messages_free(app.msgs);
 	wa_trust_reset(&app.trust);
 	rp_cardcert_ctx_free(app.cards);
-	if (db == tmp_db) {
-		char path[sizeof(tmp_db) + 8];
-		unlink(tmp_db);
-		snprintf(path, sizeof(path), "%s-wal", tmp_db);
-		unlink(path);
-		snprintf(path, sizeof(path), "%s-shm", tmp_db);
-		unlink(path);
-	}
+	if (db == tmp_db)
+		rp_store_remove_files(tmp_db);
 	return rc;
 }

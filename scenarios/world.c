@@ -70,7 +70,7 @@ typedef struct verb {
 	step_fn fn;
 } verb;
 
-static sc_status result(sc_outcome *out, sc_status s, const char *fmt, ...)
+sc_status sc_result(sc_outcome *out, sc_status s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -83,7 +83,7 @@ static sc_status result(sc_outcome *out, sc_status s, const char *fmt, ...)
 	return s;
 }
 
-static const char *or_none(const char *s)
+const char *sc_or_none(const char *s)
 {
 	return s ? s : "(none)";
 }
@@ -194,11 +194,13 @@ static json_t *control(sc_world *w, const char *path, json_t *body, sc_outcome *
 	e = au_web_post_json(w->ca, url, body, &r);
 	json_decref(body);
 	if (e != AU_WEB_OK) {
-		result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e), r.error);
+		sc_result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e),
+		          r.error);
 	} else if ((answer = json_loads(r.body, 0, NULL)) == NULL ||
 	           strcmp(or_empty(json_string_value(json_object_get(answer, "status"))), "ok") !=
 	                   0) {
-		result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status, r.body);
+		sc_result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status,
+		          r.body);
 		json_decref(answer);
 		answer = NULL;
 	}
@@ -220,8 +222,8 @@ static sc_status ca_user(sc_world *w, const sc_step *st, sc_outcome *out)
 	bool disabled = sc_step_word(st, 1) && strcmp(sc_step_word(st, 1), "disabled") == 0;
 
 	if (u == NULL)
-		return result(out, SC_ERROR, "ca.user needs a user name (at most %d users)",
-		              MAX_ACTORS);
+		return sc_result(out, SC_ERROR, "ca.user needs a user name (at most %d users)",
+		                 MAX_ACTORS);
 	if (!control_ok(w, "users", json_pack("{s:s}", "name", u->id), out))
 		return out->status;
 	if (disabled && !control_ok(w, "users/enabled",
@@ -235,7 +237,7 @@ static sc_status ca_enable(sc_world *w, const sc_step *st, sc_outcome *out, bool
 	named_user *u = user_of(w, sc_step_word(st, 0));
 
 	if (u == NULL)
-		return result(out, SC_ERROR, "unknown user %s", or_none(sc_step_word(st, 0)));
+		return sc_result(out, SC_ERROR, "unknown user %s", sc_or_none(sc_step_word(st, 0)));
 	return control_ok(w, "users/enabled",
 	                  json_pack("{s:s, s:b}", "name", u->id, "enabled", enabled), out)
 	               ? SC_PASS
@@ -260,7 +262,7 @@ static json_t *devices_of(sc_world *w, named_user *u, sc_outcome *out)
 
 	json_decref(a);
 	if (a != NULL && !json_is_array(list))
-		result(out, SC_ERROR, "test control: credentials missing from the answer");
+		sc_result(out, SC_ERROR, "test control: credentials missing from the answer");
 	return json_is_array(list) ? list : (json_decref(list), NULL);
 }
 
@@ -274,7 +276,7 @@ static sc_status ca_device(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (u == NULL || what == NULL ||
 	    (strcmp(what, "disable") != 0 && strcmp(what, "enable") != 0 &&
 	     strcmp(what, "delete") != 0))
-		return result(out, SC_ERROR, "ca.device USER disable|enable|delete");
+		return sc_result(out, SC_ERROR, "ca.device USER disable|enable|delete");
 	if ((list = devices_of(w, u, out)) == NULL)
 		return out->status;
 	json_array_foreach(list, i, c)
@@ -302,7 +304,7 @@ static sc_status ca_qr(sc_world *w, const sc_step *st, sc_outcome *out)
 	const char *url;
 
 	if (u == NULL || v == NULL)
-		return result(out, SC_ERROR, "ca.qr USER as=NAME [ttl=SECONDS]");
+		return sc_result(out, SC_ERROR, "ca.qr USER as=NAME [ttl=SECONDS]");
 	body = json_pack("{s:s}", "user", u->id);
 	if (ttl != NULL)
 		json_object_set_new(body, "ttl_seconds", json_integer(atoll(ttl)));
@@ -311,7 +313,7 @@ static sc_status ca_qr(sc_world *w, const sc_step *st, sc_outcome *out)
 	url = json_string_value(json_object_get(a, "url"));
 	if (url == NULL) {
 		json_decref(a);
-		return result(out, SC_ERROR, "test control gave no QR url");
+		return sc_result(out, SC_ERROR, "test control gave no QR url");
 	}
 	snprintf(v->value, sizeof(v->value), "%s", url);
 	json_decref(a);
@@ -325,7 +327,7 @@ static sc_status clock_advance(sc_world *w, const sc_step *st, sc_outcome *out)
 	double minutes = min ? strtod(min, &end) : -1;
 
 	if (min == NULL || *end != '\0' || minutes <= 0 || minutes > 60 * 24 * 365)
-		return result(out, SC_ERROR, "clock.advance MINUTES (a positive number)");
+		return sc_result(out, SC_ERROR, "clock.advance MINUTES (a positive number)");
 	return control_ok(w, "clock",
 	                  json_pack("{s:I}", "advance_seconds", (json_int_t)(minutes * 60)), out)
 	               ? SC_PASS
@@ -350,8 +352,8 @@ static named_phone *phone_step(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_phone *p = phone_of(w, sc_step_word(st, 0));
 
 	if (p == NULL)
-		result(out, SC_ERROR, "unknown phone %s (phone.new first)",
-		       or_none(sc_step_word(st, 0)));
+		sc_result(out, SC_ERROR, "unknown phone %s (phone.new first)",
+		          sc_or_none(sc_step_word(st, 0)));
 	return p;
 }
 
@@ -364,8 +366,8 @@ static sc_status apply_settings(named_phone *p, const sc_step *st, const char *s
 		if (st->key[i] == NULL || (skip && strcmp(st->key[i], skip) == 0))
 			continue;
 		if (au_phone_set(&p->phone, st->key[i], st->value[i], &why) != AU_OK)
-			return result(out, SC_ERROR, "setting %s=%s: %s", st->key[i], st->value[i],
-			              why ? why : "refused");
+			return sc_result(out, SC_ERROR, "setting %s=%s: %s", st->key[i],
+			                 st->value[i], why ? why : "refused");
 	}
 	return SC_PASS;
 }
@@ -377,17 +379,17 @@ static sc_status phone_new(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_phone *p;
 
 	if (sym == NULL || persona == NULL || strlen(sym) >= SYM_MAX || phone_of(w, sym))
-		return result(out, SC_ERROR, "phone.new NAME persona=PERSONA (a new name)");
+		return sc_result(out, SC_ERROR, "phone.new NAME persona=PERSONA (a new name)");
 	if (w->n_phones == MAX_ACTORS)
-		return result(out, SC_ERROR, "at most %d phones", MAX_ACTORS);
+		return sc_result(out, SC_ERROR, "at most %d phones", MAX_ACTORS);
 	snprintf(path, sizeof(path), "%s/%s.device", w->cfg.workdir, sym);
 	if (au_phone_new_device(w->cfg.phone_env, persona, w->cfg.attestation_dir, path, why,
 	                        sizeof(why)) != AU_OK)
-		return result(out, SC_ERROR, "phone.new: %s", why);
+		return sc_result(out, SC_ERROR, "phone.new: %s", why);
 	p = &w->phones[w->n_phones];
 	if (au_phone_open(&p->phone, w->cfg.phone_env, path, NULL, why, sizeof(why)) != AU_OK) {
 		au_phone_close(&p->phone);
-		return result(out, SC_ERROR, "phone.new: %s", why);
+		return sc_result(out, SC_ERROR, "phone.new: %s", why);
 	}
 	snprintf(p->sym, sizeof(p->sym), "%s", sym);
 	p->open = true;
@@ -410,9 +412,9 @@ static sc_status phone_remedy(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (p == NULL)
 		return out->status;
 	if (action == NULL)
-		return result(out, SC_ERROR, "phone.remedy PHONE ACTION [ARG]");
+		return sc_result(out, SC_ERROR, "phone.remedy PHONE ACTION [ARG]");
 	if (au_phone_remedy(&p->phone, action, sc_step_word(st, 2), &why) != AU_OK)
-		return result(out, SC_ERROR, "remedy %s: %s", action, why ? why : "failed");
+		return sc_result(out, SC_ERROR, "remedy %s: %s", action, why ? why : "failed");
 	return SC_PASS;
 }
 
@@ -456,12 +458,12 @@ static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char
 	au_phone_save(&p->phone);
 	au_phone_visit_reset(&v);
 	if (e != AU_OK && e != AU_ERR_NETWORK)
-		return result(out, SC_ERROR, "%s: %s",
-		              url                    ? url
-		              : kind == VISIT_BACK   ? "Back"
-		              : kind == VISIT_RELOAD ? "reload"
-		                                     : "resubmit",
-		              au_strerr(e));
+		return sc_result(out, SC_ERROR, "%s: %s",
+		                 url                    ? url
+		                 : kind == VISIT_BACK   ? "Back"
+		                 : kind == VISIT_RELOAD ? "reload"
+		                                        : "resubmit",
+		                 au_strerr(e));
 	return SC_PASS;
 }
 
@@ -482,7 +484,8 @@ static sc_status phone_back(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (p == NULL)
 		return out->status;
 	if (p->phone.n_history < 2)
-		return result(out, SC_ERROR, "phone.back: the browser has no page to go back to");
+		return sc_result(out, SC_ERROR,
+		                 "phone.back: the browser has no page to go back to");
 	return browse(w, p, VISIT_BACK, NULL, &in, out);
 }
 
@@ -495,7 +498,7 @@ static sc_status phone_reload(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (p == NULL)
 		return out->status;
 	if (p->phone.n_history == 0)
-		return result(out, SC_ERROR, "phone.reload: the browser has shown no page yet");
+		return sc_result(out, SC_ERROR, "phone.reload: the browser has shown no page yet");
 	return browse(w, p, VISIT_RELOAD, NULL, &in, out);
 }
 
@@ -508,7 +511,8 @@ static sc_status phone_resubmit(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (p == NULL)
 		return out->status;
 	if (p->phone.post_url == NULL)
-		return result(out, SC_ERROR, "phone.resubmit: the browser has posted no form yet");
+		return sc_result(out, SC_ERROR,
+		                 "phone.resubmit: the browser has posted no form yet");
 	return browse(w, p, VISIT_RESUBMIT, NULL, &in, out);
 }
 
@@ -535,12 +539,12 @@ static sc_status phone_delete_passkey(sc_world *w, const sc_step *st, sc_outcome
 	if (p == NULL)
 		return out->status;
 	if (who != NULL && u == NULL)
-		return result(out, SC_ERROR, "phone.delete-passkey PHONE [USER]: unknown user %s",
-		              who);
+		return sc_result(out, SC_ERROR,
+		                 "phone.delete-passkey PHONE [USER]: unknown user %s", who);
 	rp_id_of(w, rp, sizeof(rp));
 	if (au_phone_delete_passkeys(&p->phone, rp, u ? u->id : NULL) == 0)
-		return result(out, SC_ERROR,
-		              "phone.delete-passkey: the phone holds no such passkey");
+		return sc_result(out, SC_ERROR,
+		                 "phone.delete-passkey: the phone holds no such passkey");
 	au_phone_save(&p->phone);
 	return SC_PASS;
 }
@@ -570,7 +574,7 @@ static sc_status phone_open(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (p == NULL)
 		return out->status;
 	if (ref == NULL || ref[0] == '\0')
-		return result(out, SC_ERROR, "phone.open PHONE URL|$VAR: no such URL");
+		return sc_result(out, SC_ERROR, "phone.open PHONE URL|$VAR: no such URL");
 	url_of(w, ref, url, sizeof(url));
 	return visit(w, p, url, &in, out);
 }
@@ -588,7 +592,7 @@ static sc_status phone_register(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (p == NULL)
 		return out->status;
 	if (u == NULL || v == NULL)
-		return result(out, SC_ERROR, "phone.register PHONE USER (ca.user first)");
+		return sc_result(out, SC_ERROR, "phone.register PHONE USER (ca.user first)");
 	if ((a = control(w, "registration-qr", json_pack("{s:s}", "user", u->id), out)) == NULL)
 		return out->status;
 	url_of(w, or_root(json_string_value(json_object_get(a, "url"))), url, sizeof(url));
@@ -596,7 +600,8 @@ static sc_status phone_register(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (visit(w, p, url, &in, out) != SC_PASS)
 		return out->status;
 	if (strcmp(w->phone_page.kind, "done") != 0)
-		return result(out, SC_ERROR, "registration did not finish: %s", w->phone_page.text);
+		return sc_result(out, SC_ERROR, "registration did not finish: %s",
+		                 w->phone_page.text);
 	return SC_PASS;
 }
 
@@ -607,7 +612,8 @@ static named_pc *pc_step(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_pc *c = pc_of(w, sc_step_word(st, 0));
 
 	if (c == NULL)
-		result(out, SC_ERROR, "unknown PC %s (pc.new first)", or_none(sc_step_word(st, 0)));
+		sc_result(out, SC_ERROR, "unknown PC %s (pc.new first)",
+		          sc_or_none(sc_step_word(st, 0)));
 	return c;
 }
 
@@ -617,7 +623,7 @@ static sc_status saw_pc(sc_world *w, named_pc *c, bool ok, sc_outcome *out)
 	snprintf(w->pc_page.text, sizeof(w->pc_page.text), "%.255s\n%.2047s", au_pc_title(&c->pc),
 	         ok ? au_pc_text(&c->pc) : c->pc.error);
 	snprintf(w->pc_page.kind, sizeof(w->pc_page.kind), "%s", au_pc_kind(&c->pc));
-	return ok ? SC_PASS : result(out, SC_FAIL, "PC: %s", c->pc.error);
+	return ok ? SC_PASS : sc_result(out, SC_FAIL, "PC: %s", c->pc.error);
 }
 
 static sc_status pc_new(sc_world *w, const sc_step *st, sc_outcome *out)
@@ -627,14 +633,14 @@ static sc_status pc_new(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_pc *c;
 
 	if (sym == NULL || strlen(sym) >= SYM_MAX || pc_of(w, sym) || w->n_pcs == MAX_ACTORS)
-		return result(out, SC_ERROR, "pc.new NAME (a new name, at most %d PCs)",
-		              MAX_ACTORS);
+		return sc_result(out, SC_ERROR, "pc.new NAME (a new name, at most %d PCs)",
+		                 MAX_ACTORS);
 	c = &w->pcs[w->n_pcs];
 	snprintf(jar, sizeof(jar), "%s/%s.cookies", w->cfg.workdir, sym);
 	if (!au_pc_open(&c->pc, jar) ||
 	    (w->cfg.tls_ca != NULL && au_web_set_ca_file(c->pc.web, w->cfg.tls_ca) != AU_WEB_OK)) {
 		au_pc_close(&c->pc);
-		return result(out, SC_ERROR, "pc.new: cookie jar %s", jar);
+		return sc_result(out, SC_ERROR, "pc.new: cookie jar %s", jar);
 	}
 	snprintf(c->sym, sizeof(c->sym), "%s", sym);
 	w->n_pcs++;
@@ -650,7 +656,7 @@ static sc_status pc_open(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (c == NULL)
 		return out->status;
 	if (ref == NULL)
-		return result(out, SC_ERROR, "pc.open PC PATH|URL");
+		return sc_result(out, SC_ERROR, "pc.open PC PATH|URL");
 	url_of(w, ref, url, sizeof(url));
 	return saw_pc(w, c, au_pc_get(&c->pc, url), out);
 }
@@ -666,12 +672,12 @@ static sc_status pc_card_session(sc_world *w, const sc_step *st, sc_outcome *out
 	if (c == NULL)
 		return out->status;
 	if (u == NULL)
-		return result(out, SC_ERROR, "pc.card-session PC USER");
+		return sc_result(out, SC_ERROR, "pc.card-session PC USER");
 	snprintf(url, sizeof(url), "%s/test-control/card-session", w->cfg.base);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", u->id);
 	if (!au_pc_post_json(&c->pc, url, body) || c->pc.status != 200)
-		return result(out, SC_ERROR, "card session: HTTP %ld %s", c->pc.status,
-		              c->pc.error);
+		return sc_result(out, SC_ERROR, "card session: HTTP %ld %s", c->pc.status,
+		                 c->pc.error);
 	return SC_PASS;
 }
 
@@ -683,7 +689,7 @@ static sc_status pc_submit(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (c == NULL)
 		return out->status;
 	if (form == NULL)
-		return result(out, SC_ERROR, "pc.submit PC FORM [FIELD=VALUE]");
+		return sc_result(out, SC_ERROR, "pc.submit PC FORM [FIELD=VALUE]");
 	for (size_t i = 0; i < st->n; i++)
 		if (st->key[i] != NULL) {
 			named_user *u = user_of(w, st->value[i]);
@@ -702,9 +708,9 @@ static sc_status pc_qr(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (c == NULL)
 		return out->status;
 	if (v == NULL)
-		return result(out, SC_ERROR, "pc.qr PC as=NAME");
+		return sc_result(out, SC_ERROR, "pc.qr PC as=NAME");
 	if ((url = au_pc_qr_url(&c->pc)) == NULL)
-		return result(out, SC_FAIL, "the PC shows no QR: %s", au_pc_text(&c->pc));
+		return sc_result(out, SC_FAIL, "the PC shows no QR: %s", au_pc_text(&c->pc));
 	snprintf(v->value, sizeof(v->value), "%s", url);
 	return SC_PASS;
 }
@@ -739,9 +745,9 @@ static const seen *where_step(sc_world *w, const sc_step *st, sc_outcome *out)
 	const seen *s = where ? seen_at(w, where) : NULL;
 
 	if (s == NULL) {
-		result(out, SC_ERROR,
-		       "where is phone.page, phone.error, phone.prompt, pc.page, pc.browser, "
-		       "pc.dialog or pc.viewer");
+		sc_result(out, SC_ERROR,
+		          "where is phone.page, phone.error, phone.prompt, pc.page, pc.browser, "
+		          "pc.dialog or pc.viewer");
 		return NULL;
 	}
 	snprintf(out->where, sizeof(out->where), "%s", where);
@@ -760,8 +766,8 @@ static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (!w->cfg.message(w->cfg.message_ctx, entry, &lines, &n) || n == 0)
-		return result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
-		              w->cfg.manual, entry);
+		return sc_result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
+		                 w->cfg.manual, entry);
 	for (size_t i = 0; i < n; i++) {
 		len += (size_t)snprintf(out->expected + len, sizeof(out->expected) - len, "%s%s",
 		                        i ? " / " : "", lines[i]);
@@ -770,7 +776,8 @@ static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
 		all = all && s->any && w->cfg.shows(s->text, lines[i]);
 	}
 	return all ? SC_PASS
-	           : result(out, SC_FAIL, "entry %s's message is not on the %s", entry, out->where);
+	           : sc_result(out, SC_FAIL, "entry %s's message is not on the %s", entry,
+	                       out->where);
 }
 
 /* The entry's message is not at WHERE (a remedy that takes a screen away, 2.13 r1). */
@@ -785,8 +792,8 @@ static sc_status expect_absent(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (!w->cfg.message(w->cfg.message_ctx, entry, &lines, &n) || n == 0)
-		return result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
-		              w->cfg.manual, entry);
+		return sc_result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
+		                 w->cfg.manual, entry);
 	len = (size_t)snprintf(out->expected, sizeof(out->expected), "not: ");
 	for (size_t i = 0; i < n; i++) {
 		len += (size_t)snprintf(out->expected + len, sizeof(out->expected) - len, "%s%s",
@@ -795,8 +802,8 @@ static sc_status expect_absent(sc_world *w, const sc_step *st, sc_outcome *out)
 			len = sizeof(out->expected) - 1;
 		any = any || (s->any && w->cfg.shows(s->text, lines[i]));
 	}
-	return any ? result(out, SC_FAIL, "entry %s's message is still on the %s", entry,
-	                    out->where)
+	return any ? sc_result(out, SC_FAIL, "entry %s's message is still on the %s", entry,
+	                       out->where)
 	           : SC_PASS;
 }
 
@@ -808,12 +815,12 @@ static sc_status expect_blank(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (s != &w->phone_page && s != &w->pc_page)
-		return result(out, SC_ERROR, "expect.blank is for a page (phone.page, pc.page)");
+		return sc_result(out, SC_ERROR, "expect.blank is for a page (phone.page, pc.page)");
 	snprintf(out->expected, sizeof(out->expected),
 	         "a blank screen (a page with nothing shown)");
 	if (s->any && s->blank)
 		return SC_PASS;
-	return result(out, SC_FAIL, "the %s shows something (HTTP %ld)", out->where, s->status);
+	return sc_result(out, SC_FAIL, "the %s shows something (HTTP %ld)", out->where, s->status);
 }
 
 /* Manual 2.17: the phone's OS shows a QR code (sign in with another device). */
@@ -824,10 +831,11 @@ static sc_status expect_qr(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (s != &w->phone_prompt)
-		return result(out, SC_ERROR, "expect.qr is for phone.prompt");
+		return sc_result(out, SC_ERROR, "expect.qr is for phone.prompt");
 	snprintf(out->expected, sizeof(out->expected),
 	         "a QR code on the phone (the OS: sign in with another device)");
-	return s->any && s->qr ? SC_PASS : result(out, SC_FAIL, "the phone's OS showed no QR code");
+	return s->any && s->qr ? SC_PASS
+	                       : sc_result(out, SC_FAIL, "the phone's OS showed no QR code");
 }
 
 static sc_status expect_done(sc_world *w, const sc_step *st, sc_outcome *out)
@@ -839,8 +847,8 @@ static sc_status expect_done(sc_world *w, const sc_step *st, sc_outcome *out)
 	snprintf(out->expected, sizeof(out->expected), "a finished page (done or logged-in)");
 	if (s->any && (strcmp(s->kind, "done") == 0 || strcmp(s->kind, "logged-in") == 0))
 		return SC_PASS;
-	return result(out, SC_FAIL, "the %s is not a finished page (class \"%s\", HTTP %ld)",
-	              out->where, s->kind, s->status);
+	return sc_result(out, SC_FAIL, "the %s is not a finished page (class \"%s\", HTTP %ld)",
+	                 out->where, s->kind, s->status);
 }
 
 static sc_status expect_status(sc_world *w, const sc_step *st, sc_outcome *out)
@@ -851,11 +859,11 @@ static sc_status expect_status(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (code == NULL)
-		return result(out, SC_ERROR, "expect.status WHERE CODE");
+		return sc_result(out, SC_ERROR, "expect.status WHERE CODE");
 	snprintf(out->expected, sizeof(out->expected), "HTTP %s", code);
 	if (s->any && s->status == atol(code))
 		return SC_PASS;
-	return result(out, SC_FAIL, "the %s came with HTTP %ld", out->where, s->status);
+	return sc_result(out, SC_FAIL, "the %s came with HTTP %ld", out->where, s->status);
 }
 
 static sc_status expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
@@ -866,7 +874,7 @@ static sc_status expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
 	size_t i, enabled = 0;
 
 	if (u == NULL || want == NULL)
-		return result(out, SC_ERROR, "expect.devices USER COUNT");
+		return sc_result(out, SC_ERROR, "expect.devices USER COUNT");
 	if ((list = devices_of(w, u, out)) == NULL)
 		return out->status;
 	json_array_foreach(list, i, c) enabled += json_is_true(json_object_get(c, "enabled"));
@@ -876,7 +884,7 @@ static sc_status expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
 	snprintf(out->seen, sizeof(out->seen), "%zu", enabled);
 	return enabled == (size_t)atol(want)
 	               ? SC_PASS
-	               : result(out, SC_FAIL, "the CA lists %zu enabled device(s)", enabled);
+	               : sc_result(out, SC_FAIL, "the CA lists %zu enabled device(s)", enabled);
 }
 
 /* ---- the vocabulary ---- */
@@ -1003,14 +1011,14 @@ sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out)
 	out->line = st->line;
 	if (v == NULL && sc_pcx_known(st->verb)) {
 		if (sc_pcx_needs_test_control(st->verb) && !w->cfg.test_control)
-			return result(out, SC_SKIP, "needs test control");
+			return sc_result(out, SC_SKIP, "needs test control");
 		out->status = sc_pcx_step(w->pcx, st, out);
 		return out->status;
 	}
 	if (v == NULL)
-		return result(out, SC_ERROR, "unknown step %s", st->verb);
+		return sc_result(out, SC_ERROR, "unknown step %s", st->verb);
 	if (v->test_control && !w->cfg.test_control)
-		return result(out, SC_SKIP, "needs test control");
+		return sc_result(out, SC_SKIP, "needs test control");
 	out->status = v->fn(w, st, out);
 	return out->status;
 }

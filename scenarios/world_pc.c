@@ -71,24 +71,6 @@ typedef struct pcx_verb {
 	pcx_fn fn;
 } pcx_verb;
 
-static sc_status result(sc_outcome *out, sc_status s, const char *fmt, ...)
-{
-	va_list ap;
-
-	out->status = s;
-	if (fmt != NULL) {
-		va_start(ap, fmt);
-		vsnprintf(out->detail, sizeof(out->detail), fmt, ap);
-		va_end(ap);
-	}
-	return s;
-}
-
-static const char *or_none(const char *s)
-{
-	return s ? s : "(none)";
-}
-
 static bool yes(const char *v)
 {
 	return v != NULL &&
@@ -108,11 +90,13 @@ static json_t *control(sc_pcx *x, const char *path, json_t *body, sc_outcome *ou
 	e = au_web_post_json(x->ca, url, body, &r);
 	json_decref(body);
 	if (e != AU_WEB_OK) {
-		result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e), r.error);
+		sc_result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e),
+		          r.error);
 	} else if ((answer = json_loads(r.body, 0, NULL)) == NULL ||
 	           json_string_value(json_object_get(answer, "status")) == NULL ||
 	           strcmp(json_string_value(json_object_get(answer, "status")), "ok") != 0) {
-		result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status, r.body);
+		sc_result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status,
+		          r.body);
 		json_decref(answer);
 		answer = NULL;
 	}
@@ -141,17 +125,18 @@ static const au_card *card_named(sc_pcx *x, const char *name, sc_outcome *out)
 		if (strcmp(au_card_name(x->cards[i]), name) == 0)
 			return x->cards[i];
 	if (name == NULL || x->n_cards == MAX_CARDS) {
-		result(out, SC_ERROR, "a card name of the PKI index (at most %d cards)", MAX_CARDS);
+		sc_result(out, SC_ERROR, "a card name of the PKI index (at most %d cards)",
+		          MAX_CARDS);
 		return NULL;
 	}
 	if (x->cfg.pki_dir == NULL) {
-		result(out, SC_ERROR, "no card PKI (build/fixtures/pki) for this run");
+		sc_result(out, SC_ERROR, "no card PKI (build/fixtures/pki) for this run");
 		return NULL;
 	}
 	e = strcmp(name, "plain") == 0 ? au_card_plain(name, &c)
 	                               : au_card_from_index(x->cfg.pki_dir, name, &c);
 	if (e != AU_CARD_OK) {
-		result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
+		sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
 		return NULL;
 	}
 	x->cards[x->n_cards++] = c;
@@ -207,11 +192,11 @@ static sc_status card_user(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	bool disabled = sc_step_word(st, 2) && strcmp(sc_step_word(st, 2), "disabled") == 0;
 
 	if (sym == NULL || id == NULL)
-		return result(out, SC_ERROR,
-		              "card.user USER CARD [disabled] (a card of the PKI with "
-		              "a 本人ID or holder)");
+		return sc_result(out, SC_ERROR,
+		                 "card.user USER CARD [disabled] (a card of the PKI with "
+		                 "a 本人ID or holder)");
 	if (!sc_world_name_user(x->w, sym, id))
-		return result(out, SC_ERROR, "user %s: another 本人ID already, or no room", sym);
+		return sc_result(out, SC_ERROR, "user %s: another 本人ID already, or no room", sym);
 	if (!control_ok(x, "users", json_pack("{s:s}", "name", id), out))
 		return out->status;
 	if (disabled &&
@@ -229,8 +214,8 @@ static sc_status card_link(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (c == NULL)
 		return out->status;
 	if (id == NULL || !fingerprint(c, fp))
-		return result(out, SC_ERROR,
-		              "card.link CARD USER (a certificate card, a known user)");
+		return sc_result(out, SC_ERROR,
+		                 "card.link CARD USER (a certificate card, a known user)");
 	return control_ok(x, "jpki-links", json_pack("{s:s, s:s}", "fingerprint", fp, "name", id),
 	                  out)
 	               ? SC_PASS
@@ -245,7 +230,7 @@ static sc_status card_unlink(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (c == NULL)
 		return out->status;
 	if (!fingerprint(c, fp))
-		return result(out, SC_ERROR, "card.unlink CARD (a certificate card)");
+		return sc_result(out, SC_ERROR, "card.unlink CARD (a certificate card)");
 	return control_ok(x, "jpki-links", json_pack("{s:s, s:b}", "fingerprint", fp, "delete", 1),
 	                  out)
 	               ? SC_PASS
@@ -332,7 +317,7 @@ static au_card *reissue(sc_pcx *x, const au_card *old, const char *old_name, con
 	bool ok = false;
 
 	if (leaf == NULL || !index_field(x, old_name, "issuer", issuer, sizeof(issuer))) {
-		result(out, SC_ERROR, "card %s: no issuer in the PKI index", old_name);
+		sc_result(out, SC_ERROR, "card %s: no issuer in the PKI index", old_name);
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/ca/%s.pem", x->cfg.pki_dir, issuer);
@@ -391,7 +376,7 @@ static au_card *reissue(sc_pcx *x, const au_card *old, const char *old_name, con
 	                      &card) == AU_CARD_OK;
 out:
 	if (!ok)
-		result(out, SC_ERROR, "card %s could not be reissued", old_name);
+		sc_result(out, SC_ERROR, "card %s could not be reissued", old_name);
 	free(cert_pem);
 	free(key_pem);
 	BIO_free(cb);
@@ -413,10 +398,10 @@ static sc_status card_reissue(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (old == NULL)
 		return out->status;
 	if (name == NULL || x->n_cards == MAX_CARDS)
-		return result(out, SC_ERROR, "card.reissue CARD as=NEWNAME");
+		return sc_result(out, SC_ERROR, "card.reissue CARD as=NEWNAME");
 	for (size_t i = 0; i < x->n_cards; i++)
 		if (strcmp(au_card_name(x->cards[i]), name) == 0)
-			return result(out, SC_ERROR, "card %s exists already", name);
+			return sc_result(out, SC_ERROR, "card %s exists already", name);
 	if ((c = reissue(x, old, old_name, name, out)) == NULL)
 		return out->status;
 	x->cards[x->n_cards++] = c;
@@ -432,7 +417,7 @@ static pc_side *side_of(sc_pcx *x, const sc_step *st, au_pc **browser, sc_outcom
 	pc_side *s;
 
 	if (pc == NULL) {
-		result(out, SC_ERROR, "unknown PC %s (pc.new first)", or_none(sym));
+		sc_result(out, SC_ERROR, "unknown PC %s (pc.new first)", sc_or_none(sym));
 		return NULL;
 	}
 	if (browser != NULL)
@@ -441,7 +426,7 @@ static pc_side *side_of(sc_pcx *x, const sc_step *st, au_pc **browser, sc_outcom
 		if (strcmp(x->pcs[i].sym, sym) == 0)
 			return &x->pcs[i];
 	if (x->n_pcs == MAX_PCS) {
-		result(out, SC_ERROR, "at most %d PCs", MAX_PCS);
+		sc_result(out, SC_ERROR, "at most %d PCs", MAX_PCS);
 		return NULL;
 	}
 	s = &x->pcs[x->n_pcs++];
@@ -501,9 +486,10 @@ static sc_status card_reader(sc_pcx *x, const sc_step *st, sc_outcome *out)
 			s->reader.metal_failures = s->reader.on_metal ? (unsigned)atoi(v) : 0;
 			s->reader.reads = 0;
 		} else
-			return result(out, SC_ERROR,
-			              "card.reader PC connected=|seated=|antivirus=|pca= yes|no, "
-			              "metal=N|no");
+			return sc_result(
+			        out, SC_ERROR,
+			        "card.reader PC connected=|seated=|antivirus=|pca= yes|no, "
+			        "metal=N|no");
 	}
 	return SC_PASS;
 }
@@ -519,7 +505,7 @@ static sc_status card_check(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	snprintf(out->where, sizeof(out->where), "pc.certificates");
 	snprintf(out->seen, sizeof(out->seen), "%s", v.verdict);
 	snprintf(out->expected, sizeof(out->expected), "the card's certificate listed (4.2)");
-	return v.listed ? SC_PASS : result(out, SC_FAIL, "manual 4.2: %s", v.verdict);
+	return v.listed ? SC_PASS : sc_result(out, SC_FAIL, "manual 4.2: %s", v.verdict);
 }
 
 static sc_status pc_browser_make(sc_pcx *x, const sc_step *st, sc_outcome *out)
@@ -530,7 +516,7 @@ static sc_status pc_browser_make(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (make == NULL || (strcmp(make, "chrome") != 0 && strcmp(make, "edge") != 0))
-		return result(out, SC_ERROR, "pc.browser PC chrome|edge");
+		return sc_result(out, SC_ERROR, "pc.browser PC chrome|edge");
 	snprintf(s->browser, sizeof(s->browser), "%s", make);
 	return SC_PASS;
 }
@@ -544,7 +530,7 @@ static sc_status apply_proxy(sc_pcx *x, pc_side *s, au_pc *pc, sc_outcome *out)
 	                ? au_web_set_proxy(pc->web, au_proxy_url(s->proxy), "pcuser", "pcpass")
 	                : au_web_set_proxy(pc->web, au_proxy_url(s->proxy), NULL, NULL);
 	(void)x;
-	return e == AU_WEB_OK ? SC_PASS : result(out, SC_ERROR, "proxy: %s", au_web_strerr(e));
+	return e == AU_WEB_OK ? SC_PASS : sc_result(out, SC_ERROR, "proxy: %s", au_web_strerr(e));
 }
 
 static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
@@ -558,8 +544,8 @@ static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (kind == NULL)
-		return result(out, SC_ERROR,
-		              "net.proxy PC kind=tunnel|auth|inspect|inspect-first|none");
+		return sc_result(out, SC_ERROR,
+		                 "net.proxy PC kind=tunnel|auth|inspect|inspect-first|none");
 	au_proxy_stop(s->proxy);
 	s->proxy = NULL;
 	s->proxy_credentials = yes(sc_step_get(st, "credentials"));
@@ -581,10 +567,10 @@ static sc_status net_proxy(sc_pcx *x, const sc_step *st, sc_outcome *out)
 		o.key_file = key;
 		o.upstream_ca_file = ca;
 	} else
-		return result(out, SC_ERROR,
-		              "net.proxy PC kind=tunnel|auth|inspect|inspect-first|none");
+		return sc_result(out, SC_ERROR,
+		                 "net.proxy PC kind=tunnel|auth|inspect|inspect-first|none");
 	if (!au_proxy_start(&o, &s->proxy, why, sizeof(why)))
-		return result(out, SC_ERROR, "proxy: %s", why);
+		return sc_result(out, SC_ERROR, "proxy: %s", why);
 	return apply_proxy(x, s, pc, out);
 }
 
@@ -605,10 +591,10 @@ static sc_status net_front(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	                                          : -2;
 	if (s->front == -2) {
 		s->front = -1;
-		return result(out, SC_ERROR, "net.front PC tls1.2|tls1.3|none");
+		return sc_result(out, SC_ERROR, "net.front PC tls1.2|tls1.3|none");
 	}
 	if (x->cfg.card_front[s->front] == NULL)
-		return result(out, SC_SKIP, "the platform has no card-login front server");
+		return sc_result(out, SC_SKIP, "the platform has no card-login front server");
 	return SC_PASS;
 }
 
@@ -703,7 +689,7 @@ static sc_status card_get(sc_pcx *x, pc_side *s, au_pc *pc, const char *path,
 	         s->front >= 0 ? x->cfg.card_front[s->front] : x->cfg.base, path);
 	snprintf(shown, sizeof(shown), "%s%s", x->cfg.origin, path);
 	if ((ce = au_card_present(&s->reader, user, pc->web, &login)) != AU_CARD_OK)
-		return result(out, SC_ERROR, "card: %s", au_card_strerr(ce));
+		return sc_result(out, SC_ERROR, "card: %s", au_card_strerr(ce));
 	if (login.cert_presented && user->pin_seconds > 0) {
 		/* handshake (the certificate chosen), the PIN dialog, then the request */
 		late l = {.x = x, .seconds = user->pin_seconds, .out = out};
@@ -753,7 +739,7 @@ static sc_status pc_card_login(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (path == NULL)
-		return result(
+		return sc_result(
 		        out, SC_ERROR,
 		        "pc.card-login PC hpki|jpki|jpki-register [pin_seconds=N] [cancel=yes]");
 	return card_get(x, s, pc, path, &user, out);
@@ -770,7 +756,7 @@ static sc_status pc_restart(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	au_pc_close(pc);
 	if (!au_pc_open(pc, NULL) ||
 	    (x->cfg.tls_ca != NULL && au_web_set_ca_file(pc->web, x->cfg.tls_ca) != AU_WEB_OK))
-		return result(out, SC_ERROR, "the browser does not start again");
+		return sc_result(out, SC_ERROR, "the browser does not start again");
 	/* the JPKI client's dialogs close with the browser */
 	while (s->jpki.running > 0)
 		au_jpki_close(&s->jpki);
@@ -793,8 +779,8 @@ static sc_status jpki_extension(sc_pcx *x, const sc_step *st, sc_outcome *out)
 		else if (strcmp(st->key[i], "enabled") == 0)
 			s->jpki.extension_enabled = yes(st->value[i]);
 		else
-			return result(out, SC_ERROR,
-			              "jpki.extension PC installed=yes|no enabled=yes|no");
+			return sc_result(out, SC_ERROR,
+			                 "jpki.extension PC installed=yes|no enabled=yes|no");
 	}
 	return SC_PASS;
 }
@@ -859,14 +845,14 @@ static sc_status expect_nothing(sc_pcx *x, const sc_step *st, sc_outcome *out)
 		return out->status;
 	snprintf(out->where, sizeof(out->where), "pc.page");
 	snprintf(out->expected, sizeof(out->expected),
-	         "nothing happens: no dialog, the page stays (%s)", or_none(x->cfg.entry));
+	         "nothing happens: no dialog, the page stays (%s)", sc_or_none(x->cfg.entry));
 	snprintf(out->seen, sizeof(out->seen), "%.255s\n%.2000s", au_pc_title(pc), au_pc_text(pc));
 	if (s->idle_clicks == 0)
-		return result(out, SC_FAIL, "the click did something (a dialog or a request)");
+		return sc_result(out, SC_FAIL, "the click did something (a dialog or a request)");
 	if (pc->page == NULL || pc->page != s->page_at_click)
-		return result(out, SC_FAIL, "the page changed");
+		return sc_result(out, SC_FAIL, "the page changed");
 	if (strstr(au_pc_text(pc), "マイナンバーカード") == NULL)
-		return result(out, SC_FAIL, "not the My Number card registration page");
+		return sc_result(out, SC_FAIL, "not the My Number card registration page");
 	return SC_PASS;
 }
 
@@ -881,14 +867,14 @@ static sc_status pc_install_ca(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (which == NULL || x->cfg.pki_dir == NULL)
-		return result(out, SC_ERROR, "pc.install-ca PC none|roots-only|old|current");
+		return sc_result(out, SC_ERROR, "pc.install-ca PC none|roots-only|old|current");
 	au_pc_certs_clear(&s->certs);
 	if (strcmp(which, "none") == 0)
 		return SC_PASS;
 	snprintf(path, sizeof(path), "%s/pc/installed-%s.pem", x->cfg.pki_dir, which);
 	return au_pc_certs_install_file(&s->certs, path)
 	               ? SC_PASS
-	               : result(out, SC_ERROR, "pc.install-ca: %s", path);
+	               : sc_result(out, SC_ERROR, "pc.install-ca: %s", path);
 }
 
 static sc_status pc_viewer(sc_pcx *x, const sc_step *st, sc_outcome *out)
@@ -900,8 +886,8 @@ static sc_status pc_viewer(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (s == NULL)
 		return out->status;
 	if (!au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), &r, &text))
-		return result(out, SC_FAIL,
-		              "the viewer cannot open the card (the reader reads none)");
+		return sc_result(out, SC_FAIL,
+		                 "the viewer cannot open the card (the reader reads none)");
 	sc_world_saw(x->w, "pc.viewer", 0, text ? text : "",
 	             r.verdict == RP_CERTVIEW_OK ? "verified" : "not-verified");
 	return SC_PASS;
@@ -926,7 +912,7 @@ static sc_status expect_login(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (pc->page != NULL && pc->status == 200 &&
 	    (au_pc_qr_url(pc) != NULL || strcmp(au_pc_kind(pc), "done") == 0))
 		return SC_PASS;
-	return result(out, SC_FAIL, "the PC is not through");
+	return sc_result(out, SC_FAIL, "the PC is not through");
 }
 
 static sc_status expect_verified(sc_pcx *x, const sc_step *st, sc_outcome *out)
@@ -941,10 +927,11 @@ static sc_status expect_verified(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	snprintf(out->expected, sizeof(out->expected),
 	         "the viewer verifies the card's certificate");
 	if (!au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), &r, &text))
-		return result(out, SC_FAIL, "the viewer cannot open the card");
+		return sc_result(out, SC_FAIL, "the viewer cannot open the card");
 	snprintf(out->seen, sizeof(out->seen), "%s", text ? text : "(verified)");
-	return r.verdict == RP_CERTVIEW_OK ? SC_PASS
-	                                   : result(out, SC_FAIL, "the viewer does not verify it");
+	return r.verdict == RP_CERTVIEW_OK
+	               ? SC_PASS
+	               : sc_result(out, SC_FAIL, "the viewer does not verify it");
 }
 
 /* ---- the vocabulary ---- */
@@ -1062,9 +1049,9 @@ sc_status sc_pcx_step(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	const pcx_verb *v = verb_of(st->verb);
 
 	if (v == NULL)
-		return result(out, SC_ERROR, "unknown step %s", st->verb);
+		return sc_result(out, SC_ERROR, "unknown step %s", st->verb);
 	if (v->card_pki && x->cfg.tls_ca == NULL)
-		return result(out, SC_SKIP, "needs the platform over HTTPS with the card PKI");
+		return sc_result(out, SC_SKIP, "needs the platform over HTTPS with the card PKI");
 	return v->fn(x, st, out);
 }
 

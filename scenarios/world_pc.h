@@ -31,6 +31,11 @@ sc_status sc_pcx_step(sc_pcx *x, const sc_step *st, sc_outcome *out);
 /* ---- what the world (world.c) offers the PC side ---- */
 
 /* The PC browser called sym (pc.new), NULL none. */
+/* Sets a step's status and (fmt not NULL) its detail; returns the status. */
+sc_status sc_result(sc_outcome *out, sc_status s, const char *fmt, ...);
+/* s, or "(none)" for a missing word in a message. */
+const char *sc_or_none(const char *s);
+
 au_pc *sc_world_pc_browser(sc_world *w, const char *sym);
 /* Records what the user sees at where (pc.page, pc.browser, pc.dialog, pc.viewer); text NULL:
  * nothing is shown there. */

@@ -1,0 +1,29 @@
+/* What every start of the platform does, embedded (rp/platform.c) or served (rp/serve_cmd.c). */
+#ifndef KAGURA_RP_SETUP_H
+#define KAGURA_RP_SETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rp/app.h"
+
+/* The host of an origin ("https://host:443/" → "host"), the default RP ID. */
+bool rp_origin_host(const char *origin, char *buf, size_t size);
+
+/*
+ * A fresh temporary store path in $TMPDIR (default /tmp), so parallel runs can tell their
+ * stores apart; the file itself is left to SQLite to create. False when none can be made.
+ */
+bool rp_temp_store_path(char *path, size_t size);
+/* Removes a store and its -wal and -shm companions. */
+void rp_store_remove_files(const char *path);
+
+/*
+ * The fixtures of app->cfg.manual: the message bundle into app->msgs and the pages folder
+ * (written to pages_dir, which app->pages_dir then points at). fixtures_dir NULL:
+ * $KAGURA_FIXTURES or the source tree's. False with why on a bundle that does not load.
+ */
+bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir, size_t pages_size,
+                          char *why, size_t why_size);
+
+#endif

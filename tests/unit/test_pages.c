@@ -1,0 +1,70 @@
+/* Page templates: escaped and raw values, shared files included, no path out of the folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rp/pages.h"
+
+static char dir[] = "/tmp/kagura-pages-XXXXXX";
+
+static void put(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool render(const char *name, wa_blob *out)
+{
+	const char *vars[][2] = {{"a", "<b>&"}, {"raw", "<i>"}};
+
+	wa_blob_reset(out);
+	if (!rp_page_render(dir, name, vars, 2, out))
+		return false;
+	wa_blob_append(out, "", 1);
+	return true;
+}
+
+static void test_render(void **state)
+{
+	wa_blob out = {0};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put("shared.js", "var x = 1; /* {{a}} stays as written */\n");
+	put("page.html", "<p>{{a}}</p>{{{raw}}}{{missing}}<script>{{> shared.js}}</script>");
+	put("missing.html", "<script>{{> nowhere.js}}</script>");
+	put("escape.html", "<script>{{> ../etc/passwd}}</script>");
+	assert_true(render("page.html", &out));
+	assert_string_equal((char *)out.ptr, "<p>&lt;b&gt;&amp;</p><i><script>var x = 1; /* {{a}} "
+	                                     "stays as written */\n</script>");
+	/* A shared file that is not there, or a name leaving the folder: no page at all. */
+	assert_false(render("missing.html", &out));
+	assert_false(render("escape.html", &out));
+	assert_false(render("../page.html", &out));
+	wa_blob_reset(&out);
+	for (const char *n = "shared.js\0page.html\0missing.html\0escape.html\0"; *n;
+	     n += strlen(n) + 1) {
+		char path[256];
+		snprintf(path, sizeof(path), "%s/%s", dir, n);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_render)};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
