@@ -7,13 +7,16 @@
 #include <sys/stat.h>
 
 #include "authenticator/attest.h"
+#include "authenticator/device_io_cmd.h"
 #include "authenticator/fido_glue.h"
 #include "authenticator/keycloak_form.h"
+#include "authenticator/options_kind.h"
 #include "authenticator/os.h"
 #include "authenticator/page.h"
 #include "authenticator/web.h"
 #include "authenticator/persona.h"
 #include "authenticator/phone.h"
+#include "authenticator/usage_section.h"
 #include "webauthn/b64url.h"
 
 static const char usage_text[] =
@@ -21,10 +24,15 @@ static const char usage_text[] =
         "       kagura-authn device show FILE\n"
         "       kagura-authn device set FILE KEY=VALUE...\n"
         "       kagura-authn device settings\n"
+        "       kagura-authn device export [--format cdp|playwright] [--rp-id ID] FILE\n"
+        "       kagura-authn device import [--format cdp|playwright] --from JSON_FILE|-\n"
+        "                                  [--replace] FILE   (CDP or Playwright JSON)\n"
         "       kagura-authn personas\n"
         "       kagura-authn remedy FILE ACTION [ARG]   (manual section 4; `remedy FILE list`)\n"
         "       kagura-authn create --device FILE --options OPTIONS.json --origin ORIGIN\n"
         "                           [--form] [--label TEXT] [--event-log FILE]\n"
+        "                           (prints the RegistrationResponseJSON; --form: Keycloak's\n"
+        "                           form fields)\n"
         "       kagura-authn login --device FILE --url URL --username NAME [--origin ORIGIN]\n"
         "                          [--event-log FILE]   (the platform's device-only FIDO login)\n"
         "       kagura-authn register --device FILE --url QR_URL [--label TEXT] [--username ID]\n"
@@ -32,8 +40,11 @@ static const char usage_text[] =
         "                             (device registration from a registration QR's URL)\n"
         "       kagura-authn get --device FILE --options OPTIONS.json --origin ORIGIN\n"
         "                        [--form] [--event-log FILE]\n"
-        "create/get print the W3C response JSON (--form: Keycloak's form fields) and exit 0;\n"
-        "a browser error prints \"Name: message\" on stderr and exits 1; bad input exits 2.\n";
+        "                        (prints the AuthenticationResponseJSON; --form: Keycloak's\n"
+        "                        form fields)\n"
+        "       kagura-authn [COMMAND...] --help | --version\n"
+        "exit status: 0 success; 1 the browser raised an error (\"Name: message\" on stderr) or\n"
+        "the platform answered with another page than success; 2 usage error or bad input.\n";
 
 static int usage(const authn_env *env, const char *what, const char *arg)
 {
@@ -58,6 +69,40 @@ static int load_persona(const authn_env *env, const char *name, au_persona *p)
 	return 0;
 }
 
+/* getopt's ':' (a value missing) or anything else (an unknown option) as a usage error. */
+static int bad_option(const authn_env *env, const char *command, int c, const char *option)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "%s: %s", command,
+	         c == ':' ? "option needs a value:" : "unknown option");
+	return usage(env, what, option);
+}
+
+typedef struct name_list {
+	FILE *out;
+	size_t n;
+} name_list;
+
+static bool print_listed_name(const char *name, void *arg)
+{
+	name_list *l = arg;
+
+	fprintf(l->out, "%s%s", l->n++ ? ", " : "", name);
+	return true;
+}
+
+/* After an unknown persona: the ones the persona directory holds, on one line. */
+static void list_personas(const authn_env *env)
+{
+	name_list l = {env->err, 0};
+
+	fputs("kagura-authn: personas: ", env->err);
+	if (au_persona_list(env->persona_dir, print_listed_name, &l) != AU_OK || l.n == 0)
+		fprintf(env->err, "none readable in %s", env->persona_dir);
+	fputc('\n', env->err);
+}
+
 /* ---- device new / show / set ---- */
 
 static void phone_env(const authn_env *env, au_phone_env *pe)
@@ -78,6 +123,7 @@ static int device_new(int argc, char **argv, const authn_env *env)
 	bool force = false;
 	struct stat st;
 	au_phone_env pe;
+	au_err e;
 	int c;
 
 	optind = 1;
@@ -90,7 +136,7 @@ static int device_new(int argc, char **argv, const authn_env *env)
 		else if (c == 'f')
 			force = true;
 		else
-			return usage(env, "device new: bad option", argv[optind - 1]);
+			return bad_option(env, "device new", c, argv[optind - 1]);
 	}
 	if (persona == NULL || optind != argc - 1)
 		return usage(env, "device new needs --persona NAME and one FILE", NULL);
@@ -98,8 +144,10 @@ static int device_new(int argc, char **argv, const authn_env *env)
 	if (!force && stat(file, &st) == 0)
 		return fail_input(env, "device file", file, "exists (use --force to replace it)");
 	phone_env(env, &pe);
-	if (au_phone_new_device(&pe, persona, ca_dir, file, why, sizeof(why)) != AU_OK) {
+	if ((e = au_phone_new_device(&pe, persona, ca_dir, file, why, sizeof(why))) != AU_OK) {
 		fprintf(env->err, "kagura-authn: %s\n", why);
+		if (e == AU_ERR_PERSONA_UNKNOWN)
+			list_personas(env);
 		return 2;
 	}
 	fprintf(env->out, "%s: new %s device\n", file, persona);
@@ -233,11 +281,14 @@ static int parse_ceremony(int argc, char **argv, const authn_env *env, ceremony_
 			a->form = true;
 			break;
 		default:
-			return usage(env, "bad option", argv[optind - 1]);
+			return bad_option(env, argv[0], c, argv[optind - 1]);
 		}
 	}
-	if (a->device == NULL || a->options == NULL || a->origin == NULL || optind != argc)
-		return usage(env, "needs --device, --options and --origin", NULL);
+	if (a->device == NULL || a->options == NULL || a->origin == NULL || optind != argc) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s needs --device, --options and --origin", argv[0]);
+		return usage(env, what, NULL);
+	}
 	return 0;
 }
 
@@ -256,6 +307,20 @@ static int phone_open(au_phone *p, const char *device, const char *event_log, co
 	return 0;
 }
 
+/* The other ceremony's options: a mixed-up file, refused by name before the phone opens. */
+static int wrong_options(const authn_env *env, const char *file, bool create)
+{
+	char why[200];
+
+	snprintf(why, sizeof(why), "these are %s (%s); %s takes %s",
+	         au_options_kind_name(create ? AU_OPTIONS_REQUEST : AU_OPTIONS_CREATION),
+	         create ? "they have rpId or allowCredentials and no rp, user or pubKeyCredParams"
+	                : "they have rp, user or pubKeyCredParams",
+	         create ? "create" : "get",
+	         au_options_kind_name(create ? AU_OPTIONS_CREATION : AU_OPTIONS_REQUEST));
+	return fail_input(env, "options", file, why);
+}
+
 static int ceremony(int argc, char **argv, const authn_env *env, bool create)
 {
 	ceremony_args a;
@@ -270,6 +335,11 @@ static int ceremony(int argc, char **argv, const authn_env *env, bool create)
 		return rc;
 	if ((options = json_load_file(a.options, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
 		return fail_input(env, "options", a.options, jerr.text);
+	if (au_options_kind_of(options) == (create ? AU_OPTIONS_REQUEST : AU_OPTIONS_CREATION)) {
+		rc = wrong_options(env, a.options, create);
+		json_decref(options);
+		return rc;
+	}
 	if ((rc = phone_open(&p, a.device, a.event_log, env)) != 0) {
 		json_decref(options);
 		return rc;
@@ -426,7 +496,7 @@ static int login(int argc, char **argv, const authn_env *env)
 			event_log = optarg;
 			break;
 		default:
-			return usage(env, "login: bad option", argv[optind - 1]);
+			return bad_option(env, "login", c, argv[optind - 1]);
 		}
 	}
 	if (device == NULL || url == NULL || in.username == NULL || optind != argc)
@@ -501,7 +571,7 @@ static int register_device(int argc, char **argv, const authn_env *env)
 			event_log = optarg;
 			break;
 		default:
-			return usage(env, "register: bad option", argv[optind - 1]);
+			return bad_option(env, "register", c, argv[optind - 1]);
 		}
 	}
 	if (device == NULL || url == NULL || optind != argc)
@@ -523,10 +593,17 @@ static bool print_persona(const char *name, void *arg)
 
 int authn_main(int argc, char **argv, const authn_env *env)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, argc < 2 ? env->err : env->out);
-		return argc < 2 ? 2 : 0;
+	/* -h/--help after any command, one added to usage_text included, prints its part. */
+	if (au_usage_asked(argc, argv))
+		return au_usage_print_for(env->out, usage_text, "kagura-authn", argc, argv)
+		               ? 0
+		               : usage(env, "unknown command", argv[1]);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		fprintf(env->out, "kagura-authn %s\n", KAGURA_VERSION);
+		return 0;
 	}
+	if (argc < 2)
+		return usage(env, "no command given", NULL);
 	if (strcmp(argv[1], "create") == 0)
 		return ceremony(argc - 1, argv + 1, env, true);
 	if (strcmp(argv[1], "get") == 0)
@@ -537,8 +614,13 @@ int authn_main(int argc, char **argv, const authn_env *env)
 		return register_device(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "remedy") == 0)
 		return device_remedy(argc - 1, argv + 1, env);
-	if (strcmp(argv[1], "personas") == 0)
-		return au_persona_list(env->persona_dir, print_persona, env->out) == AU_OK ? 0 : 2;
+	if (strcmp(argv[1], "personas") == 0) {
+		if (argc != 2)
+			return usage(env, "personas takes no argument:", argv[2]);
+		if (au_persona_list(env->persona_dir, print_persona, env->out) != AU_OK)
+			return fail_input(env, "persona directory", env->persona_dir, "unreadable");
+		return 0;
+	}
 	if (strcmp(argv[1], "device") == 0 && argc >= 3) {
 		if (strcmp(argv[2], "new") == 0)
 			return device_new(argc - 2, argv + 2, env);
@@ -546,10 +628,19 @@ int authn_main(int argc, char **argv, const authn_env *env)
 			return device_show(argc - 2, argv + 2, env);
 		if (strcmp(argv[2], "set") == 0)
 			return device_set(argc - 2, argv + 2, env);
+		if (strcmp(argv[2], "export") == 0)
+			return authn_device_export(argc - 2, argv + 2, env);
+		if (strcmp(argv[2], "import") == 0)
+			return authn_device_import(argc - 2, argv + 2, env);
 		if (strcmp(argv[2], "settings") == 0) {
+			if (argc != 3)
+				return usage(env, "device settings takes no argument:", argv[3]);
 			au_settings_help(env->out);
 			return 0;
 		}
 	}
+	if (strcmp(argv[1], "device") == 0)
+		return argc < 3 ? usage(env, "device needs a subcommand", NULL)
+		                : usage(env, "unknown device subcommand", argv[2]);
 	return usage(env, "unknown command", argv[1]);
 }

@@ -281,9 +281,16 @@ json_t *au_settings_to_json(const au_settings *s)
 
 void au_settings_help(FILE *out)
 {
+	int width = 0;
+
+	/* The names' column as wide as the longest name, so the values line up. */
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		if ((int)strlen(settings_table[i].name) > width)
+			width = (int)strlen(settings_table[i].name);
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		const setting *st = &settings_table[i];
-		fprintf(out, "  %-22s ", st->name);
+		bool values = st->kind == K_BOOL || st->kind == K_ENUM || st->kind == K_INT;
+		fprintf(out, "  %-*s  ", width, st->name);
 		if (st->kind == K_BOOL)
 			fputs("true|false", out);
 		else if (st->kind == K_ENUM)
@@ -292,7 +299,7 @@ void au_settings_help(FILE *out)
 		else if (st->kind == K_INT)
 			fprintf(out, "%d..%d", st->min, st->max);
 		if (st->help)
-			fprintf(out, "%s%s", st->kind == K_INT ? " " : "", st->help);
+			fprintf(out, "%s%s", values ? "  " : "", st->help);
 		fputc('\n', out);
 	}
 }

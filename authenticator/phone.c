@@ -281,6 +281,8 @@ static void jar_path(const au_phone *p, char *jar, size_t size)
 		snprintf(jar, size, "%s.%s.cookies", p->device_path, browser_name(p));
 }
 
+static void close_browser(au_phone *p);
+
 static au_err open_browser(au_phone *p, au_phone_visit *out)
 {
 	char jar[sizeof(p->device_path) + 96];
@@ -300,6 +302,20 @@ static au_err open_browser(au_phone *p, au_phone_visit *out)
 		         p->dev.settings.source_address);
 		return AU_ERR_SETTING_VALUE;
 	}
+	if (p->ca_file[0] != '\0' && au_web_set_ca_file(p->web, p->ca_file) != AU_WEB_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.200s: CA cannot be read",
+		         p->ca_file);
+		return AU_ERR_IO;
+	}
+	return AU_OK;
+}
+
+au_err au_phone_trust_ca(au_phone *p, const char *ca_file)
+{
+	if (ca_file != NULL && strlen(ca_file) >= sizeof(p->ca_file))
+		return AU_ERR_SETTING_VALUE;
+	snprintf(p->ca_file, sizeof(p->ca_file), "%s", ca_file ? ca_file : "");
+	close_browser(p);
 	return AU_OK;
 }
 

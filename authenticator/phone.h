@@ -50,7 +50,10 @@ typedef struct au_phone {
 	au_ctap ctap;
 	au_hid *hid;
 	fido_dev_t *fido;
-	au_web *web;  /* the browser profile, opened by the first visit */
+	au_web *web; /* the browser profile, opened by the first visit */
+	/* A CA certificate (PEM file) the phone trusts besides the system's: a platform's test
+	 * PKI installed as a profile; "" none. */
+	char ca_file[4096];
 	bool changed; /* a ceremony changed the device: au_phone_save writes it */
 	au_phone_page history[AU_PHONE_HISTORY]; /* oldest first; the last is on screen */
 	size_t n_history;
@@ -66,6 +69,9 @@ typedef struct au_phone {
 au_err au_phone_new_device(const au_phone_env *env, const char *persona,
                            const char *attestation_dir, const char *path, char *why,
                            size_t why_size);
+
+/* The phone trusts the CA in ca_file (NULL: only the system's) from its next page on. */
+au_err au_phone_trust_ca(au_phone *p, const char *ca_file);
 
 /*
  * Opens device_path with its persona (the phone) and the persona of its default

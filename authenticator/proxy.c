@@ -375,21 +375,25 @@ static void handle(au_proxy *p, int cfd)
 	b.fd = ufd;
 	{
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
-		if (!send_all(cfd, ok, sizeof(ok) - 1))
+		/* counted before the client can see the 200, taken back when it could not */
+		atomic_fetch_add(&p->tunnels, 1);
+		if (!send_all(cfd, ok, sizeof(ok) - 1)) {
+			atomic_fetch_sub(&p->tunnels, 1);
 			goto done;
+		}
 	}
-	atomic_fetch_add(&p->tunnels, 1);
 	if (p->mode == AU_PROXY_INSPECT_FIRST) {
 		int alert = 0;
 		b.ssl = upstream_first(p, ufd, host, &alert);
+		/* counted before the browser's handshake, whose alert shows it to the client */
+		if (b.ssl == NULL)
+			atomic_fetch_add(&p->upstream_failed, 1);
 		if ((a.ssl = SSL_new(p->server_ctx)) == NULL)
 			goto done;
 		if (alert != 0)
 			refuse_like(a.ssl, alert);
 		SSL_set_fd(a.ssl, cfd);
 		if (SSL_accept(a.ssl) != 1 || b.ssl == NULL) {
-			if (b.ssl == NULL)
-				atomic_fetch_add(&p->upstream_failed, 1);
 			/* a lingering close: the alert reaches the browser first */
 			shutdown(cfd, SHUT_WR);
 			while (recv(cfd, head, sizeof(head), 0) > 0)

@@ -42,6 +42,8 @@ typedef struct au_proxy_opts {
 	        *upstream_ca_file; /* INSPECT: how it trusts the server; NULL: it does not check */
 } au_proxy_opts;
 
+/* Each event is counted before the client can see it (the answer, the alert, the close): read
+ * once the client has its outcome, the stats include it. */
 typedef struct au_proxy_stats {
 	unsigned connections;     /* accepted */
 	unsigned auth_refused;    /* 407 answers */

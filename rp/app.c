@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/flow.h"
 #include "rp/flow_card.h"
 #include "rp/test_control.h"
 #include "webauthn/b64url.h"
@@ -84,6 +85,13 @@ typedef struct table {
 	size_t n;
 } table;
 
+/* The JSON APIs (FIDO conformance, test control) answer programs, not a user's browser. */
+static bool json_api(const char *path)
+{
+	return strncmp(path, "/attestation/", 13) == 0 || strncmp(path, "/assertion/", 11) == 0 ||
+	       strncmp(path, RP_TEST_CONTROL_PREFIX, strlen(RP_TEST_CONTROL_PREFIX)) == 0;
+}
+
 void rp_app_handle(void *ctx, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_app *app = ctx;
@@ -126,10 +134,15 @@ void rp_app_handle(void *ctx, const rp_http_request *req, rp_http_response *resp
 			}
 		}
 	}
-	if (path_known) {
+	if (path_known && json_api(req->path)) {
 		rp_http_response_header(resp, "Allow", "POST");
 		rp_http_response_text(resp, 405, "text/plain; charset=utf-8",
 		                      "405 Method Not Allowed\n");
+		return;
+	}
+	/* A page's step asked with the wrong method: the platform's one 405 page (manual 2.20). */
+	if (path_known) {
+		rp_flow_405(app, req, resp);
 		return;
 	}
 	rp_http_response_text(resp, 404, "text/plain; charset=utf-8", "404 Not Found\n");

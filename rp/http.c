@@ -1,6 +1,7 @@
 #include "rp/http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -15,8 +16,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "rp/front.h"
+#include "rp/listen.h"
 #include "rp/readfile.h"
 #include "webauthn/b64url.h"
 
@@ -35,6 +38,7 @@ struct rp_http_server {
 	char *tls_cert, *tls_key, *tls_trust;
 	size_t tls_key_len;
 	const wa_clock *clock; /* connected_at; NULL: the system clock */
+	bool running;          /* the daemon started; under log_lock, for mhd_log */
 	char *front_secret;    /* rp_http_trust_front; NULL: no front */
 };
 
@@ -49,8 +53,11 @@ typedef struct pending {
 
 static const char *const err_text[] = {
         [RP_HTTP_OK] = "success",
-        [RP_HTTP_ADDRESS] = "listen address is not IPv4ADDR:PORT",
-        [RP_HTTP_START] = "the server could not start (address in use, or TLS refused)",
+        [RP_HTTP_ADDRESS] = "listen address is not " RP_LISTEN_FORM,
+        [RP_HTTP_START] = "the server could not start",
+        [RP_HTTP_IN_USE] = "address already in use",
+        [RP_HTTP_UNAVAILABLE] = "address not available on this host",
+        [RP_HTTP_DENIED] = "permission denied (a port below 1024 needs privileges)",
         [RP_HTTP_NOMEM] = "out of memory",
         [RP_HTTP_TLS_CERT] = "server certificate file unreadable or holds no PEM certificate",
         [RP_HTTP_TLS_KEY] = "key file unreadable, not a PEM private key, or encrypted",
@@ -501,18 +508,38 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 }
 
 /* libmicrohttpd's own messages (a refused handshake, a closed connection) go to the request
- * log, never to the terminal of a program that embeds the server. */
+ * log, never to the terminal of a program that embeds the server. Those of a start that fails
+ * are dropped: rp_http_err says it once, in the caller's words. */
 static void mhd_log(void *arg, const char *fmt, va_list ap)
 {
 	rp_http_server *srv = arg;
 
-	if (srv->log == NULL)
-		return;
 	pthread_mutex_lock(&srv->log_lock);
-	fputs("libmicrohttpd: ", srv->log);
-	vfprintf(srv->log, fmt, ap);
-	fflush(srv->log);
+	if (srv->log != NULL && srv->running) {
+		fputs("libmicrohttpd: ", srv->log);
+		vfprintf(srv->log, fmt, ap);
+		fflush(srv->log);
+	}
 	pthread_mutex_unlock(&srv->log_lock);
+}
+
+/* Why the daemon could not bind addr: the same bind again, with SO_REUSEADDR as libmicrohttpd
+ * sets it (a port left in TIME_WAIT is free), and its errno. */
+static rp_http_err bind_failure(const struct sockaddr_in *addr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+	rp_http_err err = RP_HTTP_START;
+
+	if (fd < 0)
+		return err;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == 0 &&
+	    bind(fd, (const struct sockaddr *)addr, sizeof(*addr)) != 0)
+		err = errno == EADDRINUSE      ? RP_HTTP_IN_USE
+		      : errno == EADDRNOTAVAIL ? RP_HTTP_UNAVAILABLE
+		      : errno == EACCES        ? RP_HTTP_DENIED
+		                               : RP_HTTP_START;
+	close(fd);
+	return err;
 }
 
 rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
@@ -520,10 +547,7 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
                               char *bound, size_t bound_size)
 {
 	struct sockaddr_in addr;
-	char host[64];
-	const char *colon = strrchr(listen, ':');
-	char *end;
-	long port;
+	rp_listen_addr where;
 	rp_http_server *srv;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -531,17 +555,12 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 	size_t n_opts = 0;
 
 	*out = NULL;
-	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
+	if (!rp_listen_parse(listen, &where))
 		return RP_HTTP_ADDRESS;
-	memcpy(host, listen, (size_t)(colon - listen));
-	host[colon - listen] = '\0';
-	port = strtol(colon + 1, &end, 10);
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
-	if (*end != '\0' || colon[1] == '\0' || port < 0 || port > 65535 ||
-	    inet_pton(AF_INET, host, &addr.sin_addr) != 1)
-		return RP_HTTP_ADDRESS;
-	addr.sin_port = htons((uint16_t)port);
+	addr.sin_addr = where.ip;
+	addr.sin_port = htons(where.port);
 	if (tls != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return RP_HTTP_TLS_UNSUPPORTED;
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
@@ -570,21 +589,26 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 			                                             srv->tls_trust};
 	}
 	tls_opts[n_opts] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	/* One internal thread: handlers need no locking against each other. */
-	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
-	                               &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
-	                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv, MHD_OPTION_ARRAY,
-	                               tls_opts, MHD_OPTION_END);
+	/*
+	 * One internal thread: handlers need no locking against each other. The logger comes
+	 * first: libmicrohttpd warns on its own logger about every option read before it.
+	 */
+	srv->daemon = MHD_start_daemon(
+	        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+	        MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+	        (unsigned)30, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		free_server(srv);
-		return RP_HTTP_START;
+		return bind_failure(&addr);
 	}
+	pthread_mutex_lock(&srv->log_lock);
+	srv->running = true;
+	pthread_mutex_unlock(&srv->log_lock);
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (bound != NULL)
-		snprintf(bound, bound_size, "%s:%u", host,
-		         info ? (unsigned)info->port : (unsigned)port);
+		snprintf(bound, bound_size, "%s:%u", where.host,
+		         info ? (unsigned)info->port : (unsigned)where.port);
 	*out = srv;
 	return RP_HTTP_OK;
 }

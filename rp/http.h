@@ -39,7 +39,8 @@ typedef struct rp_http_request {
 	 * long the client took after choosing its card (manual 3.17). 0 when unknown.
 	 */
 	time_t connected_at;
-	/* 1 for the first request on its connection, 2 for the next one (keep-alive) ...; 0 unknown. */
+	/* 1 for the first request on its connection, 2 for the next one (keep-alive) ...; 0
+	 * unknown. */
 	unsigned conn_request_no;
 } rp_http_request;
 
@@ -75,8 +76,11 @@ typedef struct rp_http_server rp_http_server;
 
 typedef enum rp_http_err {
 	RP_HTTP_OK,
-	RP_HTTP_ADDRESS, /* listen address is not IPv4:port */
-	RP_HTTP_START,   /* the daemon could not start (port taken, ...) */
+	RP_HTTP_ADDRESS,     /* listen address is not IPv4:port (rp/listen.h) */
+	RP_HTTP_START,       /* the daemon could not start (none of the reasons below) */
+	RP_HTTP_IN_USE,      /* another socket listens on that address and port */
+	RP_HTTP_UNAVAILABLE, /* the address is not one of this host's */
+	RP_HTTP_DENIED,      /* binding needs a privilege (a port below 1024) */
 	RP_HTTP_NOMEM,
 	RP_HTTP_TLS_CERT,         /* server certificate file unreadable or no PEM certificate */
 	RP_HTTP_TLS_KEY,          /* key file unreadable, not a PEM private key, or encrypted */

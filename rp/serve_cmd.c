@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rp/app.h"
+#include "rp/listen.h"
 #include "rp/setup.h"
 #include "rp/flow_card.h"
 
@@ -18,7 +19,8 @@ static const char usage_text[] =
         "                       [--forbidden-network CIDR]... [--trust-anchor PEM]...\n"
         "                       [--tls-cert PEM --tls-key PEM [--client-ca PEM]]\n"
         "                       [--card-pki DIR]\n"
-        "  --listen   default 127.0.0.1:8400 (port 0: any free port, printed on start)\n"
+        "  --listen   IPv4ADDR:PORT, default 127.0.0.1:8400 (port 0: any free port, printed\n"
+        "             on start)\n"
         "  --db       SQLite store; without it a temporary file removed at exit\n"
         "  --tls-cert, --tls-key  HTTPS with this certificate (chain may follow) and key\n"
         "  --client-ca  CA certificates a client certificate is requested for (card login);\n"
@@ -28,7 +30,9 @@ static const char usage_text[] =
         "             serves HTTPS with the PKI's server certificate and client CAs\n"
         "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host;\n"
         "             a literal {port} in it becomes the port bound (http://localhost:{port})\n"
-        "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n";
+        "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n"
+        "exit status: 0 stopped by SIGINT or SIGTERM; 1 could not start (address in use or\n"
+        "  not this host's, store unusable); 2 usage error or unreadable TLS/PKI files\n";
 
 static int usage(FILE *err, const char *what, const char *arg)
 {
@@ -83,6 +87,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	sigset_t set;
 	int c, sig, rc = 1;
 	rp_store_err se;
+	rp_listen_addr where;
 
 	memset(&app, 0, sizeof(app));
 	app.cfg.origin = "https://mahpki-auth.2nds.medis.or.jp";
@@ -95,6 +100,13 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
+			/* A typo is a usage error here, not a server that failed to start. */
+			if (!rp_listen_parse(optarg, &where)) {
+				fprintf(err, "kagura-rp serve: --listen takes %s, not '%s'\n%s",
+				        RP_LISTEN_FORM, optarg, usage_text);
+				rc = 2;
+				goto out;
+			}
 			listen = optarg;
 			break;
 		case 'd':
@@ -228,8 +240,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		goto out;
 	}
 	if (he != RP_HTTP_OK) {
-		fprintf(err, "kagura-rp serve: cannot listen on %s: %s\n", listen,
-		        rp_http_strerr(he));
+		fprintf(err, "kagura-rp: cannot listen on %s: %s\n", listen, rp_http_strerr(he));
 		goto out;
 	}
 	rp_http_set_clock(srv, &app.clock); /* the front server's clock (manual 3.17) */

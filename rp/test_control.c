@@ -167,30 +167,72 @@ static void credential_admin(rp_app *app, const rp_http_request *req, rp_http_re
 }
 
 /* {advance_seconds: N}: the platform's clock moves; expiries follow it. */
+/* The clock's offset may grow to this in all (a run restores what it found). */
+#define MAX_CLOCK_OFFSET_SECONDS ((json_int_t)10 * 365 * 86400)
+
+/*
+ * {advance_seconds}: the platform's clock moves on; {offset_seconds}: the whole offset is set
+ * (a run on a shared platform puts back the offset it found). Both answer the time and offset.
+ */
 static void advance_clock(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	json_t *body = body_object(req, resp);
-	const json_t *v;
+	const json_t *advance, *offset;
+	json_int_t to;
 	char now[32];
 
 	if (body == NULL)
 		return;
-	v = json_object_get(body, "advance_seconds");
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > 10 * 365 * 86400) {
-		rp_fail_json(resp, 400, "advance_seconds must be an integer from 0 to ten years");
+	advance = json_object_get(body, "advance_seconds");
+	offset = json_object_get(body, "offset_seconds");
+	to = json_is_integer(advance)  ? (json_int_t)app->clock.fixed + json_integer_value(advance)
+	     : json_is_integer(offset) ? json_integer_value(offset)
+	                               : -1;
+	if ((advance == NULL) == (offset == NULL) ||
+	    (advance != NULL && json_integer_value(advance) < 0) || to < 0 ||
+	    to > MAX_CLOCK_OFFSET_SECONDS) {
+		rp_fail_json(
+		        resp, 400,
+		        "advance_seconds or offset_seconds: an integer, the offset in all from "
+		        "0 to ten years");
 	} else {
-		app->clock.fixed += (time_t)json_integer_value(v);
+		app->clock.fixed = (time_t)to;
 		wa_time_format(wa_clock_now(&app->clock), now, sizeof(now));
-		ok(resp, json_pack("{s:s}", "now", now));
+		ok(resp, json_pack("{s:s, s:I}", "now", now, "offset_seconds", to));
 	}
+	json_decref(body);
+}
+
+/* "10.0.0.0/8" of a network (the mask's leading ones). */
+static json_t *network_json(const rp_network *n)
+{
+	char text[32];
+	int bits = 0;
+
+	for (uint32_t m = n->mask; m & 0x80000000u; m <<= 1)
+		bits++;
+	snprintf(text, sizeof(text), "%u.%u.%u.%u/%d", n->addr >> 24, (n->addr >> 16) & 0xFF,
+	         (n->addr >> 8) & 0xFF, n->addr & 0xFF, bits);
+	return json_string(text);
+}
+
+/* {} : what a scenario runner needs to know of the platform it drives. */
+static void platform_info(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	json_t *body = body_object(req, resp);
+
+	if (body == NULL)
+		return;
+	ok(resp, json_pack("{s:s, s:s, s:s, s:b, s:I}", "origin", app->cfg.origin, "rp_id",
+	                   app->cfg.rp_id, "manual", app->cfg.manual, "card_login",
+	                   app->cards != NULL, "offset_seconds", (json_int_t)app->clock.fixed));
 	json_decref(body);
 }
 
 /* {networks: ["10.0.0.0/8", ...]}: replaces the forbidden source networks (manual 2.10). */
 static void set_networks(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
-	json_t *body = body_object(req, resp), *v;
+	json_t *body = body_object(req, resp), *v, *previous;
 	const json_t *arr;
 	rp_network nets[RP_MAX_NETWORKS];
 	size_t i;
@@ -211,9 +253,13 @@ static void set_networks(rp_app *app, const rp_http_request *req, rp_http_respon
 			return;
 		}
 	}
+	/* The answer names the list replaced, so whoever changed it can put it back. */
+	previous = json_array();
+	for (i = 0; i < app->cfg.n_forbidden; i++)
+		json_array_append_new(previous, network_json(&app->cfg.forbidden[i]));
 	memcpy(app->cfg.forbidden, nets, sizeof(nets[0]) * json_array_size(arr));
 	app->cfg.n_forbidden = json_array_size(arr);
-	ok(resp, NULL);
+	ok(resp, json_pack("{s:o}", "previous", previous));
 	json_decref(body);
 }
 
@@ -334,6 +380,7 @@ static void jpki_link(rp_app *app, const rp_http_request *req, rp_http_response 
 }
 
 const rp_route rp_test_control_routes[] = {
+        {"POST", RP_TEST_CONTROL_PREFIX "info", platform_info, true},
         {"POST", RP_TEST_CONTROL_PREFIX "users", create_user, true},
         {"POST", RP_TEST_CONTROL_PREFIX "users/enabled", enable_user, true},
         {"POST", RP_TEST_CONTROL_PREFIX "users/credentials", list_credentials, true},

@@ -69,6 +69,7 @@ struct sc_catalogue {
 	json_t *root; /* owns every string the entries point to */
 	const char *manual;
 	const char *previous_manual; /* NULL */
+	const char *platform_host;   /* the host the manual's screens name; NULL */
 	const char *source_file;
 	const char *source_sha256;
 	sc_cat_entry *entries;
@@ -820,8 +821,8 @@ out:
 
 static sc_cat_err load_root(ctx *x, const json_t *root, sc_catalogue *c)
 {
-	static const char *const members[] = {"format", "manual",  "previous_manual",
-	                                      "source", "entries", NULL};
+	static const char *const members[] = {
+	        "format", "manual", "previous_manual", "source", "platform_host", "entries", NULL};
 	const char *format;
 	size_t mark;
 	sc_cat_err e;
@@ -856,7 +857,10 @@ static sc_cat_err load_root(ctx *x, const json_t *root, sc_catalogue *c)
 		path_pop(x, mark);
 		return e;
 	}
-	if ((e = load_source(x, root, c)) != SC_CAT_OK)
+	/* optional: a catalogue without it compares host-naming messages as they are */
+	if ((json_object_get(root, "platform_host") != NULL &&
+	     (e = get_text_or_null(x, root, "platform_host", &c->platform_host)) != SC_CAT_OK) ||
+	    (e = load_source(x, root, c)) != SC_CAT_OK)
 		return e;
 	return load_entries(x, root, c);
 }
@@ -949,6 +953,11 @@ sc_cat_err sc_catalogue_load(const char *path, sc_catalogue **out, char *why, si
 const char *sc_catalogue_manual(const sc_catalogue *c)
 {
 	return c != NULL ? c->manual : NULL;
+}
+
+const char *sc_catalogue_platform_host(const sc_catalogue *c)
+{
+	return c->platform_host;
 }
 
 const char *sc_catalogue_previous_manual(const sc_catalogue *c)

@@ -140,6 +140,8 @@ void sc_catalogue_free(sc_catalogue *c);
 /* The manual generation ("2.16"), and the previous one ("1.04", or NULL). */
 const char *sc_catalogue_manual(const sc_catalogue *c);
 const char *sc_catalogue_previous_manual(const sc_catalogue *c);
+/* The platform's host as the manual's screens name it (messages that show it), NULL none. */
+const char *sc_catalogue_platform_host(const sc_catalogue *c);
 /* The manual's text file, relative to the catalogue's folder, and its SHA-256 (hex). */
 const char *sc_catalogue_source_file(const sc_catalogue *c);
 const char *sc_catalogue_source_sha256(const sc_catalogue *c);

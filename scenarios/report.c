@@ -1,18 +1,43 @@
+/*
+ * The reports. Results hold whatever bytes a page or a producer gave (a text cut mid-character,
+ * control characters, markup), so every text passes through textcut.h's cleaners on its way
+ * out: the table and TAP are UTF-8 without control characters, JUnit is well-formed XML 1.0,
+ * JSON holds every entry.
+ */
 #include "scenarios/report.h"
 
 #include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "scenarios/textcut.h"
+
+#define ARRAY_LEN(a)        (sizeof(a) / sizeof((a)[0]))
+#define MS_PER_S            1000.0
+#define TABLE_ID_WIDTH      6  /* the entry column: "2.11", "3.17" and room */
+#define TABLE_MESSAGE_CHARS 40 /* the message column: what fits beside the others on a line */
+#define TABLE_INDENT        "       " /* explanations start under the result column */
+#define TAP_DIAGNOSTIC      "# "      /* a line a TAP reader shows and never counts */
+#define NO_FAILURE_DETAIL   "a cause or remedy failed"
+#define NO_JSON_REPORT      "{\"error\": \"out of memory: no report\"}\n"
 
 bool sc_format_parse(const char *name, sc_format *out)
 {
 	static const char *const names[] = {"text", "tap", "junit", "json"};
 
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		if (strcmp(name, names[i]) == 0) {
 			*out = (sc_format)i;
 			return true;
 		}
 	return false;
+}
+
+/* Neither passed nor skipped: a failure, or an error that let nothing be judged. */
+static bool is_failure(sc_status s)
+{
+	return s != SC_PASS && s != SC_SKIP;
 }
 
 void sc_report_count(const sc_report_run *runs, size_t n_runs, size_t *passed, size_t *failed,
@@ -26,66 +51,136 @@ void sc_report_count(const sc_report_run *runs, size_t n_runs, size_t *passed, s
 		}
 }
 
-/* How many causes passed of those run. */
-static size_t causes_passed(const sc_entry_result *e)
+/* A caller's text that may be absent. */
+static const char *or_empty(const char *s)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < e->n_causes; i++)
-		n += e->causes[i].status == SC_PASS;
-	return n;
+	return s != NULL ? s : "";
 }
 
 /* The first failing cause, or NULL. */
 static const sc_cause_result *first_failure(const sc_entry_result *e)
 {
 	for (size_t i = 0; i < e->n_causes; i++)
-		if (e->causes[i].status != SC_PASS && e->causes[i].status != SC_SKIP)
+		if (is_failure(e->causes[i].status))
 			return &e->causes[i];
 	return NULL;
 }
 
-/* What went wrong, in one paragraph: expected, seen, where, and how to reproduce. */
-static void explain_failure(FILE *out, const sc_report_run *run, const sc_entry_result *e,
-                            const char *indent)
+/* Why an entry was skipped: what its first skipped cause says, else the entry itself. */
+static const char *skip_reason(const sc_entry_result *e)
+{
+	for (size_t i = 0; i < e->n_causes; i++)
+		if (e->causes[i].status == SC_SKIP && e->causes[i].at.detail[0] != '\0')
+			return e->causes[i].at.detail;
+	return e->detail;
+}
+
+/*
+ * What went wrong, a line each: expected, seen, where, and how to reproduce; the results'
+ * bytes as they are (the writers clean them). NULL when memory runs out.
+ */
+static char *explanation(const sc_report_run *run, const sc_entry_result *e)
 {
 	const sc_cause_result *c = first_failure(e);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	bool broken;
 
+	if (m == NULL)
+		return NULL;
 	if (e->detail[0] != '\0')
-		fprintf(out, "%s%s\n", indent, e->detail);
+		fprintf(m, "%s\n", e->detail);
 	if (c != NULL) {
-		fprintf(out, "%scause %s (%s:%d): %s\n", indent, c->id, e->scenario, c->at.line,
-		        c->at.detail);
+		fprintf(m, "cause %s (%s:%d): %s\n", c->id,
+		        c->scenario[0] ? c->scenario : e->scenario, c->at.line, c->at.detail);
 		if (c->at.expected[0] != '\0')
-			fprintf(out, "%s  expected: %s\n", indent, c->at.expected);
+			fprintf(m, "  expected: %s\n", c->at.expected);
 		if (c->at.where[0] != '\0') {
 			/* One line per report line: the page's lines joined by " / ". */
-			fprintf(out, "%s  seen at %s: ", indent, c->at.where);
+			fprintf(m, "  seen at %s: ", c->at.where);
 			for (const char *p = c->at.seen; *p != '\0'; p++)
 				if (*p == '\n')
-					fputs(p[1] ? " / " : "", out);
+					fputs(p[1] ? " / " : "", m);
 				else
-					fputc(*p, out);
-			fputc('\n', out);
+					fputc(*p, m);
+			fputc('\n', m);
 		}
 	}
 	if (e->remedy != SC_PASS && e->remedy_detail[0] != '\0')
-		fprintf(out, "%s%s\n", indent, e->remedy_detail);
-	fprintf(out, "%sreproduce: %s run --manual %s%s%s %s\n", indent, run->program, run->manual,
-	        run->target ? " --target " : "", run->target ? run->target : "", e->id);
+		fprintf(m, "%s\n", e->remedy_detail);
+	if (run->reproduce != NULL)
+		fprintf(m, "reproduce: %s %s\n", run->reproduce, e->id);
+	else
+		fprintf(m, "reproduce: %s run --manual %s%s%s %s\n", or_empty(run->program),
+		        or_empty(run->manual), run->target ? " --target " : "",
+		        or_empty(run->target), e->id);
+	broken = ferror(m) != 0;
+	if (fclose(m) != 0 || broken) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
-static void first_line(const char *text, char *buf, size_t size, size_t max_chars)
+/* Each line of text after indent, cleaned for a terminal: no line of it stands on its own. */
+static void put_lines(FILE *out, const char *indent, const char *text)
 {
-	size_t n = 0, chars = 0;
+	char *clean = sc_text_clean(text, SC_TEXT_TERMINAL);
 
-	for (; text && text[n] != '\0' && text[n] != '\n' && n < size - 1; n++) {
-		/* Count characters, not bytes: UTF-8 continuation bytes are 10xxxxxx. */
-		if (((unsigned char)text[n] & 0xC0) != 0x80 && ++chars > max_chars)
-			break;
-		buf[n] = text[n];
+	for (const char *line = clean; line != NULL && *line != '\0';) {
+		size_t n = strcspn(line, "\n");
+		fputs(indent, out);
+		fwrite(line, 1, n, out);
+		fputc('\n', out);
+		line += n + (line[n] == '\n');
 	}
-	buf[n] = '\0';
+	free(clean);
+}
+
+/*
+ * text on the current line, cleaned for a terminal: its line breaks shown as " / ", at most max
+ * characters (then the cut mark), for a TAP description '#' and '\' escaped so no directive
+ * starts inside. Returns the characters written.
+ */
+static size_t put_inline(FILE *out, const char *text, size_t max, bool tap)
+{
+	char *clean = sc_text_clean(text, SC_TEXT_TERMINAL);
+	size_t chars = 0;
+
+	for (const char *p = clean; p != NULL && *p != '\0'; p++) {
+		/* Count characters, not bytes: UTF-8 continuation bytes are 10xxxxxx. */
+		if (((unsigned char)*p & 0xC0) != 0x80 && chars++ == max) {
+			fputs(SC_CUT_MARK, out);
+			break;
+		}
+		if (*p == '\n')
+			chars += 2, fputs(" / ", out);
+		else if (tap && (*p == '#' || *p == '\\'))
+			fprintf(out, "\\%c", *p);
+		else
+			fputc(*p, out);
+	}
+	free(clean);
+	return chars;
+}
+
+/* An entry's explanation after indent on each line. */
+static void explain_failure(FILE *out, const sc_report_run *run, const sc_entry_result *e,
+                            const char *indent)
+{
+	char *text = explanation(run, e);
+
+	put_lines(out, indent, text);
+	free(text);
+}
+
+/* What the table's message column shows of an entry. */
+static const char *table_message(const sc_entry_result *e)
+{
+	if (e->entry == NULL)
+		return e->detail;
+	return e->entry->n_messages > 0 ? e->entry->messages[0] : e->entry->title;
 }
 
 static void write_text(FILE *out, const sc_report_run *runs, size_t n_runs)
@@ -95,29 +190,32 @@ static void write_text(FILE *out, const sc_report_run *runs, size_t n_runs)
 
 	for (size_t r = 0; r < n_runs; r++) {
 		const sc_report_run *run = &runs[r];
-		fprintf(out, "\nmanual %s%s%s\n", run->manual, run->target ? " against " : "",
-		        run->target ? run->target : " (embedded platform)");
+		fputs("\nmanual ", out);
+		put_inline(out, run->manual, SIZE_MAX, false);
+		fputs(run->target ? " against " : " (embedded platform)", out);
+		put_inline(out, run->target, SIZE_MAX, false);
 		/* The message last: Japanese text has no fixed width in a terminal. */
-		fprintf(out, "%-6s %-6s %-7s %-7s %6s  %s\n", "entry", "result", "causes", "remedy",
-		        "ms", "message");
+		fprintf(out, "\n%-*s %-6s %-7s %-7s %6s  %s\n", TABLE_ID_WIDTH, "entry", "result",
+		        "causes", "remedy", "ms", "message");
 		for (size_t i = 0; i < run->n; i++) {
 			const sc_entry_result *e = &run->results[i];
-			char msg[200];
-			first_line(e->entry && e->entry->n_messages ? e->entry->messages[0]
-			           : e->entry                       ? e->entry->title
-			                                            : e->detail,
-			           msg, sizeof(msg), 40);
-			fprintf(out, "%-6s %-6s %3zu/%-3zu %-7s %6ld  %s\n", e->id,
-			        sc_status_name(e->status), causes_passed(e), e->n_causes,
-			        e->remedies_applied ? sc_status_name(e->remedy) : "-", e->ms, msg);
-			if (e->status == SC_FAIL)
-				explain_failure(out, run, e, "       ");
+			size_t w = put_inline(out, e->id, SIZE_MAX, false);
+			fprintf(out, "%*s %-6s %3zu/%-3zu %-7s %6ld  ",
+			        w < TABLE_ID_WIDTH ? (int)(TABLE_ID_WIDTH - w) : 0, "",
+			        sc_status_name(e->status), e->cause_ids_passed, e->cause_ids,
+			        e->remedies_applied ? sc_status_name(e->remedy) : "-", e->ms);
+			put_inline(out, table_message(e), TABLE_MESSAGE_CHARS, false);
+			fputc('\n', out);
+			if (is_failure(e->status))
+				explain_failure(out, run, e, TABLE_INDENT);
+			else if (e->status == SC_SKIP)
+				put_lines(out, TABLE_INDENT, skip_reason(e));
 		}
 		wall += run->wall_ms;
 	}
 	sc_report_count(runs, n_runs, &passed, &failed, &skipped);
 	fprintf(out, "\n%zu passed, %zu failed, %zu skipped (wall time %.1f s)\n", passed, failed,
-	        skipped, (double)wall / 1000.0);
+	        skipped, (double)wall / MS_PER_S);
 }
 
 static void write_tap(FILE *out, const sc_report_run *runs, size_t n_runs)
@@ -130,36 +228,32 @@ static void write_tap(FILE *out, const sc_report_run *runs, size_t n_runs)
 	for (size_t r = 0; r < n_runs; r++)
 		for (size_t i = 0; i < runs[r].n; i++) {
 			const sc_entry_result *e = &runs[r].results[i];
-			fprintf(out, "%s %zu - manual %s entry %s%s\n",
-			        e->status == SC_FAIL ? "not ok" : "ok", ++k, runs[r].manual, e->id,
-			        e->status == SC_SKIP ? " # SKIP needs test control" : "");
-			if (e->status == SC_FAIL)
-				explain_failure(out, &runs[r], e, "# ");
+			fprintf(out, "%s %zu - manual ", is_failure(e->status) ? "not ok" : "ok",
+			        ++k);
+			put_inline(out, runs[r].manual, SIZE_MAX, true);
+			fputs(" entry ", out);
+			put_inline(out, e->id, SIZE_MAX, true);
+			if (e->status == SC_SKIP) {
+				/* The directive's reason runs to the end of the line: no escapes.
+				 */
+				fputs(" # SKIP ", out);
+				put_inline(out, skip_reason(e), SIZE_MAX, false);
+			}
+			fputc('\n', out);
+			if (is_failure(e->status))
+				explain_failure(out, &runs[r], e, TAP_DIAGNOSTIC);
 		}
 }
 
+/* Character data and attribute values: escaped text, never CDATA, so "]]>" is only text. */
 static void xml_text(FILE *out, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			/* XML 1.0 has no place for other control characters. */
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, out);
-		}
-	}
+	sc_text_write(out, s, SC_TEXT_XML);
+}
+
+static void xml_attr(FILE *out, const char *s)
+{
+	sc_text_write(out, s, SC_TEXT_XML_ATTR);
 }
 
 static void write_junit(FILE *out, const sc_report_run *runs, size_t n_runs)
@@ -168,35 +262,31 @@ static void write_junit(FILE *out, const sc_report_run *runs, size_t n_runs)
 	for (size_t r = 0; r < n_runs; r++) {
 		size_t passed, failed, skipped;
 		sc_report_count(&runs[r], 1, &passed, &failed, &skipped);
-		fprintf(out,
-		        "  <testsuite name=\"manual %s\" tests=\"%zu\" failures=\"%zu\" "
-		        "skipped=\"%zu\" time=\"%.3f\">\n",
-		        runs[r].manual, runs[r].n, failed, skipped, runs[r].wall_ms / 1000.0);
+		fputs("  <testsuite name=\"manual ", out);
+		xml_attr(out, runs[r].manual);
+		fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+		        runs[r].n, failed, skipped, runs[r].wall_ms / MS_PER_S);
 		for (size_t i = 0; i < runs[r].n; i++) {
 			const sc_entry_result *e = &runs[r].results[i];
-			fprintf(out, "    <testcase classname=\"manual-%s\" name=\"",
-			        runs[r].manual);
-			xml_text(out, e->id);
+			fputs("    <testcase classname=\"manual-", out);
+			xml_attr(out, runs[r].manual);
+			fputs("\" name=\"", out);
+			xml_attr(out, e->id);
 			fputs(" ", out);
-			xml_text(out, e->entry ? e->entry->title : e->detail);
-			fprintf(out, "\" time=\"%.3f\">", e->ms / 1000.0);
+			xml_attr(out, e->entry ? e->entry->title : e->detail);
+			fprintf(out, "\" time=\"%.3f\">", e->ms / MS_PER_S);
 			if (e->status == SC_SKIP) {
-				fputs("<skipped message=\"needs test control\"/>", out);
-			} else if (e->status == SC_FAIL) {
-				char *buf = NULL;
-				size_t len = 0;
-				FILE *m = open_memstream(&buf, &len);
-				if (m != NULL) {
-					explain_failure(m, &runs[r], e, "");
-					fclose(m);
-				}
+				fputs("<skipped message=\"", out);
+				xml_attr(out, skip_reason(e));
+				fputs("\"/>", out);
+			} else if (is_failure(e->status)) {
+				char *text = explanation(&runs[r], e);
 				fputs("<failure message=\"", out);
-				xml_text(out,
-				         e->detail[0] ? e->detail : "a cause or remedy failed");
+				xml_attr(out, e->detail[0] ? e->detail : NO_FAILURE_DETAIL);
 				fputs("\">", out);
-				xml_text(out, buf);
+				xml_text(out, text);
 				fputs("</failure>", out);
-				free(buf);
+				free(text);
 			}
 			fputs("</testcase>\n", out);
 		}
@@ -205,42 +295,110 @@ static void write_junit(FILE *out, const sc_report_run *runs, size_t n_runs)
 	fputs("</testsuites>\n", out);
 }
 
+/*
+ * JSON members. jansson refuses a string that is not UTF-8, so every text is cleaned first;
+ * json_object_set_new() takes the value even when it fails, so a chain of them leaks nothing,
+ * and each answers false when memory ran out.
+ */
+static bool set_value(json_t *obj, const char *key, json_t *value)
+{
+	return json_object_set_new(obj, key, value) == 0;
+}
+
+static bool set_text(json_t *obj, const char *key, const char *text)
+{
+	char *clean = sc_text_clean(text, SC_TEXT_UTF8);
+	json_t *value = clean != NULL ? json_string(clean) : NULL;
+
+	free(clean);
+	return set_value(obj, key, value);
+}
+
+static bool set_int(json_t *obj, const char *key, json_int_t n)
+{
+	return set_value(obj, key, json_integer(n));
+}
+
+/* An object built by ok's chain, or NULL (and freed) when a member is missing. */
+static json_t *built(json_t *obj, bool ok)
+{
+	if (!ok) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static json_t *cause_json(const sc_cause_result *c)
+{
+	json_t *o = json_object();
+	bool ok = o != NULL;
+
+	ok &= set_text(o, "cause", c->id);
+	ok &= set_text(o, "label", c->label);
+	ok &= set_text(o, "scenario", c->scenario);
+	ok &= set_text(o, "status", sc_status_name(c->status));
+	ok &= set_text(o, "expected", c->at.expected);
+	ok &= set_text(o, "seen", c->at.seen);
+	ok &= set_text(o, "where", c->at.where);
+	ok &= set_int(o, "line", c->at.line);
+	ok &= set_text(o, "detail", c->at.detail);
+	return built(o, ok);
+}
+
 static json_t *entry_json(const sc_entry_result *e)
 {
-	json_t *causes = json_array();
+	json_t *o = json_object(), *causes = json_array(), *remedy = json_object();
+	bool ok = o != NULL;
 
-	for (size_t i = 0; i < e->n_causes; i++) {
-		const sc_cause_result *c = &e->causes[i];
-		json_array_append_new(causes,
-		                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "cause", c->id,
-		                                "status", sc_status_name(c->status), "expected",
-		                                c->at.expected, "seen", c->at.seen, "where",
-		                                c->at.where, "detail", c->at.detail));
-	}
-	return json_pack("{s:s, s:s, s:o, s:{s:s, s:s}, s:I, s:s, s:s}", "id", e->id, "status",
-	                 sc_status_name(e->status), "causes", causes, "remedy", "status",
-	                 e->remedies_applied ? sc_status_name(e->remedy) : "skip", "detail",
-	                 e->remedy_detail, "ms", (json_int_t)e->ms, "scenario", e->scenario,
-	                 "detail", e->detail);
+	for (size_t i = 0; i < e->n_causes; i++)
+		ok &= json_array_append_new(causes, cause_json(&e->causes[i])) == 0;
+	ok &= set_text(remedy, "status", e->remedies_applied ? sc_status_name(e->remedy) : "skip");
+	ok &= set_text(remedy, "detail", e->remedy_detail);
+	ok &= set_text(o, "id", e->id);
+	ok &= set_text(o, "status", sc_status_name(e->status));
+	ok &= set_value(o, "causes", causes);
+	ok &= set_value(o, "remedy", remedy);
+	ok &= set_int(o, "ms", e->ms);
+	ok &= set_int(o, "causes_provoked", (json_int_t)e->cause_ids);
+	ok &= set_int(o, "causes_passed", (json_int_t)e->cause_ids_passed);
+	ok &= set_text(o, "scenario", e->scenario);
+	ok &= set_text(o, "detail", e->detail);
+	return built(o, ok);
+}
+
+static json_t *run_json(const sc_report_run *run)
+{
+	json_t *o = json_object(), *entries = json_array();
+	size_t passed, failed, skipped;
+	bool ok = o != NULL;
+
+	sc_report_count(run, 1, &passed, &failed, &skipped);
+	for (size_t i = 0; i < run->n; i++)
+		ok &= json_array_append_new(entries, entry_json(&run->results[i])) == 0;
+	ok &= set_text(o, "manual", run->manual);
+	ok &= set_value(o, "entries", entries);
+	ok &= set_int(o, "passed", (json_int_t)passed);
+	ok &= set_int(o, "failed", (json_int_t)failed);
+	ok &= set_int(o, "skipped", (json_int_t)skipped);
+	ok &= set_int(o, "wall_ms", run->wall_ms);
+	return built(o, ok);
 }
 
 static void write_json(FILE *out, const sc_report_run *runs, size_t n_runs)
 {
 	json_t *doc = json_array();
+	bool ok = doc != NULL;
 
-	for (size_t r = 0; r < n_runs; r++) {
-		size_t passed, failed, skipped;
-		json_t *entries = json_array();
-		sc_report_count(&runs[r], 1, &passed, &failed, &skipped);
-		for (size_t i = 0; i < runs[r].n; i++)
-			json_array_append_new(entries, entry_json(&runs[r].results[i]));
-		json_array_append_new(
-		        doc, json_pack("{s:s, s:o, s:I, s:I, s:I, s:I}", "manual", runs[r].manual,
-		                       "entries", entries, "passed", (json_int_t)passed, "failed",
-		                       (json_int_t)failed, "skipped", (json_int_t)skipped,
-		                       "wall_ms", (json_int_t)runs[r].wall_ms));
+	for (size_t r = 0; r < n_runs; r++)
+		ok &= json_array_append_new(doc, run_json(&runs[r])) == 0;
+	/* Half a report would read as fewer entries: all of it, or a document saying why not. */
+	if (!ok) {
+		fputs(NO_JSON_REPORT, out);
+		json_decref(doc);
+		return;
 	}
-	/* One manual: the object itself, as the issue's shape; several: a list of them. */
+	/* One manual: its object; several (--manual all): a list of them. */
 	json_dumpf(n_runs == 1 ? json_array_get(doc, 0) : doc, out,
 	           JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', out);

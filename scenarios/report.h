@@ -16,8 +16,9 @@ typedef struct sc_report_run {
 	const sc_entry_result *results;
 	size_t n;
 	long wall_ms;
-	const char *program; /* for the command that reproduces one entry */
-	const char *target;  /* NULL: embedded */
+	const char *program;   /* for the command that reproduces one entry */
+	const char *reproduce; /* that command up to the entry id (NULL: program run --manual) */
+	const char *target;    /* NULL: embedded */
 } sc_report_run;
 
 /* All runs in one document (a table per manual, one JUnit suite per manual, ...). */

@@ -4,6 +4,7 @@
 #include "scenarios/runner.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -13,31 +14,12 @@
 #include <time.h>
 
 #include "rp/platform.h"
+#include "scenarios/textcut.h"
 #include "scenarios/textnorm.h"
 #include "scenarios/world_pc.h"
 
 #define MAX_FILES 512
-
-#ifndef KAGURA_PKI_DIR
-#define KAGURA_PKI_DIR NULL
-#endif
-
-/* The card PKI for the embedded platform's card logins: KAGURA_PKI, else the build's; NULL
- * when there is no index.json there. */
-static const char *pki_dir(void)
-{
-	const char *d = getenv("KAGURA_PKI") ? getenv("KAGURA_PKI") : KAGURA_PKI_DIR;
-	char path[4096];
-	FILE *f;
-
-	if (d == NULL)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/index.json", d);
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	fclose(f);
-	return d;
-}
+#define WHY_MAX   600 /* one file's error, with its path */
 
 const char *sc_status_name(sc_status s)
 {
@@ -110,7 +92,7 @@ bool sc_shows(const char *seen, const char *line)
 typedef struct file_set {
 	sc_scenario *s;
 	size_t n;
-	char (*broken)[600]; /* files that do not parse, with why */
+	char (*broken)[WHY_MAX]; /* files that do not parse, or that say what cannot be, with why */
 	size_t n_broken;
 } file_set;
 
@@ -139,8 +121,39 @@ static int keep_scenario(const struct dirent *d)
 	return is_scenario(d);
 }
 
-/* Every *.scn of dir, parsed; a file that does not parse is kept with its error. */
-static bool files_load(const char *dir, file_set *fs)
+/* Every step of a block fits the vocabulary; why gets "FILE:LINE: what". */
+static bool block_checked(const sc_scenario *s, const sc_block *b, char *why, size_t size)
+{
+	char what[400];
+
+	for (size_t i = 0; i < b->n_steps; i++)
+		if (!sc_step_check(&b->steps[i], what, sizeof(what))) {
+			sc_text_printf(why, size, "%s:%d: %s", s->path, b->steps[i].line, what);
+			return false;
+		}
+	return true;
+}
+
+static bool steps_checked(const sc_scenario *s, char *why, size_t size)
+{
+	if (!block_checked(s, &s->setup, why, size))
+		return false;
+	for (size_t i = 0; i < s->n_causes; i++) {
+		if (!block_checked(s, &s->causes[i].block, why, size))
+			return false;
+		for (size_t k = 0; k < s->causes[i].n_remedies; k++)
+			if (!block_checked(s, &s->causes[i].remedies[k], why, size))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * Every *.scn of dir, parsed and checked: each step against the vocabulary, the entry against
+ * the catalogue of manual (a file for an entry the manual does not have is an error, not a
+ * file that never runs). A file that fails is kept with its error.
+ */
+static bool files_load(const char *dir, const char *manual, const sc_catalogue *cat, file_set *fs)
 {
 	struct dirent **list = NULL;
 	int n = scandir(dir, &list, keep_scenario, by_name);
@@ -148,46 +161,70 @@ static bool files_load(const char *dir, file_set *fs)
 	memset(fs, 0, sizeof(*fs));
 	if (n < 0)
 		return false;
-	if (n > MAX_FILES)
-		n = MAX_FILES;
 	fs->s = calloc((size_t)n + 1, sizeof(*fs->s));
-	fs->broken = calloc((size_t)n + 1, sizeof(*fs->broken));
+	fs->broken = calloc((size_t)n + 2, sizeof(*fs->broken));
 	for (int i = 0; i < n; i++) {
-		char path[4096], why[600];
+		char path[4096], why[WHY_MAX];
+		sc_scenario *s = fs->s ? &fs->s[fs->n] : NULL;
+		const char *id;
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		if (fs->s != NULL && fs->broken != NULL) {
-			if (sc_scenario_load(path, &fs->s[fs->n], why, sizeof(why)) == SC_OK)
-				fs->n++;
-			else
-				snprintf(fs->broken[fs->n_broken++], 600, "%s", why);
-		}
 		free(list[i]);
+		if (s == NULL || fs->broken == NULL)
+			continue;
+		if (i >= MAX_FILES) {
+			if (i == MAX_FILES)
+				sc_text_printf(fs->broken[fs->n_broken++], WHY_MAX,
+				               "%s: more than %d scenario files", dir, MAX_FILES);
+			continue;
+		}
+		if (sc_scenario_load(path, s, why, sizeof(why)) != SC_OK) {
+			sc_text_copy(fs->broken[fs->n_broken++], WHY_MAX, why);
+			continue;
+		}
+		if (!steps_checked(s, why, sizeof(why))) {
+			sc_text_copy(fs->broken[fs->n_broken++], WHY_MAX, why);
+			sc_scenario_free(s);
+			continue;
+		}
+		id = manual ? sc_scenario_entry_in(s, manual) : NULL;
+		if (id != NULL && cat != NULL && sc_catalogue_find(cat, id) == NULL) {
+			sc_text_printf(fs->broken[fs->n_broken++], WHY_MAX,
+			               "%s:%d: entry %s is not in the catalogue of manual %s", path,
+			               s->manual_line ? s->manual_line : s->entry_line, id, manual);
+			sc_scenario_free(s);
+			continue;
+		}
+		fs->n++;
 	}
 	free(list);
 	return fs->s != NULL && fs->broken != NULL;
 }
 
-static const sc_scenario *scenario_for(const file_set *fs, const char *manual, const char *entry)
+/* The scenarios for an entry of manual, in file order, into found (at most max). */
+static size_t scenarios_for(const file_set *fs, const char *manual, const char *entry,
+                            const sc_scenario **found, size_t max)
 {
-	for (size_t i = 0; i < fs->n; i++) {
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->n && n < max; i++) {
 		const char *id = sc_scenario_entry_in(&fs->s[i], manual);
 		if (id != NULL && strcmp(id, entry) == 0)
-			return &fs->s[i];
+			found[n++] = &fs->s[i];
 	}
-	return NULL;
+	return n;
 }
 
 bool sc_scenario_find(const char *dir, const char *manual, const char *entry, char *path,
                       size_t size)
 {
 	file_set fs;
-	const sc_scenario *s;
+	const sc_scenario *s = NULL;
 	bool found;
 
-	if (!files_load(dir, &fs))
+	if (!files_load(dir, NULL, NULL, &fs))
 		return false;
-	s = scenario_for(&fs, manual, entry);
-	found = s != NULL && snprintf(path, size, "%s", s->path) < (int)size;
+	found = scenarios_for(&fs, manual, entry, &s, 1) == 1 &&
+	        snprintf(path, size, "%s", s->path) < (int)size;
 	files_free(&fs);
 	return found;
 }
@@ -200,6 +237,9 @@ typedef struct job {
 	sc_entry_result *results;
 	size_t n, next, done;
 	pthread_mutex_t lock;
+	/* On a shared target, a cause that changes the platform's clock or networks runs alone
+	 * (write lock); every other cause shares (read lock). */
+	pthread_rwlock_t platform;
 } job;
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -250,32 +290,93 @@ static void merge(sc_status *into, sc_status s)
 		*into = SC_SKIP;
 }
 
-static void run_cause(const sc_run_config *cfg, const sc_scenario *s, const sc_cause *c,
-                      const char *entry, sc_entry_result *r)
+static bool block_changes_platform(const sc_block *b)
 {
+	for (size_t i = 0; i < b->n_steps; i++)
+		if (sc_step_changes_platform(&b->steps[i]))
+			return true;
+	return false;
+}
+
+/* Whether the cause (with the setup before it and its remedies) changes the platform. */
+static bool cause_changes_platform(const sc_scenario *s, const sc_cause *c)
+{
+	if (block_changes_platform(&s->setup) || block_changes_platform(&c->block))
+		return true;
+	for (size_t i = 0; i < c->n_remedies; i++)
+		if (block_changes_platform(&c->remedies[i]))
+			return true;
+	return false;
+}
+
+/* A scenario with card logins needs the platform over HTTPS with the card PKI. */
+static bool needs_card_pki(const sc_run_config *cfg, const sc_scenario *s)
+{
+	return cfg->target == NULL && cfg->pki_dir != NULL && sc_pcx_scenario_needs_card_pki(s);
+}
+
+static void run_cause_in(const sc_run_config *cfg, sc_world *w, const sc_scenario *s,
+                         const sc_cause *c, sc_entry_result *r, sc_cause_result *cr)
+{
+	sc_outcome out;
+	sc_status setup;
+
+	sc_world_setup(w, true);
+	setup = run_block(w, &s->setup, &out);
+	sc_world_setup(w, false);
+	if (setup != SC_PASS) {
+		cr->status = out.status == SC_SKIP ? SC_SKIP : SC_ERROR;
+		cr->at = out;
+		sc_text_printf(cr->at.detail, sizeof(cr->at.detail), "setup, line %d: %s", out.line,
+		               out.detail);
+		return;
+	}
+	cr->status = run_block(w, &c->block, &cr->at);
+	/* The remedies act on the world the cause left, and must bring the user through. */
+	for (size_t i = 0; cr->status == SC_PASS && i < c->n_remedies; i++) {
+		sc_status rs = run_block(w, &c->remedies[i], &out);
+		r->remedies_applied++;
+		merge(&r->remedy, rs);
+		if (rs != SC_PASS && r->remedy_detail[0] == '\0')
+			sc_text_printf(r->remedy_detail, sizeof(r->remedy_detail),
+			               "remedy %s (%s line %d): %s; expected %s; seen %s",
+			               c->remedies[i].id, s->path, out.line, out.detail,
+			               out.expected, out.seen);
+	}
+	(void)cfg;
+}
+
+static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const char *entry,
+                      sc_entry_result *r, FILE *trace)
+{
+	const sc_run_config *cfg = j->cfg;
 	sc_cause_result *cr = &r->causes[r->n_causes++];
 	char workdir[] = "/tmp/kagura-scenario-XXXXXX", why[300];
 	rp_platform *platform = NULL;
 	sc_world *w = NULL;
-	sc_outcome out;
+	bool alone = cfg->target != NULL && cause_changes_platform(s, c);
 	rp_platform_options po = {
 	        .manual = cfg->manual, .fixtures_dir = cfg->fixtures_dir, .test_control = true};
 
-	snprintf(cr->id, sizeof(cr->id), "%s", c->block.id);
-	snprintf(cr->label, sizeof(cr->label), "%s", c->block.label);
+	sc_text_copy(cr->id, sizeof(cr->id), c->block.id);
+	sc_text_copy(cr->label, sizeof(cr->label), c->block.label);
+	sc_text_copy(cr->scenario, sizeof(cr->scenario), s->path);
+	if (trace != NULL)
+		fprintf(trace, "cause %s (%s:%d) %s\n", c->block.id, s->path, c->block.line,
+		        c->block.label);
 	if (mkdtemp(workdir) == NULL) {
 		cr->status = SC_ERROR;
-		snprintf(cr->at.detail, sizeof(cr->at.detail), "no temporary directory: %s",
-		         strerror(errno));
+		sc_text_printf(cr->at.detail, sizeof(cr->at.detail), "no temporary directory: %s",
+		               strerror(errno));
 		return;
 	}
-	/* A scenario with card logins: the platform serves HTTPS with the card PKI. */
-	if (cfg->target == NULL && sc_pcx_scenario_needs_card_pki(s) &&
-	    (po.card_pki = pki_dir()) != NULL)
+	if (needs_card_pki(cfg, s)) {
+		po.card_pki = cfg->pki_dir;
 		po.https = po.card_fronts = true;
+	}
 	if (cfg->target == NULL && (platform = rp_platform_start(&po, why, sizeof(why))) == NULL) {
 		cr->status = SC_ERROR;
-		snprintf(cr->at.detail, sizeof(cr->at.detail), "embedded platform: %s", why);
+		sc_text_printf(cr->at.detail, sizeof(cr->at.detail), "embedded platform: %s", why);
 		goto out;
 	}
 	sc_world_config wc = {
@@ -292,36 +393,33 @@ static void run_cause(const sc_run_config *cfg, const sc_scenario *s, const sc_c
 	        .message = message_of,
 	        .message_ctx = (void *)cfg->catalogue,
 	        .shows = sc_shows,
-	        .pki_dir = pki_dir(),
-	        .tls_ca = platform ? rp_platform_tls_ca(platform) : NULL,
+	        .pki_dir = cfg->pki_dir,
+	        .tls_ca = platform ? rp_platform_tls_ca(platform) : cfg->target_ca_file,
 	        .fixtures_dir = cfg->fixtures_dir,
-	        .card_front = {platform ? rp_platform_front(platform, RP_FRONT_TLS12) : NULL,
-	                       platform ? rp_platform_front(platform, RP_FRONT_TLS13) : NULL},
+	        .card_front = {platform ? rp_platform_front(platform, RP_FRONT_TLS12)
+	                                : cfg->target_fronts[0],
+	                       platform ? rp_platform_front(platform, RP_FRONT_TLS13)
+	                                : cfg->target_fronts[1]},
+	        .shared = cfg->target != NULL,
+	        .host_from = platform ? NULL : cfg->host_from,
+	        .host_to = platform ? NULL : cfg->host_to,
+	        .trace = trace,
 	};
 	if ((w = sc_world_new(&wc)) == NULL) {
 		cr->status = SC_ERROR;
-		snprintf(cr->at.detail, sizeof(cr->at.detail), "out of memory");
+		sc_text_copy(cr->at.detail, sizeof(cr->at.detail), "out of memory");
 		goto out;
 	}
-	if (run_block(w, &s->setup, &out) != SC_PASS) {
-		cr->status = out.status == SC_SKIP ? SC_SKIP : SC_ERROR;
-		cr->at = out;
-		snprintf(cr->at.detail, sizeof(cr->at.detail), "setup, line %d: %.400s", out.line,
-		         out.detail);
-		goto out;
+	if (cfg->target != NULL) {
+		if (alone)
+			pthread_rwlock_wrlock(&j->platform);
+		else
+			pthread_rwlock_rdlock(&j->platform);
 	}
-	cr->status = run_block(w, &c->block, &cr->at);
-	/* The remedies act on the world the cause left, and must bring the user through. */
-	for (size_t i = 0; cr->status == SC_PASS && i < c->n_remedies; i++) {
-		sc_status rs = run_block(w, &c->remedies[i], &out);
-		r->remedies_applied++;
-		merge(&r->remedy, rs);
-		if (rs != SC_PASS && r->remedy_detail[0] == '\0')
-			snprintf(r->remedy_detail, sizeof(r->remedy_detail),
-			         "remedy %s (%s line %d): %.200s; expected %.100s; seen %.100s",
-			         c->remedies[i].id, s->path, out.line, out.detail, out.expected,
-			         out.seen);
-	}
+	run_cause_in(cfg, w, s, c, r, cr);
+	sc_world_cleanup(w);
+	if (cfg->target != NULL)
+		pthread_rwlock_unlock(&j->platform);
 out:
 	sc_world_free(w);
 	rp_platform_stop(platform);
@@ -330,88 +428,118 @@ out:
 
 /* ---- coverage: every documented cause provoked, every remedy applied ---- */
 
-static bool cause_in(const sc_scenario *s, const char *id)
+static bool cause_in(const sc_scenario *const *ss, size_t n, const char *id)
 {
-	for (size_t i = 0; i < s->n_causes; i++)
-		if (strcmp(s->causes[i].block.id, id) == 0)
-			return true;
-	return false;
-}
-
-static bool remedy_in(const sc_scenario *s, const char *id)
-{
-	for (size_t i = 0; i < s->n_causes; i++)
-		for (size_t k = 0; k < s->causes[i].n_remedies; k++)
-			if (strcmp(s->causes[i].remedies[k].id, id) == 0)
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < ss[k]->n_causes; i++)
+			if (strcmp(ss[k]->causes[i].block.id, id) == 0)
 				return true;
 	return false;
 }
 
-/* The first catalogue item of a list the scenario leaves out, or NULL. */
-static const char *uncovered(const sc_scenario *s, const sc_cat_item *items, size_t n,
-                             bool (*in)(const sc_scenario *, const char *))
+static bool remedy_in(const sc_scenario *const *ss, size_t n, const char *id)
 {
-	for (size_t i = 0; i < n; i++)
-		if (items[i].kind == SC_CAT_ITEM && items[i].parent == NULL && !in(s, items[i].id))
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < ss[k]->n_causes; i++)
+			for (size_t r = 0; r < ss[k]->causes[i].n_remedies; r++)
+				if (strcmp(ss[k]->causes[i].remedies[r].id, id) == 0)
+					return true;
+	return false;
+}
+
+/* The first catalogue item of a list the scenarios leave out, or NULL. */
+static const char *uncovered(const sc_scenario *const *ss, size_t n, const sc_cat_item *items,
+                             size_t n_items,
+                             bool (*in)(const sc_scenario *const *, size_t, const char *))
+{
+	for (size_t i = 0; i < n_items; i++)
+		if (items[i].kind == SC_CAT_ITEM && items[i].parent == NULL &&
+		    !in(ss, n, items[i].id))
 			return items[i].id;
 	return NULL;
 }
 
-static bool steps_known(const sc_scenario *s, char *why, size_t size)
+/* Distinct cause ids among the blocks run, and those whose every block passed. */
+static void count_cause_ids(sc_entry_result *r)
 {
-	const sc_block *blocks[1 + 2 * SC_MAX_CAUSES_SEEN];
-	size_t nb = 0;
-
-	blocks[nb++] = &s->setup;
-	for (size_t i = 0; i < s->n_causes && nb < sizeof(blocks) / sizeof(blocks[0]) - 1; i++)
-		blocks[nb++] = &s->causes[i].block;
-	for (size_t b = 0; b < nb; b++)
-		for (size_t i = 0; i < blocks[b]->n_steps; i++)
-			if (!sc_step_known(blocks[b]->steps[i].verb)) {
-				snprintf(why, size, "%s:%d: unknown step %s", s->path,
-				         blocks[b]->steps[i].line, blocks[b]->steps[i].verb);
-				return false;
-			}
-	return true;
+	r->cause_ids = r->cause_ids_passed = 0;
+	for (size_t i = 0; i < r->n_causes; i++) {
+		bool first = true, all = true;
+		for (size_t k = 0; k < r->n_causes; k++) {
+			if (strcmp(r->causes[k].id, r->causes[i].id) != 0)
+				continue;
+			if (k < i)
+				first = false;
+			all = all && r->causes[k].status == SC_PASS;
+		}
+		if (first) {
+			r->cause_ids++;
+			r->cause_ids_passed += all;
+		}
+	}
 }
 
-static void run_entry(const sc_run_config *cfg, const file_set *fs, sc_entry_result *r)
+#define MAX_FILES_PER_ENTRY 8
+
+/* A skipped entry says why: its first skipped cause's reason, else its remedy's. */
+static void skip_reason(sc_entry_result *r)
 {
-	const sc_scenario *s = scenario_for(fs, cfg->manual, r->id);
+	for (size_t i = 0; i < r->n_causes; i++)
+		if (r->causes[i].status == SC_SKIP && r->causes[i].at.detail[0] != '\0') {
+			sc_text_printf(r->detail, sizeof(r->detail), "cause %s: %s",
+			               r->causes[i].id, r->causes[i].at.detail);
+			return;
+		}
+	sc_text_copy(r->detail, sizeof(r->detail), r->remedy_detail);
+}
+
+static void run_entry(job *j, sc_entry_result *r)
+{
+	const sc_run_config *cfg = j->cfg;
+	const sc_scenario *ss[MAX_FILES_PER_ENTRY];
+	size_t n = scenarios_for(j->files, cfg->manual, r->id, ss, MAX_FILES_PER_ENTRY);
 	const char *missing;
 	struct timespec t0, t1;
+	char *trace_buf = NULL;
+	size_t trace_len = 0;
+	FILE *trace = cfg->trace ? open_memstream(&trace_buf, &trace_len) : NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r->remedy = SC_PASS;
-	if (s == NULL) {
+	if (n == 0) {
 		r->status = SC_FAIL;
-		snprintf(r->detail, sizeof(r->detail), "no scenario for entry %s of manual %s",
-		         r->id, cfg->manual);
-		return;
+		sc_text_printf(r->detail, sizeof(r->detail),
+		               "no scenario for entry %s of manual %s", r->id, cfg->manual);
+		goto out;
 	}
-	snprintf(r->scenario, sizeof(r->scenario), "%s", s->path);
-	if (!steps_known(s, r->detail, sizeof(r->detail))) {
-		r->status = SC_FAIL;
-		return;
-	}
-	for (size_t i = 0; i < s->n_causes && r->n_causes < SC_MAX_CAUSES_SEEN; i++)
-		run_cause(cfg, s, &s->causes[i], r->id, r);
+	sc_text_copy(r->scenario, sizeof(r->scenario), ss[0]->path);
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < ss[k]->n_causes && r->n_causes < SC_MAX_CAUSES_SEEN; i++)
+			run_cause(j, ss[k], &ss[k]->causes[i], r->id, r, trace);
 	r->status = SC_PASS;
 	for (size_t i = 0; i < r->n_causes; i++)
 		merge(&r->status, r->causes[i].status);
 	merge(&r->status, r->remedy);
-	if ((missing = uncovered(s, r->entry->causes, r->entry->n_causes, cause_in)) != NULL) {
+	count_cause_ids(r);
+	if ((missing = uncovered(ss, n, r->entry->causes, r->entry->n_causes, cause_in)) != NULL) {
 		r->status = SC_FAIL;
-		snprintf(r->detail, sizeof(r->detail), "cause %s of the catalogue is not provoked",
-		         missing);
-	} else if ((missing = uncovered(s, r->entry->remedies, r->entry->n_remedies, remedy_in)) !=
-	           NULL) {
+		sc_text_printf(r->detail, sizeof(r->detail),
+		               "cause %s of the catalogue is not provoked", missing);
+	} else if ((missing = uncovered(ss, n, r->entry->remedies, r->entry->n_remedies,
+	                                remedy_in)) != NULL) {
 		r->status = SC_FAIL;
-		snprintf(r->detail, sizeof(r->detail), "remedy %s of the catalogue is not applied",
-		         missing);
+		sc_text_printf(r->detail, sizeof(r->detail),
+		               "remedy %s of the catalogue is not applied", missing);
 	}
 	if (r->status == SC_ERROR)
 		r->status = SC_FAIL;
+	if (r->status == SC_SKIP && r->detail[0] == '\0')
+		skip_reason(r);
+out:
+	if (trace != NULL && fclose(trace) == 0)
+		r->trace = trace_buf;
+	else
+		free(trace_buf);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	r->ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 }
@@ -427,7 +555,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&j->lock);
 		if (i >= j->n)
 			return NULL;
-		run_entry(j->cfg, j->files, &j->results[i]);
+		run_entry(j, &j->results[i]);
 		pthread_mutex_lock(&j->lock);
 		j->done++;
 		if (j->cfg->progress)
@@ -436,14 +564,38 @@ static void *worker(void *arg)
 	}
 }
 
+/* FNV-1a: a hash every machine computes alike, so shards agree without talking. */
+static uint32_t fnv1a(const char *a, const char *b)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = a; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ ':') * 16777619u;
+	for (const char *p = b; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return h;
+}
+
+bool sc_shard_has(const char *manual, const char *entry, unsigned k, unsigned n)
+{
+	return n == 0 || fnv1a(manual, entry) % n == k - 1;
+}
+
 static bool wanted(const sc_run_config *cfg, const char *id)
 {
-	if (cfg->only == NULL)
-		return true;
-	for (size_t i = 0; i < cfg->n_only; i++)
-		if (strcmp(cfg->only[i], id) == 0)
-			return true;
-	return false;
+	bool listed = cfg->only == NULL;
+
+	for (size_t i = 0; !listed && i < cfg->n_only; i++)
+		listed = strcmp(cfg->only[i], id) == 0;
+	return listed && sc_shard_has(cfg->manual, id, cfg->shard, cfg->shards);
+}
+
+void sc_results_free(sc_entry_result *results, size_t n)
+{
+	for (size_t i = 0; results != NULL && i < n; i++)
+		free(results[i].trace);
+	free(results);
 }
 
 sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n)
@@ -456,7 +608,7 @@ sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n)
 	int started = 0;
 
 	*n = 0;
-	if (!files_load(cfg->scenario_dir, &fs))
+	if (!files_load(cfg->scenario_dir, cfg->manual, cfg->catalogue, &fs))
 		return NULL;
 	if ((j.results = calloc(total + fs.n_broken + 1, sizeof(*j.results))) == NULL) {
 		files_free(&fs);
@@ -466,12 +618,13 @@ sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n)
 		const sc_cat_entry *e = sc_catalogue_entry(cfg->catalogue, i);
 		if (!wanted(cfg, e->id))
 			continue;
-		snprintf(j.results[j.n].id, sizeof(j.results[j.n].id), "%s", e->id);
+		sc_text_copy(j.results[j.n].id, sizeof(j.results[j.n].id), e->id);
 		j.results[j.n].entry = e;
 		j.n++;
 	}
 	j.files = &fs;
 	pthread_mutex_init(&j.lock, NULL);
+	pthread_rwlock_init(&j.platform, NULL);
 	for (int t = 0; t < jobs && (size_t)t < j.n; t++)
 		if (pthread_create(&threads[t], NULL, worker, &j) == 0)
 			started++;
@@ -479,13 +632,14 @@ sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n)
 		worker(&j);
 	for (int t = 0; t < started; t++)
 		pthread_join(threads[t], NULL);
+	pthread_rwlock_destroy(&j.platform);
 	pthread_mutex_destroy(&j.lock);
-	/* A file that does not parse is a failure of the run, whichever entry it meant. */
+	/* A file that is broken is a failure of the run, whichever entry it meant. */
 	for (size_t i = 0; i < fs.n_broken; i++) {
 		sc_entry_result *r = &j.results[j.n++];
 		snprintf(r->id, sizeof(r->id), "(file)");
 		r->status = SC_FAIL;
-		snprintf(r->detail, sizeof(r->detail), "%s", fs.broken[i]);
+		sc_text_copy(r->detail, sizeof(r->detail), fs.broken[i]);
 	}
 	files_free(&fs);
 	*n = j.n;

@@ -21,6 +21,7 @@
 typedef struct sc_cause_result {
 	char id[16];
 	char label[256];
+	char scenario[512]; /* the file the cause is in */
 	sc_status status;
 	sc_outcome at; /* the step that decided (the failing one; the last expectation on a pass) */
 } sc_cause_result;
@@ -32,11 +33,14 @@ typedef struct sc_entry_result {
 	sc_status status;
 	char detail[512]; /* why it failed or was skipped, beyond the causes */
 	sc_cause_result causes[SC_MAX_CAUSES_SEEN];
-	size_t n_causes;
+	size_t n_causes; /* cause blocks run (a cause may be provoked in several ways) */
+	/* Distinct causes (by id) the scenarios provoke, and those all of whose blocks passed. */
+	size_t cause_ids, cause_ids_passed;
 	sc_status remedy;
 	char remedy_detail[512];
 	size_t remedies_applied;
 	long ms;
+	char *trace; /* --trace: each step and what the user saw (owned; sc_results_free) */
 } sc_entry_result;
 
 typedef struct sc_run_config {
@@ -46,8 +50,15 @@ typedef struct sc_run_config {
 	const char *target;            /* NULL: the embedded platform; else its base URL */
 	const char *target_origin;     /* the target's origin as browsers name it (NULL: target) */
 	bool target_test_control;      /* the target serves /test-control/ */
+	const char *target_ca_file;    /* what the target's HTTPS certificate is trusted by */
+	const char *target_fronts[2];  /* the target's card-login front servers; NULL none */
+	const char *host_from;         /* the manual's platform host (catalogue), NULL none */
+	const char *host_to;           /* the platform's host, compared in its place */
 	const char *fixtures_dir;      /* NULL: the built-in default */
+	const char *pki_dir; /* the card PKI (built by tools/make-test-pki.sh), NULL none */
 	const char *attestation_dir;
+	bool trace;             /* keep each entry's step trace (sc_entry_result.trace) */
+	unsigned shard, shards; /* run shard K of N (1-based); 0 of 0: all */
 	const au_phone_env *phone_env;
 	int jobs;
 	const char *const *only; /* entry ids to run; NULL all */
@@ -56,8 +67,12 @@ typedef struct sc_run_config {
 	void *progress_arg;
 } sc_run_config;
 
-/* Results in the catalogue's order (owned: free()); n gets their count. */
+/* Results in the catalogue's order (owned: sc_results_free()); n gets their count. */
 sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n);
+void sc_results_free(sc_entry_result *results, size_t n);
+
+/* Whether (manual, entry) falls in shard k of n (1-based): the same answer on every machine. */
+bool sc_shard_has(const char *manual, const char *entry, unsigned k, unsigned n);
 
 /* The scenario file for an entry of a manual in dir ("" none): path out, size bytes. */
 bool sc_scenario_find(const char *dir, const char *manual, const char *entry, char *path,

@@ -1,9 +1,13 @@
 #include "scenarios/scenario.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_FILE     (256 * 1024)
 #define MAX_LINE     4096
@@ -274,13 +278,16 @@ static sc_err parse_line(parser *p, sc_scenario *s, sc_block **cur, char *line)
 			return fail(p, SC_ERR_SYNTAX, "a step outside setup, cause or remedy");
 		return add_step(p, *cur, line);
 	}
-	if (keyword(line, "entry", &rest))
+	if (keyword(line, "entry", &rest)) {
+		s->entry_line = p->line;
 		return set_text(p, &s->entry, rest, "entry");
+	}
 	if (keyword(line, "title", &rest))
 		return set_text(p, &s->title, rest, "title");
 	if (keyword(line, "manual", &rest)) {
 		if (s->n_manuals > 0)
 			return fail(p, SC_ERR_SYNTAX, "manual given twice");
+		s->manual_line = p->line;
 		return parse_manuals(p, rest, s);
 	}
 	if (keyword(line, "setup", &rest)) {
@@ -338,6 +345,11 @@ sc_err sc_scenario_parse(const char *name, const char *text, size_t len, sc_scen
 		return fail(&p, SC_ERR_TOO_LARGE, "larger than %d bytes", MAX_FILE);
 	if (memchr(text, '\0', len) != NULL)
 		return fail(&p, SC_ERR_SYNTAX, "a NUL byte: not a text file");
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		p.line = 1;
+		return fail(&p, SC_ERR_SYNTAX,
+		            "starts with a UTF-8 byte order mark: save it without");
+	}
 	if ((out->path = strdup(name)) == NULL)
 		return SC_ERR_NOMEM;
 	while (e == SC_OK && pos < len) {
@@ -381,15 +393,30 @@ sc_err sc_scenario_parse(const char *name, const char *text, size_t len, sc_scen
 
 sc_err sc_scenario_load(const char *path, sc_scenario *out, char *why, size_t why_size)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	FILE *f;
 	char *buf;
 	size_t n;
 	sc_err e;
 
 	memset(out, 0, sizeof(*out));
-	if (f == NULL) {
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		if (why != NULL && why_size > 0)
-			snprintf(why, why_size, "%s: cannot be read", path);
+			snprintf(why, why_size, "%s: cannot be read: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return SC_ERR_IO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (why != NULL && why_size > 0)
+			snprintf(why, why_size, "%s: not a regular file", path);
+		close(fd);
+		return SC_ERR_IO;
+	}
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
 		return SC_ERR_IO;
 	}
 	if ((buf = malloc(MAX_FILE + 1)) == NULL) {

@@ -60,6 +60,7 @@ typedef struct sc_scenario {
 	char *manual[SC_MAX_MANUALS];   /* "2.16", "1.04" */
 	char *entry_in[SC_MAX_MANUALS]; /* the entry's id in that manual */
 	char *title;
+	int entry_line, manual_line; /* where the header says them (for messages) */
 	sc_block setup;
 	sc_cause *causes;
 	size_t n_causes;

@@ -3,22 +3,29 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "scenarios/explain.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
+#include "scenarios/target.h"
 
 static const char usage_text[] =
-        "usage: kagura-scenarios run [--manual 2.16|1.04|all] [--target URL [--origin ORIGIN]\n"
-        "                            [--test-control]] [--format text|tap|junit|json]\n"
-        "                            [--output FILE] [--jobs N] [ENTRY...]\n"
+        "usage: kagura-scenarios run [--manual 2.16|1.04|all] [--jobs N] [--shard K/N]\n"
+        "                            [--target URL [--test-control] [--origin ORIGIN]\n"
+        "                             [--ca-file PEM] [--allow-empty]]\n"
+        "                            [--format text|tap|junit|json] [--output FILE] [--trace]\n"
+        "                            [--scenarios DIR] [--fixtures DIR] [--card-pki DIR]\n"
+        "                            [ENTRY...]\n"
         "       kagura-scenarios list [--manual 2.16|1.04|all]\n"
         "       kagura-scenarios show [--manual 2.16|1.04] ENTRY\n"
         "       kagura-scenarios explain [--manual 2.16|1.04|all] \"TEXT\"\n"
         "       kagura-scenarios steps   (the step vocabulary of scenario files)\n"
-        "run exits 0 only when no entry failed; 1 when one did; 2 on bad input.\n";
+        "       kagura-scenarios --version\n"
+        "run exits 0 when entries ran and none failed; 1 when one failed or none ran (without\n"
+        "--allow-empty); 2 on bad input or a target that is down, untrusted or no platform.\n";
 
 static int usage(const sc_cmd_env *env, const char *what, const char *arg)
 {
@@ -27,27 +34,59 @@ static int usage(const sc_cmd_env *env, const char *what, const char *arg)
 	return 2;
 }
 
+#define MAX_JOBS 64
+
 typedef struct options {
-	const char *manual, *target, *origin, *output;
-	bool test_control;
+	const char *manual, *target, *origin, *output, *ca_file;
+	const char *scenario_dir, *fixtures_dir, *pki_dir;
+	bool test_control, allow_empty, trace, help;
 	sc_format format;
 	int jobs;
+	unsigned shard, shards;
 } options;
+
+/* "K/N" with 1 <= K <= N. */
+static bool parse_shard(const char *text, unsigned *k, unsigned *n)
+{
+	char *end;
+	unsigned long a = strtoul(text, &end, 10), b;
+
+	if (end == text || *end != '/')
+		return false;
+	text = end + 1;
+	b = strtoul(text, &end, 10);
+	if (end == text || *end != '\0' || a < 1 || b < 1 || a > b || b > 1000)
+		return false;
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return true;
+}
 
 static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 {
-	static const struct option opts[] = {
-	        {"manual", required_argument, NULL, 'm'}, {"target", required_argument, NULL, 't'},
-	        {"origin", required_argument, NULL, 'o'}, {"test-control", no_argument, NULL, 'c'},
-	        {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'O'},
-	        {"jobs", required_argument, NULL, 'j'},   {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"manual", required_argument, NULL, 'm'},
+	                                     {"target", required_argument, NULL, 't'},
+	                                     {"origin", required_argument, NULL, 'o'},
+	                                     {"test-control", no_argument, NULL, 'c'},
+	                                     {"format", required_argument, NULL, 'f'},
+	                                     {"output", required_argument, NULL, 'O'},
+	                                     {"jobs", required_argument, NULL, 'j'},
+	                                     {"ca-file", required_argument, NULL, 'a'},
+	                                     {"allow-empty", no_argument, NULL, 'e'},
+	                                     {"trace", no_argument, NULL, 'T'},
+	                                     {"shard", required_argument, NULL, 's'},
+	                                     {"scenarios", required_argument, NULL, 'S'},
+	                                     {"fixtures", required_argument, NULL, 'F'},
+	                                     {"card-pki", required_argument, NULL, 'P'},
+	                                     {"help", no_argument, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	int c;
 	char *end;
 
 	*o = (options){.manual = "all", .format = SC_FORMAT_TEXT, .jobs = 2};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "2.16") != 0 && strcmp(optarg, "1.04") != 0 &&
@@ -62,6 +101,9 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			o->target = optarg;
 			break;
 		case 'o':
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0)
+				return usage(env, "--origin is an http(s) origin, not", optarg);
 			o->origin = optarg;
 			break;
 		case 'c':
@@ -77,8 +119,33 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			break;
 		case 'j':
 			o->jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || o->jobs < 1 || o->jobs > 64)
+			if (*end != '\0' || o->jobs < 1 || o->jobs > MAX_JOBS)
 				return usage(env, "--jobs is 1..64, not", optarg);
+			break;
+		case 'a':
+			o->ca_file = optarg;
+			break;
+		case 'e':
+			o->allow_empty = true;
+			break;
+		case 'T':
+			o->trace = true;
+			break;
+		case 's':
+			if (!parse_shard(optarg, &o->shard, &o->shards))
+				return usage(env, "--shard is K/N with 1 <= K <= N, not", optarg);
+			break;
+		case 'S':
+			o->scenario_dir = optarg;
+			break;
+		case 'F':
+			o->fixtures_dir = optarg;
+			break;
+		case 'P':
+			o->pki_dir = optarg;
+			break;
+		case 'h':
+			o->help = true;
 			break;
 		case ':':
 			return usage(env, "option needs a value:", argv[optind - 1]);
@@ -132,6 +199,18 @@ static void progress(void *arg, const sc_entry_result *r, size_t done, size_t to
 	fflush(tty);
 }
 
+/* --trace: an entry's steps as it finishes (the runner holds its lock: no interleaving). */
+static void trace_progress(void *arg, const sc_entry_result *r, size_t done, size_t total)
+{
+	FILE *err = arg;
+
+	(void)done;
+	(void)total;
+	fprintf(err, "trace: entry %s: %s\n%s", r->id, sc_status_name(r->status),
+	        r->trace ? r->trace : "");
+	fflush(err);
+}
+
 static long now_ms(void)
 {
 	struct timespec t;
@@ -140,20 +219,163 @@ static long now_ms(void)
 	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static int run(int argc, char **argv, const sc_cmd_env *env)
+static long cpu_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Appends a word to a command line, quoted for a POSIX shell when it needs it. */
+static void shell_word(char *line, size_t size, const char *word)
+{
+	size_t n = strlen(line);
+	bool plain =
+	        word[0] != '\0' && strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	                                        "qrstuvwxyz0123456789-_./:=@%+,") == strlen(word);
+
+	if (n > 0 && n + 1 < size)
+		line[n++] = ' ', line[n] = '\0';
+	if (plain) {
+		snprintf(line + n, size - n, "%s", word);
+		return;
+	}
+	if (n + 1 < size)
+		line[n++] = '\'', line[n] = '\0';
+	for (const char *p = word; *p != '\0' && n + 5 < size; p++) {
+		if (*p == '\'')
+			n += (size_t)snprintf(line + n, size - n, "'\\''");
+		else
+			line[n++] = *p, line[n] = '\0';
+	}
+	snprintf(line + n, size - n, "'");
+}
+
+/* The command that reruns one entry of manual with this run's target and options; the entry
+ * id goes at its end. */
+static void reproduce_line(const options *o, const sc_cmd_env *env, const char *manual, char *line,
+                           size_t size)
+{
+	line[0] = '\0';
+	shell_word(line, size, env->program);
+	shell_word(line, size, "run");
+	shell_word(line, size, "--manual");
+	shell_word(line, size, manual);
+#define OPTION(flag, value)                              \
+	do {                                             \
+		if ((value) != NULL) {                   \
+			shell_word(line, size, flag);    \
+			shell_word(line, size, (value)); \
+		}                                        \
+	} while (0)
+	OPTION("--target", o->target);
+	if (o->test_control)
+		shell_word(line, size, "--test-control");
+	OPTION("--origin", o->origin);
+	OPTION("--ca-file", o->ca_file);
+	OPTION("--scenarios", o->scenario_dir);
+	OPTION("--fixtures", o->fixtures_dir);
+	OPTION("--card-pki", o->pki_dir);
+#undef OPTION
+}
+
+/* The target, checked before anything runs; 0, or 2 with one line on stderr. */
+static int check_target(const options *o, const sc_cmd_env *env, sc_target_info *info)
+{
+	char why[1024];
+
+	if (o->target == NULL)
+		return 0;
+	if (sc_target_probe(o->target, o->ca_file, o->test_control, o->origin, info, why,
+	                    sizeof(why)) != SC_TARGET_OK) {
+		fprintf(env->err, "kagura-scenarios: %s\n", why);
+		return 2;
+	}
+	return 0;
+}
+
+/* Folders a --scenarios, --fixtures or --card-pki names must be there. */
+static int check_dir(const sc_cmd_env *env, const char *flag, const char *dir, const char *file)
+{
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s%s", dir, file ? "/" : "", file ? file : "");
+	if (stat(path, &st) != 0) {
+		fprintf(env->err, "kagura-scenarios: %s %s: %s is missing\n", flag, dir, path);
+		return 2;
+	}
+	return 0;
+}
+
+/* A copy of env with the fixtures of dir (--fixtures). */
+typedef struct fixtures_env {
+	sc_cmd_env env;
+	au_phone_env phone;
+	char manual[4096], personas[4096], prompts[4096];
+} fixtures_env;
+
+static void use_fixtures(fixtures_env *f, const sc_cmd_env *env, const char *dir)
+{
+	f->env = *env;
+	if (dir == NULL)
+		return;
+	f->phone = *env->phone_env;
+	snprintf(f->manual, sizeof(f->manual), "%s/manual", dir);
+	snprintf(f->personas, sizeof(f->personas), "%s/personas", dir);
+	snprintf(f->prompts, sizeof(f->prompts), "%s/os/prompts.json", dir);
+	f->phone.persona_dir = f->personas;
+	f->phone.prompts_file = f->prompts;
+	f->env.manual_dir = f->manual;
+	f->env.fixtures_dir = dir;
+	f->env.phone_env = &f->phone;
+}
+
+/* Causes that ran to a verdict (an entry skipped for its remedies still ran its causes). */
+static size_t causes_run(const sc_report_run *runs, size_t n_runs)
+{
+	size_t n = 0;
+
+	for (size_t r = 0; r < n_runs; r++)
+		for (size_t i = 0; i < runs[r].n; i++)
+			for (size_t c = 0; c < runs[r].results[i].n_causes; c++)
+				n += runs[r].results[i].causes[c].status != SC_SKIP;
+	return n;
+}
+
+static int run(int argc, char **argv, const sc_cmd_env *base_env)
 {
 	options o;
 	catalogues cs;
 	sc_report_run runs[2] = {{0}};
 	sc_entry_result *results[2] = {NULL, NULL};
-	size_t passed, failed, skipped;
-	FILE *out = env->out;
+	char reproduce[2][2048];
+	size_t passed, failed, skipped, n_runs = 0;
+	sc_target_info info = {0};
+	fixtures_env fx;
+	const sc_cmd_env *env;
+	FILE *out = base_env->out;
+	long t0 = now_ms(), c0 = cpu_ms();
 	int rc;
 
-	if ((rc = parse(argc, argv, env, &o)) != 0)
+	if ((rc = parse(argc, argv, base_env, &o)) != 0)
 		return rc;
-	if ((o.origin || o.test_control) && o.target == NULL)
-		return usage(env, "--origin and --test-control describe a --target", NULL);
+	if (o.help) {
+		fputs(usage_text, base_env->out);
+		return 0;
+	}
+	if ((o.origin || o.test_control || o.ca_file) && o.target == NULL)
+		return usage(base_env, "--origin, --test-control and --ca-file describe a --target",
+		             NULL);
+	if ((o.scenario_dir && (rc = check_dir(base_env, "--scenarios", o.scenario_dir, NULL))) ||
+	    (o.fixtures_dir &&
+	     (rc = check_dir(base_env, "--fixtures", o.fixtures_dir, "manual/v2.16.json"))) ||
+	    (o.pki_dir && (rc = check_dir(base_env, "--card-pki", o.pki_dir, "index.json"))) ||
+	    (o.ca_file && (rc = check_dir(base_env, "--ca-file", o.ca_file, NULL))))
+		return rc;
+	use_fixtures(&fx, base_env, o.fixtures_dir);
+	env = &fx.env;
 	if ((rc = catalogues_load(o.manual, env, &cs)) != 0)
 		return rc;
 	for (int i = optind; i < argc; i++) {
@@ -165,53 +387,93 @@ static int run(int argc, char **argv, const sc_cmd_env *env)
 			return usage(env, "no such entry in the catalogue:", argv[i]);
 		}
 	}
+	if ((rc = check_target(&o, env, &info)) != 0) {
+		catalogues_free(&cs);
+		return rc;
+	}
 	if (o.output != NULL && (out = fopen(o.output, "w")) == NULL) {
 		fprintf(env->err, "kagura-scenarios: %s: cannot be written\n", o.output);
 		catalogues_free(&cs);
 		return 2;
 	}
 	for (size_t k = 0; k < cs.n; k++) {
+		const char *host_from = sc_catalogue_platform_host(cs.cat[k]);
+		if (info.manual[0] != '\0' && strcmp(info.manual, cs.manual[k]) != 0) {
+			/* the target serves the other generation: its texts are not this manual's
+			 */
+			fprintf(env->err,
+			        "kagura-scenarios: manual %s not run: %s serves manual %s\n",
+			        cs.manual[k], o.target, info.manual);
+			continue;
+		}
+		if (o.target != NULL && host_from != NULL && strcmp(host_from, info.host) != 0)
+			fprintf(env->err,
+			        "kagura-scenarios: manual %s: messages naming %s are compared with "
+			        "%s "
+			        "in its place (the target's host)\n",
+			        cs.manual[k], host_from, info.host);
 		sc_run_config cfg = {
 		        .manual = cs.manual[k],
 		        .catalogue = cs.cat[k],
-		        .scenario_dir = env->scenario_dir,
+		        .scenario_dir = o.scenario_dir ? o.scenario_dir : env->scenario_dir,
 		        .target = o.target,
-		        .target_origin = o.origin,
+		        .target_origin = o.target ? info.origin : NULL,
 		        .target_test_control = o.test_control,
+		        .target_ca_file = o.ca_file,
+		        .host_from = host_from,
+		        .host_to = o.target ? info.host : NULL,
 		        .fixtures_dir = env->fixtures_dir,
+		        .pki_dir = o.pki_dir ? o.pki_dir : env->pki_dir,
 		        .attestation_dir = env->attestation_dir,
 		        .phone_env = env->phone_env,
 		        .jobs = o.jobs,
+		        .trace = o.trace,
+		        .shard = o.shard,
+		        .shards = o.shards,
 		        .only = optind < argc ? (const char *const *)argv + optind : NULL,
 		        .n_only = (size_t)(argc - optind),
-		        .progress = isatty(fileno(env->err)) ? progress : NULL,
+		        .progress = o.trace                    ? trace_progress
+		                    : isatty(fileno(env->err)) ? progress
+		                                               : NULL,
 		        .progress_arg = env->err,
 		};
-		long t0 = now_ms();
-		results[k] = sc_run(&cfg, &runs[k].n);
-		runs[k] = (sc_report_run){.manual = cs.manual[k],
-		                          .results = results[k],
-		                          .n = runs[k].n,
-		                          .wall_ms = now_ms() - t0,
-		                          .program = env->program,
-		                          .target = o.target};
-		if (results[k] == NULL) {
+		long started = now_ms();
+		reproduce_line(&o, env, cs.manual[k], reproduce[n_runs], sizeof(reproduce[n_runs]));
+		results[n_runs] = sc_run(&cfg, &runs[n_runs].n);
+		runs[n_runs] = (sc_report_run){.manual = cs.manual[k],
+		                               .results = results[n_runs],
+		                               .n = runs[n_runs].n,
+		                               .wall_ms = now_ms() - started,
+		                               .program = env->program,
+		                               .reproduce = reproduce[n_runs],
+		                               .target = o.target};
+		if (results[n_runs] == NULL) {
 			fprintf(env->err, "kagura-scenarios: %s: scenarios cannot be read\n",
-			        env->scenario_dir);
+			        cfg.scenario_dir);
 			rc = 2;
 		}
+		n_runs++;
 	}
 	if (rc == 0) {
-		sc_report_write(out, o.format, runs, cs.n);
-		sc_report_count(runs, cs.n, &passed, &failed, &skipped);
+		sc_report_write(out, o.format, runs, n_runs);
+		sc_report_count(runs, n_runs, &passed, &failed, &skipped);
 		rc = failed > 0 ? 1 : 0;
+		if (rc == 0 && causes_run(runs, n_runs) == 0 && !o.allow_empty) {
+			fprintf(env->err,
+			        "kagura-scenarios: no entry ran (%zu skipped): a run that checks "
+			        "nothing is not a pass (--allow-empty accepts it)\n",
+			        skipped);
+			rc = 1;
+		}
+		fprintf(env->err, "kagura-scenarios: wall %.1f s, CPU %.1f s\n",
+		        (now_ms() - t0) / 1000.0, (cpu_ms() - c0) / 1000.0);
 	}
 	if (out != env->out && fclose(out) != 0) {
 		fprintf(env->err, "kagura-scenarios: %s: cannot be written\n", o.output);
 		rc = 2;
 	}
-	free(results[0]);
-	free(results[1]);
+	for (size_t k = 0; k < n_runs; k++)
+		sc_results_free(results[k], runs[k].n);
 	catalogues_free(&cs);
 	return rc;
 }
@@ -299,10 +561,15 @@ static int show(int argc, char **argv, const sc_cmd_env *env)
 
 static int explain(int argc, char **argv, const sc_cmd_env *env)
 {
+	/* Entries shown per manual as matches, and in all as the closest to a weak report. */
+	enum { MATCHES_MAX = 5, CLOSEST_MAX = 3, PERSONAS_NOT_LOOKED_UP = -2 };
 	options o;
 	catalogues cs;
-	size_t shown = 0;
-	int rc;
+	sc_match m[2][MATCHES_MAX];
+	size_t n[2] = {0, 0}, shown = 0, next[2] = {0, 0};
+	double best = 0.0;
+	char names[1024], why[600];
+	int personas = PERSONAS_NOT_LOOKED_UP, rc;
 
 	if ((rc = parse(argc, argv, env, &o)) != 0)
 		return rc;
@@ -311,19 +578,50 @@ static int explain(int argc, char **argv, const sc_cmd_env *env)
 	if ((rc = catalogues_load(o.manual, env, &cs)) != 0)
 		return rc;
 	for (size_t k = 0; k < cs.n; k++) {
-		sc_match m[5];
-		size_t n = sc_explain(cs.cat[k], argv[optind], m, 5);
-		for (size_t i = 0; i < n; i++, shown++) {
-			fprintf(env->out, "%s— match %.2f\n", shown ? "\n" : "", m[i].score);
-			print_entry(env->out, cs.manual[k], m[i].entry);
+		n[k] = sc_explain(cs.cat[k], argv[optind], m[k], MATCHES_MAX);
+		if (n[k] > 0 && m[k][0].score > best)
+			best = m[k][0].score;
+	}
+	rc = best >= SC_EXPLAIN_CONFIDENT ? 0 : 1;
+	for (size_t k = 0; rc == 0 && k < cs.n; k++) {
+		for (size_t i = 0; i < n[k] && m[k][i].score >= SC_EXPLAIN_CONFIDENT;
+		     i++, shown++) {
+			const sc_cat_entry *e = m[k][i].entry;
+			fprintf(env->out, "%s— match %.2f\n", shown ? "\n" : "", m[k][i].score);
+			print_entry(env->out, cs.manual[k], e);
+			/* The same exception reads differently per browser: say whose it is. */
+			if (sc_explain_is_exception(e) && personas == PERSONAS_NOT_LOOKED_UP &&
+			    (personas = sc_explain_personas(env->fixtures_dir, argv[optind], names,
+			                                    sizeof(names), why, sizeof(why))) < 0)
+				fprintf(env->err, "kagura-scenarios: %s\n", why);
+			if (sc_explain_is_exception(e) && personas >= 0)
+				fprintf(env->out, "%s%s\n",
+				        personas > 0 ? "shown by: "
+				                     : "no persona shows this exact text",
+				        names);
 			fprintf(env->out, "reproduce: %s run --manual %s %s\n", env->program,
-			        cs.manual[k], m[i].entry->id);
+			        cs.manual[k], e->id);
 		}
 	}
-	if (shown == 0)
+	if (rc != 0 && best > 0.0)
+		fprintf(env->out, "no confident match; closest:\n");
+	for (; rc != 0 && best > 0.0 && shown < CLOSEST_MAX; shown++) {
+		/* The better of the manuals' next entries; the newer manual's on a tie. */
+		size_t k = next[0] >= n[0] ||
+		           (next[1] < n[1] && m[1][next[1]].score > m[0][next[0]].score);
+		const sc_match *x;
+		if (next[k] >= n[k])
+			break;
+		x = &m[k][next[k]++];
+		fprintf(env->out, "  %.2f manual %s entry %s: %s\n", x->score, cs.manual[k],
+		        x->entry->id, x->entry->title);
+		fprintf(env->out, "        reproduce: %s run --manual %s %s\n", env->program,
+		        cs.manual[k], x->entry->id);
+	}
+	if (best == 0.0)
 		fprintf(env->out, "no entry of the manual matches that text\n");
 	catalogues_free(&cs);
-	return shown ? 0 : 1;
+	return rc;
 }
 
 int sc_cmd_main(int argc, char **argv, const sc_cmd_env *env)
@@ -332,6 +630,10 @@ int sc_cmd_main(int argc, char **argv, const sc_cmd_env *env)
 		return usage(env, "a command is needed", NULL);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_text, env->out);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		fprintf(env->out, "kagura-scenarios %s\n", KAGURA_VERSION);
 		return 0;
 	}
 	if (strcmp(argv[1], "run") == 0)

@@ -12,6 +12,7 @@ typedef struct sc_cmd_env {
 	const char *scenario_dir; /* scenarios/cases */
 	const char *fixtures_dir;
 	const char *attestation_dir;
+	const char *pki_dir; /* the built card PKI (its index.json), NULL none */
 	const au_phone_env *phone_env;
 	FILE *out, *err;
 } sc_cmd_env;

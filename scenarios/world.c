@@ -7,16 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authenticator/page.h"
 #include "authenticator/pc.h"
+#include "scenarios/textcut.h"
+#include "scenarios/usage.h"
 #include "scenarios/world_pc.h"
 
-#define MAX_ACTORS 8 /* users, phones, PCs, variables: each of a scenario's own */
-#define SYM_MAX    32
+#define MAX_ACTORS     8 /* users, phones, PCs, variables: each of a scenario's own */
+#define SYM_MAX        32
+#define ID_MAX         16  /* a 本人ID and its NUL */
+#define MAX_RUN_IDS    16  /* card PKI 本人IDs a world stands in for */
+#define MAX_MISSING    16  /* names left out with the setup steps that make them */
+#define TRACE_SEEN_MAX 600 /* bytes of a screen's text one trace line shows */
 
 typedef struct named_user {
 	char sym[SYM_MAX];
-	char id[16]; /* the 本人ID the platform knows: unique per world */
+	char id[ID_MAX]; /* the 本人ID the platform knows: unique per world */
+	bool created;    /* the platform has it because this world made it */
 } named_user;
+
+/* A card PKI's 本人ID and the one this run's copy of the card carries. */
+typedef struct run_id {
+	char pki[ID_MAX];
+	char run[ID_MAX];
+} run_id;
 
 typedef struct named_phone {
 	char sym[SYM_MAX];
@@ -29,6 +43,13 @@ typedef struct named_pc {
 	au_pc pc;
 } named_pc;
 
+/* A name a setup step left out would have made (no test control). */
+typedef struct missing {
+	char sym[SYM_MAX];
+	char verb[SYM_MAX];
+	int line;
+} missing;
+
 typedef struct named_var {
 	char sym[SYM_MAX];
 	char value[1024];
@@ -40,8 +61,10 @@ typedef struct seen {
 	char text[2400]; /* title and feedback text of a page; the exception; the prompts */
 	char kind[64];   /* a page's kc-content class */
 	bool any;
-	bool blank; /* a page that arrived and shows nothing (its body renders no text) */
-	bool qr;    /* the phone's OS showed a QR code (sign in with another device) */
+	bool blank;    /* a page that arrived and shows nothing (its body renders no text) */
+	bool qr;       /* the phone's OS showed a QR code (sign in with another device) */
+	char url[512]; /* the page's address, "" none */
+	unsigned step; /* the step that showed it (trace) */
 } seen;
 
 struct sc_world {
@@ -58,6 +81,16 @@ struct sc_world {
 	seen phone_page, phone_error, phone_prompt, pc_page;
 	seen pc_browser, pc_dialog, pc_viewer; /* the PC side (world_pc.c) */
 	sc_pcx *pcx;
+	run_id run_ids[MAX_RUN_IDS];
+	size_t n_run_ids;
+	unsigned step; /* steps run so far */
+	bool setup;    /* the setup is running (sc_world_setup) */
+	missing missing[MAX_MISSING];
+	size_t n_missing;
+	/* What a shared platform had before this world changed it (sc_world_cleanup). */
+	json_t *networks_before; /* owned; NULL: untouched */
+	bool clock_changed;
+	json_int_t clock_before;
 };
 
 typedef sc_status (*step_fn)(sc_world *w, const sc_step *st, sc_outcome *out);
@@ -108,24 +141,51 @@ static named_user *user_of(sc_world *w, const char *sym)
 	return NULL;
 }
 
-/* A user symbol's 本人ID, made up the first time (ten digits, unique per run). */
-static named_user *user_named(sc_world *w, const char *sym)
+/* A fresh 本人ID: ten random digits, 医籍登録番号-like, never starting with 0 (so no tool
+ * strips it); unique to the run, so runs on one platform never meet. */
+static bool fresh_id(char id[ID_MAX])
 {
-	named_user *u = user_of(w, sym);
 	uint8_t r[8];
 	uint64_t v = 0;
 
-	if (u != NULL || sym == NULL || strlen(sym) >= SYM_MAX || w->n_users == MAX_ACTORS ||
-	    RAND_bytes(r, sizeof(r)) != 1)
-		return u;
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		return false;
 	for (size_t i = 0; i < sizeof(r); i++)
 		v = v << 8 | r[i];
-	u = &w->users[w->n_users++];
+	snprintf(id, ID_MAX, "%010llu", (unsigned long long)(1000000000ull + v % 9000000000ull));
+	return true;
+}
+
+/* A user symbol's 本人ID, made up the first time. */
+static named_user *user_named(sc_world *w, const char *sym)
+{
+	named_user *u = user_of(w, sym);
+
+	if (u != NULL || sym == NULL || strlen(sym) >= SYM_MAX || w->n_users == MAX_ACTORS)
+		return u;
+	u = &w->users[w->n_users];
+	if (!fresh_id(u->id))
+		return NULL;
 	snprintf(u->sym, sizeof(u->sym), "%s", sym);
-	/* 医籍登録番号-like: never starting with 0, so no tool strips it. */
-	snprintf(u->id, sizeof(u->id), "%010llu",
-	         (unsigned long long)(1000000000ull + v % 9000000000ull));
+	w->n_users++;
 	return u;
+}
+
+const char *sc_world_run_id(sc_world *w, const char *pki_id)
+{
+	run_id *r;
+
+	for (size_t i = 0; pki_id && i < w->n_run_ids; i++)
+		if (strcmp(w->run_ids[i].pki, pki_id) == 0)
+			return w->run_ids[i].run;
+	if (pki_id == NULL || strlen(pki_id) >= ID_MAX || w->n_run_ids == MAX_RUN_IDS)
+		return NULL;
+	r = &w->run_ids[w->n_run_ids];
+	if (!fresh_id(r->run))
+		return NULL;
+	snprintf(r->pki, sizeof(r->pki), "%s", pki_id);
+	w->n_run_ids++;
+	return r->run;
 }
 
 static named_phone *phone_of(sc_world *w, const char *sym)
@@ -182,8 +242,7 @@ static void url_of(sc_world *w, const char *ref, char *url, size_t size)
 
 /* ---- test control ---- */
 
-/* POSTs body to /test-control/path; the answer's JSON (owned) or NULL with out filled. */
-static json_t *control(sc_world *w, const char *path, json_t *body, sc_outcome *out)
+json_t *sc_world_control(sc_world *w, const char *path, json_t *body, sc_outcome *out)
 {
 	char url[512];
 	au_web_response r = {0};
@@ -208,6 +267,11 @@ static json_t *control(sc_world *w, const char *path, json_t *body, sc_outcome *
 	return answer;
 }
 
+static json_t *control(sc_world *w, const char *path, json_t *body, sc_outcome *out)
+{
+	return sc_world_control(w, path, body, out);
+}
+
 static bool control_ok(sc_world *w, const char *path, json_t *body, sc_outcome *out)
 {
 	json_t *a = control(w, path, body, out);
@@ -226,6 +290,7 @@ static sc_status ca_user(sc_world *w, const sc_step *st, sc_outcome *out)
 		                 MAX_ACTORS);
 	if (!control_ok(w, "users", json_pack("{s:s}", "name", u->id), out))
 		return out->status;
+	u->created = true;
 	if (disabled && !control_ok(w, "users/enabled",
 	                            json_pack("{s:s, s:b}", "name", u->id, "enabled", 0), out))
 		return out->status;
@@ -328,21 +393,40 @@ static sc_status clock_advance(sc_world *w, const sc_step *st, sc_outcome *out)
 
 	if (min == NULL || *end != '\0' || minutes <= 0 || minutes > 60 * 24 * 365)
 		return sc_result(out, SC_ERROR, "clock.advance MINUTES (a positive number)");
-	return control_ok(w, "clock",
-	                  json_pack("{s:I}", "advance_seconds", (json_int_t)(minutes * 60)), out)
-	               ? SC_PASS
-	               : out->status;
+	return sc_world_advance_clock(w, (json_int_t)(minutes * 60), out);
+}
+
+sc_status sc_world_advance_clock(sc_world *w, json_int_t seconds, sc_outcome *out)
+{
+	json_t *a = control(w, "clock", json_pack("{s:I}", "advance_seconds", seconds), out);
+
+	if (a == NULL)
+		return out->status;
+	/* the offset before the first change: what a shared platform gets back at cleanup */
+	if (!w->clock_changed && json_is_integer(json_object_get(a, "offset_seconds"))) {
+		w->clock_before =
+		        json_integer_value(json_object_get(a, "offset_seconds")) - seconds;
+		w->clock_changed = true;
+	}
+	json_decref(a);
+	return SC_PASS;
 }
 
 static sc_status net_forbid(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	json_t *nets = json_array();
 
+	json_t *a;
+
 	for (size_t i = 0; sc_step_word(st, i) != NULL; i++)
 		json_array_append_new(nets, json_string(sc_step_word(st, i)));
-	return control_ok(w, "forbidden-networks", json_pack("{s:o}", "networks", nets), out)
-	               ? SC_PASS
-	               : out->status;
+	if ((a = control(w, "forbidden-networks", json_pack("{s:o}", "networks", nets), out)) ==
+	    NULL)
+		return out->status;
+	if (w->networks_before == NULL && json_is_array(json_object_get(a, "previous")))
+		w->networks_before = json_incref(json_object_get(a, "previous"));
+	json_decref(a);
+	return SC_PASS;
 }
 
 /* ---- phones ---- */
@@ -391,6 +475,11 @@ static sc_status phone_new(sc_world *w, const sc_step *st, sc_outcome *out)
 		au_phone_close(&p->phone);
 		return sc_result(out, SC_ERROR, "phone.new: %s", why);
 	}
+	if (w->cfg.tls_ca != NULL && au_phone_trust_ca(&p->phone, w->cfg.tls_ca) != AU_OK) {
+		au_phone_close(&p->phone);
+		return sc_result(out, SC_ERROR, "phone.new: CA %s cannot be trusted",
+		                 w->cfg.tls_ca);
+	}
 	snprintf(p->sym, sizeof(p->sym), "%s", sym);
 	p->open = true;
 	w->n_phones++;
@@ -424,13 +513,17 @@ static void saw_visit(sc_world *w, named_phone *p, const au_phone_visit *v)
 	au_os *os = &p->phone.os;
 	size_t n = 0;
 
-	w->phone_page = (seen){.status = v->status, .any = true, .blank = v->blank};
+	w->phone_page =
+	        (seen){.status = v->status, .any = true, .blank = v->blank, .step = w->step};
+	if (v->page != NULL)
+		sc_text_copy(w->phone_page.url, sizeof(w->phone_page.url), au_page_url(v->page));
 	snprintf(w->phone_page.text, sizeof(w->phone_page.text), "%.255s\n%.2047s", v->title,
 	         v->net_error[0] ? v->net_error : v->text);
 	snprintf(w->phone_page.kind, sizeof(w->phone_page.kind), "%s", v->kind);
-	w->phone_error = (seen){.any = v->error[0] != '\0'};
+	w->phone_error = (seen){.any = v->error[0] != '\0', .step = w->step};
 	snprintf(w->phone_error.text, sizeof(w->phone_error.text), "%s", v->error);
-	w->phone_prompt = (seen){.any = os->n_prompts > 0, .qr = au_os_showed(os, "hybrid-qr")};
+	w->phone_prompt = (seen){
+	        .any = os->n_prompts > 0, .qr = au_os_showed(os, "hybrid-qr"), .step = w->step};
 	for (size_t i = 0; i < os->n_prompts && n < sizeof(w->phone_prompt.text) - 1; i++)
 		n += (size_t)snprintf(w->phone_prompt.text + n, sizeof(w->phone_prompt.text) - n,
 		                      "%s\n", os->prompts[i]);
@@ -619,7 +712,9 @@ static named_pc *pc_step(sc_world *w, const sc_step *st, sc_outcome *out)
 
 static sc_status saw_pc(sc_world *w, named_pc *c, bool ok, sc_outcome *out)
 {
-	w->pc_page = (seen){.status = c->pc.status, .any = true};
+	w->pc_page = (seen){.status = c->pc.status, .any = true, .step = w->step};
+	if (c->pc.page != NULL)
+		sc_text_copy(w->pc_page.url, sizeof(w->pc_page.url), au_page_url(c->pc.page));
 	snprintf(w->pc_page.text, sizeof(w->pc_page.text), "%.255s\n%.2047s", au_pc_title(&c->pc),
 	         ok ? au_pc_text(&c->pc) : c->pc.error);
 	snprintf(w->pc_page.kind, sizeof(w->pc_page.kind), "%s", au_pc_kind(&c->pc));
@@ -751,8 +846,51 @@ static const seen *where_step(sc_world *w, const sc_step *st, sc_outcome *out)
 		return NULL;
 	}
 	snprintf(out->where, sizeof(out->where), "%s", where);
-	snprintf(out->seen, sizeof(out->seen), "%s", s->any ? s->text : "(nothing shown yet)");
+	sc_text_copy(out->seen, sizeof(out->seen), s->any ? s->text : "(nothing shown yet)");
 	return s;
+}
+
+/*
+ * A catalogue line as this platform shows it: the manual's host replaced by the platform's
+ * (owned); NULL when out of memory.
+ */
+static char *as_shown(const sc_world *w, const char *line)
+{
+	const char *from = w->cfg.host_from, *to = w->cfg.host_to, *hit;
+	size_t nf, nt;
+	char *shown;
+
+	if (from == NULL || to == NULL || strcmp(from, to) == 0 || strstr(line, from) == NULL)
+		return strdup(line);
+	nf = strlen(from);
+	nt = strlen(to);
+	if ((shown = malloc(strlen(line) / nf * nt + strlen(line) + 1)) == NULL)
+		return NULL;
+	shown[0] = '\0';
+	for (; (hit = strstr(line, from)) != NULL; line = hit + nf) {
+		strncat(shown, line, (size_t)(hit - line));
+		strcat(shown, to);
+	}
+	strcat(shown, line);
+	return shown;
+}
+
+/* Whether the seen place shows the catalogue line (as this platform names itself); the
+ * line is appended to expected. */
+static bool shows_line(sc_world *w, const seen *s, const char *line, size_t i, sc_outcome *out)
+{
+	char *shown = as_shown(w, line);
+	size_t len = strlen(out->expected);
+	bool ok;
+
+	if (shown == NULL)
+		return false;
+	if (len < sizeof(out->expected) - 1)
+		sc_text_printf(out->expected + len, sizeof(out->expected) - len, "%s%s",
+		               i ? " / " : "", shown);
+	ok = s->any && w->cfg.shows(s->text, shown);
+	free(shown);
+	return ok;
 }
 
 static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
@@ -760,7 +898,7 @@ static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
 	const seen *s = where_step(w, st, out);
 	const char *entry = sc_step_get(st, "entry") ? sc_step_get(st, "entry") : w->cfg.entry;
 	const char *const *lines;
-	size_t n, len = 0;
+	size_t n;
 	bool all = true;
 
 	if (s == NULL)
@@ -768,13 +906,8 @@ static sc_status expect_message(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (!w->cfg.message(w->cfg.message_ctx, entry, &lines, &n) || n == 0)
 		return sc_result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
 		                 w->cfg.manual, entry);
-	for (size_t i = 0; i < n; i++) {
-		len += (size_t)snprintf(out->expected + len, sizeof(out->expected) - len, "%s%s",
-		                        i ? " / " : "", lines[i]);
-		if (len >= sizeof(out->expected))
-			len = sizeof(out->expected) - 1;
-		all = all && s->any && w->cfg.shows(s->text, lines[i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		all = shows_line(w, s, lines[i], i, out) && all;
 	return all ? SC_PASS
 	           : sc_result(out, SC_FAIL, "entry %s's message is not on the %s", entry,
 	                       out->where);
@@ -786,7 +919,7 @@ static sc_status expect_absent(sc_world *w, const sc_step *st, sc_outcome *out)
 	const seen *s = where_step(w, st, out);
 	const char *entry = sc_step_get(st, "entry") ? sc_step_get(st, "entry") : w->cfg.entry;
 	const char *const *lines;
-	size_t n, len = 0;
+	size_t n;
 	bool any = false;
 
 	if (s == NULL)
@@ -794,14 +927,9 @@ static sc_status expect_absent(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (!w->cfg.message(w->cfg.message_ctx, entry, &lines, &n) || n == 0)
 		return sc_result(out, SC_ERROR, "the %s catalogue has no message for entry %s",
 		                 w->cfg.manual, entry);
-	len = (size_t)snprintf(out->expected, sizeof(out->expected), "not: ");
-	for (size_t i = 0; i < n; i++) {
-		len += (size_t)snprintf(out->expected + len, sizeof(out->expected) - len, "%s%s",
-		                        i ? " / " : "", lines[i]);
-		if (len >= sizeof(out->expected))
-			len = sizeof(out->expected) - 1;
-		any = any || (s->any && w->cfg.shows(s->text, lines[i]));
-	}
+	snprintf(out->expected, sizeof(out->expected), "not: ");
+	for (size_t i = 0; i < n; i++)
+		any = shows_line(w, s, lines[i], i, out) || any;
 	return any ? sc_result(out, SC_FAIL, "entry %s's message is still on the %s", entry,
 	                       out->where)
 	           : SC_PASS;
@@ -898,7 +1026,7 @@ static const verb vocabulary[] = {
         {"ca.qr", "USER as=VAR [ttl=SECONDS]", "the CA issues a registration QR (newer supersedes)",
          true, ca_qr},
         {"clock.advance", "MINUTES", "the platform's clock moves on", true, clock_advance},
-        {"net.forbid", "CIDR...", "the platform refuses these source networks (none: allow all)",
+        {"net.forbid", "[CIDR...]", "the platform refuses these source networks (none: allow all)",
          true, net_forbid},
         {"phone.new", "PHONE persona=NAME [SETTING=VALUE...]", "a new phone (device file, browser)",
          false, phone_new},
@@ -959,6 +1087,27 @@ bool sc_step_known(const char *name)
 	return verb_of(name) != NULL || sc_pcx_known(name);
 }
 
+bool sc_step_check(const sc_step *st, char *why, size_t why_size)
+{
+	const verb *v = verb_of(st->verb);
+	const char *usage = v ? v->usage : sc_pcx_usage(st->verb);
+
+	if (usage == NULL) {
+		snprintf(why, why_size, "unknown step %s", st->verb);
+		return false;
+	}
+	return sc_usage_check(usage, st, why, why_size);
+}
+
+bool sc_step_changes_platform(const sc_step *st)
+{
+	const char *pin = sc_step_get(st, "pin_seconds");
+
+	/* a card login with a PIN dialog of N seconds moves the platform's clock on by N */
+	return strncmp(st->verb, "clock.", 6) == 0 || strcmp(st->verb, "net.forbid") == 0 ||
+	       (pin != NULL && atol(pin) > 0);
+}
+
 bool sc_step_needs_test_control(const sc_step *st)
 {
 	const verb *v = verb_of(st->verb);
@@ -1000,27 +1149,162 @@ void sc_world_free(sc_world *w)
 		au_pc_close(&w->pcs[i].pc);
 	sc_pcx_free(w->pcx);
 	au_web_free(w->ca);
+	json_decref(w->networks_before);
 	free(w);
+}
+
+/* The symbol a step's word or value names: "$qr" names qr. */
+static const char *symbol_of(const char *word)
+{
+	return word != NULL && word[0] == '$' ? word + 1 : word;
+}
+
+static const missing *missing_of(const sc_world *w, const char *sym)
+{
+	for (size_t i = 0; sym != NULL && i < w->n_missing; i++)
+		if (strcmp(w->missing[i].sym, sym) == 0)
+			return &w->missing[i];
+	return NULL;
+}
+
+/* The first thing the step names that the world lacks (made by a step skipped), or NULL. */
+static const missing *step_lacks(const sc_world *w, const sc_step *st)
+{
+	const missing *m = NULL;
+
+	for (size_t i = 0; m == NULL && i < st->n; i++)
+		m = missing_of(w, symbol_of(st->value[i]));
+	return m;
+}
+
+/*
+ * Without test control, a setup step that needs it is left out and what it names (users,
+ * phones, QRs) is missing from the world: a cause that never uses them still runs, one that
+ * does is skipped at the step that names them. A setup step that changes the whole platform
+ * (its clock, its networks) cannot be left out: the setup, and so every cause, is skipped.
+ */
+static sc_status leave_out(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	if (!w->setup || sc_step_changes_platform(st))
+		return sc_result(out, SC_SKIP, "%s needs the platform's test control", st->verb);
+	for (size_t i = 0; i < st->n && w->n_missing < MAX_MISSING; i++) {
+		const char *sym = symbol_of(st->value[i]);
+		if (strlen(sym) >= SYM_MAX || missing_of(w, sym) != NULL)
+			continue;
+		missing *m = &w->missing[w->n_missing++];
+		snprintf(m->sym, sizeof(m->sym), "%s", sym);
+		snprintf(m->verb, sizeof(m->verb), "%s", st->verb);
+		m->line = st->line;
+	}
+	return sc_result(out, SC_PASS, "left out: %s needs the platform's test control", st->verb);
+}
+
+static sc_status run_step(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const verb *v = verb_of(st->verb);
+	const missing *m = step_lacks(w, st);
+
+	if (v == NULL && !sc_pcx_known(st->verb))
+		return sc_result(out, SC_ERROR, "unknown step %s", st->verb);
+	if (!w->cfg.test_control && sc_step_needs_test_control(st))
+		return leave_out(w, st, out);
+	if (m != NULL)
+		return sc_result(out, SC_SKIP,
+		                 "%s needs %s, which the setup's %s (line %d) makes through the "
+		                 "platform's test control",
+		                 st->verb, m->sym, m->verb, m->line);
+	out->status = v != NULL ? v->fn(w, st, out) : sc_pcx_step(w->pcx, st, out);
+	return out->status;
+}
+
+void sc_world_setup(sc_world *w, bool setup)
+{
+	w->setup = setup;
+}
+
+/* One line of a screen's text for the trace: line breaks as " / ", bounded. */
+static void trace_text(FILE *f, const char *text)
+{
+	char line[TRACE_SEEN_MAX];
+
+	sc_text_copy(line, sizeof(line), text);
+	for (char *p = line; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = p[1] == '\0' ? ' ' : '/';
+	fputs(line, f);
+}
+
+/* The step as written (with $variables as their values), its result, and every place whose
+ * screen it changed. */
+static void trace_step(sc_world *w, const sc_step *st, const sc_outcome *out)
+{
+	static const char *const places[] = {"phone.page", "phone.error", "phone.prompt", "pc.page",
+	                                     "pc.browser", "pc.dialog",   "pc.viewer"};
+	FILE *f = w->cfg.trace;
+
+	fprintf(f, "  line %d: %s", st->line, st->verb);
+	for (size_t i = 0; i < st->n; i++) {
+		const char *v = value_of(w, st->value[i]);
+		fprintf(f, " %s%s%s", st->key[i] ? st->key[i] : "", st->key[i] ? "=" : "",
+		        v ? v : st->value[i]);
+	}
+	fprintf(f, " -> %s%s%s\n",
+	        out->status == SC_PASS   ? "ok"
+	        : out->status == SC_SKIP ? "skip"
+	                                 : "FAILED",
+	        out->detail[0] ? ": " : "", out->detail);
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		const seen *s = seen_at(w, places[i]);
+		if (s->step != w->step || !s->any)
+			continue;
+		fprintf(f, "      %s", places[i]);
+		if (s->status != 0)
+			fprintf(f, " HTTP %ld", s->status);
+		if (s->url[0] != '\0')
+			fprintf(f, " %s", s->url);
+		fputs(": ", f);
+		trace_text(f, s->blank ? "(blank: nothing rendered)" : s->text);
+		fputc('\n', f);
+	}
 }
 
 sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out)
 {
-	const verb *v = verb_of(st->verb);
-
 	memset(out, 0, sizeof(*out));
 	out->line = st->line;
-	if (v == NULL && sc_pcx_known(st->verb)) {
-		if (sc_pcx_needs_test_control(st->verb) && !w->cfg.test_control)
-			return sc_result(out, SC_SKIP, "needs test control");
-		out->status = sc_pcx_step(w->pcx, st, out);
-		return out->status;
-	}
-	if (v == NULL)
-		return sc_result(out, SC_ERROR, "unknown step %s", st->verb);
-	if (v->test_control && !w->cfg.test_control)
-		return sc_result(out, SC_SKIP, "needs test control");
-	out->status = v->fn(w, st, out);
+	w->step++;
+	out->status = run_step(w, st, out);
+	if (w->cfg.trace != NULL)
+		trace_step(w, st, out);
 	return out->status;
+}
+
+void sc_world_cleanup(sc_world *w)
+{
+	sc_outcome ignored;
+
+	if (!w->cfg.shared || !w->cfg.test_control)
+		return;
+	for (size_t i = 0; i < w->n_users; i++)
+		if (w->users[i].created)
+			control_ok(w, "users/enabled",
+			           json_pack("{s:s, s:b}", "name", w->users[i].id, "enabled", 0),
+			           &ignored);
+	sc_pcx_cleanup(w->pcx);
+	if (w->networks_before != NULL)
+		control_ok(w, "forbidden-networks",
+		           json_pack("{s:O}", "networks", w->networks_before), &ignored);
+	if (w->clock_changed)
+		control_ok(w, "clock", json_pack("{s:I}", "offset_seconds", w->clock_before),
+		           &ignored);
+}
+
+void sc_world_user_created(sc_world *w, const char *sym)
+{
+	named_user *u = user_of(w, sym);
+
+	if (u != NULL)
+		u->created = true;
 }
 
 /* ---- hooks for the PC side (world_pc.c) ---- */
@@ -1037,7 +1321,7 @@ void sc_world_saw(sc_world *w, const char *where, long status, const char *text,
 
 	if (s == NULL)
 		return;
-	*s = (seen){.status = status, .any = text != NULL};
+	*s = (seen){.status = status, .any = text != NULL, .step = w->step};
 	snprintf(s->text, sizeof(s->text), "%s", text ? text : "");
 	snprintf(s->kind, sizeof(s->kind), "%s", kind ? kind : "");
 }

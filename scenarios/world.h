@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "authenticator/phone.h"
 #include "scenarios/scenario.h"
@@ -41,6 +42,14 @@ typedef struct sc_world_config {
 	const char *fixtures_dir;
 	/* The platform's card-login front servers (rp/front.h): TLS 1.2, TLS 1.3; NULL none. */
 	const char *card_front[2];
+	/* A platform others use too (--target): the world leaves nothing of its own enabled and
+	 * puts back the clock and networks it changed (sc_world_cleanup). */
+	bool shared;
+	/* The manual's screens name host_from; this platform is host_to: messages are compared
+	 * with host_to in its place. NULL, or the same: as the catalogue has them. */
+	const char *host_from, *host_to;
+	/* Each step and what the user saw after it, one paragraph per step; NULL none. */
+	FILE *trace;
 } sc_world_config;
 
 typedef enum sc_status { SC_PASS, SC_FAIL, SC_SKIP, SC_ERROR } sc_status;
@@ -60,13 +69,27 @@ typedef struct sc_world sc_world;
 sc_world *sc_world_new(const sc_world_config *cfg);
 void sc_world_free(sc_world *w);
 
+/* The setup is running (true) or done: without test control its steps that need it are left
+ * out, and a later step that names what they make is skipped. */
+void sc_world_setup(sc_world *w, bool setup);
+
 /* Runs one step. SC_SKIP: the step needs something the target lacks (test control). */
 sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out);
 
+/*
+ * What the world created on a shared platform is disabled again (users, My Number card links)
+ * and the clock and forbidden networks are put back as they were found. Test control only.
+ */
+void sc_world_cleanup(sc_world *w);
+
 /* Whether the step needs the platform's test control (known without running it). */
 bool sc_step_needs_test_control(const sc_step *st);
+/* Whether the step changes what every user of the platform sees (its clock, its networks). */
+bool sc_step_changes_platform(const sc_step *st);
 /* Whether verb is in the vocabulary. */
 bool sc_step_known(const char *verb);
+/* Whether the step is in the vocabulary with the words its usage line admits; why says not. */
+bool sc_step_check(const sc_step *st, char *why, size_t why_size);
 /* Prints the vocabulary, one verb per line with its arguments and meaning. */
 void sc_vocabulary_print(FILE *out);
 

@@ -33,8 +33,13 @@
 #define KAGURA_PC_FIXTURES_DIR "fixtures"
 #endif
 
-#define MAX_PCS   8
-#define MAX_CARDS 16
+#define MAX_PCS         8
+#define MAX_CARDS       16
+#define MAX_LINKS       8 /* My Number card links a world makes */
+#define FINGERPRINT_HEX 65
+/* A reissued card: valid from a day ago for four years, as a CA hands one out. */
+#define REISSUE_BACKDATE_SECONDS (-86400L)
+#define REISSUE_LIFETIME_SECONDS (4L * 365 * 86400)
 
 typedef struct pc_side {
 	char sym[32];
@@ -52,8 +57,9 @@ typedef struct pc_side {
 struct sc_pcx {
 	sc_world *w;
 	sc_world_config cfg;
-	au_web *ca; /* test control, trusting the platform's HTTPS certificate */
 	au_pcb_table *pages;
+	char links[MAX_LINKS][FINGERPRINT_HEX]; /* the cards this world linked (cleanup) */
+	size_t n_links;
 	au_card *cards[MAX_CARDS];
 	size_t n_cards;
 	pc_side pcs[MAX_PCS];
@@ -77,31 +83,11 @@ static bool yes(const char *v)
 	       (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
-/* ---- test control ---- */
+/* ---- test control (the world's client) ---- */
 
 static json_t *control(sc_pcx *x, const char *path, json_t *body, sc_outcome *out)
 {
-	char url[512];
-	au_web_response r = {0};
-	au_web_err e;
-	json_t *answer = NULL;
-
-	snprintf(url, sizeof(url), "%s/test-control/%s", x->cfg.base, path);
-	e = au_web_post_json(x->ca, url, body, &r);
-	json_decref(body);
-	if (e != AU_WEB_OK) {
-		sc_result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e),
-		          r.error);
-	} else if ((answer = json_loads(r.body, 0, NULL)) == NULL ||
-	           json_string_value(json_object_get(answer, "status")) == NULL ||
-	           strcmp(json_string_value(json_object_get(answer, "status")), "ok") != 0) {
-		sc_result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status,
-		          r.body);
-		json_decref(answer);
-		answer = NULL;
-	}
-	au_web_response_reset(&r);
-	return answer;
+	return sc_world_control(x->w, path, body, out);
 }
 
 static bool control_ok(sc_pcx *x, const char *path, json_t *body, sc_outcome *out)
@@ -113,129 +99,6 @@ static bool control_ok(sc_pcx *x, const char *path, json_t *body, sc_outcome *ou
 }
 
 /* ---- cards ---- */
-
-/* The card called name: from the PKI's index (loaded once per world); "plain" a card that is
- * no PKI card at all. NULL with out filled when there is none. */
-static const au_card *card_named(sc_pcx *x, const char *name, sc_outcome *out)
-{
-	au_card *c = NULL;
-	au_card_err e;
-
-	for (size_t i = 0; name && i < x->n_cards; i++)
-		if (strcmp(au_card_name(x->cards[i]), name) == 0)
-			return x->cards[i];
-	if (name == NULL || x->n_cards == MAX_CARDS) {
-		sc_result(out, SC_ERROR, "a card name of the PKI index (at most %d cards)",
-		          MAX_CARDS);
-		return NULL;
-	}
-	if (x->cfg.pki_dir == NULL) {
-		sc_result(out, SC_ERROR, "no card PKI (build/fixtures/pki) for this run");
-		return NULL;
-	}
-	e = strcmp(name, "plain") == 0 ? au_card_plain(name, &c)
-	                               : au_card_from_index(x->cfg.pki_dir, name, &c);
-	if (e != AU_CARD_OK) {
-		sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
-		return NULL;
-	}
-	x->cards[x->n_cards++] = c;
-	return c;
-}
-
-/* SHA-256 of the card's certificate, lower-case hex. */
-static bool fingerprint(const au_card *c, char hex[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-
-	if (au_card_cert(c) == NULL || X509_digest(au_card_cert(c), EVP_sha256(), md, &n) != 1)
-		return false;
-	for (unsigned i = 0; i < n && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return true;
-}
-
-/* The 本人ID a card stands for: an HPKI card's own; a My Number card's holder. */
-static const char *card_user_id(sc_pcx *x, const char *name)
-{
-	const char *id = NULL;
-	char path[4096];
-	json_t *idx, *cards, *c;
-	size_t i;
-	static _Thread_local char found[32];
-
-	snprintf(path, sizeof(path), "%s/index.json", x->cfg.pki_dir ? x->cfg.pki_dir : ".");
-	if ((idx = json_load_file(path, 0, NULL)) == NULL)
-		return NULL;
-	cards = json_object_get(idx, "cards");
-	json_array_foreach(cards, i, c)
-	{
-		const char *n = json_string_value(json_object_get(c, "name"));
-		if (n == NULL || strcmp(n, name) != 0)
-			continue;
-		id = json_string_value(json_object_get(c, "honin_id"));
-		if (id == NULL)
-			id = json_string_value(json_object_get(c, "holder"));
-		if (id != NULL)
-			snprintf(found, sizeof(found), "%s", id);
-		break;
-	}
-	json_decref(idx);
-	return id ? found : NULL;
-}
-
-static sc_status card_user(sc_pcx *x, const sc_step *st, sc_outcome *out)
-{
-	const char *sym = sc_step_word(st, 0), *card = sc_step_word(st, 1);
-	const char *id = card ? card_user_id(x, card) : NULL;
-	bool disabled = sc_step_word(st, 2) && strcmp(sc_step_word(st, 2), "disabled") == 0;
-
-	if (sym == NULL || id == NULL)
-		return sc_result(out, SC_ERROR,
-		                 "card.user USER CARD [disabled] (a card of the PKI with "
-		                 "a 本人ID or holder)");
-	if (!sc_world_name_user(x->w, sym, id))
-		return sc_result(out, SC_ERROR, "user %s: another 本人ID already, or no room", sym);
-	if (!control_ok(x, "users", json_pack("{s:s}", "name", id), out))
-		return out->status;
-	if (disabled &&
-	    !control_ok(x, "users/enabled", json_pack("{s:s, s:b}", "name", id, "enabled", 0), out))
-		return out->status;
-	return SC_PASS;
-}
-
-static sc_status card_link(sc_pcx *x, const sc_step *st, sc_outcome *out)
-{
-	const au_card *c = card_named(x, sc_step_word(st, 0), out);
-	const char *id = sc_world_user_id(x->w, sc_step_word(st, 1));
-	char fp[65];
-
-	if (c == NULL)
-		return out->status;
-	if (id == NULL || !fingerprint(c, fp))
-		return sc_result(out, SC_ERROR,
-		                 "card.link CARD USER (a certificate card, a known user)");
-	return control_ok(x, "jpki-links", json_pack("{s:s, s:s}", "fingerprint", fp, "name", id),
-	                  out)
-	               ? SC_PASS
-	               : out->status;
-}
-
-static sc_status card_unlink(sc_pcx *x, const sc_step *st, sc_outcome *out)
-{
-	const au_card *c = card_named(x, sc_step_word(st, 0), out);
-	char fp[65];
-
-	if (c == NULL)
-		return out->status;
-	if (!fingerprint(c, fp))
-		return sc_result(out, SC_ERROR, "card.unlink CARD (a certificate card)");
-	return control_ok(x, "jpki-links", json_pack("{s:s, s:b}", "fingerprint", fp, "delete", 1),
-	                  out)
-	               ? SC_PASS
-	               : out->status;
-}
 
 /* The index entry's field of a card, copied to out; false none. */
 static bool index_field(sc_pcx *x, const char *card, const char *field, char *out, size_t size)
@@ -296,97 +159,302 @@ static char *bio_text(BIO *b, size_t *len)
 	return copy;
 }
 
-/*
- * A new certificate for the same holder (same subject, so the same 本人ID), issued by the
- * old card's CA with the CA's key from the test PKI: a new key pair, a new serial (not on any
- * CRL), valid from yesterday. What a CA (or the municipality) hands out when a card is reissued.
- */
-static au_card *reissue(sc_pcx *x, const au_card *old, const char *old_name, const char *name,
-                        sc_outcome *out)
-{
-	char issuer[64], path[4096];
-	X509 *ca = NULL, *leaf = au_card_cert(old), *n = NULL;
-	EVP_PKEY *ca_key = NULL, *key = NULL;
-	BIO *cb = NULL, *kb = NULL;
-	char *cert_pem = NULL, *key_pem = NULL;
-	size_t cert_len = 0, key_len = 0;
-	unsigned char serial[16];
-	BIGNUM *bn = NULL;
-	au_card *card = NULL;
-	X509V3_CTX ctx;
-	bool ok = false;
+/* How a card's certificate is issued again by its CA (with the CA's key from the test PKI). */
+typedef struct issue_spec {
+	const char *issuer;       /* the CA's name in the PKI */
+	const X509_NAME *subject; /* NULL: the old certificate's */
+	bool new_key;             /* a new key pair (a reissued card); else the old card's key */
+	bool keep_serial;         /* the old serial: a CRL that lists it lists the copy too */
+	bool keep_validity;       /* the old notBefore/notAfter; else valid from yesterday */
+} issue_spec;
 
-	if (leaf == NULL || !index_field(x, old_name, "issuer", issuer, sizeof(issuer))) {
-		sc_result(out, SC_ERROR, "card %s: no issuer in the PKI index", old_name);
-		return NULL;
-	}
-	snprintf(path, sizeof(path), "%s/ca/%s.pem", x->cfg.pki_dir, issuer);
-	ca = read_cert(path);
-	snprintf(path, sizeof(path), "%s/ca/%s.key", x->cfg.pki_dir, issuer);
-	ca_key = read_key(path);
-	key = EVP_RSA_gen(2048);
-	n = X509_new();
-	if (ca == NULL || ca_key == NULL || key == NULL || n == NULL ||
-	    RAND_bytes(serial, sizeof(serial)) != 1)
-		goto out;
-	serial[0] = (unsigned char)((serial[0] & 0x3f) | 0x40); /* positive, 16 bytes */
-	if ((bn = BN_bin2bn(serial, sizeof(serial), NULL)) == NULL ||
-	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(n)) == NULL || !X509_set_version(n, 2) ||
-	    !X509_set_issuer_name(n, X509_get_subject_name(ca)) ||
-	    !X509_set_subject_name(n, X509_get_subject_name(leaf)) ||
-	    X509_gmtime_adj(X509_getm_notBefore(n), -86400) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(n), 4L * 365 * 86400) == NULL ||
-	    !X509_set_pubkey(n, key))
-		goto out;
-	/* the old card's extensions (key usage, the HPKI role ...), new key identifiers */
+/* A random positive 16-byte serial, not on any CRL. */
+static bool random_serial(X509 *n)
+{
+	unsigned char serial[16];
+	BIGNUM *bn;
+	bool ok;
+
+	if (RAND_bytes(serial, sizeof(serial)) != 1)
+		return false;
+	serial[0] = (unsigned char)((serial[0] & 0x3f) | 0x40);
+	bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	ok = bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(n)) != NULL;
+	BN_free(bn);
+	return ok;
+}
+
+/* The old certificate's extensions; with a new key, new key identifiers. */
+static bool copy_extensions(X509 *n, X509 *leaf, X509 *ca, bool new_key)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ski, *aki;
+	bool added;
+
 	for (int i = 0; i < X509_get_ext_count(leaf); i++) {
 		X509_EXTENSION *e = X509_get_ext(leaf, i);
 		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
-		if (nid != NID_subject_key_identifier && nid != NID_authority_key_identifier &&
-		    !X509_add_ext(n, e, -1))
-			goto out;
+		if (new_key &&
+		    (nid == NID_subject_key_identifier || nid == NID_authority_key_identifier))
+			continue;
+		if (!X509_add_ext(n, e, -1))
+			return false;
 	}
+	if (!new_key)
+		return true;
 	X509V3_set_ctx(&ctx, ca, n, NULL, NULL, 0);
-	{
-		X509_EXTENSION *ski =
-		        X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");
-		X509_EXTENSION *aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
-		                                          "keyid:always");
-		bool added = ski && aki && X509_add_ext(n, ski, -1) && X509_add_ext(n, aki, -1);
-		X509_EXTENSION_free(ski);
-		X509_EXTENSION_free(aki);
-		if (!added)
-			goto out;
-	}
-	if (X509_sign(n, ca_key, EVP_sha256()) <= 0)
-		goto out;
-	cb = BIO_new(BIO_s_mem());
-	kb = BIO_new(BIO_s_mem());
-	if (cb == NULL || kb == NULL || !PEM_write_bio_X509(cb, n))
-		goto out;
-	for (int i = 0; au_card_chain(old) && i < sk_X509_num(au_card_chain(old)); i++)
-		if (!PEM_write_bio_X509(cb, sk_X509_value(au_card_chain(old), i)))
-			goto out;
-	if (!PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL))
-		goto out;
-	cert_pem = bio_text(cb, &cert_len);
-	key_pem = bio_text(kb, &key_len);
-	ok = cert_pem && key_pem &&
-	     au_card_from_pem(name, au_card_kind_of(old), cert_pem, cert_len, key_pem, key_len,
-	                      &card) == AU_CARD_OK;
-out:
-	if (!ok)
-		sc_result(out, SC_ERROR, "card %s could not be reissued", old_name);
+	ski = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier, "hash");
+	aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier, "keyid:always");
+	added = ski && aki && X509_add_ext(n, ski, -1) && X509_add_ext(n, aki, -1);
+	X509_EXTENSION_free(ski);
+	X509_EXTENSION_free(aki);
+	return added;
+}
+
+/* PEM of the certificate, the old card's chain after it, and of the key, as a card holds them. */
+static au_card *card_of(const au_card *old, const char *name, X509 *n, EVP_PKEY *key)
+{
+	BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
+	char *cert_pem = NULL, *key_pem = NULL;
+	size_t cert_len = 0, key_len = 0;
+	au_card *card = NULL;
+	bool ok = cb != NULL && kb != NULL && PEM_write_bio_X509(cb, n);
+
+	for (int i = 0; ok && au_card_chain(old) && i < sk_X509_num(au_card_chain(old)); i++)
+		ok = PEM_write_bio_X509(cb, sk_X509_value(au_card_chain(old), i));
+	ok = ok && PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL);
+	if (ok && (cert_pem = bio_text(cb, &cert_len)) != NULL &&
+	    (key_pem = bio_text(kb, &key_len)) != NULL &&
+	    au_card_from_pem(name, au_card_kind_of(old), cert_pem, cert_len, key_pem, key_len,
+	                     &card) != AU_CARD_OK)
+		card = NULL;
 	free(cert_pem);
 	free(key_pem);
 	BIO_free(cb);
 	BIO_free(kb);
-	BN_free(bn);
+	return card;
+}
+
+/* The old card's certificate issued again as spec says; NULL with out filled. */
+static au_card *issue(sc_pcx *x, const au_card *old, const char *name, const issue_spec *spec,
+                      sc_outcome *out)
+{
+	char path[4096];
+	X509 *ca = NULL, *leaf = au_card_cert(old), *n = X509_new();
+	EVP_PKEY *ca_key = NULL, *key = NULL;
+	au_card *card = NULL;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/ca/%s.pem", x->cfg.pki_dir, spec->issuer);
+	ca = read_cert(path);
+	snprintf(path, sizeof(path), "%s/ca/%s.key", x->cfg.pki_dir, spec->issuer);
+	ca_key = read_key(path);
+	if (spec->new_key)
+		key = EVP_RSA_gen(2048);
+	else if ((key = au_card_key(old)) != NULL)
+		EVP_PKEY_up_ref(key);
+	ok = leaf != NULL && ca != NULL && ca_key != NULL && key != NULL && n != NULL &&
+	     X509_set_version(n, 2) &&
+	     (spec->keep_serial ? X509_set_serialNumber(n, X509_get_serialNumber(leaf)) == 1
+	                        : random_serial(n)) &&
+	     X509_set_issuer_name(n, X509_get_subject_name(ca)) &&
+	     X509_set_subject_name(n, spec->subject ? spec->subject : X509_get_subject_name(leaf));
+	if (ok && spec->keep_validity)
+		ok = X509_set1_notBefore(n, X509_get0_notBefore(leaf)) &&
+		     X509_set1_notAfter(n, X509_get0_notAfter(leaf));
+	else if (ok)
+		ok = X509_gmtime_adj(X509_getm_notBefore(n), REISSUE_BACKDATE_SECONDS) != NULL &&
+		     X509_gmtime_adj(X509_getm_notAfter(n), REISSUE_LIFETIME_SECONDS) != NULL;
+	ok = ok && X509_set_pubkey(n, key) && copy_extensions(n, leaf, ca, spec->new_key) &&
+	     X509_sign(n, ca_key, EVP_sha256()) > 0 && (card = card_of(old, name, n, key)) != NULL;
+	if (!ok)
+		sc_result(out, SC_ERROR, "card %s could not be issued by %s", name, spec->issuer);
 	X509_free(n);
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(key);
-	return ok ? card : NULL;
+	return card;
+}
+
+/*
+ * This run's own copy of a PKI card: the same CA, key, validity and extensions, but the
+ * holder's 本人ID is this run's (so runs on one platform never share a user) and the serial
+ * is new — except on a revoked card, whose serial its CA's CRL lists.
+ */
+static au_card *run_copy(sc_pcx *x, const au_card *base, const char *name, sc_outcome *out)
+{
+	char issuer[64], variant[64] = "", pki_id[32] = "";
+	issue_spec spec = {.issuer = issuer, .keep_validity = true};
+	X509_NAME *subject = NULL;
+	const char *run;
+	au_card *card;
+	int at;
+
+	if (!index_field(x, name, "issuer", issuer, sizeof(issuer))) {
+		sc_result(out, SC_ERROR, "card %s: no issuer in the PKI index", name);
+		return NULL;
+	}
+	index_field(x, name, "variant", variant, sizeof(variant));
+	spec.keep_serial = strncmp(variant, "revoked", 7) == 0;
+	/* An HPKI card names its holder's 本人ID in the subject's serialNumber. */
+	if (index_field(x, name, "honin_id", pki_id, sizeof(pki_id)) &&
+	    (run = sc_world_run_id(x->w, pki_id)) != NULL &&
+	    (subject = X509_NAME_dup(X509_get_subject_name(au_card_cert(base)))) != NULL &&
+	    (at = X509_NAME_get_index_by_NID(subject, NID_serialNumber, -1)) >= 0) {
+		X509_NAME_ENTRY *old = X509_NAME_delete_entry(subject, at);
+		int type = X509_NAME_ENTRY_set(old) >= 0
+		                   ? ASN1_STRING_type(X509_NAME_ENTRY_get_data(old))
+		                   : MBSTRING_ASC;
+		X509_NAME_ENTRY_free(old);
+		if (!X509_NAME_add_entry_by_NID(subject, NID_serialNumber,
+		                                type == V_ASN1_UTF8STRING ? MBSTRING_UTF8
+		                                                          : MBSTRING_ASC,
+		                                (const unsigned char *)run, -1, at, 0)) {
+			X509_NAME_free(subject);
+			sc_result(out, SC_ERROR, "card %s: the run's 本人ID cannot be set", name);
+			return NULL;
+		}
+	}
+	spec.subject = subject;
+	card = issue(x, base, name, &spec, out);
+	X509_NAME_free(subject);
+	return card;
+}
+
+/* The card called name: this run's copy of the PKI index's card (made once per world);
+ * "plain" a card that is no PKI card at all. NULL with out filled when there is none. */
+static const au_card *card_named(sc_pcx *x, const char *name, sc_outcome *out)
+{
+	au_card *base = NULL, *c = NULL;
+	au_card_err e;
+
+	for (size_t i = 0; name && i < x->n_cards; i++)
+		if (strcmp(au_card_name(x->cards[i]), name) == 0)
+			return x->cards[i];
+	if (name == NULL || x->n_cards == MAX_CARDS) {
+		sc_result(out, SC_ERROR, "a card name of the PKI index (at most %d cards)",
+		          MAX_CARDS);
+		return NULL;
+	}
+	if (x->cfg.pki_dir == NULL) {
+		sc_result(out, SC_ERROR, "no card PKI (build/fixtures/pki) for this run");
+		return NULL;
+	}
+	if (strcmp(name, "plain") == 0) {
+		if ((e = au_card_plain(name, &c)) != AU_CARD_OK) {
+			sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
+			return NULL;
+		}
+	} else if ((e = au_card_from_index(x->cfg.pki_dir, name, &base)) != AU_CARD_OK) {
+		sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
+		return NULL;
+	} else {
+		c = run_copy(x, base, name, out);
+		au_card_free(base);
+		if (c == NULL)
+			return NULL;
+	}
+	x->cards[x->n_cards++] = c;
+	return c;
+}
+
+/* SHA-256 of the card's certificate, lower-case hex. */
+static bool fingerprint(const au_card *c, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+
+	if (au_card_cert(c) == NULL || X509_digest(au_card_cert(c), EVP_sha256(), md, &n) != 1)
+		return false;
+	for (unsigned i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return true;
+}
+
+/* The 本人ID a card stands for in this run: an HPKI card's own, a My Number card's holder's
+ * (the run's copies carry the run's 本人IDs in place of the PKI's). */
+static const char *card_user_id(sc_pcx *x, const char *name)
+{
+	char pki_id[32];
+
+	if (!index_field(x, name, "honin_id", pki_id, sizeof(pki_id)) &&
+	    !index_field(x, name, "holder", pki_id, sizeof(pki_id)))
+		return NULL;
+	return sc_world_run_id(x->w, pki_id);
+}
+
+static sc_status card_user(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const char *sym = sc_step_word(st, 0), *card = sc_step_word(st, 1);
+	const char *id = card ? card_user_id(x, card) : NULL;
+	bool disabled = sc_step_word(st, 2) && strcmp(sc_step_word(st, 2), "disabled") == 0;
+
+	if (sym == NULL || id == NULL)
+		return sc_result(out, SC_ERROR,
+		                 "card.user USER CARD [disabled] (a card of the PKI with "
+		                 "a 本人ID or holder)");
+	if (!sc_world_name_user(x->w, sym, id))
+		return sc_result(out, SC_ERROR, "user %s: another 本人ID already, or no room", sym);
+	if (!control_ok(x, "users", json_pack("{s:s}", "name", id), out))
+		return out->status;
+	sc_world_user_created(x->w, sym);
+	if (disabled &&
+	    !control_ok(x, "users/enabled", json_pack("{s:s, s:b}", "name", id, "enabled", 0), out))
+		return out->status;
+	return SC_PASS;
+}
+
+static sc_status card_link(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const au_card *c = card_named(x, sc_step_word(st, 0), out);
+	const char *id = sc_world_user_id(x->w, sc_step_word(st, 1));
+	char fp[65];
+
+	if (c == NULL)
+		return out->status;
+	if (id == NULL || !fingerprint(c, fp))
+		return sc_result(out, SC_ERROR,
+		                 "card.link CARD USER (a certificate card, a known user)");
+	if (!control_ok(x, "jpki-links", json_pack("{s:s, s:s}", "fingerprint", fp, "name", id),
+	                out))
+		return out->status;
+	if (x->n_links < MAX_LINKS)
+		snprintf(x->links[x->n_links++], FINGERPRINT_HEX, "%s", fp);
+	return SC_PASS;
+}
+
+static sc_status card_unlink(sc_pcx *x, const sc_step *st, sc_outcome *out)
+{
+	const au_card *c = card_named(x, sc_step_word(st, 0), out);
+	char fp[65];
+
+	if (c == NULL)
+		return out->status;
+	if (!fingerprint(c, fp))
+		return sc_result(out, SC_ERROR, "card.unlink CARD (a certificate card)");
+	return control_ok(x, "jpki-links", json_pack("{s:s, s:b}", "fingerprint", fp, "delete", 1),
+	                  out)
+	               ? SC_PASS
+	               : out->status;
+}
+
+/*
+ * A new certificate for the same holder (same subject, so the same 本人ID), issued by the
+ * old card's CA: a new key pair, a new serial (not on any CRL), valid from yesterday. What a
+ * CA (or the municipality) hands out when a card is reissued.
+ */
+static au_card *reissue(sc_pcx *x, const au_card *old, const char *old_name, const char *name,
+                        sc_outcome *out)
+{
+	char issuer[64];
+	issue_spec spec = {.issuer = issuer, .new_key = true};
+
+	if (au_card_cert(old) == NULL ||
+	    !index_field(x, old_name, "issuer", issuer, sizeof(issuer))) {
+		sc_result(out, SC_ERROR, "card %s: no issuer in the PKI index", old_name);
+		return NULL;
+	}
+	return issue(x, old, name, &spec, out);
 }
 
 static sc_status card_reissue(sc_pcx *x, const sc_step *st, sc_outcome *out)
@@ -594,7 +662,9 @@ static sc_status net_front(sc_pcx *x, const sc_step *st, sc_outcome *out)
 		return sc_result(out, SC_ERROR, "net.front PC tls1.2|tls1.3|none");
 	}
 	if (x->cfg.card_front[s->front] == NULL)
-		return sc_result(out, SC_SKIP, "the platform has no card-login front server");
+		return sc_result(out, SC_SKIP,
+		                 "the platform's card-login front servers are not reachable here "
+		                 "(the embedded platform has them)");
 	return SC_PASS;
 }
 
@@ -663,8 +733,7 @@ static bool pin_pause(void *arg)
 {
 	late *l = arg;
 
-	l->ok = control_ok(l->x, "clock",
-	                   json_pack("{s:I}", "advance_seconds", (json_int_t)l->seconds), l->out);
+	l->ok = sc_world_advance_clock(l->x->w, (json_int_t)l->seconds, l->out) == SC_PASS;
 	return l->ok;
 }
 
@@ -950,7 +1019,8 @@ static const pcx_verb vocabulary[] = {
         {"card.insert", "PC CARD", "a card of the test PKI (or plain) into the PC's reader", false,
          false, card_insert},
         {"card.remove", "PC", "the card out of the reader", false, false, card_remove},
-        {"card.reader", "PC connected=|seated=|antivirus=|pca= yes|no metal=N|no",
+        {"card.reader",
+         "PC [connected=yes|no] [seated=yes|no] [antivirus=yes|no] [pca=yes|no] [metal=N|no]",
          "the reader's state (a remedy sets it back)", false, false, card_reader},
         {"card.check", "PC", "manual 4.2: the card's certificate is listed", false, false,
          card_check},
@@ -999,6 +1069,22 @@ static const pcx_verb *verb_of(const char *name)
 bool sc_pcx_known(const char *verb)
 {
 	return verb_of(verb) != NULL;
+}
+
+const char *sc_pcx_usage(const char *verb)
+{
+	const pcx_verb *v = verb_of(verb);
+	return v ? v->usage : NULL;
+}
+
+void sc_pcx_cleanup(sc_pcx *x)
+{
+	sc_outcome ignored;
+
+	for (size_t i = 0; i < x->n_links; i++)
+		control_ok(x, "jpki-links",
+		           json_pack("{s:s, s:b}", "fingerprint", x->links[i], "delete", 1),
+		           &ignored);
 }
 
 bool sc_pcx_needs_test_control(const char *verb)
@@ -1051,7 +1137,10 @@ sc_status sc_pcx_step(sc_pcx *x, const sc_step *st, sc_outcome *out)
 	if (v == NULL)
 		return sc_result(out, SC_ERROR, "unknown step %s", st->verb);
 	if (v->card_pki && x->cfg.tls_ca == NULL)
-		return sc_result(out, SC_SKIP, "needs the platform over HTTPS with the card PKI");
+		return sc_result(out, SC_SKIP,
+		                 "%s needs the platform over HTTPS with the card PKI (a target: "
+		                 "--ca-file, and the platform started with --card-pki)",
+		                 st->verb);
 	return v->fn(x, st, out);
 }
 
@@ -1064,11 +1153,6 @@ sc_pcx *sc_pcx_new(sc_world *w, const sc_world_config *cfg)
 		return NULL;
 	x->w = w;
 	x->cfg = *cfg;
-	if ((x->ca = au_web_new(NULL)) == NULL ||
-	    (cfg->tls_ca != NULL && au_web_set_ca_file(x->ca, cfg->tls_ca) != AU_WEB_OK)) {
-		sc_pcx_free(x);
-		return NULL;
-	}
 	snprintf(path, sizeof(path), "%s/pc/browsers.json",
 	         cfg->fixtures_dir ? cfg->fixtures_dir : KAGURA_PC_FIXTURES_DIR);
 	x->pages = au_pcb_load(path, NULL, 0);
@@ -1086,6 +1170,5 @@ void sc_pcx_free(sc_pcx *x)
 	for (size_t i = 0; i < x->n_cards; i++)
 		au_card_free(x->cards[i]);
 	au_pcb_free(x->pages);
-	au_web_free(x->ca);
 	free(x);
 }

@@ -26,7 +26,7 @@ KAGURA_SCENARIOS="$work/wrong" "$sc" run --manual 2.16 2.1 >out 2>err
 check "a wrong expectation fails" 1 $?
 contains "what was expected" out "expected: ログインできません。クレデンシャルのセットアップが必要です。"
 contains "what was seen, where" out "seen at phone.page: アカウントにログイン / アカウントが無効です。"
-contains "how to reproduce" out "reproduce: kagura-scenarios run --manual 2.16 2.1"
+contains "how to reproduce" out "reproduce: $sc run --manual 2.16 2.1"
 
 # Coverage: an entry without a scenario fails, so does a cause the scenario leaves out.
 KAGURA_SCENARIOS="$work/wrong" "$sc" run --manual 2.16 2.24 >out 2>err
@@ -79,7 +79,7 @@ contains "tap" tap "ok 1 - manual 2.16 entry 2.1"
 check "explain finds" 0 $?
 contains "explain 2.15" out "manual 2.16 entry 2.15"
 contains "explain 3.6" out "manual 2.16 entry 3.6"
-contains "explain command" out "reproduce: kagura-scenarios run --manual 2.16 2.15"
+contains "explain command" out "reproduce: $sc run --manual 2.16 2.15"
 "$sc" explain "NotAllowedError: This request has been cancelled by the user." >out 2>err
 contains "explain English browser error (v1.04)" out "manual 1.04 entry 2.3"
 "$sc" explain "zzzz qqqq" >out 2>err
@@ -113,8 +113,15 @@ serve() {
 origin=https://mahpki-auth.2nds.medis.or.jp
 serve
 "$sc" run --manual 2.16 --target "$base" --origin $origin 2.1 >out 2>err
-check "target without test control" 0 $?
+check "target without test control: nothing ran is no pass" 1 $?
 contains "skipped, not passed" out "0 passed, 0 failed, 1 skipped"
+contains "the skip says why" out "needs the platform's test control"
+contains "no entry ran" err "no entry ran"
+"$sc" run --manual 2.16 --target "$base" --origin $origin --allow-empty 2.1 >out 2>err
+check "--allow-empty accepts it" 0 $?
+"$sc" run --manual 2.16 --target "$base" --test-control 2.1 >out 2>err
+check "test control asked of a target without it" 2 $?
+contains "one line says so" err "serves no test control"
 kill "$pid"; wait "$pid" 2>/dev/null
 serve --test-control
 "$sc" run --manual 2.16 --target "$base" --origin $origin --test-control 2.1 2.24 >out 2>err
@@ -123,4 +130,94 @@ contains "run there" out "2 passed, 0 failed, 0 skipped"
 grep -q ' POST /test-control/users 200 ' "$work/srv.log" && echo "ok   the target served the steps" || { echo "FAIL the target saw no test-control request"; failures=$((failures + 1)); }
 kill "$pid"; wait "$pid" 2>/dev/null; pid=
 
+# The target is checked before anything runs: down, not a platform, untrusted TLS -> exit 2
+# with one line, within seconds.
+for t in http://127.0.0.1:1 https://127.0.0.1:1; do
+	start=$(date +%s)
+	"$sc" run --manual 2.16 --target "$t" >out 2>err
+	check "target $t down" 2 $?
+	contains "one line names it" err "cannot be reached"
+	[ $(($(date +%s) - start)) -le 10 ] && echo "ok   within seconds" || { echo "FAIL took too long"; failures=$((failures + 1)); }
+done
+python3 -m http.server --bind 127.0.0.1 0 --directory "$work" >"$work/http.out" 2>&1 &
+hpid=$!
+for _ in $(seq 1 100); do
+	hport=$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.out" | head -1)
+	[ -n "$hport" ] && break
+	sleep 0.05
+done
+"$sc" run --manual 2.16 --target "http://127.0.0.1:$hport" >out 2>err
+check "a web server that is no platform" 2 $?
+contains "not a KAGURA platform" err "is not a KAGURA platform"
+kill "$hpid"; wait "$hpid" 2>/dev/null
+
+# Several files for one entry all run; the causes column counts causes, not blocks.
+mkdir "$work/multi"
+cp "$src/scenarios/cases/2.1-account-disabled.scn" "$work/multi/"
+sed 's/^cause c1 .*/cause c1 the same cause, told again/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/multi/2.1-again.scn"
+KAGURA_SCENARIOS="$work/multi" "$sc" run --manual 2.16 --format json --output "$work/multi.json" 2.1 >out 2>err
+check "two files for an entry" 0 $?
+python3 - "$work/multi.json" <<'PY' || failures=$((failures + 1))
+import json, sys
+e = json.load(open(sys.argv[1]))["entries"][0]
+files = {c["scenario"].rsplit("/", 1)[1] for c in e["causes"]}
+assert files == {"2.1-account-disabled.scn", "2.1-again.scn"}, files
+assert e["causes_provoked"] == 1 and e["causes_passed"] == 1, e
+print("ok   both files ran; one cause counted once")
+PY
+KAGURA_SCENARIOS="$work/multi" "$sc" run --manual 2.16 2.1 >out 2>err
+contains "causes column" out "1/1"
+# A file for an entry the catalogue lacks, a BOM, a FIFO, an extra word, a typo'd key: errors
+# with file:line, never silently ignored (and a FIFO never hangs the run).
+bad() {
+	rm -rf "$work/bad"; mkdir "$work/bad"
+	cp "$src/scenarios/cases/2.1-account-disabled.scn" "$work/bad/"
+}
+bad; printf 'entry 9.99\nmanual 2.16\ncause c1\n\tca.user u\n' >"$work/bad/9.99-x.scn"
+KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
+check "entry not in the catalogue" 1 $?
+contains "named with file:line" out "9.99-x.scn:2: entry 9.99 is not in the catalogue of manual 2.16"
+bad; printf '\357\273\277entry 2.1\nmanual 2.16\n' >"$work/bad/2.1-bom.scn"
+KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
+check "BOM" 1 $?
+contains "BOM named" out "2.1-bom.scn:1: starts with a UTF-8 byte order mark"
+bad; mkfifo "$work/bad/2.1-fifo.scn"
+timeout 60 "$sc" run --manual 2.16 2.1 >out 2>err
+KAGURA_SCENARIOS="$work/bad" timeout 60 "$sc" run --manual 2.16 2.1 >out 2>err
+check "FIFO" 1 $?
+contains "FIFO named" out "2.1-fifo.scn: not a regular file"
+bad; sed 's/^\tca.disable doctor$/\tca.disable doctor now/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
+KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
+check "extra word" 1 $?
+contains "extra word named" out "2.1-account-disabled.scn:14: ca.disable takes 1 word, not 2"
+bad; sed 's/^\tphone.new phone persona=android-chrome$/\tphone.new phone persona=android-chrome\n\tphone.login phone doctor lable=x/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
+KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
+check "unknown key" 1 $?
+contains "unknown key named" out "phone.login has no lable="
+
+# --shard K/N: every entry exactly once over the shards.
+for k in 1 2 3; do
+	"$sc" run --manual 2.16 --shard $k/3 --allow-empty --format json --output "$work/shard$k.json" \
+		2.1 2.24 2.10 3.12 >/dev/null 2>&1
+done
+python3 - "$work" <<'PY' || failures=$((failures + 1))
+import json, sys
+ids = []
+for k in (1, 2, 3):
+    ids += [e["id"] for e in json.load(open(f"{sys.argv[1]}/shard{k}.json"))["entries"]]
+assert sorted(ids) == sorted(["2.1", "2.24", "2.10", "3.12"]), ids
+print("ok   shards: each entry exactly once")
+PY
+"$sc" run --manual 2.16 --shard 0/3 >out 2>err
+check "bad shard" 2 $?
+"$sc" run --manual 2.16 --shard 4/3 >out 2>err
+check "shard beyond N" 2 $?
+
+# CLI: version, run --help, reproduce lines that carry the target and its options.
+"$sc" --version >out 2>err
+check "--version" 0 $?
+contains "version line" out "kagura-scenarios "
+"$sc" run --help >out 2>err
+check "run --help" 0 $?
+contains "run usage on stdout" out "usage: kagura-scenarios run"
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }

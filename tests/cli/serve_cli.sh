@@ -66,7 +66,7 @@ printf 'not a database' >"$work/junk.db"
 "$rp" serve --listen 127.0.0.1:0 --db "$work/junk.db" >/dev/null 2>&1
 check "a file that is not a store" 1 $?
 check "left untouched" "not a database" "$(cat "$work/junk.db")"
-"$rp" serve --listen 999.0.0.1:1 >/dev/null 2>&1; check "bad listen address" 1 $?
+"$rp" serve --listen 999.0.0.1:1 >/dev/null 2>&1; check "bad listen address" 2 $?
 "$rp" serve --manual 3.0 >/dev/null 2>&1; check "bad manual version" 2 $?
 "$rp" serve --forbidden-network 10.0.0.0/33 >/dev/null 2>&1; check "bad CIDR" 2 $?
 
