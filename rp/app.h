@@ -28,6 +28,8 @@ typedef struct rp_config {
 	rp_network forbidden[RP_MAX_NETWORKS];
 } rp_config;
 
+#define RP_CARD_FRONTS 2 /* card-login front servers: TLS 1.2 and TLS 1.3 (rp/front.h) */
+
 typedef struct rp_app {
 	rp_config cfg;
 	rp_store *store;
@@ -38,6 +40,8 @@ typedef struct rp_app {
 	const char *pages_dir; /* fixtures/pages */
 	/* The IC cards' trust (rp/flow_card.h), owned by whoever built it; NULL: no card login. */
 	rp_cardcert_ctx *cards;
+	/* The card-login front servers' URLs (TLS 1.2, TLS 1.3), borrowed; NULL none. */
+	const char *card_front[RP_CARD_FRONTS];
 } rp_app;
 
 /* A message of the bundle; the key itself when the bundle lacks it (visible, never empty). */

@@ -3,7 +3,6 @@
 #include "rp/flow_card.h"
 #include "rp/setup.h"
 
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +20,7 @@ struct rp_platform {
 	char pages_dir[4096];
 	rp_card_pki_files pki;
 	bool has_tls_ca;
-	rp_front *front[2]; /* RP_FRONT_TLS12, RP_FRONT_TLS13 */
+	rp_front *front[RP_CARD_FRONTS]; /* RP_FRONT_TLS12, RP_FRONT_TLS13 */
 };
 
 static void say(char *why, size_t size, const char *what, const char *detail)
@@ -102,32 +101,11 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	/* The front server's clock is the platform's (manual 3.17 measures with it). */
 	rp_http_set_clock(p->srv, &p->app.clock);
 	snprintf(p->base, sizeof(p->base), "%s://%s", opt->https ? "https" : "http", bound);
-	if (opt->https && opt->card_fronts) {
-		unsigned char r[16];
-		char secret[40];
-		if (RAND_bytes(r, sizeof(r)) != 1) {
-			say(why, why_size, "no random secret for the front", NULL);
-			goto fail;
-		}
-		for (size_t i = 0; i < sizeof(r); i++)
-			snprintf(secret + 2 * i, 3, "%02x", r[i]);
-		rp_http_trust_front(p->srv, secret);
-		for (int m = RP_FRONT_TLS12; m <= RP_FRONT_TLS13; m++) {
-			rp_front_opts fo = {.mode = (rp_front_mode)m,
-			                    .cert_file = p->pki.tls_cert,
-			                    .key_file = p->pki.tls_key,
-			                    .client_ca_file = p->pki.client_ca,
-			                    .backend = bound,
-			                    .secret = secret,
-			                    .crl_file = strcmp(p->manual, "1.04") == 0 ? p->pki.crls
-			                                                               : NULL};
-			if (opt->card_pki == NULL ||
-			    !rp_front_start(&fo, &p->front[m], reason, sizeof(reason))) {
-				say(why, why_size, "card front",
-				    opt->card_pki ? reason : "needs card_pki");
-				goto fail;
-			}
-		}
+	if (opt->https && opt->card_fronts &&
+	    (opt->card_pki == NULL || !rp_card_fronts_start(&p->app, p->srv, &p->pki, bound,
+	                                                    p->front, reason, sizeof(reason)))) {
+		say(why, why_size, opt->card_pki ? reason : "card front: needs card_pki", NULL);
+		goto fail;
 	}
 	return p;
 fail:
@@ -159,8 +137,7 @@ void rp_platform_stop(rp_platform *p)
 {
 	if (p == NULL)
 		return;
-	rp_front_stop(p->front[0]);
-	rp_front_stop(p->front[1]);
+	rp_card_fronts_stop(&p->app, p->front);
 	rp_http_stop(p->srv);
 	rp_store_close(p->app.store);
 	rp_messages_free(p->app.msgs);

@@ -83,6 +83,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	rp_http_tls tls = {NULL, NULL, NULL};
 	const char *card_pki = NULL;
 	static rp_card_pki_files pki; /* large: not on the stack */
+	rp_front *fronts[RP_CARD_FRONTS] = {NULL};
 	rp_http_err he;
 	sigset_t set;
 	int c, sig, rc = 1;
@@ -249,14 +250,28 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
 		goto out;
 	}
+	/* With the card PKI, the card-login front servers stand before it (manual 3.1, 3.2, 3.21).
+	 */
+	if (card_pki != NULL) {
+		char why[300];
+		if (!rp_card_fronts_start(&app, srv, &pki, bound, fronts, why, sizeof(why))) {
+			fprintf(err, "kagura-rp serve: %s\n", why);
+			goto out;
+		}
+	}
 	fprintf(out, "kagura-rp: serving %s://%s (origin %s, RP ID %s, manual %s%s)\n",
 	        tls.cert_file ? "https" : "http", bound, app.cfg.origin, app.cfg.rp_id,
 	        app.cfg.manual, app.cfg.test_control ? ", test control on" : "");
+	for (int m = 0; m < RP_CARD_FRONTS; m++)
+		if (app.card_front[m] != NULL)
+			fprintf(out, "kagura-rp: card-login front server (TLS 1.%d) %s\n",
+			        m == RP_FRONT_TLS12 ? 2 : 3, app.card_front[m]);
 	fflush(out);
 	sigwait(&set, &sig);
 	fprintf(err, "kagura-rp serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	rc = 0;
 out:
+	rp_card_fronts_stop(&app, fronts);
 	rp_http_stop(srv);
 	rp_store_close(app.store);
 	rp_messages_free(app.msgs);

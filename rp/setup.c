@@ -1,5 +1,6 @@
 #include "rp/setup.h"
 
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,4 +62,46 @@ bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir
 	snprintf(messages, sizeof(messages), "%.4000s/messages/messages_v%s.properties", fx,
 	         app->cfg.manual);
 	return rp_messages_load(messages, &app->msgs, why, why_size) == RP_MSG_OK;
+}
+
+bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_files *pki,
+                          const char *backend, rp_front *fronts[RP_CARD_FRONTS], char *why,
+                          size_t why_size)
+{
+	unsigned char r[16];
+	char secret[2 * sizeof(r) + 1], reason[256];
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		snprintf(why, why_size, "card front: no random secret");
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(secret + 2 * i, 3, "%02x", r[i]);
+	rp_http_trust_front(srv, secret);
+	for (int m = RP_FRONT_TLS12; m <= RP_FRONT_TLS13; m++) {
+		rp_front_opts fo = {.mode = (rp_front_mode)m,
+		                    .cert_file = pki->tls_cert,
+		                    .key_file = pki->tls_key,
+		                    .client_ca_file = pki->client_ca,
+		                    .backend = backend,
+		                    .secret = secret,
+		                    .crl_file = strcmp(app->cfg.manual, "1.04") == 0 ? pki->crls
+		                                                                     : NULL};
+		if (!rp_front_start(&fo, &fronts[m], reason, sizeof(reason))) {
+			snprintf(why, why_size, "card front: %s", reason);
+			rp_card_fronts_stop(app, fronts);
+			return false;
+		}
+		app->card_front[m] = rp_front_url(fronts[m]);
+	}
+	return true;
+}
+
+void rp_card_fronts_stop(rp_app *app, rp_front *fronts[RP_CARD_FRONTS])
+{
+	for (int m = 0; m < RP_CARD_FRONTS; m++) {
+		app->card_front[m] = NULL;
+		rp_front_stop(fronts[m]);
+		fronts[m] = NULL;
+	}
 }

@@ -6,6 +6,9 @@
 #include <stddef.h>
 
 #include "rp/app.h"
+#include "rp/flow_card.h"
+#include "rp/front.h"
+#include "rp/http.h"
 
 /* The host of an origin ("https://host:443/" → "host"), the default RP ID. */
 bool rp_origin_host(const char *origin, char *buf, size_t size);
@@ -25,5 +28,16 @@ void rp_store_remove_files(const char *path);
  */
 bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir, size_t pages_size,
                           char *why, size_t why_size);
+
+/*
+ * The card-login front servers (rp/front.h), TLS 1.2 and TLS 1.3, on free loopback ports in
+ * front of the platform's HTTPS at backend ("127.0.0.1:PORT"), trusted by srv through a fresh
+ * secret; their URLs go to app->card_front so test control can name them. Manual 1.04's fronts
+ * check the CRLs in the handshake. False with why; started ones are stopped then.
+ */
+bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_files *pki,
+                          const char *backend, rp_front *fronts[RP_CARD_FRONTS], char *why,
+                          size_t why_size);
+void rp_card_fronts_stop(rp_app *app, rp_front *fronts[RP_CARD_FRONTS]);
 
 #endif

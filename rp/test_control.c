@@ -223,9 +223,11 @@ static void platform_info(rp_app *app, const rp_http_request *req, rp_http_respo
 
 	if (body == NULL)
 		return;
-	ok(resp, json_pack("{s:s, s:s, s:s, s:b, s:I}", "origin", app->cfg.origin, "rp_id",
-	                   app->cfg.rp_id, "manual", app->cfg.manual, "card_login",
-	                   app->cards != NULL, "offset_seconds", (json_int_t)app->clock.fixed));
+	ok(resp,
+	   json_pack("{s:s, s:s, s:s, s:b, s:I, s:{s:s?, s:s?}}", "origin", app->cfg.origin,
+	             "rp_id", app->cfg.rp_id, "manual", app->cfg.manual, "card_login",
+	             app->cards != NULL, "offset_seconds", (json_int_t)app->clock.fixed,
+	             "card_fronts", "tls1.2", app->card_front[0], "tls1.3", app->card_front[1]));
 	json_decref(body);
 }
 

@@ -420,6 +420,8 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		        .target_origin = o.target ? info.origin : NULL,
 		        .target_test_control = o.test_control,
 		        .target_ca_file = o.ca_file,
+		        .target_fronts = {info.card_front[0][0] ? info.card_front[0] : NULL,
+		                          info.card_front[1][0] ? info.card_front[1] : NULL},
 		        .host_from = host_from,
 		        .host_to = o.target ? info.host : NULL,
 		        .fixtures_dir = env->fixtures_dir,

@@ -116,6 +116,10 @@ static sc_target_err check_control(au_web *web, const char *base, sc_target_info
 		copy_string(answer, "origin", out->origin, sizeof(out->origin));
 		copy_string(answer, "manual", out->manual, sizeof(out->manual));
 		out->card_login = json_is_true(json_object_get(answer, "card_login"));
+		copy_string(json_object_get(answer, "card_fronts"), "tls1.2", out->card_front[0],
+		            sizeof(out->card_front[0]));
+		copy_string(json_object_get(answer, "card_fronts"), "tls1.3", out->card_front[1],
+		            sizeof(out->card_front[1]));
 		out->test_control = true;
 	}
 	json_decref(answer);

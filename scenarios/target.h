@@ -36,6 +36,8 @@ typedef struct sc_target_info {
 	char manual[8];   /* the manual generation the target serves; "" unknown */
 	bool test_control;
 	bool card_login; /* the target logs IC cards in (it has a card PKI) */
+	/* Its card-login front servers (TLS 1.2, TLS 1.3) as test control names them; "" none. */
+	char card_front[2][256];
 } sc_target_info;
 
 /*
