@@ -194,6 +194,10 @@ static void write_text(FILE *out, const sc_report_run *runs, size_t n_runs)
 		put_inline(out, run->manual, SIZE_MAX, false);
 		fputs(run->target ? " against " : " (embedded platform)", out);
 		put_inline(out, run->target, SIZE_MAX, false);
+		if (run->note != NULL && run->note[0] != '\0') {
+			fputs("\n", out);
+			put_inline(out, run->note, SIZE_MAX, false);
+		}
 		/* The message last: Japanese text has no fixed width in a terminal. */
 		fprintf(out, "\n%-*s %-6s %-7s %-7s %6s  %s\n", TABLE_ID_WIDTH, "entry", "result",
 		        "causes", "remedy", "ms", "message");
@@ -377,6 +381,10 @@ static json_t *run_json(const sc_report_run *run)
 	for (size_t i = 0; i < run->n; i++)
 		ok &= json_array_append_new(entries, entry_json(&run->results[i])) == 0;
 	ok &= set_text(o, "manual", run->manual);
+	if (run->target != NULL)
+		ok &= set_text(o, "target", run->target);
+	if (run->note != NULL && run->note[0] != '\0')
+		ok &= set_text(o, "note", run->note);
 	ok &= set_value(o, "entries", entries);
 	ok &= set_int(o, "passed", (json_int_t)passed);
 	ok &= set_int(o, "failed", (json_int_t)failed);

@@ -19,6 +19,7 @@ typedef struct sc_report_run {
 	const char *program;   /* for the command that reproduces one entry */
 	const char *reproduce; /* that command up to the entry id (NULL: program run --manual) */
 	const char *target;    /* NULL: embedded */
+	const char *note; /* how the run differs from the manual's world (its host), NULL none */
 } sc_report_run;
 
 /* All runs in one document (a table per manual, one JUnit suite per manual, ...). */

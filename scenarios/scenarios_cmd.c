@@ -350,7 +350,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	catalogues cs;
 	sc_report_run runs[2] = {{0}};
 	sc_entry_result *results[2] = {NULL, NULL};
-	char reproduce[2][2048];
+	char reproduce[2][2048], notes[2][600];
 	size_t passed, failed, skipped, n_runs = 0;
 	sc_target_info info = {0};
 	fixtures_env fx;
@@ -406,12 +406,16 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 			        cs.manual[k], o.target, info.manual);
 			continue;
 		}
-		if (o.target != NULL && host_from != NULL && strcmp(host_from, info.host) != 0)
-			fprintf(env->err,
-			        "kagura-scenarios: manual %s: messages naming %s are compared with "
-			        "%s "
-			        "in its place (the target's host)\n",
-			        cs.manual[k], host_from, info.host);
+		notes[n_runs][0] = '\0';
+		if (o.target != NULL && host_from != NULL && strcmp(host_from, info.host) != 0) {
+			snprintf(notes[n_runs], sizeof(notes[n_runs]),
+			         "messages naming %s are compared with %s in its place (the "
+			         "target's "
+			         "host)",
+			         host_from, info.host);
+			fprintf(env->err, "kagura-scenarios: manual %s: %s\n", cs.manual[k],
+			        notes[n_runs]);
+		}
 		sc_run_config cfg = {
 		        .manual = cs.manual[k],
 		        .catalogue = cs.cat[k],
@@ -448,6 +452,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		                               .wall_ms = now_ms() - started,
 		                               .program = env->program,
 		                               .reproduce = reproduce[n_runs],
+		                               .note = notes[n_runs],
 		                               .target = o.target};
 		if (results[n_runs] == NULL) {
 			fprintf(env->err, "kagura-scenarios: %s: scenarios cannot be read\n",
