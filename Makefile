@@ -40,6 +40,7 @@ test-asan: build-asan
 bench: deps build
 	@$(BUILD)/bench/bench-verify fixtures/vectors/w3c-webauthn-l3-test-vectors.json
 	@$(BUILD)/bench/bench-authenticator
+	@$(BUILD)/bench/bench-http
 
 format:
 	@find webauthn rp authenticator scenarios tests bench -name '*.[ch]' 2>/dev/null | xargs -r clang-format -i

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "authenticator/attest.h"
-#include "authenticator/fido_glue.h"
+#include "authenticator/device/attest.h"
+#include "authenticator/device/fido_glue.h"
 #include "webauthn/cose.h"
 
 #define ROUNDS        5

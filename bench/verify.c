@@ -97,10 +97,10 @@ static int load(const char *path, fixture *fx)
 	if (ok) {
 		uint8_t cdh[32];
 		wa_sha256(aresp.client_data_json.ptr, aresp.client_data_json.len, cdh);
-		wa_blob_append(&fx->signed_bytes, aresp.authenticator_data.ptr,
-		               aresp.authenticator_data.len);
-		wa_blob_append(&fx->signed_bytes, cdh, sizeof(cdh));
-		wa_blob_set(&fx->signature, aresp.signature.ptr, aresp.signature.len);
+		ok = wa_blob_append(&fx->signed_bytes, aresp.authenticator_data.ptr,
+		                    aresp.authenticator_data.len) == WA_OK &&
+		     wa_blob_append(&fx->signed_bytes, cdh, sizeof(cdh)) == WA_OK &&
+		     wa_blob_set(&fx->signature, aresp.signature.ptr, aresp.signature.len) == WA_OK;
 		wa_auth_response_reset(&aresp);
 	}
 out:

@@ -1,48 +1,95 @@
-/* The mock platform as an application: configuration, store, clock, routing. */
+/* The mock platform as an application: configuration, store, clock, and the routes it serves. */
 #ifndef KAGURA_RP_APP_H
 #define KAGURA_RP_APP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "rp/cardcert.h"
+#include "rp/generation.h"
 #include "rp/http.h"
 #include "rp/messages.h"
+#include "rp/network.h"
+#include "rp/route.h"
 #include "rp/store.h"
+#include "webauthn/ceremony.h"
 #include "webauthn/clock.h"
 #include "webauthn/trust.h"
 
-#define RP_MAX_NETWORKS 16
-
-typedef struct rp_network {
-	uint32_t addr; /* host order */
-	uint32_t mask;
-} rp_network;
-
 typedef struct rp_config {
-	const char *origin; /* "https://mahpki-auth.2nds.medis.or.jp" */
-	const char *rp_id;  /* "mahpki-auth.2nds.medis.or.jp" */
-	const char *manual; /* "2.16" or "1.04": which generation of texts and behaviour */
-	bool test_control;  /* the CA/clock control API is served */
+	const char *origin;              /* "https://mahpki-auth.2nds.medis.or.jp" */
+	const char *rp_id;               /* "mahpki-auth.2nds.medis.or.jp" */
+	const rp_generation *generation; /* which manual's texts and behaviour */
+	bool test_control;               /* the CA/clock control API is served (--test-control) */
+	bool conformance_api; /* the FIDO conformance API is served (--conformance-api) */
+	/*
+	 * The address the server listens on as bound ("127.0.0.1:8400"), set before any client
+	 * knows it: test control takes no other Host than this or the origin's. NULL: only the
+	 * origin's.
+	 */
+	const char *listen;
+	/*
+	 * The operator's network policy (--forbidden-network), fixed at start: a source inside
+	 * these gets 403 everywhere, test control included, and no request can change them.
+	 */
 	size_t n_forbidden;
 	rp_network forbidden[RP_MAX_NETWORKS];
+	/*
+	 * Manual 2.10 as test control sets it (POST /test-control/forbidden-networks): the platform
+	 * and the conformance API refuse these sources too; test control itself stays reachable
+	 * from them, so the harness can put the list back.
+	 */
+	size_t n_test_forbidden;
+	rp_network test_forbidden[RP_MAX_NETWORKS];
 } rp_config;
 
 #define RP_CARD_FRONTS 2 /* card-login front servers: TLS 1.2 and TLS 1.3 (rp/front.h) */
 
-typedef struct rp_app {
+struct rp_app {
 	rp_config cfg;
 	rp_store *store;
 	/* The platform's clock: the system clock shifted by what test control advanced. */
 	wa_clock clock;
 	wa_trust trust;        /* attestation trust anchors (time set per request) */
-	rp_messages *msgs;     /* the bundle of cfg.manual */
+	rp_messages *msgs;     /* the bundle of cfg.generation */
 	const char *pages_dir; /* fixtures/pages */
-	/* The IC cards' trust (rp/flow_card.h), owned by whoever built it; NULL: no card login. */
+	/* The IC cards' trust (rp/card_pki.h), owned by whoever built it; NULL: no card login. */
 	rp_cardcert_ctx *cards;
 	/* The card-login front servers' URLs (TLS 1.2, TLS 1.3), borrowed; NULL none. */
 	const char *card_front[RP_CARD_FRONTS];
-} rp_app;
+	/* What the app serves, tried in this order (rp/routes.h: the whole platform's). */
+	const rp_route_table *const *routes;
+	size_t n_routes;
+	/* When the store's expired rows were last purged, by the platform's clock (0: never). */
+	atomic_llong purged_at;
+	/* Keys the user.id the conformance API sends for a user not made yet (random at start). */
+	uint8_t user_key[32];
+};
+
+/*
+ * The FIDO conformance API's users live in a namespace of their own: stored under this prefix,
+ * never found by the platform's pages or test control, so a credential registered through the
+ * API never belongs to a user the CA made (rp/conformance.h).
+ */
+#define RP_CONFORMANCE_USER_PREFIX "conformance:"
+/* The longest username the conformance API takes: the store's limit less the prefix. */
+#define RP_CONFORMANCE_NAME_MAX (RP_USER_NAME_MAX - (sizeof(RP_CONFORMANCE_USER_PREFIX) - 1))
+
+/* Whether a stored user name is one of the conformance API's users. */
+bool rp_app_is_conformance_user(const char *stored_name);
+/*
+ * A user of the platform by 本人ID, as the pages and test control look them up: a conformance
+ * API user (or a name in its namespace) is RP_STORE_NOT_FOUND.
+ */
+rp_store_err rp_app_user_by_name(const rp_app *app, const char *name, rp_user *out);
+
+/*
+ * Deletes the store's expired sessions (with their codes), codes, records and QR tokens, at
+ * most once a minute of the platform's clock (or when the clock was set back); called on the
+ * request path. False when a purge ran and failed.
+ */
+bool rp_app_purge_due(rp_app *app);
 
 /* A message of the bundle; the key itself when the bundle lacks it (visible, never empty). */
 const char *rp_msg(const rp_app *app, const char *key);
@@ -50,45 +97,10 @@ const char *rp_msg(const rp_app *app, const char *key);
 /* The one handler libmicrohttpd calls: routes by method and path. */
 void rp_app_handle(void *app, const rp_http_request *req, rp_http_response *resp);
 
-/* "10.0.0.0/8" into a network; false when malformed. */
-bool rp_network_parse(const char *cidr, rp_network *out);
-bool rp_network_contains(const rp_network *n, const char *ip);
-
-/* Random bytes as base64url text of at most size-1 characters (challenges, codes, tokens). */
-bool rp_random_token(size_t bytes, char *out, size_t size);
+/* What a ceremony on this platform expects: the challenge it sent, its origin and RP ID. */
+wa_expect rp_app_expect(const rp_app *app, const wa_blob *challenge, bool require_uv);
 
 /* A JSON error in the FIDO conformance shape: {"status":"failed","errorMessage":...}. */
 void rp_fail_json(rp_http_response *resp, int status, const char *message);
-
-/* Routes of one module: method + path -> handler. */
-typedef void (*rp_route_fn)(rp_app *app, const rp_http_request *req, rp_http_response *resp);
-typedef struct rp_route {
-	const char *method;
-	const char *path;
-	rp_route_fn fn;
-	bool test_control; /* served only with --test-control */
-} rp_route;
-
-/* The device-only FIDO login's routes (rp/flow_login.c). */
-extern const rp_route rp_login_routes[];
-extern const size_t rp_login_route_count;
-
-/* The cross-device authentication's routes (rp/flow_device_auth.c). */
-extern const rp_route rp_device_auth_routes[];
-extern const size_t rp_device_auth_route_count;
-
-/* The conformance API's routes (rp/conformance.c). */
-extern const rp_route rp_conformance_routes[];
-extern const size_t rp_conformance_route_count;
-
-/* Device registration: the phone's pages (rp/flow_register.c), the PC's (rp/flow_pc_register.c). */
-extern const rp_route rp_register_routes[];
-extern const size_t rp_register_route_count;
-extern const rp_route rp_pc_register_routes[];
-extern const size_t rp_pc_register_route_count;
-
-/* IC-card login on the PC (rp/flow_card.c). */
-extern const rp_route rp_card_routes[];
-extern const size_t rp_card_route_count;
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * IC-card certificates: the HPKI card (doctors, pharmacists) and the My Number card's JPKI user
  * authentication certificate, as the platform checks them after a TLS client-certificate
- * handshake, and as the PC's certificate viewer judges them (manual 3.23 / 3.24).
+ * handshake. (The PC's certificate viewer is the PC's own: authenticator/pc/certview.h.)
  *
  * Profile (fixtures/pki/README.md): an HPKI card names its 本人ID in the subject's serialNumber and
  * its qualification in the hcRole attribute (ISO/TS 17090, subjectDirectoryAttributes); a JPKI card
@@ -137,55 +137,5 @@ rp_cardcert_err rp_cardcert_ctx_add_crls_pem(rp_cardcert_ctx *ctx, const char *p
  */
 rp_cardcert_err rp_cardcert_check(const rp_cardcert_ctx *ctx, const uint8_t *chain, size_t len,
                                   time_t now, rp_cardcert_result *out);
-
-/* ---- the PC's certificate viewer (Windows certutil dialog, manual 3.23 / 3.24) ---- */
-
-/* name, manual entry, the viewer's text where the manual quotes it, why */
-#define RP_CERTVIEW_TABLE(X)                                                                    \
-	X(RP_CERTVIEW_OK, NULL, NULL,                                                           \
-	  "the path to an installed root verifies and every certificate is in date")            \
-	X(RP_CERTVIEW_ISSUER_MISSING, "3.23", "情報不足のため、この証明書を検証できません。",   \
-	  "an issuer certificate (the CA or the root) is not installed on the PC")              \
-	X(RP_CERTVIEW_ISSUER_GENERATION, "3.24", "この証明書の整合性を保証できません。",        \
-	  "an installed CA has the issuer's name but another key: another generation of it")    \
-	X(RP_CERTVIEW_EXPIRED, NULL, NULL, "a certificate of the path is outside its validity") \
-	X(RP_CERTVIEW_UNTRUSTED_ROOT, NULL, NULL,                                               \
-	  "the path ends at a self-signed certificate that is not installed")                   \
-	X(RP_CERTVIEW_MALFORMED, NULL, NULL,                                                    \
-	  "the card's file (or the installed set) is not certificates")
-
-typedef enum rp_certview_verdict {
-#define RP_CERTVIEW_ENUM(name, entry, text, why) name,
-	RP_CERTVIEW_TABLE(RP_CERTVIEW_ENUM)
-#undef RP_CERTVIEW_ENUM
-	        RP_CERTVIEW__COUNT
-} rp_certview_verdict;
-
-const char *rp_certview_name(rp_certview_verdict v);
-/* The manual entry the verdict reproduces ("3.23", "3.24"), or NULL. */
-const char *rp_certview_manual_entry(rp_certview_verdict v);
-/*
- * What the simulated viewer shows: the manual's text for 3.23 and 3.24, quoted exactly; the
- * manual quotes no other, so the others show rp_certview_reason (the real Windows wording is
- * not known to this project).
- */
-const char *rp_certview_text(rp_certview_verdict v);
-const char *rp_certview_reason(rp_certview_verdict v);
-
-typedef struct rp_certview_result {
-	rp_certview_verdict verdict;
-	int depth;        /* the certificate the viewer stopped at: 0 the leaf ...; -1 none */
-	char detail[256]; /* e.g. the missing issuer's name */
-} rp_certview_result;
-
-/*
- * Judges a card certificate (DER or PEM; only the first certificate is looked at) against the
- * CA certificates installed on the PC (PEM text, NULL/0 for none), at time now, the way the
- * viewer walks up: the issuer is looked for by name among the installed certificates; none is
- * ISSUER_MISSING (3.23); some, but none whose key verifies the signature, is
- * ISSUER_GENERATION (3.24); up to an installed self-signed root. No revocation check.
- */
-rp_certview_verdict rp_certview_check(const uint8_t *cert, size_t len, const char *installed_pem,
-                                      size_t installed_len, time_t now, rp_certview_result *out);
 
 #endif

@@ -1,22 +1,18 @@
-/*
- * The FIDO2 server conformance API: the "transport binding profile" of the FIDO
- * Server Requirements (rp-verification §1.1). Four POST endpoints, JSON in and
- * out, through which the FIDO conformance tools (or our tests playing them)
- * drive registration and authentication against the same verifier and store
- * the platform uses.
- *
- * State between an options call and its result call lives in the store (kind
- * "conformance"), keyed by a random token in the kagura_conformance cookie: the
- * result call takes it, so every challenge answers one result at most.
- */
+/* The FIDO2 server conformance API (rp/conformance.h). */
+#include "rp/conformance.h"
+
 #include "rp/app.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "rp/credmap.h"
+#include "rp/token.h"
+#include "rp/verifier_why.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
@@ -26,9 +22,7 @@
 #define RECORD_KIND     "conformance"
 #define RP_NAME         "HPKI-KAGURA"
 #define PENDING_SECONDS 300
-/* 32 bytes: twice the profile's 16-byte floor, and what W3C §13.4.3 recommends. */
-#define CHALLENGE_BYTES 32
-#define TOKEN_BYTES     32
+#define TOKEN_BYTES     32 /* the pending ceremony's cookie */
 #define MAX_ALLOW       64 /* descriptors per list; Chromium sends at most 64 too */
 
 typedef enum ceremony { CEREMONY_REGISTRATION, CEREMONY_AUTHENTICATION } ceremony;
@@ -49,28 +43,22 @@ static json_t *ok_object(void)
  */
 static void fail_wa(rp_http_response *resp, wa_err err, const wa_report *report)
 {
-	char msg[512];
-	const char *detail = NULL;
+	char why[512];
 
-	if (report != NULL && report->n > 0 && report->steps[report->n - 1].err == err)
-		detail = report->steps[report->n - 1].detail;
-	if (detail != NULL && detail[0] != '\0' && strcmp(detail, wa_strerr(err)) != 0)
-		snprintf(msg, sizeof(msg), "%s: %s (%s)", wa_errname(err), wa_strerr(err), detail);
-	else
-		snprintf(msg, sizeof(msg), "%s: %s", wa_errname(err), wa_strerr(err));
+	rp_verifier_why(why, sizeof(why), err, rp_verifier_detail(report, err));
 	/* The client's input failed a check: 400. Our own memory or records failed: 500. */
 	rp_fail_json(resp,
 	             err == WA_ERR_NOMEM || err == WA_ERR_INTERNAL || err == WA_ERR_RECORD ? 500
 	                                                                                   : 400,
-	             msg);
+	             why);
 }
 
 static void fail_store(rp_http_response *resp, const char *what, rp_store_err err)
 {
-	char msg[256];
+	char why[256];
 
-	snprintf(msg, sizeof(msg), "store: %s: %s", what, rp_store_strerr(err));
-	rp_fail_json(resp, 500, msg);
+	snprintf(why, sizeof(why), "store: %s: %s", what, rp_store_strerr(err));
+	rp_fail_json(resp, 500, why);
 }
 
 /* ---- request bodies ---- */
@@ -90,7 +78,7 @@ static json_t *read_body(const rp_http_request *req, rp_http_response *resp)
 	const char *ct = rp_http_header(req, "Content-Type");
 	json_error_t jerr;
 	json_t *root;
-	char msg[256];
+	char why[256];
 
 	/*
 	 * The profile posts application/json. Refusing other declared types also keeps
@@ -98,19 +86,19 @@ static json_t *read_body(const rp_http_request *req, rp_http_response *resp)
 	 * away from these state-changing endpoints.
 	 */
 	if (ct != NULL && !is_json_type(ct)) {
-		snprintf(msg, sizeof(msg), "Content-Type must be application/json, not \"%.64s\"",
+		snprintf(why, sizeof(why), "Content-Type must be application/json, not \"%.64s\"",
 		         ct);
-		rp_fail_json(resp, 415, msg);
+		rp_fail_json(resp, 415, why);
 		return NULL;
 	}
 	/* Any JSON value parses, so a non-object gets its own message below. */
 	root = json_loadb((const char *)req->body, req->body_len,
 	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
-		snprintf(msg, sizeof(msg),
+		snprintf(why, sizeof(why),
 		         "request body is not valid JSON: %.120s (line %d, column %d)", jerr.text,
 		         jerr.line, jerr.column);
-		rp_fail_json(resp, 400, msg);
+		rp_fail_json(resp, 400, why);
 		return NULL;
 	}
 	if (!json_is_object(root)) {
@@ -127,22 +115,22 @@ static json_t *read_body(const rp_http_request *req, rp_http_response *resp)
  * the profile's IDL types these members as DOMString.
  */
 static bool get_string(const json_t *obj, const char *key, const char *label, bool required,
-                       size_t max, const char **out, char *msg, size_t size)
+                       size_t max, const char **out, char *why, size_t why_size)
 {
 	const json_t *v = json_object_get(obj, key);
 
 	*out = NULL;
 	if (v == NULL) {
 		if (required)
-			snprintf(msg, size, "'%s' is required", label);
+			snprintf(why, why_size, "'%s' is required", label);
 		return !required;
 	}
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-		snprintf(msg, size, "'%s' must be a string", label);
+		snprintf(why, why_size, "'%s' must be a string", label);
 		return false;
 	}
 	if (max > 0 && json_string_length(v) > max) {
-		snprintf(msg, size, "'%s' is longer than %zu bytes", label, max);
+		snprintf(why, why_size, "'%s' is longer than %zu bytes", label, max);
 		return false;
 	}
 	*out = json_string_value(v);
@@ -151,10 +139,10 @@ static bool get_string(const json_t *obj, const char *key, const char *label, bo
 
 /* An optional string member, one of values (NULL-terminated); *out = dflt when absent. */
 static bool get_enum(const json_t *obj, const char *key, const char *label,
-                     const char *const *values, const char *dflt, const char **out, char *msg,
-                     size_t size)
+                     const char *const *values, const char *dflt, const char **out, char *why,
+                     size_t why_size)
 {
-	if (!get_string(obj, key, label, false, 0, out, msg, size))
+	if (!get_string(obj, key, label, false, 0, out, why, why_size))
 		return false;
 	if (*out == NULL) {
 		*out = dflt;
@@ -163,10 +151,10 @@ static bool get_enum(const json_t *obj, const char *key, const char *label,
 	for (size_t i = 0; values[i] != NULL; i++)
 		if (strcmp(*out, values[i]) == 0)
 			return true;
-	snprintf(msg, size, "'%s' must be one of", label);
+	snprintf(why, why_size, "'%s' must be one of", label);
 	for (size_t i = 0; values[i] != NULL; i++) {
-		size_t n = strlen(msg);
-		snprintf(msg + n, size - n, "%s \"%s\"", i ? "," : "", values[i]);
+		size_t n = strlen(why);
+		snprintf(why + n, why_size - n, "%s \"%s\"", i ? "," : "", values[i]);
 	}
 	return false;
 }
@@ -174,7 +162,7 @@ static bool get_enum(const json_t *obj, const char *key, const char *label,
 static const char *const uv_values[] = {"required", "preferred", "discouraged", NULL};
 
 /* The client extension inputs, echoed to the client as given (Req-1 P-1 checks the echo). */
-static bool get_extensions(const json_t *body, json_t **out, char *msg, size_t size)
+static bool get_extensions(const json_t *body, json_t **out, char *why, size_t why_size)
 {
 	json_t *v = json_object_get(body, "extensions");
 
@@ -182,7 +170,7 @@ static bool get_extensions(const json_t *body, json_t **out, char *msg, size_t s
 	if (v == NULL)
 		return true;
 	if (!json_is_object(v)) {
-		snprintf(msg, size, "'extensions' must be an object");
+		snprintf(why, why_size, "'extensions' must be an object");
 		return false;
 	}
 	*out = v;
@@ -200,7 +188,7 @@ static const int64_t wanted_algs[] = {
         WA_COSE_ES256, WA_COSE_RS256, WA_COSE_EDDSA, WA_COSE_ES384, WA_COSE_ES512,
         WA_COSE_PS256, WA_COSE_RS384, WA_COSE_RS512, WA_COSE_RS1,
 };
-#define N_WANTED_ALGS (sizeof(wanted_algs) / sizeof(wanted_algs[0]))
+#define N_WANTED_ALGS KAGURA_LEN(wanted_algs)
 
 /* Only what the core verifies: offering anything else would register keys we cannot check. */
 static size_t offered_algs(int64_t out[N_WANTED_ALGS])
@@ -256,7 +244,7 @@ static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only,
 			*out = NULL;
 		}
 	}
-	rp_cred_list_free(list, n);
+	rp_cred_list_free(&list, n);
 	return *out == NULL ? RP_STORE_NOMEM : RP_STORE_OK;
 }
 
@@ -296,7 +284,8 @@ static bool put_pending(rp_app *app, const rp_http_request *req, rp_http_respons
 		fail_store(resp, "saving the pending ceremony", err);
 		return false;
 	}
-	/* No Secure attribute: the harness serves plain HTTP on its test network. */
+	/* Secure is the router's to add, over HTTPS only (rp/app.c): plain HTTP serves tests too.
+	 */
 	snprintf(cookie, sizeof(cookie),
 	         COOKIE_NAME "=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict", token,
 	         PENDING_SECONDS);
@@ -306,7 +295,7 @@ static bool put_pending(rp_app *app, const rp_http_request *req, rp_http_respons
 
 typedef struct pending {
 	json_t *state;
-	const char *username;
+	const char *username; /* as the client named it, without the namespace */
 	const char *uv;
 	wa_blob challenge;
 } pending;
@@ -332,15 +321,15 @@ static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_respon
 	rp_record rec;
 	rp_store_err err;
 	const char *kind, *challenge;
-	char msg[256];
+	char why[256];
 
 	memset(p, 0, sizeof(*p));
 	memset(&rec, 0, sizeof(rec));
 	if (token == NULL || token[0] == '\0' || strlen(token) >= sizeof(rec.key)) {
-		snprintf(msg, sizeof(msg),
+		snprintf(why, sizeof(why),
 		         "no pending %s: the " COOKIE_NAME " cookie is missing (call %s first)",
 		         ceremony_names[want], options);
-		rp_fail_json(resp, 400, msg);
+		rp_fail_json(resp, 400, why);
 		return false;
 	}
 	/* The token is spent whatever follows: let the browser forget it. */
@@ -349,11 +338,11 @@ static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_respon
 	err = rp_store_record_take(app->store, RECORD_KIND, token, wa_clock_now(&app->clock), &rec);
 	/* A token the store refuses outright (odd characters) names nothing either. */
 	if (err == RP_STORE_NOT_FOUND || err == RP_STORE_INVALID) {
-		snprintf(msg, sizeof(msg),
+		snprintf(why, sizeof(why),
 		         "no pending %s for this session: its challenge was used already, "
 		         "superseded or has expired (call %s again)",
 		         ceremony_names[want], options);
-		rp_fail_json(resp, 400, msg);
+		rp_fail_json(resp, 400, why);
 		return false;
 	}
 	if (err != RP_STORE_OK) {
@@ -373,28 +362,37 @@ static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_respon
 		return false;
 	}
 	if (strcmp(kind, ceremony_names[want]) != 0) {
-		snprintf(msg, sizeof(msg), "the pending ceremony is a%s %s, not a%s %s (call %s)",
+		snprintf(why, sizeof(why), "the pending ceremony is a%s %s, not a%s %s (call %s)",
 		         kind[0] == 'a' ? "n" : "", kind,
 		         want == CEREMONY_AUTHENTICATION ? "n" : "", ceremony_names[want], options);
 		pending_reset(p);
-		rp_fail_json(resp, 400, msg);
+		rp_fail_json(resp, 400, why);
 		return false;
 	}
 	return true;
 }
 
-/* ---- users ---- */
+/* ---- users: the API's own, never the platform's (rp/app.h) ---- */
 
-/* The user by name; the 4xx/5xx answer written when there is none usable. */
+/* The stored name of the API's user username: its namespace, then the name. */
+static void stored_name(const char *username, char out[RP_USER_NAME_MAX + 1])
+{
+	snprintf(out, RP_USER_NAME_MAX + 1, "%s%s", RP_CONFORMANCE_USER_PREFIX, username);
+}
+
+/* The API's user username; the 4xx/5xx answer written when there is none usable. */
 static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user)
 {
-	rp_store_err err = rp_store_user_by_name(app->store, name, user);
-	char msg[160];
+	char stored[RP_USER_NAME_MAX + 1];
+	rp_store_err err;
+	char why[160];
 
+	stored_name(name, stored);
+	err = rp_store_user_by_name(app->store, stored, user);
 	if (err == RP_STORE_NOT_FOUND) {
 		/* The profile's example text is "User does not exists!". */
-		snprintf(msg, sizeof(msg), "User does not exist: no user named \"%.64s\"", name);
-		rp_fail_json(resp, 404, msg);
+		snprintf(why, sizeof(why), "User does not exist: no user named \"%.64s\"", name);
+		rp_fail_json(resp, 404, why);
 		return false;
 	}
 	if (err != RP_STORE_OK) {
@@ -402,11 +400,36 @@ static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_
 		return false;
 	}
 	if (!user->enabled) {
-		snprintf(msg, sizeof(msg), "user \"%.64s\" is disabled", name);
-		rp_fail_json(resp, 403, msg);
+		snprintf(why, sizeof(why), "user \"%.64s\" is disabled", name);
+		rp_fail_json(resp, 403, why);
 		return false;
 	}
 	return true;
+}
+
+/*
+ * A name the CA gave a platform user is refused outright (403 written): the API registers
+ * credentials for its own users only, so what it registers never signs anyone in on the
+ * platform's pages.
+ */
+static bool not_platform_user(rp_app *app, const char *username, rp_http_response *resp)
+{
+	rp_user u;
+	rp_store_err err = rp_app_user_by_name(app, username, &u);
+	char why[200];
+
+	if (err == RP_STORE_NOT_FOUND)
+		return true;
+	if (err != RP_STORE_OK) {
+		fail_store(resp, "reading the platform's users", err);
+		return false;
+	}
+	snprintf(why, sizeof(why),
+	         "\"%.64s\" is a platform user: the conformance API registers only users of its "
+	         "own",
+	         username);
+	rp_fail_json(resp, 403, why);
+	return false;
 }
 
 /* ---- POST /attestation/options ---- */
@@ -418,7 +441,8 @@ typedef struct creation_request {
 	json_t *extensions; /* borrowed from the body */
 } creation_request;
 
-static bool parse_creation_request(const json_t *body, creation_request *r, char *msg, size_t size)
+static bool parse_creation_request(const json_t *body, creation_request *r, char *why,
+                                   size_t why_size)
 {
 	static const char *const attachments[] = {"platform", "cross-platform", NULL};
 	static const char *const resident[] = {"discouraged", "preferred", "required", NULL};
@@ -428,35 +452,35 @@ static bool parse_creation_request(const json_t *body, creation_request *r, char
 
 	memset(r, 0, sizeof(*r));
 	r->uv = "preferred";
-	if (!get_string(body, "username", "username", true, RP_USER_NAME_MAX, &r->username, msg,
-	                size) ||
+	if (!get_string(body, "username", "username", true, RP_CONFORMANCE_NAME_MAX, &r->username,
+	                why, why_size) ||
 	    !get_string(body, "displayName", "displayName", true, RP_DISPLAY_NAME_MAX,
-	                &r->display_name, msg, size) ||
-	    !get_enum(body, "attestation", "attestation", conveyance, "none", &r->attestation, msg,
-	              size) ||
-	    !get_extensions(body, &r->extensions, msg, size))
+	                &r->display_name, why, why_size) ||
+	    !get_enum(body, "attestation", "attestation", conveyance, "none", &r->attestation, why,
+	              why_size) ||
+	    !get_extensions(body, &r->extensions, why, why_size))
 		return false;
 	if (r->username[0] == '\0') {
-		snprintf(msg, size, "'username' must not be empty");
+		snprintf(why, why_size, "'username' must not be empty");
 		return false;
 	}
 	if (sel == NULL)
 		return true;
 	if (!json_is_object(sel)) {
-		snprintf(msg, size, "'authenticatorSelection' must be an object");
+		snprintf(why, why_size, "'authenticatorSelection' must be an object");
 		return false;
 	}
 	if (!get_enum(sel, "authenticatorAttachment",
 	              "authenticatorSelection.authenticatorAttachment", attachments, NULL,
-	              &r->attachment, msg, size) ||
+	              &r->attachment, why, why_size) ||
 	    !get_enum(sel, "residentKey", "authenticatorSelection.residentKey", resident, NULL,
-	              &r->resident_key, msg, size) ||
+	              &r->resident_key, why, why_size) ||
 	    !get_enum(sel, "userVerification", "authenticatorSelection.userVerification", uv_values,
-	              "preferred", &r->uv, msg, size))
+	              "preferred", &r->uv, why, why_size))
 		return false;
 	rrk = json_object_get(sel, "requireResidentKey");
 	if (rrk != NULL && !json_is_boolean(rrk)) {
-		snprintf(msg, size,
+		snprintf(why, why_size,
 		         "'authenticatorSelection.requireResidentKey' must be a boolean");
 		return false;
 	}
@@ -464,18 +488,61 @@ static bool parse_creation_request(const json_t *body, creation_request *r, char
 	return true;
 }
 
-/* The user by name, created (本人ID = username) on first sight. */
-static rp_store_err user_for_registration(rp_app *app, const creation_request *r, rp_user *user)
+/*
+ * The user.id of a user not made yet: HMAC-SHA-256 of the name under the process's key, cut to
+ * 16 bytes. Every options call for that name sends the same one, so results of two of them
+ * register for one user; no one can derive it from the name (WebAuthn §14.6.1).
+ */
+static bool new_user_handle(const rp_app *app, const char *username, uint8_t out[16])
 {
-	rp_store_err err = rp_store_user_by_name(app->store, r->username, user);
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	size_t n = 0;
 
-	if (err != RP_STORE_NOT_FOUND)
-		return err;
-	err = rp_store_user_create(app->store, r->username, r->display_name, user);
-	/* Someone created it between the two calls: use theirs. */
-	if (err == RP_STORE_EXISTS)
-		err = rp_store_user_by_name(app->store, r->username, user);
-	return err;
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, app->user_key, sizeof(app->user_key),
+	              (const unsigned char *)username, strlen(username), mac, sizeof(mac),
+	              &n) == NULL ||
+	    n < 16)
+		return false;
+	memcpy(out, mac, 16);
+	return true;
+}
+
+/*
+ * The user a registration is for: the API's user of that name when there is one, else a new
+ * one, made only once the result verified (with handle, sent now as user.id). *exists says
+ * which; the 4xx/5xx answer written when neither can be.
+ */
+static bool user_for_registration(rp_app *app, const creation_request *r, rp_http_response *resp,
+                                  rp_user *user, bool *exists)
+{
+	char stored[RP_USER_NAME_MAX + 1], why[160];
+	rp_store_err err;
+
+	*exists = false;
+	if (!not_platform_user(app, r->username, resp))
+		return false;
+	stored_name(r->username, stored);
+	err = rp_store_user_by_name(app->store, stored, user);
+	if (err == RP_STORE_OK && !user->enabled) {
+		snprintf(why, sizeof(why), "user \"%.64s\" is disabled", r->username);
+		rp_fail_json(resp, 403, why);
+		return false;
+	}
+	if (err == RP_STORE_OK) {
+		*exists = true;
+		return true;
+	}
+	if (err != RP_STORE_NOT_FOUND) {
+		fail_store(resp, "reading the user", err);
+		return false;
+	}
+	memset(user, 0, sizeof(*user));
+	if (!new_user_handle(app, r->username, user->handle)) {
+		rp_fail_json(resp, 500, "no user handle available");
+		return false;
+	}
+	snprintf(user->name, sizeof(user->name), "%s", stored);
+	return true;
 }
 
 /* authenticatorSelection as sent to the client: the request's, with W3C L3's residentKey rule. */
@@ -498,41 +565,39 @@ static void attestation_options(rp_app *app, const rp_http_request *req, rp_http
 	json_t *body = read_body(req, resp), *exclude = NULL, *out = NULL, *params, *state;
 	creation_request r;
 	rp_user user;
+	bool exists;
 	int64_t algs[N_WANTED_ALGS];
 	size_t n_algs = offered_algs(algs);
-	char msg[256], challenge[64];
+	char why[256], challenge[64];
 	char *user_id = NULL;
 	rp_store_err err;
 
 	if (body == NULL)
 		return;
-	/* Every member is checked before anything is stored. */
-	if (!parse_creation_request(body, &r, msg, sizeof(msg))) {
-		rp_fail_json(resp, 400, msg);
+	/* Every member is checked before anything is stored; no user is stored here. */
+	if (!parse_creation_request(body, &r, why, sizeof(why))) {
+		rp_fail_json(resp, 400, why);
 		goto out;
 	}
-	if ((err = user_for_registration(app, &r, &user)) != RP_STORE_OK) {
-		fail_store(resp, "creating the user", err);
+	if (!user_for_registration(app, &r, resp, &user, &exists))
 		goto out;
-	}
-	if (!user.enabled) {
-		snprintf(msg, sizeof(msg), "user \"%.64s\" is disabled", user.name);
-		rp_fail_json(resp, 403, msg);
-		goto out;
-	}
 	/* Resp-1 P-1: the user's credentials, so an authenticator holding one makes no second. */
-	if ((err = descriptors(app->store, user.id, false, &exclude)) != RP_STORE_OK) {
+	if (!exists)
+		exclude = json_array();
+	else if ((err = descriptors(app->store, user.id, false, &exclude)) != RP_STORE_OK) {
 		fail_store(resp, "listing the user's credentials", err);
 		goto out;
 	}
-	if (!rp_random_token(CHALLENGE_BYTES, challenge, sizeof(challenge)) ||
+	if (!rp_random_token(RP_CHALLENGE_BYTES, challenge, sizeof(challenge)) ||
 	    (user_id = wa_b64url_encode(user.handle, sizeof(user.handle))) == NULL) {
 		rp_fail_json(resp, 500, "no random challenge available");
 		goto out;
 	}
-	state = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ceremony",
+	/* The user the result registers for: the handle sent, and who to create when new. */
+	state = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ceremony",
 	                  ceremony_names[CEREMONY_REGISTRATION], "challenge", challenge, "username",
-	                  user.name, "userVerification", r.uv, "attestation", r.attestation);
+	                  r.username, "userVerification", r.uv, "attestation", r.attestation,
+	                  "handle", user_id, "displayName", r.display_name);
 	if (!put_pending(app, req, resp, state))
 		goto out;
 
@@ -544,7 +609,7 @@ static void attestation_options(rp_app *app, const rp_http_request *req, rp_http
 	json_object_set_new(out, "rp",
 	                    json_pack("{s:s, s:s}", "name", RP_NAME, "id", app->cfg.rp_id));
 	json_object_set_new(out, "user",
-	                    json_pack("{s:s, s:s, s:s}", "id", user_id, "name", user.name,
+	                    json_pack("{s:s, s:s, s:s}", "id", user_id, "name", r.username,
 	                              "displayName", r.display_name));
 	json_object_set_new(out, "challenge", json_string(challenge));
 	json_object_set_new(out, "pubKeyCredParams", params);
@@ -565,45 +630,52 @@ out:
 
 /* ---- POST /attestation/result ---- */
 
-typedef struct registered_ctx {
-	rp_store *store;
-	rp_store_err io; /* an error other than NOT_FOUND while checking */
-} registered_ctx;
-
-/* §7.1: the credential id must not be registered to anyone yet. */
-static bool is_registered(void *ctx, const uint8_t *id, size_t len)
+/*
+ * The user the pending registration is for, as its options call saw them: the API's user of
+ * that name and handle, or (exists false) the one to create, with the handle sent as user.id.
+ * The 4xx/5xx answer written when neither is usable.
+ */
+static bool registering_user(rp_app *app, const pending *p, rp_http_response *resp, rp_user *user,
+                             bool *exists)
 {
-	registered_ctx *c = ctx;
-	rp_cred cred;
+	const char *handle = json_string_value(json_object_get(p->state, "handle"));
+	const char *display = json_string_value(json_object_get(p->state, "displayName"));
+	char stored[RP_USER_NAME_MAX + 1];
+	wa_blob h = {0};
 	rp_store_err err;
+	bool ok;
 
-	memset(&cred, 0, sizeof(cred));
-	err = rp_store_cred_by_id(c->store, id, len, &cred);
-	rp_cred_reset(&cred);
-	/* INVALID: an id the store could never hold (over 1023 bytes) is registered to no one. */
-	if (err == RP_STORE_NOT_FOUND || err == RP_STORE_INVALID)
+	*exists = false;
+	memset(user, 0, sizeof(*user));
+	if (handle == NULL || display == NULL ||
+	    wa_b64url_decode(handle, strlen(handle), &h) != WA_OK ||
+	    h.len != sizeof(user->handle) || strlen(display) >= sizeof(user->display_name)) {
+		wa_blob_reset(&h);
+		rp_fail_json(resp, 500, "the stored ceremony state is corrupt");
 		return false;
-	if (err != RP_STORE_OK)
-		c->io = err;
-	/* An unreadable store counts as taken: never register over what we could not see. */
-	return true;
-}
-
-/* The transports, comma-joined, as many whole names as fit. */
-static void join_transports(const wa_credential *cred, char *out, size_t size)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < cred->n_transports; i++) {
-		size_t len = strlen(cred->transports[i]);
-		if (strchr(cred->transports[i], ',') != NULL || n + (n ? 1 : 0) + len >= size)
-			continue;
-		if (n)
-			out[n++] = ',';
-		memcpy(out + n, cred->transports[i], len + 1);
-		n += len;
 	}
+	stored_name(p->username, stored);
+	err = rp_store_user_by_name(app->store, stored, user);
+	ok = false;
+	if (err == RP_STORE_NOT_FOUND) {
+		memcpy(user->handle, h.ptr, h.len);
+		snprintf(user->name, sizeof(user->name), "%s", stored);
+		snprintf(user->display_name, sizeof(user->display_name), "%s", display);
+		ok = true;
+	} else if (err != RP_STORE_OK) {
+		fail_store(resp, "reading the user", err);
+	} else if (memcmp(user->handle, h.ptr, h.len) != 0) {
+		/* Made meanwhile with another handle (by a server run before a restart). */
+		rp_fail_json(resp, 409,
+		             "the user was registered since this options call: call "
+		             "/attestation/options again");
+	} else if (!user->enabled) {
+		rp_fail_json(resp, 403, "the user is disabled");
+	} else {
+		*exists = ok = true;
+	}
+	wa_blob_reset(&h);
+	return ok;
 }
 
 static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
@@ -615,11 +687,11 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	wa_report report;
 	wa_trust trust;
 	rp_user user;
-	rp_cred rec;
-	registered_ctx reg;
+	bool exists;
+	rp_cred rec = {0};
+	rp_cred_check check = {.store = app->store};
 	int64_t algs[N_WANTED_ALGS];
 	size_t n_algs = offered_algs(algs);
-	const char *origins[1] = {app->cfg.origin};
 	rp_store_err serr;
 	wa_err err;
 
@@ -634,19 +706,13 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
-	if (!find_user(app, p.username, resp, &user))
+	if (!registering_user(app, &p, resp, &user, &exists))
 		goto out;
 	/* The configured anchors, judged at the platform's (test-controllable) time. */
 	trust = app->trust;
 	trust.at = wa_clock_now(&app->clock);
-	reg = (registered_ctx){.store = app->store, .io = RP_STORE_OK};
 	wa_reg_options opt = {
-	        .expect = {.challenge = p.challenge.ptr,
-	                   .challenge_len = p.challenge.len,
-	                   .origins = origins,
-	                   .n_origins = 1,
-	                   .rp_id = app->cfg.rp_id,
-	                   .require_uv = strcmp(p.uv, "required") == 0},
+	        .expect = rp_app_expect(app, &p.challenge, strcmp(p.uv, "required") == 0),
 	        .algs = algs,
 	        .n_algs = n_algs,
 	        .trust = &trust,
@@ -654,35 +720,28 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	        .require_trusted_attestation = false,
 	        /* Resp-8 F-1: a fido-u2f statement must come with a zero AAGUID. */
 	        .u2f_require_zero_aaguid = true,
-	        .is_registered = is_registered,
-	        .is_registered_ctx = &reg,
+	        .is_registered = rp_cred_check_registered,
+	        .is_registered_ctx = &check,
 	};
 	err = wa_verify_registration(&opt, &r, &cred, &report);
-	if (reg.io != RP_STORE_OK) {
-		fail_store(resp, "looking up the credential id", reg.io);
+	if (check.err != RP_STORE_OK) {
+		fail_store(resp, "looking up the credential id", check.err);
 		goto out;
 	}
 	if (err != WA_OK) {
 		fail_wa(resp, err, &report);
 		goto out;
 	}
-	/* The record borrows the verified credential's bytes. */
-	memset(&rec, 0, sizeof(rec));
-	rec.user_id = user.id;
-	rec.id = cred.id;
-	rec.public_key = cred.public_key;
-	rec.alg = cred.key.alg;
-	rec.sign_count = cred.sign_count;
-	memcpy(rec.aaguid, cred.aaguid, sizeof(rec.aaguid));
-	join_transports(&cred, rec.transports, sizeof(rec.transports));
-	snprintf(rec.fmt, sizeof(rec.fmt), "%s", cred.fmt);
-	rec.backup_eligible = cred.backup_eligible;
-	rec.backup_state = cred.backup_state;
-	rec.enabled = true;
-	rec.created = trust.at;
-	serr = rp_store_cred_add(app->store, &rec);
+	if ((err = rp_cred_from_record(&cred, user.id, "", trust.at, &rec)) != WA_OK) {
+		fail_wa(resp, err, NULL);
+		goto out;
+	}
+	/* A new user is made now, with its first credential, in one transaction. */
+	serr = exists ? rp_store_cred_add(app->store, &rec)
+	              : rp_store_user_create_handle(app->store, user.name, user.display_name,
+	                                            user.handle, &rec, NULL);
 	if (serr == RP_STORE_EXISTS) {
-		/* Registered by a concurrent result since the verifier looked. */
+		/* Registered by a concurrent result since the verifier (or options) looked. */
 		fail_wa(resp, WA_ERR_CRED_ID_REGISTERED, NULL);
 		goto out;
 	}
@@ -692,6 +751,7 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	}
 	rp_http_response_json(resp, 200, ok_object());
 out:
+	rp_cred_reset(&rec);
 	wa_credential_reset(&cred);
 	wa_reg_response_reset(&r);
 	pending_reset(&p);
@@ -705,18 +765,18 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	json_t *body = read_body(req, resp), *allow = NULL, *ids = NULL, *ext, *out, *state, *d;
 	const char *username, *uv;
 	rp_user user;
-	char msg[256], challenge[64];
+	char why[256], challenge[64];
 	rp_store_err err;
 	size_t i;
 
 	if (body == NULL)
 		return;
-	if (!get_string(body, "username", "username", true, RP_USER_NAME_MAX, &username, msg,
-	                sizeof(msg)) ||
+	if (!get_string(body, "username", "username", true, RP_CONFORMANCE_NAME_MAX, &username, why,
+	                sizeof(why)) ||
 	    !get_enum(body, "userVerification", "userVerification", uv_values, "preferred", &uv,
-	              msg, sizeof(msg)) ||
-	    !get_extensions(body, &ext, msg, sizeof(msg))) {
-		rp_fail_json(resp, 400, msg);
+	              why, sizeof(why)) ||
+	    !get_extensions(body, &ext, why, sizeof(why))) {
+		rp_fail_json(resp, 400, why);
 		goto out;
 	}
 	if (!find_user(app, username, resp, &user))
@@ -726,7 +786,7 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 		fail_store(resp, "listing the user's credentials", err);
 		goto out;
 	}
-	if (!rp_random_token(CHALLENGE_BYTES, challenge, sizeof(challenge))) {
+	if (!rp_random_token(RP_CHALLENGE_BYTES, challenge, sizeof(challenge))) {
 		rp_fail_json(resp, 500, "no random challenge available");
 		goto out;
 	}
@@ -736,7 +796,7 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	json_array_foreach(allow, i, d) json_array_append(ids, json_object_get(d, "id"));
 	state = json_pack("{s:s, s:s, s:s, s:s, s:O}", "ceremony",
 	                  ceremony_names[CEREMONY_AUTHENTICATION], "challenge", challenge,
-	                  "username", user.name, "userVerification", uv, "allowCredentials", ids);
+	                  "username", username, "userVerification", uv, "allowCredentials", ids);
 	if (!put_pending(app, req, resp, state))
 		goto out;
 	out = ok_object();
@@ -756,28 +816,6 @@ out:
 }
 
 /* ---- POST /assertion/result ---- */
-
-/* The stored record as the verifier's credential, owned by user. */
-static wa_err credential_of(const rp_cred *c, const rp_user *user, wa_credential *out)
-{
-	wa_err err;
-
-	memset(out, 0, sizeof(*out));
-	if ((err = wa_blob_set(&out->id, c->id.ptr, c->id.len)) != WA_OK ||
-	    (err = wa_credential_set_public_key(out, c->public_key.ptr, c->public_key.len)) !=
-	            WA_OK ||
-	    (err = wa_blob_set(&out->user_handle, user->handle, sizeof(user->handle))) != WA_OK) {
-		wa_credential_reset(out);
-		/* A key we stored ourselves that no longer decodes is a broken record. */
-		return err == WA_ERR_NOMEM ? err : WA_ERR_RECORD;
-	}
-	out->sign_count = c->sign_count;
-	out->backup_eligible = c->backup_eligible;
-	out->backup_state = c->backup_state;
-	memcpy(out->aaguid, c->aaguid, sizeof(out->aaguid));
-	snprintf(out->fmt, sizeof(out->fmt), "%s", c->fmt);
-	return WA_OK;
-}
 
 /* The allowCredentials ids the options offered. */
 static wa_err allow_list(const json_t *state, wa_blob *out, size_t *n)
@@ -812,7 +850,6 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	size_t n_allow = 0;
 	rp_user user;
 	rp_cred rec;
-	const char *origins[1] = {app->cfg.origin};
 	rp_store_err serr;
 	wa_err err;
 
@@ -857,17 +894,12 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		rp_fail_json(resp, 403, "the credential is disabled");
 		goto out;
 	}
-	if ((err = credential_of(&rec, &user, &cred)) != WA_OK) {
+	if ((err = rp_cred_to_record(&rec, user.handle, sizeof(user.handle), &cred)) != WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
 	wa_auth_options opt = {
-	        .expect = {.challenge = p.challenge.ptr,
-	                   .challenge_len = p.challenge.len,
-	                   .origins = origins,
-	                   .n_origins = 1,
-	                   .rp_id = app->cfg.rp_id,
-	                   .require_uv = strcmp(p.uv, "required") == 0},
+	        .expect = rp_app_expect(app, &p.challenge, strcmp(p.uv, "required") == 0),
 	        .allow_credentials = allow,
 	        .n_allow_credentials = n_allow,
 	        .user_identified = true,
@@ -895,11 +927,11 @@ out:
 	json_decref(body);
 }
 
-const rp_route rp_conformance_routes[] = {
-        {"POST", "/attestation/options", attestation_options, false},
-        {"POST", "/attestation/result", attestation_result, false},
-        {"POST", "/assertion/options", assertion_options, false},
-        {"POST", "/assertion/result", assertion_result, false},
+static const rp_route routes[] = {
+        {"POST", "/attestation/options", attestation_options, RP_ROUTE_CONFORMANCE},
+        {"POST", "/attestation/result", attestation_result, RP_ROUTE_CONFORMANCE},
+        {"POST", "/assertion/options", assertion_options, RP_ROUTE_CONFORMANCE},
+        {"POST", "/assertion/result", assertion_result, RP_ROUTE_CONFORMANCE},
 };
-const size_t rp_conformance_route_count =
-        sizeof(rp_conformance_routes) / sizeof(rp_conformance_routes[0]);
+
+const rp_route_table rp_conformance_table = RP_ROUTE_TABLE(routes, NULL, NULL);

@@ -1,8 +1,8 @@
 /*
  * What every flow of the platform shares: rendering a page, Keycloak's error
  * page, the platform's 405 page (manual 2.20), the cookie-missing page (2.15),
- * entering a form post through its session and single-use code, and the stored
- * credential as the verifier's record.
+ * entering a form post through its session and single-use code, and the WebAuthn
+ * login step the device-only and cross-device logins share.
  */
 #ifndef KAGURA_RP_FLOW_H
 #define KAGURA_RP_FLOW_H
@@ -10,13 +10,18 @@
 #include "rp/app.h"
 #include "rp/form.h"
 #include "rp/session.h"
-#include "webauthn/credential.h"
+#include "webauthn/arraylen.h"
+#include "webauthn/buf.h"
+#include "webauthn/error.h"
 
 #define RP_HTML "text/html; charset=utf-8"
 
 /* Renders template tpl with vars into resp (a 500 when the template is missing). */
 void rp_flow_page(rp_app *app, rp_http_response *resp, int status, const char *tpl,
                   const char *const vars[][2], size_t n);
+/* rp_flow_page with an array of {name, value} pairs whose length the compiler counts. */
+#define RP_FLOW_PAGE(app, resp, status, tpl, vars) \
+	rp_flow_page((app), (resp), (status), (tpl), (vars), KAGURA_LEN(vars))
 /* message.html with kind (a class on kc-content) and a message already escaped as HTML. */
 void rp_flow_message_html(rp_app *app, rp_http_response *resp, int status, const char *title_key,
                           const char *kind, const char *message_html);
@@ -34,6 +39,15 @@ void rp_flow_405(rp_app *app, const rp_http_request *req, rp_http_response *resp
 void rp_flow_no_cookie(rp_app *app, rp_http_response *resp);
 /* The store failed: a plain 500 (nothing was changed). */
 void rp_flow_500(rp_http_response *resp);
+/* The message page with html (freed here) as its message; 500 when building it failed. */
+void rp_flow_message_buf(rp_app *app, rp_http_response *resp, int status, const char *title_key,
+                         const char *kind, wa_buf *html);
+/* An error page whose message is the texts, one line each (raw: bundle HTML fragments). */
+void rp_flow_lines(rp_app *app, rp_http_response *resp, int status, const char *title_key, bool raw,
+                   const char *const lines[], size_t n);
+/* Keycloak's feedback banner (alert-error, kc-feedback-text) with the bundle's key; none when
+ * key is NULL. */
+wa_err rp_flow_feedback(const rp_app *app, const char *key, bool raw, wa_buf *out);
 
 /* The request's existing session; false when a page (2.15, expired session, 500) was written. */
 bool rp_flow_session(rp_app *app, const rp_http_request *req, rp_http_response *resp,
@@ -50,9 +64,6 @@ bool rp_flow_enter(rp_app *app, const rp_http_request *req, rp_http_response *re
 bool rp_flow_enter_form(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                         const char *action, rp_session *s, rp_form *f);
 
-/* The stored credential as the verifier's record (owner handle when the response named one). */
-bool rp_flow_record(const rp_cred *c, const wa_blob *owner, wa_credential *rec);
-
 /* PublicKeyCredentialRequestOptionsJSON for the user's enabled devices, UV required. */
 json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const rp_cred *creds,
                                 size_t n);
@@ -60,10 +71,20 @@ json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const 
 /*
  * Verifies the assertion a WebAuthn page posted (Keycloak's form fields) for user_id: a
  * stored, enabled credential of that user, a userHandle naming that user, the challenge,
- * origin, RP ID, UV and a counter that increased (§7.2); the new counter is stored.
+ * origin, RP ID, UV and a counter that increased (§7.2); the new counter is stored. On failure
+ * the error names the step, and why it failed goes on resp's log line.
  */
-bool rp_flow_verify_assertion(rp_app *app, const rp_form *f, int64_t user_id,
-                              const char *challenge);
+wa_err rp_flow_verify_assertion(rp_app *app, rp_http_response *resp, const rp_form *f,
+                                int64_t user_id, const char *challenge);
+
+/* The WebAuthn login page: get() with opts_text (JSON), its answer posted to action. */
+void rp_flow_webauthn_page(rp_app *app, rp_http_response *resp, const char *opts_text,
+                           const char *action);
+/*
+ * The page for a login the phone did not complete: 2.2 when the browser's error is the
+ * unsupported-browser text, 2.6 for any other error or a failed verification (error NULL).
+ */
+void rp_flow_webauthn_refused(rp_app *app, rp_http_response *resp, const char *error);
 
 /* "/path?session_code=CODE" for a fresh code of action; false on a store failure. */
 bool rp_flow_action_url(rp_app *app, const rp_session *s, const char *path, const char *action,

@@ -1,11 +1,13 @@
+// clang-format off
 /*
  * IC-card login on the PC (rp/flow_card.h). What each outcome shows, per manual generation:
  *
  *   cause                                          v2.16                      v1.04
  *   no client certificate / plain HTTP             connection closed (3.3)    the same
  *   > RP_CARD_PIN_WINDOW s since the handshake,    Apache 403 (3.17)          (no entry: not
- * checked) or a forbidden network certificate revoked                            3.18 errorTitle
- * page other kind of card / certificate not valid     3.19                       errorTitle page
+ *     or a forbidden network                                                  checked)
+ *   certificate revoked                            3.18                       errorTitle page
+ *   other kind of card / certificate not valid     3.19                       errorTitle page
  *   JPKI card linked to nobody                     3.20                       (no JPKI)
  *   user not registered                            3.11                       3.6
  *   user disabled                                  3.4                        3.4 (its text)
@@ -20,6 +22,7 @@
  * PC simulator can tell apart. The v1.04 manual has no entry for certificate failures: the old
  * platform's page is not known, and the errorTitle page stands in for it.
  */
+// clang-format on
 #include "rp/flow_card.h"
 
 #include <jansson.h>
@@ -27,121 +30,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/card_link.h"
 #include "rp/flow.h"
 #include "rp/pages.h"
 
-/* ---- the trust configuration ---- */
-
-static bool pki_path(const json_t *obj, const char *key, const char *dir, char *out, size_t size)
-{
-	const char *rel = json_string_value(json_object_get(obj, key));
-
-	return rel != NULL && (size_t)snprintf(out, size, "%s/%s", dir, rel) < size;
-}
-
-bool rp_card_pki_load(const char *dir, rp_cardcert_ctx **ctx, rp_card_pki_files *files, char *why,
-                      size_t why_size)
-{
-	char index[4200];
-	json_error_t jerr;
-	json_t *root;
-	const json_t *trust, *tls;
-	rp_card_pki_files f;
-	rp_cardcert_ctx *c = NULL;
-	rp_cardcert_err e;
-	const char *bad = NULL;
-
-	*ctx = NULL;
-	memset(&f, 0, sizeof(f));
-	snprintf(index, sizeof(index), "%s/index.json", dir);
-	if ((root = json_load_file(index, 0, &jerr)) == NULL) {
-		snprintf(why, why_size, "%s: %s", index, jerr.text);
-		return false;
-	}
-	trust = json_object_get(root, "trust");
-	tls = json_object_get(root, "tls");
-	if (!pki_path(trust, "hpki_anchors", dir, f.hpki_anchors, sizeof(f.hpki_anchors)) ||
-	    !pki_path(trust, "jpki_anchors", dir, f.jpki_anchors, sizeof(f.jpki_anchors)) ||
-	    !pki_path(trust, "intermediates", dir, f.intermediates, sizeof(f.intermediates)) ||
-	    !pki_path(trust, "crls", dir, f.crls, sizeof(f.crls)) ||
-	    !pki_path(trust, "client_ca", dir, f.client_ca, sizeof(f.client_ca)) ||
-	    !pki_path(tls, "cert", dir, f.tls_cert, sizeof(f.tls_cert)) ||
-	    !pki_path(tls, "key", dir, f.tls_key, sizeof(f.tls_key)) ||
-	    !pki_path(tls, "ca", dir, f.tls_ca, sizeof(f.tls_ca))) {
-		snprintf(why, why_size, "%s: \"trust\" or \"tls\" lacks a file path", index);
-		json_decref(root);
-		return false;
-	}
-	json_decref(root);
-	if ((e = rp_cardcert_ctx_new(&c)) != RP_CARDCERT_OK)
-		bad = "trust context";
-	else if ((e = rp_cardcert_ctx_add_anchors(c, RP_CARDCERT_HPKI, f.hpki_anchors)) !=
-	         RP_CARDCERT_OK)
-		bad = f.hpki_anchors;
-	else if ((e = rp_cardcert_ctx_add_anchors(c, RP_CARDCERT_JPKI, f.jpki_anchors)) !=
-	         RP_CARDCERT_OK)
-		bad = f.jpki_anchors;
-	else if ((e = rp_cardcert_ctx_add_intermediates(c, f.intermediates)) != RP_CARDCERT_OK)
-		bad = f.intermediates;
-	else if ((e = rp_cardcert_ctx_add_crls(c, f.crls)) != RP_CARDCERT_OK)
-		bad = f.crls;
-	if (bad != NULL) {
-		snprintf(why, why_size, "%s: %s", bad, rp_cardcert_strerr(e));
-		rp_cardcert_ctx_free(c);
-		return false;
-	}
-	*ctx = c;
-	if (files != NULL)
-		*files = f;
-	return true;
-}
-
-/* ---- the JPKI card links ---- */
-
-rp_store_err rp_card_link_get(rp_app *app, const char *fingerprint, int64_t *user_id)
-{
-	rp_record r;
-	json_t *doc;
-	rp_store_err e;
-
-	*user_id = 0;
-	if ((e = rp_store_record_get(app->store, RP_JPKI_LINK_RECORD, fingerprint,
-	                             wa_clock_now(&app->clock), &r)) != RP_STORE_OK)
-		return e;
-	doc = json_loads(r.value, 0, NULL);
-	if (json_is_integer(json_object_get(doc, "user_id")))
-		*user_id = (int64_t)json_integer_value(json_object_get(doc, "user_id"));
-	else
-		e = RP_STORE_NOT_FOUND;
-	json_decref(doc);
-	rp_record_reset(&r);
-	return e;
-}
-
-rp_store_err rp_card_link_put(rp_app *app, const char *fingerprint, int64_t user_id)
-{
-	char value[64];
-
-	snprintf(value, sizeof(value), "{\"user_id\":%lld}", (long long)user_id);
-	return rp_store_record_put(app->store, RP_JPKI_LINK_RECORD, fingerprint, value,
-	                           wa_clock_now(&app->clock), 0);
-}
-
-rp_store_err rp_card_link_delete(rp_app *app, const char *fingerprint)
-{
-	return rp_store_record_delete(app->store, RP_JPKI_LINK_RECORD, fingerprint);
-}
+/* The store's record of a session's card login: {"kind": "hpki" or "jpki"}. */
+#define LOGIN_RECORD "card-login"
 
 /* ---- pages ---- */
 
-bool rp_card_path(const char *path)
+/*
+ * The front server's 403 page of manual 3.17 (Apache's "Forbidden" with the ErrorDocument line);
+ * false when the manual generation has no such entry (v1.04), nothing written then.
+ */
+static bool forbidden_page(rp_app *app, rp_http_response *resp)
 {
-	return path != NULL && strncmp(path, RP_CARD_PREFIX, strlen(RP_CARD_PREFIX)) == 0;
-}
-
-bool rp_card_forbidden_page(rp_app *app, rp_http_response *resp)
-{
-	if (rp_messages_get(app->msgs, "kagura-apache-forbidden-heading") == NULL)
+	if (!app->cfg.generation->has_forbidden_page)
 		return false;
 	const char *vars[][2] = {
 	        {"title", rp_msg(app, "kagura-forbidden-title")},
@@ -150,43 +54,40 @@ bool rp_card_forbidden_page(rp_app *app, rp_http_response *resp)
 	        {"errordocument", rp_msg(app, "kagura-apache-forbidden-errordocument")}};
 	/* text and errordocument go in unescaped: Apache prints "don't", and the bundle holds no
 	 * markup. */
-	rp_flow_page(app, resp, 403, "apache-forbidden.html", vars, 4);
+	RP_FLOW_PAGE(app, resp, 403, "apache-forbidden.html", vars);
 	snprintf(resp->content_type, sizeof(resp->content_type), "text/html; charset=iso-8859-1");
 	return true;
 }
 
-static bool v104(const rp_app *app)
-{
-	return strcmp(app->cfg.manual, "1.04") == 0;
-}
-
-/* An error page with the bundle's key, or v1.04's errorTitle page when the key is v2.16's. */
+/* A card error page of v2.16 (3.5, 3.18-3.20); v1.04 shows Keycloak's errorTitle page. */
 static void card_error(rp_app *app, rp_http_response *resp, int status, const char *key)
 {
-	if (rp_messages_get(app->msgs, key) != NULL)
-		rp_flow_error(app, resp, status, "errorTitle", key);
-	else
-		rp_flow_error(app, resp, status, "errorTitle", "invalidCodeMessage");
+	rp_flow_error(app, resp, status, "errorTitle",
+	              app->cfg.generation->has_card_error_pages ? key : "invalidCodeMessage");
 }
 
 /* ---- the login ---- */
 
-/* The kind of card the session's login used ("hpki", "jpki"), "" none. */
-static void session_card(rp_app *app, const rp_session *s, char *kind, size_t size)
+/* The kind of card the session's login used; RP_CARDCERT_UNKNOWN for none. */
+static rp_cardcert_kind session_card(rp_app *app, const rp_session *s)
 {
+	static const rp_cardcert_kind kinds[] = {RP_CARDCERT_HPKI, RP_CARDCERT_JPKI};
+	rp_cardcert_kind kind = RP_CARDCERT_UNKNOWN;
 	rp_record r;
 	json_t *doc;
-	const char *k;
+	const char *name;
 
-	kind[0] = '\0';
-	if (rp_store_record_get(app->store, RP_CARD_LOGIN_RECORD, s->id, wa_clock_now(&app->clock),
-	                        &r) != RP_STORE_OK)
-		return;
+	if (rp_store_record_get(app->store, LOGIN_RECORD, s->id, wa_clock_now(&app->clock), &r) !=
+	    RP_STORE_OK)
+		return kind;
 	doc = json_loads(r.value, 0, NULL);
-	k = json_string_value(json_object_get(doc, "kind"));
-	snprintf(kind, size, "%s", k ? k : "");
+	name = json_string_value(json_object_get(doc, "kind"));
+	for (size_t i = 0; name != NULL && i < KAGURA_LEN(kinds); i++)
+		if (strcmp(name, rp_cardcert_kind_name(kinds[i])) == 0)
+			kind = kinds[i];
 	json_decref(doc);
 	rp_record_reset(&r);
+	return kind;
 }
 
 /*
@@ -194,7 +95,7 @@ static void session_card(rp_app *app, const rp_session *s, char *kind, size_t si
  * the connection closes), the front server's one-minute window (3.17), the trust configuration.
  * False when an answer (or the close) has been written.
  */
-static bool card_front(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+static bool front_rules(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	time_t now = wa_clock_now(&app->clock);
 
@@ -206,8 +107,8 @@ static bool card_front(rp_app *app, const rp_http_request *req, rp_http_response
 	 * Only the request that follows the handshake: a later one on a kept-alive connection
 	 * chose no card (a browser opens a new connection when the certificate changes).
 	 */
-	if (!v104(app) && req->conn_request_no == 1 && req->connected_at != 0 &&
-	    now - req->connected_at > RP_CARD_PIN_WINDOW && rp_card_forbidden_page(app, resp))
+	if (req->conn_request_no == 1 && req->connected_at != 0 &&
+	    now - req->connected_at > RP_CARD_PIN_WINDOW && forbidden_page(app, resp))
 		return false;
 	if (app->cards == NULL) {
 		rp_http_response_text(resp, 503, "text/plain; charset=utf-8",
@@ -242,9 +143,8 @@ static bool card_check(rp_app *app, const rp_http_request *req, rp_http_response
 static bool card_user(rp_app *app, rp_http_response *resp, rp_store_err e, const rp_user *u)
 {
 	if (e == RP_STORE_NOT_FOUND) {
-		card_error(app, resp, 403,
-		           v104(app) ? "kagura-user-not-registered"
-		                     : "kagura-user-info-unavailable");
+		rp_flow_error(app, resp, 403, "errorTitle",
+		              app->cfg.generation->card_user_unknown_key);
 		return false;
 	}
 	if (e != RP_STORE_OK) {
@@ -252,7 +152,7 @@ static bool card_user(rp_app *app, rp_http_response *resp, rp_store_err e, const
 		return false;
 	}
 	if (!u->enabled) {
-		card_error(app, resp, 403, "kagura-cert-user-disabled");
+		rp_flow_error(app, resp, 403, "errorTitle", "kagura-cert-user-disabled");
 		return false;
 	}
 	return true;
@@ -266,7 +166,7 @@ static bool card_user(rp_app *app, rp_http_response *resp, rp_store_err e, const
 static bool card_browser(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                          const rp_user *u, rp_cardcert_kind kind, rp_session *s, bool *found)
 {
-	char before[16];
+	rp_cardcert_kind before;
 	rp_session_status st = rp_session_of(app, req, resp, false, s);
 
 	*found = false;
@@ -276,12 +176,12 @@ static bool card_browser(rp_app *app, const rp_http_request *req, rp_http_respon
 	}
 	if (st != RP_SESSION_FOUND || s->user_id == 0)
 		return true;
-	session_card(app, s, before, sizeof(before));
-	if (kind == RP_CARDCERT_JPKI && strcmp(before, "hpki") == 0) {
+	before = session_card(app, s);
+	if (kind == RP_CARDCERT_JPKI && before == RP_CARDCERT_HPKI) {
 		card_error(app, resp, 400, "kagura-unexpected-error"); /* 3.5 */
 		return false;
 	}
-	if (kind == RP_CARDCERT_HPKI && strcmp(before, "jpki") == 0) {
+	if (kind == RP_CARDCERT_HPKI && before == RP_CARDCERT_JPKI) {
 		card_error(app, resp, 400, "kagura-cert-auth-error"); /* 3.19 */
 		return false;
 	}
@@ -300,18 +200,19 @@ static void card_success(rp_app *app, rp_http_response *resp, const rp_user *u,
 	char value[32];
 
 	if (found) {
-		snprintf(s->state, sizeof(s->state), "card-authenticated");
-		if (!rp_session_save(app, s)) {
+		s->step = RP_STEP_CARD_AUTHENTICATED;
+		/* Logged in by the card: under a new session id (session fixation). */
+		if (!rp_session_renew(app, resp, s)) {
 			rp_flow_500(resp);
 			return;
 		}
-	} else if (!rp_session_start(app, resp, u->id, "card-authenticated", s)) {
+	} else if (!rp_session_start(app, resp, u->id, RP_STEP_CARD_AUTHENTICATED, s)) {
 		rp_flow_500(resp);
 		return;
 	}
 	snprintf(value, sizeof(value), "{\"kind\":\"%s\"}", rp_cardcert_kind_name(kind));
-	if (rp_store_record_put(app->store, RP_CARD_LOGIN_RECORD, s->id, value,
-	                        wa_clock_now(&app->clock), s->expires) != RP_STORE_OK) {
+	if (rp_store_record_put(app->store, LOGIN_RECORD, s->id, value, wa_clock_now(&app->clock),
+	                        s->expires) != RP_STORE_OK) {
 		rp_flow_500(resp);
 		return;
 	}
@@ -331,8 +232,8 @@ static void get_hpki(rp_app *app, const rp_http_request *req, rp_http_response *
 	rp_session s;
 	bool found;
 
-	if (!card_front(app, req, resp) || !card_check(app, req, resp, RP_CARDCERT_HPKI, &res) ||
-	    !card_user(app, resp, rp_store_user_by_name(app->store, res.honin_id, &u), &u) ||
+	if (!front_rules(app, req, resp) || !card_check(app, req, resp, RP_CARDCERT_HPKI, &res) ||
+	    !card_user(app, resp, rp_app_user_by_name(app, res.honin_id, &u), &u) ||
 	    !card_browser(app, req, resp, &u, RP_CARDCERT_HPKI, &s, &found))
 		return;
 	card_success(app, resp, &u, RP_CARDCERT_HPKI, &s, found);
@@ -342,7 +243,7 @@ static void get_hpki(rp_app *app, const rp_http_request *req, rp_http_response *
 
 static bool jpki_served(rp_app *app, rp_http_response *resp)
 {
-	if (!v104(app))
+	if (app->cfg.generation->jpki)
 		return true;
 	/* The v1.04 platform had no My Number card login. */
 	rp_http_response_text(resp, 404, "text/plain; charset=utf-8", "404 Not Found\n");
@@ -358,19 +259,15 @@ static void get_jpki(rp_app *app, const rp_http_request *req, rp_http_response *
 	rp_store_err e;
 	bool found;
 
-	if (!jpki_served(app, resp) || !card_front(app, req, resp) ||
+	if (!jpki_served(app, resp) || !front_rules(app, req, resp) ||
 	    !card_check(app, req, resp, RP_CARDCERT_JPKI, &res))
 		return;
 	if ((e = rp_card_link_get(app, res.fingerprint, &user_id)) == RP_STORE_NOT_FOUND) {
 		/* A browser that logged in with the HPKI card first is 3.5 whatever the card. */
 		if (rp_session_of(app, req, resp, false, &s) == RP_SESSION_FOUND &&
-		    s.user_id != 0) {
-			char before[16];
-			session_card(app, &s, before, sizeof(before));
-			if (strcmp(before, "hpki") == 0) {
-				card_error(app, resp, 400, "kagura-unexpected-error");
-				return;
-			}
+		    s.user_id != 0 && session_card(app, &s) == RP_CARDCERT_HPKI) {
+			card_error(app, resp, 400, "kagura-unexpected-error");
+			return;
 		}
 		card_error(app, resp, 403, "kagura-jpki-no-linked-user"); /* 3.20 */
 		return;
@@ -391,12 +288,9 @@ static void get_jpki(rp_app *app, const rp_http_request *req, rp_http_response *
 static bool hpki_session(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                          rp_session *s, rp_user *u)
 {
-	char kind[16];
-
 	if (!rp_flow_session(app, req, resp, s))
 		return false;
-	session_card(app, s, kind, sizeof(kind));
-	if (strcmp(s->state, "card-authenticated") != 0 || strcmp(kind, "hpki") != 0 ||
+	if (s->step != RP_STEP_CARD_AUTHENTICATED || session_card(app, s) != RP_CARDCERT_HPKI ||
 	    rp_store_user_by_id(app->store, s->user_id, u) != RP_STORE_OK) {
 		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
 		return false;
@@ -424,7 +318,7 @@ static void get_registration_page(rp_app *app, const rp_http_request *req, rp_ht
 	                         {"set_card", rp_msg(app, "kagura-jpki-set-card")},
 	                         {"action", RP_CARD_PREFIX "jpki-register"},
 	                         {"button", rp_msg(app, "kagura-jpki-register-button")}};
-	rp_flow_page(app, resp, 200, "jpki-registration.html", vars, 7);
+	RP_FLOW_PAGE(app, resp, 200, "jpki-registration.html", vars);
 	rp_http_response_header(resp, "Cache-Control", "no-store");
 }
 
@@ -433,20 +327,14 @@ static void registered_to_another(rp_app *app, rp_http_response *resp)
 {
 	const char *args[] = {"JPKIHREGERR003"};
 	char code[64];
-	wa_blob html = {0};
 
 	if (rp_messages_format(app->msgs, "kagura-error-code", args, 1, code, sizeof(code)) !=
 	    RP_MSG_OK)
 		snprintf(code, sizeof(code), "JPKIHREGERR003");
-	rp_html_escape(code, &html);
-	wa_blob_append(&html, "<br/>", 5);
-	rp_html_escape(rp_msg(app, "kagura-jpki-card-registered-to-another-user"), &html);
-	wa_blob_append(&html, "<br/>", 5);
-	rp_html_escape(rp_msg(app, "kagura-close-page"), &html);
-	wa_blob_append(&html, "", 1);
-	rp_flow_message_html(app, resp, 409, "kagura-jpki-registration-site", "alert-error",
-	                     (const char *)html.ptr);
-	wa_blob_reset(&html);
+	const char *lines[] = {code, rp_msg(app, "kagura-jpki-card-registered-to-another-user"),
+	                       rp_msg(app, "kagura-close-page")};
+	rp_flow_lines(app, resp, 409, "kagura-jpki-registration-site", false, lines,
+	              KAGURA_LEN(lines));
 }
 
 /* GET /card-login/jpki-register: the My Number card over TLS, linked to the session's user. */
@@ -458,7 +346,7 @@ static void get_register(rp_app *app, const rp_http_request *req, rp_http_respon
 	int64_t owner;
 	rp_store_err e;
 
-	if (!jpki_served(app, resp) || !card_front(app, req, resp) ||
+	if (!jpki_served(app, resp) || !front_rules(app, req, resp) ||
 	    !hpki_session(app, req, resp, &s, &u) ||
 	    !card_check(app, req, resp, RP_CARDCERT_JPKI, &res))
 		return;
@@ -476,10 +364,15 @@ static void get_register(rp_app *app, const rp_http_request *req, rp_http_respon
 	rp_flow_done(app, resp, "done", "kagura-process-finished");
 }
 
-const rp_route rp_card_routes[] = {
-        {"GET", RP_CARD_PREFIX "hpki", get_hpki, false},
-        {"GET", RP_CARD_PREFIX "jpki", get_jpki, false},
-        {"GET", RP_CARD_PREFIX "jpki-register", get_register, false},
-        {"GET", "/jpki-registration", get_registration_page, false},
+static const rp_route front_routes[] = {
+        {"GET", RP_CARD_PREFIX "hpki", get_hpki, RP_ROUTE_PLATFORM},
+        {"GET", RP_CARD_PREFIX "jpki", get_jpki, RP_ROUTE_PLATFORM},
+        {"GET", RP_CARD_PREFIX "jpki-register", get_register, RP_ROUTE_PLATFORM},
 };
-const size_t rp_card_route_count = sizeof(rp_card_routes) / sizeof(rp_card_routes[0]);
+static const rp_route page_routes[] = {
+        {"GET", "/jpki-registration", get_registration_page, RP_ROUTE_PLATFORM},
+};
+
+const rp_route_table rp_card_front_table =
+        RP_ROUTE_TABLE(front_routes, forbidden_page, rp_flow_405);
+const rp_route_table rp_card_page_table = RP_ROUTE_TABLE(page_routes, NULL, rp_flow_405);

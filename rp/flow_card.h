@@ -2,7 +2,7 @@
  * IC-card login on the PC (error manual section 3; user manual 2.4, 5.2(b)/(c)): the HPKI card
  * and the My Number card (JPKI) present their certificates in the TLS handshake; the platform
  * checks them against its card trust (rp/cardcert.h), finds the user and opens device
- * registration. Also the My Number card's link to a user (one card, one user).
+ * registration. Also the My Number card's link to a user (one card, one user: rp/card_link.h).
  *
  * Endpoints (HTTPS; the server requests a client certificate):
  *   GET /card-login/hpki           HPKI login: the user whose 本人ID the card names
@@ -22,48 +22,16 @@
 #ifndef KAGURA_RP_FLOW_CARD_H
 #define KAGURA_RP_FLOW_CARD_H
 
-#include "rp/app.h"
-#include "rp/cardcert.h"
+#include "rp/route.h"
 
 /* The card endpoints share this prefix: the front server's rules (3.3, 3.17) apply to them. */
 #define RP_CARD_PREFIX "/card-login/"
 /* Seconds allowed between the TLS handshake (card selection) and the request after the PIN. */
 #define RP_CARD_PIN_WINDOW 60
-/* Store records: a My Number card's link (key: certificate fingerprint), a session's card. */
-#define RP_JPKI_LINK_RECORD  "jpki-link"
-#define RP_CARD_LOGIN_RECORD "card-login"
 
-/* Paths of a built test PKI (fixtures/pki/README.md), from its index.json. */
-typedef struct rp_card_pki_files {
-	char hpki_anchors[4096];
-	char jpki_anchors[4096];
-	char intermediates[4096];
-	char crls[4096];
-	char client_ca[4096]; /* the CAs named in the TLS certificate request */
-	char tls_cert[4096];  /* the platform's HTTPS certificate */
-	char tls_key[4096];   /* its key */
-	char tls_ca[4096];    /* the root a PC trusts it by */
-} rp_card_pki_files;
-
-/*
- * Reads dir/index.json and builds the card trust context from its "trust" files; files (may be
- * NULL) gets every path. False with why filled on any failure (nothing allocated then).
- */
-bool rp_card_pki_load(const char *dir, rp_cardcert_ctx **ctx, rp_card_pki_files *files, char *why,
-                      size_t why_size);
-
-/* Whether path is a card endpoint (the front server's rules apply). */
-bool rp_card_path(const char *path);
-/*
- * The front server's 403 page of manual 3.17 (Apache's "Forbidden" with the ErrorDocument line);
- * false when the manual generation has no such entry (v1.04), nothing written then.
- */
-bool rp_card_forbidden_page(rp_app *app, rp_http_response *resp);
-
-/* The user a My Number card (SHA-256 fingerprint, hex) is linked to; NOT_FOUND when none. */
-rp_store_err rp_card_link_get(rp_app *app, const char *fingerprint, int64_t *user_id);
-/* Links the card to user_id (replacing any link of that card). */
-rp_store_err rp_card_link_put(rp_app *app, const char *fingerprint, int64_t user_id);
-rp_store_err rp_card_link_delete(rp_app *app, const char *fingerprint);
+/* The card endpoints behind the card-login front server (its 403 page is Apache's, 3.17). */
+extern const rp_route_table rp_card_front_table;
+/* The My Number card registration page, an ordinary page of the platform. */
+extern const rp_route_table rp_card_page_table;
 
 #endif

@@ -1,54 +1,43 @@
-/*
- * Device-only FIDO login on the phone (デバイス単独 FIDO 認証): the Username
- * form, then navigator.credentials.get with user verification, then the
- * result. The documented outcomes: disabled user (2.1), unsupported browser
- * (2.2), failed authentication (2.6), cookies missing (2.15), a replayed or
- * Back-button form (2.20, the 405 page), a user with no device (2.24).
- */
+/* Device-only FIDO login on the phone (rp/flow_login.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rp/flow.h"
+#include "rp/flow_login.h"
 #include "rp/pages.h"
+#include "rp/token.h"
 
 /* ---- handlers ---- */
 
 static void login_form(rp_app *app, rp_http_response *resp, rp_session *s, const char *username,
                        const char *feedback_key)
 {
-	char code[RP_CODE_MAX + 1], action[128];
-	wa_blob fb = {0};
+	char action[128];
+	wa_buf fb = WA_BUF_INIT(RP_HTML_MAX);
 
-	if (!rp_session_issue_code(app, s, "username", code, sizeof(code))) {
+	if (!rp_flow_action_url(app, s, "/login-actions/authenticate", "username", action,
+	                        sizeof(action)) ||
+	    rp_flow_feedback(app, feedback_key, false, &fb) != WA_OK) {
+		wa_buf_free(&fb);
 		rp_flow_500(resp);
 		return;
 	}
-	snprintf(action, sizeof(action), "/login-actions/authenticate?session_code=%s", code);
-	if (feedback_key != NULL) {
-		static const char open[] =
-		        "<div class=\"alert-error\"><span id=\"kc-feedback-text\">";
-		static const char close[] = "</span></div>";
-		wa_blob_append(&fb, open, sizeof(open) - 1);
-		rp_html_escape(rp_msg(app, feedback_key), &fb);
-		wa_blob_append(&fb, close, sizeof(close) - 1);
-	}
-	wa_blob_append(&fb, "", 1);
 	const char *vars[][2] = {{"title", rp_msg(app, "loginAccountTitle")},
-	                         {"feedback", (const char *)fb.ptr},
+	                         {"feedback", wa_buf_str(&fb)},
 	                         {"action", action},
 	                         {"username_label", rp_msg(app, "username")},
 	                         {"username", username ? username : ""},
 	                         {"submit_label", rp_msg(app, "doLogIn")}};
-	rp_flow_page(app, resp, 200, "login.html", vars, 6);
-	wa_blob_reset(&fb);
+	RP_FLOW_PAGE(app, resp, 200, "login.html", vars);
+	wa_buf_free(&fb);
 }
 
 static void get_login(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_session s;
 
-	if (rp_session_of(app, req, resp, true, &s) >= RP_SESSION_NO_COOKIE) {
+	if (!rp_session_usable(rp_session_of(app, req, resp, true, &s))) {
 		rp_flow_500(resp);
 		return;
 	}
@@ -63,14 +52,13 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 	rp_user u;
 	rp_cred *creds = NULL;
 	size_t n = 0, enabled = 0;
-	char code[RP_CODE_MAX + 1], action[128], *opts_text = NULL;
+	char action[128], *opts_text = NULL;
 	json_t *opts;
 
 	if (!rp_flow_enter_form(app, req, resp, "username", &s, &f))
 		return;
 	name = rp_form_get(&f, "username");
-	if (name == NULL || name[0] == '\0' ||
-	    rp_store_user_by_name(app->store, name, &u) != RP_STORE_OK) {
+	if (name == NULL || name[0] == '\0' || rp_app_user_by_name(app, name, &u) != RP_STORE_OK) {
 		/* Keycloak does not tell unknown users apart: the WebAuthn step fails them (2.6).
 		 */
 		login_form(app, resp, &s, name, "webauthn-error-api-get");
@@ -89,24 +77,21 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 		goto out;
 	}
 	s.user_id = u.id;
-	snprintf(s.state, sizeof(s.state), "webauthn");
-	if (!rp_random_token(32, s.challenge, sizeof(s.challenge)) || !rp_session_save(app, &s) ||
-	    !rp_session_issue_code(app, &s, "webauthn", code, sizeof(code)) ||
+	s.step = RP_STEP_WEBAUTHN;
+	if (!rp_random_token(RP_CHALLENGE_BYTES, s.challenge, sizeof(s.challenge)) ||
+	    !rp_session_save(app, &s) ||
+	    !rp_flow_action_url(app, &s, "/login-actions/webauthn", "webauthn", action,
+	                        sizeof(action)) ||
 	    (opts = rp_flow_request_options(app, s.challenge, creds, n)) == NULL) {
 		rp_flow_500(resp);
 		goto out;
 	}
 	opts_text = json_dumps(opts, JSON_COMPACT);
 	json_decref(opts);
-	snprintf(action, sizeof(action), "/login-actions/webauthn?session_code=%s", code);
-	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-login-title")},
-	                         {"options", opts_text},
-	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")},
-	                         {"action", action}};
-	rp_flow_page(app, resp, 200, "webauthn-authenticate.html", vars, 4);
+	rp_flow_webauthn_page(app, resp, opts_text, action);
 out:
 	free(opts_text);
-	rp_cred_list_free(creds, n);
+	rp_cred_list_free(&creds, n);
 	rp_form_free(&f);
 }
 
@@ -119,29 +104,28 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 	if (!rp_flow_enter_form(app, req, resp, "webauthn", &s, &f))
 		return;
 	error = rp_form_get(&f, "error");
-	/* The page posts only error when the browser refused (2.2 unsupported, 2.6 otherwise). */
-	if (error != NULL && error[0] != '\0') {
-		rp_flow_error(app, resp, 400, "webauthn-error-title",
-		              strcmp(error, rp_msg(app, "webauthn-unsupported-browser-text")) == 0
-		                      ? "webauthn-unsupported-browser-text"
-		                      : "webauthn-error-api-get");
+	/* The page posts only error when the browser refused. */
+	if ((error != NULL && error[0] != '\0') ||
+	    rp_flow_verify_assertion(app, resp, &f, s.user_id, s.challenge) != WA_OK) {
+		rp_flow_webauthn_refused(app, resp, error);
 		goto out;
 	}
-	if (!rp_flow_verify_assertion(app, &f, s.user_id, s.challenge)) {
-		rp_flow_error(app, resp, 400, "webauthn-error-title", "webauthn-error-api-get");
-		goto out;
-	}
-	snprintf(s.state, sizeof(s.state), "authenticated");
+	s.step = RP_STEP_AUTHENTICATED;
 	s.challenge[0] = '\0';
-	rp_session_save(app, &s);
+	/* Logged in: under a session id no one could know before (session fixation). */
+	if (!rp_session_renew(app, resp, &s)) {
+		rp_flow_500(resp);
+		goto out;
+	}
 	rp_flow_done(app, resp, "logged-in", "kagura-process-finished");
 out:
 	rp_form_free(&f);
 }
 
-const rp_route rp_login_routes[] = {
-        {"GET", "/login", get_login, false},
-        {"POST", "/login-actions/authenticate", post_username, false},
-        {"POST", "/login-actions/webauthn", post_webauthn, false},
+static const rp_route routes[] = {
+        {"GET", "/login", get_login, RP_ROUTE_PLATFORM},
+        {"POST", "/login-actions/authenticate", post_username, RP_ROUTE_PLATFORM},
+        {"POST", "/login-actions/webauthn", post_webauthn, RP_ROUTE_PLATFORM},
 };
-const size_t rp_login_route_count = sizeof(rp_login_routes) / sizeof(rp_login_routes[0]);
+
+const rp_route_table rp_login_table = RP_ROUTE_TABLE(routes, NULL, rp_flow_405);

@@ -11,7 +11,10 @@
 #include <string.h>
 
 #include "rp/flow_register.h"
+#include "rp/poll.h"
+#include "rp/pages.h"
 #include "rp/qr.h"
+#include "rp/token.h"
 
 typedef struct pc_state {
 	time_t first; /* when this session showed its first QR */
@@ -62,24 +65,21 @@ static bool pc_session(rp_app *app, const rp_http_request *req, rp_http_response
 	if (!rp_flow_session(app, req, resp, s))
 		return false;
 	/* Only a card login opens device registration (its own flow marks the session). */
-	if (strcmp(s->state, "card-authenticated") != 0 || s->user_id == 0) {
+	if (s->step != RP_STEP_CARD_AUTHENTICATED || s->user_id == 0) {
 		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
 		return false;
 	}
 	return true;
 }
 
-/* The poll contract's state: waiting, done, failed, cancelled or expired. */
-static const char *pc_result(rp_app *app, const pc_state *ps, const rp_qr *qr)
+/* What the page's script sees: a phone still awaited past the window is expired. */
+static rp_poll pc_result(rp_app *app, const pc_state *ps, const rp_qr *qr)
 {
-	if (strcmp(qr->state, "done") == 0)
-		return "done";
-	if (strcmp(qr->state, "failed") == 0 || strcmp(qr->state, "cancelled") == 0)
-		return qr->state;
-	if (strcmp(qr->state, "waiting") == 0 &&
-	    wa_clock_now(&app->clock) < ps->first + RP_PC_QR_LIFETIME)
-		return "waiting";
-	return "expired"; /* past the window, finished late, or replaced by a reload */
+	rp_poll shown = rp_poll_of(qr->state);
+
+	if (shown == RP_POLL_WAITING && wa_clock_now(&app->clock) >= ps->first + RP_PC_QR_LIFETIME)
+		return RP_POLL_EXPIRED;
+	return shown;
 }
 
 /* The session's current QR and its state; false when it has none. */
@@ -88,9 +88,9 @@ static bool current(rp_app *app, const rp_session *s, pc_state *ps, rp_qr *qr)
 	return get_state(app, s, ps) && rp_store_qr_get(app->store, ps->qr, qr) == RP_STORE_OK;
 }
 
-static void show_result(rp_app *app, rp_http_response *resp, const char *state)
+static void show_result(rp_app *app, rp_http_response *resp, rp_poll shown)
 {
-	if (strcmp(state, "done") == 0)
+	if (shown == RP_POLL_DONE)
 		rp_flow_done(app, resp, "done", "kagura-process-finished");
 	else
 		rp_register_failed_pc(app, resp); /* 3.22 */
@@ -104,17 +104,17 @@ static void get_qr_page(rp_app *app, const rp_http_request *req, rp_http_respons
 	pc_state ps;
 	rp_qr qr, old;
 	time_t now = wa_clock_now(&app->clock);
-	char url[256], poll[128], cancel[128];
-	wa_blob svg = {0};
-	const char *state;
+	char url[256], poll_url[128], cancel[128];
+	wa_buf svg = WA_BUF_INIT(RP_HTML_MAX);
+	rp_poll shown;
 
 	if (!pc_session(app, req, resp, &s))
 		return;
 	if (current(app, &s, &ps, &old)) {
-		state = pc_result(app, &ps, &old);
-		if (strcmp(state, "waiting") != 0 && strcmp(old.state, "waiting") != 0) {
+		shown = pc_result(app, &ps, &old);
+		if (shown != RP_POLL_WAITING && old.state != RP_QR_WAITING) {
 			show_result(app, resp,
-			            state); /* the phone has answered: a reload shows it */
+			            shown); /* the phone has answered: a reload shows it */
 			return;
 		}
 		if (now >= ps.first + RP_PC_QR_LIFETIME) {
@@ -125,40 +125,40 @@ static void get_qr_page(rp_app *app, const rp_http_request *req, rp_http_respons
 		ps.first = now;
 	}
 	memset(&qr, 0, sizeof(qr));
-	snprintf(qr.kind, sizeof(qr.kind), RP_QR_PC);
+	qr.kind = RP_QR_PC_REGISTRATION;
+	qr.state = RP_QR_WAITING;
 	snprintf(qr.session_id, sizeof(qr.session_id), "%s", s.id);
-	snprintf(qr.state, sizeof(qr.state), "waiting");
 	qr.user_id = s.user_id;
 	qr.issued = now;
 	qr.expires = now + RP_PC_QR_LIFETIME;
-	if (!rp_random_token(24, qr.token, sizeof(qr.token)) ||
+	if (!rp_random_token(RP_QR_TOKEN_BYTES, qr.token, sizeof(qr.token)) ||
 	    rp_store_qr_issue(app->store, &qr) != RP_STORE_OK) {
 		rp_flow_500(resp);
 		return;
 	}
 	/* A reload replaces the QR on screen: the older one no longer registers. */
-	if (ps.qr[0] != '\0' && strcmp(old.state, "waiting") == 0)
-		rp_store_qr_set_state(app->store, ps.qr, "superseded");
+	if (ps.qr[0] != '\0' && old.state == RP_QR_WAITING)
+		rp_store_qr_set_state(app->store, ps.qr, RP_QR_SUPERSEDED);
 	snprintf(ps.qr, sizeof(ps.qr), "%s", qr.token);
-	snprintf(poll, sizeof(poll), "/device-registration/status?qr=%s", qr.token);
+	snprintf(poll_url, sizeof(poll_url), "/device-registration/status?qr=%s", qr.token);
 	if (!put_state(app, &s, &ps) || !rp_register_url(app, qr.token, url, sizeof(url)) ||
 	    !rp_flow_action_url(app, &s, "/device-registration/cancel", "pc-reg-cancel", cancel,
 	                        sizeof(cancel)) ||
 	    !rp_qr_svg(url, &svg)) {
 		rp_flow_500(resp);
-		wa_blob_reset(&svg);
+		wa_buf_free(&svg);
 		return;
 	}
 	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-registration-title")},
 	                         {"qr_url", url},
-	                         {"poll_url", poll},
+	                         {"poll_url", poll_url},
 	                         {"next_url", "/device-registration/result"},
-	                         {"qr_svg", (const char *)svg.ptr},
+	                         {"qr_svg", wa_buf_str(&svg)},
 	                         {"cancel_action", cancel},
 	                         {"cancel_label", rp_msg(app, "doCancel")}};
-	rp_flow_page(app, resp, 200, "device-registration.html", vars, 7);
+	RP_FLOW_PAGE(app, resp, 200, "device-registration.html", vars);
 	rp_http_response_header(resp, "Cache-Control", "no-store");
-	wa_blob_reset(&svg);
+	wa_buf_free(&svg);
 }
 
 /* ---- GET /device-registration/status?qr=TOKEN: what the page's script polls ---- */
@@ -173,13 +173,12 @@ static void get_status(rp_app *app, const rp_http_request *req, rp_http_response
 	if (rp_session_of(app, req, resp, false, &s) != RP_SESSION_FOUND ||
 	    !get_state(app, &s, &ps) || token == NULL ||
 	    rp_store_qr_get(app->store, token, &qr) != RP_STORE_OK ||
-	    strcmp(qr.session_id, s.id) != 0 || strcmp(qr.kind, RP_QR_PC) != 0) {
+	    strcmp(qr.session_id, s.id) != 0 || qr.kind != RP_QR_PC_REGISTRATION) {
 		/* Not this browser's QR: nothing to wait for. */
-		rp_http_response_json(resp, 404, json_pack("{s:s}", "state", "expired"));
+		rp_poll_answer(resp, 404, RP_POLL_EXPIRED);
 		return;
 	}
-	rp_http_response_json(resp, 200, json_pack("{s:s}", "state", pc_result(app, &ps, &qr)));
-	rp_http_response_header(resp, "Cache-Control", "no-store");
+	rp_poll_answer(resp, 200, pc_result(app, &ps, &qr));
 }
 
 /* ---- GET /device-registration/result: where the script goes once the phone answered ---- */
@@ -189,7 +188,7 @@ static void get_result(rp_app *app, const rp_http_request *req, rp_http_response
 	rp_session s;
 	pc_state ps;
 	rp_qr qr;
-	const char *state;
+	rp_poll shown;
 
 	if (!pc_session(app, req, resp, &s))
 		return;
@@ -197,14 +196,14 @@ static void get_result(rp_app *app, const rp_http_request *req, rp_http_response
 		rp_register_failed_pc(app, resp);
 		return;
 	}
-	state = pc_result(app, &ps, &qr);
-	if (strcmp(state, "waiting") == 0) {
+	shown = pc_result(app, &ps, &qr);
+	if (shown == RP_POLL_WAITING) {
 		/* Too early: the QR page again (the same QR stays valid until a reload). */
 		rp_http_response_text(resp, 303, "text/plain; charset=utf-8", "See Other\n");
 		rp_http_response_header(resp, "Location", "/device-registration");
 		return;
 	}
-	show_result(app, resp, state);
+	show_result(app, resp, shown);
 }
 
 /* ---- POST /device-registration/cancel ---- */
@@ -222,25 +221,19 @@ static void post_cancel(rp_app *app, const rp_http_request *req, rp_http_respons
 		rp_register_failed_pc(app, resp);
 	} else {
 		/* A phone that already finished keeps its result: cancel comes too late. */
-		if (strcmp(qr.state, "waiting") == 0 &&
-		    rp_store_qr_set_state(app->store, qr.token, "cancelled") == RP_STORE_OK)
-			snprintf(qr.state, sizeof(qr.state), "cancelled");
+		if (qr.state == RP_QR_WAITING &&
+		    rp_store_qr_set_state(app->store, qr.token, RP_QR_CANCELLED) == RP_STORE_OK)
+			qr.state = RP_QR_CANCELLED;
 		show_result(app, resp, pc_result(app, &ps, &qr));
 	}
 	rp_form_free(&f);
 }
 
-static void get_action(rp_app *app, const rp_http_request *req, rp_http_response *resp)
-{
-	rp_flow_405(app, req, resp);
-}
-
-const rp_route rp_pc_register_routes[] = {
-        {"GET", "/device-registration", get_qr_page, false},
-        {"GET", "/device-registration/status", get_status, false},
-        {"GET", "/device-registration/result", get_result, false},
-        {"POST", "/device-registration/cancel", post_cancel, false},
-        {"GET", "/device-registration/cancel", get_action, false},
+static const rp_route routes[] = {
+        {"GET", "/device-registration", get_qr_page, RP_ROUTE_PLATFORM},
+        {"GET", "/device-registration/status", get_status, RP_ROUTE_PLATFORM},
+        {"GET", "/device-registration/result", get_result, RP_ROUTE_PLATFORM},
+        {"POST", "/device-registration/cancel", post_cancel, RP_ROUTE_PLATFORM},
 };
-const size_t rp_pc_register_route_count =
-        sizeof(rp_pc_register_routes) / sizeof(rp_pc_register_routes[0]);
+
+const rp_route_table rp_pc_register_table = RP_ROUTE_TABLE(routes, NULL, rp_flow_405);

@@ -12,9 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/credmap.h"
 #include "rp/flow_register.h"
 #include "rp/pages.h"
+#include "rp/token.h"
+#include "rp/verifier_why.h"
 #include "webauthn/b64url.h"
+#include "webauthn/clientdata.h"
 #include "webauthn/registration.h"
 
 /* records kind of the phone session's registration: {"qr", "id_ok", "until"} */
@@ -24,7 +28,7 @@
 /* Longest browser error shown back (v1.04 2.3 prints it): a DOMException text is far shorter. */
 #define ERROR_SHOWN_MAX 600
 
-static const int64_t wanted_algs[] = {-7, -257, -8}; /* ES256, RS256, EdDSA */
+static const int64_t wanted_algs[] = {WA_COSE_ES256, WA_COSE_RS256, WA_COSE_EDDSA};
 
 /* ---- shared with the PC pages ---- */
 
@@ -58,20 +62,15 @@ bool rp_pc_register_deadline(rp_app *app, const char *session_id, time_t *deadli
 static void two_lines(rp_app *app, rp_http_response *resp, int status, const char *title_key,
                       const char *first_key, const char *second_key)
 {
-	wa_blob html = {0};
+	const char *lines[] = {rp_msg(app, first_key), rp_msg(app, second_key)};
 
-	rp_html_escape(rp_msg(app, first_key), &html);
-	wa_blob_append(&html, "<br/>", 5);
-	rp_html_escape(rp_msg(app, second_key), &html);
-	wa_blob_append(&html, "", 1);
-	rp_flow_message_html(app, resp, status, title_key, "alert-error", (const char *)html.ptr);
-	wa_blob_reset(&html);
+	rp_flow_lines(app, resp, status, title_key, false, lines, KAGURA_LEN(lines));
 }
 
 void rp_register_invalid_qr(rp_app *app, rp_http_response *resp)
 {
 	/* v1.04 has no 2.19: the old platform answered with Keycloak's invalid-code page. */
-	if (rp_messages_get(app->msgs, "kagura-invalid-access-or-expired-url") == NULL)
+	if (!app->cfg.generation->has_invalid_qr_page)
 		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
 	else
 		two_lines(app, resp, 400, "kagura-platform-name",
@@ -80,7 +79,7 @@ void rp_register_invalid_qr(rp_app *app, rp_http_response *resp)
 
 void rp_register_failed_pc(rp_app *app, rp_http_response *resp)
 {
-	if (rp_messages_get(app->msgs, "kagura-fido-registration-failed") == NULL)
+	if (!app->cfg.generation->has_pc_failure_page)
 		rp_flow_error(app, resp, 400, "errorTitle", "invalidCodeMessage");
 	else
 		two_lines(app, resp, 400, "kagura-platform-name", "kagura-fido-registration-failed",
@@ -101,19 +100,18 @@ static qr_verdict judge_qr(rp_app *app, const char *token, bool expiry, rp_qr *q
 	time_t now = wa_clock_now(&app->clock);
 
 	if (token == NULL || rp_store_qr_get(app->store, token, qr) != RP_STORE_OK ||
-	    (strcmp(qr->kind, RP_QR_CA) != 0 && strcmp(qr->kind, RP_QR_PC) != 0) ||
+	    (qr->kind != RP_QR_CA_REGISTRATION && qr->kind != RP_QR_PC_REGISTRATION) ||
 	    rp_store_user_by_id(app->store, qr->user_id, u) != RP_STORE_OK)
 		return QR_INVALID;
 	if (expiry && now >= qr->expires)
 		return QR_INVALID;
 	/* Manual 2.20 remedy: a registration already done skips its pages and ends. */
-	if (qr->consumed && !qr->superseded &&
-	    (strcmp(qr->state, "done") == 0 || strcmp(qr->state, RP_QR_STATE_LATE) == 0))
+	if (qr->consumed && !qr->superseded && (qr->state == RP_QR_DONE || qr->state == RP_QR_LATE))
 		return QR_FINISHED;
 	if (qr->consumed || qr->superseded)
 		return QR_INVALID;
 	/* A PC QR whose PC page gave up (cancel, failure, reload) is dead. */
-	if (strcmp(qr->kind, RP_QR_PC) == 0 && strcmp(qr->state, "waiting") != 0)
+	if (qr->kind == RP_QR_PC_REGISTRATION && qr->state != RP_QR_WAITING)
 		return QR_INVALID;
 	return QR_USABLE;
 }
@@ -121,8 +119,8 @@ static qr_verdict judge_qr(rp_app *app, const char *token, bool expiry, rp_qr *q
 /* The PC learns that the phone failed (3.22); a CA QR stays usable for a retry. */
 static void pc_failed(rp_app *app, const rp_qr *qr)
 {
-	if (strcmp(qr->kind, RP_QR_PC) == 0 && strcmp(qr->state, "waiting") == 0)
-		rp_store_qr_set_state(app->store, qr->token, "failed");
+	if (qr->kind == RP_QR_PC_REGISTRATION && qr->state == RP_QR_WAITING)
+		rp_store_qr_set_state(app->store, qr->token, RP_QR_FAILED);
 }
 
 /* ---- the phone session's registration record ---- */
@@ -182,25 +180,23 @@ static bool other_user(rp_app *app, rp_http_response *resp, const rp_session *s,
 {
 	rp_user other;
 	char text[512];
-	wa_blob name = {0};
+	wa_buf name = WA_BUF_INIT(RP_HTML_MAX);
 	const char *args[1];
 	bool shown = false;
 
 	/* v1.04 has no 2.18 (and no text for it): the old platform did not check. */
-	if (rp_messages_get(app->msgs, "differentUserAuthenticated") == NULL || s->user_id == 0 ||
-	    s->user_id == u->id ||
-	    (strcmp(s->state, "authenticated") != 0 && strcmp(s->state, "registered") != 0) ||
+	if (!app->cfg.generation->checks_other_user || s->user_id == 0 || s->user_id == u->id ||
+	    (s->step != RP_STEP_AUTHENTICATED && s->step != RP_STEP_REGISTERED) ||
 	    rp_store_user_by_id(app->store, s->user_id, &other) != RP_STORE_OK)
 		return false;
 	rp_html_escape(other.name, &name);
-	wa_blob_append(&name, "", 1);
-	args[0] = (const char *)name.ptr;
+	args[0] = wa_buf_str(&name);
 	if (rp_messages_format(app->msgs, "differentUserAuthenticated", args, 1, text,
 	                       sizeof(text)) == RP_MSG_OK) {
 		rp_flow_message_html(app, resp, 400, "errorTitle", "alert-error", text);
 		shown = true;
 	}
-	wa_blob_reset(&name);
+	wa_buf_free(&name);
 	return shown;
 }
 
@@ -225,7 +221,7 @@ static void get_registration(rp_app *app, const rp_http_request *req, rp_http_re
 		rp_flow_error(app, resp, 400, "errorTitle", "accountDisabledMessage");
 		return;
 	}
-	if (rp_session_of(app, req, resp, true, &s) >= RP_SESSION_NO_COOKIE) {
+	if (!rp_session_usable(rp_session_of(app, req, resp, true, &s))) {
 		rp_flow_500(resp);
 		return;
 	}
@@ -244,7 +240,7 @@ static void get_registration(rp_app *app, const rp_http_request *req, rp_http_re
 	                         {"username_label", rp_msg(app, "username")},
 	                         {"username", u.name},
 	                         {"submit_label", rp_msg(app, "doSubmit")}};
-	rp_flow_page(app, resp, 200, "login.html", vars, 6);
+	RP_FLOW_PAGE(app, resp, 200, "login.html", vars);
 }
 
 /* ---- POST /registration-actions/username ---- */
@@ -262,7 +258,7 @@ static json_t *creation_options(rp_app *app, const rp_session *s, const rp_user 
 		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
 		free(id);
 	}
-	for (size_t i = 0; i < sizeof(wanted_algs) / sizeof(wanted_algs[0]); i++)
+	for (size_t i = 0; i < KAGURA_LEN(wanted_algs); i++)
 		json_array_append_new(params, json_pack("{s:s, s:I}", "type", "public-key", "alg",
 		                                        (json_int_t)wanted_algs[i]));
 	opts = json_pack("{s:s, s:{s:s, s:s}, s:{s:s?, s:s, s:s}, s:o, s:{s:s, s:b, s:s}, s:s, "
@@ -278,16 +274,6 @@ static json_t *creation_options(rp_app *app, const rp_session *s, const rp_user 
 	return opts;
 }
 
-/* Keycloak's label prompt (not in the manual): R15 text for v1.04, >= 24 for v2.16. */
-static void label_texts(const rp_app *app, const char **prompt, const char **def)
-{
-	bool old = strcmp(app->cfg.manual, "1.04") == 0;
-
-	*prompt = old ? "Please input your registered authenticator's label"
-	              : "Please input your registered passkey's label";
-	*def = old ? "WebAuthn Authenticator (Default Label)" : "Passkey (Default Label)";
-}
-
 static void post_username(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_session s;
@@ -297,7 +283,7 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 	rp_user u;
 	rp_cred *creds = NULL;
 	size_t n = 0;
-	const char *name, *prompt, *def;
+	const char *name;
 	char url[128], *opts_text = NULL;
 	json_t *opts = NULL;
 	time_t now = wa_clock_now(&app->clock);
@@ -311,12 +297,12 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 	/* An ID other than the QR's (Android: not filled in) fails only at the very end (2.20). */
 	name = rp_form_get(&f, "username");
 	if (rp_store_cred_list(app->store, u.id, &creds, &n) != RP_STORE_OK ||
-	    !rp_random_token(32, s.challenge, sizeof(s.challenge))) {
+	    !rp_random_token(RP_CHALLENGE_BYTES, s.challenge, sizeof(s.challenge))) {
 		rp_flow_500(resp);
 		goto out;
 	}
 	s.user_id = u.id;
-	snprintf(s.state, sizeof(s.state), "registering");
+	s.step = RP_STEP_REGISTERING;
 	if (!rp_session_save(app, &s) ||
 	    !put_state(app, &s, qr.token, name != NULL && strcmp(name, u.name) == 0,
 	               now + CREATE_TIMEOUT_S) ||
@@ -327,18 +313,17 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 		rp_flow_500(resp);
 		goto out;
 	}
-	label_texts(app, &prompt, &def);
 	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-registration-title")},
 	                         {"options", opts_text},
 	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")},
-	                         {"label_prompt", prompt},
-	                         {"label_default", def},
+	                         {"label_prompt", app->cfg.generation->label_prompt},
+	                         {"label_default", app->cfg.generation->label_default},
 	                         {"action", url}};
-	rp_flow_page(app, resp, 200, "webauthn-register.html", vars, 6);
+	RP_FLOW_PAGE(app, resp, 200, "webauthn-register.html", vars);
 out:
 	free(opts_text);
 	json_decref(opts);
-	rp_cred_list_free(creds, n);
+	rp_cred_list_free(&creds, n);
 	rp_form_free(&f);
 }
 
@@ -356,22 +341,39 @@ static void utf8_cut(const char *text, size_t max, char *out)
 	out[n] = '\0';
 }
 
+/*
+ * Whether a device label may be stored: valid UTF-8 of at most RP_LABEL_MAX bytes without
+ * control characters (C0, DEL, C1). What the CA's listing and every page show must be text:
+ * a label that is not would make the credential unlistable (JSON holds only UTF-8).
+ */
+static bool label_ok(const char *label)
+{
+	size_t n = strlen(label);
+
+	if (n > RP_LABEL_MAX || !wa_utf8_valid((const uint8_t *)label, n))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)label; *p != '\0'; p++)
+		/* U+0080..U+009F are C2 80..C2 9F in valid UTF-8. */
+		if (*p < 0x20 || *p == 0x7F || (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return false;
+	return true;
+}
+
 /* 2.3: v2.16 shows the fixed text; v1.04's text is {0}, the error itself. */
 static void register_error(rp_app *app, rp_http_response *resp, const char *detail)
 {
 	char cut[ERROR_SHOWN_MAX + 1], text[4 * ERROR_SHOWN_MAX];
-	wa_blob esc = {0};
+	wa_buf esc = WA_BUF_INIT(RP_HTML_MAX);
 	const char *args[1];
 
 	utf8_cut(detail, ERROR_SHOWN_MAX, cut);
 	rp_html_escape(cut, &esc);
-	wa_blob_append(&esc, "", 1);
-	args[0] = (const char *)esc.ptr;
+	args[0] = wa_buf_str(&esc);
 	if (rp_messages_format(app->msgs, "webauthn-error-register-verification", args, 1, text,
 	                       sizeof(text)) != RP_MSG_OK)
-		snprintf(text, sizeof(text), "%s", (const char *)esc.ptr);
+		snprintf(text, sizeof(text), "%s", wa_buf_str(&esc));
 	rp_flow_message_html(app, resp, 400, "webauthn-error-title", "alert-error", text);
-	wa_blob_reset(&esc);
+	wa_buf_free(&esc);
 }
 
 /* Keycloak's form fields as the W3C RegistrationResponseJSON the verifier reads. */
@@ -399,45 +401,6 @@ static wa_err response_from_form(const rp_form *f, wa_reg_response *out)
 	return err;
 }
 
-static bool is_registered(void *ctx, const uint8_t *id, size_t len)
-{
-	rp_cred c;
-	bool found = rp_store_cred_by_id(ctx, id, len, &c) == RP_STORE_OK;
-
-	rp_cred_reset(&c);
-	return found;
-}
-
-/* The credential record as the store keeps it; borrows cred's bytes. */
-static void to_record(const wa_credential *cred, int64_t user_id, const char *label, time_t now,
-                      rp_cred *rec)
-{
-	size_t used = 0;
-
-	memset(rec, 0, sizeof(*rec));
-	rec->user_id = user_id;
-	rec->id = cred->id;
-	rec->public_key = cred->public_key;
-	rec->alg = cred->key.alg;
-	rec->sign_count = cred->sign_count; /* the counter starts where the attestation says */
-	memcpy(rec->aaguid, cred->aaguid, sizeof(rec->aaguid));
-	for (size_t i = 0; i < cred->n_transports; i++) {
-		int w = snprintf(rec->transports + used, sizeof(rec->transports) - used, "%s%s",
-		                 i ? "," : "", cred->transports[i]);
-		if (w < 0 || (size_t)w >= sizeof(rec->transports) - used) {
-			rec->transports[used] = '\0';
-			break;
-		}
-		used += (size_t)w;
-	}
-	utf8_cut(label, RP_LABEL_MAX, rec->label);
-	snprintf(rec->fmt, sizeof(rec->fmt), "%s", cred->fmt);
-	rec->backup_eligible = cred->backup_eligible;
-	rec->backup_state = cred->backup_state;
-	rec->enabled = true;
-	rec->created = now;
-}
-
 static void post_register(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_session s;
@@ -445,13 +408,14 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 	phone_state ps;
 	rp_qr qr;
 	rp_user u;
-	rp_cred rec;
+	rp_cred rec = {0};
+	rp_cred_check check = {.store = app->store};
 	wa_reg_response r = {0};
 	wa_credential cred = {0};
 	wa_blob chal = {0};
 	wa_trust trust;
-	const char *error, *label, *prompt, *def, *state = "done";
-	const char *origins[] = {app->cfg.origin};
+	const char *error, *label;
+	rp_qr_state state = RP_QR_DONE;
 	char challenge[sizeof(s.challenge)];
 	time_t now = wa_clock_now(&app->clock), deadline;
 	rp_store_err se;
@@ -462,7 +426,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 	/* The challenge is single use: whatever follows, this session's is spent. */
 	snprintf(challenge, sizeof(challenge), "%s", s.challenge);
 	s.challenge[0] = '\0';
-	snprintf(s.state, sizeof(s.state), "new");
+	s.step = RP_STEP_NEW;
 	if (!get_state(app, &s, true, &ps) || !rp_session_save(app, &s) ||
 	    judge_qr(app, ps.qr, false, &qr, &u) != QR_USABLE || u.id != s.user_id) {
 		rp_register_invalid_qr(app, resp);
@@ -483,45 +447,57 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		rp_flow_405(app, req, resp);
 		goto out;
 	}
+	/* Cancelling the prompt keeps the default label (Keycloak's script). */
+	label = rp_form_get(&f, "authenticatorLabel");
+	if (label == NULL || label[0] == '\0')
+		label = app->cfg.generation->label_default;
+	if (!label_ok(label)) {
+		char why[128];
+		snprintf(why, sizeof(why), "the device label is not UTF-8 text of at most %d bytes",
+		         RP_LABEL_MAX);
+		rp_http_response_why(resp, "%s: %s", __func__, why);
+		pc_failed(app, &qr);
+		register_error(app, resp, why); /* 2.3 (v1.04: this text) */
+		goto out;
+	}
 	trust = app->trust;
 	trust.at = now;
 	wa_reg_options opt = {
-	        .expect = {.challenge = NULL,
-	                   .origins = origins,
-	                   .n_origins = 1,
-	                   .rp_id = app->cfg.rp_id,
-	                   .require_uv = true},
 	        .algs = wanted_algs,
-	        .n_algs = sizeof(wanted_algs) / sizeof(wanted_algs[0]),
+	        .n_algs = KAGURA_LEN(wanted_algs),
 	        .trust = &trust,
-	        .is_registered = is_registered,
-	        .is_registered_ctx = app->store,
+	        .is_registered = rp_cred_check_registered,
+	        .is_registered_ctx = &check,
 	};
 	if (now >= ps.until)
 		err = WA_ERR_CDATA_CHALLENGE; /* the page waited past its timeout */
 	else if ((err = wa_b64url_decode(challenge, strlen(challenge), &chal)) == WA_OK &&
 	         (err = response_from_form(&f, &r)) == WA_OK) {
-		opt.expect.challenge = chal.ptr;
-		opt.expect.challenge_len = chal.len;
+		opt.expect = rp_app_expect(app, &chal, true);
 		err = wa_verify_registration(&opt, &r, &cred, NULL);
 	}
+	/* A store that could not tell whether the id is taken registers nothing. */
+	if (check.err != RP_STORE_OK) {
+		rp_http_response_why(resp, "%s: store: %s", __func__, rp_store_strerr(check.err));
+		rp_flow_500(resp);
+		goto out;
+	}
 	if (err != WA_OK) {
-		char detail[300];
-		snprintf(detail, sizeof(detail), "%s: %s", wa_errname(err), wa_strerr(err));
+		char detail[sizeof(resp->why)];
+		rp_verifier_why(detail, sizeof(detail), err, NULL);
+		rp_http_response_why(resp, "%s: %s", __func__, detail);
 		pc_failed(app, &qr);
 		register_error(app, resp, detail);
 		goto out;
 	}
-	/* Cancelling the prompt keeps the default label (Keycloak's script). */
-	label_texts(app, &prompt, &def);
-	label = rp_form_get(&f, "authenticatorLabel");
-	if (label == NULL || label[0] == '\0')
-		label = def;
-	to_record(&cred, u.id, label, now, &rec);
+	if (rp_cred_from_record(&cred, u.id, label, now, &rec) != WA_OK) {
+		rp_flow_500(resp);
+		goto out;
+	}
 	/* A PC registration finished after its window is stored, but the PC shows 3.22. */
-	if (strcmp(qr.kind, RP_QR_PC) == 0 &&
+	if (qr.kind == RP_QR_PC_REGISTRATION &&
 	    (!rp_pc_register_deadline(app, qr.session_id, &deadline) || now >= deadline))
-		state = RP_QR_STATE_LATE;
+		state = RP_QR_LATE;
 	se = rp_store_qr_register(app->store, qr.token, &rec, state);
 	if (se == RP_STORE_NOT_FOUND) {
 		rp_register_invalid_qr(app, resp);
@@ -536,28 +512,26 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		rp_flow_500(resp);
 		goto out;
 	}
-	/* This browser now holds the user (a later QR of another user is 2.18). */
-	snprintf(s.state, sizeof(s.state), "registered");
-	rp_session_save(app, &s);
+	/*
+	 * This browser now holds the user (a later QR of another user is 2.18), under a new session
+	 * id (session fixation). The device is stored whatever happens to the session.
+	 */
+	s.step = RP_STEP_REGISTERED;
+	if (!rp_session_renew(app, resp, &s))
+		rp_http_response_why(resp, "%s: the session could not be renewed", __func__);
 	rp_flow_done(app, resp, "done", "kagura-process-finished");
 out:
+	rp_cred_reset(&rec);
 	wa_blob_reset(&chal);
 	wa_credential_reset(&cred);
 	wa_reg_response_reset(&r);
 	rp_form_free(&f);
 }
 
-/* A GET on an action endpoint: the platform's 405 page (manual 2.20). */
-static void get_action(rp_app *app, const rp_http_request *req, rp_http_response *resp)
-{
-	rp_flow_405(app, req, resp);
-}
-
-const rp_route rp_register_routes[] = {
-        {"GET", "/registration", get_registration, false},
-        {"POST", "/registration-actions/username", post_username, false},
-        {"GET", "/registration-actions/username", get_action, false},
-        {"POST", "/registration-actions/register", post_register, false},
-        {"GET", "/registration-actions/register", get_action, false},
+static const rp_route routes[] = {
+        {"GET", "/registration", get_registration, RP_ROUTE_PLATFORM},
+        {"POST", "/registration-actions/username", post_username, RP_ROUTE_PLATFORM},
+        {"POST", "/registration-actions/register", post_register, RP_ROUTE_PLATFORM},
 };
-const size_t rp_register_route_count = sizeof(rp_register_routes) / sizeof(rp_register_routes[0]);
+
+const rp_route_table rp_register_table = RP_ROUTE_TABLE(routes, NULL, rp_flow_405);

@@ -11,7 +11,7 @@ static int hexval(char c)
 	                              : -1;
 }
 
-/* Decodes one form component in place; false on a broken %XX. */
+/* Decodes one form component in place; false on a broken %XX or a %00 (it would cut the text). */
 static bool decode(char *s)
 {
 	char *w = s;
@@ -21,7 +21,7 @@ static bool decode(char *s)
 			*w++ = ' ';
 		} else if (*r == '%') {
 			int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
-			if (hi < 0 || lo < 0)
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return false;
 			*w++ = (char)(hi << 4 | lo);
 			r += 2;

@@ -14,7 +14,7 @@ typedef struct rp_form {
 	char *value[RP_FORM_MAX];
 } rp_form;
 
-/* Parses body; false (f left empty) on a broken %XX, a NUL byte or too many fields. */
+/* Parses body; false (f left empty) on a broken %XX, a NUL byte (raw or %00) or too many fields. */
 bool rp_form_parse(const uint8_t *body, size_t len, rp_form *f);
 /* The first value of name, or NULL. */
 const char *rp_form_get(const rp_form *f, const char *name);

@@ -1,23 +1,16 @@
-/* strncasecmp, usleep */
+/* strncasecmp */
 #define _DEFAULT_SOURCE
 #include "rp/front.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
+#include "common/relay.h"
 #include "webauthn/b64url.h"
 
 #define MAX_HEAD 16384
@@ -26,21 +19,13 @@
 struct rp_front {
 	SSL_CTX *ctx;      /* towards the browser */
 	SSL_CTX *upstream; /* towards the platform */
-	int fd;
-	pthread_t thread;
-	atomic_bool stop;
-	atomic_int active;
+	cm_relay *relay;
 	char url[64];
 	char backend_host[64];
-	int backend_port;
+	char backend_port[16];
 	char secret[128];
 	rp_front_mode mode;
 };
-
-typedef struct conn {
-	rp_front *f;
-	int fd;
-} conn;
 
 static void say(char *err, size_t size, const char *what)
 {
@@ -59,26 +44,6 @@ static int verify_tls12(X509_STORE_CTX *ctx, void *arg)
 		return 1;
 	X509_STORE_CTX_set_error(ctx, X509_V_ERR_APPLICATION_VERIFICATION);
 	return 0;
-}
-
-static void timeouts(int fd)
-{
-	struct timeval tv = {5, 0};
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-static bool write_all(SSL *ssl, const char *p, size_t n)
-{
-	while (n > 0) {
-		int k = SSL_write(ssl, p, n > 65536 ? 65536 : (int)n);
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (size_t)k;
-	}
-	return true;
 }
 
 /* The client's certificates, DER concatenated, base64url (owned), "" none. */
@@ -184,124 +149,73 @@ static char *forward_head(const char *req, size_t head_len, const char *secret, 
 	return out;
 }
 
-/* Sends the request to the platform and relays its answer to the client. */
-static void relay(rp_front *f, SSL *client, const char *req, size_t len, size_t head_len,
-                  const char *chain)
+/* Sends the request to the platform on a connection of the front's own, and relays its answer
+ * to the client until the platform closes. */
+static void forward(rp_front *f, cm_conn *c, SSL *client, const char *req, size_t len,
+                    size_t head_len, const char *chain)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-	                        .sin_port = htons((uint16_t)f->backend_port)};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	SSL *up = NULL;
 	size_t hl = 0;
-	char *head = forward_head(req, head_len, f->secret, chain, &hl), buf[16384];
-	int k;
+	char *head = forward_head(req, head_len, f->secret, chain, &hl);
+	cm_end from = {cm_conn_fd(c), client}, to = {-1, NULL};
 
-	inet_pton(AF_INET, f->backend_host, &a.sin_addr);
-	if (fd < 0 || head == NULL || connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+	if (head == NULL || (to.fd = cm_conn_connect(c, f->backend_host, f->backend_port)) < 0)
 		goto out;
-	timeouts(fd);
-	if ((up = SSL_new(f->upstream)) == NULL || !SSL_set_fd(up, fd) || SSL_connect(up) != 1)
+	if ((to.ssl = SSL_new(f->upstream)) == NULL || !SSL_set_fd(to.ssl, to.fd) ||
+	    SSL_connect(to.ssl) != 1)
 		goto out;
-	if (!write_all(up, head, hl) || !write_all(up, req + head_len, len - head_len))
-		goto out;
-	while ((k = SSL_read(up, buf, sizeof(buf))) > 0)
-		if (!write_all(client, buf, (size_t)k))
-			break;
+	if (cm_end_write(&to, head, hl) && cm_end_write(&to, req + head_len, len - head_len))
+		cm_copy(&from, &to);
 out:
-	if (up != NULL) {
-		SSL_shutdown(up);
-		SSL_free(up);
+	if (to.ssl != NULL) {
+		SSL_shutdown(to.ssl);
+		SSL_free(to.ssl);
 	}
-	if (fd >= 0)
-		close(fd);
 	free(head);
 }
 
-static void *serve(void *arg)
+/* One browser's connection: the handshake that checks its card, then its one request. */
+static void serve(void *arg, cm_conn *c)
 {
-	conn *c = arg;
-	rp_front *f = c->f;
+	rp_front *f = arg;
 	SSL *ssl = SSL_new(f->ctx);
 	char *req = NULL, *chain = NULL;
 	size_t len = 0, head_len = 0;
 
-	timeouts(c->fd);
-	if (ssl == NULL || !SSL_set_fd(ssl, c->fd))
+	if (ssl == NULL || !SSL_set_fd(ssl, cm_conn_fd(c)))
 		goto out;
 	if (SSL_accept(ssl) != 1) {
-		/* a lingering close: the alert reaches the browser before the socket goes */
-		char drain[512];
-		shutdown(c->fd, SHUT_WR);
-		while (recv(c->fd, drain, sizeof(drain), 0) > 0)
-			;
+		cm_conn_linger(c); /* the alert reaches the browser before the socket goes */
 		goto out;
 	}
 	if (read_request(ssl, &req, &len, &head_len) && (chain = chain_text(ssl)) != NULL)
-		relay(f, ssl, req, len, head_len, chain);
+		forward(f, c, ssl, req, len, head_len, chain);
 	SSL_shutdown(ssl);
 out:
 	SSL_free(ssl);
-	close(c->fd);
 	free(req);
 	free(chain);
-	free(c);
 	ERR_clear_error();
-	atomic_fetch_sub(&f->active, 1);
-	return NULL;
-}
-
-static void *accept_loop(void *arg)
-{
-	rp_front *f = arg;
-
-	while (!atomic_load(&f->stop)) {
-		struct pollfd p = {.fd = f->fd, .events = POLLIN};
-		conn *c;
-		pthread_t t;
-		int fd;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		if ((fd = accept(f->fd, NULL, NULL)) < 0)
-			continue;
-		if ((c = malloc(sizeof(*c))) == NULL) {
-			close(fd);
-			continue;
-		}
-		c->f = f;
-		c->fd = fd;
-		atomic_fetch_add(&f->active, 1);
-		if (pthread_create(&t, NULL, serve, c) != 0) {
-			atomic_fetch_sub(&f->active, 1);
-			close(fd);
-			free(c);
-			continue;
-		}
-		pthread_detach(t);
-	}
-	return NULL;
 }
 
 bool rp_front_start(const rp_front_opts *o, rp_front **out, char *err, size_t err_size)
 {
 	rp_front *f = calloc(1, sizeof(*f));
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(a);
 	STACK_OF(X509_NAME) *names = NULL;
+	char why[128];
 	const char *colon = o && o->backend ? strrchr(o->backend, ':') : NULL;
 
 	*out = NULL;
 	if (f == NULL || o == NULL || colon == NULL || o->secret == NULL ||
 	    (size_t)(colon - o->backend) >= sizeof(f->backend_host) ||
+	    strlen(colon + 1) >= sizeof(f->backend_port) ||
 	    strlen(o->secret) >= sizeof(f->secret)) {
 		say(err, err_size, "bad front options");
 		free(f);
 		return false;
 	}
-	f->fd = -1;
 	f->mode = o->mode;
 	memcpy(f->backend_host, o->backend, (size_t)(colon - o->backend));
-	f->backend_port = atoi(colon + 1);
+	snprintf(f->backend_port, sizeof(f->backend_port), "%s", colon + 1);
 	snprintf(f->secret, sizeof(f->secret), "%s", o->secret);
 	f->ctx = SSL_CTX_new(TLS_server_method());
 	f->upstream = SSL_CTX_new(TLS_client_method());
@@ -341,22 +255,14 @@ bool rp_front_start(const rp_front_opts *o, rp_front **out, char *err, size_t er
 		SSL_CTX_set_cert_verify_callback(f->ctx, verify_tls12, NULL);
 	/* The platform is on loopback, behind this front only. */
 	SSL_CTX_set_verify(f->upstream, SSL_VERIFY_NONE, NULL);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((f->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-	    bind(f->fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(f->fd, 16) != 0 ||
-	    getsockname(f->fd, (struct sockaddr *)&a, &alen) != 0) {
-		say(err, err_size, "front: cannot listen on 127.0.0.1");
+	if (!cm_relay_start(&(cm_relay_opts){.serve = serve, .arg = f}, &f->relay, why,
+	                    sizeof(why))) {
+		if (err != NULL && err_size > 0)
+			snprintf(err, err_size, "front: %s", why);
 		rp_front_stop(f);
 		return false;
 	}
-	snprintf(f->url, sizeof(f->url), "https://127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
-	if (pthread_create(&f->thread, NULL, accept_loop, f) != 0) {
-		say(err, err_size, "front: no thread");
-		close(f->fd);
-		f->fd = -1;
-		rp_front_stop(f);
-		return false;
-	}
+	snprintf(f->url, sizeof(f->url), "https://127.0.0.1:%u", cm_relay_port(f->relay));
 	*out = f;
 	return true;
 }
@@ -370,13 +276,7 @@ void rp_front_stop(rp_front *f)
 {
 	if (f == NULL)
 		return;
-	if (f->fd >= 0) {
-		atomic_store(&f->stop, true);
-		pthread_join(f->thread, NULL);
-		close(f->fd);
-	}
-	while (atomic_load(&f->active) > 0)
-		usleep(10000);
+	cm_relay_stop(f->relay); /* every connection has ended: the contexts are free to go */
 	SSL_CTX_free(f->ctx);
 	SSL_CTX_free(f->upstream);
 	free(f);

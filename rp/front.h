@@ -3,7 +3,7 @@
  * platform (Apache mod_ssl with SSLVerifyClient require, as the manual's 3.17 page shows)
  * that insists on a client certificate its client CAs issued and that is in date, and
  * refuses the handshake otherwise, before any HTTP. What a browser then shows is manual 3.1,
- * 3.2 or 3.21, depending on the alert (authenticator/pcbrowser.h):
+ * 3.2 or 3.21, depending on the alert (authenticator/pc/pcbrowser.h):
  *
  *  RP_FRONT_TLS12: TLS 1.2 at most; every client-certificate failure (none, expired, unknown
  *    issuer) is refused with handshake_failure (40): the browser's ERR_SSL_PROTOCOL_ERROR.
@@ -13,7 +13,7 @@
  * A request on an accepted connection goes to the platform (its HTTPS base) on a connection of
  * the front's own, with the client's certificates in a header the platform trusts only with
  * the front's secret (rp_http_trust_front); the answer comes back and the connection closes.
- * A thread per connection, no global state.
+ * A relay (common/relay.h): a thread per connection, a prompt stop; no global state.
  */
 #ifndef KAGURA_RP_FRONT_H
 #define KAGURA_RP_FRONT_H

@@ -1,8 +1,11 @@
 #include "rp/http.h"
 
+#include "webauthn/buf.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/gnutls.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -14,6 +17,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,30 +31,96 @@
 /* A certificate or key file larger than this is not one. */
 #define TLS_FILE_MAX (1024u * 1024u)
 
+/* rp_http_limits' defaults. */
+#define DEFAULT_PER_ADDRESS      128u
+#define DEFAULT_CONNECTIONS      8192u
+#define DEFAULT_REQUEST_SECONDS  30u
+#define DEFAULT_IDLE_SECONDS     30u
+#define DEFAULT_WORKERS_PER_CORE 4u
+/* Files the process keeps for everything but connections (the store, logs, front servers). */
+#define FD_RESERVE 256u
+/* The most open files asked for when the hard limit is unlimited. */
+#define FD_WANTED (1u << 20)
+/* libmicrohttpd's epoll threads: one per core, at most this many. */
+#define MAX_POLL_THREADS 16u
+#define MAX_WORKERS      256u
+#define LISTEN_BACKLOG   1024u
+
+/* GnuTLS priorities: TLS 1.2 and 1.3, unless old versions were asked for. */
+#define TLS_PRIORITIES     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define TLS_PRIORITIES_OLD TLS_PRIORITIES ":+VERS-TLS1.1:+VERS-TLS1.0"
+
+typedef struct pending pending;
+typedef struct conn_info conn_info;
+
 struct rp_http_server {
 	struct MHD_Daemon *daemon;
 	rp_http_handler handler;
 	void *app;
 	FILE *log;
 	size_t max_body;
+	rp_http_limits limits;    /* defaults filled in */
 	pthread_mutex_t log_lock; /* requests may be logged from several connections */
 	bool tls;
 	/* The PEM texts libmicrohttpd reads, re-encoded by OpenSSL (owned; the key cleansed). */
 	char *tls_cert, *tls_key, *tls_trust;
 	size_t tls_key_len;
-	const wa_clock *clock; /* connected_at; NULL: the system clock */
+	const wa_clock *clock; /* connected_at; NULL: the system clock (under alone) */
 	bool running;          /* the daemon started; under log_lock, for mhd_log */
 	char *front_secret;    /* rp_http_trust_front; NULL: no front */
+
+	/* The handlers' threads and the requests waiting for one (a queue, oldest first). */
+	pthread_t *workers;
+	unsigned n_workers;
+	pthread_mutex_t queue_lock;
+	pthread_cond_t queue_cond;
+	pending *queue_head, *queue_tail;
+	bool stopping; /* under queue_lock: no request is queued any more */
+	/* Handlers read (shared), a run-alone request writes (exclusive). */
+	pthread_rwlock_t alone;
+	char *alone_prefix; /* under queue_lock */
+
+	/* Every open connection, for the whole-request deadline the sweeper enforces. */
+	pthread_mutex_t conn_lock;
+	conn_info *conns;
+	pthread_t sweeper;
+	pthread_cond_t sweep_cond; /* with conn_lock: the sweeper's tick, or its stop */
+	bool sweeper_started, sweep_stop;
 };
 
-/* Per-request state while the body arrives. */
-typedef struct pending {
-	wa_blob body;
-	bool too_large;
+enum req_state {
+	REQ_READING, /* headers in, the body arriving */
+	REQ_QUEUED,  /* complete, waiting for or in a handler (the connection suspended) */
+	REQ_DONE,    /* resp holds the answer */
+};
+
+/* Per-request state while the body arrives, waits for a handler and is answered. */
+struct pending {
+	wa_buf body; /* capped at the server's max_body: over it, WA_ERR_TOO_LARGE (413) */
 	struct timespec start;
 	wa_blob peer_chain; /* the client's certificates, DER concatenated */
 	size_t peer_count;
-} pending;
+	enum req_state state;
+	struct MHD_Connection *conn;
+	const char *method, *url; /* libmicrohttpd's, alive as long as the request */
+	char remote[64];
+	rp_http_request req;
+	rp_http_response resp;
+	pending *next; /* the queue */
+};
+
+/* What the server keeps per connection (its socket context). */
+struct conn_info {
+	time_t started;        /* when it was accepted, by the server's clock */
+	unsigned requests;     /* requests seen on it so far */
+	int fd;                /* its socket, for the sweeper's shutdown() */
+	char remote[64];       /* the client's address, text */
+	struct timespec since; /* monotonic: when the connection became ready for its request, or
+	                          its answer was queued; under conn_lock */
+	bool busy;             /* a handler has its request: no deadline; under conn_lock */
+	bool cut;              /* the sweeper closed it already; under conn_lock */
+	conn_info *prev, *next;
+};
 
 static const char *const err_text[] = {
         [RP_HTTP_OK] = "success",
@@ -110,6 +181,15 @@ void rp_http_response_close(rp_http_response *r)
 	wa_blob_reset(&r->body);
 }
 
+void rp_http_response_why(rp_http_response *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
 void rp_http_response_header(rp_http_response *r, const char *name, const char *value)
 {
 	if (r->n_headers == RP_HTTP_MAX_HEADERS)
@@ -148,7 +228,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, rp_http_respon
 }
 
 static void log_line(rp_http_server *srv, const char *method, const char *url, const char *remote,
-                     int status, size_t bytes, const struct timespec *start)
+                     const rp_http_response *resp, const struct timespec *start)
 {
 	struct timespec end;
 	double ms;
@@ -159,8 +239,8 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 	ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
 	     (double)(end.tv_nsec - start->tv_nsec) / 1e6;
 	pthread_mutex_lock(&srv->log_lock);
-	fprintf(srv->log, "%s %s %s %d %zu %.1fms\n", remote[0] ? remote : "-", method, url, status,
-	        bytes, ms);
+	fprintf(srv->log, "%s %s %s %d %zu %.1fms%s%s\n", remote[0] ? remote : "-", method, url,
+	        resp->status, resp->body.len, ms, resp->why[0] ? " " : "", resp->why);
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->log_lock);
 }
@@ -233,12 +313,6 @@ void rp_http_trust_front(rp_http_server *srv, const char *secret)
 	srv->front_secret = secret ? strdup(secret) : NULL;
 }
 
-/* What the server keeps per connection (its socket context). */
-typedef struct conn_info {
-	time_t started;    /* when it was accepted, by the server's clock */
-	unsigned requests; /* requests seen on it so far */
-} conn_info;
-
 static conn_info *conn_of(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
@@ -247,21 +321,288 @@ static conn_info *conn_of(struct MHD_Connection *conn)
 	return info ? (conn_info *)info->socket_context : NULL;
 }
 
+static double seconds_since(const struct timespec *then, const struct timespec *now)
+{
+	return (double)(now->tv_sec - then->tv_sec) + (double)(now->tv_nsec - then->tv_nsec) / 1e9;
+}
+
+/* The connection's next phase begins (busy: a handler has it, no deadline). */
+static void conn_phase(rp_http_server *srv, struct MHD_Connection *conn, bool busy)
+{
+	conn_info *ci = conn_of(conn);
+
+	if (ci == NULL)
+		return;
+	pthread_mutex_lock(&srv->conn_lock);
+	clock_gettime(CLOCK_MONOTONIC, &ci->since);
+	ci->busy = busy;
+	pthread_mutex_unlock(&srv->conn_lock);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
 	rp_http_server *srv = cls;
-	conn_info *ci;
+	conn_info *ci = *socket_context;
 
-	(void)conn;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		if ((ci = calloc(1, sizeof(*ci))) != NULL)
-			ci->started = srv->clock ? wa_clock_now(srv->clock) : time(NULL);
+		const union MHD_ConnectionInfo *fd =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if ((ci = calloc(1, sizeof(*ci))) == NULL)
+			return;
+		/* The clock test control moves: read while no run-alone request runs. */
+		pthread_rwlock_rdlock(&srv->alone);
+		ci->started = srv->clock ? wa_clock_now(srv->clock) : time(NULL);
+		pthread_rwlock_unlock(&srv->alone);
+		ci->fd = fd != NULL ? fd->connect_fd : -1;
+		remote_text(conn, ci->remote, sizeof(ci->remote));
+		clock_gettime(CLOCK_MONOTONIC, &ci->since);
+		pthread_mutex_lock(&srv->conn_lock);
+		ci->next = srv->conns;
+		if (srv->conns != NULL)
+			srv->conns->prev = ci;
+		srv->conns = ci;
+		pthread_mutex_unlock(&srv->conn_lock);
 		*socket_context = ci;
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_context);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && ci != NULL) {
+		/* libmicrohttpd closes the socket after this: the sweeper never sees its number
+		 * again. */
+		pthread_mutex_lock(&srv->conn_lock);
+		if (ci->prev != NULL)
+			ci->prev->next = ci->next;
+		else
+			srv->conns = ci->next;
+		if (ci->next != NULL)
+			ci->next->prev = ci->prev;
+		pthread_mutex_unlock(&srv->conn_lock);
+		free(ci);
 		*socket_context = NULL;
 	}
+}
+
+/*
+ * The sweeper: once a second, every connection that has been receiving its request (or
+ * sending its answer) for longer than request_seconds is shut down. libmicrohttpd sees the
+ * socket end and closes the connection in its own thread; the socket stays open until
+ * on_connection's CLOSED, which needs conn_lock, so the number shut down is always this one.
+ */
+static void *sweeper_main(void *arg)
+{
+	rp_http_server *srv = arg;
+	struct timespec now, tick;
+
+	pthread_mutex_lock(&srv->conn_lock);
+	while (!srv->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &tick);
+		tick.tv_sec += 1;
+		pthread_cond_timedwait(&srv->sweep_cond, &srv->conn_lock, &tick);
+		if (srv->sweep_stop)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		for (conn_info *ci = srv->conns; ci != NULL; ci = ci->next) {
+			double age = seconds_since(&ci->since, &now);
+			if (ci->busy || ci->cut || ci->fd < 0 ||
+			    age <= (double)srv->limits.request_seconds)
+				continue;
+			ci->cut = true;
+			shutdown(ci->fd, SHUT_RDWR);
+			if (srv->log != NULL) {
+				pthread_mutex_lock(&srv->log_lock);
+				fprintf(srv->log,
+				        "%s - - 0 0 %.1fms closed: no whole request or answer "
+				        "within "
+				        "%u s\n",
+				        ci->remote[0] ? ci->remote : "-", age * 1e3,
+				        srv->limits.request_seconds);
+				fflush(srv->log);
+				pthread_mutex_unlock(&srv->log_lock);
+			}
+		}
+	}
+	pthread_mutex_unlock(&srv->conn_lock);
+	return NULL;
+}
+
+/* ---- framing: what libmicrohttpd lets through and a proxy in front might read otherwise ---- */
+
+typedef struct framing {
+	unsigned content_length, transfer_encoding, host;
+	bool lengths_differ;
+	const char *length, *coding;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+	framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (f->content_length++ > 0 && strcmp(f->length, value ? value : "") != 0)
+			f->lengths_differ = true;
+		f->length = value ? value : "";
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding++;
+		f->coding = value ? value : "";
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		f->host++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Why the request's framing is refused (RFC 9112 §6.1, §6.3, §3.2), into resp; false when it
+ * is sound. libmicrohttpd itself refuses an HTTP/1.1 request without Host (strict mode) and a
+ * Content-Length that is not a number; it would take the first of two Content-Lengths, and
+ * Transfer-Encoding over Content-Length, where a proxy in front may have read the other.
+ */
+static bool framing_refused(struct MHD_Connection *conn, const char *version,
+                            rp_http_response *resp)
+{
+	framing f = {0};
+	const char *why = NULL;
+	int status = 400;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+	if (f.lengths_differ)
+		why = "two different Content-Length values";
+	else if (f.content_length > 0 && f.transfer_encoding > 0)
+		why = "both Content-Length and Transfer-Encoding";
+	else if (f.transfer_encoding > 1)
+		why = "Transfer-Encoding more than once";
+	else if (f.transfer_encoding == 1 && strcasecmp(f.coding, "chunked") != 0) {
+		why = "a transfer coding other than chunked alone";
+		status = 501;
+	} else if (f.host > 1)
+		why = "more than one Host";
+	else if (f.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		why = "HTTP/1.1 without Host";
+	if (why == NULL)
+		return false;
+	rp_http_response_text(resp, status, "text/plain; charset=utf-8",
+	                      status == 400 ? "400 Bad Request\n" : "501 Not Implemented\n");
+	rp_http_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	rp_http_response_why(resp, "%s: %s", __func__, why);
+	return true;
+}
+
+/* ---- the handlers' threads ---- */
+
+/* Runs the handler on a request (a worker thread; the connection suspended). */
+static void run_handler(rp_http_server *srv, pending *p, bool alone)
+{
+	if (alone)
+		pthread_rwlock_wrlock(&srv->alone);
+	else
+		pthread_rwlock_rdlock(&srv->alone);
+	srv->handler(srv->app, &p->req, &p->resp);
+	pthread_rwlock_unlock(&srv->alone);
+	if (!p->resp.close_connection && p->resp.status == 0)
+		rp_http_response_text(&p->resp, 500, "text/plain; charset=utf-8",
+		                      "500 Internal Server Error\n");
+}
+
+static void *worker_main(void *arg)
+{
+	rp_http_server *srv = arg;
+
+	pthread_mutex_lock(&srv->queue_lock);
+	for (;;) {
+		pending *p;
+		bool alone;
+
+		while (srv->queue_head == NULL && !srv->stopping)
+			pthread_cond_wait(&srv->queue_cond, &srv->queue_lock);
+		if ((p = srv->queue_head) == NULL)
+			break; /* stopping, and nothing left */
+		if ((srv->queue_head = p->next) == NULL)
+			srv->queue_tail = NULL;
+		alone = srv->alone_prefix != NULL &&
+		        strncmp(p->url, srv->alone_prefix, strlen(srv->alone_prefix)) == 0;
+		pthread_mutex_unlock(&srv->queue_lock);
+		run_handler(srv, p, alone);
+		p->state = REQ_DONE;
+		/* libmicrohttpd calls on_request again, in its thread, to send resp. */
+		MHD_resume_connection(p->conn);
+		pthread_mutex_lock(&srv->queue_lock);
+	}
+	pthread_mutex_unlock(&srv->queue_lock);
+	return NULL;
+}
+
+/* Hands a complete request to the workers; false when the server is stopping. */
+static bool enqueue(rp_http_server *srv, pending *p)
+{
+	pthread_mutex_lock(&srv->queue_lock);
+	if (srv->stopping) {
+		pthread_mutex_unlock(&srv->queue_lock);
+		return false;
+	}
+	p->state = REQ_QUEUED;
+	/* Suspended before a worker can see it, so its resume never comes first. */
+	MHD_suspend_connection(p->conn);
+	p->next = NULL;
+	if (srv->queue_tail != NULL)
+		srv->queue_tail->next = p;
+	else
+		srv->queue_head = p;
+	srv->queue_tail = p;
+	pthread_cond_signal(&srv->queue_cond);
+	pthread_mutex_unlock(&srv->queue_lock);
+	return true;
+}
+
+/* The request as the handler sees it; false (resp filled) when it is answered here. */
+static bool prepare(rp_http_server *srv, struct MHD_Connection *conn, pending *p)
+{
+	conn_info *ci = conn_of(conn);
+
+	if (wa_buf_err(&p->body) == WA_ERR_TOO_LARGE) {
+		rp_http_response_text(
+		        &p->resp, 413, "text/plain; charset=utf-8",
+		        "413 Payload Too Large: the request body exceeds the limit\n");
+		return false;
+	}
+	if (srv->tls && !front_chain(srv, conn, &p->peer_chain, &p->peer_count) &&
+	    !peer_chain(conn, &p->peer_chain, &p->peer_count)) {
+		rp_http_response_text(&p->resp, 500, "text/plain; charset=utf-8",
+		                      "500 Internal Server Error\n");
+		return false;
+	}
+	p->req = (rp_http_request){
+	        .method = p->method,
+	        .path = p->url,
+	        .remote = p->remote,
+	        /* handlers read the body as text: the buffer keeps a NUL past its end */
+	        .body = (const uint8_t *)wa_buf_str(&p->body),
+	        .body_len = wa_buf_len(&p->body),
+	        .conn = conn,
+	        .tls = srv->tls,
+	        .peer_chain = p->peer_chain.ptr,
+	        .peer_chain_len = p->peer_chain.len,
+	        .peer_cert_count = p->peer_count,
+	};
+	if (ci != NULL) {
+		p->req.connected_at = ci->started;
+		p->req.conn_request_no = ++ci->requests;
+	}
+	return true;
+}
+
+/* Sends what p->resp holds (libmicrohttpd's thread) and logs it. */
+static enum MHD_Result answer(rp_http_server *srv, struct MHD_Connection *conn, pending *p)
+{
+	enum MHD_Result ret;
+
+	conn_phase(srv, conn, false); /* the answer must go out within the deadline too */
+	if (p->resp.close_connection) {
+		/* No answer: MHD_NO closes the connection. */
+		log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start);
+		return MHD_NO;
+	}
+	ret = send_response(conn, &p->resp);
+	log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start);
+	return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -270,92 +611,68 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	rp_http_server *srv = cls;
 	pending *p = *con_cls;
-	rp_http_response resp;
-	char remote[64];
-	enum MHD_Result ret;
 
-	(void)version;
 	if (p == NULL) {
+		/* The headers are in; the body, if any, has not been read. */
 		if ((p = calloc(1, sizeof(*p))) == NULL)
 			return MHD_NO;
+		wa_buf_init(&p->body, srv->max_body);
 		clock_gettime(CLOCK_MONOTONIC, &p->start);
+		p->conn = conn;
+		p->method = method;
+		p->url = url;
+		remote_text(conn, p->remote, sizeof(p->remote));
 		*con_cls = p;
+		/* Refused before any body is read: the answer goes now, and the connection closes.
+		 */
+		if (framing_refused(conn, version, &p->resp)) {
+			p->state = REQ_DONE;
+			return answer(srv, conn, p);
+		}
 		return MHD_YES;
 	}
+	if (p->state == REQ_DONE)
+		return answer(srv, conn, p);
 	if (*upload_size > 0) {
-		/* Keep reading an oversized body, but drop it: the answer is 413 either way. */
-		if (!p->too_large && p->body.len + *upload_size > srv->max_body) {
-			p->too_large = true;
-			wa_blob_reset(&p->body);
-		}
-		if (!p->too_large && wa_blob_append(&p->body, upload, *upload_size) != WA_OK)
+		/* Keep reading an oversized body, but drop it (the buffer does): the answer is 413.
+		 */
+		if (wa_buf_add(&p->body, upload, *upload_size) == WA_ERR_NOMEM)
 			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	memset(&resp, 0, sizeof(resp));
-	remote_text(conn, remote, sizeof(remote));
-	if (p->too_large) {
-		rp_http_response_text(
-		        &resp, 413, "text/plain; charset=utf-8",
-		        "413 Payload Too Large: the request body exceeds the limit\n");
-	} else if (srv->tls && !front_chain(srv, conn, &p->peer_chain, &p->peer_count) &&
-	           !peer_chain(conn, &p->peer_chain, &p->peer_count)) {
-		rp_http_response_text(&resp, 500, "text/plain; charset=utf-8",
-		                      "500 Internal Server Error\n");
-	} else {
-		rp_http_request req = {
-		        .method = method,
-		        .path = url,
-		        .remote = remote,
-		        .body = p->body.ptr ? p->body.ptr : (const uint8_t *)"",
-		        .body_len = p->body.len,
-		        .conn = conn,
-		        .tls = srv->tls,
-		        .peer_chain = p->peer_chain.ptr,
-		        .peer_chain_len = p->peer_chain.len,
-		        .peer_cert_count = p->peer_count,
-		};
-		conn_info *ci = conn_of(conn);
-		if (ci != NULL) {
-			req.connected_at = ci->started;
-			req.conn_request_no = ++ci->requests;
-		}
-		/* Handlers read the body as text: keep a terminator past its end. */
-		if (p->body.ptr != NULL && wa_blob_append(&p->body, "", 1) == WA_OK)
-			p->body.len--;
-		req.body = p->body.ptr ? p->body.ptr : (const uint8_t *)"";
-		srv->handler(srv->app, &req, &resp);
-		if (resp.close_connection) {
-			/* No answer: MHD_NO closes the connection. */
-			log_line(srv, method, url, remote, 0, 0, &p->start);
-			wa_blob_reset(&resp.body);
-			return MHD_NO;
-		}
-		if (resp.status == 0)
-			rp_http_response_text(&resp, 500, "text/plain; charset=utf-8",
-			                      "500 Internal Server Error\n");
+	if (p->state == REQ_QUEUED)
+		return MHD_YES; /* not ours to answer yet (libmicrohttpd polls a resumed request) */
+	if (!prepare(srv, conn, p)) {
+		p->state = REQ_DONE;
+		return answer(srv, conn, p);
 	}
-	ret = send_response(conn, &resp);
-	log_line(srv, method, url, remote, resp.status, resp.body.len, &p->start);
-	wa_blob_reset(&resp.body);
-	return ret;
+	conn_phase(srv, conn, true);
+	if (!enqueue(srv, p)) {
+		rp_http_response_text(&p->resp, 503, "text/plain; charset=utf-8",
+		                      "503 Service Unavailable: the server is stopping\n");
+		p->state = REQ_DONE;
+		return answer(srv, conn, p);
+	}
+	return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+	rp_http_server *srv = cls;
 	pending *p = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
 	if (p != NULL) {
-		wa_blob_reset(&p->body);
+		wa_buf_free(&p->body);
 		wa_blob_reset(&p->peer_chain);
+		wa_blob_reset(&p->resp.body);
 		free(p);
 		*con_cls = NULL;
 	}
+	/* Ready for the next request on this connection: its deadline starts now. */
+	conn_phase(srv, conn, false);
 }
 
 /* Frees a string that held a private key: it must not linger in freed heap. */
@@ -491,20 +808,81 @@ out:
 	return err;
 }
 
+/* Stops and joins the threads that started (workers first: they drain the queue). */
+static void stop_threads(rp_http_server *srv)
+{
+	pthread_mutex_lock(&srv->queue_lock);
+	srv->stopping = true;
+	pthread_cond_broadcast(&srv->queue_cond);
+	pthread_mutex_unlock(&srv->queue_lock);
+	for (unsigned i = 0; i < srv->n_workers; i++)
+		pthread_join(srv->workers[i], NULL);
+	srv->n_workers = 0;
+	if (srv->sweeper_started) {
+		pthread_mutex_lock(&srv->conn_lock);
+		srv->sweep_stop = true;
+		pthread_cond_signal(&srv->sweep_cond);
+		pthread_mutex_unlock(&srv->conn_lock);
+		pthread_join(srv->sweeper, NULL);
+		srv->sweeper_started = false;
+	}
+}
+
 static void free_server(rp_http_server *srv)
 {
+	stop_threads(srv);
+	free(srv->workers);
 	pthread_mutex_destroy(&srv->log_lock);
+	pthread_mutex_destroy(&srv->queue_lock);
+	pthread_cond_destroy(&srv->queue_cond);
+	pthread_rwlock_destroy(&srv->alone);
+	pthread_mutex_destroy(&srv->conn_lock);
+	pthread_cond_destroy(&srv->sweep_cond);
 	free(srv->tls_cert);
 	free(srv->tls_trust);
 	free(srv->front_secret);
+	free(srv->alone_prefix);
 	free_secret(srv->tls_key, srv->tls_key_len);
 	free(srv);
+}
+
+/* The server's locks; false when one could not be made. */
+static bool init_locks(rp_http_server *srv)
+{
+	pthread_rwlockattr_t attr;
+	pthread_condattr_t mono;
+	bool ok;
+
+	pthread_mutex_init(&srv->log_lock, NULL);
+	pthread_mutex_init(&srv->queue_lock, NULL);
+	pthread_cond_init(&srv->queue_cond, NULL);
+	pthread_mutex_init(&srv->conn_lock, NULL);
+	/* The sweeper's tick is monotonic: moving the system clock does not stop it. */
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->sweep_cond, &mono);
+	pthread_condattr_destroy(&mono);
+	/* A waiting run-alone request goes before handlers that come after it. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	ok = pthread_rwlock_init(&srv->alone, &attr) == 0;
+	pthread_rwlockattr_destroy(&attr);
+	return ok;
 }
 
 rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler handler, void *app,
                           FILE *log, rp_http_server **out, char *bound, size_t bound_size)
 {
-	return rp_http_start_tls(listen, NULL, max_body, handler, app, log, out, bound, bound_size);
+	return rp_http_start_limits(listen, NULL, NULL, max_body, handler, app, log, out, bound,
+	                            bound_size);
+}
+
+rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
+                              rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
+                              char *bound, size_t bound_size)
+{
+	return rp_http_start_limits(listen, tls, NULL, max_body, handler, app, log, out, bound,
+	                            bound_size);
 }
 
 /* libmicrohttpd's own messages (a refused handshake, a closed connection) go to the request
@@ -542,16 +920,88 @@ static rp_http_err bind_failure(const struct sockaddr_in *addr)
 	return err;
 }
 
-rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
-                              rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
-                              char *bound, size_t bound_size)
+static unsigned cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1u : n > (long)MAX_POLL_THREADS ? MAX_POLL_THREADS : (unsigned)n;
+}
+
+/*
+ * The files this process may open, its soft limit first raised to the hard one: each
+ * connection is one, and the soft limit is often 1024 where the hard one is far higher.
+ */
+static unsigned open_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = rl;
+		want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_WANTED
+		                        ? FD_WANTED
+		                        : rl.rlim_max;
+		if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl.rlim_cur = want.rlim_cur;
+	}
+	return rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > UINT_MAX ? UINT_MAX
+	                                                              : (unsigned)rl.rlim_cur;
+}
+
+/* limits with its defaults filled in, the connections bounded by the files we may open. */
+static rp_http_limits fill_limits(const rp_http_limits *limits)
+{
+	rp_http_limits l = limits ? *limits : (rp_http_limits){0};
+	unsigned files = open_files();
+	unsigned room = files > FD_RESERVE + 16 ? files - FD_RESERVE : 16;
+
+	if (l.per_address == 0)
+		l.per_address = DEFAULT_PER_ADDRESS;
+	if (l.connections == 0)
+		l.connections = DEFAULT_CONNECTIONS;
+	if (l.connections > room)
+		l.connections = room;
+	if (l.connections < cores())
+		l.connections = cores();
+	if (l.request_seconds == 0)
+		l.request_seconds = DEFAULT_REQUEST_SECONDS;
+	if (l.idle_seconds == 0)
+		l.idle_seconds = DEFAULT_IDLE_SECONDS;
+	if (l.workers == 0)
+		l.workers = DEFAULT_WORKERS_PER_CORE * cores();
+	if (l.workers > MAX_WORKERS)
+		l.workers = MAX_WORKERS;
+	return l;
+}
+
+/* The workers and the sweeper; false (those started are stopped by free_server) on failure. */
+static bool start_threads(rp_http_server *srv)
+{
+	if ((srv->workers = calloc(srv->limits.workers, sizeof(*srv->workers))) == NULL)
+		return false;
+	for (; srv->n_workers < srv->limits.workers; srv->n_workers++)
+		if (pthread_create(&srv->workers[srv->n_workers], NULL, worker_main, srv) != 0)
+			return false;
+	srv->sweeper_started = pthread_create(&srv->sweeper, NULL, sweeper_main, srv) == 0;
+	return srv->sweeper_started;
+}
+
+rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
+                                 const rp_http_limits *limits, size_t max_body,
+                                 rp_http_handler handler, void *app, FILE *log,
+                                 rp_http_server **out, char *bound, size_t bound_size)
 {
 	struct sockaddr_in addr;
 	rp_listen_addr where;
 	rp_http_server *srv;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem tls_opts[4];
+	/* epoll: no FD_SETSIZE ceiling; suspend/resume: handlers run on the workers. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME |
+	                 (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
+	                                                                         : MHD_USE_POLL);
+	struct MHD_OptionItem opts[16];
 	size_t n_opts = 0;
 
 	*out = NULL;
@@ -569,7 +1019,11 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 	srv->app = app;
 	srv->log = log;
 	srv->max_body = max_body;
-	pthread_mutex_init(&srv->log_lock, NULL);
+	srv->limits = fill_limits(limits);
+	if (!init_locks(srv) || !start_threads(srv)) {
+		free_server(srv);
+		return RP_HTTP_NOMEM;
+	}
 	if (tls != NULL) {
 		rp_http_err err = load_tls(srv, tls);
 		if (err != RP_HTTP_OK) {
@@ -578,26 +1032,38 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 		}
 		srv->tls = true;
 		flags |= MHD_USE_TLS;
-		tls_opts[n_opts++] =
+		opts[n_opts++] =
 		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
-		tls_opts[n_opts++] =
-		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
 		/* libmicrohttpd then asks GnuTLS for GNUTLS_CERT_REQUEST: requested, not required.
 		 */
 		if (srv->tls_trust != NULL)
-			tls_opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
-			                                             srv->tls_trust};
+			opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
+			                                         srv->tls_trust};
+		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+		                                         (void *)(srv->limits.tls_old_versions
+		                                                          ? TLS_PRIORITIES_OLD
+		                                                          : TLS_PRIORITIES)};
 	}
-	tls_opts[n_opts] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	/*
-	 * One internal thread: handlers need no locking against each other. The logger comes
-	 * first: libmicrohttpd warns on its own logger about every option read before it.
-	 */
-	srv->daemon = MHD_start_daemon(
-	        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-	        MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-	        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-	        (unsigned)30, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cores(), NULL};
+	opts[n_opts++] =
+	        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->limits.connections, NULL};
+	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	                                         srv->limits.per_address, NULL};
+	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
+	                                         srv->limits.idle_seconds, NULL};
+	opts[n_opts++] =
+	        (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, LISTEN_BACKLOG, NULL};
+	/* Refuses an HTTP/1.1 request without Host, and a space in the request target. */
+	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL};
+	opts[n_opts] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	/* The logger comes first: libmicrohttpd warns on its own logger about every option read
+	 * before it. */
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+	                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+	                               MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,
+	                               on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+	                               on_connection, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		free_server(srv);
 		return bind_failure(&addr);
@@ -613,16 +1079,44 @@ rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t
 	return RP_HTTP_OK;
 }
 
+rp_http_limits rp_http_limits_of(const rp_http_server *srv)
+{
+	return srv->limits;
+}
+
+void rp_http_run_alone(rp_http_server *srv, const char *prefix)
+{
+	char *copy = prefix ? strdup(prefix) : NULL;
+
+	if (srv == NULL || (prefix != NULL && copy == NULL)) {
+		free(copy);
+		return;
+	}
+	pthread_mutex_lock(&srv->queue_lock);
+	free(srv->alone_prefix);
+	srv->alone_prefix = copy;
+	pthread_mutex_unlock(&srv->queue_lock);
+}
+
 void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock)
 {
-	if (srv != NULL)
-		srv->clock = clock;
+	if (srv == NULL)
+		return;
+	pthread_rwlock_wrlock(&srv->alone);
+	srv->clock = clock;
+	pthread_rwlock_unlock(&srv->alone);
 }
 
 void rp_http_stop(rp_http_server *srv)
 {
 	if (srv == NULL)
 		return;
+	/*
+	 * The workers finish every request already handed to them and resume its connection
+	 * (libmicrohttpd refuses to stop with one suspended); a request completed after this is
+	 * answered 503. Then the daemon closes every connection.
+	 */
+	stop_threads(srv);
 	MHD_stop_daemon(srv->daemon);
 	free_server(srv);
 }

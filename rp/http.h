@@ -1,8 +1,19 @@
 /*
  * A small HTTP layer over libmicrohttpd: one handler sees a whole request
  * (body bounded), fills a response, and one log line is written per request.
- * Optionally HTTPS (GnuTLS inside libmicrohttpd), asking the client for a
- * certificate the way the platform's card-login endpoints do.
+ * Optionally HTTPS (GnuTLS inside libmicrohttpd, TLS 1.2 and 1.3), asking the
+ * client for a certificate the way the platform's card-login endpoints do.
+ *
+ * Threads: libmicrohttpd's epoll threads (one per core) read and write every
+ * connection and never wait for a handler; the handlers run on a pool of their own
+ * (rp_http_limits.workers), several at once, so one that waits (on the store's
+ * lock, say) holds up only its own request. Requests under a rp_http_run_alone
+ * prefix run with no other handler running.
+ *
+ * What a client can take: rp_http_limits (connections per address and in all, a
+ * whole request within a deadline, not only an idle timeout). Requests whose
+ * framing is ambiguous (two Content-Lengths, Content-Length with Transfer-Encoding,
+ * an HTTP/1.1 request without exactly one Host) get 400 and the connection closes.
  */
 #ifndef KAGURA_RP_HTTP_H
 #define KAGURA_RP_HTTP_H
@@ -57,6 +68,8 @@ typedef struct rp_http_response {
 	char headers[RP_HTTP_MAX_HEADERS][2][512];
 	/* Set by rp_http_response_close: no answer at all, the connection is closed. */
 	bool close_connection;
+	/* Why the request failed, for the request's log line ("" none): rp_http_response_why. */
+	char why[256];
 } rp_http_response;
 
 void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
@@ -69,6 +82,12 @@ void rp_http_response_header(rp_http_response *r, const char *name, const char *
  * endpoint reached without a client certificate: the browser shows "ERR_EMPTY_RESPONSE").
  */
 void rp_http_response_close(rp_http_response *r);
+/*
+ * Says why the request failed, at the end of its log line; the handler names itself first, as
+ * in rp_http_response_why(r, "%s: %s", __func__, reason). A later call replaces an earlier one.
+ */
+void rp_http_response_why(rp_http_response *r, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 typedef void (*rp_http_handler)(void *app, const rp_http_request *req, rp_http_response *resp);
 
@@ -104,6 +123,25 @@ typedef struct rp_http_tls {
 	const char *client_ca_file;
 } rp_http_tls;
 
+/* What one server takes on at once; a field left 0 takes its default. */
+typedef struct rp_http_limits {
+	/* Connections from one client address at the same time; more are closed at once (128). */
+	unsigned per_address;
+	/* Connections in all (8192, or fewer when the process may not open that many files: the
+	 * server raises its soft limit of open files to the hard limit). */
+	unsigned connections;
+	/*
+	 * A request's headers and body must arrive within this many seconds of the connection
+	 * being ready for it (accepted, or its previous answer sent), and an answer must be sent
+	 * within as many; else the connection is closed, however steadily bytes trickle (30).
+	 */
+	unsigned request_seconds;
+	unsigned idle_seconds; /* a connection silent this long is closed (30) */
+	unsigned workers;      /* threads running handlers (4 per core) */
+	/* HTTPS also with TLS 1.0 and 1.1 (false: TLS 1.2 and 1.3 only, older clients refused). */
+	bool tls_old_versions;
+} rp_http_limits;
+
 /*
  * Serves listen ("127.0.0.1:8400"; port 0 picks a free one, written back to
  * bound as "ADDR:PORT"). Bodies over max_body get 413 before the handler runs.
@@ -115,6 +153,19 @@ rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler h
 rp_http_err rp_http_start_tls(const char *listen, const rp_http_tls *tls, size_t max_body,
                               rp_http_handler handler, void *app, FILE *log, rp_http_server **out,
                               char *bound, size_t bound_size);
+/* rp_http_start_tls with limits (NULL: every default). */
+rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
+                                 const rp_http_limits *limits, size_t max_body,
+                                 rp_http_handler handler, void *app, FILE *log,
+                                 rp_http_server **out, char *bound, size_t bound_size);
+/* The limits a server started with, its defaults filled in. */
+rp_http_limits rp_http_limits_of(const rp_http_server *srv);
+/*
+ * Requests whose path starts with prefix run alone: each waits until no other handler runs,
+ * and none starts until it is done (test control changes what every handler reads: the clock,
+ * the network policy). NULL: none. Set it before any client knows the address.
+ */
+void rp_http_run_alone(rp_http_server *srv, const char *prefix);
 /*
  * The clock rp_http_request.connected_at is read from (the platform's, which test control
  * advances); NULL the system clock. Set it before any client knows the address: it is read by

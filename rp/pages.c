@@ -9,7 +9,7 @@
 
 #define TEMPLATE_MAX (256 * 1024)
 
-bool rp_html_escape(const char *text, wa_blob *out)
+wa_err rp_html_escape(const char *text, wa_buf *out)
 {
 	for (const char *p = text; *p != '\0'; p++) {
 		const char *rep = NULL;
@@ -32,11 +32,25 @@ bool rp_html_escape(const char *text, wa_blob *out)
 		default:
 			break;
 		}
-		if ((rep ? wa_blob_append(out, rep, strlen(rep)) : wa_blob_append(out, p, 1)) !=
-		    WA_OK)
-			return false;
+		if (rep != NULL)
+			wa_buf_adds(out, rep);
+		else
+			wa_buf_add(out, p, 1);
 	}
-	return true;
+	return wa_buf_err(out);
+}
+
+wa_err rp_html_lines(wa_buf *out, bool raw, const char *const lines[], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			wa_buf_adds(out, "<br/>");
+		if (raw)
+			wa_buf_adds(out, lines[i]);
+		else
+			rp_html_escape(lines[i], out);
+	}
+	return wa_buf_err(out);
 }
 
 static const char *lookup(const char *const vars[][2], size_t n, const char *name, size_t len)
@@ -62,7 +76,7 @@ static char *read_template(const char *dir, const char *name, size_t name_len)
 }
 
 bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
-                    wa_blob *out)
+                    wa_buf *out)
 {
 	char *tpl = read_template(dir, name, strlen(name));
 	bool ok = tpl != NULL;
@@ -70,31 +84,29 @@ bool rp_page_render(const char *dir, const char *name, const char *const vars[][
 	for (const char *p = tpl; ok && *p != '\0';) {
 		const char *open = strstr(p, "{{"), *close;
 		bool raw, partial;
-		if (open == NULL) {
-			ok = wa_blob_append(out, p, strlen(p)) == WA_OK;
+		if (open == NULL || (close = strstr(open, open[2] == '{' ? "}}}" : "}}")) == NULL) {
+			wa_buf_adds(out, p);
 			break;
 		}
 		raw = open[2] == '{';
 		partial = open[2] == '>';
-		close = strstr(open, raw ? "}}}" : "}}");
-		if (close == NULL) {
-			ok = wa_blob_append(out, p, strlen(p)) == WA_OK;
-			break;
-		}
-		ok = wa_blob_append(out, p, (size_t)(open - p)) == WA_OK;
-		if (ok && partial) {
+		wa_buf_add(out, p, (size_t)(open - p));
+		if (partial) {
 			/* {{> file}}: a file shared by several pages (a script), as it is. */
 			const char *file = open + 3;
 			while (*file == ' ')
 				file++;
 			char *text = read_template(dir, file, (size_t)(close - file));
-			ok = text != NULL && wa_blob_append(out, text, strlen(text)) == WA_OK;
+			ok = text != NULL;
+			wa_buf_adds(out, text);
 			free(text);
-		} else if (ok) {
+		} else {
 			const char *key = open + (raw ? 3 : 2);
 			const char *value = lookup(vars, n, key, (size_t)(close - key));
-			ok = raw ? wa_blob_append(out, value, strlen(value)) == WA_OK
-			         : rp_html_escape(value, out);
+			if (raw)
+				wa_buf_adds(out, value);
+			else
+				rp_html_escape(value, out);
 		}
 		p = close + (raw ? 3 : 2);
 	}

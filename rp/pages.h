@@ -5,17 +5,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "webauthn/blob.h"
+#include "webauthn/buf.h"
+
+#define RP_HTML_MAX (1024 * 1024) /* the largest page or fragment the platform builds */
 
 /* Appends text to out with &, <, >, " and ' escaped for HTML text and attributes. */
-bool rp_html_escape(const char *text, wa_blob *out);
+wa_err rp_html_escape(const char *text, wa_buf *out);
+/* Appends the texts as the lines of one message, joined by <br/>: escaped, or (raw) as the
+ * bundle has them when its values are HTML fragments. */
+wa_err rp_html_lines(wa_buf *out, bool raw, const char *const lines[], size_t n);
 
 /*
- * Renders DIR/NAME with vars ({name, value} pairs): {{name}} escaped,
- * {{{name}}} raw; an unknown name renders empty. False when the template
- * cannot be read or memory runs out.
+ * Renders DIR/NAME with vars ({name, value} pairs) into out: {{name}} escaped, {{{name}}} raw;
+ * an unknown name renders empty. False when the template cannot be read; a memory or size
+ * failure is out's own (wa_buf_err).
  */
 bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
-                    wa_blob *out);
+                    wa_buf *out);
 
 #endif

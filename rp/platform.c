@@ -1,7 +1,7 @@
 #include "rp/platform.h"
 
-#include "rp/flow_card.h"
 #include "rp/setup.h"
+#include "rp/test_control.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,32 +14,32 @@ struct rp_platform {
 	rp_http_server *srv;
 	char db[4096];
 	char base[80];
+	char listen[64];
 	char origin[512];
 	char rp_id[256];
-	char manual[8];
 	char pages_dir[4096];
 	rp_card_pki_files pki;
 	bool has_tls_ca;
 	rp_front *front[RP_CARD_FRONTS]; /* RP_FRONT_TLS12, RP_FRONT_TLS13 */
 };
 
-static void say(char *why, size_t size, const char *what, const char *detail)
+static void say(char *why, size_t why_size, const char *what, const char *detail)
 {
-	if (why != NULL && size > 0)
-		snprintf(why, size, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
+	if (why != NULL && why_size > 0)
+		snprintf(why, why_size, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
 rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size)
 {
 	rp_platform *p = calloc(1, sizeof(*p));
 	char bound[64], reason[256];
+	const rp_generation *generation;
 	rp_store_err se;
 
 	if (p == NULL) {
 		say(why, why_size, "out of memory", NULL);
 		return NULL;
 	}
-	snprintf(p->manual, sizeof(p->manual), "%s", opt->manual ? opt->manual : "2.16");
 	snprintf(p->origin, sizeof(p->origin), "%s",
 	         opt->origin ? opt->origin : "https://mahpki-auth.2nds.medis.or.jp");
 	if (opt->rp_id != NULL)
@@ -49,16 +49,22 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		free(p);
 		return NULL;
 	}
-	p->app.cfg = (rp_config){.origin = p->origin,
-	                         .rp_id = p->rp_id,
-	                         .manual = p->manual,
-	                         .test_control = opt->test_control};
-	p->app.clock = wa_clock_system(0);
-	if (wa_trust_init(&p->app.trust, 0) != WA_OK) {
+	generation = rp_generation_find(opt->manual ? opt->manual : RP_GENERATION_DEFAULT);
+	if (generation == NULL) {
+		say(why, why_size, "the manual generation is 2.16 or 1.04, not", opt->manual);
+		free(p);
+		return NULL;
+	}
+	if (!rp_app_init(&p->app, generation)) {
 		say(why, why_size, "trust store", "cannot be created");
 		free(p);
 		return NULL;
 	}
+	p->app.cfg.origin = p->origin;
+	p->app.cfg.rp_id = p->rp_id;
+	p->app.cfg.test_control = opt->test_control;
+	/* Off unless asked: the API needs no login (rp/conformance.h). */
+	p->app.cfg.conformance_api = opt->conformance_api;
 	if (!rp_app_load_fixtures(&p->app, opt->fixtures_dir, p->pages_dir, sizeof(p->pages_dir),
 	                          reason, sizeof(reason))) {
 		say(why, why_size, reason, NULL);
@@ -68,8 +74,11 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		say(why, why_size, "cannot create a temporary store", NULL);
 		goto fail;
 	}
-	if ((se = rp_store_open(p->db, &p->app.store)) != RP_STORE_OK) {
-		say(why, why_size, p->db, rp_store_strerr(se));
+	/* The store goes with the platform: nothing of it needs syncing. */
+	reason[0] = '\0';
+	if ((se = rp_store_open_ex(p->db, RP_STORE_THROWAWAY, reason, sizeof(reason),
+	                           &p->app.store)) != RP_STORE_OK) {
+		say(why, why_size, p->db, reason[0] ? reason : rp_store_strerr(se));
 		goto fail;
 	}
 	if (opt->card_pki != NULL &&
@@ -101,6 +110,10 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	/* The front server's clock is the platform's (manual 3.17 measures with it). */
 	rp_http_set_clock(p->srv, &p->app.clock);
 	snprintf(p->base, sizeof(p->base), "%s://%s", opt->https ? "https" : "http", bound);
+	snprintf(p->listen, sizeof(p->listen), "%s", bound);
+	p->app.cfg.listen = p->listen; /* test control's own Host */
+	/* Test control changes what every handler reads (clock, networks): it runs alone. */
+	rp_http_run_alone(p->srv, RP_TEST_CONTROL_PREFIX);
 	if (opt->https && opt->card_fronts &&
 	    (opt->card_pki == NULL || !rp_card_fronts_start(&p->app, p->srv, &p->pki, bound,
 	                                                    p->front, reason, sizeof(reason)))) {
@@ -125,7 +138,9 @@ const char *rp_platform_tls_ca(const rp_platform *p)
 
 const char *rp_platform_front(const rp_platform *p, rp_front_mode mode)
 {
-	return p != NULL && (int)mode >= 0 && (int)mode < 2 ? rp_front_url(p->front[mode]) : NULL;
+	return p != NULL && (int)mode >= 0 && (int)mode < RP_CARD_FRONTS
+	               ? rp_front_url(p->front[mode])
+	               : NULL;
 }
 
 const char *rp_platform_origin(const rp_platform *p)
@@ -139,10 +154,7 @@ void rp_platform_stop(rp_platform *p)
 		return;
 	rp_card_fronts_stop(&p->app, p->front);
 	rp_http_stop(p->srv);
-	rp_store_close(p->app.store);
-	rp_messages_free(p->app.msgs);
-	wa_trust_reset(&p->app.trust);
-	rp_cardcert_ctx_free(p->app.cards);
+	rp_app_release(&p->app);
 	if (p->db[0] != '\0')
 		rp_store_remove_files(p->db);
 	free(p);

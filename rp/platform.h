@@ -12,11 +12,13 @@
 #include "rp/front.h"
 
 typedef struct rp_platform_options {
-	const char *manual;       /* "2.16" or "1.04" */
+	const char *manual;       /* "2.16" or "1.04" (rp/generation.h); NULL: 2.16 */
 	const char *origin;       /* NULL: https://mahpki-auth.2nds.medis.or.jp */
 	const char *rp_id;        /* NULL: the origin's host */
 	const char *fixtures_dir; /* NULL: KAGURA_FIXTURES or the source tree's fixtures */
 	bool test_control;
+	/* The FIDO conformance API (rp/conformance.h): off unless asked, it needs no login. */
+	bool conformance_api;
 	FILE *log; /* one line per request; NULL: none */
 	/*
 	 * IC-card login (rp/flow_card.h): a built test PKI (build/fixtures/pki, see

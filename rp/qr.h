@@ -9,16 +9,16 @@
 
 #include <stdbool.h>
 
-#include "webauthn/blob.h"
+#include "webauthn/buf.h"
 
 /* Longest text encoded: far above any URL of ours, well inside QR version 40 at level M. */
 #define RP_QR_TEXT_MAX 1024
 
 /*
- * Appends an <svg> element (NUL-terminated, no XML prolog) drawing text as a
- * QR code with its 4-module quiet zone. False, out unchanged, when text is
- * NULL, empty, longer than RP_QR_TEXT_MAX, or memory runs out.
+ * Appends an <svg> element (no XML prolog) drawing text as a QR code with its 4-module quiet
+ * zone. False when text is NULL, empty or longer than RP_QR_TEXT_MAX (out unchanged), or when
+ * out failed (wa_buf_err).
  */
-bool rp_qr_svg(const char *text, wa_blob *out);
+bool rp_qr_svg(const char *text, wa_buf *out);
 
 #endif

@@ -9,13 +9,14 @@
 #include "rp/app.h"
 #include "rp/listen.h"
 #include "rp/setup.h"
-#include "rp/flow_card.h"
+#include "rp/test_control.h"
 
 #define MAX_BODY (64 * 1024)
 
 static const char usage_text[] =
         "usage: kagura-rp serve [--listen ADDR:PORT] [--db FILE] [--manual 2.16|1.04]\n"
         "                       [--origin ORIGIN] [--rp-id ID] [--test-control]\n"
+        "                       [--conformance-api]\n"
         "                       [--forbidden-network CIDR]... [--trust-anchor PEM]...\n"
         "                       [--tls-cert PEM --tls-key PEM [--client-ca PEM]]\n"
         "                       [--card-pki DIR]\n"
@@ -30,7 +31,12 @@ static const char usage_text[] =
         "             serves HTTPS with the PKI's server certificate and client CAs\n"
         "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host;\n"
         "             a literal {port} in it becomes the port bound (http://localhost:{port})\n"
-        "  --test-control  serve the CA/clock control API under /test-control/ (off by default)\n"
+        "  --test-control  serve the CA/clock control API under /test-control/ (off by default;\n"
+        "             it creates users, issues registration QRs, moves the clock: keep it on\n"
+        "             loopback)\n"
+        "  --conformance-api  serve the FIDO conformance API (/attestation/*, /assertion/*;\n"
+        "             off by default): no login, its own users, never the platform's\n"
+        "  --forbidden-network  a source network refused everywhere, test control included\n"
         "exit status: 0 stopped by SIGINT or SIGTERM; 1 could not start (address in use or\n"
         "  not this host's, store unusable); 2 usage error or unreadable TLS/PKI files\n";
 
@@ -67,6 +73,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {"origin", required_argument, NULL, 'o'},
 	                                     {"rp-id", required_argument, NULL, 'r'},
 	                                     {"test-control", no_argument, NULL, 't'},
+	                                     {"conformance-api", no_argument, NULL, 'c'},
 	                                     {"forbidden-network", required_argument, NULL, 'f'},
 	                                     {"trust-anchor", required_argument, NULL, 'a'},
 	                                     {"tls-cert", required_argument, NULL, 'C'},
@@ -88,14 +95,11 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	sigset_t set;
 	int c, sig, rc = 1;
 	rp_store_err se;
-	rp_listen_addr where;
+	rp_listen_addr where = {.host = "127.0.0.1"};
 
-	memset(&app, 0, sizeof(app));
-	app.cfg.origin = "https://mahpki-auth.2nds.medis.or.jp";
-	app.cfg.manual = "2.16";
-	app.clock = wa_clock_system(0);
-	if (wa_trust_init(&app.trust, 0) != WA_OK)
+	if (!rp_app_init(&app, rp_generation_find(RP_GENERATION_DEFAULT)))
 		return 1;
+	app.cfg.origin = "https://mahpki-auth.2nds.medis.or.jp";
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
@@ -122,12 +126,14 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		case 't':
 			app.cfg.test_control = true;
 			break;
+		case 'c':
+			app.cfg.conformance_api = true;
+			break;
 		case 'm':
-			if (strcmp(optarg, "2.16") != 0 && strcmp(optarg, "1.04") != 0) {
+			if ((app.cfg.generation = rp_generation_find(optarg)) == NULL) {
 				rc = usage(err, "--manual is 2.16 or 1.04, not", optarg);
 				goto out;
 			}
-			app.cfg.manual = optarg;
 			break;
 		case 'f':
 			if (app.cfg.n_forbidden == RP_MAX_NETWORKS ||
@@ -173,6 +179,14 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		rc = usage(err, "unexpected argument", argv[optind]);
 		goto out;
 	}
+	/* Test control is the harness's hand: whoever reaches it can create users, issue their
+	 * registration QRs and move the clock. */
+	if (app.cfg.test_control && strncmp(where.host, "127.", 4) != 0)
+		fprintf(err,
+		        "kagura-rp serve: warning: --test-control on %s, not a loopback address: "
+		        "anyone who reaches it can create users, issue their registration QRs, "
+		        "move the clock and change the forbidden networks\n",
+		        where.host);
 	if ((tls.cert_file == NULL) != (tls.key_file == NULL) ||
 	    (tls.client_ca_file != NULL && tls.cert_file == NULL)) {
 		rc = usage(err, "--tls-cert and --tls-key go together; --client-ca needs them",
@@ -215,9 +229,15 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			goto out;
 		}
 	}
-	if ((se = rp_store_open(db, &app.store)) != RP_STORE_OK) {
-		fprintf(err, "kagura-rp serve: %s: %s\n", db, rp_store_strerr(se));
-		goto out;
+	{
+		/* A temporary store goes with the process: nothing of it needs syncing. */
+		char why[256] = "";
+		if ((se = rp_store_open_ex(db, db == tmp_db ? RP_STORE_THROWAWAY : 0, why,
+		                           sizeof(why), &app.store)) != RP_STORE_OK) {
+			fprintf(err, "kagura-rp serve: %s: %s\n", db,
+			        why[0] ? why : rp_store_strerr(se));
+			goto out;
+		}
 	}
 	/* Signals are taken synchronously below; block them before the server thread starts. */
 	sigemptyset(&set);
@@ -245,6 +265,9 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		goto out;
 	}
 	rp_http_set_clock(srv, &app.clock); /* the front server's clock (manual 3.17) */
+	app.cfg.listen = bound;             /* test control's own Host */
+	/* Test control changes what every handler reads (clock, networks): it runs alone. */
+	rp_http_run_alone(srv, RP_TEST_CONTROL_PREFIX);
 	/* Before the port is printed, so no client can have sent a request yet. */
 	if (!origin_with_port(&app.cfg.origin, bound, origin, sizeof(origin))) {
 		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
@@ -259,9 +282,10 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			goto out;
 		}
 	}
-	fprintf(out, "kagura-rp: serving %s://%s (origin %s, RP ID %s, manual %s%s)\n",
+	fprintf(out, "kagura-rp: serving %s://%s (origin %s, RP ID %s, manual %s%s%s)\n",
 	        tls.cert_file ? "https" : "http", bound, app.cfg.origin, app.cfg.rp_id,
-	        app.cfg.manual, app.cfg.test_control ? ", test control on" : "");
+	        app.cfg.generation->name, app.cfg.test_control ? ", test control on" : "",
+	        app.cfg.conformance_api ? ", conformance API on" : "");
 	for (int m = 0; m < RP_CARD_FRONTS; m++)
 		if (app.card_front[m] != NULL)
 			fprintf(out, "kagura-rp: card-login front server (TLS 1.%d) %s\n",
@@ -273,10 +297,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 out:
 	rp_card_fronts_stop(&app, fronts);
 	rp_http_stop(srv);
-	rp_store_close(app.store);
-	rp_messages_free(app.msgs);
-	wa_trust_reset(&app.trust);
-	rp_cardcert_ctx_free(app.cards);
+	rp_app_release(&app);
 	if (db == tmp_db)
 		rp_store_remove_files(tmp_db);
 	return rc;

@@ -3,18 +3,34 @@
 #include <stdio.h>
 #include <string.h>
 
-static void set_cookies(rp_http_response *resp, const char *id)
-{
-	char value[256];
+#include "rp/token.h"
 
+/* The AUTH_SESSION_ID cookie naming session id. */
+static void set_session_cookie(rp_http_response *resp, const char *id)
+{
+	char value[128];
+
+	/* HttpOnly: no script reads it; Secure is the router's, over HTTPS (rp/app.c). */
 	snprintf(value, sizeof(value), "%s=%s; Path=/; HttpOnly; SameSite=Lax", RP_SESSION_COOKIE,
 	         id);
 	rp_http_response_header(resp, "Set-Cookie", value);
-	/* The restart cookie tells "cookies were lost mid-flow" apart from "cookies never worked".
-	 */
+}
+
+/*
+ * The restart cookie tells "cookies were lost mid-flow" apart from "cookies never worked"; its
+ * value is a random token of its own, never the session id (Keycloak's is a signed token of the
+ * client's request, not the session either): who reads one learns nothing of the other.
+ */
+static bool set_restart_cookie(rp_http_response *resp)
+{
+	char token[RP_SESSION_ID_MAX + 1], value[128];
+
+	if (!rp_random_token(RP_SESSION_ID_BYTES, token, sizeof(token)))
+		return false;
 	snprintf(value, sizeof(value), "%s=%s; Path=/; HttpOnly; SameSite=Lax", RP_RESTART_COOKIE,
-	         id);
+	         token);
 	rp_http_response_header(resp, "Set-Cookie", value);
+	return true;
 }
 
 rp_session_status rp_session_of(rp_app *app, const rp_http_request *req, rp_http_response *resp,
@@ -36,24 +52,49 @@ rp_session_status rp_session_of(rp_app *app, const rp_http_request *req, rp_http
 		return id == NULL && rp_http_cookie(req, RP_RESTART_COOKIE) == NULL
 		               ? RP_SESSION_NO_COOKIE
 		               : RP_SESSION_EXPIRED;
-	return rp_session_start(app, resp, 0, "new", out) ? RP_SESSION_CREATED : RP_SESSION_ERROR;
+	return rp_session_start(app, resp, 0, RP_STEP_NEW, out) ? RP_SESSION_CREATED
+	                                                        : RP_SESSION_ERROR;
 }
 
-bool rp_session_start(rp_app *app, rp_http_response *resp, int64_t user_id, const char *state,
+bool rp_session_start(rp_app *app, rp_http_response *resp, int64_t user_id, rp_session_step step,
                       rp_session *out)
 {
 	time_t now = wa_clock_now(&app->clock);
 
 	memset(out, 0, sizeof(*out));
-	if (!rp_random_token(24, out->id, sizeof(out->id)))
+	if (!rp_random_token(RP_SESSION_ID_BYTES, out->id, sizeof(out->id)))
 		return false;
 	out->user_id = user_id;
-	snprintf(out->state, sizeof(out->state), "%s", state);
+	out->step = step;
 	out->created = now;
 	out->expires = now + RP_SESSION_LIFETIME;
-	if (rp_store_session_put(app->store, out) != RP_STORE_OK)
+	if (rp_store_session_put(app->store, out) != RP_STORE_OK || !set_restart_cookie(resp))
 		return false;
-	set_cookies(resp, out->id);
+	set_session_cookie(resp, out->id);
+	return true;
+}
+
+bool rp_session_renew(rp_app *app, rp_http_response *resp, rp_session *s)
+{
+	char old[sizeof(s->id)];
+	time_t now = wa_clock_now(&app->clock);
+	rp_store_err e;
+
+	memcpy(old, s->id, sizeof(old));
+	if (!rp_random_token(RP_SESSION_ID_BYTES, s->id, sizeof(s->id)))
+		return false;
+	s->created = now;
+	s->expires = now + RP_SESSION_LIFETIME;
+	/*
+	 * What the login gave is stored under the new id only: should deleting the old one fail,
+	 * whoever knows it still holds a session that never logged in.
+	 */
+	if (rp_store_session_put(app->store, s) != RP_STORE_OK)
+		return false;
+	e = rp_store_session_delete(app->store, old);
+	if (e != RP_STORE_OK && e != RP_STORE_NOT_FOUND)
+		return false;
+	set_session_cookie(resp, s->id);
 	return true;
 }
 
@@ -67,7 +108,7 @@ bool rp_session_issue_code(rp_app *app, const rp_session *s, const char *action,
 {
 	time_t now = wa_clock_now(&app->clock);
 
-	return rp_random_token(16, code, size) &&
+	return rp_random_token(RP_CODE_BYTES, code, size) &&
 	       rp_store_code_issue(app->store, s->id, code, action, now, now + RP_CODE_LIFETIME) ==
 	               RP_STORE_OK;
 }

@@ -22,6 +22,12 @@ typedef enum rp_session_status {
 	RP_SESSION_ERROR,     /* the store failed */
 } rp_session_status;
 
+/* Whether the request has a session to go on with, found or just created. */
+static inline bool rp_session_usable(rp_session_status st)
+{
+	return st == RP_SESSION_FOUND || st == RP_SESSION_CREATED;
+}
+
 /*
  * The request's session. With create, a missing or expired one is replaced by
  * a new session whose cookies go on resp; without create (a form post), a
@@ -31,12 +37,19 @@ typedef enum rp_session_status {
 rp_session_status rp_session_of(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                                 bool create, rp_session *out);
 
-/* A new session of user_id (0: none) at state, its cookies set on resp; false on a store failure.
- */
-bool rp_session_start(rp_app *app, rp_http_response *resp, int64_t user_id, const char *state,
+/* A new session of user_id (0: none) at step, its cookies set on resp; false on a store failure. */
+bool rp_session_start(rp_app *app, rp_http_response *resp, int64_t user_id, rp_session_step step,
                       rp_session *out);
 
-/* Saves changes to the session (user, state, challenge). */
+/*
+ * Authentication completed: s (its user, step and challenge as the caller set them) is saved
+ * under a new id, with a new lifetime, and its AUTH_SESSION_ID cookie set on resp; the old id,
+ * with its codes, is deleted. A session id known before the login (planted in the browser:
+ * session fixation) never becomes a logged-in session. False on a store failure.
+ */
+bool rp_session_renew(rp_app *app, rp_http_response *resp, rp_session *s);
+
+/* Saves changes to the session (user, step, challenge). */
 bool rp_session_save(rp_app *app, const rp_session *s);
 
 /* A fresh single-use code for action, bound to the session. */

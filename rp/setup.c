@@ -6,6 +6,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rp/routes.h"
+
+bool rp_app_init(rp_app *app, const rp_generation *generation)
+{
+	memset(app, 0, sizeof(*app));
+	app->cfg.generation = generation;
+	app->clock = wa_clock_system(0);
+	app->routes = rp_platform_routes;
+	app->n_routes = rp_platform_route_count;
+	return RAND_bytes(app->user_key, sizeof(app->user_key)) == 1 &&
+	       wa_trust_init(&app->trust, 0) == WA_OK;
+}
+
+void rp_app_release(rp_app *app)
+{
+	rp_store_close(app->store);
+	rp_messages_free(app->msgs);
+	wa_trust_reset(&app->trust);
+	rp_cardcert_ctx_free(app->cards);
+	app->store = NULL;
+	app->msgs = NULL;
+	app->cards = NULL;
+}
+
 bool rp_origin_host(const char *origin, char *buf, size_t size)
 {
 	const char *p = strstr(origin, "://");
@@ -60,7 +84,7 @@ bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir
 	snprintf(pages_dir, pages_size, "%s/pages", fx);
 	app->pages_dir = pages_dir;
 	snprintf(messages, sizeof(messages), "%.4000s/messages/messages_v%s.properties", fx,
-	         app->cfg.manual);
+	         app->cfg.generation->name);
 	return rp_messages_load(messages, &app->msgs, why, why_size) == RP_MSG_OK;
 }
 
@@ -85,8 +109,8 @@ bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_fi
 		                    .client_ca_file = pki->client_ca,
 		                    .backend = backend,
 		                    .secret = secret,
-		                    .crl_file = strcmp(app->cfg.manual, "1.04") == 0 ? pki->crls
-		                                                                     : NULL};
+		                    .crl_file = app->cfg.generation->fronts_check_crl ? pki->crls
+		                                                                      : NULL};
 		if (!rp_front_start(&fo, &fronts[m], reason, sizeof(reason))) {
 			snprintf(why, why_size, "card front: %s", reason);
 			rp_card_fronts_stop(app, fronts);

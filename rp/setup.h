@@ -6,9 +6,18 @@
 #include <stddef.h>
 
 #include "rp/app.h"
-#include "rp/flow_card.h"
+#include "rp/card_pki.h"
 #include "rp/front.h"
 #include "rp/http.h"
+
+/*
+ * An app of generation (rp/generation.h) serving the whole platform (rp/routes.h), on the
+ * system clock, its trust store empty; false when the trust store cannot be made. The caller
+ * sets the rest of cfg, then loads the fixtures.
+ */
+bool rp_app_init(rp_app *app, const rp_generation *generation);
+/* Frees what the app owns (store, bundle, trust store, card trust). */
+void rp_app_release(rp_app *app);
 
 /* The host of an origin ("https://host:443/" → "host"), the default RP ID. */
 bool rp_origin_host(const char *origin, char *buf, size_t size);
@@ -22,7 +31,7 @@ bool rp_temp_store_path(char *path, size_t size);
 void rp_store_remove_files(const char *path);
 
 /*
- * The fixtures of app->cfg.manual: the message bundle into app->msgs and the pages folder
+ * The fixtures of app->cfg.generation: the message bundle into app->msgs and the pages folder
  * (written to pages_dir, which app->pages_dir then points at). fixtures_dir NULL:
  * $KAGURA_FIXTURES or the source tree's. False with why on a bundle that does not load.
  */
@@ -32,8 +41,9 @@ bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir
 /*
  * The card-login front servers (rp/front.h), TLS 1.2 and TLS 1.3, on free loopback ports in
  * front of the platform's HTTPS at backend ("127.0.0.1:PORT"), trusted by srv through a fresh
- * secret; their URLs go to app->card_front so test control can name them. Manual 1.04's fronts
- * check the CRLs in the handshake. False with why; started ones are stopped then.
+ * secret; their URLs go to app->card_front so test control can name them. A generation's fronts
+ * may check the CRLs in the handshake (fronts_check_crl). False with why; started ones are stopped
+ * then.
  */
 bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_files *pki,
                           const char *backend, rp_front *fronts[RP_CARD_FRONTS], char *why,

@@ -7,15 +7,30 @@
  * Conventions of every call: an out parameter is overwritten on entry (reset it
  * first if it owns memory) and left zeroed on failure; an UPDATE or DELETE that
  * matches nothing is RP_STORE_NOT_FOUND; "expires 0" means never, otherwise a
- * row is alive while now < expires. One rp_store is used by one thread at a time.
+ * row is alive while now < expires. One rp_store may be used from several threads at
+ * once: each thread works on its own SQLite connection (opened on its first call), so reads
+ * never wait, and writers of one process queue for one another; rp_store_close only when no
+ * other thread still uses it.
+ *
+ * Durability: WAL with synchronous=NORMAL. A call that returned OK survives the process being
+ * killed (kill -9); after a power loss or an operating system crash the last transactions
+ * may be missing (the file stays consistent). RP_STORE_THROWAWAY stores do not sync at all.
+ *
+ * Ownership, as libfido2's types: a struct that holds memory (rp_cred's blobs, rp_record's
+ * value) always owns it; whoever fills one copies into it (wa_blob_set), never lends a
+ * pointer. T_reset frees what a T owns and zeroes it; T_free(T **) frees what the store
+ * allocated and NULLs the caller's pointer. States are enums (rp/states.h); the store keeps
+ * their names as text.
  */
 #ifndef KAGURA_RP_STORE_H
 #define KAGURA_RP_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "rp/states.h"
 #include "webauthn/blob.h"
 
 /* The file carries PRAGMA user_version = this and application_id 0x4B475253 ("KGRS"). */
@@ -39,9 +54,25 @@ typedef struct rp_store rp_store; /* opaque: one sqlite3 connection */
 /*
  * Opens (creating when missing or empty) the store at path; "" or NULL is not
  * allowed. A file that is not SQLite, or holds another schema, is RP_STORE_SCHEMA
- * and left untouched.
+ * and left untouched. A store of this schema version must still hold every table,
+ * column and index this version creates (one dropped or renamed is RP_STORE_SCHEMA).
  */
 rp_store_err rp_store_open(const char *path, rp_store **out);
+
+/* rp_store_open_ex flags. */
+enum {
+	/* A temporary store, removed when its process ends: nothing is synced to disk (a
+	 * crash loses it anyway). */
+	RP_STORE_THROWAWAY = 1u << 0,
+};
+
+/*
+ * rp_store_open with flags (RP_STORE_*); why (may be NULL) receives, when the open fails,
+ * what was wrong in words ("table credentials has no column sign_count", "not a SQLite
+ * file"), without the path.
+ */
+rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_t why_size,
+                              rp_store **out);
 void rp_store_close(rp_store *s);
 
 /* ---- users (本人ID = user name, display name, enabled) ---- */
@@ -92,11 +123,27 @@ void rp_cred_reset(rp_cred *c);
  * non-empty.
  */
 rp_store_err rp_store_cred_add(rp_store *s, const rp_cred *c);
+/*
+ * A user as rp_store_user_create makes one, with the caller's WebAuthn user.id instead of a
+ * random one (the handle an options call already sent) and, when first is not NULL, the user's
+ * first credential (its user_id is ignored) in the same transaction: the conformance API
+ * creates its user only once the registration verified, and never one without that credential.
+ * RP_STORE_EXISTS when the name, the handle or the credential id is taken (nothing stored).
+ */
+rp_store_err rp_store_user_create_handle(rp_store *s, const char *name, const char *display_name,
+                                         const uint8_t handle[16], const rp_cred *first,
+                                         rp_user *out);
 rp_store_err rp_store_cred_by_id(rp_store *s, const uint8_t *id, size_t len, rp_cred *out);
+/*
+ * Whether a credential id is registered (to anyone): OK when it is, NOT_FOUND when it is not
+ * (an id longer than the store could hold included); any other result is a failure to tell.
+ */
+rp_store_err rp_store_cred_exists(rp_store *s, const uint8_t *id, size_t len);
 /* The user's credentials, oldest first; *out is a malloc'd array the caller frees with
  * rp_cred_list_free. No credentials (or no such user): OK with *out NULL, *n 0. */
 rp_store_err rp_store_cred_list(rp_store *s, int64_t user_id, rp_cred **out, size_t *n);
-void rp_cred_list_free(rp_cred *list, size_t n);
+/* Frees the n credentials of *list and the array; *list becomes NULL. */
+void rp_cred_list_free(rp_cred **list, size_t n);
 /* After a verified assertion: the new counter and backup state. */
 rp_store_err rp_store_cred_update_use(rp_store *s, const uint8_t *id, size_t len,
                                       uint32_t sign_count, bool backup_state);
@@ -139,9 +186,9 @@ rp_store_err rp_store_record_delete(rp_store *s, const char *kind, const char *k
 
 typedef struct rp_session {
 	char id[RP_SESSION_ID_MAX + 1];
-	int64_t user_id;     /* the user this browser session already holds; 0 none */
-	char state[32];      /* the flow step the session is at */
-	char challenge[128]; /* base64url challenge of the pending ceremony, "" none */
+	int64_t user_id;      /* the user this browser session already holds; 0 none */
+	rp_session_step step; /* the flow step the session is at */
+	char challenge[128];  /* base64url challenge of the pending ceremony, "" none */
 	time_t created;
 	time_t expires;
 } rp_session;
@@ -175,28 +222,29 @@ rp_store_err rp_store_code_take(rp_store *s, const char *session_id, const char 
 
 typedef struct rp_qr {
 	char token[RP_QR_TOKEN_MAX + 1];
-	char kind[24];   /* "ca-registration", "pc-registration", "device-auth" */
-	int64_t user_id; /* 0 when the QR names no user yet */
+	rp_qr_kind kind;
+	int64_t user_id;                        /* 0 when the QR names no user yet */
 	char session_id[RP_SESSION_ID_MAX + 1]; /* the PC session that shows it, "" none */
 	time_t issued;
 	time_t expires;
-	bool superseded; /* a newer QR of the same kind for the same user exists */
-	bool consumed;   /* the phone has used it */
-	char state[24];  /* cross-device state: "waiting", "done", "failed", "cancelled" */
+	bool superseded;   /* a newer QR of the same kind for the same user exists */
+	bool consumed;     /* the phone has used it */
+	rp_qr_state state; /* the cross-device exchange's */
 } rp_qr;
 
 /*
- * Stores a new token; a ca-registration or device-auth token supersedes the
- * user's earlier unconsumed ones of its kind in the same transaction. The new
- * token is neither superseded nor consumed whatever qr says; state "" is stored
- * as "waiting". user_id must name a user or be 0.
+ * Stores a new token; in the same transaction a ca-registration token supersedes the user's
+ * earlier unconsumed ones of its kind, and a device-auth token those of its kind for the same
+ * user shown by the same PC session (qr->session_id): a reload, never another browser naming
+ * the user. The new token is neither superseded nor consumed whatever qr says. user_id must
+ * name a user or be 0.
  */
 rp_store_err rp_store_qr_issue(rp_store *s, const rp_qr *qr);
 /* Whatever its expiry: the caller judges expires, superseded and consumed. */
 rp_store_err rp_store_qr_get(rp_store *s, const char *token, rp_qr *out);
 /* Single use: OK once; a consumed or superseded token is NOT_FOUND. Expiry: the caller's check. */
 rp_store_err rp_store_qr_consume(rp_store *s, const char *token);
-rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, const char *state);
+rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, rp_qr_state state);
 /*
  * A device registered from token: consumes the token, sets its state and adds
  * the credential c in one transaction. NOT_FOUND (nothing stored) when the
@@ -204,6 +252,20 @@ rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, const char *s
  * when the credential id is registered already. Expiry: the caller's check.
  */
 rp_store_err rp_store_qr_register(rp_store *s, const char *token, const rp_cred *c,
-                                  const char *state);
+                                  rp_qr_state state);
+
+/* ---- expiry: what a purge removed ---- */
+
+typedef struct rp_store_purged {
+	int sessions, codes, records, qr_tokens;
+} rp_store_purged;
+
+/*
+ * Deletes in one transaction what has expired at now: sessions (and their codes), codes,
+ * records with an expiry, and QR tokens expired for qr_grace seconds or longer (a flow may still
+ * read an expired token's state: the PC's page, the phone's pending registration). Rows that
+ * never expire ("expires 0") stay. out (may be NULL) gets the rows deleted.
+ */
+rp_store_err rp_store_purge(rp_store *s, time_t now, time_t qr_grace, rp_store_purged *out);
 
 #endif

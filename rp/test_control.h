@@ -2,11 +2,10 @@
 #ifndef KAGURA_RP_TEST_CONTROL_H
 #define KAGURA_RP_TEST_CONTROL_H
 
-#include "rp/app.h"
+#include "rp/route.h"
 
 #define RP_TEST_CONTROL_PREFIX "/test-control/"
 
-extern const rp_route rp_test_control_routes[];
-extern const size_t rp_test_control_route_count;
+extern const rp_route_table rp_test_control_table;
 
 #endif

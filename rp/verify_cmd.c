@@ -1,9 +1,13 @@
 #include "rp/verify_cmd.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rp/readfile.h"
 #include "webauthn/authentication.h"
@@ -387,6 +391,38 @@ static wa_expect make_expect(const verify_args *a)
 	};
 }
 
+/*
+ * Whether path is a regular file: opened without blocking (a FIFO with no writer would wait
+ * forever on open or read) and judged by fstat. why says otherwise; "-" is stdin, taken as is.
+ */
+static bool regular_file(const char *path, const char **why)
+{
+	struct stat st;
+	int fd;
+	bool ok;
+
+	*why = NULL;
+	if (strcmp(path, "-") == 0)
+		return true;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		*why = strerror(errno);
+		return false;
+	}
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!ok)
+		*why = "not a regular file";
+	close(fd);
+	return ok;
+}
+
+/* A whole input file (or stdin) of at most VERIFY_MAX_INPUT bytes; NULL with why. */
+static char *read_input(const char *path, size_t *len, const char **why)
+{
+	if (!regular_file(path, why))
+		return NULL;
+	return rp_read_file(path, VERIFY_MAX_INPUT, len, why);
+}
+
 /* Loads the stored credential for an authentication; 0 or the exit code 2. */
 static int load_credential(const verify_args *a, wa_credential *cred, FILE *err)
 {
@@ -396,7 +432,7 @@ static int load_credential(const verify_args *a, wa_credential *cred, FILE *err)
 
 	memset(cred, 0, sizeof(*cred));
 	if (a->credential_file != NULL) {
-		char *text = rp_read_file(a->credential_file, VERIFY_MAX_INPUT, &len, &why);
+		char *text = read_input(a->credential_file, &len, &why);
 		json_t *root;
 		if (text == NULL) {
 			fprintf(err, "kagura-rp verify: %s: %s\n", a->credential_file, why);
@@ -448,6 +484,14 @@ static wa_err run_registration(const verify_args *a, const json_t *root, const w
 	if (wa_trust_init(&trust, a->have_at ? a->at : wa_clock_now(clock)) != WA_OK)
 		return WA_ERR_NOMEM;
 	for (size_t i = 0; i < a->n_anchors; i++) {
+		const char *why;
+		if (!regular_file(a->anchors[i], &why)) {
+			fprintf(err, "kagura-rp verify: --trust-anchor %s: %s\n", a->anchors[i],
+			        why);
+			wa_trust_reset(&trust);
+			*usage_rc = 2;
+			return WA_ERR_ARG;
+		}
 		if (wa_trust_add_pem_file(&trust, a->anchors[i]) != WA_OK) {
 			fprintf(err,
 			        "kagura-rp verify: --trust-anchor %s: no PEM certificate "
@@ -541,7 +585,7 @@ int rp_verify_main(int argc, char **argv, const wa_clock *clock, FILE *out, FILE
 		rc = rc == 3 ? 0 : rc;
 		goto out;
 	}
-	if ((text = rp_read_file(a.input, VERIFY_MAX_INPUT, &len, &why)) == NULL) {
+	if ((text = read_input(a.input, &len, &why)) == NULL) {
 		fprintf(err, "kagura-rp verify: %s: %s\n", a.input, why);
 		rc = 2;
 		goto out;

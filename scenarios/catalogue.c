@@ -1,4 +1,5 @@
 #include "scenarios/catalogue.h"
+#include "webauthn/arraylen.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -636,7 +637,7 @@ static sc_cat_err check_entry_refs(ctx *x, const sc_cat_entry *en)
 				const char *ref = lists[l][i].refs[r];
 				for (k = 0; k < n && strcmp(expected[k], ref) != 0; k++)
 					;
-				if (k == n && n < sizeof(expected) / sizeof(expected[0]))
+				if (k == n && n < KAGURA_LEN(expected))
 					expected[n++] = ref;
 			}
 		}

@@ -57,7 +57,7 @@ typedef enum sc_cat_platform {
 	SC_CAT_PC,         /* manual section 3 */
 } sc_cat_platform;
 
-/* Who puts the text on the screen (MANUAL-MAP's emitter), so the runner knows where to look. */
+/* Who puts the text on the screen (the catalogue's shown_by), so the runner knows where to look. */
 typedef enum sc_cat_shown_by {
 	SC_CAT_BY_PLATFORM, /* HPKI-KAGURA's pages, HTTP statuses and front server */
 	SC_CAT_BY_BROWSER,  /* the browser: a DOMException, its own error page */

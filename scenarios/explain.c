@@ -7,6 +7,7 @@
 #include "scenarios/persona_texts.h"
 #include "scenarios/textcut.h"
 #include "scenarios/textnorm.h"
+#include "webauthn/arraylen.h"
 
 /* Marks where a sample value was cut out of a line; never a byte of folded text. */
 #define HOLE  '\x01'
@@ -77,7 +78,7 @@ static unsigned statuses_named(const char *s)
 {
 	unsigned named = 0;
 
-	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
+	for (size_t i = 0; i < KAGURA_LEN(statuses); i++) {
 		bool hit = has_word(s, statuses[i].code);
 		for (size_t k = 0; k < STATUS_PHRASES && statuses[i].phrases[k] != NULL; k++)
 			hit = hit || has_word(s, statuses[i].phrases[k]);
@@ -181,7 +182,7 @@ static size_t host_len(const char *s, size_t n)
 			return 0;
 	if (tld == 2)
 		return n;
-	for (size_t i = 0; i < sizeof(generic) / sizeof(generic[0]); i++)
+	for (size_t i = 0; i < KAGURA_LEN(generic); i++)
 		if (tld == strlen(generic[i]) && memcmp(s + last, generic[i], tld) == 0)
 			return n;
 	return 0;

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authenticator/persona.h"
+#include "authenticator/phone/persona.h"
 #include "scenarios/textcut.h"
 #include "scenarios/textnorm.h"
+#include "webauthn/arraylen.h"
 
 /* Exception names end so (NotAllowedError, TypeError); folded, they are lower case. */
 #define EXCEPTION_SUFFIX        "Error: "
@@ -67,7 +68,7 @@ typedef struct search {
 static bool persona_shows(const au_persona *p, const char *reported)
 {
 	for (int f = AU_FAIL_NONE + 1; f < AU_FAIL__COUNT; f++) {
-		for (size_t o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
+		for (size_t o = 0; o < KAGURA_LEN(ops); o++) {
 			char name[EXCEPTION_MAX], message[EXCEPTION_MAX],
 			        text[2 * EXCEPTION_MAX + 2];
 			char *folded;

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "scenarios/textcut.h"
+#include "webauthn/arraylen.h"
 
-#define ARRAY_LEN(a)        (sizeof(a) / sizeof((a)[0]))
 #define MS_PER_S            1000.0
 #define TABLE_ID_WIDTH      6  /* the entry column: "2.11", "3.17" and room */
 #define TABLE_MESSAGE_CHARS 40 /* the message column: what fits beside the others on a line */
@@ -26,7 +26,7 @@ bool sc_format_parse(const char *name, sc_format *out)
 {
 	static const char *const names[] = {"text", "tap", "junit", "json"};
 
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+	for (size_t i = 0; i < KAGURA_LEN(names); i++)
 		if (strcmp(name, names[i]) == 0) {
 			*out = (sc_format)i;
 			return true;

@@ -16,7 +16,6 @@
 #include "rp/platform.h"
 #include "scenarios/textcut.h"
 #include "scenarios/textnorm.h"
-#include "scenarios/world_pc.h"
 
 #define MAX_FILES 512
 #define WHY_MAX   600 /* one file's error, with its path */
@@ -312,7 +311,7 @@ static bool cause_changes_platform(const sc_scenario *s, const sc_cause *c)
 /* A scenario with card logins needs the platform over HTTPS with the card PKI. */
 static bool needs_card_pki(const sc_run_config *cfg, const sc_scenario *s)
 {
-	return cfg->target == NULL && cfg->pki_dir != NULL && sc_pcx_scenario_needs_card_pki(s);
+	return cfg->target == NULL && cfg->pki_dir != NULL && sc_scenario_needs_card_pki(s);
 }
 
 static void run_cause_in(const sc_run_config *cfg, sc_world *w, const sc_scenario *s,

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "authenticator/phone.h"
+#include "authenticator/phone/phone.h"
 #include "scenarios/catalogue.h"
 #include "scenarios/scenario.h"
 #include "scenarios/world.h"

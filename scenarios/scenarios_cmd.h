@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "authenticator/phone.h"
+#include "authenticator/phone/phone.h"
 
 typedef struct sc_cmd_env {
 	const char *program;

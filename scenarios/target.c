@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "authenticator/page.h"
-#include "authenticator/web.h"
+#include "authenticator/web/page.h"
+#include "authenticator/web/web.h"
 
 static const char *const messages[] = {
 #define SC_TARGET_MSG(name, msg) msg,

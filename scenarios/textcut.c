@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 
 #include "scenarios/textcut.h"
+#include "webauthn/arraylen.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -153,7 +154,7 @@ static void put_char(FILE *out, const unsigned char *s, size_t n, uint32_t cp, s
 		return;
 	}
 	if (use >= SC_TEXT_XML) {
-		for (size_t i = 0; i < sizeof(xml_refs) / sizeof(xml_refs[0]); i++)
+		for (size_t i = 0; i < KAGURA_LEN(xml_refs); i++)
 			if (cp == xml_refs[i].c) {
 				fputs(xml_refs[i].ref, out);
 				return;

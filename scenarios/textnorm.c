@@ -1,4 +1,5 @@
 #include "scenarios/textnorm.h"
+#include "webauthn/arraylen.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -169,7 +170,7 @@ static const uint16_t half_kana[] = {
         0x30EF, 0x30F3,                         /* ﾜﾝ */
         0x3099, 0x309A,                         /* ﾞﾟ: combining marks, composed below */
 };
-_Static_assert(sizeof(half_kana) / sizeof(half_kana[0]) == 0xFF9F - 0xFF61 + 1,
+_Static_assert(KAGURA_LEN(half_kana) == 0xFF9F - 0xFF61 + 1,
                "one row per code point U+FF61..U+FF9F");
 
 /* The kana with a voiced mark (か+゛→が), or 0 when there is none. */
@@ -448,7 +449,7 @@ sc_tn_err sc_textnorm(const char *in, size_t len, unsigned flags, char **out, si
 		free(b);
 		return SC_TN_ERR_TEXT;
 	}
-	for (i = 0; i < sizeof(passes) / sizeof(passes[0]); i++) {
+	for (i = 0; i < KAGURA_LEN(passes); i++) {
 		if ((flags & passes[i].flag) == 0)
 			continue;
 		n = passes[i].fn(a, n, b);

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "authenticator/phone.h"
+#include "authenticator/phone/phone.h"
 #include "scenarios/scenario.h"
 
 /*
@@ -81,6 +81,10 @@ sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out);
  * and the clock and forbidden networks are put back as they were found. Test control only.
  */
 void sc_world_cleanup(sc_world *w);
+
+/* Whether any step of the scenario uses the test PKI's cards (the embedded platform then serves
+ * HTTPS with the card PKI). */
+bool sc_scenario_needs_card_pki(const sc_scenario *s);
 
 /* Whether the step needs the platform's test control (known without running it). */
 bool sc_step_needs_test_control(const sc_step *st);

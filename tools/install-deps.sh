@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 debs="build-essential cmake pkg-config clang-format
 libfido2-dev libcbor-dev libssl-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libxml2-dev libqrencode-dev libcmocka-dev libgnutls28-dev
-fido2-tools python3-fido2 openssl ca-certificates curl
+fido2-tools python3-fido2 openssl ca-certificates curl sqlite3
 chromium"
 
 missing=""

@@ -6,6 +6,7 @@
 #include "webauthn/attest_formats.h"
 #include "webauthn/cborx.h"
 #include "webauthn/x509util.h"
+#include "webauthn/arraylen.h"
 
 static const struct {
 	const char *fmt;
@@ -21,7 +22,7 @@ static const struct {
 
 bool wa_attest_fmt_supported(const char *fmt)
 {
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+	for (size_t i = 0; i < KAGURA_LEN(formats); i++)
 		if (strcmp(formats[i].fmt, fmt) == 0)
 			return true;
 	return false;
@@ -30,7 +31,7 @@ bool wa_attest_fmt_supported(const char *fmt)
 wa_err wa_attest_verify(const char *fmt, const wa_attest_input *in, wa_attest_result *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+	for (size_t i = 0; i < KAGURA_LEN(formats); i++) {
 		if (strcmp(formats[i].fmt, fmt) == 0) {
 			wa_err err = formats[i].verify(in, out);
 			if (err != WA_OK)

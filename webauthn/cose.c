@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "webauthn/cborx.h"
+#include "webauthn/arraylen.h"
 
 /* COSE_Key labels */
 #define L_KTY 1
@@ -32,7 +33,7 @@ static const struct alg_info {
 
 static const struct alg_info *alg_lookup(int64_t alg)
 {
-	for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+	for (size_t i = 0; i < KAGURA_LEN(algs); i++)
 		if (algs[i].alg == alg)
 			return &algs[i];
 	return NULL;
@@ -87,24 +88,32 @@ static const char *ec_group_for(int64_t alg, int64_t crv, size_t *coord_len)
 	return NULL;
 }
 
-static wa_err pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+static wa_err pkey_from_params(const char *type, OSSL_PARAM *params, EVP_PKEY **out)
 {
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
 	wa_err err = WA_ERR_INTERNAL;
 
-	if (params != NULL && ctx != NULL && EVP_PKEY_fromdata_init(ctx) == 1 &&
+	if (ctx != NULL && EVP_PKEY_fromdata_init(ctx) == 1 &&
 	    EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) == 1)
 		err = WA_OK;
-	OSSL_PARAM_free(params);
 	EVP_PKEY_CTX_free(ctx);
 	return err;
 }
 
-static bool public_check(EVP_PKEY *pkey)
+static wa_err pkey_from_builder(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **out)
+{
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	wa_err err = params != NULL ? pkey_from_params(type, params, out) : WA_ERR_NOMEM;
+
+	OSSL_PARAM_free(params);
+	return err;
+}
+
+/* On the curve, not infinity, suffices: with cofactor 1 (P-256/384/521) the point has order n. */
+static bool public_check_quick(EVP_PKEY *pkey)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	int ok = ctx != NULL && EVP_PKEY_public_check(ctx) == 1;
+	int ok = ctx != NULL && EVP_PKEY_public_check_quick(ctx) == 1;
 
 	EVP_PKEY_CTX_free(ctx);
 	return ok;
@@ -116,7 +125,6 @@ static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 	size_t xlen, ylen, coord_len = 0;
 	const char *group;
 	uint8_t point[1 + 2 * 66];
-	OSSL_PARAM_BLD *bld;
 	wa_err err;
 
 	if (!wa_cbor_int(wa_cbor_map_get_int(map, L_CRV), &out->crv))
@@ -127,21 +135,20 @@ static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 	    !wa_cbor_bytes(wa_cbor_map_get_int(map, L_Y), &y, &ylen) || xlen != coord_len ||
 	    ylen != coord_len)
 		return WA_ERR_COSE_COORD;
+	/* SEC 1 uncompressed form: 0x04 || x || y. */
 	point[0] = 0x04;
 	memcpy(point + 1, x, coord_len);
 	memcpy(point + 1 + coord_len, y, coord_len);
-	if ((bld = OSSL_PARAM_BLD_new()) == NULL)
-		return WA_ERR_NOMEM;
-	if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point,
-	                                     1 + 2 * coord_len) != 1) {
-		OSSL_PARAM_BLD_free(bld);
-		return WA_ERR_INTERNAL;
-	}
-	err = pkey_from_params("EC", bld, &out->pkey);
-	OSSL_PARAM_BLD_free(bld);
-	/* OpenSSL refuses off-curve points at import; public_check makes that explicit. */
-	if (err != WA_OK || !public_check(out->pkey))
+	/* The curve by its name, the point as bytes: a parameter array on the stack, no builder. */
+	OSSL_PARAM params[] = {
+	        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+	        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
+	                                          1 + 2 * coord_len),
+	        OSSL_PARAM_construct_end(),
+	};
+	err = pkey_from_params("EC", params, &out->pkey);
+	/* OpenSSL refuses off-curve points at import; the quick check makes that explicit. */
+	if (err != WA_OK || !public_check_quick(out->pkey))
 		return WA_ERR_COSE_POINT;
 	return WA_OK;
 }
@@ -200,7 +207,7 @@ static wa_err decode_rsa(const cbor_item_t *map, wa_cose_key *out)
 		err = WA_ERR_INTERNAL;
 		goto out;
 	}
-	if (pkey_from_params("RSA", bld, &out->pkey) == WA_OK)
+	if (pkey_from_builder("RSA", bld, &out->pkey) == WA_OK)
 		err = WA_OK;
 out:
 	OSSL_PARAM_BLD_free(bld);

@@ -11,6 +11,7 @@
 	X(WA_ERR_NOMEM, "out of memory")                                                           \
 	X(WA_ERR_INTERNAL, "internal error (OpenSSL or libcbor refused a well-formed request)")    \
 	X(WA_ERR_ARG, "invalid argument passed by the caller")                                     \
+	X(WA_ERR_TOO_LARGE, "a built text or byte string would be over its limit")                 \
 	/* base64url */                                                                            \
 	X(WA_ERR_B64_CHAR, "base64url: character outside the base64url alphabet")                  \
 	X(WA_ERR_B64_PADDING, "base64url: padding '=' is not allowed")                             \

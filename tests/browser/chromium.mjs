@@ -2,7 +2,7 @@
 // jar, as a separate phone or PC has) with one tab, whose WebAuthn requests go to a CDP virtual
 // authenticator (WebAuthn.addVirtualAuthenticator is scoped to the tab it is sent to).
 
-// The launch the probe measured (/work/shared/reference/chromium-virtual-authenticator-probe.md);
+// The launch of the Chromium measurements (docs/browser-errors.md#chromium-measured);
 // playwright gives the browser a fresh profile of its own and removes it on close.
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -12,8 +12,10 @@
 //            処理が終了しました.
 //   [2.3]    an authenticator without user verification: the page posts NotAllowedError, manual
 //            2.3, nothing stored.
-//   [conformance API]  the FIDO conformance API with the browser's own toJSON output; the
-//            credential logs in on the pages.
+//   [conformance API]  the FIDO conformance API (kagura-rp serve --conformance-api) with the
+//            browser's own toJSON output: a user of the API's own registers and authenticates
+//            there; a user the CA made is refused (the API never registers for the platform's
+//            users).
 // The cases run side by side (each device is a context of its own, each case its own users), so
 // the PC's wait for its first poll (3 s) costs nothing; each case's lines are printed together.
 //
@@ -21,10 +23,10 @@
 // Exit status: 0 all passed; 1 a check failed; 2 the setup is broken.
 
 import { tally } from './check.mjs';
-import { launchChromium } from './chromium.mjs';
-import { describe, hasClass, nextPost, shown } from './pages.mjs';
-import { startPlatform } from './platform.mjs';
-import { registerOnPages, viaConformanceApi } from './register.mjs';
+import * as control from './harness.mjs';
+import { ms, runBrowserTest } from './harness.mjs';
+import { describe, hasClass, loginOnPages, shown } from './pages.mjs';
+import { authenticateViaConformanceApi, registerOnPages, viaConformanceApi } from './register.mjs';
 import { setup } from './setup.mjs';
 
 // The v2.16 texts, written out here so a changed bundle or page fails the test.
@@ -37,40 +39,16 @@ const LABEL_PROMPT = "Please input your registered passkey's label";
 const LABEL_DEFAULT = 'Passkey (Default Label)';
 const NOT_ALLOWED = /^NotAllowedError: ./;
 const PC_WAIT_MS = 15000; // the QR page polls every 3 s
-const WATCHDOG_MS = 90000; // under ctest's TIMEOUT, so the server is stopped by us, not orphaned
 
 const { chromium, version, args: [rpPath, chromiumPath] } = setup('login', ['KAGURA_RP', 'CHROMIUM']);
 const t = tally();
-const t0 = performance.now();
-const ms = (since) => `${Math.round(performance.now() - since)} ms`;
 let platform, browser;
-
-async function cleanup() {
-	await browser?.close();
-	await platform?.kill();
-}
 
 // ---- the CA's side, over test control ----
 
-async function newUser(c, name) {
-	const user = { name, displayName: 'Dr. Browser' };
-	c.equal(`test control creates user ${name}`, (await platform.control('users', user)).status, 200);
-	return user;
-}
-
-// The URL a CA-issued registration QR encodes.
-async function issueQr(c, user) {
-	const { status, body } = await platform.control('registration-qr', { name: user.name });
-	c.check('the CA issues a registration QR on the origin',
-		status === 200 && body?.url?.startsWith(`${platform.origin}/registration?qr=`), `HTTP ${status}, ${JSON.stringify(body)}`);
-	return body?.url ?? `${platform.origin}/registration?qr=none`;
-}
-
-// The user's devices as the platform lists them.
-async function stored(user) {
-	const { status, body } = await platform.control('users/credentials', { name: user.name });
-	return status === 200 && Array.isArray(body?.credentials) ? body.credentials : [];
-}
+const newUser = (c, name) => control.newUser(c, platform, name, 'Dr. Browser');
+const issueQr = (c, user) => control.issueQr(c, platform, user);
+const stored = (user) => control.credentialsOf(platform, user);
 
 // ---- registration ----
 
@@ -106,20 +84,12 @@ async function expectRegistered(c, name, reg, device, user, label) {
 
 // ---- login ----
 
-// Username page → WebAuthn page (its script runs get() against the tab's authenticator) → result.
-// Resolves what the page posted and what the result page shows.
+// The login on the pages; the time it took is noted.
 async function login(c, page, username) {
 	const t1 = performance.now();
-	await page.context().clearCookies(); // each login in a fresh platform session
-	await page.goto(`${platform.origin}/login`);
-	await page.fill('#kc-form-login input[name=username]', username);
-	const answered = nextPost(page, '/login-actions/webauthn');
-	await page.click('#kc-form-login [type=submit]');
-	const response = await answered;
-	const seen = await shown(page, '/login-actions/webauthn');
-	const fields = new URLSearchParams(response.request().postData() ?? '');
-	c.note(`login as ${username}: ${ms(t1)}, posted error ${JSON.stringify(fields.get('error'))}`);
-	return { status: response.status(), fields, ...seen };
+	const seen = await loginOnPages(page, platform.origin, username);
+	c.note(`login as ${username}: ${ms(t1)}, posted error ${JSON.stringify(seen.fields.get('error'))}`);
+	return seen;
 }
 
 function expectLoggedIn(c, name, seen, credentialId) {
@@ -194,15 +164,24 @@ async function registrationRefused(c, devices) {
 	c.equal(`${name}: test control lists no credential`, (await stored(user)).length, 0);
 }
 
-// [conformance API] registration through /attestation/*, then a login on the pages.
+// [conformance API] a user of the API's own: registration through /attestation/*, then an
+// authentication through /assertion/*; the CA's user: refused.
 async function conformanceApi(c, devices) {
-	const user = await newUser(c, '900000003');
+	const own = { name: 'conformance-900000003', displayName: 'Dr. Browser' };
 	const phone = devices(await browser.openDevice());
 	const t1 = performance.now();
-	const reg = await viaConformanceApi(phone.page, platform.origin, user);
+	const reg = await viaConformanceApi(phone.page, platform.origin, own);
 	c.note(`registration through the conformance API: ${ms(t1)}`);
-	if (c.check('Chromium registers a credential', reg.ok, reg.why))
-		expectLoggedIn(c, 'login', await login(c, phone.page, user.name), reg.credentialId);
+	if (c.check('Chromium registers a credential', reg.ok, reg.why)) {
+		const auth = await authenticateViaConformanceApi(phone.page, platform.origin, own);
+		c.check('... and authenticates with it', auth.ok && auth.credentialId === reg.credentialId,
+			auth.why ?? `${auth.credentialId} vs ${reg.credentialId}`);
+	}
+	const ca = await newUser(c, '900000005');
+	const refused = await viaConformanceApi(phone.page, platform.origin, ca);
+	c.check('a user the CA made is refused', !refused.ok && /platform user/.test(refused.why ?? ''),
+		JSON.stringify(refused));
+	c.equal('... and has no device', (await stored(ca)).length, 0);
 }
 
 // [PC] the card-login PC shows the QR, the phone registers from it (Cancel on the label prompt:
@@ -276,56 +255,20 @@ async function pcRegistration(c, devices) {
 		describe(seen));
 }
 
-// Runs a case in its own report group; its devices are closed whatever happens.
-async function run(tag, body) {
-	const c = t.group(tag);
-	const opened = [];
-	const t1 = performance.now();
-	try {
-		await body(c, (device) => { opened.push(device); return device; });
-	} catch (err) {
-		c.check('ran to the end', false, err.stack ?? String(err));
-	} finally {
-		await Promise.all(opened.map((d) => d.close()));
-		c.note(`the case took ${ms(t1)}`);
-	}
-}
-
-const watchdog = setTimeout(() => {
-	t.flush();
-	t.check(`the browser test finishes within ${WATCHDOG_MS} ms`, false);
-	cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-
-try {
-	let t1 = performance.now();
-	platform = await startPlatform(rpPath);
-	t.note(`kagura-rp started in ${ms(t1)}`);
-	t.check(`kagura-rp serves origin ${platform.origin}, RP ID ${platform.rpId}`,
-		/^http:\/\/localhost:\d+$/.test(platform.origin) && platform.rpId === 'localhost');
-	t1 = performance.now();
-	browser = await launchChromium(chromium, chromiumPath);
-	t.note(`Chromium ${browser.browser.version()}, playwright-core ${version}, launched in ${ms(t1)}`);
-	await Promise.all([
-		run('[CA QR]', caQr),
-		run('[PC]', pcRegistration),
-		run('[2.3]', registrationRefused),
-		run('[conformance API]', conformanceApi),
-	]);
-} catch (err) {
-	t.check('the browser test ran to the end', false, err.stack ?? String(err));
-} finally {
-	t.flush();
-	await browser?.close();
-	browser = undefined;
-	if (platform) {
-		const { code, signal } = await platform.stop();
-		t.check('kagura-rp stops cleanly on SIGTERM', code === 0, `exit ${signal ?? code}`);
-		if (t.failures > 0)
-			t.note(`kagura-rp log:\n${platform.log().replace(/^/gm, '     ')}`);
-		platform = undefined;
-	}
-	clearTimeout(watchdog);
-}
-console.log(`${t.failures} failure(s), ${ms(t0)}`);
-process.exitCode = t.failures === 0 ? 0 : 1;
+await runBrowserTest(t, {
+	rpPath, chromium, chromiumPath, version,
+	started(p) {
+		platform = p;
+		t.check(`kagura-rp serves origin ${platform.origin}, RP ID ${platform.rpId}`,
+			/^http:\/\/localhost:\d+$/.test(platform.origin) && platform.rpId === 'localhost');
+	},
+	launched(b) {
+		browser = b;
+	},
+	cases: [
+		['[CA QR]', caQr],
+		['[PC]', pcRegistration],
+		['[2.3]', registrationRefused],
+		['[conformance API]', conformanceApi],
+	],
+});

@@ -27,3 +27,17 @@ export const hasClass = (seen, name) => (seen.kind ?? '').split(/\s+/).includes(
 
 export const describe = (seen) => `${seen.path}: HTTP ${seen.status}, #kc-content class ${JSON.stringify(seen.kind)}, page:\n` +
 	seen.text.replace(/^/gm, '     ');
+
+// The device-only login on the pages, in a fresh platform session: the Username page → the
+// WebAuthn page (its script runs get() against the tab's authenticator) → the result. Resolves the
+// answer's HTTP status, the fields the page posted and what the result page shows.
+export async function loginOnPages(page, origin, username) {
+	await page.context().clearCookies();
+	await page.goto(`${origin}/login`);
+	await page.fill('#kc-form-login input[name=username]', username);
+	const answered = nextPost(page, '/login-actions/webauthn');
+	await page.click('#kc-form-login [type=submit]');
+	const response = await answered;
+	const seen = await shown(page, '/login-actions/webauthn');
+	return { status: response.status(), fields: new URLSearchParams(response.request().postData() ?? ''), ...seen };
+}

@@ -23,9 +23,9 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
 import { tally } from './check.mjs';
-import { launchChromium } from './chromium.mjs';
-import { describe, hasClass, nextPost, shown } from './pages.mjs';
-import { startPlatform } from './platform.mjs';
+import * as control from './harness.mjs';
+import { runBrowserTest } from './harness.mjs';
+import { describe, hasClass, loginOnPages } from './pages.mjs';
 import { registerOnPages } from './register.mjs';
 import { setup } from './setup.mjs';
 
@@ -36,21 +36,12 @@ const FAILED_2_6 = 'セキュリティーキーによる認証に失敗しまし
 // backup eligible (Chromium's default), Chromium's engine.
 const PERSONA = 'android-chrome-old';
 const AUTHN_TIMEOUT_MS = 20000;
-const WATCHDOG_MS = 90000; // under ctest's TIMEOUT, so the server is stopped by us, not orphaned
 
 const { chromium, version, args: [rpPath, authnPath, chromiumPath] } =
 	setup('passkeys', ['KAGURA_RP', 'KAGURA_AUTHN', 'CHROMIUM']);
 const t = tally();
-const t0 = performance.now();
-const ms = (since) => `${Math.round(performance.now() - since)} ms`;
 const work = mkdtempSync(join(tmpdir(), 'kagura-passkeys-'));
 let platform, browser;
-
-async function cleanup() {
-	await browser?.close();
-	await platform?.kill();
-	rmSync(work, { recursive: true, force: true });
-}
 
 // ---- the simulated phone ----
 
@@ -87,24 +78,13 @@ function expectPhoneRefused(c, name, r) {
 
 // ---- the platform, over test control ----
 
-async function newUser(c, name) {
-	const user = { name, displayName: 'Dr. Passkey' };
-	c.equal(`test control creates user ${name}`, (await platform.control('users', user)).status, 200);
-	return user;
-}
-
-async function issueQr(c, user) {
-	const { status, body } = await platform.control('registration-qr', { name: user.name });
-	c.check('the CA issues a registration QR on the origin',
-		status === 200 && body?.url?.startsWith(`${platform.origin}/registration?qr=`), `HTTP ${status}, ${JSON.stringify(body)}`);
-	return body?.url ?? `${platform.origin}/registration?qr=none`;
-}
+const newUser = (c, name) => control.newUser(c, platform, name, 'Dr. Passkey');
+const issueQr = (c, user) => control.issueQr(c, platform, user);
 
 // The one credential the platform holds for the user: { id, signCount, ... } or undefined.
 async function stored(user) {
-	const { status, body } = await platform.control('users/credentials', { name: user.name });
-	return status === 200 && Array.isArray(body?.credentials) && body.credentials.length === 1 ? body.credentials[0]
-		: undefined;
+	const creds = await control.credentialsOf(platform, user);
+	return creds.length === 1 ? creds[0] : undefined;
 }
 
 async function expectStoredCount(c, name, user, want) {
@@ -114,17 +94,8 @@ async function expectStoredCount(c, name, user, want) {
 
 // ---- Chromium ----
 
-// Username page → WebAuthn page (its script runs get() in the tab) → the result page.
-async function browserLogin(page, user) {
-	await page.context().clearCookies(); // each login in a fresh platform session
-	await page.goto(`${platform.origin}/login`);
-	await page.fill('#kc-form-login input[name=username]', user.name);
-	const answered = nextPost(page, '/login-actions/webauthn');
-	await page.click('#kc-form-login [type=submit]');
-	const response = await answered;
-	const seen = await shown(page, '/login-actions/webauthn');
-	return { status: response.status(), fields: new URLSearchParams(response.request().postData() ?? ''), ...seen };
-}
+// The login on the pages in a Chromium tab.
+const browserLogin = (page, user) => loginOnPages(page, platform.origin, user.name);
 
 function expectBrowserLoggedIn(c, name, seen, credentialId) {
 	c.check(`${name}: #kc-content.logged-in shows ${DONE}`,
@@ -244,54 +215,20 @@ async function playwrightShape(c, devices) {
 	await expectStoredCount(c, 'the counter after Playwright\'s 0', other, 1);
 }
 
-// Runs a case in its own report group; its devices are closed whatever happens.
-async function run(tag, body) {
-	const c = t.group(tag);
-	const opened = [];
-	const t1 = performance.now();
-	try {
-		await body(c, (device) => { opened.push(device); return device; });
-	} catch (err) {
-		c.check('ran to the end', false, err.stack ?? String(err));
-	} finally {
-		await Promise.all(opened.map((d) => d.close()));
-		c.note(`the case took ${ms(t1)}`);
-	}
-}
-
-const watchdog = setTimeout(() => {
-	t.flush();
-	t.check(`the browser test finishes within ${WATCHDOG_MS} ms`, false);
-	cleanup().finally(() => process.exit(1));
-}, WATCHDOG_MS);
-
-try {
-	let t1 = performance.now();
-	platform = await startPlatform(rpPath);
-	t.note(`kagura-rp started in ${ms(t1)}`);
-	t1 = performance.now();
-	browser = await launchChromium(chromium, chromiumPath);
-	t.note(`Chromium ${browser.browser.version()}, playwright-core ${version}, launched in ${ms(t1)}`);
-	await Promise.all([
-		run('[Chromium → phone]', chromiumToPhone),
-		run('[phone → Chromium]', phoneToChromium),
-		run('[Playwright]', playwrightShape),
-	]);
-} catch (err) {
-	t.check('the browser test ran to the end', false, err.stack ?? String(err));
-} finally {
-	t.flush();
-	await browser?.close();
-	browser = undefined;
-	if (platform) {
-		const { code, signal } = await platform.stop();
-		t.check('kagura-rp stops cleanly on SIGTERM', code === 0, `exit ${signal ?? code}`);
-		if (t.failures > 0)
-			t.note(`kagura-rp log:\n${platform.log().replace(/^/gm, '     ')}`);
-		platform = undefined;
-	}
-	rmSync(work, { recursive: true, force: true });
-	clearTimeout(watchdog);
-}
-console.log(`${t.failures} failure(s), ${ms(t0)}`);
-process.exitCode = t.failures === 0 ? 0 : 1;
+await runBrowserTest(t, {
+	rpPath, chromium, chromiumPath, version,
+	started(p) {
+		platform = p;
+	},
+	launched(b) {
+		browser = b;
+	},
+	finish() {
+		rmSync(work, { recursive: true, force: true });
+	},
+	cases: [
+		['[Chromium → phone]', chromiumToPhone],
+		['[phone → Chromium]', phoneToChromium],
+		['[Playwright]', playwrightShape],
+	],
+});

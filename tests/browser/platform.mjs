@@ -1,5 +1,6 @@
 // The mock platform as a browser needs it: `kagura-rp serve` on a free loopback port with the
-// origin http://localhost:PORT (WebAuthn refuses IP-literal origins), plus its test control API.
+// origin http://localhost:PORT (WebAuthn refuses IP-literal origins), plus its test control API and
+// the FIDO conformance API.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,8 @@ const SERVING = /^kagura-rp: serving (http:\/\/\S+) \(origin ([^,]+), RP ID ([^,
 export function startPlatform(rpPath, { startTimeoutMs = 15000 } = {}) {
 	// A store of its own: cli.serve, maybe running alongside, inspects the default /tmp/kagura-rp-*.
 	const dir = mkdtempSync(join(tmpdir(), 'kagura-browser-'));
-	const proc = spawn(rpPath, ['serve', '--listen', '127.0.0.1:0', '--test-control', '--db', join(dir, 'store.db'),
+	const proc = spawn(rpPath, ['serve', '--listen', '127.0.0.1:0', '--test-control', '--conformance-api',
+		'--db', join(dir, 'store.db'),
 		'--origin', 'http://localhost:{port}', '--rp-id', 'localhost'], { stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '', log = '';
 	const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })))

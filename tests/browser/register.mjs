@@ -70,3 +70,30 @@ export async function viaConformanceApi(page, origin, user) {
 			: { ok: false, why: `result: ${result.errorMessage}` };
 	}, user);
 }
+
+// The same for an authentication: /assertion/options, navigator.credentials.get, then
+// /assertion/result with the browser's AuthenticationResponseJSON. Resolves { ok, why, credentialId }.
+export async function authenticateViaConformanceApi(page, origin, user) {
+	await page.goto(`${origin}/login`);
+	return page.evaluate(async ({ name }) => {
+		const post = async (path, body) => (await fetch(path, {
+			method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+		})).json();
+		const options = await post('/assertion/options', { username: name, userVerification: 'required' });
+		if (options.status !== 'ok')
+			return { ok: false, why: `options: ${options.errorMessage}` };
+		delete options.status;
+		delete options.errorMessage;
+		let credential;
+		try {
+			credential = await navigator.credentials.get({
+				publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options),
+			});
+		} catch (err) {
+			return { ok: false, why: `get: ${err.name}: ${err.message}` };
+		}
+		const result = await post('/assertion/result', credential.toJSON());
+		return result.status === 'ok' ? { ok: true, credentialId: credential.id }
+			: { ok: false, why: `result: ${result.errorMessage}` };
+	}, user);
+}

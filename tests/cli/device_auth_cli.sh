@@ -4,57 +4,23 @@
 # open the result page); the phone is kagura-authn opening the QR's URL.
 # Both manual generations: v2.16 entries 3.7, 3.8, 3.9, 3.12, 2.19, 2.6,
 # 2.15, 2.20, and v1.04's 3.6, 3.7, 3.8 for the same causes.
-set -u
 rp=$1
 authn=$2
-work=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-cd "$work"
+. "$(dirname "$0")/lib.sh"
 origin=https://mahpki-auth.example.jp
-failures=0
-check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
-contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else echo "FAIL $1: '$3' not in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); fi; }
-lacks() { if grep -qF -- "$3" "$2"; then echo "FAIL $1: '$3' in $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
 
-# Stops the server; a sanitizer report in its log (a leak shows only at exit) is a failure.
-stop_server() {
-	[ -z "$pid" ] && return
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=
-	if grep -q "Sanitizer\|runtime error" log; then
-		echo "FAIL server log:"; sed 's/^/     /' log | grep -A20 "Sanitizer\|runtime error" | head -40
-		failures=$((failures + 1))
-	fi
-}
-start_server() {
-	stop_server
-	: >out
-	"$rp" serve --listen 127.0.0.1:0 --test-control --manual "$1" --origin $origin >out 2>log &
-	pid=$!
-	base=
-	for _ in $(seq 1 100); do
-		base=$(sed -n 's/^kagura-rp: serving \(http:[^ ]*\).*/\1/p' out)
-		[ -n "$base" ] && break
-		sleep 0.05
-	done
-}
-post() { curl -s -o body -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data "$2" "$base$1"; }
 clock() { post /test-control/clock "{\"advance_seconds\":$1}" >/dev/null; }
 # An attribute of the page in $1: attr FILE NAME (HTML entities of URLs undone).
 attr() { sed -n "s/.*$2=\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -n 1 | sed 's/&amp;/\&/g'; }
 
-# A device registered through the conformance API: register USER DEVICE.
+# A device registered on the platform's pages from a CA QR (the CA creating the user when new):
+# register USER DEVICE prints 0 when the phone ended on 処理が終了しました.
 register() {
-	curl -s -c conf.jar -X POST -H 'Content-Type: application/json' \
-		--data "{\"username\":\"$1\",\"displayName\":\"Dr. Test\",\"authenticatorSelection\":{\"residentKey\":\"required\",\"userVerification\":\"required\"},\"attestation\":\"none\"}" \
-		"$base/attestation/options" >options.json
-	python3 -c 'import json; o=json.load(open("options.json")); [o.pop(k,None) for k in ("status","errorMessage")]; json.dump(o,open("create.json","w"))'
-	"$authn" create --device "$2" --options create.json --origin $origin >reg.json 2>err &&
-		curl -s -b conf.jar -o body -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-			--data @reg.json "$base/attestation/result"
+	post /test-control/users "{\"name\":\"$1\"}" >/dev/null
+	post /test-control/registration-qr "{\"name\":\"$1\"}" >/dev/null
+	"$authn" register --device "$2" --base "$base" \
+		--url "$(python3 -c 'import json; print(json.load(open("body"))["url"])')" >reg.out 2>err
+	echo $?
 }
 # The id of the user's first credential.
 cred_id() {
@@ -85,18 +51,30 @@ pc_wait() {
 }
 # The phone reads the QR: phone DEVICE URL (its last page into phone.out; exit 0 when "done").
 phone() { "$authn" register --device "$1" --url "$2" --base "$base" >phone.out 2>phone.err; }
-# A whole logon: logon JAR USER DEVICE; the PC's result page in result.html.
-logon() {
+# The PC up to the QR page of USER: pc_qr JAR USER.
+pc_qr() {
 	pc_start "$1" >/dev/null
 	pc_send "$1" "$2" >/dev/null
-	phone "$3" "$(qr_url)"
-	pc_wait "$1" >/dev/null
+}
+# A whole logon: logon NAME JAR USER DEVICE; the PC's result page shows it logged in.
+logon() {
+	pc_qr "$2" "$3"
+	phone "$4" "$(qr_url)"
+	pc_wait "$2" >/dev/null
+	contains "$1" result.html 'class="logged-in"'
+}
+# The phone refused: refused NAME DEVICE URL TEXT (exit 1, TEXT on its last page).
+refused() {
+	phone "$2" "$3"
+	check "$1 refused" 1 $?
+	contains "$1 text" phone.out "$4"
 }
 
 suite() {
 	m=$1
 	echo "== manual $m"
-	start_server "$m"
+	stop_rp
+	start_rp "server-$m" --test-control --manual "$m" --origin $origin
 	rm -f ./*.jar ./*.json ./*.cookies
 	if [ "$m" = 2.16 ]; then
 		t_empty="該当のユーザが登録されていません。<br/>操作をやり直してください"
@@ -119,7 +97,7 @@ suite() {
 
 	"$authn" device new --persona android-chrome phone.json >/dev/null
 	"$authn" device set phone.json counter=per-credential >/dev/null
-	check "$m phone registered for 1234567890" 200 "$(register 1234567890 phone.json)"
+	check "$m phone registered for 1234567890" 0 "$(register 1234567890 phone.json)"
 
 	# The Username page as the manual's 3.7 screen shows it.
 	check "$m Username page" 200 "$(pc_start pc.jar)"
@@ -143,8 +121,8 @@ suite() {
 	contains "$m QR contract" pc.html 'id="kagura-qr"'
 	contains "$m Cancel form" pc.html 'id="kagura-qr-cancel"'
 	case "$(attr pc.html data-qr-url)" in
-	"$origin/device-auth/qr?token="?*) echo "ok   $m QR encodes the platform's URL" ;;
-	*) echo "FAIL $m QR URL: $(attr pc.html data-qr-url)"; failures=$((failures + 1)) ;;
+	"$origin/device-auth/qr?token="?*) ok "$m QR encodes the platform's URL" ;;
+	*) fail "$m QR URL: $(attr pc.html data-qr-url)" ;;
 	esac
 	state=$(curl -s -b pc.jar "$base$(attr pc.html data-poll-url)" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
 	check "$m poll while waiting" waiting "$state"
@@ -161,29 +139,23 @@ suite() {
 	curl -s -b pc.jar -o again.html "$base$result_url"
 	contains "$m result URL again" again.html "$t_error"
 	# Remedy: a restarted browser (a fresh cookie jar) logs on.
-	logon fresh.jar 1234567890 phone.json
-	contains "$m logon after the browser restarted" result.html 'class="logged-in"'
+	logon "$m logon after the browser restarted" fresh.jar 1234567890 phone.json
 
 	# Cancel on the QR page: 3.9, the phone can no longer use that QR, and starting again works.
-	pc_start c.jar >/dev/null
-	pc_send c.jar 1234567890 >/dev/null
+	pc_qr c.jar 1234567890
 	cancelled_qr=$(qr_url)
 	action=$(sed -n '/kagura-qr-cancel/s/.*action="\([^"]*\)".*/\1/p' pc.html | sed 's/&amp;/\&/g')
 	token=$(sed -n 's/.*name="token" value="\([^"]*\)".*/\1/p' pc.html)
 	code=$(curl -s -b c.jar -c c.jar -o cancel.html -w '%{http_code}' --data "token=$token" "$base$action")
 	contains "$m Cancel shows 3.9" cancel.html "$t_error"
-	phone phone.json "$cancelled_qr"
-	check "$m cancelled QR refused" 1 $?
-	contains "$m cancelled QR text" phone.out "$t_invalid"
+	refused "$m cancelled QR" phone.json "$cancelled_qr" "$t_invalid"
 	code=$(curl -s -b c.jar -c c.jar -o cancel2.html -w '%{http_code}' --data "token=$token" "$base$action")
 	check "$m Cancel posted twice" 405 "$code"
-	logon c.jar 1234567890 phone.json
-	contains "$m start again after Cancel" result.html 'class="logged-in"'
+	logon "$m start again after Cancel" c.jar 1234567890 phone.json
 
 	# 3.12 (v1.04 3.7): a registered user who never registered a device.
 	post /test-control/users '{"name":"2222222222"}' >/dev/null
-	pc_start n.jar >/dev/null
-	pc_send n.jar 2222222222 >/dev/null
+	pc_qr n.jar 2222222222
 	contains "$m never registered" pc.html "$t_never"
 	[ "$m" = 2.16 ] && lacks "$m never registered is not 3.8" pc.html "$t_gone"
 
@@ -194,85 +166,67 @@ suite() {
 	contains "$m disabled device" pc.html "$t_gone"
 	[ "$m" = 2.16 ] && lacks "$m disabled device is not 3.12" pc.html "$t_never"
 	post /test-control/credentials "{\"id\":\"$id\",\"enabled\":true}" >/dev/null
-	logon d.jar 1234567890 phone.json
-	contains "$m logon after the CA enabled the device" result.html 'class="logged-in"'
+	logon "$m logon after the CA enabled the device" d.jar 1234567890 phone.json
 
 	# 3.8 (v1.04 3.7): the device deleted: not "never registered".
 	"$authn" device new --persona android-chrome third.json >/dev/null
 	post /test-control/users '{"name":"3333333333"}' >/dev/null
-	check "$m phone registered for 3333333333" 200 "$(register 3333333333 third.json)"
+	check "$m phone registered for 3333333333" 0 "$(register 3333333333 third.json)"
 	id=$(cred_id 3333333333)
 	check "$m CA deletes the device" 200 "$(post /test-control/credentials "{\"id\":\"$id\",\"delete\":true}")"
-	pc_start del.jar >/dev/null
-	pc_send del.jar 3333333333 >/dev/null
+	pc_qr del.jar 3333333333
 	contains "$m deleted device" pc.html "$t_gone"
 	[ "$m" = 2.16 ] && lacks "$m deleted device is not 3.12" pc.html "$t_never"
 
 	# 2.19: the QR read after 10 minutes; the PC gets 3.9; a new QR read in time works.
-	pc_start e.jar >/dev/null
-	pc_send e.jar 1234567890 >/dev/null
+	pc_qr e.jar 1234567890
 	clock 601
-	phone phone.json "$(qr_url)"
-	check "$m expired QR refused" 1 $?
-	contains "$m expired QR text" phone.out "$t_invalid"
+	refused "$m expired QR" phone.json "$(qr_url)" "$t_invalid"
 	[ "$m" = 2.16 ] && contains "$m expired QR: contact the CA" phone.out "発行した認証局にお問い合わせください。"
 	check "$m PC sees expired" expired "$(pc_wait e.jar)"
 	contains "$m PC after expiry" result.html "$t_error"
-	logon e.jar 1234567890 phone.json
-	contains "$m new QR read in time" result.html 'class="logged-in"'
+	logon "$m new QR read in time" e.jar 1234567890 phone.json
 	# At 9 minutes the QR still works.
-	pc_start e2.jar >/dev/null
-	pc_send e2.jar 1234567890 >/dev/null
+	pc_qr e2.jar 1234567890
 	clock 540
 	phone phone.json "$(qr_url)"
 	check "$m QR read at 9 minutes" 0 $?
 
 	# 2.19: superseded by a newer QR (the PC page reloaded), and a QR read twice.
-	pc_start s.jar >/dev/null
-	pc_send s.jar 1234567890 >/dev/null
+	pc_qr s.jar 1234567890
 	old_qr=$(qr_url)
 	pc_start s.jar >/dev/null
 	new_qr=$(qr_url)
 	[ -n "$new_qr" ] && [ "$new_qr" != "$old_qr" ]
 	check "$m reload shows a new QR" 0 $?
-	phone phone.json "$old_qr"
-	check "$m superseded QR refused" 1 $?
-	contains "$m superseded QR text" phone.out "$t_invalid"
+	refused "$m superseded QR" phone.json "$old_qr" "$t_invalid"
 	phone phone.json "$new_qr"
 	check "$m newest QR works" 0 $?
-	phone phone.json "$new_qr"
-	check "$m QR read twice refused" 1 $?
-	contains "$m QR read twice text" phone.out "$t_invalid"
+	refused "$m QR read twice" phone.json "$new_qr" "$t_invalid"
 	check "$m PC after the newest QR" done "$(pc_wait s.jar)"
 
 	# Another phone (a key the platform does not know): the phone 2.6, the PC 3.9.
 	"$authn" device new --persona android-chrome other.json >/dev/null
-	pc_start o.jar >/dev/null
-	pc_send o.jar 1234567890 >/dev/null
-	phone other.json "$(qr_url)"
-	check "$m another phone refused" 1 $?
-	contains "$m another phone text" phone.out "$t_auth_failed"
+	pc_qr o.jar 1234567890
+	refused "$m another phone" other.json "$(qr_url)" "$t_auth_failed"
 	check "$m PC sees failed" failed "$(pc_wait o.jar)"
 	contains "$m PC after another phone" result.html "$t_error"
 
 	# The assertion must be user-verified, from the platform's origin, by a key of the QR's user.
 	"$authn" device set phone.json clear_uv=true >/dev/null
-	pc_start uv.jar >/dev/null
-	pc_send uv.jar 1234567890 >/dev/null
+	pc_qr uv.jar 1234567890
 	phone phone.json "$(qr_url)"
 	check "$m assertion without UV refused" 1 $?
 	check "$m PC after no UV" failed "$(pc_wait uv.jar)"
 	"$authn" device set phone.json clear_uv=false >/dev/null
-	pc_start og.jar >/dev/null
-	pc_send og.jar 1234567890 >/dev/null
+	pc_qr og.jar 1234567890
 	"$authn" register --device phone.json --url "$(qr_url)" --base "$base" --origin https://phishing.example.jp >phone.out 2>phone.err
 	check "$m assertion for another origin refused" 1 $?
 	contains "$m another origin text" phone.out "$t_auth_failed"
 	# A discoverable key of user 1234567890 answering the QR of user 3333333333.
 	"$authn" device new --persona android-chrome fourth.json >/dev/null
-	check "$m new phone for 3333333333" 200 "$(register 3333333333 fourth.json)"
-	pc_start fu.jar >/dev/null
-	pc_send fu.jar 3333333333 >/dev/null
+	check "$m new phone for 3333333333" 0 "$(register 3333333333 fourth.json)"
+	pc_qr fu.jar 3333333333
 	curl -s -c fu-phone.jar -b fu-phone.jar -o get.html "$(qr_url | sed "s|^$origin|$base|")"
 	attr get.html data-webauthn-options | sed 's/&quot;/"/g' |
 		python3 -c 'import json,sys; o=json.load(sys.stdin); o["allowCredentials"]=[]; json.dump(o,open("get.json","w"))'
@@ -288,22 +242,16 @@ suite() {
 	# (a copy restored before any use still works: the refusal is the counter's).
 	cp phone.json phone.old
 	cp phone.old phone.json
-	logon r0.jar 1234567890 phone.json
-	contains "$m logon with an untouched copy" result.html 'class="logged-in"'
+	logon "$m logon with an untouched copy" r0.jar 1234567890 phone.json
 	cp phone.json phone.old
-	logon r.jar 1234567890 phone.json
-	contains "$m logon before the restore" result.html 'class="logged-in"'
+	logon "$m logon before the restore" r.jar 1234567890 phone.json
 	cp phone.old phone.json
-	pc_start r2.jar >/dev/null
-	pc_send r2.jar 1234567890 >/dev/null
-	phone phone.json "$(qr_url)"
-	check "$m restored device refused" 1 $?
-	contains "$m restored device text" phone.out "$t_auth_failed"
+	pc_qr r2.jar 1234567890
+	refused "$m restored device" phone.json "$(qr_url)" "$t_auth_failed"
 	check "$m PC after the restored device" failed "$(pc_wait r2.jar)"
 
 	# The phone's POST replayed: 405 (2.20), and the replay changes nothing.
-	pc_start p.jar >/dev/null
-	pc_send p.jar 1234567890 >/dev/null
+	pc_qr p.jar 1234567890
 	curl -s -c ph.jar -b ph.jar -o get.html "$(qr_url | sed "s|^$origin|$base|")"
 	opts=$(attr get.html data-webauthn-options | sed 's/&quot;/"/g')
 	printf '%s' "$opts" >get.json
@@ -346,7 +294,5 @@ suite() {
 
 suite 2.16
 suite 1.04
-stop_server
-
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+stop_rp
+finish

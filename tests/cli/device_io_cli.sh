@@ -2,16 +2,9 @@
 # kagura-authn device export / import on the command line: both shapes out and back in (a file
 # and stdin), and every refusal with exit 2, its reason on stderr and the device file
 # byte-identical afterwards.
-set -u
 authn=$1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
-cd "$work"
+. "$(dirname "$0")/lib.sh"
 origin=https://mahpki-auth.2nds.medis.or.jp
-failures=0
-check() { if [ "$2" != "$3" ]; then echo "FAIL $1: exit $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
-contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else echo "FAIL $1: '$3' not in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); fi; }
-same() { if cmp -s "$2" "$3"; then echo "ok   $1"; else echo "FAIL $1: files differ"; failures=$((failures + 1)); fi; }
 
 cat >create.json <<'J'
 {"challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8","rp":{"id":"mahpki-auth.2nds.medis.or.jp","name":"HPKI"},"user":{"id":"MTIzNDU","name":"12345","displayName":"Dr. 12345"},"pubKeyCredParams":[{"type":"public-key","alg":-7}],"authenticatorSelection":{"residentKey":"required","userVerification":"required"},"attestation":"none"}
@@ -30,8 +23,7 @@ contains "no credential of another RP" none.json '[]'
 "$authn" device new --persona android-chrome-old copy.json >out 2>&1
 "$authn" device import --from cdp.json copy.json >out 2>err; check "import a CDP file" 0 $?
 contains "import says what it did" out "copy.json: imported 1 credential (0 replaced)"
-[ "$(stat -c %a copy.json)" = 600 ] && echo "ok   device file mode 0600 after import" ||
-	{ echo "FAIL device file mode $(stat -c %a copy.json)"; failures=$((failures + 1)); }
+check "device file mode 0600 after import" 600 "$(stat -c %a copy.json)"
 "$authn" device export copy.json >again.json 2>err
 same "export → import → export gives the same JSON" cdp.json again.json
 "$authn" device new --persona android-chrome-old pwcopy.json >out 2>&1
@@ -44,8 +36,7 @@ cp copy.json before.json
 refused() { # name, expected text, then the import's arguments
 	name=$1 text=$2
 	shift 2
-	"$authn" device import "$@" >out 2>err
-	check "$name: exit 2" 2 $?
+	exits "$name: exit 2" 2 "$authn" device import "$@"
 	contains "$name: reason" err "$text"
 	same "$name: device file unchanged" copy.json before.json
 }
@@ -61,16 +52,15 @@ refused "huge input on stdin" "the input is larger than 1 MiB" --from - copy.jso
 refused "a --from that does not exist" "no-such.json" --from no-such.json copy.json
 refused "an unknown format" "unknown --format" --format webdriver --from cdp.json copy.json
 refused "no --from" "needs --from" copy.json
-"$authn" device import --from cdp.json no-such-device.json >out 2>err; check "no device file" 2 $?
+exits "no device file" 2 "$authn" device import --from cdp.json no-such-device.json
 contains "no device file: reason" err "device file cannot be read"
-"$authn" device import --replace --from cdp.json copy.json >out 2>err; check "import --replace" 0 $?
+exits "import --replace" 0 "$authn" device import --replace --from cdp.json copy.json
 contains "import --replace says so" out "imported 1 credential (1 replaced)"
 
 # Playwright signs ES256 only: an EdDSA credential is not exported in its shape.
 sed 's/"alg":-7/"alg":-8/' create.json >create8.json
 "$authn" create --device phone.json --options create8.json --origin $origin >out 2>err
-"$authn" device export --format playwright phone.json >out 2>err; check "EdDSA in Playwright's shape" 2 $?
+exits "EdDSA in Playwright's shape" 2 "$authn" device export --format playwright phone.json
 contains "EdDSA in Playwright's shape: reason" err "Playwright's virtual authenticator signs ES256 only"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

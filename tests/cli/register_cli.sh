@@ -4,20 +4,11 @@
 # login, driven by the simulated phone (kagura-authn register) and a PC that
 # polls like the QR page's script (curl). The manual's outcomes 2.2, 2.3,
 # 2.15, 2.18, 2.19, 2.20 and 3.22, each with that generation's text.
-set -u
 rp=$1
 authn=$2
 manual=$3
-work=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-cd "$work"
+. "$(dirname "$0")/lib.sh"
 origin=https://mahpki-auth.example.jp
-failures=0
-check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
-contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else echo "FAIL $1: '$3' not in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); fi; }
-lacks() { if grep -qF -- "$3" "$2"; then echo "FAIL $1: '$3' in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
 
 if [ "$manual" = 2.16 ]; then
 	t_invalid="無効なアクセス、または、URLの有効期限切れにより処理を中断します。"
@@ -39,15 +30,7 @@ else
 fi
 t_done="処理が終了しました"
 
-: >out
-"$rp" serve --listen 127.0.0.1:0 --test-control --origin $origin --manual "$manual" >out 2>log &
-pid=$!
-for _ in $(seq 1 100); do
-	base=$(sed -n 's/^kagura-rp: serving \(http:[^ ]*\).*/\1/p' out)
-	[ -n "$base" ] && break
-	sleep 0.05
-done
-post() { curl -s -o body -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data "$2" "$base$1"; }
+start_rp server --test-control --origin $origin --manual "$manual"
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 user() { post /test-control/users "{\"name\":\"$1\"}" >/dev/null; }
 # qr NAME [,"ttl_seconds":N]: the CA issues a registration QR; prints the URL it encodes.
@@ -201,7 +184,8 @@ check "options: attestation none" none "$(json create.json 'd["attestation"]')"
 check "options: ES256 and RS256 offered" "True" "$(json create.json '{-7,-257} <= {p["alg"] for p in d["pubKeyCredParams"]}')"
 "$authn" create --device f.json --options create.json --origin $origin --form --label replay >form.json
 python3 -c 'import json,urllib.parse; print(urllib.parse.urlencode(json.load(open("form.json"))))' >form.txt
-code=$(curl -s -b j1 -o first -w '%{http_code}' --data @form.txt "$base$action")
+# The browser keeps the cookies each answer sets (the session id is renewed once registered).
+code=$(curl -s -b j1 -c j1 -o first -w '%{http_code}' --data @form.txt "$base$action")
 check "register POST" 200 "$code"
 contains "register POST: done page" first "$t_done"
 code=$(curl -s -b j1 -o second -w '%{http_code}' --data @form.txt "$base$action")
@@ -360,5 +344,5 @@ check "phone after the PC cancelled" 1 $?
 contains "phone after the PC cancelled: 2.19" page "$t_invalid"
 check "card session: unknown user" 404 "$(post /test-control/card-session '{"name":"nobody"}')"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+stop_rp
+finish

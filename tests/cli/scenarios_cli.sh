@@ -2,16 +2,10 @@
 # kagura-scenarios end to end: a passing entry, a failing one reported with what was
 # expected, what was seen, where and how to reproduce it; the coverage gate; broken
 # scenario files; the report formats; explain; bad input.
-set -u
 sc=$1
 src=$2
 rp=$3
-work=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
-failures=0
-check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
-contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else echo "FAIL $1: '$3' not in:"; sed 's/^/     /' "$2"; failures=$((failures + 1)); fi; }
+. "$(dirname "$0")/lib.sh"
 
 "$sc" run --manual 2.16 2.1 >out 2>err
 check "a covered entry passes" 0 $?
@@ -52,7 +46,7 @@ contains "unknown step named" out "2.1.scn:4: unknown step phone.fly"
 # Report formats for CI systems and tools.
 "$sc" run --manual all --format json --output report.json 2.1 >out 2>err
 check "json report" 0 $?
-python3 - report.json <<'PY' || failures=$((failures + 1))
+python3 - report.json <<'PY' || fail "json report shape"
 import json, sys
 runs = json.load(open(sys.argv[1]))
 assert [r["manual"] for r in runs] == ["2.16", "1.04"], runs
@@ -65,7 +59,7 @@ print("ok   json report shape")
 PY
 KAGURA_SCENARIOS="$work/wrong" "$sc" run --manual 2.16 --format junit 2.1 >junit.xml 2>err
 check "junit exit" 1 $?
-python3 - junit.xml <<'PY' || failures=$((failures + 1))
+python3 - junit.xml <<'PY' || fail "junit report"
 import sys, xml.etree.ElementTree as ET
 s = ET.parse(sys.argv[1]).getroot().find("testsuite")
 assert s.get("failures") == "1" and s.find("testcase/failure") is not None
@@ -100,18 +94,8 @@ contains "list" out "2.1   platform   scenario"
 
 # --target: a deployment of its own. Without its test control, an entry that needs the CA is
 # skipped, never passed; with it, the entry runs there.
-serve() {
-	: >"$work/srv.out"
-	"$rp" serve --listen 127.0.0.1:0 "$@" >"$work/srv.out" 2>"$work/srv.log" &
-	pid=$!
-	for _ in $(seq 1 100); do
-		base=$(sed -n 's/^kagura-rp: serving \(http:[^ ]*\).*/\1/p' "$work/srv.out")
-		[ -n "$base" ] && break
-		sleep 0.05
-	done
-}
 origin=https://mahpki-auth.2nds.medis.or.jp
-serve
+start_rp srv
 "$sc" run --manual 2.16 --target "$base" --origin $origin 2.1 >out 2>err
 check "target without test control: nothing ran is no pass" 1 $?
 contains "skipped, not passed" out "0 passed, 0 failed, 1 skipped"
@@ -122,13 +106,13 @@ check "--allow-empty accepts it" 0 $?
 "$sc" run --manual 2.16 --target "$base" --test-control 2.1 >out 2>err
 check "test control asked of a target without it" 2 $?
 contains "one line says so" err "serves no test control"
-kill "$pid"; wait "$pid" 2>/dev/null
-serve --test-control
+stop_rp
+start_rp srv --test-control
 "$sc" run --manual 2.16 --target "$base" --origin $origin --test-control 2.1 2.24 >out 2>err
 check "target with test control" 0 $?
 contains "run there" out "2 passed, 0 failed, 0 skipped"
-grep -q ' POST /test-control/users 200 ' "$work/srv.log" && echo "ok   the target served the steps" || { echo "FAIL the target saw no test-control request"; failures=$((failures + 1)); }
-kill "$pid"; wait "$pid" 2>/dev/null; pid=
+contains "the target served the steps" "$rp_log" ' POST /test-control/users 200 '
+stop_rp
 
 # The target is checked before anything runs: down, not a platform, untrusted TLS -> exit 2
 # with one line, within seconds.
@@ -137,7 +121,7 @@ for t in http://127.0.0.1:1 https://127.0.0.1:1; do
 	"$sc" run --manual 2.16 --target "$t" >out 2>err
 	check "target $t down" 2 $?
 	contains "one line names it" err "cannot be reached"
-	[ $(($(date +%s) - start)) -le 10 ] && echo "ok   within seconds" || { echo "FAIL took too long"; failures=$((failures + 1)); }
+	[ $(($(date +%s) - start)) -le 10 ] && ok "within seconds" || fail "took too long"
 done
 python3 -m http.server --bind 127.0.0.1 0 --directory "$work" >"$work/http.out" 2>&1 &
 hpid=$!
@@ -157,7 +141,7 @@ cp "$src/scenarios/cases/2.1-account-disabled.scn" "$work/multi/"
 sed 's/^cause c1 .*/cause c1 the same cause, told again/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/multi/2.1-again.scn"
 KAGURA_SCENARIOS="$work/multi" "$sc" run --manual 2.16 --format json --output "$work/multi.json" 2.1 >out 2>err
 check "two files for an entry" 0 $?
-python3 - "$work/multi.json" <<'PY' || failures=$((failures + 1))
+python3 - "$work/multi.json" <<'PY' || fail "both files ran; one cause counted once"
 import json, sys
 e = json.load(open(sys.argv[1]))["entries"][0]
 files = {c["scenario"].rsplit("/", 1)[1] for c in e["causes"]}
@@ -169,38 +153,34 @@ KAGURA_SCENARIOS="$work/multi" "$sc" run --manual 2.16 2.1 >out 2>err
 contains "causes column" out "1/1"
 # A file for an entry the catalogue lacks, a BOM, a FIFO, an extra word, a typo'd key: errors
 # with file:line, never silently ignored (and a FIFO never hangs the run).
-bad() {
+# bad NAME TEXT: the run over $work/bad fails (exit 1) and says TEXT; bad_dir makes $work/bad
+# the entry's own scenario, the case then adds or replaces one file in it.
+bad_dir() {
 	rm -rf "$work/bad"; mkdir "$work/bad"
 	cp "$src/scenarios/cases/2.1-account-disabled.scn" "$work/bad/"
 }
-bad; printf 'entry 9.99\nmanual 2.16\ncause c1\n\tca.user u\n' >"$work/bad/9.99-x.scn"
-KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
-check "entry not in the catalogue" 1 $?
-contains "named with file:line" out "9.99-x.scn:2: entry 9.99 is not in the catalogue of manual 2.16"
-bad; printf '\357\273\277entry 2.1\nmanual 2.16\n' >"$work/bad/2.1-bom.scn"
-KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
-check "BOM" 1 $?
-contains "BOM named" out "2.1-bom.scn:1: starts with a UTF-8 byte order mark"
-bad; mkfifo "$work/bad/2.1-fifo.scn"
-timeout 60 "$sc" run --manual 2.16 2.1 >out 2>err
-KAGURA_SCENARIOS="$work/bad" timeout 60 "$sc" run --manual 2.16 2.1 >out 2>err
-check "FIFO" 1 $?
-contains "FIFO named" out "2.1-fifo.scn: not a regular file"
-bad; sed 's/^\tca.disable doctor$/\tca.disable doctor now/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
-KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
-check "extra word" 1 $?
-contains "extra word named" out "2.1-account-disabled.scn:14: ca.disable takes 1 word, not 2"
-bad; sed 's/^\tphone.new phone persona=android-chrome$/\tphone.new phone persona=android-chrome\n\tphone.login phone doctor lable=x/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
-KAGURA_SCENARIOS="$work/bad" "$sc" run --manual 2.16 2.1 >out 2>err
-check "unknown key" 1 $?
-contains "unknown key named" out "phone.login has no lable="
+bad() {
+	KAGURA_SCENARIOS="$work/bad" timeout 60 "$sc" run --manual 2.16 2.1 >out 2>err
+	check "$1" 1 $?
+	contains "$1 named" out "$2"
+}
+bad_dir; printf 'entry 9.99\nmanual 2.16\ncause c1\n\tca.user u\n' >"$work/bad/9.99-x.scn"
+bad "entry not in the catalogue" "9.99-x.scn:2: entry 9.99 is not in the catalogue of manual 2.16"
+bad_dir; printf '\357\273\277entry 2.1\nmanual 2.16\n' >"$work/bad/2.1-bom.scn"
+bad "BOM" "2.1-bom.scn:1: starts with a UTF-8 byte order mark"
+bad_dir; mkfifo "$work/bad/2.1-fifo.scn"
+bad "FIFO" "2.1-fifo.scn: not a regular file"
+bad_dir; sed 's/^\tca.disable doctor$/\tca.disable doctor now/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
+bad "extra word" "2.1-account-disabled.scn:14: ca.disable takes 1 word, not 2"
+bad_dir; sed 's/^\tphone.new phone persona=android-chrome$/\tphone.new phone persona=android-chrome\n\tphone.login phone doctor lable=x/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
+bad "unknown key" "phone.login has no lable="
 
 # --shard K/N: every entry exactly once over the shards.
 for k in 1 2 3; do
 	"$sc" run --manual 2.16 --shard $k/3 --allow-empty --format json --output "$work/shard$k.json" \
 		2.1 2.24 2.10 3.12 >/dev/null 2>&1
 done
-python3 - "$work" <<'PY' || failures=$((failures + 1))
+python3 - "$work" <<'PY' || fail "shards: each entry exactly once"
 import json, sys
 ids = []
 for k in (1, 2, 3):
@@ -220,4 +200,4 @@ contains "version line" out "kagura-scenarios "
 "$sc" run --help >out 2>err
 check "run --help" 0 $?
 contains "run usage on stdout" out "usage: kagura-scenarios run"
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+finish

@@ -3,30 +3,16 @@
 # (kagura-rp serve with test control; over HTTP and over HTTPS with the card PKI; one per
 # manual generation), each catalogue twice in a row with two jobs: no entry fails, the
 # entries that need nothing the target lacks pass, and nothing a run created is left enabled.
-set -u
 sc=$1
 rp=$2
 pki=$3
-work=$(mktemp -d)
-pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT INT TERM
-failures=0
-check() { if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; failures=$((failures + 1)); else echo "ok   $1"; fi; }
+. "$(dirname "$0")/lib.sh"
 
-# serve NAME ARGS...: a platform on a free port; its URL in $base.
+# serve NAME ARGS...: a platform with test control on a free port; its URL in $base.
 serve() {
 	name=$1
 	shift
-	"$rp" serve --listen 127.0.0.1:0 --db "$work/$name.db" --test-control "$@" \
-		>"$work/$name.out" 2>"$work/$name.log" &
-	pids="$pids $!"
-	base=
-	for _ in $(seq 1 200); do
-		base=$(sed -n 's/^kagura-rp: serving \(http[s]*:[^ ]*\).*/\1/p' "$work/$name.out")
-		[ -n "$base" ] && break
-		sleep 0.05
-	done
-	[ -n "$base" ] || { echo "FAIL $name did not start:"; cat "$work/$name.log"; exit 1; }
+	start_rp "$name" --db "$work/$name.db" --test-control "$@"
 }
 
 # run NAME MANUAL MIN_PASSED ARGS...: both runs pass with at least MIN_PASSED entries passed.
@@ -37,7 +23,7 @@ runs() {
 		"$sc" run --manual all --jobs 2 --format json --output "$work/$name-$round.json" \
 			--target "$base" --test-control "$@" >"$work/$name-$round.out" 2>"$work/$name-$round.err"
 		check "$name round $round exit" 0 $?
-		python3 - "$work/$name-$round.json" "$manual" "$min" <<'PY' || { failures=$((failures + 1)); cat "$work/$name-$round.err"; }
+		python3 - "$work/$name-$round.json" "$manual" "$min" <<'PY' || { fail "$name round $round report"; cat "$work/$name-$round.err"; }
 import json, sys
 doc = json.load(open(sys.argv[1]))
 runs = doc if isinstance(doc, list) else [doc]
@@ -82,23 +68,16 @@ for manual in 2.16 1.04; do
 	check "https-$manual: nothing left enabled" 0 "$(left_enabled "https-$manual")"
 done
 
-grep -q "messages naming mahpki-auth.2nds.medis.or.jp are compared with localhost" "$work/http-2.16-1.err" &&
-	echo "ok   the report says the host is the target's" || { echo "FAIL no host note"; failures=$((failures + 1)); }
+contains "the report says the host is the target's" "$work/http-2.16-1.err" \
+	"messages naming mahpki-auth.2nds.medis.or.jp are compared with localhost"
 
 # Without test control: the causes that need none run there and pass; the rest are skipped.
-"$rp" serve --listen 127.0.0.1:0 --origin 'http://localhost:{port}' --rp-id localhost \
-	>"$work/plain.out" 2>"$work/plain.log" &
-pids="$pids $!"
-for _ in $(seq 1 200); do
-	base=$(sed -n 's/^kagura-rp: serving \(http:[^ ]*\).*/\1/p' "$work/plain.out")
-	[ -n "$base" ] && break
-	sleep 0.05
-done
+start_rp plain --origin 'http://localhost:{port}' --rp-id localhost
 base=$(echo "$base" | sed 's/127\.0\.0\.1/localhost/')
 "$sc" run --manual 2.16 --jobs 2 --format json --output "$work/plain.json" --target "$base" \
 	>"$work/plain.run" 2>"$work/plain.err"
 check "no test control: exit" 0 $?
-python3 - "$work/plain.json" <<'PY' || failures=$((failures + 1))
+python3 - "$work/plain.json" <<'PY' || fail "no test control: report"
 import json, sys
 r = json.load(open(sys.argv[1]))
 ran = {(e["id"], c["cause"]): c["status"] for e in r["entries"] for c in e["causes"] if c["status"] != "skip"}
@@ -108,4 +87,4 @@ for need in (("2.15", "c1"), ("2.19", "c1"), ("2.20", "c2"), ("3.7", "c1")):
 print(f"ok   {len(ran)} causes ran without test control, all passed")
 PY
 
-[ "$failures" -eq 0 ] || { echo "$failures failure(s)"; exit 1; }
+finish

@@ -3,21 +3,11 @@
 # --help of every command on stdout (exit 0), usage errors as one line and the usage on
 # stderr (exit 2), listen addresses checked before starting, a busy port named, a quiet
 # start, options of the wrong ceremony refused, the personas listed, settings in columns.
-set -u
 rp=$1
 authn=$2
 version=$3
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 mkdir "$work/tmp" && export TMPDIR="$work/tmp" # the servers' temporary stores, ours alone
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-cd "$work"
-failures=0
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-check() { if [ "$2" != "$3" ]; then fail "$1: got $3, expected $2"; else echo "ok   $1"; fi; }
-contains() { if grep -qF -- "$3" "$2"; then echo "ok   $1"; else fail "$1: '$3' not in:"; sed 's/^/     /' "$2"; fi; }
-lacks() { if grep -qF -- "$3" "$2"; then fail "$1: '$3' in:"; sed 's/^/     /' "$2"; else echo "ok   $1"; fi; }
 
 # help NAME PROGRAM ARGS...: exit 0, the usage on stdout, nothing on stderr.
 help() {
@@ -26,7 +16,7 @@ help() {
 	if [ "$rc" -ne 0 ] || ! head -1 out | grep -q '^usage: ' || [ -s err ]; then
 		fail "$name: exit $rc, stdout '$(head -1 out)', stderr '$(head -1 err)'"
 	else
-		echo "ok   $name"
+		ok "$name"
 	fi
 }
 # usage_error NAME PROGRAM ARGS...: exit 2, nothing on stdout, one line naming the program,
@@ -38,7 +28,7 @@ usage_error() {
 		! sed -n 2p err | grep -q '^usage: '; then
 		fail "$name: exit $rc, stdout '$(head -1 out)', stderr:"; sed 's/^/     /' err
 	else
-		echo "ok   $name"
+		ok "$name"
 	fi
 }
 
@@ -69,7 +59,7 @@ done
 check "-h after arguments" "usage: kagura-authn device new --persona" "$(head -1 out | cut -c1-40)"
 # Every command the usage lists has its own --help, whoever added it.
 "$authn" --help | sed -n 's/^\(usage:\| \) *kagura-authn \([a-z][a-z]*\( [a-z][a-z]*\)\?\).*/\2/p' >commands
-[ "$(wc -l <commands)" -ge 10 ] && echo "ok   the usage lists the commands" || fail "commands: $(cat commands)"
+[ "$(wc -l <commands)" -ge 10 ] && ok "the usage lists the commands" || fail "commands: $(cat commands)"
 while read -r cmd; do
 	# shellcheck disable=SC2086
 	"$authn" $cmd --help >out 2>&1
@@ -105,22 +95,17 @@ done
 
 # A normal start and stop prints only kagura-rp's own lines; a second server on the same port
 # names the port and the reason.
-"$rp" serve --listen 127.0.0.1:0 >first.out 2>first.err &
-pid=$!
-port=
-for _ in $(seq 1 100); do
-	port=$(sed -n 's/^kagura-rp: serving http:\/\/127\.0\.0\.1:\([0-9]*\) .*/\1/p' first.out)
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-[ -n "$port" ] && echo "ok   first server on port $port" || { fail "first server did not start"; cat first.err; }
+start_rp first
+port=${base##*:}
+ok "first server on port $port"
 "$rp" serve --listen "127.0.0.1:$port" >second.out 2>second.err; check "busy port exits 1" 1 $?
 check "busy port named" "kagura-rp: cannot listen on 127.0.0.1:$port: address already in use" \
 	"$(cat second.err)"
-kill -TERM "$pid"; wait "$pid"; check "SIGTERM stops the first" 0 $?; pid=
-lacks "no libmicrohttpd warning on start and stop" first.err "MHD_"
-lacks "no libmicrohttpd line at all" first.err "libmicrohttpd"
-check "only kagura-rp's lines on stderr" "" "$(grep -v '^kagura-rp' first.err)"
+stop_rp
+check "SIGTERM stops the first" 0 "$rc"
+lacks "no libmicrohttpd warning on start and stop" "$rp_log" "MHD_"
+lacks "no libmicrohttpd line at all" "$rp_log" "libmicrohttpd"
+check "only kagura-rp's lines on stderr" "" "$(grep -v '^kagura-rp' "$rp_log")"
 
 # Options of the other ceremony are refused by name, before the device is touched.
 "$authn" device new --persona ios17-safari phone.json >out 2>&1; check "device new" 0 $?
@@ -138,7 +123,7 @@ contains "get names creation options" err "create.json: these are PublicKeyCrede
 "$authn" create --device phone.json --options get.json --origin $origin >out 2>err
 check "create refuses request options" 2 $?
 contains "create names request options" err "get.json: these are PublicKeyCredentialRequestOptions"
-cmp -s phone.json before.json && echo "ok   device file untouched" || fail "device file changed"
+same "device file untouched" phone.json before.json
 
 # An unknown persona: the valid ones are listed.
 "$authn" device new --persona nope x.json >out 2>err; check "unknown persona" 2 $?
@@ -146,7 +131,7 @@ contains "unknown persona named" err '"nope"'
 "$authn" personas >personas
 [ -s personas ] || fail "no personas"
 while read -r p; do contains "persona $p listed" err "$p"; done <personas
-[ ! -e x.json ] && echo "ok   no device file" || fail "x.json created"
+[ ! -e x.json ] && ok "no device file" || fail "x.json created"
 
 # device settings: the values start in one column, just after the longest name.
 "$authn" device settings >settings; check "device settings" 0 $?
@@ -154,5 +139,4 @@ longest=$(awk '{ if (length($1) > n) n = length($1) } END { print n }' settings)
 columns=$(awk '{ match($0, /^  [^ ]+ +/); print RLENGTH }' settings | sort -u)
 check "settings values aligned after the longest name" "$((longest + 4))" "$columns"
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

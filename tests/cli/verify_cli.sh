@@ -1,29 +1,11 @@
 #!/bin/sh
 # kagura-rp verify as a developer uses it: exit codes, step lines, verdicts,
 # the credential hand-over from registration to authentication, bad input.
-set -u
 rp=$1
 top=$2
 vectors=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+. "$(dirname "$0")/lib.sh"
 python3 "$top/tools/vectors.py" "$vectors" "$work" || exit 1
-
-failures=0
-check() { # name expected-exit actual-exit
-	if [ "$2" != "$3" ]; then
-		echo "FAIL $1: exit $3, expected $2"
-		failures=$((failures + 1))
-	else
-		echo "ok   $1"
-	fi
-}
-contains() { # name file text
-	if grep -qF -- "$3" "$2"; then echo "ok   $1"; else
-		echo "FAIL $1: '$3' not in output:"; sed 's/^/     /' "$2"
-		failures=$((failures + 1))
-	fi
-}
 
 v=sctn-test-vectors-packed-es256
 set -- $(cat "$work/$v.args")
@@ -88,27 +70,27 @@ echo '{"id":"AAAA","type":"public-key"}' >"$work/bad.json"
 check "structurally wrong response exits 1" 1 $?
 contains "response step" "$work/out" "[WA_ERR_RESP_RESPONSE_MISSING]"
 
-# Usage and unreadable input: exit 2, nothing on stdout that looks like a verdict.
-"$rp" verify >"$work/out" 2>&1; check "no ceremony" 2 $?
-"$rp" verify login --challenge AAAA >"$work/out" 2>&1; check "unknown ceremony" 2 $?
-"$rp" verify registration $common "$work/$v.reg.json" >"$work/out" 2>&1; check "missing --challenge" 2 $?
-"$rp" verify registration --challenge "a=" $common "$work/$v.reg.json" >"$work/out" 2>&1; check "bad --challenge" 2 $?
-"$rp" verify registration --challenge "$rc" --rp-id example.org "$work/$v.reg.json" >"$work/out" 2>&1; check "missing --origin" 2 $?
-"$rp" verify registration --challenge "$rc" $common --bogus "$work/$v.reg.json" >"$work/out" 2>&1; check "unknown option" 2 $?
-"$rp" verify registration --challenge "$rc" $common --at yesterday "$work/$v.reg.json" >"$work/out" 2>&1; check "bad --at" 2 $?
+printf '{"id":' >"$work/trunc.json"
+# Usage and unreadable input: exit 2. A case a line: its name, then kagura-rp verify's arguments.
+while IFS='|' read -r name args; do
+	eval "exits \"\$name\" 2 \"\$rp\" verify $args"
+done <<'T'
+no ceremony|
+unknown ceremony|login --challenge AAAA
+missing --challenge|registration $common "$work/$v.reg.json"
+bad --challenge|registration --challenge "a=" $common "$work/$v.reg.json"
+missing --origin|registration --challenge "$rc" --rp-id example.org "$work/$v.reg.json"
+unknown option|registration --challenge "$rc" $common --bogus "$work/$v.reg.json"
+bad --at|registration --challenge "$rc" $common --at yesterday "$work/$v.reg.json"
+not JSON|registration --challenge "$rc" $common "$work/trunc.json"
+trust anchor not PEM|registration --challenge "$rc" $common --trust-anchor "$work/trunc.json" "$work/$v.reg.json"
+authentication without a credential|authentication --challenge "$ac" $common "$work/$v.auth.json"
+credential file not a record|authentication --challenge "$ac" $common --credential "$work/bad.json" "$work/$v.auth.json"
+truncated COSE key|authentication --challenge "$ac" $common --public-key "pQECAyYgASFYIA" "$work/$v.auth.json"
+negative counter|authentication --challenge "$ac" $common --public-key "$pk" --counter -1 "$work/$v.auth.json"
+T
 "$rp" verify registration --challenge "$rc" $common "$work/missing.json" >"$work/out" 2>&1; check "missing file" 2 $?
 contains "missing file named" "$work/out" "missing.json"
-printf '{"id":' >"$work/trunc.json"
-"$rp" verify registration --challenge "$rc" $common "$work/trunc.json" >"$work/out" 2>&1; check "not JSON" 2 $?
-"$rp" verify registration --challenge "$rc" $common --trust-anchor "$work/trunc.json" "$work/$v.reg.json" >"$work/out" 2>&1
-check "trust anchor not PEM" 2 $?
-"$rp" verify authentication --challenge "$ac" $common "$work/$v.auth.json" >"$work/out" 2>&1; check "authentication without a credential" 2 $?
-"$rp" verify authentication --challenge "$ac" $common --credential "$work/bad.json" "$work/$v.auth.json" >"$work/out" 2>&1
-check "credential file not a record" 2 $?
-"$rp" verify authentication --challenge "$ac" $common --public-key "pQECAyYgASFYIA" "$work/$v.auth.json" >"$work/out" 2>&1
-check "truncated COSE key" 2 $?
-"$rp" verify authentication --challenge "$ac" $common --public-key "$pk" --counter -1 "$work/$v.auth.json" >"$work/out" 2>&1
-check "negative counter" 2 $?
 "$rp" verify --help >"$work/out" 2>&1; check "--help" 0 $?
 "$rp" verify registration -h >"$work/out" 2>&1; check "registration -h" 0 $?
 
@@ -135,5 +117,4 @@ cat "$work/ca.pem" >>"$work/bad.pem"
 "$rp" verify registration --challenge "$rc" $common --trust-anchor "$work/bad.pem" "$work/$v.reg.json" >"$work/out" 2>&1
 check "trust anchor file with a corrupt block" 2 $?
 
-echo "$failures failure(s)"
-[ "$failures" -eq 0 ]
+finish

@@ -42,3 +42,31 @@ bool e2e_stop(rp_platform *rp, const char *dir)
 	rp_platform_stop(rp);
 	return dir[0] == '\0' || nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS) == 0;
 }
+
+int e2e_setup_216(void **state, size_t size, size_t rp, size_t dir, size_t dir_size, size_t clock,
+                  size_t env, const char *origin, const char *tag)
+{
+	char *f = calloc(1, size);
+	rp_platform_options opt = {.manual = "2.16", .origin = origin, .test_control = true};
+
+	*state = f;
+	if (f == NULL)
+		return -1;
+	return e2e_start(&opt, tag, f + dir, dir_size, (rp_platform **)(void *)(f + rp),
+	                 (wa_clock *)(void *)(f + clock), (au_phone_env *)(void *)(f + env))
+	               ? 0
+	               : -1;
+}
+
+int e2e_free(void *fixture, rp_platform *rp, const char *dir)
+{
+	bool removed = e2e_stop(rp, dir);
+
+	free(fixture);
+	return removed ? 0 : -1;
+}
+
+void e2e_url(const rp_platform *rp, const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s", rp_platform_base(rp), path);
+}

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "authenticator/attest.h"
-#include "authenticator/client.h"
-#include "authenticator/fido_glue.h"
+#include "authenticator/device/attest.h"
+#include "authenticator/device/fido_glue.h"
+#include "authenticator/phone/client.h"
 #include "softauthn.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
@@ -182,6 +182,18 @@ static void print_report(const combo *c, const char *ceremony, wa_err err, const
 		        r->steps[i].what, r->steps[i].detail);
 }
 
+/* What both ceremonies of a case expect: the challenge sent, the origins, the RP ID, UV as asked.
+ */
+static wa_expect expected(const combo *c, const wa_blob *chal)
+{
+	return (wa_expect){.challenge = chal->ptr,
+	                   .challenge_len = chal->len,
+	                   .origins = origins,
+	                   .n_origins = N(origins),
+	                   .rp_id = RP_ID,
+	                   .require_uv = c->require_uv};
+}
+
 /* Our §7.1 verifier under the strictest policy the case allows: the one algorithm asked for,
  * x5c chains required to reach an anchor, zero AAGUID for fido-u2f. */
 static wa_err verify_registration(const sim_pki *sp, const combo *c, const char *challenge,
@@ -204,12 +216,7 @@ static wa_err verify_registration(const sim_pki *sp, const combo *c, const char 
 		if ((err = wa_trust_add_cert(&trust, sp->pki.ca)) == WA_OK &&
 		    (err = wa_trust_add_cert(&trust, sp->intermediate)) == WA_OK) {
 			wa_reg_options opt = {
-			        .expect = {.challenge = chal.ptr,
-			                   .challenge_len = chal.len,
-			                   .origins = origins,
-			                   .n_origins = N(origins),
-			                   .rp_id = RP_ID,
-			                   .require_uv = c->require_uv},
+			        .expect = expected(c, &chal),
 			        .algs = &c->alg->alg,
 			        .n_algs = 1,
 			        .trust = &trust,
@@ -240,12 +247,7 @@ static wa_err verify_authentication(const combo *c, const char *challenge, const
 		return err;
 	}
 	wa_auth_options opt = {
-	        .expect = {.challenge = chal.ptr,
-	                   .challenge_len = chal.len,
-	                   .origins = origins,
-	                   .n_origins = N(origins),
-	                   .rp_id = RP_ID,
-	                   .require_uv = c->require_uv},
+	        .expect = expected(c, &chal),
 	        .allow_credentials = c->resident ? NULL : &cred->id,
 	        .n_allow_credentials = c->resident ? 0 : 1,
 	        /* Username-less sign-in: the userHandle must name the record's owner. */

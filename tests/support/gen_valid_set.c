@@ -94,6 +94,17 @@ static json_t *ca_pem(X509 *ca)
 	return out;
 }
 
+/* What both ceremonies of a case expect: its challenge, the origins, the RP ID, UV as asked. */
+static wa_expect expected(const sa_params *p, const variant *v)
+{
+	return (wa_expect){.challenge = p->challenge,
+	                   .challenge_len = sizeof(p->challenge),
+	                   .origins = origins,
+	                   .n_origins = N(origins),
+	                   .rp_id = SA_RP_ID,
+	                   .require_uv = v->require_uv};
+}
+
 /* Our registration verifier, with the policy the case is recorded under. */
 static wa_err verify_reg(const sa_params *p, const sa_pki *pki, const variant *v, json_t *json,
                          wa_credential *cred, wa_report *report)
@@ -111,12 +122,7 @@ static wa_err verify_reg(const sa_params *p, const sa_pki *pki, const variant *v
 	/* Every x5c here must chain to the test CA, as SimpleWebAuthn is told to require. */
 	if ((err = wa_trust_add_cert(&trust, pki->ca)) == WA_OK) {
 		wa_reg_options opt = {
-		        .expect = {.challenge = p->challenge,
-		                   .challenge_len = sizeof(p->challenge),
-		                   .origins = origins,
-		                   .n_origins = N(origins),
-		                   .rp_id = SA_RP_ID,
-		                   .require_uv = v->require_uv},
+		        .expect = expected(p, v),
 		        .algs = &p->alg,
 		        .n_algs = 1,
 		        .trust = &trust,
@@ -140,12 +146,7 @@ static wa_err verify_auth(const sa_params *p, const variant *v, json_t *json, wa
 	if ((err = wa_auth_response_from_json(json, &resp)) != WA_OK)
 		return err;
 	wa_auth_options opt = {
-	        .expect = {.challenge = p->challenge,
-	                   .challenge_len = sizeof(p->challenge),
-	                   .origins = origins,
-	                   .n_origins = N(origins),
-	                   .rp_id = SA_RP_ID,
-	                   .require_uv = v->require_uv},
+	        .expect = expected(p, v),
 	        .allow_credentials = &cred->id,
 	        .n_allow_credentials = 1,
 	        .user_identified = true,

@@ -13,6 +13,13 @@
 #include "webauthn/cose.h"
 #include "webauthn/hash.h"
 
+/* Test data that could not be built is no test: a failed append aborts the test program. */
+void sa_append(wa_blob *b, const void *p, size_t n)
+{
+	if (wa_blob_append(b, p, n) != WA_OK)
+		abort();
+}
+
 sa_params sa_default_params(void)
 {
 	sa_params p = {
@@ -193,7 +200,7 @@ static void put_header(wa_blob *ad, const sa_params *p, uint8_t flags)
 	head[34] = (uint8_t)(p->sign_count >> 16);
 	head[35] = (uint8_t)(p->sign_count >> 8);
 	head[36] = (uint8_t)p->sign_count;
-	wa_blob_append(ad, head, sizeof(head));
+	sa_append(ad, head, sizeof(head));
 }
 
 static int set_b64(json_t *obj, const char *key, const wa_blob *b)
@@ -256,15 +263,15 @@ static cbor_item_t *att_stmt(const sa_params *p, const sa_pki *pki, const sa_cre
 		size_t plen = 0;
 		EVP_PKEY_get_octet_string_param(cred->key, OSSL_PKEY_PARAM_PUB_KEY, point,
 		                                sizeof(point), &plen);
-		wa_blob_append(&tbs, "\x00", 1);
-		wa_blob_append(&tbs, ad->ptr, 32);
-		wa_blob_append(&tbs, cdh, 32);
-		wa_blob_append(&tbs, cred->id.ptr, cred->id.len);
-		wa_blob_append(&tbs, point, plen);
+		sa_append(&tbs, "\x00", 1);
+		sa_append(&tbs, ad->ptr, 32);
+		sa_append(&tbs, cdh, 32);
+		sa_append(&tbs, cred->id.ptr, cred->id.len);
+		sa_append(&tbs, point, plen);
 		sa_sign(pki->att_key, WA_COSE_ES256, tbs.ptr, tbs.len, &sig);
 	} else {
-		wa_blob_append(&tbs, ad->ptr, ad->len);
-		wa_blob_append(&tbs, cdh, 32);
+		sa_append(&tbs, ad->ptr, ad->len);
+		sa_append(&tbs, cdh, 32);
 		if (strcmp(p->fmt, "packed") == 0)
 			sa_sign(pki->att_key, WA_COSE_ES256, tbs.ptr, tbs.len, &sig);
 		else
@@ -306,12 +313,12 @@ json_t *sa_register(const sa_params *p, const sa_hooks *h, const sa_pki *pki, sa
 	if (h && h->cose_key)
 		h->cose_key(&cose);
 	put_header(&ad, p, (uint8_t)(p->flags | 0x40));
-	wa_blob_append(&ad, p->aaguid, 16);
+	sa_append(&ad, p->aaguid, 16);
 	len2[0] = (uint8_t)(p->cred_id_len >> 8);
 	len2[1] = (uint8_t)p->cred_id_len;
-	wa_blob_append(&ad, len2, 2);
-	wa_blob_append(&ad, cred->id.ptr, cred->id.len);
-	wa_blob_append(&ad, cose.ptr, cose.len);
+	sa_append(&ad, len2, 2);
+	sa_append(&ad, cred->id.ptr, cred->id.len);
+	sa_append(&ad, cose.ptr, cose.len);
 	if (h && h->auth_data)
 		h->auth_data(&ad);
 	stmt = att_stmt(p, pki, cred, &ad, cdh, &cose, h);
@@ -354,8 +361,8 @@ json_t *sa_authenticate(const sa_params *p, const sa_hooks *h, const sa_credenti
 	put_header(&ad, p, p->flags);
 	if (h && h->auth_data)
 		h->auth_data(&ad);
-	wa_blob_append(&tbs, ad.ptr, ad.len);
-	wa_blob_append(&tbs, cdh, 32);
+	sa_append(&tbs, ad.ptr, ad.len);
+	sa_append(&tbs, cdh, 32);
 	if (!sa_sign(cred->key, cred->alg, tbs.ptr, tbs.len, &sig))
 		goto fail;
 	if (h && h->signature)
@@ -377,4 +384,22 @@ fail:
 	wa_blob_reset(&tbs);
 	wa_blob_reset(&sig);
 	return out;
+}
+
+wa_expect sa_w3c_expect(const char *vector_name, const wa_blob *chal)
+{
+	static const char *const origins[] = {"https://example.org"};
+	static const char *const top_origins[] = {"https://example.com"};
+
+	return (wa_expect){
+	        .challenge = chal->ptr,
+	        .challenge_len = chal->len,
+	        .origins = origins,
+	        .n_origins = 1,
+	        .rp_id = "example.org",
+	        .allow_cross_origin =
+	                strstr(vector_name, "crossOrigin") || strstr(vector_name, "topOrigin"),
+	        .top_origins = top_origins,
+	        .n_top_origins = strstr(vector_name, "topOrigin") ? 1 : 0,
+	};
 }

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "webauthn/blob.h"
+#include "webauthn/ceremony.h"
 
 #define SA_RP_ID  "kagura.example.jp"
 #define SA_ORIGIN "https://kagura.example.jp"
@@ -80,7 +81,16 @@ json_t *sa_authenticate(const sa_params *p, const sa_hooks *h, const sa_credenti
 
 void sa_credential_free(sa_credential *cred);
 
+/*
+ * What the W3C test vector of that name expects with challenge chal: origin https://example.org,
+ * RP ID example.org; the crossOrigin and topOrigin vectors embedded under https://example.com.
+ */
+wa_expect sa_w3c_expect(const char *vector_name, const wa_blob *chal);
+
 /* Signs msg with key under a COSE alg (DER for ECDSA). */
 int sa_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob *sig);
+
+/* wa_blob_append, and abort() when memory runs out (test data must be whole). */
+void sa_append(wa_blob *b, const void *p, size_t n);
 
 #endif

@@ -16,10 +16,10 @@
 #include <fido/es256.h>
 #include <openssl/x509v3.h>
 
-#include "authenticator/attest.h"
-#include "authenticator/client.h"
-#include "authenticator/ctap.h"
-#include "authenticator/fido_glue.h"
+#include "authenticator/device/attest.h"
+#include "authenticator/device/ctap.h"
+#include "authenticator/device/fido_glue.h"
+#include "authenticator/phone/client.h"
 #include "softauthn.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
@@ -261,24 +261,31 @@ static void test_no_counter_backup(void **state)
 	world_close(w);
 }
 
+/* The world's device saved to a new temporary file (path, a mkstemp template), then closed. */
+static void save_and_close(world *w, char *path)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(au_device_save(&w->dev, path), AU_OK);
+	world_close(w);
+}
+
 /* The device file keeps credentials and counters: a reopened phone still signs in. */
 static void test_persistence(void **state)
 {
 	world *w = *state;
 	char path[] = "/tmp/kagura-device-XXXXXX";
-	int fd = mkstemp(path);
 	wa_credential cred;
 	au_failure f;
 	au_device reloaded;
 	json_t *co = create_options(-7, "required", "required", NULL),
 	       *go = get_options("required", NULL);
 
-	assert_true(fd >= 0);
-	close(fd);
 	world_open(w, NULL, 0);
 	register_and_verify(w, co, true, &cred);
-	assert_int_equal(au_device_save(&w->dev, path), AU_OK);
-	world_close(w);
+	save_and_close(w, path);
 
 	assert_int_equal(au_device_load(&reloaded, path), AU_OK);
 	assert_int_equal(reloaded.n_credentials, 1);
@@ -294,6 +301,35 @@ static void test_persistence(void **state)
 	wa_credential_reset(&cred);
 	json_decref(co);
 	json_decref(go);
+	unlink(path);
+}
+
+/* A device file's attestation chain holds DER certificates and nothing after them. */
+static void test_device_file_chain_strict(void **state)
+{
+	world *w = *state;
+	char path[] = "/tmp/kagura-device-XXXXXX";
+	json_t *doc, *chain;
+	json_error_t jerr;
+	wa_blob der = {0};
+	char *b64;
+	au_device reloaded;
+
+	world_open(w, NULL, 0);
+	save_and_close(w, path);
+	assert_non_null(doc = json_load_file(path, 0, &jerr));
+	chain = json_object_get(doc, "attestation_chain");
+	assert_int_equal(wa_b64url_decode(json_string_value(json_array_get(chain, 0)),
+	                                  json_string_length(json_array_get(chain, 0)), &der),
+	                 WA_OK);
+	assert_int_equal(wa_blob_append(&der, (const uint8_t *)"", 1), WA_OK); /* a byte after it */
+	assert_non_null(b64 = wa_b64url_encode(der.ptr, der.len));
+	json_array_set_new(chain, 0, json_string(b64));
+	assert_int_equal(json_dump_file(doc, path, 0), 0);
+	assert_int_equal(au_device_load(&reloaded, path), AU_ERR_FILE_FIELD);
+	free(b64);
+	wa_blob_reset(&der);
+	json_decref(doc);
 	unlink(path);
 }
 
@@ -858,7 +894,7 @@ int main(void)
 {
 	size_t n = sizeof(refusals) / sizeof(refusals[0]);
 	size_t m = sizeof(ctap_refusals) / sizeof(ctap_refusals[0]);
-	struct CMUnitTest tests[7 + sizeof(refusals) / sizeof(refusals[0]) +
+	struct CMUnitTest tests[8 + sizeof(refusals) / sizeof(refusals[0]) +
 	                        sizeof(ctap_refusals) / sizeof(ctap_refusals[0])];
 	world *w;
 	int rc;
@@ -877,20 +913,22 @@ int main(void)
 	tests[5] = (struct CMUnitTest){"injected faults caught by the core",
 	                               test_faults_caught_by_core, NULL, NULL, w};
 	tests[6] = (struct CMUnitTest){"U2F mode over CTAPHID_MSG", test_u2f_mode, NULL, NULL, w};
+	tests[7] = (struct CMUnitTest){"device file: a strict attestation chain",
+	                               test_device_file_chain_strict, NULL, NULL, w};
 	for (size_t i = 0; i < n; i++) {
 		refusal_states[i][0] = w;
 		refusal_states[i][1] = (void *)&refusals[i];
-		tests[7 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
+		tests[8 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
 		                                   refusal_states[i]};
 	}
 	for (size_t i = 0; i < m; i++) {
 		ctap_states[i][0] = w;
 		ctap_states[i][1] = (void *)&ctap_refusals[i];
-		tests[7 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
+		tests[8 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
 		                                       NULL, NULL, ctap_states[i]};
 	}
 	(void)refusal_setup;
-	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 7 + n + m, NULL, NULL);
+	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 8 + n + m, NULL, NULL);
 	teardown((void **)&w);
 	return rc;
 }

@@ -15,9 +15,9 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "authenticator/pcbrowser.h"
-#include "authenticator/proxy.h"
-#include "authenticator/web.h"
+#include "authenticator/pc/pcbrowser.h"
+#include "authenticator/pc/proxy.h"
+#include "authenticator/web/web.h"
 #include "rp/platform.h"
 
 #define PKI KAGURA_PKI_DIR
@@ -26,10 +26,11 @@ typedef struct fixture {
 	rp_platform *rp;
 } fixture;
 
-static int setup_manual(void **state, const char *manual)
+/* The test's initial state: the manual of its platform. */
+static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	rp_platform_options opt = {.manual = manual,
+	rp_platform_options opt = {.manual = *state,
 	                           .test_control = true,
 	                           .card_pki = PKI,
 	                           .https = true,
@@ -43,16 +44,6 @@ static int setup_manual(void **state, const char *manual)
 	}
 	*state = f;
 	return 0;
-}
-
-static int setup_216(void **state)
-{
-	return setup_manual(state, "2.16");
-}
-
-static int setup_104(void **state)
-{
-	return setup_manual(state, "1.04");
 }
 
 static int teardown(void **state)
@@ -233,14 +224,16 @@ static void test_inspect_first_proxy(void **state)
 	au_proxy_stop(p);
 }
 
+/* A test on a platform of the manual. */
+#define ON(manual, fn) \
+	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, (void *)(manual))
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_front_alerts, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_front_revocation, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_front_revocation_104, setup_104, teardown),
-	        cmocka_unit_test_setup_teardown(test_forged_header_ignored, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_inspect_first_proxy, setup_216, teardown),
+	        ON("2.16", test_front_alerts),         ON("2.16", test_front_revocation),
+	        ON("1.04", test_front_revocation_104), ON("2.16", test_forged_header_ignored),
+	        ON("2.16", test_inspect_first_proxy),
 	};
 	int rc;
 

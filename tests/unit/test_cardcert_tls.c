@@ -1,7 +1,7 @@
 /*
  * The platform's HTTPS listener with client certificates (rp/http.c over libmicrohttpd's GnuTLS)
  * and the card check behind it: real TLS handshakes on 127.0.0.1, the simulated PC browser
- * (libcurl, authenticator/web.c) presenting cards of the test PKI (KAGURA_PKI_DIR), the handler
+ * (libcurl, authenticator/web/web.c) presenting cards of the test PKI (KAGURA_PKI_DIR), the handler
  * seeing the chain and rp_cardcert_check classifying it; no certificate still reaches the handler;
  * bad TLS files are refused with their own error; kagura-rp serve --tls-cert/--tls-key/--client-ca.
  */
@@ -25,7 +25,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "authenticator/web.h"
+#include "authenticator/web/web.h"
 #include "rp/cardcert.h"
 #include "rp/http.h"
 

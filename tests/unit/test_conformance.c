@@ -17,13 +17,14 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "authenticator/attest.h"
-#include "authenticator/client.h"
-#include "authenticator/ctap2.h"
-#include "authenticator/ctaphid.h"
-#include "authenticator/device.h"
-#include "authenticator/fido_glue.h"
+#include "authenticator/device/attest.h"
+#include "authenticator/device/ctap2.h"
+#include "authenticator/device/ctaphid.h"
+#include "authenticator/device/device.h"
+#include "authenticator/device/fido_glue.h"
+#include "authenticator/phone/client.h"
 #include "rp/app.h"
+#include "rp/conformance.h"
 #include "softauthn.h"
 #include "webauthn/b64url.h"
 
@@ -52,6 +53,9 @@ typedef struct world {
 } world;
 
 /* ---- set-up: a fresh store, server, browser and phone per test ---- */
+
+/* The app serves the conformance API alone: no other flow is needed to play the tool. */
+static const rp_route_table *const conformance_only[] = {&rp_conformance_table};
 
 static CURL *new_browser(void)
 {
@@ -99,7 +103,10 @@ static int setup(void **state)
 		return -1;
 	w->app.cfg.origin = ORIGIN;
 	w->app.cfg.rp_id = RP_ID;
-	w->app.cfg.manual = "2.16";
+	w->app.cfg.generation = rp_generation_find("2.16");
+	w->app.cfg.conformance_api = true; /* off unless asked (rp/conformance.h) */
+	w->app.routes = conformance_only;
+	w->app.n_routes = KAGURA_LEN(conformance_only);
 	w->app.clock = wa_clock_system(0);
 	if (wa_trust_init(&w->app.trust, 0) != WA_OK)
 		return -1;
@@ -134,7 +141,7 @@ static int teardown(void **state)
 	rp_store_close(w->app.store);
 	wa_trust_reset(&w->app.trust);
 	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < KAGURA_LEN(suffixes); i++) {
 		snprintf(path, sizeof(path), "%s%s", w->db, suffixes[i]);
 		unlink(path);
 	}
@@ -372,16 +379,25 @@ static rp_cred stored(world *w, const char *id_b64)
 	return c;
 }
 
+/* The API's user of that name as stored: in the API's own namespace (rp/app.h). */
+static rp_store_err conformance_user(world *w, const char *user, rp_user *u)
+{
+	char name[RP_USER_NAME_MAX + 1];
+
+	snprintf(name, sizeof(name), "%s%s", RP_CONFORMANCE_USER_PREFIX, user);
+	return rp_store_user_by_name(w->app.store, name, u);
+}
+
 static size_t n_credentials(world *w, const char *user)
 {
 	rp_user u;
 	rp_cred *list;
 	size_t n;
 
-	if (rp_store_user_by_name(w->app.store, user, &u) != RP_STORE_OK)
+	if (conformance_user(w, user, &u) != RP_STORE_OK)
 		return 0;
 	assert_int_equal(rp_store_cred_list(w->app.store, u.id, &list, &n), RP_STORE_OK);
-	rp_cred_list_free(list, n);
+	rp_cred_list_free(&list, n);
 	return n;
 }
 
@@ -456,19 +472,17 @@ static void test_creation_options(void **state)
 	assert_non_null(cookie);
 	assert_true(strlen(cookie) >= 22);
 	free(cookie);
-	/* The user exists now, with the user.id the options carried. */
+	/* No user is made before a registration verified: the options store none. */
 	rp_user u;
-	assert_int_equal(rp_store_user_by_name(w->app.store, "conf-user-1", &u), RP_STORE_OK);
-	char *handle = wa_b64url_encode(u.handle, sizeof(u.handle));
-	assert_string_equal(handle, json_string_value(json_object_get(user, "id")));
-	free(handle);
+	assert_int_equal(conformance_user(w, "conf-user-1", &u), RP_STORE_NOT_FOUND);
+	assert_int_equal(b64_len(json_object_get(user, "id")), 16);
 
 	/* P-2: attestation "none" is honoured; absent means "none" too. */
 	r2 = attestation_options(w, w->browser, "conf-user-1", NULL, "none");
 	assert_string_equal(json_string_value(json_object_get(r2.json, "attestation")), "none");
 	r3 = attestation_options(w, w->browser, "conf-user-1", NULL, NULL);
 	assert_string_equal(json_string_value(json_object_get(r3.json, "attestation")), "none");
-	/* ... and the same user keeps the same user.id. */
+	/* ... and the same name keeps the same user.id, made or not. */
 	assert_string_equal(
 	        json_string_value(json_object_get(json_object_get(r3.json, "user"), "id")),
 	        json_string_value(json_object_get(user, "id")));
@@ -888,14 +902,22 @@ static void test_unknown_user(void **state)
 	reply_reset(&r);
 	/* Nothing is pending after a refused options call. */
 	assert_null(jar_cookie(w->browser));
-	/* A registered user without credentials gets an empty allowCredentials. */
+	/* Options alone make no user: it exists once a registration verified. */
 	r = attestation_options(w, w->browser, "conf-user-8", NULL, NULL);
 	reply_reset(&r);
+	r = post_text(w, w->browser, "/assertion/options", "{\"username\":\"conf-user-8\"}");
+	expect_failed(&r, 404, "User does not exist");
+	reply_reset(&r);
+	/* A disabled user is refused. */
+	rp_user u;
+	assert_int_equal(rp_store_user_create(w->app.store,
+	                                      RP_CONFORMANCE_USER_PREFIX "conf-user-8", "", &u),
+	                 RP_STORE_OK);
 	r = assertion_options(w, w->browser, "conf-user-8", NULL);
 	assert_int_equal(json_array_size(json_object_get(r.json, "allowCredentials")), 0);
 	reply_reset(&r);
-	/* A disabled user is refused. */
-	assert_int_equal(rp_store_user_set_enabled(w->app.store, "conf-user-8", false),
+	assert_int_equal(rp_store_user_set_enabled(w->app.store,
+	                                           RP_CONFORMANCE_USER_PREFIX "conf-user-8", false),
 	                 RP_STORE_OK);
 	r = post_text(w, w->browser, "/assertion/options", "{\"username\":\"conf-user-8\"}");
 	expect_failed(&r, 403, "disabled");
@@ -1027,9 +1049,9 @@ static const bad_request bad_requests[] = {
          "{\"username\":\"conf-bad\",\"displayName\":\"d\",\"extensions\":[]}",
          "'extensions' must be an object"},
         {"/attestation/options",
-         "{\"username\":\"conf-bad-a-name-of-sixty-five-bytes-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\","
+         "{\"username\":\"conf-bad-a-name-of-fifty-three-bytes-xxxxxxxxxxxxxxxx\","
          "\"displayName\":\"d\"}",
-         "'username' is longer than 64 bytes"},
+         "'username' is longer than 52 bytes"},
         {"/attestation/result", "{\"id\":", "not valid JSON"},
         {"/attestation/result", "\"text\"", "not a JSON object"},
         {"/assertion/options", "{]", "not valid JSON"},
@@ -1057,7 +1079,7 @@ static void test_malformed_requests(void **state)
 	}
 	/* Nothing was stored: no user, no pending ceremony. */
 	rp_user u;
-	assert_int_equal(rp_store_user_by_name(w->app.store, "conf-bad", &u), RP_STORE_NOT_FOUND);
+	assert_int_equal(conformance_user(w, "conf-bad", &u), RP_STORE_NOT_FOUND);
 	assert_null(jar_cookie(w->browser));
 
 	/* A malformed result leaves the pending ceremony in place: it was no attempt. */
@@ -1132,6 +1154,82 @@ static void test_body_limit(void **state)
 	free(big);
 }
 
+/* ---- the API's own users ---- */
+
+/*
+ * The API registers only users of its own: a name the CA gave a platform user is refused, its
+ * users are invisible to the platform's lookups, and two options calls for one new name
+ * register one user (the same user.id), made by the first result.
+ */
+static void test_own_users(void **state)
+{
+	world *w = *state;
+	CURL *other = new_browser();
+	rp_user u, platform;
+	rp_cred *list = NULL;
+	size_t n = 0;
+	reply r, o1, o2;
+	json_t *c1, *c2;
+
+	assert_int_equal(rp_store_user_create(w->app.store, "1234567890", "Dr. CA", &platform),
+	                 RP_STORE_OK);
+	r = post_text(w, w->browser, "/attestation/options",
+	              "{\"username\":\"1234567890\",\"displayName\":\"Mallory\"}");
+	expect_failed(&r, 403, "platform user");
+	reply_reset(&r);
+	assert_null(jar_cookie(w->browser));
+	r = post_text(w, w->browser, "/assertion/options", "{\"username\":\"1234567890\"}");
+	expect_failed(&r, 404, "User does not exist");
+	reply_reset(&r);
+
+	o1 = attestation_options(w, w->browser, "conf-user-20", NULL, NULL);
+	o2 = attestation_options(w, other, "conf-user-20", NULL, NULL);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(o1.json, "user"), "id")),
+	        json_string_value(json_object_get(json_object_get(o2.json, "user"), "id")));
+	c1 = phone_create(w, &o1);
+	c2 = phone_create(w, &o2);
+	r = post_json(w, w->browser, "/attestation/result", c1);
+	expect_ok(&r);
+	reply_reset(&r);
+	r = post_json(w, other, "/attestation/result", c2);
+	expect_ok(&r);
+	reply_reset(&r);
+	assert_int_equal(n_credentials(w, "conf-user-20"), 2);
+	/* The platform's pages and test control find no such user, by either name. */
+	assert_int_equal(rp_app_user_by_name(&w->app, "conf-user-20", &u), RP_STORE_NOT_FOUND);
+	assert_int_equal(
+	        rp_app_user_by_name(&w->app, RP_CONFORMANCE_USER_PREFIX "conf-user-20", &u),
+	        RP_STORE_NOT_FOUND);
+	/* The CA's user has no credential. */
+	assert_int_equal(rp_store_cred_list(w->app.store, platform.id, &list, &n), RP_STORE_OK);
+	assert_int_equal(n, 0);
+	reply_reset(&o1);
+	reply_reset(&o2);
+	json_decref(c1);
+	json_decref(c2);
+	curl_easy_cleanup(other);
+}
+
+/* Off unless asked: without conformance_api the four endpoints are unknown paths. */
+static void test_off_unless_asked(void **state)
+{
+	world *w = *state;
+	static const char *const paths[] = {"/attestation/options", "/attestation/result",
+	                                    "/assertion/options", "/assertion/result"};
+
+	/* The server thread is idle between requests: changing the setting here is race-free. */
+	w->app.cfg.conformance_api = false;
+	for (size_t i = 0; i < KAGURA_LEN(paths); i++) {
+		reply r = post_text(w, w->browser, paths[i],
+		                    "{\"username\":\"conf-user-21\",\"displayName\":\"d\"}");
+		assert_int_equal(r.status, 404);
+		reply_reset(&r);
+	}
+	w->app.cfg.conformance_api = true;
+	assert_null(jar_cookie(w->browser));
+}
+
 /* The pending ceremony lives 5 minutes of the platform's (test-controllable) clock. */
 static void test_expiry(void **state)
 {
@@ -1166,6 +1264,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_malformed_requests, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_expiry, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_own_users, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_off_unless_asked, setup, teardown),
 	};
 	int rc;
 

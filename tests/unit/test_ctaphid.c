@@ -1,5 +1,5 @@
 /*
- * The CTAPHID device (authenticator/ctaphid.c) driven with hand-built 65-byte
+ * The CTAPHID device (authenticator/device/ctaphid.c) driven with hand-built 65-byte
  * reports: INIT, PING and CBOR framing, every CTAPHID error, KEEPALIVE runs,
  * hostile input, and libfido2 1.12 opening it through fido_glue.c as a host.
  */
@@ -15,9 +15,9 @@
 #include <cmocka.h>
 #include <fido.h>
 
-#include "authenticator/ctap.h"
-#include "authenticator/ctaphid.h"
-#include "authenticator/fido_glue.h"
+#include "authenticator/device/ctap.h"
+#include "authenticator/device/ctaphid.h"
+#include "authenticator/device/fido_glue.h"
 #include "webauthn/clock.h"
 
 #define WINK      0x08
@@ -331,7 +331,7 @@ static void ping_round_trips(void **state)
 static void cbor_get_info(void **state)
 {
 	rig *r = *state;
-	static uint8_t buf[AU_CTAP_MAX_RESPONSE];
+	static uint8_t buf[CTAPHID_MAX_MESSAGE];
 	const uint8_t req = CTAP2_GET_INFO;
 	uint32_t cid = open_channel(r->hid);
 	struct cbor_load_result res;
@@ -408,7 +408,7 @@ static size_t make_credential_request(uint8_t **out)
 static void cbor_request_is_reassembled(void **state)
 {
 	rig *r = *state;
-	static uint8_t buf[AU_CTAP_MAX_RESPONSE];
+	static uint8_t buf[CTAPHID_MAX_MESSAGE];
 	uint32_t cid = open_channel(r->hid);
 	struct cbor_load_result res;
 	cbor_item_t *att;
@@ -435,7 +435,7 @@ static void cbor_request_is_reassembled(void **state)
 static void keepalives_precede_reply(void **state)
 {
 	rig *r = *state;
-	static uint8_t buf[AU_CTAP_MAX_RESPONSE];
+	static uint8_t buf[CTAPHID_MAX_MESSAGE];
 	uint8_t pkt[CTAPHID_PACKET];
 	const uint8_t req = CTAP2_GET_INFO;
 	const char *why = NULL;
@@ -513,23 +513,39 @@ static void unknown_channel(void **state)
 	expect_error(r->hid, 0, CTAPHID_ERR_INVALID_CHANNEL);
 }
 
+/* INIT packets the device refuses: the command, the length declared, the bytes carried (zeros). */
+typedef struct refusal {
+	uint8_t cmd;
+	size_t declared, carried;
+	uint8_t error;
+} refusal;
+
+static void expect_refusals(rig *r, uint32_t cid, const refusal *t, size_t n)
+{
+	static const uint8_t zeros[INIT_DATA];
+
+	for (size_t i = 0; i < n; i++) {
+		send_init(r->hid, cid, t[i].cmd, t[i].declared, zeros, t[i].carried);
+		expect_error(r->hid, cid, t[i].error);
+	}
+}
+
 static void bad_length(void **state)
 {
+	static const refusal t[] = {
+	        /* CBOR needs at least the CTAP2 command byte. */
+	        {CTAPHID_CBOR, 0, 0, CTAPHID_ERR_INVALID_LEN},
+	        /* Longer than 128 continuation packets can carry. */
+	        {CTAPHID_PING, CTAPHID_MAX_MESSAGE + 1, INIT_DATA, CTAPHID_ERR_INVALID_LEN},
+	        {CTAPHID_CBOR, 0xffff, INIT_DATA, CTAPHID_ERR_INVALID_LEN},
+	        /* WINK takes no data. */
+	        {WINK, 1, 1, CTAPHID_ERR_INVALID_LEN},
+	};
 	rig *r = *state;
 	uint8_t data[CONT_DATA] = {0};
 	uint32_t cid = open_channel(r->hid);
 
-	/* CBOR needs at least the CTAP2 command byte. */
-	send_init(r->hid, cid, CTAPHID_CBOR, 0, NULL, 0);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_LEN);
-	/* Longer than 128 continuation packets can carry. */
-	send_init(r->hid, cid, CTAPHID_PING, CTAPHID_MAX_MESSAGE + 1, data, INIT_DATA);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_LEN);
-	send_init(r->hid, cid, CTAPHID_CBOR, 0xffff, data, INIT_DATA);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_LEN);
-	/* WINK takes no data. */
-	send_init(r->hid, cid, WINK, 1, data, 1);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_LEN);
+	expect_refusals(r, cid, t, sizeof(t) / sizeof(t[0]));
 	/* The channel is not left waiting for continuations after a refused request. */
 	send_cont(r->hid, cid, 0, data, CONT_DATA);
 	expect_nothing(r->hid);
@@ -537,26 +553,23 @@ static void bad_length(void **state)
 
 static void unknown_command(void **state)
 {
+	static const refusal t[] = {
+	        /* No CTAP1/U2F: the INIT reply says NMSG. */
+	        {CTAPHID_MSG, 8, 8, CTAPHID_ERR_INVALID_CMD},
+	        {0x55, 1, 1, CTAPHID_ERR_INVALID_CMD},
+	        {0x04, 1, 1, CTAPHID_ERR_INVALID_CMD}, /* LOCK: not offered */
+	        /* Replies a device sends are not requests. */
+	        {CTAPHID_KEEPALIVE, 1, 1, CTAPHID_ERR_INVALID_CMD},
+	        {CTAPHID_ERROR, 1, 1, CTAPHID_ERR_INVALID_CMD},
+	        /* An unknown command's declared length does not open a transaction (below). */
+	        {0x70, 500, 8, CTAPHID_ERR_INVALID_CMD},
+	};
 	rig *r = *state;
 	uint8_t data[8] = {0}, buf[4];
 	uint32_t cid = open_channel(r->hid);
 	size_t len;
 
-	/* No CTAP1/U2F: the INIT reply says NMSG. */
-	send_init(r->hid, cid, CTAPHID_MSG, sizeof(data), data, sizeof(data));
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_CMD);
-	send_init(r->hid, cid, 0x55, 1, data, 1);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_CMD);
-	send_init(r->hid, cid, 0x04, 1, data, 1); /* LOCK: not offered */
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_CMD);
-	/* Replies a device sends are not requests. */
-	send_init(r->hid, cid, CTAPHID_KEEPALIVE, 1, data, 1);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_CMD);
-	send_init(r->hid, cid, CTAPHID_ERROR, 1, data, 1);
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_CMD);
-	/* An unknown command's declared length does not open a transaction. */
-	send_init(r->hid, cid, 0x70, 500, data, sizeof(data));
-	expect_error(r->hid, cid, CTAPHID_ERR_INVALID_CMD);
+	expect_refusals(r, cid, t, sizeof(t) / sizeof(t[0]));
 	send_cont(r->hid, cid, 0, data, sizeof(data));
 	expect_nothing(r->hid);
 	/* WINK is offered: an empty WINK answers. */
@@ -810,28 +823,29 @@ static void libfido2_refuses_other_paths(void **state)
 	assert_null(dev);
 }
 
+/* A test with the rig: the device behind a HID pipe. */
+#define RIG(fn) cmocka_unit_test_setup_teardown(fn, rig_setup, rig_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(init_allocates_and_echoes, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(init_resyncs_a_channel, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(channels_are_recycled, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(ping_round_trips, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(cbor_get_info, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(cbor_request_is_reassembled, rig_setup,
-	                                        rig_teardown),
-	        cmocka_unit_test_setup_teardown(keepalives_precede_reply, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(bad_sequence, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(unknown_channel, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(bad_length, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(unknown_command, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(cancel_is_silent, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(io_contract, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(unread_replies_are_dropped, rig_setup,
-	                                        rig_teardown),
-	        cmocka_unit_test_setup_teardown(hostile_reports, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(libfido2_round_trip, rig_setup, rig_teardown),
-	        cmocka_unit_test_setup_teardown(libfido2_make_credential, rig_setup, rig_teardown),
+	        RIG(init_allocates_and_echoes),
+	        RIG(init_resyncs_a_channel),
+	        RIG(channels_are_recycled),
+	        RIG(ping_round_trips),
+	        RIG(cbor_get_info),
+	        RIG(cbor_request_is_reassembled),
+	        RIG(keepalives_precede_reply),
+	        RIG(bad_sequence),
+	        RIG(unknown_channel),
+	        RIG(bad_length),
+	        RIG(unknown_command),
+	        RIG(cancel_is_silent),
+	        RIG(io_contract),
+	        RIG(unread_replies_are_dropped),
+	        RIG(hostile_reports),
+	        RIG(libfido2_round_trip),
+	        RIG(libfido2_make_credential),
 	        cmocka_unit_test(libfido2_refuses_other_paths),
 	};
 

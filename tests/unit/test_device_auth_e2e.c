@@ -1,8 +1,8 @@
 /*
  * Cross-device authentication end to end with both simulated browsers, on the
- * embedded platform of each manual generation: the PC (authenticator/pc.c)
+ * embedded platform of each manual generation: the PC (authenticator/pc/pc.c)
  * fills the Username page and waits as the QR page's script does; the phone
- * (authenticator/phone.c) opens the QR's URL and answers navigator.credentials.get.
+ * (authenticator/phone/phone*.c) opens the QR's URL and answers navigator.credentials.get.
  * Logged in, then 3.9 on a second logon; another phone (2.6, PC 3.9); Cancel
  * (3.9) then starting again; the QR read after 10 minutes (2.19, PC 3.9);
  * the Username page's errors (3.7, 3.8, 3.12; v1.04 3.6, 3.7).
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "authenticator/pc.h"
-#include "authenticator/phone.h"
+#include "authenticator/pc/pc.h"
+#include "authenticator/phone/phone.h"
 #include "rp/platform.h"
 #include "tests/support/e2e.h"
 
@@ -63,8 +63,10 @@ typedef struct fixture {
 	au_phone_env env;
 } fixture;
 
-static int setup(void **state, const texts *t)
+/* The test's initial state: the texts of its manual. */
+static int setup(void **state)
 {
+	const texts *t = *state;
 	fixture *f = calloc(1, sizeof(*f));
 	rp_platform_options opt = {.manual = t->manual, .origin = ORIGIN, .test_control = true};
 
@@ -72,33 +74,15 @@ static int setup(void **state, const texts *t)
 		return -1;
 	*state = f;
 	f->t = t;
-	if (!e2e_start(&opt, "dauth", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env))
-		return -1;
-	return 0;
-}
-
-static int setup_216(void **state)
-{
-	return setup(state, &v216);
-}
-
-static int setup_104(void **state)
-{
-	return setup(state, &v104);
+	return e2e_start(&opt, "dauth", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env) ? 0
+	                                                                                    : -1;
 }
 
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	if (!e2e_stop(f->rp, f->dir))
-		return -1;
-	free(f);
-	return 0;
-}
 
-static void url(const fixture *f, const char *path, char *out, size_t size)
-{
-	snprintf(out, size, "%s%s", rp_platform_base(f->rp), path);
+	return e2e_free(f, f->rp, f->dir);
 }
 
 /* A test-control call; the JSON answer (owned) when status is 200. */
@@ -111,7 +95,7 @@ static json_t *control(const fixture *f, const char *path, const char *body)
 
 	assert_non_null(web);
 	assert_non_null(in);
-	url(f, path, u, sizeof(u));
+	e2e_url(f->rp, path, u, sizeof(u));
 	assert_int_equal(au_web_post_json(web, u, in, &r), AU_WEB_OK);
 	if (r.status == 200)
 		out = json_loads(r.body, 0, NULL);
@@ -173,11 +157,11 @@ static void pc_sends(const fixture *f, au_pc *pc, const char *name)
 {
 	char u[256];
 
-	url(f, "/device-auth", u, sizeof(u));
-	assert_true(au_pc_get(pc, u));
+	e2e_url(f->rp, "/device-auth", u, sizeof(u));
+	assert_int_equal(au_pc_get(pc, u), AU_OK);
 	assert_int_equal(pc->status, 200);
 	assert_non_null(strstr(au_pc_text(pc), "モバイルデバイス認証を開始します。"));
-	assert_true(au_pc_submit(pc, "kc-form-login", "username", name));
+	assert_int_equal(au_pc_submit(pc, "kc-form-login", "username", name), AU_OK);
 }
 
 static void assert_has(const char *text, const char *part)
@@ -194,7 +178,7 @@ static void test_logged_in_then_39(void **state)
 	char seen[16], u[256];
 
 	registered(f, "4000000001", "phone.json");
-	assert_true(au_pc_open(&pc, NULL));
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
 	pc_sends(f, &pc, "4000000001");
 	assert_non_null(au_pc_qr_url(&pc));
 	phone_opens(f, "phone.json", au_pc_qr_url(&pc), NULL, &v);
@@ -202,22 +186,22 @@ static void test_logged_in_then_39(void **state)
 	assert_int_equal(v.ceremonies, 1);
 	assert_has(v.text, "処理が終了しました");
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(seen, "done");
 	assert_string_equal(au_pc_kind(&pc), "logged-in");
 
 	/* 3.9: logging on again in the same browser; a restarted browser logs on. */
-	url(f, "/device-auth", u, sizeof(u));
-	assert_true(au_pc_get(&pc, u));
+	e2e_url(f->rp, "/device-auth", u, sizeof(u));
+	assert_int_equal(au_pc_get(&pc, u), AU_OK);
 	assert_string_equal(au_pc_kind(&pc), "alert-error");
 	assert_has(au_pc_text(&pc), error_39);
 	au_pc_close(&pc);
-	assert_true(au_pc_open(&fresh, NULL));
+	assert_int_equal(au_pc_open(&fresh, NULL), AU_OK);
 	pc_sends(f, &fresh, "4000000001");
 	phone_opens(f, "phone.json", au_pc_qr_url(&fresh), NULL, &v);
 	assert_string_equal(v.kind, "done");
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&fresh, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&fresh, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(au_pc_kind(&fresh), "logged-in");
 	au_pc_close(&fresh);
 }
@@ -230,13 +214,13 @@ static void test_another_phone(void **state)
 	char seen[16];
 
 	registered(f, "4000000002", "phone.json");
-	assert_true(au_pc_open(&pc, NULL));
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
 	pc_sends(f, &pc, "4000000002");
 	phone_opens(f, "other.json", au_pc_qr_url(&pc), NULL, &v);
 	assert_string_equal(v.kind, "alert-error");
 	assert_has(v.text, f->t->failed);
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(seen, "failed");
 	assert_has(au_pc_text(&pc), error_39);
 	au_pc_close(&pc);
@@ -250,10 +234,10 @@ static void test_cancel_then_again(void **state)
 	char seen[16], qr[256];
 
 	registered(f, "4000000003", "phone.json");
-	assert_true(au_pc_open(&pc, NULL));
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
 	pc_sends(f, &pc, "4000000003");
 	snprintf(qr, sizeof(qr), "%s", au_pc_qr_url(&pc));
-	assert_true(au_pc_submit(&pc, "kagura-qr-cancel", NULL, NULL));
+	assert_int_equal(au_pc_submit(&pc, "kagura-qr-cancel", NULL, NULL), AU_OK);
 	assert_has(au_pc_text(&pc), error_39);
 	phone_opens(f, "phone.json", qr, NULL, &v);
 	assert_has(v.text, f->t->invalid);
@@ -264,7 +248,7 @@ static void test_cancel_then_again(void **state)
 	phone_opens(f, "phone.json", au_pc_qr_url(&pc), NULL, &v);
 	assert_string_equal(v.kind, "done");
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(au_pc_kind(&pc), "logged-in");
 	au_pc_close(&pc);
 }
@@ -277,7 +261,7 @@ static void test_qr_after_10_minutes(void **state)
 	char seen[16];
 
 	registered(f, "4000000004", "phone.json");
-	assert_true(au_pc_open(&pc, NULL));
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
 	pc_sends(f, &pc, "4000000004");
 	json_decref(control(f, "/test-control/clock", "{\"advance_seconds\":600}"));
 	phone_opens(f, "phone.json", au_pc_qr_url(&pc), NULL, &v);
@@ -285,7 +269,7 @@ static void test_qr_after_10_minutes(void **state)
 	assert_has(v.text, f->t->invalid);
 	assert_int_equal(v.ceremonies, 0);
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(seen, "expired");
 	assert_has(au_pc_text(&pc), error_39);
 	au_pc_close(&pc);
@@ -298,14 +282,14 @@ static void test_username_errors(void **state)
 	char body[160];
 	json_t *creds;
 
-	assert_true(au_pc_open(&pc, NULL));
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
 	pc_sends(f, &pc, "");
 	assert_has(au_pc_text(&pc), f->t->empty[0]);
 	assert_has(au_pc_text(&pc), f->t->empty[1]);
-	assert_true(au_pc_submit(&pc, "kc-form-login", "username", "4999999999"));
+	assert_int_equal(au_pc_submit(&pc, "kc-form-login", "username", "4999999999"), AU_OK);
 	assert_has(au_pc_text(&pc), f->t->unknown);
 	new_user(f, "4000000005");
-	assert_true(au_pc_submit(&pc, "kc-form-login", "username", "4000000005"));
+	assert_int_equal(au_pc_submit(&pc, "kc-form-login", "username", "4000000005"), AU_OK);
 	assert_has(au_pc_text(&pc), f->t->never);
 	/* Registered, then deleted by the CA: 3.8, not 3.12. */
 	registered(f, "4000000006", "phone.json");
@@ -316,7 +300,7 @@ static void test_username_errors(void **state)
 	                 json_array_get(json_object_get(creds, "credentials"), 0), "id")));
 	json_decref(creds);
 	json_decref(control(f, "/test-control/credentials", body));
-	assert_true(au_pc_submit(&pc, "kc-form-login", "username", "4000000006"));
+	assert_int_equal(au_pc_submit(&pc, "kc-form-login", "username", "4000000006"), AU_OK);
 	assert_has(au_pc_text(&pc), f->t->gone);
 	if (strcmp(f->t->manual, "2.16") == 0)
 		assert_null(strstr(au_pc_text(&pc), f->t->never));
@@ -326,17 +310,25 @@ static void test_username_errors(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_logged_in_then_39, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_another_phone, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_cancel_then_again, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_qr_after_10_minutes, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_username_errors, setup_216, teardown),
-	        cmocka_unit_test_setup_teardown(test_logged_in_then_39, setup_104, teardown),
-	        cmocka_unit_test_setup_teardown(test_another_phone, setup_104, teardown),
-	        cmocka_unit_test_setup_teardown(test_cancel_then_again, setup_104, teardown),
-	        cmocka_unit_test_setup_teardown(test_qr_after_10_minutes, setup_104, teardown),
-	        cmocka_unit_test_setup_teardown(test_username_errors, setup_104, teardown),
+	/* every test on a platform of each manual */
+	static const struct CMUnitTest each[] = {
+	        cmocka_unit_test(test_logged_in_then_39),
+	        cmocka_unit_test(test_another_phone),
+	        cmocka_unit_test(test_cancel_then_again),
+	        cmocka_unit_test(test_qr_after_10_minutes),
+	        cmocka_unit_test(test_username_errors),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	static const texts *const manuals[] = {&v216, &v104};
+	enum { N_EACH = sizeof(each) / sizeof(each[0]), N_MANUALS = 2 };
+	struct CMUnitTest tests[N_EACH * N_MANUALS];
+
+	for (size_t m = 0; m < N_MANUALS; m++)
+		for (size_t i = 0; i < N_EACH; i++)
+			tests[m * N_EACH + i] =
+			        (struct CMUnitTest){.name = each[i].name,
+			                            .test_func = each[i].test_func,
+			                            .setup_func = setup,
+			                            .teardown_func = teardown,
+			                            .initial_state = (void *)manuals[m]};
+	return _cmocka_run_group_tests("device_auth_e2e", tests, N_EACH * N_MANUALS, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
- * kagura-authn device export / import (authenticator/device_io.c): credentials that Chromium's
- * DevTools (WebAuthn.getCredentials) and Playwright (BrowserContext.credentials.get) really
- * produced read back member for member; export → import → export round trips in both shapes;
+ * kagura-authn device export / import (authenticator/device/device_io.c): credentials that
+ * Chromium's DevTools (WebAuthn.getCredentials) and Playwright (BrowserContext.credentials.get)
+ * really produced read back member for member; export → import → export round trips in both shapes;
  * every bad input refused with its own error and the JSON path at fault, the device unchanged;
  * and the device file byte-identical after a refused import.
  */
@@ -21,8 +21,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "authenticator/attest.h"
-#include "authenticator/device_io.h"
+#include "authenticator/device/attest.h"
+#include "authenticator/device/device_io.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
 
@@ -141,64 +141,85 @@ static void assert_same_credentials(const au_device *a, const au_device *b)
 	}
 }
 
-/* ---- the shapes the tools really produce ---- */
-
-static void test_chromium_credential(void **state)
+/* A new device holding what text imports as fmt (which must succeed). */
+static void import_into_new(au_device *dev, au_io_format fmt, const char *text,
+                            au_io_import_result *res)
 {
-	au_device dev;
-	au_io_import_result res;
 	au_io_report rep;
-	json_t *want, *got;
-	const au_credential *c;
+	au_io_err e;
 
-	(void)state;
-	new_device(&dev);
-	assert_int_equal(import(&dev, AU_IO_CDP, false, chromium_credentials, &res, &rep),
-	                 AU_IO_OK);
-	assert_int_equal(res.added, 1);
-	assert_int_equal(res.replaced, 0);
-	c = &dev.credentials[0];
-	assert_int_equal(c->id.len, 32);
-	assert_string_equal(c->rp_id, "localhost");
-	assert_true(wa_blob_eq(&c->user_id, "900000001", 9));
-	assert_string_equal(c->user_name, "900000001");
-	assert_string_equal(c->display_name, "Dr. Browser");
-	assert_int_equal(c->alg, WA_COSE_ES256);
-	assert_int_equal(c->counter, 2);
-	assert_true(c->resident);
-	assert_int_equal(c->created, NOW);
-	/* Exported again, it is what Chromium wrote: member for member, the key's bytes included.
-	 */
-	assert_non_null(want = json_loads(chromium_credentials, 0, NULL));
-	got = export(&dev, AU_IO_CDP, NULL);
-	assert_json_equal(got, want);
-	json_decref(got);
-	json_decref(want);
-	au_device_free(&dev);
+	new_device(dev);
+	e = import(dev, fmt, false, text, res, &rep);
+	if (e != AU_IO_OK)
+		fail_msg("import: %s at %s: %s", au_io_errname(e), rep.where, rep.detail);
 }
 
-static void test_playwright_credential(void **state)
+/* The device exports (fmt) exactly the JSON want_text says. */
+static void assert_exports(const au_device *dev, au_io_format fmt, const char *want_text)
 {
-	au_device dev;
-	au_io_import_result res;
-	au_io_report rep;
 	json_t *want, *got;
 
-	(void)state;
-	new_device(&dev);
-	assert_int_equal(import(&dev, AU_IO_PLAYWRIGHT, false, playwright_credentials, &res, &rep),
-	                 AU_IO_OK);
-	assert_int_equal(dev.n_credentials, 1);
-	assert_string_equal(dev.credentials[0].rp_id, "example.org");
-	assert_int_equal(dev.credentials[0].id.len, 16);
-	assert_int_equal(dev.credentials[0].user_id.len, 16);
-	assert_true(dev.credentials[0].resident); /* Playwright seeds discoverable credentials */
-	assert_int_equal(dev.credentials[0].counter, 0);
-	assert_non_null(want = json_loads(playwright_credentials, 0, NULL));
-	got = export(&dev, AU_IO_PLAYWRIGHT, NULL);
+	assert_non_null(want = json_loads(want_text, 0, NULL));
+	got = export(dev, fmt, NULL);
 	assert_json_equal(got, want);
 	json_decref(got);
 	json_decref(want);
+}
+
+/* a's credentials exported as fmt into a new device b; what a exported (the caller's). */
+static json_t *copy_via(const au_device *a, au_device *b, au_io_format fmt,
+                        au_io_import_result *res)
+{
+	json_t *out = export(a, fmt, NULL);
+	char *text = dump(out);
+
+	import_into_new(b, fmt, text, res);
+	free(text);
+	return out;
+}
+
+/* ---- the shapes the tools really produce ---- */
+
+/* What a tool wrote, read back member for member; exported again, it is what the tool wrote. */
+static const struct tool_case {
+	au_io_format fmt;
+	const char *text;
+	const char *rp_id;
+	size_t id_len, user_id_len;
+	const char *user_id, *user_name, *display_name; /* "": not in the tool's shape */
+	uint32_t counter;
+} tool_cases[] = {
+        {AU_IO_CDP, chromium_credentials, "localhost", 32, 9, "900000001", "900000001",
+         "Dr. Browser", 2},
+        /* Playwright seeds discoverable credentials, without names */
+        {AU_IO_PLAYWRIGHT, playwright_credentials, "example.org", 16, 16, NULL, "", "", 0},
+};
+
+static void test_tool_credential(void **state)
+{
+	const struct tool_case *t = *state;
+	au_device dev;
+	au_io_import_result res;
+	const au_credential *c;
+
+	import_into_new(&dev, t->fmt, t->text, &res);
+	assert_int_equal(res.added, 1);
+	assert_int_equal(res.replaced, 0);
+	assert_int_equal(dev.n_credentials, 1);
+	c = &dev.credentials[0];
+	assert_int_equal(c->id.len, t->id_len);
+	assert_string_equal(c->rp_id, t->rp_id);
+	assert_int_equal(c->user_id.len, t->user_id_len);
+	if (t->user_id != NULL)
+		assert_true(wa_blob_eq(&c->user_id, t->user_id, strlen(t->user_id)));
+	assert_string_equal(c->user_name, t->user_name);
+	assert_string_equal(c->display_name, t->display_name);
+	assert_int_equal(c->alg, WA_COSE_ES256);
+	assert_int_equal(c->counter, t->counter);
+	assert_true(c->resident);
+	assert_int_equal(c->created, NOW);
+	/* Member for member, the key's bytes included. */
+	assert_exports(&dev, t->fmt, t->text);
 	au_device_free(&dev);
 }
 
@@ -242,21 +263,20 @@ static void test_cdp_round_trip(void **state)
 {
 	au_device a, b;
 	au_io_import_result res;
-	au_io_report rep;
 	json_t *first, *second, *entry;
-	char *text;
+	const char *text;
 
 	(void)state;
 	new_device(&a);
 	add(&a, WA_COSE_ES256, "example.org", "alice", true, 7);
 	add(&a, WA_COSE_EDDSA, "example.org", "bob", false, 0);
 	add(&a, WA_COSE_RS256, "other.example", "carol", true, UINT32_MAX);
-	first = export(&a, AU_IO_CDP, NULL);
+	first = copy_via(&a, &b, AU_IO_CDP, &res);
 	assert_int_equal(json_array_size(first), 3);
 
 	/* Standard base64 with padding: 32 bytes are 43 characters and one '='. */
 	entry = json_array_get(first, 0);
-	text = (char *)json_string_value(json_object_get(entry, "credentialId"));
+	text = json_string_value(json_object_get(entry, "credentialId"));
 	assert_int_equal(strlen(text), 44);
 	assert_int_equal(text[43], '=');
 	/* A non-discoverable credential carries no user handle, as Chromium's do not. */
@@ -264,9 +284,6 @@ static void test_cdp_round_trip(void **state)
 	assert_int_equal(json_integer_value(json_object_get(entry, "signCount")), 7);
 	assert_true(json_is_false(json_object_get(entry, "backupEligibility")));
 
-	text = dump(first);
-	new_device(&b);
-	assert_int_equal(import(&b, AU_IO_CDP, false, text, &res, &rep), AU_IO_OK);
 	assert_int_equal(res.added, 3);
 	assert_same_credentials(&a, &b);
 	second = export(&b, AU_IO_CDP, NULL);
@@ -279,7 +296,6 @@ static void test_cdp_round_trip(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(second, 0), "rpId")),
 	                    "other.example");
 
-	free(text);
 	json_decref(first);
 	json_decref(second);
 	au_device_free(&a);
@@ -290,21 +306,16 @@ static void test_playwright_round_trip(void **state)
 {
 	au_device a, b;
 	au_io_import_result res;
-	au_io_report rep;
 	json_t *first, *second, *cdp_a, *cdp_b;
-	char *text;
 
 	(void)state;
 	new_device(&a);
 	add(&a, WA_COSE_ES256, "example.org", "alice", true, 3);
 	add(&a, WA_COSE_ES256, "example.org", "bob", false, 9);
-	first = export(&a, AU_IO_PLAYWRIGHT, NULL);
+	first = copy_via(&a, &b, AU_IO_PLAYWRIGHT, &res);
 	/* Non-discoverable: an empty user handle, which reads back as non-discoverable. */
 	assert_string_equal(
 	        json_string_value(json_object_get(json_array_get(first, 1), "userHandle")), "");
-	text = dump(first);
-	new_device(&b);
-	assert_int_equal(import(&b, AU_IO_PLAYWRIGHT, false, text, &res, &rep), AU_IO_OK);
 	assert_same_credentials(&a, &b);
 	second = export(&b, AU_IO_PLAYWRIGHT, NULL);
 	assert_json_equal(second, first);
@@ -318,7 +329,6 @@ static void test_playwright_round_trip(void **state)
 		json_object_del(json_array_get(cdp_b, i), "userDisplayName");
 	}
 	assert_json_equal(cdp_b, cdp_a);
-	free(text);
 	json_decref(first);
 	json_decref(second);
 	json_decref(cdp_a);
@@ -355,25 +365,39 @@ static void test_no_counter(void **state)
 {
 	au_device a, b;
 	au_io_import_result res;
-	au_io_report rep;
 	json_t *out;
-	char *text;
 
 	(void)state;
 	new_device(&a);
 	set(&a, "counter", "none");
 	add(&a, WA_COSE_ES256, "example.org", "alice", true, 0);
-	out = export(&a, AU_IO_CDP, NULL);
+	out = copy_via(&a, &b, AU_IO_CDP, &res);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(out, 0), "signCount")),
 	                 -1);
-	text = dump(out);
-	new_device(&b);
-	assert_int_equal(import(&b, AU_IO_CDP, false, text, &res, &rep), AU_IO_OK);
 	assert_int_equal(b.credentials[0].counter, 0);
-	free(text);
 	json_decref(out);
 	au_device_free(&a);
 	au_device_free(&b);
+}
+
+/*
+ * A new device src with alice's and bob's credentials (ES256, the counter given), exported as
+ * CDP with one member of credential i set to value: the list's text.
+ */
+static char *two_credentials(au_device *src, uint32_t counter, size_t i, const char *member,
+                             json_t *value)
+{
+	json_t *list;
+	char *text;
+
+	new_device(src);
+	add(src, WA_COSE_ES256, "example.org", "alice", true, counter);
+	add(src, WA_COSE_ES256, "example.org", "bob", true, counter);
+	list = export(src, AU_IO_CDP, NULL);
+	json_object_set_new(json_array_get(list, i), member, value);
+	text = dump(list);
+	json_decref(list);
+	return text;
 }
 
 /* --replace: the same credential replaced, with the counter the input says. */
@@ -382,16 +406,10 @@ static void test_replace(void **state)
 	au_device dev;
 	au_io_import_result res;
 	au_io_report rep;
-	json_t *out;
 	char *text;
 
 	(void)state;
-	new_device(&dev);
-	add(&dev, WA_COSE_ES256, "example.org", "alice", true, 5);
-	add(&dev, WA_COSE_ES256, "example.org", "bob", true, 5);
-	out = export(&dev, AU_IO_CDP, NULL);
-	json_object_set_new(json_array_get(out, 0), "signCount", json_integer(42));
-	text = dump(out);
+	text = two_credentials(&dev, 5, 0, "signCount", json_integer(42));
 	assert_int_equal(import(&dev, AU_IO_CDP, false, text, &res, &rep), AU_IO_ERR_DUPLICATE);
 	assert_string_equal(rep.where, "[0]");
 	assert_int_equal(import(&dev, AU_IO_CDP, true, text, &res, &rep), AU_IO_OK);
@@ -400,7 +418,6 @@ static void test_replace(void **state)
 	assert_int_equal(dev.n_credentials, 2);
 	assert_int_equal(dev.credentials[0].counter, 42);
 	free(text);
-	json_decref(out);
 	au_device_free(&dev);
 }
 
@@ -458,24 +475,16 @@ static json_t *mismatched_pkcs8(au_io_format fmt)
 	return j;
 }
 
-/* The traditional DER of a key (SEC1 ECPrivateKey, PKCS#1 RSAPrivateKey): not PKCS#8. */
-static json_t *traditional_key(au_io_format fmt, int64_t alg)
+/*
+ * A new key's DER as i2d writes it: i2d_PrivateKey the traditional form (SEC1 ECPrivateKey,
+ * PKCS#1 RSAPrivateKey: not PKCS#8), i2d_PUBKEY its SPKI.
+ */
+static json_t *new_key_der(au_io_format fmt, int64_t alg,
+                           int (*i2d)(const EVP_PKEY *, unsigned char **))
 {
 	EVP_PKEY *key = au_keygen(alg);
 	unsigned char *der = NULL;
-	int n = i2d_PrivateKey(key, &der);
-	json_t *j = binary(fmt, der, (size_t)n);
-
-	OPENSSL_free(der);
-	EVP_PKEY_free(key);
-	return j;
-}
-
-static json_t *spki_of_new_key(au_io_format fmt)
-{
-	EVP_PKEY *key = au_keygen(WA_COSE_ES256);
-	unsigned char *der = NULL;
-	int n = i2d_PUBKEY(key, &der);
+	int n = i2d(key, &der);
 	json_t *j = binary(fmt, der, (size_t)n);
 
 	OPENSSL_free(der);
@@ -500,15 +509,15 @@ static json_t *special(const char *name, au_io_format fmt)
 	if (strcmp(name, "@rsa") == 0)
 		return pkcs8_of(fmt, au_keygen(WA_COSE_RS256));
 	if (strcmp(name, "@sec1") == 0)
-		return traditional_key(fmt, WA_COSE_ES256);
+		return new_key_der(fmt, WA_COSE_ES256, i2d_PrivateKey);
 	if (strcmp(name, "@pkcs1") == 0)
-		return traditional_key(fmt, WA_COSE_RS256);
+		return new_key_der(fmt, WA_COSE_RS256, i2d_PrivateKey);
 	if (strcmp(name, "@pem") == 0)
 		return binary(fmt, pem, strlen(pem));
 	if (strcmp(name, "@mismatch") == 0)
 		return mismatched_pkcs8(fmt);
 	if (strcmp(name, "@other-spki") == 0)
-		return spki_of_new_key(fmt);
+		return new_key_der(fmt, WA_COSE_ES256, i2d_PUBKEY);
 	if (strcmp(name, "@handle65") == 0)
 		return binary(fmt, handle65, sizeof(handle65));
 	if (strcmp(name, "@id1024") == 0)
@@ -724,22 +733,15 @@ static void test_all_or_nothing(void **state)
 	au_device src, dev;
 	au_io_import_result res;
 	au_io_report rep;
-	json_t *list;
 	char *text;
 
 	(void)state;
-	new_device(&src);
-	add(&src, WA_COSE_ES256, "example.org", "alice", true, 1);
-	add(&src, WA_COSE_ES256, "example.org", "bob", true, 1);
-	list = export(&src, AU_IO_CDP, NULL);
-	json_object_set_new(json_array_get(list, 1), "privateKey", json_string("AAECAwQFBgc="));
-	text = dump(list);
+	text = two_credentials(&src, 1, 1, "privateKey", json_string("AAECAwQFBgc="));
 	new_device(&dev);
 	assert_int_equal(import(&dev, AU_IO_CDP, false, text, &res, &rep), AU_IO_ERR_NOT_PKCS8);
 	assert_string_equal(rep.where, "[1].privateKey");
 	assert_int_equal(dev.n_credentials, 0);
 	free(text);
-	json_decref(list);
 	au_device_free(&src);
 	au_device_free(&dev);
 }
@@ -858,8 +860,10 @@ static void test_errors_named(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_chromium_credential),
-	        cmocka_unit_test(test_playwright_credential),
+	        {"test_chromium_credential", test_tool_credential, NULL, NULL,
+	         (void *)&tool_cases[0]},
+	        {"test_playwright_credential", test_tool_credential, NULL, NULL,
+	         (void *)&tool_cases[1]},
 	        cmocka_unit_test(test_containers),
 	        cmocka_unit_test(test_cdp_round_trip),
 	        cmocka_unit_test(test_playwright_round_trip),

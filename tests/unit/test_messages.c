@@ -17,7 +17,9 @@
 
 #include <cmocka.h>
 
+#include "rp/generation.h"
 #include "rp/messages.h"
+#include "webauthn/arraylen.h"
 
 #ifndef KAGURA_MESSAGES_DIR
 #error "KAGURA_MESSAGES_DIR must name fixtures/messages"
@@ -245,6 +247,48 @@ static void test_no_untested_keys(void **state)
 		assert_null(rp_messages_key(m, rp_messages_count(m)));
 		rp_messages_free(m);
 	}
+}
+
+/* ---- the generation profiles against their bundles ---- */
+
+/* A flag of the profile says the bundle has the page's key; a key it names is in the bundle. */
+static void check_profile(const rp_generation *g, const char *path)
+{
+	rp_messages *m = load_ok(path);
+	const struct {
+		bool has;
+		const char *key;
+	} pages[] = {
+	        {g->has_405_sentence, "kagura-405-message"},
+	        {g->checks_other_user, "differentUserAuthenticated"},
+	        {g->has_invalid_qr_page, "kagura-invalid-access-or-expired-url"},
+	        {g->has_pc_failure_page, "kagura-fido-registration-failed"},
+	        {g->has_forbidden_page, "kagura-apache-forbidden-heading"},
+	        {g->has_card_error_pages, "kagura-cert-revoked"},
+	        {g->jpki, "kagura-jpki-no-linked-user"},
+	};
+	const char *keys[] = {g->no_cookie_key, g->empty_name_key, g->unknown_user_key,
+	                      g->never_registered_key, g->card_user_unknown_key};
+
+	for (size_t i = 0; i < KAGURA_LEN(pages); i++)
+		if (pages[i].has != (rp_messages_get(m, pages[i].key) != NULL))
+			fail_msg("%s: the profile says %s, the bundle %s %s", g->name,
+			         pages[i].has ? "yes" : "no", pages[i].has ? "lacks" : "has",
+			         pages[i].key);
+	for (size_t i = 0; i < KAGURA_LEN(keys); i++)
+		if (rp_messages_get(m, keys[i]) == NULL)
+			fail_msg("%s: the profile names %s, not in the bundle", g->name, keys[i]);
+	rp_messages_free(m);
+}
+
+static void test_generation_profiles(void **state)
+{
+	(void)state;
+	check_profile(rp_generation_find("2.16"), V216);
+	check_profile(rp_generation_find("1.04"), V104);
+	assert_ptr_equal(rp_generation_find(RP_GENERATION_DEFAULT), rp_generation_find("2.16"));
+	assert_null(rp_generation_find("2.17"));
+	assert_null(rp_generation_find(NULL));
 }
 
 /* ---- the format, from memory ---- */
@@ -566,6 +610,7 @@ int main(void)
 	        cmocka_unit_test(test_v216_matches_manual),
 	        cmocka_unit_test(test_v104_matches_manual),
 	        cmocka_unit_test(test_no_untested_keys),
+	        cmocka_unit_test(test_generation_profiles),
 	        cmocka_unit_test(test_format),
 	        cmocka_unit_test(test_accepted_forms),
 	        cmocka_unit_test_setup_teardown(test_malformed_files, tmp_setup, tmp_teardown),

@@ -433,7 +433,7 @@ static void a_truncate(wa_blob *ad)
 }
 static void a_trailing(wa_blob *ad)
 {
-	wa_blob_append(ad, "\x00", 1);
+	sa_append(ad, "\x00", 1);
 }
 static void a_id_len_big(wa_blob *ad)
 {
@@ -447,7 +447,7 @@ static void a_ed_no_ext(wa_blob *ad)
 static void a_ed_not_map(wa_blob *ad)
 {
 	ad->ptr[32] |= 0x80;
-	wa_blob_append(ad, "\x01", 1);
+	sa_append(ad, "\x01", 1);
 }
 static void a_set_at(wa_blob *ad)
 {
@@ -577,7 +577,7 @@ static void o_array(wa_blob *o)
 }
 static void o_trailing(wa_blob *o)
 {
-	wa_blob_append(o, "\x00", 1);
+	sa_append(o, "\x00", 1);
 }
 static void o_truncated(wa_blob *o)
 {

@@ -1,7 +1,8 @@
 /*
  * The OS prompts of the manual's smartphone entries, each under the
- * conditions MANUAL-MAP.md gives, produced by real ceremonies through
- * libfido2 and the simulated device; and the Android screen-lock rule.
+ * conditions its causes give (fixtures/manual/v2.16.json), produced by real
+ * ceremonies through libfido2 and the simulated device; and the Android
+ * screen-lock rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "authenticator/fido_glue.h"
-#include "authenticator/os.h"
+#include "authenticator/device/fido_glue.h"
+#include "authenticator/phone/os.h"
 
 #define ORIGIN "https://mahpki-auth.2nds.medis.or.jp"
 #define RP_ID  "mahpki-auth.2nds.medis.or.jp"

@@ -25,20 +25,17 @@ static void put(const char *name, const char *text)
 	fclose(f);
 }
 
-static bool render(const char *name, wa_blob *out)
+static bool render(const char *name, wa_buf *out)
 {
 	const char *vars[][2] = {{"a", "<b>&"}, {"raw", "<i>"}};
 
-	wa_blob_reset(out);
-	if (!rp_page_render(dir, name, vars, 2, out))
-		return false;
-	wa_blob_append(out, "", 1);
-	return true;
+	wa_buf_free(out);
+	return rp_page_render(dir, name, vars, 2, out) && wa_buf_err(out) == WA_OK;
 }
 
 static void test_render(void **state)
 {
-	wa_blob out = {0};
+	wa_buf out = WA_BUF_INIT(RP_HTML_MAX);
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -47,13 +44,13 @@ static void test_render(void **state)
 	put("missing.html", "<script>{{> nowhere.js}}</script>");
 	put("escape.html", "<script>{{> ../etc/passwd}}</script>");
 	assert_true(render("page.html", &out));
-	assert_string_equal((char *)out.ptr, "<p>&lt;b&gt;&amp;</p><i><script>var x = 1; /* {{a}} "
-	                                     "stays as written */\n</script>");
+	assert_string_equal(wa_buf_str(&out), "<p>&lt;b&gt;&amp;</p><i><script>var x = 1; /* {{a}} "
+	                                      "stays as written */\n</script>");
 	/* A shared file that is not there, or a name leaving the folder: no page at all. */
 	assert_false(render("missing.html", &out));
 	assert_false(render("escape.html", &out));
 	assert_false(render("../page.html", &out));
-	wa_blob_reset(&out);
+	wa_buf_free(&out);
 	for (const char *n = "shared.js\0page.html\0missing.html\0escape.html\0"; *n;
 	     n += strlen(n) + 1) {
 		char path[256];

@@ -29,12 +29,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "authenticator/card.h"
-#include "authenticator/cardtls.h"
-#include "authenticator/jpki.h"
-#include "authenticator/pcbrowser.h"
-#include "authenticator/pccerts.h"
-#include "authenticator/proxy.h"
+#include "authenticator/pc/card.h"
+#include "authenticator/pc/cardtls.h"
+#include "authenticator/pc/jpki.h"
+#include "authenticator/pc/pc.h"
+#include "authenticator/pc/pcbrowser.h"
+#include "authenticator/pc/pccerts.h"
+#include "authenticator/pc/proxy.h"
 
 #define PKI  KAGURA_PKI_DIR
 #define HOST "mahpki-auth.2nds.medis.or.jp"
@@ -281,46 +282,56 @@ static const char *attempt(world *w, const char *browser_name, au_reader *r,
 
 static void test_texts_match_catalogue(void **state)
 {
+	/* every class of failure, per browser, gives a line of its manual entry; a real answer is
+	 * no error page, nor is a browser the table does not know */
+	static const struct {
+		const char *browser, *url;
+		au_web_err err;
+		int alert;
+		long status;
+		const char *entry;               /* NULL: no error page */
+		const char *net_error, *heading; /* NULL: not checked */
+		int net_error_code;              /* 0: not checked */
+	} pages[] = {
+	        {"chrome", "https://" HOST "/x", AU_WEB_ERR_TLS_HANDSHAKE, 40, 0, "3.1",
+	         "ERR_SSL_PROTOCOL_ERROR", NULL, 0},
+	        {"desktop-edge", "https://" HOST "/x", AU_WEB_ERR_TLS_HANDSHAKE, 40, 0, "3.2", NULL,
+	         NULL, 0},
+	        {"chrome", "https://" HOST ":443/login", AU_WEB_ERR_TLS_CLIENT_REJECTED, 116, 0,
+	         "3.21", NULL, HOST " へのアクセスが拒否されました", -117},
+	        {"edge", "https://" HOST "/", AU_WEB_ERR_EMPTY_REPLY, -1, 0, "3.3",
+	         "ERR_EMPTY_RESPONSE", NULL, 0},
+	        {"chrome", "https://" HOST "/", AU_WEB_ERR_PROXY, -1, 407, "3.10", NULL, NULL, 0},
+	        {"chrome", "https://" HOST "/", AU_WEB_OK, -1, 200, NULL, NULL, NULL, 0},
+	        {"safari", "https://" HOST "/", AU_WEB_ERR_EMPTY_REPLY, -1, 200, NULL, NULL, NULL,
+	         0},
+	};
 	world *w = *state;
-	au_pcb_page page;
-	au_web_response r = {0};
 
-	/* every class of failure, per browser, gives a line of its manual entry */
-	au_web_response_reset(&r);
-	r.err = AU_WEB_ERR_TLS_HANDSHAKE;
-	r.tls_alert_received = 40;
-	assert_true(au_pcb_error_page(w->pages, "chrome", "https://" HOST "/x", &r, &page));
-	assert_string_equal(page.entry, "3.1");
-	assert_string_equal(page.net_error, "ERR_SSL_PROTOCOL_ERROR");
-	assert_true(catalogue_says(w, "3.1", page.heading));
-	assert_true(au_pcb_error_page(w->pages, "desktop-edge", "https://" HOST "/x", &r, &page));
-	assert_string_equal(page.entry, "3.2");
-	assert_true(catalogue_says(w, "3.2", page.heading));
-	r.err = AU_WEB_ERR_TLS_CLIENT_REJECTED;
-	r.tls_alert_received = 116;
-	assert_true(au_pcb_error_page(w->pages, "chrome", "https://" HOST ":443/login", &r, &page));
-	assert_string_equal(page.entry, "3.21");
-	assert_int_equal(page.net_error_code, -117);
-	assert_string_equal(page.heading, HOST " へのアクセスが拒否されました");
-	assert_true(catalogue_says(w, "3.21", page.heading));
-	r.err = AU_WEB_ERR_EMPTY_REPLY;
-	r.tls_alert_received = -1;
-	assert_true(au_pcb_error_page(w->pages, "edge", "https://" HOST "/", &r, &page));
-	assert_string_equal(page.entry, "3.3");
-	assert_string_equal(page.net_error, "ERR_EMPTY_RESPONSE");
-	assert_true(catalogue_says(w, "3.3", page.heading));
-	r.err = AU_WEB_ERR_PROXY;
-	r.status = 407;
-	assert_true(au_pcb_error_page(w->pages, "chrome", "https://" HOST "/", &r, &page));
-	assert_string_equal(page.entry, "3.10");
-	assert_true(catalogue_says(w, "3.10", page.heading));
-	/* a real answer is no error page; nor is a browser the table does not know */
-	r.err = AU_WEB_OK;
-	r.status = 200;
-	assert_false(au_pcb_error_page(w->pages, "chrome", "https://" HOST "/", &r, &page));
-	assert_int_equal(page.cls, AU_PCB_NONE);
-	r.err = AU_WEB_ERR_EMPTY_REPLY;
-	assert_false(au_pcb_error_page(w->pages, "safari", "https://" HOST "/", &r, &page));
+	for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		au_web_response r = {.err = pages[i].err,
+		                     .tls_alert_received = pages[i].alert,
+		                     .status = pages[i].status};
+		au_pcb_page page;
+		bool shown = au_pcb_error_page(w->pages, pages[i].browser, pages[i].url, &r, &page);
+
+		if (shown != (pages[i].entry != NULL))
+			fail_msg("%s, %s: %s error page", pages[i].browser,
+			         au_web_errname(pages[i].err), shown ? "an" : "no");
+		if (!shown) {
+			if (pages[i].err == AU_WEB_OK) /* an answer: the page's class says so */
+				assert_int_equal(page.cls, AU_PCB_NONE);
+			continue;
+		}
+		assert_string_equal(page.entry, pages[i].entry);
+		assert_true(catalogue_says(w, page.entry, page.heading));
+		if (pages[i].net_error != NULL)
+			assert_string_equal(page.net_error, pages[i].net_error);
+		if (pages[i].heading != NULL)
+			assert_string_equal(page.heading, pages[i].heading);
+		if (pages[i].net_error_code != 0)
+			assert_int_equal(page.net_error_code, pages[i].net_error_code);
+	}
 
 	/* the JPKI client's dialogs and the certificate viewer's lines */
 	assert_true(catalogue_says(w, "3.15", au_jpki_message(AU_JPKI_ALREADY_RUNNING)));
@@ -328,183 +339,302 @@ static void test_texts_match_catalogue(void **state)
 	assert_null(au_jpki_message(AU_JPKI_NOTHING));
 	assert_string_equal(au_jpki_manual_entry(AU_JPKI_NOTHING), "3.13");
 	assert_true(catalogue_says(w, "3.13", "マイナンバーカードを登録"));
-	assert_true(catalogue_says(w, "3.23", rp_certview_text(RP_CERTVIEW_ISSUER_MISSING)));
-	assert_true(catalogue_says(w, "3.24", rp_certview_text(RP_CERTVIEW_ISSUER_GENERATION)));
+	assert_true(catalogue_says(w, "3.23", au_certview_text(AU_CERTVIEW_ISSUER_MISSING)));
+	assert_true(catalogue_says(w, "3.24", au_certview_text(AU_CERTVIEW_ISSUER_GENERATION)));
+}
+
+/*
+ * The reader, card and proxy cases are scripts: steps that change the reader or insert a card,
+ * login attempts with the page they must end on, and what the attempt must have done; run by
+ * run_pc(). The proxies are started when a step first names one.
+ */
+enum pc_op {
+	P_SET,
+	P_INSERT,
+	P_TRY,
+	P_READ,
+	P_PIN,
+	P_CERT,
+	P_PICKER,
+	P_NET,
+	P_HEADING,
+	P_STAT,
+	P_END
+};
+enum reader_field { CONNECTED, SEATED, ON_METAL, METAL_FAILURES, ANTIVIRUS, PCA };
+enum proxy_id { DIRECT, TUNNEL, AUTH, INSPECT, N_PROXIES };
+enum proxy_stat { TUNNELS, AUTH_REFUSED, UPSTREAM_FAILED };
+
+typedef struct pc_step {
+	enum pc_op op;
+	int n;          /* P_SET: the field; P_TRY: the origin's TLS (12, 13); P_READ: the verdict;
+	                   P_STAT: the counter; P_PIN, P_CERT, P_PICKER: the flag */
+	unsigned value; /* P_SET: the value; P_STAT: the count */
+	bool at_least;  /* P_STAT: value is a minimum */
+	const char *a;  /* P_INSERT: card; P_TRY: browser; P_NET, P_HEADING: text */
+	const char *shown;       /* P_TRY: "200" or the manual entry of the error page */
+	enum proxy_id proxy;     /* P_TRY: through which proxy; P_STAT: whose counter */
+	const char *user, *pass; /* P_TRY: the proxy credentials the browser has */
+	bool cancel_picker;      /* P_TRY: the user cancels the certificate picker */
+} pc_step;
+
+/* clang-format off */
+#define SET(field, v)          {.op = P_SET, .n = (field), .value = (v)}
+#define INSERT(card)           {.op = P_INSERT, .a = (card)}
+#define TRY(browser, tls, page, ...) \
+	{.op = P_TRY, .a = (browser), .n = (tls), .shown = (page), __VA_ARGS__}
+#define READ(verdict)          {.op = P_READ, .n = (verdict)}
+#define PIN(b)                 {.op = P_PIN, .n = (b)}
+#define CERT(b)                {.op = P_CERT, .n = (b)}
+#define PICKER(b)              {.op = P_PICKER, .n = (b)}
+#define NET_ERROR(text)        {.op = P_NET, .a = (text)}
+#define HEADING(text)          {.op = P_HEADING, .a = (text)}
+#define STAT_IS(p, c, count)   {.op = P_STAT, .proxy = (p), .n = (c), .value = (count)}
+#define STAT_AT_LEAST(p, c, count) \
+	{.op = P_STAT, .proxy = (p), .n = (c), .value = (count), .at_least = true}
+#define END()                  {.op = P_END}
+/* clang-format on */
+
+typedef struct pc_run {
+	world *w;
+	au_reader r;
+	au_card *cards[4];
+	au_proxy *proxies[N_PROXIES];
+	au_pcb_page page;
+	au_card_login l;
+} pc_run;
+
+/* The card of that name, loaded once per script. */
+static au_card *script_card(pc_run *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 4 && p->cards[i] != NULL; i++)
+		if (strcmp(au_card_name(p->cards[i]), name) == 0)
+			return p->cards[i];
+	assert_true(i < 4);
+	return p->cards[i] = card(name);
+}
+
+static au_proxy *script_proxy(pc_run *p, enum proxy_id id)
+{
+	static const au_proxy_opts opts[N_PROXIES] = {
+	        [TUNNEL] = {.mode = AU_PROXY_TUNNEL},
+	        [AUTH] = {.mode = AU_PROXY_AUTH, .user = "taro", .password = "s3cret"},
+	        [INSPECT] = {.mode = AU_PROXY_INSPECT,
+	                     .cert_file = PKI "/tls/server.pem",
+	                     .key_file = PKI "/tls/server.key",
+	                     .upstream_ca_file = PKI "/tls/server-ca.pem"},
+	};
+	char err[200];
+
+	if (id != DIRECT && p->proxies[id] == NULL &&
+	    !au_proxy_start(&opts[id], &p->proxies[id], err, sizeof(err)))
+		fail_msg("proxy %d: %s", id, err);
+	return p->proxies[id];
+}
+
+static void reader_set(au_reader *r, enum reader_field f, unsigned v)
+{
+	switch (f) {
+	case CONNECTED:
+		r->connected = v;
+		break;
+	case SEATED:
+		r->seated = v;
+		break;
+	case ON_METAL:
+		r->on_metal = v;
+		break;
+	case METAL_FAILURES:
+		r->metal_failures = v;
+		break;
+	case ANTIVIRUS:
+		r->antivirus_blocks = v;
+		break;
+	case PCA:
+		r->pca_blocks = v;
+		break;
+	}
+}
+
+static unsigned proxy_stat(au_proxy *proxy, enum proxy_stat c)
+{
+	au_proxy_stats st = au_proxy_get_stats(proxy);
+
+	return c == TUNNELS ? st.tunnels : c == AUTH_REFUSED ? st.auth_refused : st.upstream_failed;
+}
+
+static void pc_step_run(pc_run *p, const pc_step *s)
+{
+	switch (s->op) {
+	case P_SET:
+		reader_set(&p->r, (enum reader_field)s->n, s->value);
+		break;
+	case P_INSERT:
+		au_reader_insert(&p->r, script_card(p, s->a));
+		break;
+	case P_TRY: {
+		au_pin_user cancel = {.cancel_picker = true};
+		au_proxy *proxy = script_proxy(p, s->proxy);
+		const char *shown = attempt(p->w, s->a, &p->r, s->cancel_picker ? &cancel : NULL,
+		                            s->n == 12 ? p->w->tls12->url : p->w->tls13->url,
+		                            proxy ? au_proxy_url(proxy) : NULL, s->user, s->pass,
+		                            &p->page, &p->l);
+		if (strcmp(shown, s->shown) != 0)
+			fail_msg("%s over TLS 1.%d%s: %s, expected %s", s->a, s->n - 10,
+			         s->proxy != DIRECT ? " via a proxy" : "", shown, s->shown);
+		break;
+	}
+	case P_READ:
+		assert_int_equal(p->l.read, s->n);
+		break;
+	case P_PIN:
+		assert_int_equal(p->l.pin_prompt, s->n);
+		break;
+	case P_CERT:
+		assert_int_equal(p->l.cert_presented, s->n);
+		break;
+	case P_PICKER:
+		assert_int_equal(p->l.picker_shown, s->n);
+		break;
+	case P_NET:
+		assert_string_equal(p->page.net_error, s->a);
+		break;
+	case P_HEADING:
+		assert_string_equal(p->page.heading, s->a);
+		break;
+	case P_STAT:
+		if (s->at_least)
+			assert_true(proxy_stat(p->proxies[s->proxy], (enum proxy_stat)s->n) >=
+			            s->value);
+		else
+			assert_int_equal(proxy_stat(p->proxies[s->proxy], (enum proxy_stat)s->n),
+			                 s->value);
+		break;
+	case P_END:
+		break;
+	}
+}
+
+static void run_pc(world *w, const pc_step *script)
+{
+	pc_run *p = calloc(1, sizeof(*p));
+
+	assert_non_null(p);
+	p->w = w;
+	au_reader_init(&p->r);
+	for (const pc_step *s = script; s->op != P_END; s++)
+		pc_step_run(p, s);
+	for (int i = 0; i < N_PROXIES; i++)
+		au_proxy_stop(p->proxies[i]);
+	for (int i = 0; i < 4; i++)
+		au_card_free(p->cards[i]);
+	free(p);
 }
 
 /* Reader and driver states: no PIN prompt, no certificate → the browser's page; remedy → 200. */
+static const pc_step reader_states[] = {
+        INSERT("hpki-doctor-valid"),
+        /* healthy: PIN dialog, certificate sent, the platform answers */
+        TRY("chrome", 13, "200"),
+        PIN(true),
+        CERT(true),
+        /* card unreadable: reader / driver missing */
+        SET(CONNECTED, false),
+        TRY("chrome", 13, "3.21"),
+        READ(AU_READ_NO_READER),
+        PIN(false),
+        NET_ERROR("ERR_BAD_SSL_CLIENT_AUTH_CERT"),
+        /* the same against a TLS 1.2 server: handshake_failure → Chrome 3.1, Edge 3.2 */
+        TRY("chrome", 12, "3.1"),
+        TRY("edge", 12, "3.2"),
+        SET(CONNECTED, true), /* remedy: reader connected, driver installed (4.2) */
+        TRY("edge", 12, "200"),
+        /* antivirus blocking smart-card access */
+        SET(ANTIVIRUS, true),
+        TRY("edge", 13, "3.21"),
+        READ(AU_READ_ANTIVIRUS),
+        SET(ANTIVIRUS, false),
+        TRY("edge", 13, "200"),
+        /* Program Compatibility Assistant disabled the middleware */
+        SET(PCA, true),
+        TRY("chrome", 12, "3.1"),
+        READ(AU_READ_PCA),
+        SET(PCA, false),
+        TRY("chrome", 12, "200"),
+        /* card not seated */
+        SET(SEATED, false),
+        TRY("chrome", 13, "3.21"),
+        READ(AU_READ_NO_CARD),
+        INSERT("hpki-doctor-valid"),
+        /* contactless reader on a metal desk: intermittent, the first two reads fail */
+        SET(ON_METAL, true),
+        SET(METAL_FAILURES, 2),
+        TRY("chrome", 13, "3.21"),
+        READ(AU_READ_METAL),
+        TRY("chrome", 13, "3.21"),
+        TRY("chrome", 13, "200"), /* the third read works: intermittent */
+        /* remedy: off the metal, every read works from the first */
+        INSERT("hpki-doctor-valid"),
+        SET(ON_METAL, false),
+        TRY("chrome", 13, "200"),
+        /* Cancel in the certificate picker: the card was read, nothing was sent */
+        TRY("chrome", 13, "3.21", .cancel_picker = true),
+        PICKER(true),
+        PIN(false),
+        END(),
+};
+
+/* The PIN dialog opens (the card reads), the server refuses the certificate; remedy: a valid card.
+ */
+static const pc_step expired_card[] = {
+        INSERT("hpki-doctor-expired"),
+        TRY("chrome", 13, "3.21"),
+        PIN(true),
+        CERT(true),
+        TRY("edge", 12, "3.21"),
+        INSERT("hpki-pharmacist-valid"),
+        TRY("edge", 12, "200"),
+        END(),
+};
+
+static const pc_step proxies[] = {
+        INSERT("hpki-doctor-valid"),
+        /* a relaying (CONNECT) proxy: the card's certificate reaches the server */
+        TRY("chrome", 13, "200", .proxy = TUNNEL),
+        STAT_IS(TUNNEL, TUNNELS, 1),
+        /* a proxy that wants credentials: 3.10 */
+        TRY("chrome", 13, "3.10", .proxy = AUTH),
+        HEADING("Unauthorized"),
+        TRY("edge", 13, "3.10", .proxy = AUTH, .user = "taro", .pass = "wrong"),
+        STAT_AT_LEAST(AUTH, AUTH_REFUSED, 2),
+        /* remedy: the proxy's credentials set in the browser */
+        TRY("edge", 13, "200", .proxy = AUTH, .user = "taro", .pass = "s3cret"),
+        /* a TLS-inspecting proxy: no client certificate upstream, the browser gets nothing: 3.3 */
+        TRY("chrome", 13, "3.3", .proxy = INSPECT),
+        CERT(true), /* the browser did its part: the proxy dropped it */
+        TRY("edge", 12, "3.3", .proxy = INSPECT),
+        STAT_AT_LEAST(INSPECT, UPSTREAM_FAILED, 2),
+        /* remedy: bypass it (direct), or a relaying proxy */
+        TRY("chrome", 13, "200"),
+        TRY("chrome", 12, "200", .proxy = TUNNEL),
+        END(),
+};
+
 static void test_reader_states(void **state)
 {
-	world *w = *state;
-	au_card *doc = card("hpki-doctor-valid");
-	au_reader r;
-	au_pcb_page page;
-	au_card_login l;
-
-	au_reader_init(&r);
-	au_reader_insert(&r, doc);
-	/* healthy: PIN dialog, certificate sent, the platform answers */
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "200");
-	assert_true(l.pin_prompt && l.cert_presented);
-
-	/* card unreadable: reader / driver missing */
-	r.connected = false;
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "3.21");
-	assert_int_equal(l.read, AU_READ_NO_READER);
-	assert_false(l.pin_prompt);
-	assert_string_equal(page.net_error, "ERR_BAD_SSL_CLIENT_AUTH_CERT");
-	/* the same against a TLS 1.2 server: handshake_failure → Chrome 3.1, Edge 3.2 */
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "3.1");
-	assert_string_equal(
-	        attempt(w, "edge", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "3.2");
-	r.connected = true; /* remedy: reader connected, driver installed (4.2) */
-	assert_string_equal(
-	        attempt(w, "edge", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "200");
-
-	/* antivirus blocking smart-card access */
-	r.antivirus_blocks = true;
-	assert_string_equal(
-	        attempt(w, "edge", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "3.21");
-	assert_int_equal(l.read, AU_READ_ANTIVIRUS);
-	r.antivirus_blocks = false;
-	assert_string_equal(
-	        attempt(w, "edge", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "200");
-
-	/* Program Compatibility Assistant disabled the middleware */
-	r.pca_blocks = true;
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "3.1");
-	assert_int_equal(l.read, AU_READ_PCA);
-	r.pca_blocks = false;
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "200");
-
-	/* card not seated */
-	r.seated = false;
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "3.21");
-	assert_int_equal(l.read, AU_READ_NO_CARD);
-	au_reader_insert(&r, doc);
-
-	/* contactless reader on a metal desk: intermittent, the first two reads fail */
-	r.on_metal = true;
-	r.metal_failures = 2;
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "3.21");
-	assert_int_equal(l.read, AU_READ_METAL);
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "3.21");
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l),
-	        "200"); /* the third read works: intermittent */
-	/* remedy: off the metal, every read works from the first */
-	au_reader_insert(&r, doc);
-	r.on_metal = false;
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "200");
-
-	/* Cancel in the certificate picker: the card was read, nothing was sent */
-	{
-		au_pin_user cancel = {.cancel_picker = true};
-		assert_string_equal(attempt(w, "chrome", &r, &cancel, w->tls13->url, NULL, NULL,
-		                            NULL, &page, &l),
-		                    "3.21");
-		assert_true(l.picker_shown);
-		assert_false(l.pin_prompt);
-	}
-	au_card_free(doc);
+	run_pc(*state, reader_states);
 }
 
 static void test_expired_card(void **state)
 {
-	world *w = *state;
-	au_card *expired = card("hpki-doctor-expired");
-	au_card *valid = card("hpki-pharmacist-valid");
-	au_reader r;
-	au_pcb_page page;
-	au_card_login l;
-
-	au_reader_init(&r);
-	au_reader_insert(&r, expired);
-	/* the PIN dialog opens (the card reads), the server refuses the certificate */
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "3.21");
-	assert_true(l.pin_prompt && l.cert_presented);
-	assert_string_equal(
-	        attempt(w, "edge", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "3.21");
-	/* remedy: a valid card */
-	au_reader_insert(&r, valid);
-	assert_string_equal(
-	        attempt(w, "edge", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "200");
-	au_card_free(expired);
-	au_card_free(valid);
+	run_pc(*state, expired_card);
 }
 
 static void test_proxies(void **state)
 {
-	world *w = *state;
-	au_card *doc = card("hpki-doctor-valid");
-	au_reader r;
-	au_pcb_page page;
-	au_card_login l;
-	au_proxy *tunnel = NULL, *auth = NULL, *inspect = NULL;
-	char err[200];
-	au_proxy_opts o_tunnel = {.mode = AU_PROXY_TUNNEL};
-	au_proxy_opts o_auth = {.mode = AU_PROXY_AUTH, .user = "taro", .password = "s3cret"};
-	au_proxy_opts o_inspect = {.mode = AU_PROXY_INSPECT,
-	                           .cert_file = PKI "/tls/server.pem",
-	                           .key_file = PKI "/tls/server.key",
-	                           .upstream_ca_file = PKI "/tls/server-ca.pem"};
-
-	assert_true(au_proxy_start(&o_tunnel, &tunnel, err, sizeof(err)));
-	assert_true(au_proxy_start(&o_auth, &auth, err, sizeof(err)));
-	assert_true(au_proxy_start(&o_inspect, &inspect, err, sizeof(err)));
-	au_reader_init(&r);
-	au_reader_insert(&r, doc);
-
-	/* a relaying (CONNECT) proxy: the card's certificate reaches the server */
-	assert_string_equal(attempt(w, "chrome", &r, NULL, w->tls13->url, au_proxy_url(tunnel),
-	                            NULL, NULL, &page, &l),
-	                    "200");
-	assert_int_equal(au_proxy_get_stats(tunnel).tunnels, 1);
-
-	/* a proxy that wants credentials: 3.10 */
-	assert_string_equal(attempt(w, "chrome", &r, NULL, w->tls13->url, au_proxy_url(auth), NULL,
-	                            NULL, &page, &l),
-	                    "3.10");
-	assert_string_equal(page.heading, "Unauthorized");
-	assert_string_equal(attempt(w, "edge", &r, NULL, w->tls13->url, au_proxy_url(auth), "taro",
-	                            "wrong", &page, &l),
-	                    "3.10");
-	assert_true(au_proxy_get_stats(auth).auth_refused >= 2);
-	/* remedy: the proxy's credentials set in the browser */
-	assert_string_equal(attempt(w, "edge", &r, NULL, w->tls13->url, au_proxy_url(auth), "taro",
-	                            "s3cret", &page, &l),
-	                    "200");
-
-	/* a TLS-inspecting proxy: no client certificate upstream, the browser gets nothing: 3.3 */
-	assert_string_equal(attempt(w, "chrome", &r, NULL, w->tls13->url, au_proxy_url(inspect),
-	                            NULL, NULL, &page, &l),
-	                    "3.3");
-	assert_true(l.cert_presented); /* the browser did its part: the proxy dropped it */
-	assert_string_equal(attempt(w, "edge", &r, NULL, w->tls12->url, au_proxy_url(inspect), NULL,
-	                            NULL, &page, &l),
-	                    "3.3");
-	assert_true(au_proxy_get_stats(inspect).upstream_failed >= 2);
-	/* remedy: bypass it (direct), or a relaying proxy */
-	assert_string_equal(
-	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "200");
-	assert_string_equal(attempt(w, "chrome", &r, NULL, w->tls12->url, au_proxy_url(tunnel),
-	                            NULL, NULL, &page, &l),
-	                    "200");
-
-	au_proxy_stop(tunnel);
-	au_proxy_stop(auth);
-	au_proxy_stop(inspect);
-	au_card_free(doc);
+	run_pc(*state, proxies);
 }
 
 /* The handshake first, the request after the PIN dialog, the platform's clock moved between. */
@@ -653,7 +783,7 @@ static void test_certificate_viewer(void **state)
 	au_card *doc = card("hpki-doctor-valid");
 	au_reader r;
 	au_pc_certs pc = {0};
-	rp_certview_result vr;
+	au_certview_result vr;
 	const char *text = NULL;
 	au_pcb_page page;
 	au_card_login l;
@@ -663,12 +793,12 @@ static void test_certificate_viewer(void **state)
 
 	/* nothing installed: 3.23 */
 	assert_true(au_pc_view_card_cert(&pc, &r, june_2025(), &vr, &text));
-	assert_int_equal(vr.verdict, RP_CERTVIEW_ISSUER_MISSING);
+	assert_int_equal(vr.verdict, AU_CERTVIEW_ISSUER_MISSING);
 	assert_true(catalogue_says(w, "3.23", text));
 	/* roots only, no HPKI CA: 3.23 */
 	assert_true(au_pc_certs_install_file(&pc, PKI "/pc/installed-roots-only.pem"));
 	assert_true(au_pc_view_card_cert(&pc, &r, june_2025(), &vr, &text));
-	assert_int_equal(vr.verdict, RP_CERTVIEW_ISSUER_MISSING);
+	assert_int_equal(vr.verdict, AU_CERTVIEW_ISSUER_MISSING);
 	/* ... and the login succeeds all the same */
 	assert_string_equal(
 	        attempt(w, "chrome", &r, NULL, w->tls13->url, NULL, NULL, NULL, &page, &l), "200");
@@ -677,7 +807,7 @@ static void test_certificate_viewer(void **state)
 	au_pc_certs_clear(&pc);
 	assert_true(au_pc_certs_install_file(&pc, PKI "/pc/installed-old.pem"));
 	assert_true(au_pc_view_card_cert(&pc, &r, june_2025(), &vr, &text));
-	assert_int_equal(vr.verdict, RP_CERTVIEW_ISSUER_GENERATION);
+	assert_int_equal(vr.verdict, AU_CERTVIEW_ISSUER_GENERATION);
 	assert_true(catalogue_says(w, "3.24", text));
 	assert_string_equal(
 	        attempt(w, "edge", &r, NULL, w->tls12->url, NULL, NULL, NULL, &page, &l), "200");
@@ -686,7 +816,7 @@ static void test_certificate_viewer(void **state)
 	au_pc_certs_clear(&pc);
 	assert_true(au_pc_certs_install_file(&pc, PKI "/pc/installed-current.pem"));
 	assert_true(au_pc_view_card_cert(&pc, &r, june_2025(), &vr, &text));
-	assert_int_equal(vr.verdict, RP_CERTVIEW_OK);
+	assert_int_equal(vr.verdict, AU_CERTVIEW_OK);
 
 	/* the viewer cannot open what the reader cannot read */
 	r.connected = false;
@@ -831,6 +961,85 @@ static void test_hostile_inputs(void **state)
 	free(other);
 }
 
+/* The PC's browser (pc.h): each failure its own au_err, the detail in why, "" after AU_OK. */
+static void test_pc_browser(void **state)
+{
+	world *w = *state;
+	au_pc pc;
+	char st[16] = "x", html[] = "<html><head><title>T</title></head><body>hi</body></html>",
+	     url[] = "https://" HOST "/page";
+	au_web_response page = {.status = 200, .url = url, .body = html, .body_len = strlen(html)},
+	                empty = {.error = "Empty reply from server"};
+	char want[300];
+	int handshakes;
+
+	/* every code of the one error space has its name and its own message */
+	for (int a = 0; a < AU_ERR__COUNT; a++) {
+		assert_int_equal(strncmp(au_errname((au_err)a), "AU_", 3), 0);
+		for (int b = a + 1; b < AU_ERR__COUNT; b++)
+			assert_string_not_equal(au_strerr((au_err)a), au_strerr((au_err)b));
+	}
+	assert_string_equal(au_errname(AU_ERR_QR_WAITING), "AU_ERR_QR_WAITING");
+
+	/* a cookie jar that cannot be read (a file as a directory) */
+	assert_int_equal(au_pc_open(&pc, PKI "/index.json/jar"), AU_ERR_BROWSER_FILE);
+	assert_non_null(strstr(pc.why, "cookie jar cannot be read"));
+	au_pc_close(&pc);
+
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
+	assert_string_equal(pc.why, "");
+	assert_int_equal(au_pc_set_server_ca(&pc, "/nonexistent/ca.pem"), AU_ERR_BROWSER_FILE);
+	assert_int_equal(strncmp(pc.why, "CA /nonexistent/ca.pem: ", 24), 0);
+	assert_int_equal(au_pc_set_server_ca(&pc, NULL), AU_ERR_ARG);
+	assert_int_equal(au_pc_set_server_ca(&pc, PKI "/tls/server-ca.pem"), AU_OK);
+	assert_string_equal(pc.why, "");
+	assert_int_equal(au_pc_set_card(&pc, "/nonexistent/card.pem", "/nonexistent/card.key"),
+	                 AU_ERR_BROWSER_FILE);
+	assert_int_equal(strncmp(pc.why, "card /nonexistent/card.pem: ", 28), 0);
+	assert_int_equal(au_pc_set_card(&pc, PKI "/cards/hpki-doctor-valid-chain.pem", NULL),
+	                 AU_ERR_ARG);
+
+	/* nothing on screen yet: no QR to wait on, no form; nothing is sent */
+	handshakes = atomic_load(&w->tls13->handshakes);
+	assert_int_equal(au_pc_wait(&pc, 1, 1, st, sizeof(st)), AU_ERR_NO_QR);
+	assert_string_equal(st, "");
+	assert_string_equal(pc.why, "the page shows no QR to wait on");
+	assert_int_equal(au_pc_submit(&pc, "kc-form-login", "username", "x"), AU_ERR_NO_FORM);
+	assert_string_equal(pc.why, "the page has no form kc-form-login");
+	assert_int_equal(au_pc_post_json(&pc, w->tls13->url, "{not json"), AU_ERR_ARG);
+	assert_string_equal(pc.why, "not JSON: {not json");
+	assert_int_equal(atomic_load(&w->tls13->handshakes), handshakes);
+
+	/* no card: the strict origin refuses the handshake, the browser has no page */
+	assert_int_equal(au_pc_set_card(&pc, NULL, NULL), AU_OK);
+	assert_int_equal(au_pc_get(&pc, w->tls13->url), AU_ERR_NETWORK);
+	assert_null(pc.page);
+	assert_string_not_equal(pc.why, "");
+	assert_string_equal(au_pc_text(&pc), "");
+	/* the card in the reader: the answer shows, why is empty again */
+	assert_int_equal(au_pc_set_card(&pc, PKI "/cards/hpki-doctor-valid-chain.pem",
+	                                PKI "/cards/hpki-doctor-valid.key"),
+	                 AU_OK);
+	assert_int_equal(au_pc_get(&pc, w->tls13->url), AU_OK);
+	assert_int_equal(pc.status, 200);
+	assert_string_equal(pc.why, "");
+	assert_non_null(strstr(au_pc_text(&pc), "login ok"));
+
+	/* answers from a connection of the card login's own */
+	assert_int_equal(au_pc_show(&pc, AU_WEB_ERR_EMPTY_REPLY, &empty), AU_ERR_NETWORK);
+	snprintf(want, sizeof(want), "%s (Empty reply from server)",
+	         au_web_strerr(AU_WEB_ERR_EMPTY_REPLY));
+	assert_string_equal(pc.why, want);
+	assert_null(pc.page);
+	assert_int_equal(pc.status, 0);
+	assert_int_equal(au_pc_show(&pc, AU_WEB_OK, &page), AU_OK);
+	assert_string_equal(au_pc_title(&pc), "T");
+	assert_string_equal(au_pc_text(&pc), "hi");
+	assert_string_equal(au_page_url(pc.page), url);
+	assert_ptr_equal(page.body, html); /* the response stays the caller's */
+	au_pc_close(&pc);
+}
+
 /* A proxy that is sent junk instead of CONNECT answers and keeps serving. */
 static void test_proxy_junk(void **state)
 {
@@ -874,11 +1083,17 @@ static void test_proxy_junk(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_texts_match_catalogue), cmocka_unit_test(test_reader_states),
-	        cmocka_unit_test(test_expired_card),          cmocka_unit_test(test_proxies),
-	        cmocka_unit_test(test_cardtls_pause),         cmocka_unit_test(test_jpki_client),
-	        cmocka_unit_test(test_certificate_viewer),    cmocka_unit_test(test_card_visible),
-	        cmocka_unit_test(test_hostile_inputs),        cmocka_unit_test(test_proxy_junk),
+	        cmocka_unit_test(test_texts_match_catalogue),
+	        cmocka_unit_test(test_reader_states),
+	        cmocka_unit_test(test_expired_card),
+	        cmocka_unit_test(test_proxies),
+	        cmocka_unit_test(test_cardtls_pause),
+	        cmocka_unit_test(test_jpki_client),
+	        cmocka_unit_test(test_certificate_viewer),
+	        cmocka_unit_test(test_card_visible),
+	        cmocka_unit_test(test_hostile_inputs),
+	        cmocka_unit_test(test_proxy_junk),
+	        cmocka_unit_test(test_pc_browser),
 	};
 	int rc;
 	curl_global_init(CURL_GLOBAL_DEFAULT);

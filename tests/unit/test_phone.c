@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "authenticator/phone.h"
+#include "authenticator/phone/phone.h"
 #include "rp/platform.h"
 #include "tests/support/e2e.h"
 
@@ -37,26 +37,16 @@ typedef struct fixture {
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-	rp_platform_options opt = {.manual = "2.16", .origin = ORIGIN, .test_control = true};
-
-	if (f == NULL)
-		return -1;
-	*state = f;
-	if (!e2e_start(&opt, "phone", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env))
-		return -1;
-	return 0;
+	return E2E_SETUP_216(state, fixture, ORIGIN, "phone");
 }
 
 static int teardown(void **state)
 {
 	fixture *f = *state;
+
 	if (f->open)
 		au_phone_close(&f->phone);
-	if (!e2e_stop(f->rp, f->dir))
-		return -1;
-	free(f);
-	return 0;
+	return e2e_free(f, f->rp, f->dir);
 }
 
 /* POSTs body to test control; the answer's member key (owned) or NULL. */
@@ -131,6 +121,14 @@ static void visit(fixture *f, const char *url, const char *username, au_phone_vi
 	assert_int_equal(au_phone_visit_url(&f->phone, url, &in, v), AU_OK);
 }
 
+/* The CA's QR for user name (its URL into qr) opened by the phone: registered, "done". */
+static void registers(fixture *f, const char *name, char *qr, size_t size, au_phone_visit *v)
+{
+	ca_qr(f, name, qr, size);
+	visit(f, qr, NULL, v);
+	assert_string_equal(v->kind, "done");
+}
+
 static void login(fixture *f, const char *name, au_phone_visit *v)
 {
 	char url[256];
@@ -190,9 +188,7 @@ static void test_blank_page(void **state)
 	char qr[512];
 
 	new_phone(f, "android-chrome");
-	ca_qr(f, "4000000002", qr, sizeof(qr));
-	visit(f, qr, NULL, &v);
-	assert_string_equal(v.kind, "done");
+	registers(f, "4000000002", qr, sizeof(qr), &v);
 	assert_false(v.blank);
 	set(f, "javascript", "false");
 	login(f, "4000000002", &v);
@@ -229,12 +225,10 @@ static void test_back_resubmit_reload(void **state)
 	char qr[512];
 
 	new_phone(f, "ios17-safari");
-	assert_int_equal(au_phone_back(&f->phone, &in, &v), AU_ERR_SETTING_VALUE);
-	assert_int_equal(au_phone_resubmit(&f->phone, &in, &v), AU_ERR_SETTING_VALUE);
-	assert_int_equal(au_phone_reload(&f->phone, &in, &v), AU_ERR_SETTING_VALUE);
-	ca_qr(f, "4000000003", qr, sizeof(qr));
-	visit(f, qr, NULL, &v);
-	assert_string_equal(v.kind, "done");
+	assert_int_equal(au_phone_back(&f->phone, &in, &v), AU_ERR_NO_HISTORY);
+	assert_int_equal(au_phone_resubmit(&f->phone, &in, &v), AU_ERR_NO_HISTORY);
+	assert_int_equal(au_phone_reload(&f->phone, &in, &v), AU_ERR_NO_HISTORY);
+	registers(f, "4000000003", qr, sizeof(qr), &v);
 	assert_int_equal(f->phone.dev.n_credentials, 1);
 	wa_blob_set(&first, f->phone.dev.credentials[0].id.ptr, f->phone.dev.credentials[0].id.len);
 	/* Back: the registration page runs again, iOS replaces the passkey, the step is spent */
@@ -316,9 +310,7 @@ static void test_delete_passkeys(void **state)
 	char qr[512];
 
 	new_phone(f, "ios18-safari");
-	ca_qr(f, "4000000004", qr, sizeof(qr));
-	visit(f, qr, NULL, &v);
-	assert_string_equal(v.kind, "done");
+	registers(f, "4000000004", qr, sizeof(qr), &v);
 	assert_int_equal(au_phone_delete_passkeys(&f->phone, "other.example", NULL), 0);
 	assert_int_equal(au_phone_delete_passkeys(&f->phone, RP_ID, "someone-else"), 0);
 	assert_int_equal(au_phone_delete_passkeys(&f->phone, RP_ID, "4000000004"), 1);

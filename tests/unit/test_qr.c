@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <qrencode.h>
 
+#include "rp/pages.h"
 #include "rp/qr.h"
 
 #define MAXW 200
@@ -63,16 +64,16 @@ static void test_matrix(void **state)
 	(void)state;
 
 	for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
-		wa_blob svg = {0};
+		wa_buf svg = WA_BUF_INIT(RP_HTML_MAX);
 		QRcode *qr = QRcode_encodeData((int)strlen(texts[t]),
 		                               (const unsigned char *)texts[t], 0, QR_ECLEVEL_M);
 		int size;
 
 		assert_non_null(qr);
 		assert_true(rp_qr_svg(texts[t], &svg));
-		assert_int_equal(svg.ptr[svg.len - 1], '\0');
-		assert_non_null(strstr((const char *)svg.ptr, "<svg xmlns="));
-		size = read_svg((const char *)svg.ptr, grid);
+		assert_int_equal(strlen(wa_buf_str(&svg)), wa_buf_len(&svg));
+		assert_non_null(strstr(wa_buf_str(&svg), "<svg xmlns="));
+		size = read_svg(wa_buf_str(&svg), grid);
 		assert_int_equal(size, qr->width + 8);
 		for (int y = 0; y < size; y++)
 			for (int x = 0; x < size; x++) {
@@ -84,13 +85,13 @@ static void test_matrix(void **state)
 		finder_at(grid, size - 11, 4);
 		finder_at(grid, 4, size - 11);
 		QRcode_free(qr);
-		wa_blob_reset(&svg);
+		wa_buf_free(&svg);
 	}
 }
 
 static void test_refused(void **state)
 {
-	wa_blob svg = {0};
+	wa_buf svg = WA_BUF_INIT(RP_HTML_MAX);
 	char *big = malloc(RP_QR_TEXT_MAX + 2);
 	(void)state;
 
@@ -99,10 +100,16 @@ static void test_refused(void **state)
 	memset(big, 'a', RP_QR_TEXT_MAX + 1);
 	big[RP_QR_TEXT_MAX + 1] = '\0';
 	assert_false(rp_qr_svg(big, &svg));
-	assert_null(svg.ptr);
+	assert_int_equal(wa_buf_len(&svg), 0);
 	big[RP_QR_TEXT_MAX] = '\0';
 	assert_true(rp_qr_svg(big, &svg));
-	wa_blob_reset(&svg);
+	/* a buffer too small for the drawing: refused, never a half-drawn QR */
+	wa_buf_free(&svg);
+	wa_buf_init(&svg, 100);
+	assert_false(rp_qr_svg("x", &svg));
+	assert_int_equal(wa_buf_err(&svg), WA_ERR_TOO_LARGE);
+	assert_string_equal(wa_buf_str(&svg), "");
+	wa_buf_free(&svg);
 	free(big);
 }
 

@@ -1,7 +1,7 @@
 /*
  * Device registration from the PC, end to end with both simulated browsers:
- * the PC (authenticator/pc.c) opens the QR page after a card session and waits
- * as its script does; the phone (authenticator/phone.c) opens the QR's URL and
+ * the PC (authenticator/pc/pc.c) opens the QR page after a card session and waits
+ * as its script does; the phone (authenticator/phone/phone*.c) opens the QR's URL and
  * registers. Done, the phone failing (3.22), and Cancel on the PC (3.22, then
  * 2.19 for the phone), on the embedded platform of manual 2.16.
  */
@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "authenticator/pc.h"
-#include "authenticator/phone.h"
+#include "authenticator/pc/pc.h"
+#include "authenticator/phone/phone.h"
 #include "rp/platform.h"
 #include "tests/support/e2e.h"
 
@@ -32,29 +32,14 @@ typedef struct fixture {
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-	rp_platform_options opt = {.manual = "2.16", .origin = ORIGIN, .test_control = true};
-
-	if (f == NULL)
-		return -1;
-	*state = f;
-	if (!e2e_start(&opt, "rege2e", f->dir, sizeof(f->dir), &f->rp, &f->clock, &f->env))
-		return -1;
-	return 0;
+	return E2E_SETUP_216(state, fixture, ORIGIN, "rege2e");
 }
 
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	if (!e2e_stop(f->rp, f->dir))
-		return -1;
-	free(f);
-	return 0;
-}
 
-static void url(const fixture *f, const char *path, char *out, size_t size)
-{
-	snprintf(out, size, "%s%s", rp_platform_base(f->rp), path);
+	return e2e_free(f, f->rp, f->dir);
 }
 
 /* The PC after a card login of name: the QR page on screen. */
@@ -62,14 +47,14 @@ static void pc_qr_page(fixture *f, au_pc *pc, const char *name)
 {
 	char u[256], body[128];
 
-	assert_true(au_pc_open(pc, NULL));
+	assert_int_equal(au_pc_open(pc, NULL), AU_OK);
 	snprintf(body, sizeof(body), "{\"name\":\"%s\"}", name);
-	url(f, "/test-control/users", u, sizeof(u));
-	assert_true(au_pc_post_json(pc, u, body));
-	url(f, "/test-control/card-session", u, sizeof(u));
-	assert_true(au_pc_post_json(pc, u, body));
-	url(f, "/device-registration", u, sizeof(u));
-	assert_true(au_pc_get(pc, u));
+	e2e_url(f->rp, "/test-control/users", u, sizeof(u));
+	assert_int_equal(au_pc_post_json(pc, u, body), AU_OK);
+	e2e_url(f->rp, "/test-control/card-session", u, sizeof(u));
+	assert_int_equal(au_pc_post_json(pc, u, body), AU_OK);
+	e2e_url(f->rp, "/device-registration", u, sizeof(u));
+	assert_int_equal(au_pc_get(pc, u), AU_OK);
 	assert_int_equal(pc->status, 200);
 	assert_non_null(au_pc_qr_url(pc));
 	assert_true(strncmp(au_pc_qr_url(pc), ORIGIN "/registration?qr=",
@@ -109,7 +94,7 @@ static void test_done(void **state)
 	assert_string_equal(v.kind, "done");
 	assert_int_equal(v.ceremonies, 1);
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(seen, "done");
 	assert_string_equal(au_pc_kind(&pc), "done");
 	assert_non_null(strstr(au_pc_text(&pc), "処理が終了しました"));
@@ -128,7 +113,7 @@ static void test_phone_fails(void **state)
 	assert_string_equal(v.kind, "alert-error");
 	assert_non_null(strstr(v.text, "セキュリティーキーの登録結果が無効です。"));
 	au_phone_visit_reset(&v);
-	assert_true(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)));
+	assert_int_equal(au_pc_wait(&pc, 5, 10, seen, sizeof(seen)), AU_OK);
 	assert_string_equal(seen, "failed");
 	assert_string_equal(au_pc_kind(&pc), "alert-error");
 	assert_non_null(strstr(au_pc_text(&pc), "FIDO認証情報の登録ができませんでした"));
@@ -144,7 +129,7 @@ static void test_cancel(void **state)
 
 	pc_qr_page(f, &pc, "3000000003");
 	snprintf(qr, sizeof(qr), "%s", au_pc_qr_url(&pc));
-	assert_true(au_pc_submit(&pc, "kagura-qr-cancel", NULL, NULL));
+	assert_int_equal(au_pc_submit(&pc, "kagura-qr-cancel", NULL, NULL), AU_OK);
 	assert_string_equal(au_pc_kind(&pc), "alert-error");
 	assert_non_null(strstr(au_pc_text(&pc), "画面を閉じてください"));
 	phone_reads(f, "android-chrome", NULL, qr, &v);

@@ -58,13 +58,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void qr(fixture *f, const char *token, const char *kind)
+static void qr(fixture *f, const char *token, rp_qr_kind kind)
 {
 	rp_qr q;
 
 	memset(&q, 0, sizeof(q));
 	snprintf(q.token, sizeof(q.token), "%s", token);
-	snprintf(q.kind, sizeof(q.kind), "%s", kind);
+	q.kind = kind;
 	q.user_id = f->alice.id;
 	q.issued = 1000;
 	q.expires = 2000;
@@ -92,17 +92,17 @@ static size_t count(fixture *f)
 	size_t n = 0;
 
 	assert_int_equal(rp_store_cred_list(f->s, f->alice.id, &list, &n), RP_STORE_OK);
-	rp_cred_list_free(list, n);
+	rp_cred_list_free(&list, n);
 	return n;
 }
 
-static void assert_qr(fixture *f, const char *token, bool consumed, const char *state)
+static void assert_qr(fixture *f, const char *token, bool consumed, rp_qr_state state)
 {
 	rp_qr q;
 
 	assert_int_equal(rp_store_qr_get(f->s, token, &q), RP_STORE_OK);
 	assert_int_equal(q.consumed, consumed);
-	assert_string_equal(q.state, state);
+	assert_int_equal(q.state, state);
 }
 
 static void test_register(void **state)
@@ -110,10 +110,10 @@ static void test_register(void **state)
 	fixture *f = *state;
 	rp_cred c, got;
 
-	qr(f, "tok", "ca-registration");
+	qr(f, "tok", RP_QR_CA_REGISTRATION);
 	cred(&c, f->alice.id, "cred-1");
-	assert_int_equal(rp_store_qr_register(f->s, "tok", &c, "done"), RP_STORE_OK);
-	assert_qr(f, "tok", true, "done");
+	assert_int_equal(rp_store_qr_register(f->s, "tok", &c, RP_QR_DONE), RP_STORE_OK);
+	assert_qr(f, "tok", true, RP_QR_DONE);
 	assert_int_equal(rp_store_cred_by_id(f->s, (const uint8_t *)"cred-1", 6, &got),
 	                 RP_STORE_OK);
 	assert_string_equal(got.label, "label of cred-1");
@@ -123,7 +123,7 @@ static void test_register(void **state)
 	rp_cred_reset(&c);
 	/* Single use: the token registers nothing more. */
 	cred(&c, f->alice.id, "cred-2");
-	assert_int_equal(rp_store_qr_register(f->s, "tok", &c, "done"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_register(f->s, "tok", &c, RP_QR_DONE), RP_STORE_NOT_FOUND);
 	assert_int_equal(count(f), 1);
 	rp_cred_reset(&c);
 }
@@ -133,36 +133,37 @@ static void test_nothing_on_failure(void **state)
 	fixture *f = *state;
 	rp_cred c;
 
-	qr(f, "old", "ca-registration");
-	qr(f, "new", "ca-registration"); /* supersedes old */
+	qr(f, "old", RP_QR_CA_REGISTRATION);
+	qr(f, "new", RP_QR_CA_REGISTRATION); /* supersedes old */
 	cred(&c, f->alice.id, "cred-1");
-	assert_int_equal(rp_store_qr_register(f->s, "old", &c, "done"), RP_STORE_NOT_FOUND);
-	assert_int_equal(rp_store_qr_register(f->s, "unknown", &c, "done"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_register(f->s, "old", &c, RP_QR_DONE), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_register(f->s, "unknown", &c, RP_QR_DONE), RP_STORE_NOT_FOUND);
 	assert_int_equal(count(f), 0);
-	assert_int_equal(rp_store_qr_register(f->s, "new", &c, "done"), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_register(f->s, "new", &c, RP_QR_DONE), RP_STORE_OK);
 	rp_cred_reset(&c);
 
 	/* The credential insert fails after the token was consumed: both roll back. */
-	qr(f, "pc", "pc-registration");
+	qr(f, "pc", RP_QR_PC_REGISTRATION);
 	cred(&c, f->alice.id, "cred-1");
-	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, "done"), RP_STORE_EXISTS);
-	assert_qr(f, "pc", false, "waiting");
+	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, RP_QR_DONE), RP_STORE_EXISTS);
+	assert_qr(f, "pc", false, RP_QR_WAITING);
 	rp_cred_reset(&c);
 	cred(&c, 4242, "cred-9"); /* no such user */
-	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, "done"), RP_STORE_NOT_FOUND);
-	assert_qr(f, "pc", false, "waiting");
+	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, RP_QR_DONE), RP_STORE_NOT_FOUND);
+	assert_qr(f, "pc", false, RP_QR_WAITING);
 	assert_int_equal(count(f), 1);
 	rp_cred_reset(&c);
 
 	/* Arguments out of their limits change nothing either. */
 	cred(&c, f->alice.id, "cred-3");
-	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, ""), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_register(f->s, "", &c, "done"), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_register(f->s, "pc", NULL, "done"), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_register(NULL, "pc", &c, "done"), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, RP_QR_STATE__COUNT),
+	                 RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_register(f->s, "", &c, RP_QR_DONE), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_register(f->s, "pc", NULL, RP_QR_DONE), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_register(NULL, "pc", &c, RP_QR_DONE), RP_STORE_INVALID);
 	wa_blob_reset(&c.public_key);
-	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, "done"), RP_STORE_INVALID);
-	assert_qr(f, "pc", false, "waiting");
+	assert_int_equal(rp_store_qr_register(f->s, "pc", &c, RP_QR_DONE), RP_STORE_INVALID);
+	assert_qr(f, "pc", false, RP_QR_WAITING);
 	rp_cred_reset(&c);
 }
 

@@ -28,6 +28,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "softauthn.h"
 #include "webauthn/attobj.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
@@ -95,9 +96,6 @@ static wa_trust trust;
 static vector vecs[16];
 static size_t n_vecs;
 
-static const char *origins[] = {"https://example.org"};
-static const char *top_origins[] = {"https://example.com"};
-
 /* Totals per vector, printed at the end of each test so the effort is visible. */
 static unsigned long n_calls, n_must_fail;
 
@@ -130,22 +128,6 @@ static wa_blob b64(const json_t *obj, const char *key)
 	return b;
 }
 
-static wa_expect expect_for(const vector *v, const wa_blob *chal)
-{
-	bool cross = strstr(v->name, "crossOrigin") || strstr(v->name, "topOrigin");
-
-	return (wa_expect){
-	        .challenge = chal->ptr,
-	        .challenge_len = chal->len,
-	        .origins = origins,
-	        .n_origins = 1,
-	        .rp_id = "example.org",
-	        .allow_cross_origin = cross,
-	        .top_origins = top_origins,
-	        .n_top_origins = strstr(v->name, "topOrigin") ? 1 : 0,
-	};
-}
-
 /* ---- the verifiers, over possibly mutated inputs ---- */
 
 static wa_err run_registration(const vector *v, const uint8_t *cdata, size_t cdata_len,
@@ -157,7 +139,7 @@ static wa_err run_registration(const vector *v, const uint8_t *cdata, size_t cda
 	        .attestation_object = {(uint8_t *)attobj, attobj_len},
 	};
 	wa_reg_options ro = {
-	        .expect = expect_for(v, &v->reg_chal),
+	        .expect = sa_w3c_expect(v->name, &v->reg_chal),
 	        .trust = &trust,
 	        .require_trusted_attestation = true,
 	        .android_key_allow_empty_authz = true,
@@ -182,7 +164,7 @@ static wa_err run_authentication(vector *v, const uint8_t *cdata, size_t cdata_l
 	        .signature = {(uint8_t *)sig, sig_len},
 	};
 	wa_auth_options ao = {
-	        .expect = expect_for(v, &v->auth_chal),
+	        .expect = sa_w3c_expect(v->name, &v->auth_chal),
 	        .user_identified = true,
 	};
 	uint32_t count = v->cred.sign_count;
@@ -800,7 +782,7 @@ static int load_vector(const char *name, json_t *j, vector *v)
 	resp.client_data_json = v->reg_cdata;
 	resp.attestation_object = v->attobj;
 	ro = (wa_reg_options){
-	        .expect = expect_for(v, &v->reg_chal),
+	        .expect = sa_w3c_expect(v->name, &v->reg_chal),
 	        .trust = &trust,
 	        .require_trusted_attestation = true,
 	        .android_key_allow_empty_authz = true,

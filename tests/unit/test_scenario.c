@@ -143,12 +143,38 @@ static void test_shows(void **state)
 	assert_false(sc_shows("403 Forbidden", ""));
 }
 
+/* scenarios/README.md lists the vocabulary exactly as the one table prints it. */
+static void test_vocabulary_documented(void **state)
+{
+	char *printed = NULL, *readme = NULL;
+	size_t len = 0, rlen = 0;
+	FILE *m = open_memstream(&printed, &len);
+	FILE *f = fopen(KAGURA_SCENARIOS_README, "r");
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(f);
+	sc_vocabulary_print(m);
+	fclose(m);
+	readme = malloc(1 << 20);
+	assert_non_null(readme);
+	rlen = fread(readme, 1, (1 << 20) - 1, f);
+	readme[rlen] = '\0';
+	fclose(f);
+	assert_true(len > 0);
+	if (strstr(readme, printed) == NULL)
+		fail_msg("scenarios/README.md's vocabulary differs from `kagura-scenarios "
+		         "steps`:\n%s",
+		         printed);
+	free(printed);
+	free(readme);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse),
-	        cmocka_unit_test(test_refused),
-	        cmocka_unit_test(test_nul_byte),
+	        cmocka_unit_test(test_parse),   cmocka_unit_test(test_vocabulary_documented),
+	        cmocka_unit_test(test_refused), cmocka_unit_test(test_nul_byte),
 	        cmocka_unit_test(test_shows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

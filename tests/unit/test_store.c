@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "rp/credmap.h"
 #include "rp/store.h"
 
 typedef struct fixture {
@@ -198,7 +199,7 @@ static void set_session(rp_session *ses, const char *id, int64_t user_id, time_t
 	memset(ses, 0, sizeof(*ses));
 	strcpy(ses->id, id);
 	ses->user_id = user_id;
-	strcpy(ses->state, "login");
+	ses->step = RP_STEP_NEW;
 	strcpy(ses->challenge, "OcDnUhYCRVvK-LMKUMrzQg");
 	ses->created = 1000;
 	ses->expires = expires;
@@ -208,17 +209,17 @@ static void assert_session_equal(const rp_session *a, const rp_session *b)
 {
 	assert_string_equal(a->id, b->id);
 	assert_int_equal(a->user_id, b->user_id);
-	assert_string_equal(a->state, b->state);
+	assert_int_equal(a->step, b->step);
 	assert_string_equal(a->challenge, b->challenge);
 	assert_int_equal(a->created, b->created);
 	assert_int_equal(a->expires, b->expires);
 }
 
-static void set_qr(rp_qr *qr, const char *token, const char *kind, int64_t user_id)
+static void set_qr(rp_qr *qr, const char *token, rp_qr_kind kind, int64_t user_id)
 {
 	memset(qr, 0, sizeof(*qr));
 	strcpy(qr->token, token);
-	strcpy(qr->kind, kind);
+	qr->kind = kind;
 	qr->user_id = user_id;
 	strcpy(qr->session_id, "pc-session");
 	qr->issued = 1000;
@@ -522,13 +523,14 @@ static void test_credentials(void **state)
 	assert_cred_equal(&list[0], &c2);
 	assert_cred_equal(&list[1], &c1); /* same time as c3: added first */
 	assert_cred_equal(&list[2], &c3);
-	rp_cred_list_free(list, n);
+	rp_cred_list_free(&list, n);
 	assert_int_equal(rp_store_cred_list(f->s, bob, &list, &n), RP_STORE_OK);
 	assert_int_equal(n, 0);
 	assert_null(list);
 	assert_int_equal(rp_store_cred_list(f->s, 999, &list, &n), RP_STORE_OK);
 	assert_int_equal(n, 0);
 	rp_cred_list_free(NULL, 0);
+	assert_null(list);
 
 	assert_int_equal(rp_store_cred_update_use(f->s, c1.id.ptr, c1.id.len, 8, true),
 	                 RP_STORE_OK);
@@ -555,7 +557,7 @@ static void test_credentials(void **state)
 	                 RP_STORE_NOT_FOUND);
 	assert_int_equal(rp_store_cred_list(f->s, alice, &list, &n), RP_STORE_OK);
 	assert_int_equal(n, 2);
-	rp_cred_list_free(list, n);
+	rp_cred_list_free(&list, n);
 
 	rp_cred_reset(&c1);
 	rp_cred_reset(&c2);
@@ -755,7 +757,7 @@ static void test_sessions(void **state)
 	assert_session_equal(&got, &ses);
 	/* Put updates in place: the browser's session moves on and now holds alice. */
 	ses.user_id = alice;
-	strcpy(ses.state, "webauthn-authenticate");
+	ses.step = RP_STEP_WEBAUTHN;
 	ses.challenge[0] = '\0';
 	ses.expires = 0;
 	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
@@ -791,7 +793,7 @@ static void test_session_limits(void **state)
 	memset(ses.id, 'i', sizeof(ses.id));
 	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_INVALID);
 	set_session(&ses, "s", 0, 0);
-	memset(ses.state, 's', sizeof(ses.state));
+	ses.step = RP_STEP__COUNT;
 	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_INVALID);
 	set_session(&ses, "s", 0, 0);
 	memset(ses.challenge, 'c', sizeof(ses.challenge));
@@ -801,7 +803,7 @@ static void test_session_limits(void **state)
 
 	set_session(&ses, i64, 0, 0);
 	memset(ses.challenge, 'c', sizeof(ses.challenge) - 1);
-	memset(ses.state, 's', sizeof(ses.state) - 1);
+	ses.step = RP_STEP_CARD_AUTHENTICATED;
 	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
 	assert_int_equal(rp_store_session_get(f->s, i64, 0, &got), RP_STORE_OK);
 	assert_session_equal(&got, &ses);
@@ -874,7 +876,7 @@ static void test_codes_expiry_and_session(void **state)
 
 	/* Updating the session keeps its codes; deleting it deletes them. */
 	assert_int_equal(rp_store_code_issue(f->s, "S1", "c-3", "a", 1000, 0), RP_STORE_OK);
-	strcpy(ses.state, "next");
+	ses.step = RP_STEP_AUTHENTICATED;
 	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 1);
 	assert_int_equal(rp_store_session_delete(f->s, "S1"), RP_STORE_OK);
@@ -923,45 +925,45 @@ static void test_qr(void **state)
 	int64_t alice = new_user(f->s, "alice");
 	rp_qr qr, got;
 
-	set_qr(&qr, "tok-pc", "pc-registration", alice);
+	set_qr(&qr, "tok-pc", RP_QR_PC_REGISTRATION, alice);
 	qr.superseded = true; /* a new token is neither, whatever the caller says */
 	qr.consumed = true;
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_get(f->s, "tok-pc", &got), RP_STORE_OK);
 	assert_string_equal(got.token, "tok-pc");
-	assert_string_equal(got.kind, "pc-registration");
+	assert_int_equal(got.kind, RP_QR_PC_REGISTRATION);
 	assert_int_equal(got.user_id, alice);
 	assert_string_equal(got.session_id, "pc-session");
 	assert_int_equal(got.issued, 1000);
 	assert_int_equal(got.expires, 1300);
 	assert_false(got.superseded);
 	assert_false(got.consumed);
-	assert_string_equal(got.state, "waiting");
+	assert_int_equal(got.state, RP_QR_WAITING);
 
-	assert_int_equal(rp_store_qr_set_state(f->s, "tok-pc", "done"), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_set_state(f->s, "tok-pc", RP_QR_DONE), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_consume(f->s, "tok-pc"), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_consume(f->s, "tok-pc"), RP_STORE_NOT_FOUND);
 	assert_int_equal(rp_store_qr_get(f->s, "tok-pc", &got), RP_STORE_OK);
 	assert_true(got.consumed);
-	assert_string_equal(got.state, "done");
+	assert_int_equal(got.state, RP_QR_DONE);
 
 	/* No user yet, no session, an explicit state. */
-	set_qr(&qr, "tok-dev", "device-auth", 0);
+	set_qr(&qr, "tok-dev", RP_QR_DEVICE_AUTH, 0);
 	qr.session_id[0] = '\0';
-	strcpy(qr.state, "cancelled");
+	qr.state = RP_QR_CANCELLED;
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_get(f->s, "tok-dev", &got), RP_STORE_OK);
 	assert_int_equal(got.user_id, 0);
 	assert_string_equal(got.session_id, "");
-	assert_string_equal(got.state, "cancelled");
+	assert_int_equal(got.state, RP_QR_CANCELLED);
 
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_EXISTS);
-	set_qr(&qr, "tok-nouser", "pc-registration", 4242);
+	set_qr(&qr, "tok-nouser", RP_QR_PC_REGISTRATION, 4242);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_NOT_FOUND);
 	assert_int_equal(rp_store_qr_get(f->s, "nope", &got), RP_STORE_NOT_FOUND);
 	assert_int_equal(got.token[0], '\0');
 	assert_int_equal(rp_store_qr_consume(f->s, "nope"), RP_STORE_NOT_FOUND);
-	assert_int_equal(rp_store_qr_set_state(f->s, "nope", "done"), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_set_state(f->s, "nope", RP_QR_DONE), RP_STORE_NOT_FOUND);
 }
 
 static void test_qr_supersede(void **state)
@@ -970,19 +972,19 @@ static void test_qr_supersede(void **state)
 	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
 	rp_qr qr;
 
-	set_qr(&qr, "ca-used", "ca-registration", alice);
+	set_qr(&qr, "ca-used", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_consume(f->s, "ca-used"), RP_STORE_OK);
-	set_qr(&qr, "ca-1", "ca-registration", alice);
+	set_qr(&qr, "ca-1", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_false(qr_superseded(f->s, "ca-used"));
-	set_qr(&qr, "ca-bob", "ca-registration", bob);
+	set_qr(&qr, "ca-bob", RP_QR_CA_REGISTRATION, bob);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
-	set_qr(&qr, "pc-1", "pc-registration", alice);
+	set_qr(&qr, "pc-1", RP_QR_PC_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_false(qr_superseded(f->s, "ca-1"));
 
-	set_qr(&qr, "ca-2", "ca-registration", alice);
+	set_qr(&qr, "ca-2", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_true(qr_superseded(f->s, "ca-1"));
 	assert_false(qr_superseded(f->s, "ca-2"));
@@ -994,21 +996,113 @@ static void test_qr_supersede(void **state)
 	assert_int_equal(rp_store_qr_consume(f->s, "ca-2"), RP_STORE_OK);
 
 	/* Other kinds never supersede. */
-	set_qr(&qr, "pc-2", "pc-registration", alice);
+	set_qr(&qr, "pc-2", RP_QR_PC_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_false(qr_superseded(f->s, "pc-1"));
 
 	/* A device-authentication QR supersedes the user's older one of its kind only. */
-	set_qr(&qr, "da-1", "device-auth", alice);
+	set_qr(&qr, "da-1", RP_QR_DEVICE_AUTH, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
-	set_qr(&qr, "da-bob", "device-auth", bob);
+	set_qr(&qr, "da-bob", RP_QR_DEVICE_AUTH, bob);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
-	set_qr(&qr, "da-2", "device-auth", alice);
+	set_qr(&qr, "da-2", RP_QR_DEVICE_AUTH, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_true(qr_superseded(f->s, "da-1"));
 	assert_false(qr_superseded(f->s, "da-2"));
 	assert_false(qr_superseded(f->s, "da-bob"));
 	assert_false(qr_superseded(f->s, "ca-2"));
+
+	/* ... of the same PC session only: another browser naming alice leaves hers alone. */
+	set_qr(&qr, "da-other-pc", RP_QR_DEVICE_AUTH, alice);
+	strcpy(qr.session_id, "another-pc");
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_false(qr_superseded(f->s, "da-2"));
+	set_qr(&qr, "da-3", RP_QR_DEVICE_AUTH, alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	assert_true(qr_superseded(f->s, "da-2"));
+	assert_false(qr_superseded(f->s, "da-other-pc"));
+}
+
+/* Expired rows go, live ones and those that never expire stay; QR tokens after their grace. */
+static void test_purge(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	rp_store_purged n;
+	rp_session ses;
+	rp_record rec;
+	rp_qr qr;
+
+	set_session(&ses, "s-dead", alice, 2000);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "s-dead", "c-of-dead", "act", 1000, 5000),
+	                 RP_STORE_OK);
+	set_session(&ses, "s-live", alice, 4000);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "s-live", "c-dead", "act", 1000, 2500),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_code_issue(f->s, "s-live", "c-live", "act", 1000, 3500),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_record_put(f->s, "k", "dead", "{}", 1000, 3000), RP_STORE_OK);
+	assert_int_equal(rp_store_record_put(f->s, "k", "live", "{}", 1000, 3001), RP_STORE_OK);
+	assert_int_equal(rp_store_record_put(f->s, "k", "never", "{}", 1000, 0), RP_STORE_OK);
+	set_qr(&qr, "q-long-dead", RP_QR_CA_REGISTRATION, alice); /* expires 1300 */
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	set_qr(&qr, "q-in-grace", RP_QR_PC_REGISTRATION, alice);
+	qr.expires = 2500;
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+
+	assert_int_equal(rp_store_purge(f->s, 3000, 1000, &n), RP_STORE_OK);
+	assert_int_equal(n.sessions, 1);
+	assert_int_equal(n.codes, 2); /* the dead session's and the expired one */
+	assert_int_equal(n.records, 1);
+	assert_int_equal(n.qr_tokens, 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM codes"), 1);
+	assert_int_equal(rp_store_code_take(f->s, "s-live", "c-live", "act", 3000), RP_STORE_OK);
+	assert_int_equal(rp_store_record_get(f->s, "k", "live", 3000, &rec), RP_STORE_OK);
+	rp_record_reset(&rec);
+	assert_int_equal(rp_store_record_get(f->s, "k", "never", 9999999, &rec), RP_STORE_OK);
+	rp_record_reset(&rec);
+	assert_int_equal(rp_store_qr_get(f->s, "q-long-dead", &qr), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_qr_get(f->s, "q-in-grace", &qr), RP_STORE_OK);
+	/* Nothing left to purge; the users stay whatever the clock says. */
+	assert_int_equal(rp_store_purge(f->s, 3000, 1000, &n), RP_STORE_OK);
+	assert_int_equal(n.sessions + n.codes + n.records + n.qr_tokens, 0);
+	assert_int_equal(rp_store_purge(f->s, 99999999, 0, &n), RP_STORE_OK);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM records"), 1);
+	assert_int_equal(rp_store_purge(NULL, 0, 0, &n), RP_STORE_INVALID);
+}
+
+/* A user with a given handle and, in the same transaction, its first credential. */
+static void test_user_create_handle(void **state)
+{
+	fixture *f = *state;
+	static const uint8_t handle[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	rp_cred c, other;
+	rp_user u;
+	rp_cred *list = NULL;
+	size_t n = 0;
+
+	make_cred(&c, 0, 0x11, 32, 1000);
+	assert_int_equal(rp_store_user_create_handle(f->s, "carol", "Carol", handle, &c, &u),
+	                 RP_STORE_OK);
+	assert_memory_equal(u.handle, handle, sizeof(handle));
+	assert_int_equal(rp_store_cred_list(f->s, u.id, &list, &n), RP_STORE_OK);
+	assert_int_equal(n, 1);
+	rp_cred_list_free(&list, n);
+	/* A credential id already registered: no user either. */
+	make_cred(&other, 0, 0x11, 32, 1000);
+	assert_int_equal(rp_store_user_create_handle(f->s, "dave", "Dave", (const uint8_t[16]){9},
+	                                             &other, &u),
+	                 RP_STORE_EXISTS);
+	assert_int_equal(rp_store_user_by_name(f->s, "dave", &u), RP_STORE_NOT_FOUND);
+	/* The same handle twice: refused. */
+	assert_int_equal(rp_store_user_create_handle(f->s, "erin", "", handle, NULL, &u),
+	                 RP_STORE_EXISTS);
+	rp_cred_reset(&c);
+	rp_cred_reset(&other);
 }
 
 /* 3.8 vs 3.12: a deleted or disabled device is "had one", never registering is not. */
@@ -1060,44 +1154,39 @@ static void test_qr_limits(void **state)
 {
 	fixture *f = *state;
 	char *t64 = repeat('t', RP_QR_TOKEN_MAX), *t65 = repeat('t', RP_QR_TOKEN_MAX + 1);
-	char *st24 = repeat('s', 24);
 	rp_qr qr, got;
 
-	set_qr(&qr, "", "device-auth", 0);
+	set_qr(&qr, "", RP_QR_DEVICE_AUTH, 0);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
 	memset(qr.token, 't', sizeof(qr.token));
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
-	set_qr(&qr, "t", "", 0);
+	set_qr(&qr, "t", RP_QR_KIND__COUNT, 0);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
-	set_qr(&qr, "t", "device-auth", 0);
-	memset(qr.kind, 'k', sizeof(qr.kind));
+	set_qr(&qr, "t", RP_QR_DEVICE_AUTH, 0);
+	qr.kind = RP_QR_KIND__COUNT;
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
-	set_qr(&qr, "t", "device-auth", 0);
+	set_qr(&qr, "t", RP_QR_DEVICE_AUTH, 0);
 	memset(qr.session_id, 's', sizeof(qr.session_id));
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
-	set_qr(&qr, "t", "device-auth", 0);
-	memset(qr.state, 's', sizeof(qr.state));
+	set_qr(&qr, "t", RP_QR_DEVICE_AUTH, 0);
+	qr.state = RP_QR_STATE__COUNT;
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_INVALID);
 	assert_int_equal(rp_store_qr_issue(f->s, NULL), RP_STORE_INVALID);
 	assert_int_equal(raw_total_rows(f->path), 0);
 
-	set_qr(&qr, t64, "device-auth", 0);
+	set_qr(&qr, t64, RP_QR_DEVICE_AUTH, 0);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_get(f->s, t64, &got), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_get(f->s, t65, &got), RP_STORE_INVALID);
 	assert_int_equal(rp_store_qr_get(f->s, "", &got), RP_STORE_INVALID);
 	assert_int_equal(rp_store_qr_consume(f->s, t65), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_set_state(f->s, t64, ""), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_set_state(f->s, t64, st24), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_set_state(f->s, t64, NULL), RP_STORE_INVALID);
-	assert_int_equal(rp_store_qr_set_state(f->s, t65, "done"), RP_STORE_INVALID);
-	st24[23] = '\0';
-	assert_int_equal(rp_store_qr_set_state(f->s, t64, st24), RP_STORE_OK);
+	assert_int_equal(rp_store_qr_set_state(f->s, t64, RP_QR_STATE__COUNT), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_set_state(f->s, t65, RP_QR_DONE), RP_STORE_INVALID);
+	assert_int_equal(rp_store_qr_set_state(f->s, t64, RP_QR_LATE), RP_STORE_OK);
 	assert_int_equal(rp_store_qr_get(f->s, t64, &got), RP_STORE_OK);
-	assert_string_equal(got.state, st24);
+	assert_int_equal(got.state, RP_QR_LATE);
 	free(t64);
 	free(t65);
-	free(st24);
 }
 
 /* ---- atomicity: the second statement fails, the first is undone ---- */
@@ -1108,12 +1197,12 @@ static void test_rollback_unique_violation(void **state)
 	int64_t alice = new_user(f->s, "alice"), bob = new_user(f->s, "bob");
 	rp_qr qr;
 
-	set_qr(&qr, "ca-1", "ca-registration", alice);
+	set_qr(&qr, "ca-1", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
-	set_qr(&qr, "ca-bob", "ca-registration", bob);
+	set_qr(&qr, "ca-bob", RP_QR_CA_REGISTRATION, bob);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	/* Supersede (1st statement) runs, then the insert (2nd) hits bob's token. */
-	set_qr(&qr, "ca-bob", "ca-registration", alice);
+	set_qr(&qr, "ca-bob", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_EXISTS);
 	assert_false(qr_superseded(f->s, "ca-1"));
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM qr_tokens WHERE superseded = 1"),
@@ -1121,7 +1210,7 @@ static void test_rollback_unique_violation(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT user_id FROM qr_tokens WHERE token = 'ca-bob'"),
 	                 bob);
 	/* And a failed issue leaves the store usable. */
-	set_qr(&qr, "ca-2", "ca-registration", alice);
+	set_qr(&qr, "ca-2", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_true(qr_superseded(f->s, "ca-1"));
 }
@@ -1133,7 +1222,7 @@ static void test_rollback_trigger(void **state)
 	rp_qr qr;
 	rp_record r;
 
-	set_qr(&qr, "ca-1", "ca-registration", alice);
+	set_qr(&qr, "ca-1", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	assert_int_equal(rp_store_record_put(f->s, "code", "k", "v", 0, 0), RP_STORE_OK);
 	/* Installed by another connection while the store is open: a disk that refuses. */
@@ -1142,7 +1231,7 @@ static void test_rollback_trigger(void **state)
 	                  "CREATE TRIGGER fail_rec BEFORE DELETE ON records "
 	                  "BEGIN SELECT RAISE(ABORT, 'injected'); END;");
 
-	set_qr(&qr, "boom", "ca-registration", alice);
+	set_qr(&qr, "boom", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_IO);
 	assert_false(qr_superseded(f->s, "ca-1"));
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM qr_tokens"), 1);
@@ -1180,7 +1269,7 @@ static void test_durability_reopen(void **state)
 	set_session(&ses, "S1", alice, 0);
 	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
 	assert_int_equal(rp_store_code_issue(f->s, "S1", "c1", "a", 0, 0), RP_STORE_OK);
-	set_qr(&qr, "q1", "ca-registration", alice);
+	set_qr(&qr, "q1", RP_QR_CA_REGISTRATION, alice);
 	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
 	rp_store_close(f->s);
 	f->s = NULL;
@@ -1315,7 +1404,6 @@ static void test_hostile_strings(void **state)
 		rp_record_reset(&r);
 
 		set_session(&ses, h, u.id, 0);
-		snprintf(ses.state, sizeof(ses.state), "%s", h);
 		snprintf(ses.challenge, sizeof(ses.challenge), "%s", h);
 		assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
 		assert_int_equal(rp_store_session_get(f->s, h, 0, &gs), RP_STORE_OK);
@@ -1323,14 +1411,14 @@ static void test_hostile_strings(void **state)
 		assert_int_equal(rp_store_code_issue(f->s, h, h, h, 0, 0), RP_STORE_OK);
 		assert_int_equal(rp_store_code_take(f->s, h, h, h, 0), RP_STORE_OK);
 
-		set_qr(&qr, h, "ca-registration", u.id);
+		set_qr(&qr, h, RP_QR_CA_REGISTRATION, u.id);
 		snprintf(qr.session_id, sizeof(qr.session_id), "%s", h);
 		assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
-		assert_int_equal(rp_store_qr_set_state(f->s, h, "it's \"done\""), RP_STORE_OK);
+		assert_int_equal(rp_store_qr_set_state(f->s, h, RP_QR_CANCELLED), RP_STORE_OK);
 		assert_int_equal(rp_store_qr_get(f->s, h, &gq), RP_STORE_OK);
 		assert_string_equal(gq.token, h);
 		assert_string_equal(gq.session_id, h);
-		assert_string_equal(gq.state, "it's \"done\"");
+		assert_int_equal(gq.state, RP_QR_CANCELLED);
 	}
 	/* Nothing was interpreted: one row each, every table still there, no wildcard matches. */
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), (int64_t)n);
@@ -1347,43 +1435,103 @@ static void test_hostile_strings(void **state)
 	}
 }
 
+/*
+ * Whether an id is registered: a typed answer. A store that cannot tell is an error, never
+ * "not registered", and the verifier's hook then answers "registered" and keeps the error.
+ */
+static void test_cred_exists(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	uint8_t unknown[16] = {0x5a}, long_id[1024] = {0x5b};
+	rp_cred_check check = {.store = f->s};
+	rp_cred c;
+
+	make_cred(&c, alice, 0x33, 16, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_exists(f->s, c.id.ptr, c.id.len), RP_STORE_OK);
+	assert_int_equal(rp_store_cred_exists(f->s, unknown, sizeof(unknown)), RP_STORE_NOT_FOUND);
+	/* Longer than any stored id: registered to no one. */
+	assert_int_equal(rp_store_cred_exists(f->s, long_id, sizeof(long_id)), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_cred_exists(NULL, unknown, sizeof(unknown)), RP_STORE_INVALID);
+	assert_true(rp_cred_check_registered(&check, c.id.ptr, c.id.len));
+	assert_false(rp_cred_check_registered(&check, unknown, sizeof(unknown)));
+	assert_int_equal(check.err, RP_STORE_OK);
+
+	/* The table is gone under the open store: the lookup fails, it does not say "absent". */
+	raw_exec(f->path, "PRAGMA foreign_keys = OFF; DROP TABLE credentials;");
+	assert_int_equal(rp_store_cred_exists(f->s, unknown, sizeof(unknown)), RP_STORE_IO);
+	assert_true(rp_cred_check_registered(&check, unknown, sizeof(unknown)));
+	assert_int_equal(check.err, RP_STORE_IO);
+	rp_cred_reset(&c);
+}
+
+/* A state's name the store did not write is a damaged store, not a state. */
+static void test_unknown_state_names(void **state)
+{
+	fixture *f = *state;
+	int64_t alice = new_user(f->s, "alice");
+	rp_session ses, got;
+	rp_qr qr, gq;
+	char *text;
+
+	set_session(&ses, "S1", alice, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	set_qr(&qr, "q1", RP_QR_CA_REGISTRATION, alice);
+	assert_int_equal(rp_store_qr_issue(f->s, &qr), RP_STORE_OK);
+	text = raw_text(f->path, "SELECT state || ' ' || (SELECT kind || ' ' || state "
+	                         "FROM qr_tokens) FROM sessions");
+	assert_string_equal(text, "new ca-registration waiting"); /* the names, as text */
+	free(text);
+
+	raw_exec(f->path, "UPDATE sessions SET state = 'login'");
+	assert_int_equal(rp_store_session_get(f->s, "S1", 0, &got), RP_STORE_SCHEMA);
+	assert_int_equal(got.id[0], '\0');
+	raw_exec(f->path, "UPDATE qr_tokens SET state = 'it''s done'");
+	assert_int_equal(rp_store_qr_get(f->s, "q1", &gq), RP_STORE_SCHEMA);
+	raw_exec(f->path, "UPDATE qr_tokens SET state = 'done', kind = 'pc'");
+	assert_int_equal(rp_store_qr_get(f->s, "q1", &gq), RP_STORE_SCHEMA);
+	assert_int_equal(gq.token[0], '\0');
+}
+
+/* A test on a store opened by its setup, and one that opens the store itself. */
+#define OPEN(fn) cmocka_unit_test_setup_teardown(fn, fx_setup_open, fx_teardown)
+#define NEW(fn)  cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(test_open_arguments, fx_setup, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_open_creates_wal_schema, fx_setup,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_open_refuses_non_sqlite, fx_setup,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_open_refuses_other_schema, fx_setup,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_users, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_user_duplicate_name, fx_setup_open,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_user_limits, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_credentials, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_credential_duplicate_and_owner, fx_setup_open,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_credential_limits, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_user_had_device, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_records, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_record_limits, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_sessions, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_session_limits, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_codes_single_use, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_codes_expiry_and_session, fx_setup_open,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_code_limits, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_qr, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_qr_supersede, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_qr_limits, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_rollback_unique_violation, fx_setup_open,
-	                                        fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_rollback_trigger, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_durability_reopen, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_durability_crash, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_two_connections, fx_setup_open, fx_teardown),
-	        cmocka_unit_test_setup_teardown(test_hostile_strings, fx_setup_open, fx_teardown),
+	        NEW(test_open_arguments),
+	        NEW(test_open_creates_wal_schema),
+	        NEW(test_open_refuses_non_sqlite),
+	        NEW(test_open_refuses_other_schema),
+	        OPEN(test_users),
+	        OPEN(test_user_duplicate_name),
+	        OPEN(test_user_limits),
+	        OPEN(test_credentials),
+	        OPEN(test_credential_duplicate_and_owner),
+	        OPEN(test_credential_limits),
+	        OPEN(test_user_had_device),
+	        OPEN(test_cred_exists),
+	        OPEN(test_unknown_state_names),
+	        OPEN(test_records),
+	        OPEN(test_record_limits),
+	        OPEN(test_sessions),
+	        OPEN(test_session_limits),
+	        OPEN(test_codes_single_use),
+	        OPEN(test_codes_expiry_and_session),
+	        OPEN(test_code_limits),
+	        OPEN(test_qr),
+	        OPEN(test_qr_supersede),
+	        OPEN(test_purge),
+	        OPEN(test_user_create_handle),
+	        OPEN(test_qr_limits),
+	        OPEN(test_rollback_unique_violation),
+	        OPEN(test_rollback_trigger),
+	        OPEN(test_durability_reopen),
+	        OPEN(test_durability_crash),
+	        OPEN(test_two_connections),
+	        OPEN(test_hostile_strings),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

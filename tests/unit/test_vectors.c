@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "softauthn.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/clock.h"
@@ -49,9 +50,6 @@ static const expect_vector expected[] = {
 static json_t *vectors;
 static X509 *ca;
 
-static const char *origins[] = {"https://example.org"};
-static const char *top_origins[] = {"https://example.com"};
-
 static json_t *response(const char *id, json_t *resp)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:{}}", "id", id, "rawId", id, "type", "public-key",
@@ -61,16 +59,7 @@ static json_t *response(const char *id, json_t *resp)
 static wa_expect expect_for(const char *name, const char *challenge_b64, wa_blob *chal)
 {
 	assert_int_equal(wa_b64url_decode(challenge_b64, strlen(challenge_b64), chal), WA_OK);
-	return (wa_expect){
-	        .challenge = chal->ptr,
-	        .challenge_len = chal->len,
-	        .origins = origins,
-	        .n_origins = 1,
-	        .rp_id = "example.org",
-	        .allow_cross_origin = strstr(name, "crossOrigin") || strstr(name, "topOrigin"),
-	        .top_origins = top_origins,
-	        .n_top_origins = strstr(name, "topOrigin") ? 1 : 0,
-	};
+	return sa_w3c_expect(name, chal);
 }
 
 static void verify_vector(const expect_vector *ev)

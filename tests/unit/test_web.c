@@ -1,5 +1,5 @@
 /*
- * The simulated browser (authenticator/web.c, page.c) against real servers:
+ * The simulated browser (authenticator/web/web.c, page.c) against real servers:
  * rp_http on a loopback port serving fixed pages for cookies, form encoding,
  * redirects, statuses and proxying; a small OpenSSL server thread for TLS
  * client authentication (issue 5); and the page reader on a Keycloak-like
@@ -26,9 +26,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "authenticator/page.h"
-#include "authenticator/pc.h"
-#include "authenticator/web.h"
+#include "authenticator/pc/pc.h"
+#include "authenticator/web/page.h"
+#include "authenticator/web/web.h"
 #include "rp/http.h"
 
 #define MAX_BODY 4096
@@ -100,7 +100,7 @@ static void echo(const rp_http_request *req, rp_http_response *resp)
 	                                "body", (const char *)req->body, req->body_len));
 }
 
-/* The QR page contract of authenticator/pc.h. */
+/* The QR page contract of authenticator/pc/pc.h. */
 static const char qr_page[] =
         "<html><head><title>QR</title></head><body>"
         "<div id=\"kagura-qr\" data-qr-url=\"https://rp.example/registration?qr=T1\" "
@@ -109,6 +109,11 @@ static const char qr_page[] =
 static const char qr_result[] = "<html><head><title>Done</title></head><body>"
                                 "<div id=\"kc-content\" class=\"done\"><span "
                                 "id=\"kc-feedback-text\">finished</span></div></body></html>";
+/* A QR page whose poll answers without the contract's state. */
+static const char qr_bad_page[] =
+        "<html><head><title>QR</title></head><body>"
+        "<div id=\"kagura-qr\" data-qr-url=\"https://rp.example/registration?qr=T2\" "
+        "data-poll-url=\"/qr-bad/state\" data-next-url=\"/qr/result\"></div></body></html>";
 static int polls;
 
 static void redirect(rp_http_response *resp, int status, const char *location)
@@ -160,6 +165,10 @@ static void handler(void *app, const rp_http_request *req, rp_http_response *res
 		rp_http_response_text(resp, 200, "application/json",
 		                      polls < 3 ? "{\"state\":\"waiting\"}"
 		                                : "{\"state\":\"done\"}");
+	} else if (strcmp(p, "/qr-bad") == 0) {
+		rp_http_response_text(resp, 200, "text/html; charset=utf-8", qr_bad_page);
+	} else if (strcmp(p, "/qr-bad/state") == 0) {
+		rp_http_response_text(resp, 200, "application/json", "{\"status\":\"done\"}");
 	} else if (strcmp(p, "/qr/result") == 0) {
 		rp_http_response_text(resp, 200, "text/html; charset=utf-8", qr_result);
 	} else if (strcmp(p, "/realms/hpki/protocol/openid-connect/auth") == 0) {
@@ -196,42 +205,40 @@ static const char *member(const json_t *j, const char *key)
 
 /* ---- cookies ---- */
 
+/* GET url with web: the echo says the browser sent the Cookie header want ("": none). */
+static void expect_cookie(au_web *web, const char *url, au_web_response *r, const char *want)
+{
+	json_t *j;
+
+	assert_int_equal(au_web_get(web, url, r), AU_WEB_OK);
+	j = echoed(r);
+	assert_string_equal(member(j, "cookie"), want);
+	json_decref(j);
+}
+
 static void test_cookies(void **state)
 {
 	au_web *web = au_web_new(NULL);
 	au_web_response r = {0};
 	char url[128];
-	json_t *j;
 
 	(void)state;
 	assert_non_null(web);
 	url_of(url, sizeof(url), "/set-cookie");
 	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
 	url_of(url, sizeof(url), "/echo");
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "AUTH_SESSION_ID=s3cret");
-	json_decref(j);
+	expect_cookie(web, url, &r, "AUTH_SESSION_ID=s3cret");
 
 	/* Blocked: the jar is not sent, and what arrives is not kept. */
 	au_web_set_cookies(web, false);
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "");
-	json_decref(j);
+	expect_cookie(web, url, &r, "");
 
 	/* Allowed again: the jar from before is back. */
 	au_web_set_cookies(web, true);
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "AUTH_SESSION_ID=s3cret");
-	json_decref(j);
+	expect_cookie(web, url, &r, "AUTH_SESSION_ID=s3cret");
 
 	assert_int_equal(au_web_clear_cookies(web), AU_WEB_OK);
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "");
-	json_decref(j);
+	expect_cookie(web, url, &r, "");
 	au_web_response_reset(&r);
 	au_web_free(web);
 }
@@ -241,23 +248,16 @@ static void test_cookies_blocked_from_start(void **state)
 	au_web *web = au_web_new(NULL);
 	au_web_response r = {0};
 	char url[128];
-	json_t *j;
 
 	(void)state;
 	au_web_set_cookies(web, false);
 	url_of(url, sizeof(url), "/set-cookie");
 	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
 	url_of(url, sizeof(url), "/echo");
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "");
-	json_decref(j);
+	expect_cookie(web, url, &r, "");
 	/* Nothing reached the jar either. */
 	au_web_set_cookies(web, true);
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "");
-	json_decref(j);
+	expect_cookie(web, url, &r, "");
 	au_web_response_reset(&r);
 	au_web_free(web);
 }
@@ -268,7 +268,6 @@ static void test_cookie_jar_file(void **state)
 	au_web_response r = {0};
 	struct stat st;
 	au_web *web;
-	json_t *j;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -291,19 +290,13 @@ static void test_cookie_jar_file(void **state)
 	/* The next kagura-authn run: the session cookie (no Expires) is still there. */
 	web = au_web_new(path);
 	url_of(url, sizeof(url), "/echo");
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "AUTH_SESSION_ID=s3cret");
-	json_decref(j);
+	expect_cookie(web, url, &r, "AUTH_SESSION_ID=s3cret");
 	au_web_free(web);
 
 	/* remedy clear-site-data deletes the file: a fresh browser. */
 	assert_int_equal(unlink(path), 0);
 	web = au_web_new(path);
-	assert_int_equal(au_web_get(web, url, &r), AU_WEB_OK);
-	j = echoed(&r);
-	assert_string_equal(member(j, "cookie"), "");
-	json_decref(j);
+	expect_cookie(web, url, &r, "");
 	au_web_free(web);
 
 	/* A jar that exists but cannot be read is refused, not overwritten. */
@@ -1036,25 +1029,37 @@ static void test_pc_wait(void **state)
 	char url[128], st[16];
 
 	(void)state;
-	assert_true(au_pc_open(&pc, NULL));
+	assert_int_equal(au_pc_open(&pc, NULL), AU_OK);
 	url_of(url, sizeof(url), "/qr");
-	assert_true(au_pc_get(&pc, url));
+	assert_int_equal(au_pc_get(&pc, url), AU_OK);
 	assert_string_equal(au_pc_qr_url(&pc), "https://rp.example/registration?qr=T1");
 	polls = 0;
 	/* One poll is not enough: still waiting, and the page stays. */
-	assert_false(au_pc_wait(&pc, 1, 1, st, sizeof(st)));
+	assert_int_equal(au_pc_wait(&pc, 1, 1, st, sizeof(st)), AU_ERR_QR_WAITING);
+	assert_string_equal(pc.why, "still waiting after 1 polls");
 	assert_string_equal(st, "waiting");
 	assert_non_null(au_pc_qr_url(&pc));
-	assert_true(au_pc_wait(&pc, 5, 1, st, sizeof(st)));
+	assert_int_equal(au_pc_wait(&pc, 5, 1, st, sizeof(st)), AU_OK);
 	assert_string_equal(st, "done");
 	assert_int_equal(polls, 3);
 	assert_string_equal(au_pc_title(&pc), "Done");
 	assert_string_equal(au_pc_kind(&pc), "done");
 	assert_string_equal(au_pc_text(&pc), "finished");
 	/* The result page has no QR: nothing to wait on, no such form. */
-	assert_false(au_pc_wait(&pc, 5, 1, st, sizeof(st)));
-	assert_false(au_pc_submit(&pc, "nope", "a", "b"));
+	assert_int_equal(au_pc_wait(&pc, 5, 1, st, sizeof(st)), AU_ERR_NO_QR);
+	assert_string_equal(pc.why, "the page shows no QR to wait on");
+	assert_int_equal(au_pc_submit(&pc, "nope", "a", "b"), AU_ERR_NO_FORM);
+	assert_string_equal(pc.why, "the page has no form nope");
+	/* a failure leaves the page on screen */
+	assert_string_equal(au_pc_title(&pc), "Done");
 	assert_null(au_pc_qr_url(&pc));
+	/* A poll answer without the contract's state. */
+	url_of(url, sizeof(url), "/qr-bad");
+	assert_int_equal(au_pc_get(&pc, url), AU_OK);
+	assert_int_equal(au_pc_wait(&pc, 5, 1, st, sizeof(st)), AU_ERR_QR_POLL);
+	assert_non_null(strstr(pc.why, "/qr-bad/state: no state in the answer"));
+	assert_string_equal(st, "");
+	assert_non_null(au_pc_qr_url(&pc));
 	au_pc_close(&pc);
 }
 

@@ -1,0 +1,124 @@
+#include "authenticator/phone/phone.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authenticator/device/fido_glue.h"
+#include "authenticator/phone/phone_impl.h"
+
+void au_phone_why(char *why, size_t size, const char *what, const char *detail)
+{
+	if (why != NULL && size > 0)
+		snprintf(why, size, "%s: %s", what, detail);
+}
+
+au_os_family au_phone_os_family(const au_persona *p)
+{
+	return p->os_family == AU_PERSONA_OS_IOS       ? AU_OS_IOS
+	       : p->os_family == AU_PERSONA_OS_ANDROID ? AU_OS_ANDROID
+	                                               : AU_OS_DESKTOP;
+}
+
+const char *au_phone_browser_name(const au_phone *p)
+{
+	return p->dev.settings.default_browser[0] ? p->dev.settings.default_browser
+	                                          : p->dev.settings.persona;
+}
+
+au_err au_phone_load_browser(au_phone *p, const char *name, const char **why)
+{
+	au_persona b;
+	au_err e = au_persona_load(p->persona_dir, name, &b);
+
+	*why = NULL;
+	if (e != AU_OK) {
+		*why = "no such browser persona";
+		return e == AU_ERR_PERSONA_UNKNOWN ? AU_ERR_SETTING_VALUE : e;
+	}
+	if (b.os_family != p->persona.os_family) {
+		au_persona_free(&b);
+		*why = "a browser of another OS family than the phone's";
+		return AU_ERR_SETTING_VALUE;
+	}
+	au_persona_free(&p->browser);
+	p->browser = b;
+	return AU_OK;
+}
+
+au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
+                     const char *event_log, char *why, size_t why_size)
+{
+	const char *bad;
+	au_err e;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(device_path) >= sizeof(p->device_path) ||
+	    strlen(env->persona_dir) >= sizeof(p->persona_dir) ||
+	    strlen(env->prompts_file) >= sizeof(p->prompts_file)) {
+		au_phone_why(why, why_size, "device file", "path too long");
+		return AU_ERR_IO;
+	}
+	strcpy(p->device_path, device_path);
+	strcpy(p->persona_dir, env->persona_dir);
+	strcpy(p->prompts_file, env->prompts_file);
+	if ((e = au_device_load(&p->dev, device_path)) != AU_OK) {
+		au_phone_why(why, why_size, device_path, au_strerr(e));
+		return e;
+	}
+	if ((e = au_persona_load(env->persona_dir, p->dev.settings.persona, &p->persona)) !=
+	    AU_OK) {
+		au_phone_why(why, why_size, p->dev.settings.persona,
+		             p->persona.why[0] ? p->persona.why : au_strerr(e));
+		return e;
+	}
+	if ((e = au_phone_load_browser(p, au_phone_browser_name(p), &bad)) != AU_OK) {
+		au_phone_why(why, why_size, au_phone_browser_name(p), bad);
+		return e;
+	}
+	if (event_log != NULL && (p->log_file = fopen(event_log, "a")) == NULL) {
+		au_phone_why(why, why_size, event_log, "event log cannot be opened");
+		return AU_ERR_IO;
+	}
+	p->log = (au_eventlog){.out = p->log_file, .clock = env->clock};
+	if ((e = au_os_init(&p->os, env->prompts_file, au_phone_os_family(&p->persona),
+	                    atoi(p->persona.os_version), &p->log)) != AU_OK) {
+		au_phone_why(why, why_size, env->prompts_file, au_strerr(e));
+		return e;
+	}
+	/* The persona file, not the OS version, says whether AutoFill can block passkeys. */
+	p->os.autofill_setting = p->persona.autofill_passkeys_off != AU_FAIL_NONE;
+	au_ctap_init(&p->ctap, &p->dev, env->clock, au_os_on_event, &p->os);
+	if ((p->hid = au_hid_new(&p->ctap)) == NULL || au_fido_open(p->hid, &p->fido) != FIDO_OK) {
+		au_phone_why(why, why_size, device_path,
+		             "the simulated authenticator did not open");
+		return AU_ERR_INTERNAL;
+	}
+	return AU_OK;
+}
+
+void au_phone_close(au_phone *p)
+{
+	au_phone_history_forget(p);
+	au_web_free(p->web);
+	au_fido_close(&p->fido);
+	au_hid_free(p->hid);
+	au_os_free(&p->os);
+	if (p->log_file != NULL)
+		fclose(p->log_file);
+	au_persona_free(&p->browser);
+	au_persona_free(&p->persona);
+	au_device_free(&p->dev);
+	memset(p, 0, sizeof(*p));
+}
+
+au_err au_phone_save(au_phone *p)
+{
+	au_err e = AU_OK;
+
+	if (p->changed && (e = au_device_save(&p->dev, p->device_path)) == AU_OK)
+		p->changed = false;
+	if (p->web != NULL && au_web_save(p->web) != AU_WEB_OK && e == AU_OK)
+		e = AU_ERR_IO;
+	return e;
+}

@@ -1,0 +1,300 @@
+#include "vuser.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "softauthn.h"
+#include "webauthn/b64url.h"
+
+#define MAX_REPLY       (256 * 1024) /* any answer of the API is far smaller */
+#define REQUEST_TIMEOUT 30L          /* seconds; the slowest peer at 64 users is well under */
+#define FLAG_UP         0x01
+#define FLAG_UV         0x04
+
+struct bh_vuser {
+	CURL *curl;
+	struct curl_slist *headers;
+	const bh_target *target;
+	const atomic_bool *window;
+	char *reply; /* the last answer's body, NUL-terminated */
+	size_t reply_len;
+	bool reply_overflow;
+	sa_credential cred; /* the credential last registered */
+	uint32_t counter;   /* its signature counter as the server last accepted it */
+	float *lat_ms;
+	size_t n_lat, cap_lat;
+};
+
+/* ---- HTTP ---- */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ctx)
+{
+	bh_vuser *u = ctx;
+	size_t n = size * nmemb;
+	char *grown;
+
+	if (u->reply_len + n > MAX_REPLY) {
+		u->reply_overflow = true;
+		return 0; /* curl stops with CURLE_WRITE_ERROR */
+	}
+	if ((grown = realloc(u->reply, u->reply_len + n + 1)) == NULL)
+		return 0;
+	u->reply = grown;
+	memcpy(u->reply + u->reply_len, ptr, n);
+	u->reply_len += n;
+	u->reply[u->reply_len] = '\0';
+	return n;
+}
+
+bh_vuser *bh_vuser_new(const bh_target *target, const atomic_bool *window)
+{
+	bh_vuser *u = calloc(1, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	u->target = target;
+	u->window = window;
+	u->curl = curl_easy_init();
+	/* "Expect:" off: a registration body can pass curl's 100-continue threshold. */
+	u->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	u->headers = u->headers ? curl_slist_append(u->headers, "Expect:") : NULL;
+	if (u->curl == NULL || u->headers == NULL) {
+		bh_vuser_free(&u);
+		return NULL;
+	}
+	curl_easy_setopt(u->curl, CURLOPT_HTTPHEADER, u->headers);
+	curl_easy_setopt(u->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(u->curl, CURLOPT_WRITEDATA, u);
+	curl_easy_setopt(u->curl, CURLOPT_COOKIEFILE, ""); /* this user's own cookie jar */
+	curl_easy_setopt(u->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(u->curl, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(u->curl, CURLOPT_TIMEOUT, REQUEST_TIMEOUT);
+	return u;
+}
+
+void bh_vuser_free(bh_vuser **up)
+{
+	bh_vuser *u = *up;
+
+	if (u == NULL)
+		return;
+	curl_easy_cleanup(u->curl);
+	curl_slist_free_all(u->headers);
+	sa_credential_free(&u->cred);
+	free(u->reply);
+	free(u->lat_ms);
+	free(u);
+	*up = NULL;
+}
+
+const float *bh_vuser_latencies(const bh_vuser *u, size_t *n)
+{
+	*n = u->n_lat;
+	return u->lat_ms;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void record(bh_vuser *u, double ms)
+{
+	if (u->window == NULL || !atomic_load(u->window))
+		return;
+	if (u->n_lat == u->cap_lat) {
+		size_t cap = u->cap_lat ? u->cap_lat * 2 : 1024;
+		float *grown = realloc(u->lat_ms, cap * sizeof(*grown));
+		if (grown == NULL)
+			return;
+		u->lat_ms = grown;
+		u->cap_lat = cap;
+	}
+	u->lat_ms[u->n_lat++] = (float)ms;
+}
+
+/*
+ * POSTs body (taking its reference) to path. BH_OK with the answer in *reply
+ * (when reply is not NULL); BH_REFUSED with its errorMessage in msg.
+ */
+static bh_outcome call(bh_vuser *u, const char *path, json_t *body, json_t **reply, char *msg,
+                       size_t size)
+{
+	char url[256], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_t *root = NULL;
+	const char *status, *why;
+	long code = 0;
+	CURLcode rc;
+	double t0;
+	bh_outcome out = BH_BROKEN;
+
+	json_decref(body);
+	if (reply != NULL)
+		*reply = NULL;
+	if (text == NULL) {
+		snprintf(msg, size, "%s: cannot build the request", path);
+		return BH_BROKEN;
+	}
+	snprintf(url, sizeof(url), "%s%s", u->target->base_url, path);
+	u->reply_len = 0;
+	u->reply_overflow = false;
+	curl_easy_setopt(u->curl, CURLOPT_URL, url);
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, text);
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
+	t0 = now_ms();
+	rc = curl_easy_perform(u->curl);
+	if (rc == CURLE_OK)
+		record(u, now_ms() - t0);
+	free(text);
+	if (rc != CURLE_OK) {
+		snprintf(msg, size, "%s: %s", path,
+		         u->reply_overflow ? "answer too long" : curl_easy_strerror(rc));
+		return BH_BROKEN;
+	}
+	curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (u->reply_len > 0)
+		root = json_loadb(u->reply, u->reply_len, 0, NULL);
+	status = json_string_value(json_object_get(root, "status"));
+	if (status != NULL && strcmp(status, "ok") == 0) {
+		out = BH_OK;
+		if (reply != NULL) {
+			*reply = root;
+			root = NULL;
+		}
+	} else if (status != NULL && strcmp(status, "failed") == 0) {
+		why = json_string_value(json_object_get(root, "errorMessage"));
+		snprintf(msg, size, "%s", why && why[0] ? why : "(no errorMessage)");
+		out = BH_REFUSED;
+	} else {
+		snprintf(msg, size, "%s: HTTP %ld without the API's status member", path, code);
+	}
+	json_decref(root);
+	return out;
+}
+
+/* ---- ceremonies ---- */
+
+/* The options' challenge, which the soft authenticator signs as 32 bytes. */
+static bool challenge_of(const json_t *options, uint8_t out[32], char *msg, size_t size)
+{
+	const char *text = json_string_value(json_object_get(options, "challenge"));
+	wa_blob raw = {0};
+	bool ok = false;
+
+	if (text == NULL || wa_b64url_decode(text, strlen(text), &raw) != WA_OK)
+		snprintf(msg, size, "the options carry no base64url challenge");
+	else if (raw.len != 32)
+		snprintf(msg, size, "a %zu-byte challenge; the soft authenticator signs 32",
+		         raw.len);
+	else {
+		memcpy(out, raw.ptr, 32);
+		ok = true;
+	}
+	wa_blob_reset(&raw);
+	return ok;
+}
+
+static void flip_signature(wa_blob *sig)
+{
+	/* The last byte of DER's s: still a well-formed signature, just not a valid one. */
+	if (sig->len > 0)
+		sig->ptr[sig->len - 1] ^= 0x01;
+}
+
+static const sa_hooks bad_signature_hooks = {.signature = flip_signature};
+
+static sa_params params_for(const bh_vuser *u, const uint8_t challenge[32], bh_tamper tamper)
+{
+	sa_params p = sa_default_params();
+
+	p.rp_id = u->target->rp_id;
+	p.origin = u->target->origin;
+	p.flags = FLAG_UP | FLAG_UV;
+	memcpy(p.challenge, challenge, sizeof(p.challenge));
+	if (tamper == BH_WRONG_CHALLENGE)
+		p.challenge[0] ^= 0xff;
+	return p;
+}
+
+bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char *msg, size_t size)
+{
+	json_t *options, *resp;
+	uint8_t challenge[32];
+	sa_params p;
+	sa_credential cred;
+	bh_outcome out;
+
+	out = call(u, "/attestation/options",
+	           json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "username", username, "displayName",
+	                     username, "attestation", "direct", "authenticatorSelection",
+	                     "residentKey", "discouraged", "userVerification", "preferred"),
+	           &options, msg, size);
+	if (out != BH_OK)
+		return out;
+	if (!challenge_of(options, challenge, msg, size)) {
+		json_decref(options);
+		return BH_BROKEN;
+	}
+	json_decref(options);
+	p = params_for(u, challenge, tamper);
+	p.fmt = "packed-self";
+	p.sign_count = 0;
+	resp = sa_register(&p, tamper == BH_BAD_SIGNATURE ? &bad_signature_hooks : NULL, NULL,
+	                   &cred);
+	if (resp == NULL) {
+		sa_credential_free(&cred);
+		snprintf(msg, size, "the soft authenticator failed to register");
+		return BH_BROKEN;
+	}
+	out = call(u, "/attestation/result", resp, NULL, msg, size);
+	if (out == BH_OK && tamper == BH_HONEST) {
+		sa_credential_free(&u->cred);
+		u->cred = cred;
+		u->counter = 0;
+	} else {
+		sa_credential_free(&cred);
+	}
+	return out;
+}
+
+bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, char *msg,
+                           size_t size)
+{
+	json_t *options, *resp;
+	uint8_t challenge[32];
+	sa_params p;
+	bh_outcome out;
+
+	if (u->cred.key == NULL) {
+		snprintf(msg, size, "no credential registered yet");
+		return BH_BROKEN;
+	}
+	out = call(u, "/assertion/options",
+	           json_pack("{s:s, s:s}", "username", username, "userVerification", "preferred"),
+	           &options, msg, size);
+	if (out != BH_OK)
+		return out;
+	if (!challenge_of(options, challenge, msg, size)) {
+		json_decref(options);
+		return BH_BROKEN;
+	}
+	json_decref(options);
+	p = params_for(u, challenge, tamper);
+	p.sign_count = u->counter + 1;
+	resp = sa_authenticate(&p, tamper == BH_BAD_SIGNATURE ? &bad_signature_hooks : NULL,
+	                       &u->cred);
+	if (resp == NULL) {
+		snprintf(msg, size, "the soft authenticator failed to sign");
+		return BH_BROKEN;
+	}
+	out = call(u, "/assertion/result", resp, NULL, msg, size);
+	if (out == BH_OK && tamper == BH_HONEST)
+		u->counter++;
+	return out;
+}

@@ -1,0 +1,52 @@
+/*
+ * A virtual user of bench-http: one browser with its own keep-alive connection
+ * and cookie jar, and the project's soft authenticator (tests/support/softauthn)
+ * making packed self-attestation registrations and ES256 assertions for the
+ * challenges the server hands out. It speaks only the FIDO conformance API.
+ */
+#ifndef KAGURA_BENCH_HTTP_VUSER_H
+#define KAGURA_BENCH_HTTP_VUSER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct bh_target {
+	const char *base_url; /* http://127.0.0.1:PORT */
+	const char *origin;   /* what clientDataJSON says */
+	const char *rp_id;    /* what authenticatorData hashes */
+} bh_target;
+
+/* How a request ended. */
+typedef enum bh_outcome {
+	BH_OK,      /* status "ok" */
+	BH_REFUSED, /* status "failed": the server refused, errorMessage says why */
+	BH_BROKEN,  /* no answer, or not the API's JSON, or a challenge we cannot sign */
+} bh_outcome;
+
+/* What the soft authenticator gets wrong on purpose (the verification gate). */
+typedef enum bh_tamper {
+	BH_HONEST,
+	BH_WRONG_CHALLENGE, /* signs over a challenge the server never issued */
+	BH_BAD_SIGNATURE,   /* the (attestation or assertion) signature with one bit flipped */
+} bh_tamper;
+
+typedef struct bh_vuser bh_vuser;
+
+/*
+ * A new user for target. While *window is true, every request's latency is
+ * recorded (window NULL: never). NULL when curl or memory fails.
+ */
+bh_vuser *bh_vuser_new(const bh_target *target, const atomic_bool *window);
+void bh_vuser_free(bh_vuser **u);
+
+/* A registration ceremony for username: /attestation/options, then /attestation/result. */
+bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char *msg, size_t size);
+/* An authentication with the credential last registered: /assertion/options and /result. */
+bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, char *msg,
+                           size_t size);
+
+/* The request latencies recorded, in milliseconds, in completion order. */
+const float *bh_vuser_latencies(const bh_vuser *u, size_t *n);
+
+#endif

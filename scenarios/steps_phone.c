@@ -1,0 +1,260 @@
+/* The phones: a new one, its settings and remedies, and what its user does in its browser. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenarios/textcut.h"
+#include "scenarios/world_impl.h"
+
+static const char *or_root(const char *s)
+{
+	return s ? s : "/";
+}
+
+/* key=value pairs of a step, except the ones named in skip, as phone settings. */
+static sc_status apply_settings(named_phone *p, const sc_step *st, const char *skip,
+                                sc_outcome *out)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		const char *why = NULL;
+		if (st->key[i] == NULL || (skip && strcmp(st->key[i], skip) == 0))
+			continue;
+		if (au_phone_set(&p->phone, st->key[i], st->value[i], &why) != AU_OK)
+			return sc_result(out, SC_ERROR, "setting %s=%s: %s", st->key[i],
+			                 st->value[i], why ? why : "refused");
+	}
+	return SC_PASS;
+}
+
+sc_status step_phone_new(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const char *sym = sc_step_word(st, 0), *persona = sc_step_get(st, "persona");
+	char path[4096], why[600];
+	named_phone *p;
+
+	if (sym == NULL || persona == NULL || strlen(sym) >= SYM_MAX || world_phone(w, sym))
+		return sc_result(out, SC_ERROR, "phone.new NAME persona=PERSONA (a new name)");
+	if (w->n_phones == MAX_ACTORS)
+		return sc_result(out, SC_ERROR, "at most %d phones", MAX_ACTORS);
+	snprintf(path, sizeof(path), "%s/%s.device", w->cfg.workdir, sym);
+	if (au_phone_new_device(w->cfg.phone_env, persona, w->cfg.attestation_dir, path, why,
+	                        sizeof(why)) != AU_OK)
+		return sc_result(out, SC_ERROR, "phone.new: %s", why);
+	p = &w->phones[w->n_phones];
+	if (au_phone_open(&p->phone, w->cfg.phone_env, path, NULL, why, sizeof(why)) != AU_OK) {
+		au_phone_close(&p->phone);
+		return sc_result(out, SC_ERROR, "phone.new: %s", why);
+	}
+	if (w->cfg.tls_ca != NULL && au_phone_trust_ca(&p->phone, w->cfg.tls_ca) != AU_OK) {
+		au_phone_close(&p->phone);
+		return sc_result(out, SC_ERROR, "phone.new: CA %s cannot be trusted",
+		                 w->cfg.tls_ca);
+	}
+	snprintf(p->sym, sizeof(p->sym), "%s", sym);
+	p->open = true;
+	w->n_phones++;
+	return apply_settings(p, st, "persona", out);
+}
+
+sc_status step_phone_set(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+
+	return p ? apply_settings(p, st, NULL, out) : out->status;
+}
+
+sc_status step_phone_remedy(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	const char *action = sc_step_word(st, 1), *why = NULL;
+
+	if (p == NULL)
+		return out->status;
+	if (action == NULL)
+		return sc_result(out, SC_ERROR, "phone.remedy PHONE ACTION [ARG]");
+	if (au_phone_remedy(&p->phone, action, sc_step_word(st, 2), &why) != AU_OK)
+		return sc_result(out, SC_ERROR, "remedy %s: %s", action, why ? why : "failed");
+	return SC_PASS;
+}
+
+/* Records what the phone's user saw at the end of a visit. */
+static void saw_visit(sc_world *w, named_phone *p, const au_phone_visit *v)
+{
+	au_os *os = &p->phone.os;
+	size_t n = 0;
+
+	w->phone_page =
+	        (seen){.status = v->status, .any = true, .blank = v->blank, .step = w->step};
+	if (v->page != NULL)
+		sc_text_copy(w->phone_page.url, sizeof(w->phone_page.url), au_page_url(v->page));
+	snprintf(w->phone_page.text, sizeof(w->phone_page.text), "%.255s\n%.2047s", v->title,
+	         v->net_error[0] ? v->net_error : v->text);
+	snprintf(w->phone_page.kind, sizeof(w->phone_page.kind), "%s", v->kind);
+	w->phone_error = (seen){.any = v->error[0] != '\0', .step = w->step};
+	snprintf(w->phone_error.text, sizeof(w->phone_error.text), "%s", v->error);
+	w->phone_prompt = (seen){
+	        .any = os->n_prompts > 0, .qr = au_os_showed(os, "hybrid-qr"), .step = w->step};
+	for (size_t i = 0; i < os->n_prompts && n < sizeof(w->phone_prompt.text) - 1; i++)
+		n += (size_t)snprintf(w->phone_prompt.text + n, sizeof(w->phone_prompt.text) - n,
+		                      "%s\n", os->prompts[i]);
+}
+
+typedef enum visit_kind { VISIT_URL, VISIT_BACK, VISIT_RELOAD, VISIT_RESUBMIT } visit_kind;
+
+/* The phone opens url (VISIT_URL), goes back, or loads the page again, and goes on as its
+ * user; what it saw is recorded. */
+static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char *url,
+                        const au_phone_input *in, sc_outcome *out)
+{
+	au_phone_visit v = {0};
+	au_phone_input with_origin = *in;
+	au_err e;
+
+	/* The phone names the page's origin as the platform's (a hosts-file mapping). */
+	with_origin.origin = w->cfg.origin;
+	au_os_begin(&p->phone.os, &p->phone.dev.settings, "", false, false);
+	e = kind == VISIT_BACK       ? au_phone_back(&p->phone, &with_origin, &v)
+	    : kind == VISIT_RELOAD   ? au_phone_reload(&p->phone, &with_origin, &v)
+	    : kind == VISIT_RESUBMIT ? au_phone_resubmit(&p->phone, &with_origin, &v)
+	                             : au_phone_visit_url(&p->phone, url, &with_origin, &v);
+	saw_visit(w, p, &v);
+	au_phone_save(&p->phone);
+	au_phone_visit_reset(&v);
+	if (e != AU_OK && e != AU_ERR_NETWORK)
+		return sc_result(out, SC_ERROR, "%s: %s",
+		                 url                    ? url
+		                 : kind == VISIT_BACK   ? "Back"
+		                 : kind == VISIT_RELOAD ? "reload"
+		                                        : "resubmit",
+		                 au_strerr(e));
+	return SC_PASS;
+}
+
+static sc_status visit(sc_world *w, named_phone *p, const char *url, const au_phone_input *in,
+                       sc_outcome *out)
+{
+	return browse(w, p, VISIT_URL, url, in, out);
+}
+
+/* The Back button, and the user goes on from the page shown again (2.20, 2.12). */
+sc_status step_phone_back(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	const char *who = sc_step_get(st, "username");
+	named_user *u = world_user(w, who);
+	au_phone_input in = {.label = sc_step_get(st, "label"), .username = u ? u->id : who};
+
+	if (p == NULL)
+		return out->status;
+	if (p->phone.n_history < 2)
+		return sc_result(out, SC_ERROR,
+		                 "phone.back: the browser has no page to go back to");
+	return browse(w, p, VISIT_BACK, NULL, &in, out);
+}
+
+/* The browser loads the page's URL again with GET (a restored tab) (2.20: a wrong request). */
+sc_status step_phone_reload(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	au_phone_input in = {0};
+
+	if (p == NULL)
+		return out->status;
+	if (p->phone.n_history == 0)
+		return sc_result(out, SC_ERROR, "phone.reload: the browser has shown no page yet");
+	return browse(w, p, VISIT_RELOAD, NULL, &in, out);
+}
+
+/* The browser posts its last form again (a form sent twice, a retry) (2.20). */
+sc_status step_phone_resubmit(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	au_phone_input in = {0};
+
+	if (p == NULL)
+		return out->status;
+	if (p->phone.post_url == NULL)
+		return sc_result(out, SC_ERROR,
+		                 "phone.resubmit: the browser has posted no form yet");
+	return browse(w, p, VISIT_RESUBMIT, NULL, &in, out);
+}
+
+/* The user deletes the platform's passkeys in the phone's password manager (iPhone:
+ * Settings → Passwords), all of them or the user's. */
+sc_status step_phone_delete_passkey(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	const char *who = sc_step_word(st, 1);
+	named_user *u = world_user(w, who);
+	char rp[256];
+
+	if (p == NULL)
+		return out->status;
+	if (who != NULL && u == NULL)
+		return sc_result(out, SC_ERROR,
+		                 "phone.delete-passkey PHONE [USER]: unknown user %s", who);
+	world_rp_id(w, rp, sizeof(rp));
+	if (au_phone_delete_passkeys(&p->phone, rp, u ? u->id : NULL) == 0)
+		return sc_result(out, SC_ERROR,
+		                 "phone.delete-passkey: the phone holds no such passkey");
+	au_phone_save(&p->phone);
+	return SC_PASS;
+}
+
+sc_status step_phone_login(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	const char *who = sc_step_word(st, 1);
+	named_user *u = world_user(w, who);
+	char url[512];
+	au_phone_input in = {.username = u ? u->id : who ? who : ""};
+
+	if (p == NULL)
+		return out->status;
+	world_url(w, "/login", url, sizeof(url));
+	return visit(w, p, url, &in, out);
+}
+
+sc_status step_phone_open(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	const char *ref = world_value(w, sc_step_word(st, 1)), *who = sc_step_get(st, "username");
+	named_user *u = world_user(w, who);
+	au_phone_input in = {.label = sc_step_get(st, "label"), .username = u ? u->id : who};
+	char url[2048];
+
+	if (p == NULL)
+		return out->status;
+	if (ref == NULL || ref[0] == '\0')
+		return sc_result(out, SC_ERROR, "phone.open PHONE URL|$VAR: no such URL");
+	world_url(w, ref, url, sizeof(url));
+	return visit(w, p, url, &in, out);
+}
+
+/* Setup's shortcut: the CA issues a registration QR and the phone registers with it. */
+sc_status step_phone_register(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	named_phone *p = world_phone_step(w, st, out);
+	named_user *u = world_user(w, sc_step_word(st, 1));
+	named_var *v = world_var(w, "_registration", true);
+	au_phone_input in = {.label = sc_step_get(st, "label")};
+	json_t *a;
+	char url[2048];
+
+	if (p == NULL)
+		return out->status;
+	if (u == NULL || v == NULL)
+		return sc_result(out, SC_ERROR, "phone.register PHONE USER (ca.user first)");
+	if ((a = sc_world_control(w, "registration-qr", json_pack("{s:s}", "user", u->id), out)) ==
+	    NULL)
+		return out->status;
+	world_url(w, or_root(json_string_value(json_object_get(a, "url"))), url, sizeof(url));
+	json_decref(a);
+	if (visit(w, p, url, &in, out) != SC_PASS)
+		return out->status;
+	if (strcmp(w->phone_page.kind, "done") != 0)
+		return sc_result(out, SC_ERROR, "registration did not finish: %s",
+		                 w->phone_page.text);
+	return SC_PASS;
+}

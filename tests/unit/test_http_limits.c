@@ -1,0 +1,587 @@
+/*
+ * rp/http under pressure, over raw loopback sockets: a handler that waits holds up only its
+ * own request; requests under the run-alone prefix run with no other handler; two thousand
+ * connections trickling a byte at a time from twenty addresses leave room for a new client;
+ * one address gets no more than its connections; a request that trickles is cut at the
+ * whole-request deadline, however steadily its bytes come; ambiguous framing is refused.
+ * No timing is asserted: every wait is for an event, with a generous cap.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rp/http.h"
+
+#define MAX_BODY 1024
+/* How long any wait for an event may take before the test calls it missing. */
+#define CAP_SECONDS 20
+
+/* ---- what the test server's handler does, by path ---- */
+
+typedef struct world {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int in_flight;        /* handlers inside, but /alone ones */
+	int max_in_flight;    /* the most at once */
+	int stalled;          /* /stall handlers waiting */
+	bool release;         /* the test lets /stall and /hold go */
+	int alone_saw_others; /* /alone ran while other handlers were inside */
+	int alone_ran;
+	int hold_inside; /* /hold handlers inside */
+} world;
+
+static world W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, false, 0, 0, 0};
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&t, NULL);
+}
+
+static void deadline_in(struct timespec *t, int seconds)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += seconds;
+}
+
+/* Waits (W.lock held) until *v reaches want or the cap passes; the value reached. */
+static int wait_for(const int *v, int want)
+{
+	struct timespec until;
+
+	deadline_in(&until, CAP_SECONDS);
+	while (*v < want && pthread_cond_timedwait(&W.cond, &W.lock, &until) == 0)
+		;
+	return *v;
+}
+
+static void handler(void *app, const rp_http_request *req, rp_http_response *resp)
+{
+	(void)app;
+	if (strncmp(req->path, "/alone", 6) == 0) {
+		pthread_mutex_lock(&W.lock);
+		W.alone_saw_others += W.in_flight;
+		W.alone_ran++;
+		pthread_cond_broadcast(&W.cond);
+		pthread_mutex_unlock(&W.lock);
+		rp_http_response_text(resp, 200, "text/plain", "alone\n");
+		return;
+	}
+	pthread_mutex_lock(&W.lock);
+	if (++W.in_flight > W.max_in_flight)
+		W.max_in_flight = W.in_flight;
+	pthread_cond_broadcast(&W.cond);
+	if (strcmp(req->path, "/stall") == 0 || strcmp(req->path, "/hold") == 0) {
+		struct timespec until;
+		int *count = req->path[1] == 's' ? &W.stalled : &W.hold_inside;
+		(*count)++;
+		pthread_cond_broadcast(&W.cond);
+		deadline_in(&until, CAP_SECONDS);
+		while (!W.release && pthread_cond_timedwait(&W.cond, &W.lock, &until) == 0)
+			;
+		(*count)--;
+	}
+	W.in_flight--;
+	pthread_cond_broadcast(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+	if (strcmp(req->path, "/body") == 0) {
+		char text[64];
+		snprintf(text, sizeof(text), "%zu\n", req->body_len);
+		rp_http_response_text(resp, 200, "text/plain", text);
+		return;
+	}
+	rp_http_response_text(resp, 200, "text/plain", "ok\n");
+}
+
+static void world_reset(void)
+{
+	pthread_mutex_lock(&W.lock);
+	W.in_flight = W.max_in_flight = W.stalled = W.alone_saw_others = W.alone_ran = 0;
+	W.hold_inside = 0;
+	W.release = false;
+	pthread_mutex_unlock(&W.lock);
+}
+
+static void world_release(void)
+{
+	pthread_mutex_lock(&W.lock);
+	W.release = true;
+	pthread_cond_broadcast(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+}
+
+/* ---- the server ---- */
+
+typedef struct fixture {
+	rp_http_server *srv;
+	uint16_t port;
+} fixture;
+
+static rp_http_server *start(const rp_http_limits *limits, uint16_t *port)
+{
+	char bound[64];
+	rp_http_server *srv = NULL;
+
+	world_reset();
+	assert_int_equal(rp_http_start_limits("127.0.0.1:0", NULL, limits, MAX_BODY, handler, NULL,
+	                                      NULL, &srv, bound, sizeof(bound)),
+	                 RP_HTTP_OK);
+	*port = (uint16_t)atoi(strrchr(bound, ':') + 1);
+	return srv;
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	f->srv = start(NULL, &f->port);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	world_release();
+	rp_http_stop(f->srv);
+	free(f);
+	return 0;
+}
+
+/* ---- raw clients ---- */
+
+/* A connection to the server from 127.0.0.host (every 127/8 address is this machine's). */
+static int connect_from(uint16_t port, int host)
+{
+	struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	from.sin_addr.s_addr = htonl(0x7f000000u | (unsigned)host);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	if (bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static bool send_all(int fd, const char *text)
+{
+	size_t len = strlen(text);
+
+	while (len > 0) {
+		ssize_t n = send(fd, text, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			return false;
+		text += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* Reads what the server sends until it closes or a whole response head and body is in (the
+ * cap). */
+static size_t read_reply(int fd, char *buf, size_t size)
+{
+	size_t have = 0;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	buf[0] = '\0';
+	while (have + 1 < size && poll(&p, 1, CAP_SECONDS * 1000) == 1) {
+		ssize_t n = recv(fd, buf + have, size - 1 - have, 0);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		/* Every answer here is small and says its length. */
+		const char *head_end = strstr(buf, "\r\n\r\n"),
+		           *cl = strstr(buf, "Content-Length: ");
+		if (head_end != NULL && cl != NULL &&
+		    have >= (size_t)(head_end + 4 - buf) + strtoul(cl + 16, NULL, 10))
+			break;
+	}
+	return have;
+}
+
+/* The status of the answer to request, sent from 127.0.0.host on a new connection; 0 none. */
+static int request_from(uint16_t port, int host, const char *request, char *reply, size_t size)
+{
+	int fd = connect_from(port, host), status = 0;
+
+	if (fd < 0)
+		return -1;
+	if (send_all(fd, request) && read_reply(fd, reply, size) > 12)
+		sscanf(reply, "HTTP/1.%*d %d", &status);
+	close(fd);
+	return status;
+}
+
+static int get_from(uint16_t port, int host, const char *path)
+{
+	char req[256], reply[2048];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+	return request_from(port, host, req, reply, sizeof(reply));
+}
+
+/* Whether the server has closed fd (EOF or reset), waiting up to ms for it. */
+static bool closed_within(int fd, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char c;
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	return recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+/* ---- one handler that waits holds up only its own request ---- */
+
+typedef struct call {
+	uint16_t port;
+	const char *path;
+	int status;
+} call;
+
+static void *call_main(void *arg)
+{
+	call *c = arg;
+
+	c->status = get_from(c->port, 1, c->path);
+	return NULL;
+}
+
+static void test_stalled_handler_holds_up_only_its_request(void **state)
+{
+	fixture *f = *state;
+	call stall = {f->port, "/stall", 0};
+	pthread_t t;
+	int stalled, still, answered = 0;
+
+	assert_int_equal(pthread_create(&t, NULL, call_main, &stall), 0);
+	pthread_mutex_lock(&W.lock);
+	stalled = wait_for(&W.stalled, 1);
+	pthread_mutex_unlock(&W.lock);
+	/* Every other request is answered while that one still waits. */
+	for (int i = 0; i < 20 && stalled == 1; i++)
+		answered += get_from(f->port, 2, "/ping") == 200;
+	pthread_mutex_lock(&W.lock);
+	still = W.stalled;
+	pthread_mutex_unlock(&W.lock);
+	world_release();
+	pthread_join(t, NULL);
+	assert_int_equal(stalled, 1);
+	assert_int_equal(answered, 20);
+	assert_int_equal(still, 1);
+	assert_int_equal(stall.status, 200);
+}
+
+/* ---- run alone ---- */
+
+static void test_run_alone(void **state)
+{
+	fixture *f = *state;
+	call hold[2] = {{f->port, "/hold", 0}, {f->port, "/hold", 0}},
+	     alone = {f->port, "/alone", 0};
+	pthread_t th[2], ta;
+	int inside, ran_early, ran, saw;
+
+	rp_http_run_alone(f->srv, "/alone");
+	/* Two handlers at once: the server runs them side by side. */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, call_main, &hold[i]), 0);
+	pthread_mutex_lock(&W.lock);
+	inside = wait_for(&W.hold_inside, 2);
+	pthread_mutex_unlock(&W.lock);
+	/* A run-alone request now waits for both; given a moment, it must not start. */
+	assert_int_equal(pthread_create(&ta, NULL, call_main, &alone), 0);
+	sleep_ms(300);
+	pthread_mutex_lock(&W.lock);
+	ran_early = W.alone_ran;
+	pthread_mutex_unlock(&W.lock);
+	world_release();
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_join(ta, NULL);
+	pthread_mutex_lock(&W.lock);
+	ran = W.alone_ran;
+	saw = W.alone_saw_others;
+	pthread_mutex_unlock(&W.lock);
+	assert_int_equal(inside, 2);
+	assert_int_equal(ran_early, 0);
+	assert_int_equal(hold[0].status, 200);
+	assert_int_equal(hold[1].status, 200);
+	assert_int_equal(alone.status, 200);
+	assert_int_equal(ran, 1);
+	assert_int_equal(saw, 0);
+}
+
+/* ---- connections ---- */
+
+#define SLOW_CONNECTIONS 2000
+#define SLOW_ADDRESSES   20 /* 100 each: under the per-address limit */
+
+typedef struct trickle {
+	int *fds;
+	size_t n;
+	pthread_mutex_t lock;
+	bool stop;
+} trickle;
+
+/* One byte of a header that never ends, on every connection, every half second. */
+static void *trickle_main(void *arg)
+{
+	trickle *t = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		bool stop = t->stop;
+		pthread_mutex_unlock(&t->lock);
+		if (stop)
+			break;
+		for (size_t i = 0; i < t->n; i++)
+			if (t->fds[i] >= 0)
+				(void)send(t->fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		sleep_ms(500);
+	}
+	return NULL;
+}
+
+/* Room for the client and the server ends of n connections (the server raised the limit). */
+static bool room_for(size_t n)
+{
+	struct rlimit rl;
+
+	return getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= 2 * n + 512;
+}
+
+static void test_slow_connections_leave_room(void **state)
+{
+	fixture *f = *state;
+	trickle t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	pthread_t tt;
+	size_t open = 0, still = 0;
+	int served = 0;
+
+	if (!room_for(SLOW_CONNECTIONS)) {
+		print_message("skipped: the hard limit of open files is under %d\n",
+		              2 * SLOW_CONNECTIONS + 512);
+		skip();
+	}
+	assert_true(rp_http_limits_of(f->srv).connections > SLOW_CONNECTIONS + 16);
+	t.fds = calloc(SLOW_CONNECTIONS, sizeof(int));
+	assert_non_null(t.fds);
+	for (size_t i = 0; i < SLOW_CONNECTIONS; i++) {
+		t.fds[i] = connect_from(f->port, 10 + (int)(i % SLOW_ADDRESSES));
+		if (t.fds[i] >= 0 &&
+		    send_all(t.fds[i], "GET /ping HTTP/1.1\r\nHost: t\r\nX-Slow: "))
+			open++;
+	}
+	t.n = SLOW_CONNECTIONS;
+	assert_int_equal(pthread_create(&tt, NULL, trickle_main, &t), 0);
+	/* While all of them trickle, a new client is served, from an address of its own and
+	 * from one of theirs. */
+	for (int i = 0; i < 5; i++) {
+		served += get_from(f->port, 1, "/ping") == 200;
+		served += get_from(f->port, 10, "/ping") == 200;
+	}
+	/* The slow ones were all still there: none was refused to make that room. */
+	for (size_t i = 0; i < SLOW_CONNECTIONS; i++)
+		still += t.fds[i] >= 0 && !closed_within(t.fds[i], 0);
+	pthread_mutex_lock(&t.lock);
+	t.stop = true;
+	pthread_mutex_unlock(&t.lock);
+	pthread_join(tt, NULL);
+	for (size_t i = 0; i < SLOW_CONNECTIONS; i++)
+		if (t.fds[i] >= 0)
+			close(t.fds[i]);
+	free(t.fds);
+	assert_int_equal(open, SLOW_CONNECTIONS);
+	assert_int_equal(served, 10);
+	assert_int_equal(still, SLOW_CONNECTIONS);
+}
+
+static void test_one_address_gets_its_limit(void **state)
+{
+	fixture *f = *state;
+	unsigned limit = rp_http_limits_of(f->srv).per_address, extra = 8, n = limit + extra;
+	int *fds = calloc(n, sizeof(int));
+	unsigned closed = 0;
+	int other, same;
+	struct timespec t0, now;
+
+	assert_non_null(fds);
+	assert_true(limit >= 64 && limit <= 1024); /* the default: browsers, the bench's 64 users */
+	for (unsigned i = 0; i < n; i++)
+		assert_true((fds[i] = connect_from(f->port, 3)) >= 0);
+	/* The server accepts each and closes those over the limit: wait until it has. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		closed = 0;
+		for (unsigned i = 0; i < n; i++)
+			closed += closed_within(fds[i], 0);
+		if (closed >= extra)
+			break;
+		sleep_ms(50);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - t0.tv_sec < CAP_SECONDS);
+	/* Another address is served meanwhile; this one is not, until one of its own closes. */
+	other = get_from(f->port, 4, "/ping");
+	same = get_from(f->port, 3, "/ping");
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	assert_int_equal(closed, extra);
+	assert_int_equal(other, 200);
+	assert_int_not_equal(same, 200);
+	/* Its connections gone, the address is served again (once the server has seen them go). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (get_from(f->port, 3, "/ping") != 200) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		assert_true(now.tv_sec - t0.tv_sec < CAP_SECONDS);
+		sleep_ms(50);
+	}
+}
+
+/* A request whose header bytes keep coming, one every 0.3 s, is cut at its deadline (2 s
+ * here) although it is never idle for the idle timeout (30 s). */
+static void test_trickled_request_is_cut(void **state)
+{
+	rp_http_limits limits = {.request_seconds = 2, .idle_seconds = 30};
+	rp_http_server *srv;
+	uint16_t port;
+	int fd;
+	bool cut = false;
+	struct timespec t0, now;
+
+	(void)state;
+	srv = start(&limits, &port);
+	assert_true((fd = connect_from(port, 5)) >= 0);
+	assert_true(send_all(fd, "GET /ping HTTP/1.1\r\nHost: t\r\nX-Slow: "));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (send(fd, "a", 1, MSG_NOSIGNAL) != 1 || closed_within(fd, 300)) {
+			cut = true;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - t0.tv_sec < CAP_SECONDS);
+	close(fd);
+	assert_true(cut);
+	/* A request sent at once on a new connection is served as ever. */
+	assert_int_equal(get_from(port, 5, "/ping"), 200);
+	rp_http_stop(srv);
+}
+
+/* ---- framing ---- */
+
+typedef struct framing_case {
+	const char *name;
+	const char *request;
+	int status;
+} framing_case;
+
+static const framing_case framing_cases[] = {
+        {"two different Content-Length values",
+         "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde",
+         400},
+        {"Content-Length with chunked",
+         "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: "
+         "chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+         400},
+        {"chunked with Content-Length after it",
+         "POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+         "3\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+         400},
+        {"HTTP/1.1 without Host", "GET /ping HTTP/1.1\r\n\r\n", 400},
+        {"two Host headers", "GET /ping HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+        {"a transfer coding other than chunked",
+         "POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+         501},
+        {"Transfer-Encoding twice",
+         "POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+         "chunked\r\n\r\n0\r\n\r\n",
+         400},
+        /* What stays accepted. */
+        {"one Content-Length",
+         "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde",
+         200},
+        {"the same Content-Length twice",
+         "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: "
+         "5\r\nConnection: close\r\n\r\nabcde",
+         200},
+        {"chunked alone",
+         "POST /body HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: "
+         "close\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+         200},
+        {"HTTP/1.0 without Host", "GET /ping HTTP/1.0\r\n\r\n", 200},
+};
+
+static void test_framing(void **state)
+{
+	fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(framing_cases) / sizeof(framing_cases[0]); i++) {
+		const framing_case *c = &framing_cases[i];
+		char reply[2048];
+		int fd = connect_from(f->port, 6), status = 0;
+
+		assert_true(fd >= 0);
+		assert_true(send_all(fd, c->request));
+		read_reply(fd, reply, sizeof(reply));
+		sscanf(reply, "HTTP/1.%*d %d", &status);
+		if (status != c->status)
+			fail_msg("%s: status %d, expected %d:\n%s", c->name, status, c->status,
+			         reply);
+		/* A refused request's connection ends: nothing after it is read as a request. */
+		if (c->status != 200 && !closed_within(fd, CAP_SECONDS * 1000))
+			fail_msg("%s: the connection stayed open", c->name);
+		close(fd);
+	}
+	/* The body of the accepted ones reached the handler whole. */
+	{
+		char reply[2048];
+		request_from(f->port, 6, framing_cases[9].request, reply, sizeof(reply));
+		assert_non_null(strstr(reply, "\r\n\r\n3\n"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_stalled_handler_holds_up_only_its_request,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_run_alone, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_slow_connections_leave_room, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_one_address_gets_its_limit, setup, teardown),
+	        cmocka_unit_test(test_trickled_request_is_cut),
+	        cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("http limits", tests, NULL, NULL);
+}
