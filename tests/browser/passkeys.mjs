@@ -50,6 +50,8 @@ function authn(args, { input } = {}) {
 	return new Promise((resolve) => {
 		const child = execFile(authnPath, args, { cwd: work, timeout: AUTHN_TIMEOUT_MS, encoding: 'utf8' },
 			(err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+		// a command that reads no input may exit before it is written: that is no failure
+		child.stdin.on('error', () => {});
 		child.stdin.end(input ?? '');
 	});
 }
