@@ -115,12 +115,12 @@ stop_rp
 # with what is missing, before any request could fail on it.
 cp "$work/locked.db" "$work/dropped.db"
 sqlite3 "$work/dropped.db" "DROP TABLE codes;"
-"$rp" serve --listen 127.0.0.1:0 --db "$work/dropped.db" >/dev/null 2>"$work/dropped.log"
+timeout 20 "$rp" serve --listen 127.0.0.1:0 --db "$work/dropped.db" >/dev/null 2>"$work/dropped.log"
 check "a store missing a table does not start" 1 $?
 contains "the error names the table" "$work/dropped.log" "table codes is missing"
 cp "$work/locked.db" "$work/renamed.db"
 sqlite3 "$work/renamed.db" "ALTER TABLE credentials RENAME COLUMN sign_count TO counter;"
-"$rp" serve --listen 127.0.0.1:0 --db "$work/renamed.db" >/dev/null 2>"$work/renamed.log"
+timeout 20 "$rp" serve --listen 127.0.0.1:0 --db "$work/renamed.db" >/dev/null 2>"$work/renamed.log"
 check "a store missing a column does not start" 1 $?
 contains "the error names the column" "$work/renamed.log" "table credentials has no column sign_count"
 

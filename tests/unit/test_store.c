@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -370,6 +372,220 @@ static void test_open_refuses_other_schema(void **state)
 	/* Right version, wrong application: not ours either. */
 	raw_exec(f->path, "PRAGMA user_version = 1");
 	expect_refused(f->path);
+}
+
+/* A store of this version missing a table, a column or an index, or with a column declared
+ * otherwise: refused at open with what is wrong, and left unchanged. */
+static void expect_schema_why(const char *path, const char *why)
+{
+	size_t before_len, after_len;
+	uint8_t *before = read_bytes(path, &before_len), *after;
+	rp_store *s = (rp_store *)&s;
+	char got[256];
+
+	assert_int_equal(rp_store_open_ex(path, 0, got, sizeof(got), &s), RP_STORE_SCHEMA);
+	assert_null(s);
+	assert_string_equal(got, why);
+	after = read_bytes(path, &after_len);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	free(before);
+	free(after);
+}
+
+static void test_open_checks_schema(void **state)
+{
+	fixture *f = *state;
+	static const struct {
+		const char *damage, *why;
+	} cases[] = {
+	        {"DROP TABLE codes", "table codes is missing"},
+	        {"DROP INDEX credentials_by_user", "index credentials_by_user is missing"},
+	        {"ALTER TABLE credentials RENAME COLUMN sign_count TO counter",
+	         "table credentials has no column sign_count INTEGER NOT NULL"},
+	        {"ALTER TABLE records ADD COLUMN note TEXT",
+	         "table records has a column this version does not know: note TEXT"},
+	        /* Same name, other declaration: a table rebuilt by hand. */
+	        {"DROP TABLE records; CREATE TABLE records (kind TEXT NOT NULL, key TEXT NOT NULL, "
+	         "value BLOB NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL, "
+	         "PRIMARY KEY (kind, key))",
+	         "column records.value is not declared value TEXT NOT NULL"},
+	};
+	char copy[160];
+
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+	rp_store_close(f->s);
+	f->s = NULL;
+	snprintf(copy, sizeof(copy), "%s.other", f->path);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len;
+		uint8_t *pristine = read_bytes(f->path, &len);
+		write_bytes(copy, pristine, len);
+		free(pristine);
+		raw_exec(copy, cases[i].damage);
+		expect_schema_why(copy, cases[i].why);
+	}
+	/* The store itself, untouched, opens. */
+	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
+}
+
+/* What a refused open says, in words. */
+static void test_open_says_why(void **state)
+{
+	fixture *f = *state;
+	rp_store *s = NULL;
+	char why[256];
+
+	write_bytes(f->path, "hello, not a database\n", 22);
+	assert_int_equal(rp_store_open_ex(f->path, 0, why, sizeof(why), &s), RP_STORE_SCHEMA);
+	assert_string_equal(why, "not a SQLite database");
+	unlink(f->path);
+	assert_int_equal(rp_store_open_ex(f->path, 0, why, sizeof(why), &s), RP_STORE_OK);
+	rp_store_close(s);
+	raw_exec(f->path, "PRAGMA user_version = 2");
+	assert_int_equal(rp_store_open_ex(f->path, 0, why, sizeof(why), &s), RP_STORE_SCHEMA);
+	assert_string_equal(why, "a store of schema version 2, this program reads version 1");
+	/* A throwaway store (no syncing) is a store like any other. */
+	unlink(f->path);
+	assert_int_equal(rp_store_open_ex(f->path, RP_STORE_THROWAWAY, why, sizeof(why), &f->s),
+	                 RP_STORE_OK);
+	assert_int_equal(rp_store_user_create(f->s, "alice", "", NULL), RP_STORE_OK);
+}
+
+/* ---- threads ---- */
+
+#define THREADS       8
+#define THREAD_ROUNDS 40
+#define SHARED_CODES  40
+
+typedef struct racer {
+	rp_store *s;
+	int id;
+	int created, taken; /* users this thread created, shared codes it took */
+	rp_store_err first_error;
+} racer;
+
+/* Each thread creates its users, keeps its own session and codes, and races the others for the
+ * same shared codes: one rp_store, one connection per thread. */
+static void *race_main(void *arg)
+{
+	racer *r = arg;
+
+	for (int i = 0; i < THREAD_ROUNDS; i++) {
+		char name[32], code[48];
+		rp_session ses, got;
+		rp_user u;
+		rp_store_err e;
+
+		snprintf(name, sizeof(name), "t%d-%d", r->id, i);
+		if ((e = rp_store_user_create(r->s, name, "", &u)) == RP_STORE_OK)
+			r->created++;
+		else if (r->first_error == RP_STORE_OK)
+			r->first_error = e;
+		set_session(&ses, name, u.id, 0);
+		snprintf(code, sizeof(code), "own-%s", name);
+		if ((e = rp_store_session_put(r->s, &ses)) != RP_STORE_OK ||
+		    (e = rp_store_session_get(r->s, name, 0, &got)) != RP_STORE_OK ||
+		    (e = rp_store_code_issue(r->s, name, code, "a", 0, 0)) != RP_STORE_OK ||
+		    (e = rp_store_code_take(r->s, name, code, "a", 0)) != RP_STORE_OK ||
+		    (e = rp_store_user_by_name(r->s, name, &u)) != RP_STORE_OK) {
+			if (r->first_error == RP_STORE_OK)
+				r->first_error = e;
+		}
+		snprintf(code, sizeof(code), "shared-%d", i % SHARED_CODES);
+		r->taken += rp_store_code_take(r->s, "S-shared", code, "a", 0) == RP_STORE_OK;
+	}
+	return NULL;
+}
+
+static void test_threads_share_one_store(void **state)
+{
+	fixture *f = *state;
+	racer r[THREADS];
+	pthread_t t[THREADS];
+	rp_session ses;
+	int taken = 0;
+
+	set_session(&ses, "S-shared", 0, 0);
+	assert_int_equal(rp_store_session_put(f->s, &ses), RP_STORE_OK);
+	for (int i = 0; i < SHARED_CODES; i++) {
+		char code[32];
+		snprintf(code, sizeof(code), "shared-%d", i);
+		assert_int_equal(rp_store_code_issue(f->s, "S-shared", code, "a", 0, 0),
+		                 RP_STORE_OK);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		r[i] = (racer){f->s, i, 0, 0, RP_STORE_OK};
+		assert_int_equal(pthread_create(&t[i], NULL, race_main, &r[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(r[i].first_error, RP_STORE_OK);
+		assert_int_equal(r[i].created, THREAD_ROUNDS);
+		taken += r[i].taken;
+	}
+	/* Every shared code was taken exactly once, whoever took it. */
+	assert_int_equal(taken, SHARED_CODES);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), THREADS * THREAD_ROUNDS);
+	/* The threads are gone: a new one reuses a connection they left. */
+	r[0] = (racer){f->s, THREADS, 0, 0, RP_STORE_OK};
+	assert_int_equal(pthread_create(&t[0], NULL, race_main, &r[0]), 0);
+	pthread_join(t[0], NULL);
+	assert_int_equal(r[0].first_error, RP_STORE_OK);
+	assert_int_equal(r[0].created, THREAD_ROUNDS);
+}
+
+typedef struct writer {
+	rp_store *s;
+	rp_store_err err;
+	bool done; /* under lock */
+	pthread_mutex_t lock;
+} writer;
+
+static void *write_main(void *arg)
+{
+	writer *w = arg;
+	rp_store_err e = rp_store_user_create(w->s, "bob", "", NULL);
+
+	pthread_mutex_lock(&w->lock);
+	w->err = e;
+	w->done = true;
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/*
+ * Another process holds the write lock: a write of ours waits for it (in its thread), and
+ * meanwhile reads of the same store answer at once, from other threads. The write then
+ * succeeds once the lock is let go.
+ */
+static void test_reads_while_a_write_waits(void **state)
+{
+	fixture *f = *state;
+	sqlite3 *other = raw_open(f->path);
+	writer w = {.s = f->s, .lock = PTHREAD_MUTEX_INITIALIZER};
+	pthread_t t;
+	rp_user u;
+	rp_store_err read_err;
+	bool done_at_read;
+	struct timespec moment = {0, 200 * 1000000L};
+
+	new_user(f->s, "alice");
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pthread_create(&t, NULL, write_main, &w), 0);
+	nanosleep(&moment, NULL); /* the write is now waiting (a moment, not a condition) */
+	read_err = rp_store_user_by_name(f->s, "alice", &u);
+	pthread_mutex_lock(&w.lock);
+	done_at_read = w.done;
+	pthread_mutex_unlock(&w.lock);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	pthread_join(t, NULL);
+	assert_int_equal(read_err, RP_STORE_OK);
+	assert_false(done_at_read); /* the read did not wait for the write to give up */
+	assert_int_equal(w.err, RP_STORE_OK);
+	assert_int_equal(rp_store_user_by_name(f->s, "bob", &u), RP_STORE_OK);
 }
 
 /* ---- users ---- */
@@ -1505,6 +1721,10 @@ int main(void)
 	        NEW(test_open_creates_wal_schema),
 	        NEW(test_open_refuses_non_sqlite),
 	        NEW(test_open_refuses_other_schema),
+	        NEW(test_open_checks_schema),
+	        NEW(test_open_says_why),
+	        OPEN(test_threads_share_one_store),
+	        OPEN(test_reads_while_a_write_waits),
 	        OPEN(test_users),
 	        OPEN(test_user_duplicate_name),
 	        OPEN(test_user_limits),
