@@ -22,29 +22,30 @@
 #define REISSUE_LIFETIME_SECONDS (4L * 365 * 86400)
 #define REISSUE_KEY_BITS         2048 /* a card key as the PKI issues them */
 
-/* The index entry's field of a card, copied to out; false none. */
+/* The index entry's field of a card, copied to out; false none. The PKI's index is read once
+ * per world. */
 static bool index_field(sc_world *w, const char *card, const char *field, char *out, size_t size)
 {
 	char path[4096];
-	json_t *idx, *c;
+	json_t *c;
 	size_t i;
-	bool found = false;
 
-	snprintf(path, sizeof(path), "%s/index.json", w->cfg.pki_dir ? w->cfg.pki_dir : ".");
-	if ((idx = json_load_file(path, 0, NULL)) == NULL)
-		return false;
-	json_array_foreach(json_object_get(idx, "cards"), i, c)
+	if (w->pki_index == NULL) {
+		snprintf(path, sizeof(path), "%s/index.json",
+		         w->cfg.pki_dir ? w->cfg.pki_dir : ".");
+		if ((w->pki_index = json_load_file(path, 0, NULL)) == NULL)
+			return false;
+	}
+	json_array_foreach(json_object_get(w->pki_index, "cards"), i, c)
 	{
 		const char *n = json_string_value(json_object_get(c, "name"));
 		const char *v = json_string_value(json_object_get(c, field));
 		if (n != NULL && strcmp(n, card) == 0 && v != NULL) {
 			snprintf(out, size, "%s", v);
-			found = true;
-			break;
+			return true;
 		}
 	}
-	json_decref(idx);
-	return found;
+	return false;
 }
 
 /* The CA called issuer in the test PKI: its certificate and private key (both owned). */

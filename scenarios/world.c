@@ -308,6 +308,7 @@ void sc_world_free(sc_world *w)
 	for (size_t i = 0; i < w->n_cards; i++)
 		au_card_free(w->cards[i]);
 	au_pcb_free(w->pages);
+	json_decref(w->pki_index);
 	au_web_free(w->ca);
 	json_decref(w->networks_before);
 	free(w);

@@ -99,6 +99,7 @@ struct sc_world {
 	size_t n_vars;
 	seen phone_page, phone_error, phone_prompt, pc_page, pc_browser, pc_dialog, pc_viewer;
 	au_pcb_table *pages; /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
+	json_t *pki_index;   /* the card PKI's index.json, read once (owned); NULL not yet */
 	au_card *cards[MAX_CARDS];
 	size_t n_cards;
 	char links[MAX_LINKS][FINGERPRINT_HEX]; /* the My Number cards this world linked */

@@ -222,26 +222,36 @@ static sa_params params_for(const bh_vuser *u, const uint8_t challenge[32], bh_t
 	return p;
 }
 
+/* POSTs a ceremony's options request (body consumed) and takes the challenge it answers. */
+static bh_outcome options_challenge(bh_vuser *u, const char *path, json_t *body,
+                                    uint8_t challenge[32], char *msg, size_t size)
+{
+	json_t *options;
+	bh_outcome out = call(u, path, body, &options, msg, size);
+
+	if (out != BH_OK)
+		return out;
+	out = challenge_of(options, challenge, msg, size) ? BH_OK : BH_BROKEN;
+	json_decref(options);
+	return out;
+}
+
 bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char *msg, size_t size)
 {
-	json_t *options, *resp;
+	json_t *resp;
 	uint8_t challenge[32];
 	sa_params p;
 	sa_credential cred;
 	bh_outcome out;
 
-	out = call(u, "/attestation/options",
-	           json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "username", username, "displayName",
-	                     username, "attestation", "direct", "authenticatorSelection",
-	                     "residentKey", "discouraged", "userVerification", "preferred"),
-	           &options, msg, size);
+	out = options_challenge(u, "/attestation/options",
+	                        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "username", username,
+	                                  "displayName", username, "attestation", "direct",
+	                                  "authenticatorSelection", "residentKey", "discouraged",
+	                                  "userVerification", "preferred"),
+	                        challenge, msg, size);
 	if (out != BH_OK)
 		return out;
-	if (!challenge_of(options, challenge, msg, size)) {
-		json_decref(options);
-		return BH_BROKEN;
-	}
-	json_decref(options);
 	p = params_for(u, challenge, tamper);
 	p.fmt = "packed-self";
 	p.sign_count = 0;
@@ -266,7 +276,7 @@ bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char
 bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, char *msg,
                            size_t size)
 {
-	json_t *options, *resp;
+	json_t *resp;
 	uint8_t challenge[32];
 	sa_params p;
 	bh_outcome out;
@@ -275,16 +285,12 @@ bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, 
 		snprintf(msg, size, "no credential registered yet");
 		return BH_BROKEN;
 	}
-	out = call(u, "/assertion/options",
-	           json_pack("{s:s, s:s}", "username", username, "userVerification", "preferred"),
-	           &options, msg, size);
+	out = options_challenge(
+	        u, "/assertion/options",
+	        json_pack("{s:s, s:s}", "username", username, "userVerification", "preferred"),
+	        challenge, msg, size);
 	if (out != BH_OK)
 		return out;
-	if (!challenge_of(options, challenge, msg, size)) {
-		json_decref(options);
-		return BH_BROKEN;
-	}
-	json_decref(options);
 	p = params_for(u, challenge, tamper);
 	p.sign_count = u->counter + 1;
 	resp = sa_authenticate(&p, tamper == BH_BAD_SIGNATURE ? &bad_signature_hooks : NULL,
