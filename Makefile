@@ -1,11 +1,22 @@
 # kagura-harness: a thin front over CMake. `make run` and `make test` are the quick start.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 10
+FUZZ_TARGETS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
 CMAKE_ARGS ?=
+# `make keycloak`: the real Keycloak (tools/keycloak/) with both realms, on loopback.
+KEYCLOAK_RUN             ?= $(BUILD)/keycloak
+KEYCLOAK_PORT            ?= 8480
+KEYCLOAK_MANAGEMENT_PORT ?= 9480
+KEYCLOAK_REALMS          = fixtures/keycloak/realm-v2.16.json fixtures/keycloak/realm-v1.04.json
 
-.PHONY: all deps build build-asan run vectors test test-release test-asan bench format clean
+.PHONY: all deps build build-asan run vectors test test-release test-asan bench format clean \
+	fuzz fuzz-ci fuzz-build fuzz-corpus \
+	keycloak keycloak-stop keycloak-dist keycloak-realms test-keycloak
 
 all: build
 
@@ -28,22 +39,65 @@ run: deps build
 vectors: build
 	@sh tools/run-vectors.sh $(BUILD)/rp/kagura-rp
 
-test: deps test-release test-asan
+test: deps keycloak-dist test-release test-asan test-keycloak fuzz-ci
 
+# The webauthn4j checker (tests/java) is built by Maven before ctest: a Maven failure stops here.
 test-release: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cmake --build $(BUILD) --target webauthn4j-check
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE keycloak-server
 
 test-asan: build-asan
+	@cmake --build $(BUILD_ASAN) --target webauthn4j-check
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS)
+		ctest --output-on-failure -j $(JOBS) -LE keycloak-server
 
 bench: deps build
 	@$(BUILD)/bench/bench-verify fixtures/vectors/w3c-webauthn-l3-test-vectors.json
 	@$(BUILD)/bench/bench-authenticator
 	@$(BUILD)/bench/bench-http
 
+# libFuzzer (clang): every parser that reads outside input, FUZZ_SECONDS each (FUZZ_TARGETS: some).
+fuzz-build: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAGURA_FUZZ=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz
+
+fuzz: fuzz-build
+	@sh fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# CI: each target for a short bounded time on its committed corpus.
+fuzz-ci: fuzz-build
+	@sh fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_CI_SECONDS)
+
+# The seed corpora, made again from the vectors, fixtures and the build's own tools.
+fuzz-corpus: build
+	@/usr/bin/python3 fuzz/make-corpus.py . $(BUILD) fuzz/corpus
+
+# The real Keycloak: fetched through Maven and prepared once (cache: tools/keycloak/env.sh);
+# a Maven or checksum failure fails here, and so `make test`.
+keycloak-dist:
+	@sh tools/keycloak/fetch.sh
+	@sh tools/keycloak/prepare.sh
+
+keycloak: keycloak-dist
+	@sh tools/keycloak/start.sh --run-dir $(KEYCLOAK_RUN) --port $(KEYCLOAK_PORT) \
+		--management-port $(KEYCLOAK_MANAGEMENT_PORT) $(KEYCLOAK_REALMS)
+
+keycloak-stop:
+	@sh tools/keycloak/stop.sh --run-dir $(KEYCLOAK_RUN)
+
+# The realms again from fixtures/messages (keycloak.realm fails until they are committed).
+keycloak-realms: build
+	@for m in 2.16 1.04; do $(BUILD)/tools/keycloak/kagura-realm generate --manual $$m \
+		--messages fixtures/messages/messages_v$$m.properties --out fixtures/keycloak/realm-v$$m.json \
+		|| exit 1; echo "fixtures/keycloak/realm-v$$m.json"; done
+
+# keycloak.server once (release build), with its wall time.
+test-keycloak: build keycloak-dist
+	@start=$$(date +%s); cd $(BUILD) && ctest --output-on-failure -L keycloak-server; rc=$$?; \
+		echo "keycloak suite: wall time $$(($$(date +%s) - start)) s"; exit $$rc
+
 format:
-	@find webauthn rp authenticator scenarios tests bench -name '*.[ch]' 2>/dev/null | xargs -r clang-format -i
+	@find webauthn rp authenticator scenarios tests bench fuzz -name '*.[ch]' 2>/dev/null | xargs -r clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -19,27 +19,10 @@
 /* A trust file larger than this is not a trust file (a big CA's CRL is a few MB). */
 #define TRUST_FILE_MAX (16u * 1024u * 1024u)
 
-static const char *const err_text[] = {
-#define RP_CARDCERT_ERROR_TEXT(name, msg) msg,
-        RP_CARDCERT_ERROR_TABLE(RP_CARDCERT_ERROR_TEXT)
-#undef RP_CARDCERT_ERROR_TEXT
-};
-static const char *const err_name[] = {
-#define RP_CARDCERT_ERROR_NAME(name, msg) #name,
-        RP_CARDCERT_ERROR_TABLE(RP_CARDCERT_ERROR_NAME)
-#undef RP_CARDCERT_ERROR_NAME
-};
-
-const char *rp_cardcert_strerr(rp_cardcert_err err)
-{
-	return (unsigned)err < RP_CARDCERT__COUNT ? err_text[err]
-	                                          : "unknown card certificate error";
-}
-
-const char *rp_cardcert_errname(rp_cardcert_err err)
-{
-	return (unsigned)err < RP_CARDCERT__COUNT ? err_name[err] : "RP_CARDCERT_?";
-}
+KAGURA_XT_ACCESSOR(rp_cardcert_strerr, rp_cardcert_err, RP_CARDCERT_ERROR_TABLE, KAGURA_XT_FIELD1,
+                   RP_CARDCERT__COUNT, "unknown card certificate error")
+KAGURA_XT_ACCESSOR(rp_cardcert_errname, rp_cardcert_err, RP_CARDCERT_ERROR_TABLE, KAGURA_XT_NAME,
+                   RP_CARDCERT__COUNT, "RP_CARDCERT_?")
 
 const char *rp_cardcert_kind_name(rp_cardcert_kind kind)
 {

@@ -14,6 +14,8 @@
 #ifndef KAGURA_RP_CARDCERT_H
 #define KAGURA_RP_CARDCERT_H
 
+#include "webauthn/xtable.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,10 +51,7 @@
 	X(RP_CARDCERT_ERR_NOMEM, "out of memory")
 
 typedef enum rp_cardcert_err {
-#define RP_CARDCERT_ERROR_ENUM(name, msg) name,
-	RP_CARDCERT_ERROR_TABLE(RP_CARDCERT_ERROR_ENUM)
-#undef RP_CARDCERT_ERROR_ENUM
-	        RP_CARDCERT__COUNT
+	RP_CARDCERT_ERROR_TABLE(KAGURA_XT_ENUM) RP_CARDCERT__COUNT
 } rp_cardcert_err;
 
 const char *rp_cardcert_strerr(rp_cardcert_err err);

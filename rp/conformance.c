@@ -678,17 +678,39 @@ static bool registering_user(rp_app *app, const pending *p, rp_http_response *re
 	return ok;
 }
 
-static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
-{
-	json_t *body = read_body(req, resp);
+/* What a result call holds from its request to its answer; result_call_end frees it. */
+typedef struct result_call {
+	json_t *body;
 	pending p;
-	wa_reg_response r;
+	rp_user user;
 	wa_credential cred;
 	wa_report report;
+	rp_cred rec;
+} result_call;
+
+/* The request's body and the pending ceremony of its kind; false (resp answered) without. */
+static bool result_call_begin(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                              ceremony kind, result_call *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->body = read_body(req, resp);
+	return c->body != NULL && take_pending(app, req, resp, kind, &c->p);
+}
+
+static void result_call_end(result_call *c)
+{
+	rp_cred_reset(&c->rec);
+	wa_credential_reset(&c->cred);
+	pending_reset(&c->p);
+	json_decref(c->body);
+}
+
+static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
+{
+	result_call c;
+	wa_reg_response r;
 	wa_trust trust;
-	rp_user user;
 	bool exists;
-	rp_cred rec = {0};
 	rp_cred_check check = {.store = app->store};
 	int64_t algs[N_WANTED_ALGS];
 	size_t n_algs = offered_algs(algs);
@@ -696,23 +718,19 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	wa_err err;
 
 	memset(&r, 0, sizeof(r));
-	memset(&cred, 0, sizeof(cred));
-	memset(&p, 0, sizeof(p));
-	if (body == NULL)
-		return;
-	if (!take_pending(app, req, resp, CEREMONY_REGISTRATION, &p))
+	if (!result_call_begin(app, req, resp, CEREMONY_REGISTRATION, &c))
 		goto out;
-	if ((err = wa_reg_response_from_json(body, &r)) != WA_OK) {
+	if ((err = wa_reg_response_from_json(c.body, &r)) != WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
-	if (!registering_user(app, &p, resp, &user, &exists))
+	if (!registering_user(app, &c.p, resp, &c.user, &exists))
 		goto out;
 	/* The configured anchors, judged at the platform's (test-controllable) time. */
 	trust = app->trust;
 	trust.at = wa_clock_now(&app->clock);
 	wa_reg_options opt = {
-	        .expect = rp_app_expect(app, &p.challenge, strcmp(p.uv, "required") == 0),
+	        .expect = rp_app_expect(app, &c.p.challenge, strcmp(c.p.uv, "required") == 0),
 	        .algs = algs,
 	        .n_algs = n_algs,
 	        .trust = &trust,
@@ -723,23 +741,23 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	        .is_registered = rp_cred_check_registered,
 	        .is_registered_ctx = &check,
 	};
-	err = wa_verify_registration(&opt, &r, &cred, &report);
+	err = wa_verify_registration(&opt, &r, &c.cred, &c.report);
 	if (check.err != RP_STORE_OK) {
 		fail_store(resp, "looking up the credential id", check.err);
 		goto out;
 	}
 	if (err != WA_OK) {
-		fail_wa(resp, err, &report);
+		fail_wa(resp, err, &c.report);
 		goto out;
 	}
-	if ((err = rp_cred_from_record(&cred, user.id, "", trust.at, &rec)) != WA_OK) {
+	if ((err = rp_cred_from_record(&c.cred, c.user.id, "", trust.at, &c.rec)) != WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
 	/* A new user is made now, with its first credential, in one transaction. */
-	serr = exists ? rp_store_cred_add(app->store, &rec)
-	              : rp_store_user_create_handle(app->store, user.name, user.display_name,
-	                                            user.handle, &rec, NULL);
+	serr = exists ? rp_store_cred_add(app->store, &c.rec)
+	              : rp_store_user_create_handle(app->store, c.user.name, c.user.display_name,
+	                                            c.user.handle, &c.rec, NULL);
 	if (serr == RP_STORE_EXISTS) {
 		/* Registered by a concurrent result since the verifier (or options) looked. */
 		fail_wa(resp, WA_ERR_CRED_ID_REGISTERED, NULL);
@@ -751,11 +769,8 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	}
 	rp_http_response_json(resp, 200, ok_object());
 out:
-	rp_cred_reset(&rec);
-	wa_credential_reset(&cred);
 	wa_reg_response_reset(&r);
-	pending_reset(&p);
-	json_decref(body);
+	result_call_end(&c);
 }
 
 /* ---- POST /assertion/options ---- */
@@ -841,38 +856,28 @@ static wa_err allow_list(const json_t *state, wa_blob *out, size_t *n)
 
 static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
-	json_t *body = read_body(req, resp);
-	pending p;
+	result_call c;
 	wa_auth_response r;
-	wa_credential cred;
-	wa_report report;
 	wa_blob allow[MAX_ALLOW];
 	size_t n_allow = 0;
-	rp_user user;
-	rp_cred rec;
 	rp_store_err serr;
 	wa_err err;
 
 	memset(&r, 0, sizeof(r));
-	memset(&cred, 0, sizeof(cred));
-	memset(&rec, 0, sizeof(rec));
-	memset(&p, 0, sizeof(p));
 	memset(allow, 0, sizeof(allow));
-	if (body == NULL)
-		return;
-	if (!take_pending(app, req, resp, CEREMONY_AUTHENTICATION, &p))
+	if (!result_call_begin(app, req, resp, CEREMONY_AUTHENTICATION, &c))
 		goto out;
-	if ((err = wa_auth_response_from_json(body, &r)) != WA_OK) {
+	if ((err = wa_auth_response_from_json(c.body, &r)) != WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
-	if ((err = allow_list(p.state, allow, &n_allow)) != WA_OK) {
+	if ((err = allow_list(c.p.state, allow, &n_allow)) != WA_OK) {
 		rp_fail_json(resp, 500, "the stored ceremony state is corrupt");
 		goto out;
 	}
-	if (!find_user(app, p.username, resp, &user))
+	if (!find_user(app, c.p.username, resp, &c.user))
 		goto out;
-	serr = rp_store_cred_by_id(app->store, r.raw_id.ptr, r.raw_id.len, &rec);
+	serr = rp_store_cred_by_id(app->store, r.raw_id.ptr, r.raw_id.len, &c.rec);
 	if (serr == RP_STORE_NOT_FOUND || serr == RP_STORE_INVALID) {
 		fail_wa(resp, WA_ERR_CRED_UNKNOWN, NULL);
 		goto out;
@@ -886,32 +891,33 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	 * someone else's credential is not acceptable even when allowCredentials was
 	 * empty and the verifier has no list to hold it to.
 	 */
-	if (rec.user_id != user.id) {
+	if (c.rec.user_id != c.user.id) {
 		fail_wa(resp, WA_ERR_CRED_NOT_ALLOWED, NULL);
 		goto out;
 	}
-	if (!rec.enabled) {
+	if (!c.rec.enabled) {
 		rp_fail_json(resp, 403, "the credential is disabled");
 		goto out;
 	}
-	if ((err = rp_cred_to_record(&rec, user.handle, sizeof(user.handle), &cred)) != WA_OK) {
+	if ((err = rp_cred_to_record(&c.rec, c.user.handle, sizeof(c.user.handle), &c.cred)) !=
+	    WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
 	wa_auth_options opt = {
-	        .expect = rp_app_expect(app, &p.challenge, strcmp(p.uv, "required") == 0),
+	        .expect = rp_app_expect(app, &c.p.challenge, strcmp(c.p.uv, "required") == 0),
 	        .allow_credentials = allow,
 	        .n_allow_credentials = n_allow,
 	        .user_identified = true,
 	        /* Assertion Resp-3 F-4: a counter that did not increase fails. */
 	        .allow_counter_regression = false,
 	};
-	if ((err = wa_verify_authentication(&opt, &r, &cred, &report)) != WA_OK) {
-		fail_wa(resp, err, &report);
+	if ((err = wa_verify_authentication(&opt, &r, &c.cred, &c.report)) != WA_OK) {
+		fail_wa(resp, err, &c.report);
 		goto out;
 	}
-	serr = rp_store_cred_update_use(app->store, cred.id.ptr, cred.id.len, cred.sign_count,
-	                                cred.backup_state);
+	serr = rp_store_cred_update_use(app->store, c.cred.id.ptr, c.cred.id.len, c.cred.sign_count,
+	                                c.cred.backup_state);
 	if (serr != RP_STORE_OK) {
 		fail_store(resp, "updating the signature counter", serr);
 		goto out;
@@ -920,11 +926,8 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 out:
 	for (size_t i = 0; i < n_allow; i++)
 		wa_blob_reset(&allow[i]);
-	rp_cred_reset(&rec);
-	wa_credential_reset(&cred);
 	wa_auth_response_reset(&r);
-	pending_reset(&p);
-	json_decref(body);
+	result_call_end(&c);
 }
 
 static const rp_route routes[] = {

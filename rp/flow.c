@@ -10,16 +10,31 @@
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 
-/* The get() timeout the WebAuthn login pages pass. */
-#define GET_TIMEOUT_MS (3 * 60 * 1000)
+/* The get() timeout the WebAuthn login pages pass (Keycloak: createTimeout, seconds). */
+#define GET_TIMEOUT_S (3 * 60)
+
+/* Values every page has besides its own: the header's platform name. */
+#define COMMON_VARS 1
+/* The most values one page is given (the WebAuthn registration page has the most). */
+#define PAGE_VARS_MAX 32
 
 void rp_flow_page(rp_app *app, rp_http_response *resp, int status, const char *tpl,
                   const char *const vars[][2], size_t n)
 {
+	const char *all[PAGE_VARS_MAX + COMMON_VARS][2];
 	wa_buf html;
 
+	/* The page's own values first: the renderer takes the first of a name. */
+	if (n > PAGE_VARS_MAX) {
+		rp_http_response_text(resp, 500, "text/plain; charset=utf-8", "500 page values\n");
+		return;
+	}
+	memcpy(all, vars, n * sizeof(*all));
+	all[n][0] = "platform";
+	all[n][1] = rp_msg(app, "kagura-platform-name");
 	wa_buf_init(&html, RP_HTML_MAX);
-	if (!rp_page_render(app->pages_dir, tpl, vars, n, &html) || wa_buf_err(&html) != WA_OK) {
+	if (!rp_page_render(app->pages_dir, tpl, all, n + COMMON_VARS, &html) ||
+	    wa_buf_err(&html) != WA_OK) {
 		rp_http_response_text(resp, 500, "text/plain; charset=utf-8",
 		                      wa_buf_err(&html) != WA_OK ? "500 page too large\n"
 		                                                 : "500 page template missing\n");
@@ -31,12 +46,31 @@ void rp_flow_page(rp_app *app, rp_http_response *resp, int status, const char *t
 	wa_buf_to_blob(&html, &resp->body);
 }
 
+/* Keycloak's message banner (template.ftl): alert-TYPE and the text in class kc-feedback-text. */
+static wa_err banner(wa_buf *out, bool error, const char *message_html)
+{
+	wa_buf_adds(out,
+	            error ? "<div class=\"alert-error pf-c-alert pf-m-inline pf-m-danger\">"
+	                  : "<div class=\"alert-success pf-c-alert pf-m-inline pf-m-success\">");
+	wa_buf_adds(out, "<span class=\"pf-c-alert__title kc-feedback-text\">");
+	wa_buf_adds(out, message_html);
+	return wa_buf_adds(out, "</span></div>");
+}
+
 void rp_flow_message_html(rp_app *app, rp_http_response *resp, int status, const char *title_key,
                           const char *kind, const char *message_html)
 {
+	wa_buf fb = WA_BUF_INIT(RP_HTML_MAX);
+
+	if (banner(&fb, strcmp(kind, "alert-error") == 0, message_html) != WA_OK) {
+		wa_buf_free(&fb);
+		rp_flow_500(resp);
+		return;
+	}
 	const char *vars[][2] = {
-	        {"title", rp_msg(app, title_key)}, {"kind", kind}, {"message", message_html}};
+	        {"title", rp_msg(app, title_key)}, {"kind", kind}, {"feedback", wa_buf_str(&fb)}};
 	RP_FLOW_PAGE(app, resp, status, "message.html", vars);
+	wa_buf_free(&fb);
 }
 
 void rp_flow_message_buf(rp_app *app, rp_http_response *resp, int status, const char *title_key,
@@ -61,11 +95,15 @@ void rp_flow_lines(rp_app *app, rp_http_response *resp, int status, const char *
 
 wa_err rp_flow_feedback(const rp_app *app, const char *key, bool raw, wa_buf *out)
 {
+	wa_buf text = WA_BUF_INIT(RP_HTML_MAX);
+	wa_err err;
+
 	if (key == NULL)
 		return wa_buf_err(out);
-	wa_buf_adds(out, "<div class=\"alert-error\"><span id=\"kc-feedback-text\">");
-	rp_html_lines(out, raw, (const char *const[]){rp_msg(app, key)}, 1);
-	return wa_buf_adds(out, "</span></div>");
+	rp_html_lines(&text, raw, (const char *const[]){rp_msg(app, key)}, 1);
+	err = wa_buf_err(&text) != WA_OK ? wa_buf_err(&text) : banner(out, true, wa_buf_str(&text));
+	wa_buf_free(&text);
+	return err;
 }
 
 void rp_flow_error_text(rp_app *app, rp_http_response *resp, int status, const char *title_key,
@@ -179,43 +217,91 @@ bool rp_flow_action_url(rp_app *app, const rp_session *s, const char *path, cons
 	return (size_t)snprintf(url, size, "%s?session_code=%s", path, code) < size;
 }
 
-json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const rp_cred *creds,
-                                size_t n)
+void rp_flow_webauthn_page(rp_app *app, rp_http_response *resp, const rp_flow_get *get)
 {
-	json_t *allow = json_array();
+	wa_buf ids = WA_BUF_INIT(RP_HTML_MAX);
+	char timeout[16];
 
-	for (size_t i = 0; i < n; i++) {
+	/* authn_select: one authn_use_chk per enabled credential, as Keycloak lists them. */
+	for (size_t i = 0; get->user_identified && i < get->n; i++) {
 		char *id;
-		if (!creds[i].enabled)
+		if (!get->creds[i].enabled)
 			continue;
-		id = wa_b64url_encode(creds[i].id.ptr, creds[i].id.len);
-		json_array_append_new(allow,
-		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
+		if ((id = wa_b64url_encode(get->creds[i].id.ptr, get->creds[i].id.len)) == NULL)
+			break;
+		wa_buf_adds(&ids, "<input type=\"hidden\" name=\"authn_use_chk\" value=\"");
+		rp_html_escape(id, &ids);
+		wa_buf_adds(&ids, "\">\n");
 		free(id);
 	}
-	return json_pack("{s:s, s:s, s:o, s:s, s:i}", "challenge", challenge, "rpId",
-	                 app->cfg.rp_id, "allowCredentials", allow, "userVerification", "required",
-	                 "timeout", GET_TIMEOUT_MS);
-}
-
-void rp_flow_webauthn_page(rp_app *app, rp_http_response *resp, const char *opts_text,
-                           const char *action)
-{
+	snprintf(timeout, sizeof(timeout), "%d", GET_TIMEOUT_S);
+	if (wa_buf_err(&ids) != WA_OK) {
+		wa_buf_free(&ids);
+		rp_flow_500(resp);
+		return;
+	}
 	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-login-title")},
-	                         {"options", opts_text},
-	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")},
-	                         {"action", action}};
+	                         {"hidden", "hidden"},
+	                         {"action", get->action},
+	                         {"authn_use", wa_buf_str(&ids)},
+	                         {"button_label", rp_msg(app, "webauthn-doAuthenticate")},
+	                         {"user_identified", get->user_identified ? "true" : "false"},
+	                         {"challenge", get->challenge},
+	                         {"user_verification", "required"},
+	                         {"rp_id", app->cfg.rp_id},
+	                         {"create_timeout", timeout},
+	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")}};
 	RP_FLOW_PAGE(app, resp, 200, "webauthn-authenticate.html", vars);
+	wa_buf_free(&ids);
 }
 
-void rp_flow_webauthn_refused(rp_app *app, rp_http_response *resp, const char *error)
+void rp_flow_webauthn_error(rp_app *app, rp_http_response *resp, int status,
+                            const char *message_html, const char *retry_action)
+{
+	wa_buf fb = WA_BUF_INIT(RP_HTML_MAX);
+
+	if (retry_action == NULL) {
+		rp_flow_message_html(app, resp, status, "webauthn-error-title", "alert-error",
+		                     message_html);
+		return;
+	}
+	if (banner(&fb, true, message_html) != WA_OK) {
+		wa_buf_free(&fb);
+		rp_flow_500(resp);
+		return;
+	}
+	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-error-title")},
+	                         {"kind", "alert-error"},
+	                         {"feedback", wa_buf_str(&fb)},
+	                         {"action", retry_action},
+	                         {"execution", "webauthn"},
+	                         {"try_again", rp_msg(app, "doTryAgain")}};
+	RP_FLOW_PAGE(app, resp, status, "webauthn-error.html", vars);
+	wa_buf_free(&fb);
+}
+
+void rp_flow_webauthn_refused(rp_app *app, rp_http_response *resp, const char *error,
+                              const char *retry_action)
 {
 	const char *unsupported = "webauthn-unsupported-browser-text";
+	const char *key = error != NULL && strcmp(error, rp_msg(app, unsupported)) == 0
+	                          ? unsupported
+	                          : "webauthn-error-api-get";
+	wa_buf text = WA_BUF_INIT(RP_HTML_MAX);
 
-	rp_flow_error(app, resp, 400, "webauthn-error-title",
-	              error != NULL && strcmp(error, rp_msg(app, unsupported)) == 0
-	                      ? unsupported
-	                      : "webauthn-error-api-get");
+	rp_html_escape(rp_msg(app, key), &text);
+	if (wa_buf_err(&text) != WA_OK)
+		rp_flow_500(resp);
+	else
+		rp_flow_webauthn_error(app, resp, 400, wa_buf_str(&text), retry_action);
+	wa_buf_free(&text);
+}
+
+bool rp_flow_is_retry(const rp_form *f)
+{
+	const char *retry = rp_form_get(f, "isSetRetry");
+
+	return retry != NULL && retry[0] != '\0';
 }
 
 /* err as the outcome, and why on resp's log line. */

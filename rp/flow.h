@@ -22,10 +22,11 @@ void rp_flow_page(rp_app *app, rp_http_response *resp, int status, const char *t
 /* rp_flow_page with an array of {name, value} pairs whose length the compiler counts. */
 #define RP_FLOW_PAGE(app, resp, status, tpl, vars) \
 	rp_flow_page((app), (resp), (status), (tpl), (vars), KAGURA_LEN(vars))
-/* message.html with kind (a class on kc-content) and a message already escaped as HTML. */
+/* message.html: kind (a class on kc-content; alert-error: a red banner, else a success one)
+ * and the banner's message already escaped as HTML. */
 void rp_flow_message_html(rp_app *app, rp_http_response *resp, int status, const char *title_key,
                           const char *kind, const char *message_html);
-/* Keycloak's error page: the alert with the bundle's message_key as kc-feedback-text. */
+/* The error page: Keycloak's banner (alert-error, class kc-feedback-text) with message_key. */
 void rp_flow_error(rp_app *app, rp_http_response *resp, int status, const char *title_key,
                    const char *message_key);
 /* The same with a text that is not a bundle key (escaped here). */
@@ -45,8 +46,8 @@ void rp_flow_message_buf(rp_app *app, rp_http_response *resp, int status, const 
 /* An error page whose message is the texts, one line each (raw: bundle HTML fragments). */
 void rp_flow_lines(rp_app *app, rp_http_response *resp, int status, const char *title_key, bool raw,
                    const char *const lines[], size_t n);
-/* Keycloak's feedback banner (alert-error, kc-feedback-text) with the bundle's key; none when
- * key is NULL. */
+/* Keycloak's feedback banner (alert-error, class kc-feedback-text) with the bundle's key; none
+ * when key is NULL. */
 wa_err rp_flow_feedback(const rp_app *app, const char *key, bool raw, wa_buf *out);
 
 /* The request's existing session; false when a page (2.15, expired session, 500) was written. */
@@ -64,10 +65,6 @@ bool rp_flow_enter(rp_app *app, const rp_http_request *req, rp_http_response *re
 bool rp_flow_enter_form(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                         const char *action, rp_session *s, rp_form *f);
 
-/* PublicKeyCredentialRequestOptionsJSON for the user's enabled devices, UV required. */
-json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const rp_cred *creds,
-                                size_t n);
-
 /*
  * Verifies the assertion a WebAuthn page posted (Keycloak's form fields) for user_id: a
  * stored, enabled credential of that user, a userHandle naming that user, the challenge,
@@ -77,14 +74,36 @@ json_t *rp_flow_request_options(const rp_app *app, const char *challenge, const 
 wa_err rp_flow_verify_assertion(rp_app *app, rp_http_response *resp, const rp_form *f,
                                 int64_t user_id, const char *challenge);
 
-/* The WebAuthn login page: get() with opts_text (JSON), its answer posted to action. */
-void rp_flow_webauthn_page(rp_app *app, rp_http_response *resp, const char *opts_text,
-                           const char *action);
+/* What the WebAuthn login page asks get() for. */
+typedef struct rp_flow_get {
+	const char *challenge;
+	const rp_cred *creds; /* the user's; the enabled ones become allowCredentials */
+	size_t n;
+	bool user_identified; /* false: nobody known, get() without allowCredentials */
+	const char *action;   /* where the page posts */
+} rp_flow_get;
+
+/*
+ * Keycloak's webauthn-authenticate page: the parameters in its module script, the user's
+ * credentials in the authn_select form, and get() only once the user presses
+ * authenticateWebAuthnButton.
+ */
+void rp_flow_webauthn_page(rp_app *app, rp_http_response *resp, const rp_flow_get *get);
+/*
+ * Keycloak's webauthn-error page with message_html in the banner and, when retry_action is
+ * set, Try again (kc-try-again) posting isSetRetry there; without it the message page (a step
+ * that cannot be tried again).
+ */
+void rp_flow_webauthn_error(rp_app *app, rp_http_response *resp, int status,
+                            const char *message_html, const char *retry_action);
 /*
  * The page for a login the phone did not complete: 2.2 when the browser's error is the
  * unsupported-browser text, 2.6 for any other error or a failed verification (error NULL).
  */
-void rp_flow_webauthn_refused(rp_app *app, rp_http_response *resp, const char *error);
+void rp_flow_webauthn_refused(rp_app *app, rp_http_response *resp, const char *error,
+                              const char *retry_action);
+/* The post is Try again of the WebAuthn error page (isSetRetry set). */
+bool rp_flow_is_retry(const rp_form *f);
 
 /* "/path?session_code=CODE" for a fresh code of action; false on a store failure. */
 bool rp_flow_action_url(rp_app *app, const rp_session *s, const char *path, const char *action,

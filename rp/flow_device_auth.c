@@ -54,7 +54,7 @@ static void start_page(rp_app *app, rp_http_response *resp, const rp_session *s,
 	                         {"start", rp_msg(app, "kagura-device-auth-start")},
 	                         {"feedback", wa_buf_str(&fb)},
 	                         {"action", action},
-	                         {"prompt", rp_msg(app, "kagura-enter-username")},
+	                         {"username_label", rp_msg(app, "kagura-enter-username")},
 	                         {"submit_label", rp_msg(app, "doSubmit")}};
 	RP_FLOW_PAGE(app, resp, 200, "device-auth.html", vars);
 	wa_buf_free(&fb);
@@ -336,8 +336,8 @@ static void get_qr(rp_app *app, const rp_http_request *req, rp_http_response *re
 	rp_qr qr;
 	rp_cred *creds = NULL;
 	size_t n = 0;
-	char challenge[64], action[160], *value = NULL, *opts_text = NULL;
-	json_t *opts = NULL, *pending = NULL;
+	char challenge[64], action[160], *value = NULL;
+	json_t *pending = NULL;
 
 	if (token == NULL || rp_store_qr_get(app->store, token, &qr) != RP_STORE_OK ||
 	    !qr_usable(app, &qr)) {
@@ -353,9 +353,7 @@ static void get_qr(rp_app *app, const rp_http_request *req, rp_http_response *re
 	    rp_store_record_put(app->store, PHONE_RECORD, s.id, value, now,
 	                        now + CHALLENGE_LIFETIME) != RP_STORE_OK ||
 	    !rp_flow_action_url(app, &s, "/device-auth-actions/webauthn", "device-auth-webauthn",
-	                        action, sizeof(action)) ||
-	    (opts = rp_flow_request_options(app, challenge, creds, n)) == NULL ||
-	    (opts_text = json_dumps(opts, JSON_COMPACT)) == NULL) {
+	                        action, sizeof(action))) {
 		rp_flow_500(resp);
 		goto out;
 	}
@@ -365,10 +363,13 @@ static void get_qr(rp_app *app, const rp_http_request *req, rp_http_response *re
 		rp_register_invalid_qr(app, resp);
 		goto out;
 	}
-	rp_flow_webauthn_page(app, resp, opts_text, action);
+	rp_flow_webauthn_page(app, resp,
+	                      &(rp_flow_get){.challenge = challenge,
+	                                     .creds = creds,
+	                                     .n = n,
+	                                     .user_identified = true,
+	                                     .action = action});
 out:
-	free(opts_text);
-	json_decref(opts);
 	free(value);
 	json_decref(pending);
 	rp_cred_list_free(&creds, n);
@@ -413,7 +414,8 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 			rp_flow_500(resp);
 			goto out;
 		}
-		rp_flow_webauthn_refused(app, resp, error);
+		/* The QR is spent: trying again is a new QR on the PC, not this page. */
+		rp_flow_webauthn_refused(app, resp, error, NULL);
 		goto out;
 	}
 	if (rp_store_qr_set_state(app->store, qr.token, RP_QR_DONE) != RP_STORE_OK) {

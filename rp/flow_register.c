@@ -245,33 +245,73 @@ static void get_registration(rp_app *app, const rp_http_request *req, rp_http_re
 
 /* ---- POST /registration-actions/username ---- */
 
-static json_t *creation_options(rp_app *app, const rp_session *s, const rp_user *u,
-                                const rp_cred *creds, size_t n)
+/*
+ * Keycloak's webauthn-register page for user u (credentials creds, each excluded): a new
+ * challenge saved with the session, the parameters in the page's module script, create()
+ * only once the user presses registerWebAuthn. id_ok: the 本人ID posted was the QR's.
+ */
+static void register_page(rp_app *app, rp_http_response *resp, rp_session *s, const rp_qr *qr,
+                          const rp_user *u, bool id_ok)
 {
-	json_t *exclude = json_array(), *params = json_array();
-	char *uid = wa_b64url_encode(u->handle, sizeof(u->handle));
-	json_t *opts;
+	rp_cred *creds = NULL;
+	size_t n = 0;
+	char url[128], timeout[16], *uid = NULL;
+	wa_buf algs = WA_BUF_INIT(RP_HTML_MAX), exclude = WA_BUF_INIT(RP_HTML_MAX);
+	time_t now = wa_clock_now(&app->clock);
 
+	if (rp_store_cred_list(app->store, u->id, &creds, &n) != RP_STORE_OK ||
+	    !rp_random_token(RP_CHALLENGE_BYTES, s->challenge, sizeof(s->challenge)) ||
+	    (uid = wa_b64url_encode(u->handle, sizeof(u->handle))) == NULL) {
+		rp_flow_500(resp);
+		goto out;
+	}
+	/* Keycloak's lists: the COSE algorithms each with a comma, the excluded ids comma-joined.
+	 */
+	for (size_t i = 0; i < KAGURA_LEN(wanted_algs); i++)
+		wa_buf_addf(&algs, "%lld,", (long long)wanted_algs[i]);
 	for (size_t i = 0; i < n; i++) {
 		char *id = wa_b64url_encode(creds[i].id.ptr, creds[i].id.len);
-		json_array_append_new(exclude,
-		                      json_pack("{s:s, s:s?}", "type", "public-key", "id", id));
+		if (id == NULL)
+			break;
+		wa_buf_addf(&exclude, "%s%s", i ? "," : "", id);
 		free(id);
 	}
-	for (size_t i = 0; i < KAGURA_LEN(wanted_algs); i++)
-		json_array_append_new(params, json_pack("{s:s, s:I}", "type", "public-key", "alg",
-		                                        (json_int_t)wanted_algs[i]));
-	opts = json_pack("{s:s, s:{s:s, s:s}, s:{s:s?, s:s, s:s}, s:o, s:{s:s, s:b, s:s}, s:s, "
-	                 "s:o, s:i}",
-	                 "challenge", s->challenge, "rp", "id", app->cfg.rp_id, "name",
-	                 rp_msg(app, "kagura-platform-name"), "user", "id", uid, "name", u->name,
-	                 "displayName", u->display_name[0] ? u->display_name : u->name,
-	                 "pubKeyCredParams", params, "authenticatorSelection", "residentKey",
-	                 "required", "requireResidentKey", 1, "userVerification", "required",
-	                 "attestation", "none", "excludeCredentials", exclude, "timeout",
-	                 CREATE_TIMEOUT_S * 1000);
+	snprintf(timeout, sizeof(timeout), "%d", CREATE_TIMEOUT_S);
+	s->user_id = u->id;
+	s->step = RP_STEP_REGISTERING;
+	if (wa_buf_err(&algs) != WA_OK || wa_buf_err(&exclude) != WA_OK ||
+	    !rp_session_save(app, s) ||
+	    !put_state(app, s, qr->token, id_ok, now + CREATE_TIMEOUT_S) ||
+	    !rp_flow_action_url(app, s, "/registration-actions/register", "reg-register", url,
+	                        sizeof(url))) {
+		rp_flow_500(resp);
+		goto out;
+	}
+	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-registration-title")},
+	                         {"hidden", "hidden"},
+	                         {"action", url},
+	                         {"button_label", rp_msg(app, "doRegister")},
+	                         {"challenge", s->challenge},
+	                         {"user_id", uid},
+	                         {"username", u->name},
+	                         {"signature_algorithms", wa_buf_str(&algs)},
+	                         {"rp_name", rp_msg(app, "kagura-platform-name")},
+	                         {"rp_id", app->cfg.rp_id},
+	                         {"attestation", "none"},
+	                         {"attachment", "not specified"},
+	                         {"require_resident_key", "Yes"},
+	                         {"user_verification", "required"},
+	                         {"create_timeout", timeout},
+	                         {"exclude_ids", wa_buf_str(&exclude)},
+	                         {"label_default", app->cfg.generation->label_default},
+	                         {"label_prompt", app->cfg.generation->label_prompt},
+	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")}};
+	RP_FLOW_PAGE(app, resp, 200, "webauthn-register.html", vars);
+out:
 	free(uid);
-	return opts;
+	wa_buf_free(&algs);
+	wa_buf_free(&exclude);
+	rp_cred_list_free(&creds, n);
 }
 
 static void post_username(rp_app *app, const rp_http_request *req, rp_http_response *resp)
@@ -281,12 +321,7 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 	phone_state ps;
 	rp_qr qr;
 	rp_user u;
-	rp_cred *creds = NULL;
-	size_t n = 0;
 	const char *name;
-	char url[128], *opts_text = NULL;
-	json_t *opts = NULL;
-	time_t now = wa_clock_now(&app->clock);
 
 	if (!rp_flow_enter_form(app, req, resp, "reg-username", &s, &f))
 		return;
@@ -296,34 +331,8 @@ static void post_username(rp_app *app, const rp_http_request *req, rp_http_respo
 	}
 	/* An ID other than the QR's (Android: not filled in) fails only at the very end (2.20). */
 	name = rp_form_get(&f, "username");
-	if (rp_store_cred_list(app->store, u.id, &creds, &n) != RP_STORE_OK ||
-	    !rp_random_token(RP_CHALLENGE_BYTES, s.challenge, sizeof(s.challenge))) {
-		rp_flow_500(resp);
-		goto out;
-	}
-	s.user_id = u.id;
-	s.step = RP_STEP_REGISTERING;
-	if (!rp_session_save(app, &s) ||
-	    !put_state(app, &s, qr.token, name != NULL && strcmp(name, u.name) == 0,
-	               now + CREATE_TIMEOUT_S) ||
-	    !rp_flow_action_url(app, &s, "/registration-actions/register", "reg-register", url,
-	                        sizeof(url)) ||
-	    (opts = creation_options(app, &s, &u, creds, n)) == NULL ||
-	    (opts_text = json_dumps(opts, JSON_COMPACT)) == NULL) {
-		rp_flow_500(resp);
-		goto out;
-	}
-	const char *vars[][2] = {{"title", rp_msg(app, "webauthn-registration-title")},
-	                         {"options", opts_text},
-	                         {"unsupported", rp_msg(app, "webauthn-unsupported-browser-text")},
-	                         {"label_prompt", app->cfg.generation->label_prompt},
-	                         {"label_default", app->cfg.generation->label_default},
-	                         {"action", url}};
-	RP_FLOW_PAGE(app, resp, 200, "webauthn-register.html", vars);
+	register_page(app, resp, &s, &qr, &u, name != NULL && strcmp(name, u.name) == 0);
 out:
-	free(opts_text);
-	json_decref(opts);
-	rp_cred_list_free(&creds, n);
 	rp_form_free(&f);
 }
 
@@ -359,8 +368,24 @@ static bool label_ok(const char *label)
 	return true;
 }
 
-/* 2.3: v2.16 shows the fixed text; v1.04's text is {0}, the error itself. */
-static void register_error(rp_app *app, rp_http_response *resp, const char *detail)
+/*
+ * Keycloak's webauthn-error page with message_html and Try again: the QR's registration state
+ * is put back, so the retry finds it (a PC QR the failure closed is 2.19 then).
+ */
+static void error_page(rp_app *app, rp_http_response *resp, rp_session *s, const phone_state *ps,
+                       const char *message_html)
+{
+	char retry[128];
+	bool can_retry = put_state(app, s, ps->qr, ps->id_ok, ps->until) &&
+	                 rp_flow_action_url(app, s, "/registration-actions/register",
+	                                    "reg-register", retry, sizeof(retry));
+
+	rp_flow_webauthn_error(app, resp, 400, message_html, can_retry ? retry : NULL);
+}
+
+/* 2.3: the bundle's text with {0} = the browser's error (what each generation shows of it). */
+static void register_error(rp_app *app, rp_http_response *resp, rp_session *s,
+                           const phone_state *ps, const char *detail)
 {
 	char cut[ERROR_SHOWN_MAX + 1], text[4 * ERROR_SHOWN_MAX];
 	wa_buf esc = WA_BUF_INIT(RP_HTML_MAX);
@@ -372,7 +397,20 @@ static void register_error(rp_app *app, rp_http_response *resp, const char *deta
 	if (rp_messages_format(app->msgs, "webauthn-error-register-verification", args, 1, text,
 	                       sizeof(text)) != RP_MSG_OK)
 		snprintf(text, sizeof(text), "%s", wa_buf_str(&esc));
-	rp_flow_message_html(app, resp, 400, "webauthn-error-title", "alert-error", text);
+	error_page(app, resp, s, ps, text);
+	wa_buf_free(&esc);
+}
+
+/* 2.2: the unsupported-browser text alone. */
+static void unsupported_error(rp_app *app, rp_http_response *resp, rp_session *s,
+                              const phone_state *ps)
+{
+	wa_buf esc = WA_BUF_INIT(RP_HTML_MAX);
+
+	if (rp_html_escape(rp_msg(app, "webauthn-unsupported-browser-text"), &esc) != WA_OK)
+		rp_flow_500(resp);
+	else
+		error_page(app, resp, s, ps, wa_buf_str(&esc));
 	wa_buf_free(&esc);
 }
 
@@ -423,6 +461,15 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 
 	if (!rp_flow_enter_form(app, req, resp, "reg-register", &s, &f))
 		return;
+	if (rp_flow_is_retry(&f)) {
+		/* Try again: the page once more for the QR still held, a new challenge. */
+		if (!get_state(app, &s, false, &ps) ||
+		    judge_qr(app, ps.qr, false, &qr, &u) != QR_USABLE || u.id != s.user_id)
+			rp_register_invalid_qr(app, resp);
+		else
+			register_page(app, resp, &s, &qr, &u, ps.id_ok);
+		goto out;
+	}
 	/* The challenge is single use: whatever follows, this session's is spent. */
 	snprintf(challenge, sizeof(challenge), "%s", s.challenge);
 	s.challenge[0] = '\0';
@@ -436,10 +483,9 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 	if (error != NULL && error[0] != '\0') {
 		pc_failed(app, &qr);
 		if (strcmp(error, rp_msg(app, "webauthn-unsupported-browser-text")) == 0)
-			rp_flow_error(app, resp, 400, "webauthn-error-title",
-			              "webauthn-unsupported-browser-text"); /* 2.2 */
+			unsupported_error(app, resp, &s, &ps); /* 2.2 */
 		else
-			register_error(app, resp, error); /* 2.3 */
+			register_error(app, resp, &s, &ps, error); /* 2.3 */
 		goto out;
 	}
 	if (!ps.id_ok) {
@@ -457,7 +503,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		         RP_LABEL_MAX);
 		rp_http_response_why(resp, "%s: %s", __func__, why);
 		pc_failed(app, &qr);
-		register_error(app, resp, why); /* 2.3 (v1.04: this text) */
+		register_error(app, resp, &s, &ps, why); /* 2.3 (v1.04: this text) */
 		goto out;
 	}
 	trust = app->trust;
@@ -487,7 +533,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		rp_verifier_why(detail, sizeof(detail), err, NULL);
 		rp_http_response_why(resp, "%s: %s", __func__, detail);
 		pc_failed(app, &qr);
-		register_error(app, resp, detail);
+		register_error(app, resp, &s, &ps, detail);
 		goto out;
 	}
 	if (rp_cred_from_record(&cred, u.id, label, now, &rec) != WA_OK) {
@@ -505,7 +551,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 	}
 	if (se == RP_STORE_EXISTS) {
 		pc_failed(app, &qr);
-		register_error(app, resp, "WA_ERR_CRED_ID_REGISTERED");
+		register_error(app, resp, &s, &ps, "WA_ERR_CRED_ID_REGISTERED");
 		goto out;
 	}
 	if (se != RP_STORE_OK) {

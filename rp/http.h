@@ -25,7 +25,7 @@
 #include "webauthn/blob.h"
 #include "webauthn/clock.h"
 
-#define RP_HTTP_MAX_HEADERS 8
+#define RP_HTTP_MAX_HEADERS 16 /* security headers, cookies and a Location, with room to spare */
 
 typedef struct rp_http_request {
 	const char *method;

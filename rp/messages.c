@@ -8,31 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const err_messages[] = {
-#define RP_MSG_ERROR_MSG(name, msg) [name] = msg,
-        RP_MSG_ERROR_TABLE(RP_MSG_ERROR_MSG)
-#undef RP_MSG_ERROR_MSG
+#define RP_MSG_ERROR KAGURA_XT_ROW
+static const kagura_xt_row rp_msg_errors[RP_MSG_ERR__COUNT] = {
+#include "rp/messages_error.def"
 };
-
-static const char *const err_names[] = {
-#define RP_MSG_ERROR_NAME(name, msg) [name] = #name,
-        RP_MSG_ERROR_TABLE(RP_MSG_ERROR_NAME)
-#undef RP_MSG_ERROR_NAME
-};
-
-const char *rp_msg_strerr(rp_msg_err err)
-{
-	if ((unsigned)err >= RP_MSG_ERR__COUNT)
-		return "unknown error";
-	return err_messages[err];
-}
-
-const char *rp_msg_errname(rp_msg_err err)
-{
-	if ((unsigned)err >= RP_MSG_ERR__COUNT)
-		return "RP_MSG_ERR_UNKNOWN";
-	return err_names[err];
-}
+KAGURA_XT_GETTER(rp_msg_strerr, rp_msg_err, rp_msg_errors, field1, "unknown error")
+KAGURA_XT_GETTER(rp_msg_errname, rp_msg_err, rp_msg_errors, name, "RP_MSG_ERR_UNKNOWN")
 
 typedef struct entry {
 	const char *key;   /* in m->arena */

@@ -17,41 +17,22 @@
 #ifndef KAGURA_RP_MESSAGES_H
 #define KAGURA_RP_MESSAGES_H
 
+#include "webauthn/xtable.h"
+
 #include <stddef.h>
 
 /* Largest bundle file accepted: far above any real bundle, small enough to read whole. */
 #define RP_MESSAGES_MAX_FILE (1024u * 1024u)
 
-#define RP_MSG_ERROR_TABLE(X)                                                                    \
-	X(RP_MSG_OK, "success")                                                                  \
-	X(RP_MSG_ERR_NOMEM, "out of memory")                                                     \
-	X(RP_MSG_ERR_ARG, "invalid argument passed by the caller")                               \
-	X(RP_MSG_ERR_IO, "bundle file cannot be read")                                           \
-	X(RP_MSG_ERR_TOO_LARGE, "bundle file is larger than the 1 MiB limit")                    \
-	X(RP_MSG_ERR_UTF8, "bundle is not valid UTF-8")                                          \
-	X(RP_MSG_ERR_CONTROL, "control character in the bundle (only tab is allowed)")           \
-	X(RP_MSG_ERR_WHITESPACE,                                                                 \
-	  "unescaped whitespace at the start of a line, around '=' or at the end of a value")    \
-	X(RP_MSG_ERR_KEY, "key is empty or has a character outside [A-Za-z0-9._-]")              \
-	X(RP_MSG_ERR_NO_EQUALS, "entry has no '=' after its key")                                \
-	X(RP_MSG_ERR_ESCAPE, "bad backslash escape (or a continuation line, not supported)")     \
-	X(RP_MSG_ERR_PLACEHOLDER, "'{' or '}' outside a {0}..{9} placeholder")                   \
-	X(RP_MSG_ERR_DUPLICATE, "key defined twice")                                             \
-	X(RP_MSG_ERR_NO_KEY, "no such key in the bundle")                                        \
-	X(RP_MSG_ERR_FORMAT_ARG, "placeholder {N} has no argument (N >= nargs or args[N] NULL)") \
-	X(RP_MSG_ERR_SPACE, "output buffer too small")
-
+#define RP_MSG_ERROR KAGURA_XT_ENUM
 typedef enum rp_msg_err {
-#define RP_MSG_ERROR_ENUM(name, msg) name,
-	RP_MSG_ERROR_TABLE(RP_MSG_ERROR_ENUM)
-#undef RP_MSG_ERROR_ENUM
-	        RP_MSG_ERR__COUNT
+#include "rp/messages_error.def"
+	RP_MSG_ERR__COUNT
 } rp_msg_err;
 
-/* Human message for an error code; never NULL. */
-const char *rp_msg_strerr(rp_msg_err err);
-/* Symbolic name ("RP_MSG_ERR_DUPLICATE"); never NULL. */
-const char *rp_msg_errname(rp_msg_err err);
+/* The human message for an error code, and its symbolic name ("RP_MSG_ERR_DUPLICATE"); never
+ * NULL. */
+KAGURA_XT_DECLARE(rp_msg_err, rp_msg_strerr, rp_msg_errname);
 
 typedef struct rp_messages rp_messages; /* opaque, immutable once loaded */
 

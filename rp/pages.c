@@ -8,6 +8,10 @@
 #include "rp/readfile.h"
 
 #define TEMPLATE_MAX (256 * 1024)
+/* Shared pieces of page may include others; a file that includes itself stops here. */
+#define RP_PARTIAL_DEPTH_MAX 4
+/* {{js name}}: the value inside a script's string literal. */
+#define JS_PREFIX "js "
 
 wa_err rp_html_escape(const char *text, wa_buf *out)
 {
@@ -53,6 +57,23 @@ wa_err rp_html_lines(wa_buf *out, bool raw, const char *const lines[], size_t n)
 	return wa_buf_err(out);
 }
 
+wa_err rp_js_escape(const char *text, wa_buf *out)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+		/* Quotes and backslash would end the string; <, > and & could end the script
+		 * element or read as markup; control characters are not allowed in a literal. */
+		if (*p < 0x20 || *p == '"' || *p == '\'' || *p == '\\' || *p == '<' || *p == '>' ||
+		    *p == '&' || *p == 0x7F) {
+			char esc[8];
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			wa_buf_adds(out, esc);
+		} else {
+			wa_buf_add(out, (const char *)p, 1);
+		}
+	}
+	return wa_buf_err(out);
+}
+
 static const char *lookup(const char *const vars[][2], size_t n, const char *name, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
@@ -75,11 +96,20 @@ static char *read_template(const char *dir, const char *name, size_t name_len)
 	return rp_read_file(path, TEMPLATE_MAX, &len, &why);
 }
 
-bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
-                    wa_buf *out)
+/* Whether a shared file is a piece of page (rendered with the page's values) or a script or
+ * stylesheet (inserted as it is: its braces are the language's, not the template's). */
+static bool is_html_part(const char *name, size_t len)
 {
-	char *tpl = read_template(dir, name, strlen(name));
-	bool ok = tpl != NULL;
+	static const char ext[] = ".html";
+
+	return len >= sizeof(ext) - 1 &&
+	       memcmp(name + len - (sizeof(ext) - 1), ext, sizeof(ext) - 1) == 0;
+}
+
+static bool render_text(const char *dir, const char *tpl, const char *const vars[][2], size_t n,
+                        wa_buf *out, unsigned depth)
+{
+	bool ok = true;
 
 	for (const char *p = tpl; ok && *p != '\0';) {
 		const char *open = strstr(p, "{{"), *close;
@@ -92,24 +122,43 @@ bool rp_page_render(const char *dir, const char *name, const char *const vars[][
 		partial = open[2] == '>';
 		wa_buf_add(out, p, (size_t)(open - p));
 		if (partial) {
-			/* {{> file}}: a file shared by several pages (a script), as it is. */
+			/* {{> file}}: a file shared by several pages (the head, a script). */
 			const char *file = open + 3;
 			while (*file == ' ')
 				file++;
-			char *text = read_template(dir, file, (size_t)(close - file));
+			size_t len = (size_t)(close - file);
+			char *text = read_template(dir, file, len);
 			ok = text != NULL;
-			wa_buf_adds(out, text);
+			if (ok && is_html_part(file, len))
+				ok = depth < RP_PARTIAL_DEPTH_MAX &&
+				     render_text(dir, text, vars, n, out, depth + 1);
+			else if (ok)
+				wa_buf_adds(out, text);
 			free(text);
 		} else {
 			const char *key = open + (raw ? 3 : 2);
+			bool js = !raw && strncmp(key, JS_PREFIX, sizeof(JS_PREFIX) - 1) == 0;
+			if (js)
+				key += sizeof(JS_PREFIX) - 1;
 			const char *value = lookup(vars, n, key, (size_t)(close - key));
 			if (raw)
 				wa_buf_adds(out, value);
+			else if (js)
+				rp_js_escape(value, out);
 			else
 				rp_html_escape(value, out);
 		}
 		p = close + (raw ? 3 : 2);
 	}
+	return ok;
+}
+
+bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
+                    wa_buf *out)
+{
+	char *tpl = read_template(dir, name, strlen(name));
+	bool ok = tpl != NULL && render_text(dir, tpl, vars, n, out, 0);
+
 	free(tpl);
 	return ok;
 }

@@ -11,14 +11,20 @@
 
 /* Appends text to out with &, <, >, " and ' escaped for HTML text and attributes. */
 wa_err rp_html_escape(const char *text, wa_buf *out);
+/* Appends text for a JavaScript string literal in a script element: quotes, backslash, <, >, &
+ * and control characters as \uXXXX. */
+wa_err rp_js_escape(const char *text, wa_buf *out);
 /* Appends the texts as the lines of one message, joined by <br/>: escaped, or (raw) as the
  * bundle has them when its values are HTML fragments. */
 wa_err rp_html_lines(wa_buf *out, bool raw, const char *const lines[], size_t n);
 
 /*
- * Renders DIR/NAME with vars ({name, value} pairs) into out: {{name}} escaped, {{{name}}} raw;
- * an unknown name renders empty. False when the template cannot be read; a memory or size
- * failure is out's own (wa_buf_err).
+ * Renders DIR/NAME with vars ({name, value} pairs) into out: {{name}} escaped for HTML, {{{name}}}
+ * raw, {{js name}} escaped for a script's string literal;
+ * an unknown name renders empty; {{> FILE}} the file DIR/FILE: a .html file rendered with the
+ * same vars (a shared head or layout), any other (a script, a stylesheet) as it is. False also
+ * when a shared file is missing or the .html files include each other too deep. False when the
+ * template cannot be read; a memory or size failure is out's own (wa_buf_err).
  */
 bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
                     wa_buf *out);

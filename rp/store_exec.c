@@ -74,6 +74,17 @@ sqlite3_stmt *store_use(rp_store *s, enum q q, int *rc)
 	return *rc == SQLITE_OK ? c->stmt[q] : NULL;
 }
 
+sqlite3_stmt *store_use_texts(rp_store *s, enum q q, const char *a, const char *b, const char *c,
+                              int *rc)
+{
+	sqlite3_stmt *st = store_use(s, q, rc);
+
+	store_bind_text(st, 1, a, rc);
+	store_bind_text(st, 2, b, rc);
+	store_bind_text(st, 3, c, rc);
+	return st;
+}
+
 /* Ready for the next use; no binding keeps pointing at the caller's memory. */
 void store_release(sqlite3_stmt *st)
 {
@@ -235,10 +246,7 @@ rp_store_err store_put_timed(rp_store *s, enum q q, const char *a, const char *b
 
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
-	st = store_use(s, q, &rc);
-	store_bind_text(st, 1, a, &rc);
-	store_bind_text(st, 2, b, &rc);
-	store_bind_text(st, 3, c, &rc);
+	st = store_use_texts(s, q, a, b, c, &rc);
 	store_bind_int(st, 4, (int64_t)from, &rc);
 	store_bind_int(st, 5, (int64_t)until, &rc);
 	return store_tx_end(s, store_run(s, st, rc, NULL));

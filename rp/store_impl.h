@@ -119,6 +119,9 @@ store_conn *store_conn_of(rp_store *s, int *rc);
 /* The cached statement q on the calling thread's connection, prepared on first use; NULL with
  * *rc set on failure. */
 sqlite3_stmt *store_use(rp_store *s, enum q q, int *rc);
+/* store_use with ?1..?3 bound to the texts a, b, c (a code's code, session and action). */
+sqlite3_stmt *store_use_texts(rp_store *s, enum q q, const char *a, const char *b, const char *c,
+                              int *rc);
 /* Ready for the next use; no binding keeps pointing at the caller's memory. */
 void store_release(sqlite3_stmt *st);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v, int *rc);

@@ -186,10 +186,7 @@ rp_store_err rp_store_code_take(rp_store *s, const char *session_id, const char 
 	if (s == NULL || !store_str_ok(session_id, 1, RP_SESSION_ID_MAX) ||
 	    !store_str_ok(code, 1, RP_CODE_MAX) || !store_str_ok(action, 1, ACTION_MAX))
 		return RP_STORE_INVALID;
-	st = store_use(s, Q_CODE_TAKE, &rc);
-	store_bind_text(st, 1, code, &rc);
-	store_bind_text(st, 2, session_id, &rc);
-	store_bind_text(st, 3, action, &rc);
+	st = store_use_texts(s, Q_CODE_TAKE, code, session_id, action, &rc);
 	store_bind_int(st, 4, (int64_t)now, &rc);
 	return store_tx_run_one(s, st, rc);
 }

@@ -73,6 +73,11 @@ const char store_schema_sql[] =
 /* "expires 0: never"; otherwise a row is alive while now < expires. */
 #define ALIVE(col, now) "(" col " = 0 OR " col " > " now ")"
 
+/* An upsert, never INSERT OR REPLACE: REPLACE deletes the row first, which fires deletes and
+ * cascades (a session's codes). key is the conflict target, set what an existing row takes. */
+#define UPSERT(table_cols, values, key, set) \
+	"INSERT INTO " table_cols " VALUES (" values ") ON CONFLICT (" key ") DO UPDATE SET " set
+
 #define USER_COLS "id, name, display_name, handle, enabled"
 #define CRED_COLS                                                                    \
 	"user_id, id, public_key, alg, sign_count, aaguid, transports, label, fmt, " \
@@ -107,20 +112,17 @@ const char *const store_sql_text[Q__COUNT] = {
 	[Q_USER_HAD_DEVICE] = "SELECT EXISTS (SELECT 1 FROM credentials WHERE user_id = ?1) OR "
 	                      "EXISTS (SELECT 1 FROM records WHERE kind = '" CRED_DELETED_KIND "' "
 	                      "AND key = CAST(?1 AS TEXT))",
-	/* An upsert, not INSERT OR REPLACE: REPLACE deletes first, which fires deletes. */
-	[Q_REC_PUT] = "INSERT INTO records (kind, key, value, created, expires) "
-	              "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (kind, key) DO UPDATE SET "
-	              "value = excluded.value, created = excluded.created, "
-	              "expires = excluded.expires",
+	[Q_REC_PUT] = UPSERT("records (kind, key, value, created, expires)", "?1, ?2, ?3, ?4, ?5",
+	                     "kind, key", "value = excluded.value, created = excluded.created, "
+	                                  "expires = excluded.expires"),
 	[Q_REC_GET] = "SELECT value, created, expires FROM records "
 	              "WHERE kind = ?1 AND key = ?2 AND " ALIVE("expires", "?3"),
 	[Q_REC_DELETE] = "DELETE FROM records WHERE kind = ?1 AND key = ?2",
-	/* An upsert: REPLACE would delete the row and cascade to the session's codes. */
-	[Q_SES_PUT] = "INSERT INTO sessions (id, user_id, state, challenge, created, expires) "
-	              "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET "
-	              "user_id = excluded.user_id, state = excluded.state, "
-	              "challenge = excluded.challenge, created = excluded.created, "
-	              "expires = excluded.expires",
+	[Q_SES_PUT] = UPSERT("sessions (id, user_id, state, challenge, created, expires)",
+	                     "?1, ?2, ?3, ?4, ?5, ?6", "id",
+	                     "user_id = excluded.user_id, state = excluded.state, "
+	                     "challenge = excluded.challenge, created = excluded.created, "
+	                     "expires = excluded.expires"),
 	[Q_SES_GET] = "SELECT id, user_id, state, challenge, created, expires FROM sessions "
 	              "WHERE id = ?1 AND " ALIVE("expires", "?2"),
 	[Q_SES_DELETE] = "DELETE FROM sessions WHERE id = ?1",

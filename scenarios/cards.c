@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenarios/keyring.h"
 #include "scenarios/world_impl.h"
 
 /* A reissued card: valid from a day ago for four years, as a CA hands one out. */
@@ -22,21 +23,26 @@
 #define REISSUE_LIFETIME_SECONDS (4L * 365 * 86400)
 #define REISSUE_KEY_BITS         2048 /* a card key as the PKI issues them */
 
-/* The index entry's field of a card, copied to out; false none. The PKI's index is read once
- * per world. */
-static bool index_field(sc_world *w, const char *card, const char *field, char *out, size_t size)
+/* The card PKI's index.json, read once per world (owned by the world); NULL unreadable. */
+static json_t *pki_index(sc_world *w)
 {
 	char path[4096];
-	json_t *c;
-	size_t i;
 
 	if (w->pki_index == NULL) {
 		snprintf(path, sizeof(path), "%s/index.json",
 		         w->cfg.pki_dir ? w->cfg.pki_dir : ".");
-		if ((w->pki_index = json_load_file(path, 0, NULL)) == NULL)
-			return false;
+		w->pki_index = json_load_file(path, 0, NULL);
 	}
-	json_array_foreach(json_object_get(w->pki_index, "cards"), i, c)
+	return w->pki_index;
+}
+
+/* The index entry's field of a card, copied to out; false none. */
+static bool index_field(sc_world *w, const char *card, const char *field, char *out, size_t size)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(pki_index(w), "cards"), i, c)
 	{
 		const char *n = json_string_value(json_object_get(c, "name"));
 		const char *v = json_string_value(json_object_get(c, field));
@@ -46,23 +52,6 @@ static bool index_field(sc_world *w, const char *card, const char *field, char *
 		}
 	}
 	return false;
-}
-
-/* The CA called issuer in the test PKI: its certificate and private key (both owned). */
-static bool read_ca(const char *pki_dir, const char *issuer, X509 **cert, EVP_PKEY **key)
-{
-	char path[4096];
-	BIO *b;
-
-	snprintf(path, sizeof(path), "%s/ca/%s.pem", pki_dir, issuer);
-	b = BIO_new_file(path, "r");
-	*cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	snprintf(path, sizeof(path), "%s/ca/%s.key", pki_dir, issuer);
-	b = BIO_new_file(path, "r");
-	*key = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	return *cert != NULL && *key != NULL;
 }
 
 /* PEM text of a BIO's contents (owned), NULL on failure. */
@@ -155,18 +144,34 @@ static au_card *card_of(const au_card *old, const char *name, X509 *n, EVP_PKEY 
 	return card;
 }
 
+/* A key for a reissued card (owned): the PKI's next spare key this world has not used and the
+ * old card does not hold, else a fresh one (generating an RSA key costs far more than a run). */
+static EVP_PKEY *reissue_key(sc_world *w, const EVP_PKEY *old_key)
+{
+	EVP_PKEY *key;
+
+	while ((key = sc_keyring_spare(w->cfg.keys, w->reissue_keys_used)) != NULL) {
+		w->reissue_keys_used++;
+		if (old_key == NULL || EVP_PKEY_eq(key, old_key) != 1) {
+			EVP_PKEY_up_ref(key);
+			return key;
+		}
+	}
+	return EVP_RSA_gen(REISSUE_KEY_BITS);
+}
+
 /* The old card's certificate issued again as spec says; NULL with out filled. */
 static au_card *issue(sc_world *w, const au_card *old, const char *name, const issue_spec *spec,
                       sc_outcome *out)
 {
 	X509 *ca = NULL, *leaf = au_card_cert(old), *n = X509_new();
-	EVP_PKEY *ca_key = NULL, *key = NULL;
+	EVP_PKEY *ca_key = NULL, *key = NULL; /* ca, ca_key: the keyring's */
 	au_card *card = NULL;
 	bool ok;
 
-	read_ca(w->cfg.pki_dir, spec->issuer, &ca, &ca_key);
+	sc_keyring_ca(w->cfg.keys, spec->issuer, &ca, &ca_key);
 	if (spec->new_key)
-		key = EVP_RSA_gen(REISSUE_KEY_BITS);
+		key = reissue_key(w, au_card_key(old));
 	else if ((key = au_card_key(old)) != NULL)
 		EVP_PKEY_up_ref(key);
 	ok = leaf != NULL && ca != NULL && ca_key != NULL && key != NULL && n != NULL &&
@@ -186,8 +191,6 @@ static au_card *issue(sc_world *w, const au_card *old, const char *name, const i
 	if (!ok)
 		sc_result(out, SC_ERROR, "card %s could not be issued by %s", name, spec->issuer);
 	X509_free(n);
-	X509_free(ca);
-	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(key);
 	return card;
 }

@@ -9,31 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const err_messages[] = {
-#define SC_CAT_ERROR_MSG(name, msg) [name] = msg,
-        SC_CAT_ERROR_TABLE(SC_CAT_ERROR_MSG)
-#undef SC_CAT_ERROR_MSG
+#define SC_CAT_ERROR KAGURA_XT_ROW
+static const kagura_xt_row sc_cat_errors[SC_CAT_ERR__COUNT] = {
+#include "scenarios/catalogue_error.def"
 };
-
-static const char *const err_names[] = {
-#define SC_CAT_ERROR_NAME(name, msg) [name] = #name,
-        SC_CAT_ERROR_TABLE(SC_CAT_ERROR_NAME)
-#undef SC_CAT_ERROR_NAME
-};
-
-const char *sc_cat_strerr(sc_cat_err err)
-{
-	if ((unsigned)err >= SC_CAT_ERR__COUNT)
-		return "unknown error";
-	return err_messages[err];
-}
-
-const char *sc_cat_errname(sc_cat_err err)
-{
-	if ((unsigned)err >= SC_CAT_ERR__COUNT)
-		return "SC_CAT_ERR_UNKNOWN";
-	return err_names[err];
-}
+KAGURA_XT_GETTER(sc_cat_strerr, sc_cat_err, sc_cat_errors, field1, "unknown error")
+KAGURA_XT_GETTER(sc_cat_errname, sc_cat_err, sc_cat_errors, name, "SC_CAT_ERR_UNKNOWN")
 
 /* Spellings in the file, indexed by the enums. */
 static const char *const platform_names[] = {"smartphone", "pc", NULL};
@@ -112,25 +93,43 @@ static void path_pop(ctx *x, size_t mark)
 	x->path[mark] = '\0';
 }
 
-static sc_cat_err fail(ctx *x, sc_cat_err err, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static sc_cat_err fail(ctx *x, sc_cat_err err, const char *fmt, ...)
+static sc_cat_err vfail(ctx *x, sc_cat_err err, const char *fmt, va_list ap)
 {
 	char detail[300] = "";
 
-	if (fmt != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
+	if (fmt != NULL)
 		vsnprintf(detail, sizeof(detail), fmt, ap);
-		va_end(ap);
-	}
 	if (x->why == NULL || x->why_size == 0)
 		return err;
 	/* "entries[3].id", not ".entries[3].id": members are pushed with their dot */
 	snprintf(x->why, x->why_size, "%s: %s%s%s%s%s", x->name,
 	         x->path[0] == '.' ? x->path + 1 : x->path, x->path_len > 0 ? ": " : "",
 	         sc_cat_strerr(err), detail[0] ? ": " : "", detail);
+	return err;
+}
+
+__attribute__((format(printf, 3, 4))) static sc_cat_err fail(ctx *x, sc_cat_err err,
+                                                             const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = vfail(x, err, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* fail, said of the member key of the object at the path. */
+__attribute__((format(printf, 4, 5))) static sc_cat_err
+fail_at(ctx *x, const char *key, sc_cat_err err, const char *fmt, ...)
+{
+	size_t mark = path_push(x, ".%s", key);
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = vfail(x, err, fmt, ap);
+	va_end(ap);
+	path_pop(x, mark);
 	return err;
 }
 
@@ -173,12 +172,8 @@ static sc_cat_err check_members(ctx *x, const json_t *obj, const char *const *al
 
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		if (!in_list(key, allowed)) {
-			size_t mark = path_push(x, ".%s", key);
-			sc_cat_err e = fail(x, SC_CAT_ERR_UNKNOWN_MEMBER, "\"%s\"", key);
-			path_pop(x, mark);
-			return e;
-		}
+		if (!in_list(key, allowed))
+			return fail_at(x, key, SC_CAT_ERR_UNKNOWN_MEMBER, "\"%s\"", key);
 	}
 	return SC_CAT_OK;
 }
@@ -407,22 +402,33 @@ static sc_cat_err get_array(ctx *x, const json_t *v, bool allow_empty, size_t ma
 	return SC_CAT_OK;
 }
 
-/* An array of texts; *out (owned by the caller) is NULL when the member is absent or empty. */
-static sc_cat_err get_texts(ctx *x, const json_t *obj, const char *key, bool required,
-                            bool allow_empty, bool is_refs, const char *const **out, size_t *n)
+/* Loads element i of an array, el (the path ends in "[i]"), into elems[i]. */
+typedef sc_cat_err (*element_loader)(ctx *x, const json_t *el, void *elems, size_t i,
+                                     const void *arg);
+
+/* An array's elements in zeroed room for them all, which the caller frees; n of them loaded. */
+typedef struct loaded {
+	void *elems; /* NULL for an absent member or an empty array */
+	size_t n;    /* on an error, the last one is the one that failed */
+} loaded;
+
+/* The array member key of obj, checked as get_array checks it, each element loaded by load
+ * (given arg); on an error out holds what was loaded so far, for the caller to free. */
+static sc_cat_err load_array(ctx *x, const json_t *obj, const char *key, bool required,
+                             bool allow_empty, size_t max, size_t elem_size, element_loader load,
+                             const void *arg, loaded *out)
 {
 	json_t *v, *el;
-	size_t mark, i, k;
-	const char **list = NULL;
+	size_t mark, i;
 	sc_cat_err e;
 
-	*out = NULL;
-	*n = 0;
+	*out = (loaded){NULL, 0};
 	if ((e = member(x, obj, key, required, &v, &mark)) != SC_CAT_OK || v == NULL)
 		goto out;
-	if ((e = get_array(x, v, allow_empty, SC_CAT_MAX_LIST)) != SC_CAT_OK)
+	if ((e = get_array(x, v, allow_empty, max)) != SC_CAT_OK)
 		goto out;
-	if (json_array_size(v) > 0 && (list = calloc(json_array_size(v), sizeof(*list))) == NULL) {
+	if (json_array_size(v) > 0 &&
+	    (out->elems = calloc(json_array_size(v), elem_size)) == NULL) {
 		e = fail(x, SC_CAT_ERR_NOMEM, NULL);
 		goto out;
 	}
@@ -430,26 +436,47 @@ static sc_cat_err get_texts(ctx *x, const json_t *obj, const char *key, bool req
 	{
 		size_t m2 = path_push(x, "[%zu]", i);
 
-		e = check_text(x, el, TEXT_LINE, &list[i]);
-		if (e == SC_CAT_OK && is_refs && !is_ref(list[i]))
-			e = fail(x, SC_CAT_ERR_VALUE,
-			         "\"%s\" is not a section (\"4.1\") or \"user-manual:5.2(b)\"",
-			         list[i]);
-		for (k = 0; e == SC_CAT_OK && is_refs && k < i; k++)
-			if (strcmp(list[k], list[i]) == 0)
-				e = fail(x, SC_CAT_ERR_DUPLICATE, "\"%s\" is also [%zu]", list[i],
-				         k);
+		out->n = i + 1;
+		e = load(x, el, out->elems, i, arg);
 		path_pop(x, m2);
-		if (e != SC_CAT_OK) {
-			free(list);
-			list = NULL;
+		if (e != SC_CAT_OK)
 			goto out;
-		}
 	}
-	*out = list;
-	*n = json_array_size(v);
 out:
 	path_pop(x, mark);
+	return e;
+}
+
+/* One text of an array of texts; a ref (*is_refs) must be a section or a user-manual ref, once. */
+static sc_cat_err load_text(ctx *x, const json_t *el, void *elems, size_t i, const void *is_refs)
+{
+	const char **list = elems;
+	bool refs = *(const bool *)is_refs;
+	sc_cat_err e = check_text(x, el, TEXT_LINE, &list[i]);
+
+	if (e == SC_CAT_OK && refs && !is_ref(list[i]))
+		e = fail(x, SC_CAT_ERR_VALUE,
+		         "\"%s\" is not a section (\"4.1\") or \"user-manual:5.2(b)\"", list[i]);
+	for (size_t k = 0; e == SC_CAT_OK && refs && k < i; k++)
+		if (strcmp(list[k], list[i]) == 0)
+			e = fail(x, SC_CAT_ERR_DUPLICATE, "\"%s\" is also [%zu]", list[i], k);
+	return e;
+}
+
+/* An array of texts; *out (owned by the caller) is NULL when the member is absent or empty. */
+static sc_cat_err get_texts(ctx *x, const json_t *obj, const char *key, bool required,
+                            bool allow_empty, bool is_refs, const char *const **out, size_t *n)
+{
+	loaded texts;
+	sc_cat_err e = load_array(x, obj, key, required, allow_empty, SC_CAT_MAX_LIST,
+	                          sizeof(const char *), load_text, &is_refs, &texts);
+
+	if (e != SC_CAT_OK) {
+		free(texts.elems);
+		texts = (loaded){NULL, 0};
+	}
+	*out = texts.elems;
+	*n = texts.n;
 	return e;
 }
 
@@ -466,9 +493,12 @@ static void items_free(sc_cat_item *items, size_t n)
 	free(items);
 }
 
-static sc_cat_err load_item(ctx *x, const json_t *o, char prefix, sc_cat_item *items, size_t i)
+/* Cause or remedy i; *prefix_arg is 'c' for a cause, 'r' for a remedy. */
+static sc_cat_err load_item(ctx *x, const json_t *o, void *elems, size_t i, const void *prefix_arg)
 {
 	static const char *const members[] = {"id", "kind", "text", "parent", "refs", NULL};
+	const char prefix = *(const char *)prefix_arg;
+	sc_cat_item *items = elems;
 	sc_cat_item *it = &items[i];
 	const char *list_name = prefix == 'c' ? "cause" : "remedy";
 	sc_cat_err e;
@@ -481,20 +511,14 @@ static sc_cat_err load_item(ctx *x, const json_t *o, char prefix, sc_cat_item *i
 		return e;
 	if ((e = get_text(x, o, "id", true, TEXT_LINE, &it->id)) != SC_CAT_OK)
 		return e;
-	if (!is_item_id(it->id, prefix)) {
-		size_t mark = path_push(x, ".id");
-		e = fail(x, SC_CAT_ERR_VALUE, "\"%s\" is not a %s id (\"%c1\", \"%c2\", …)", it->id,
-		         list_name, prefix, prefix);
-		path_pop(x, mark);
-		return e;
-	}
+	if (!is_item_id(it->id, prefix))
+		return fail_at(x, "id", SC_CAT_ERR_VALUE,
+		               "\"%s\" is not a %s id (\"%c1\", \"%c2\", …)", it->id, list_name,
+		               prefix, prefix);
 	for (k = 0; k < i; k++) {
-		if (strcmp(items[k].id, it->id) == 0) {
-			size_t mark = path_push(x, ".id");
-			e = fail(x, SC_CAT_ERR_DUPLICATE, "\"%s\" is also [%zu]", it->id, k);
-			path_pop(x, mark);
-			return e;
-		}
+		if (strcmp(items[k].id, it->id) == 0)
+			return fail_at(x, "id", SC_CAT_ERR_DUPLICATE, "\"%s\" is also [%zu]",
+			               it->id, k);
 	}
 	if ((e = get_enum(x, o, "kind", kind_names, 0, &kind)) != SC_CAT_OK)
 		return e;
@@ -507,13 +531,10 @@ static sc_cat_err load_item(ctx *x, const json_t *o, char prefix, sc_cat_item *i
 		/* Only an earlier item may be a parent: no cycles, and the manual's order. */
 		for (k = 0; k < i && strcmp(items[k].id, it->parent) != 0; k++)
 			;
-		if (k == i) {
-			size_t mark = path_push(x, ".parent");
-			e = fail(x, SC_CAT_ERR_LINK, "\"%s\" is not the id of an earlier %s",
-			         it->parent, list_name);
-			path_pop(x, mark);
-			return e;
-		}
+		if (k == i)
+			return fail_at(x, "parent", SC_CAT_ERR_LINK,
+			               "\"%s\" is not the id of an earlier %s", it->parent,
+			               list_name);
 	}
 	return get_texts(x, o, "refs", false, false, true, &it->refs, &it->n_refs);
 }
@@ -521,35 +542,16 @@ static sc_cat_err load_item(ctx *x, const json_t *o, char prefix, sc_cat_item *i
 static sc_cat_err load_items(ctx *x, const json_t *entry, const char *key, char prefix,
                              const sc_cat_item **out, size_t *n)
 {
-	json_t *v, *el;
-	size_t mark, i;
-	sc_cat_item *items = NULL;
-	sc_cat_err e;
+	loaded items;
+	sc_cat_err e = load_array(x, entry, key, true, false, SC_CAT_MAX_LIST, sizeof(sc_cat_item),
+	                          load_item, &prefix, &items);
 
-	*out = NULL;
-	*n = 0;
-	if ((e = member(x, entry, key, true, &v, &mark)) != SC_CAT_OK)
-		goto out;
-	if ((e = get_array(x, v, false, SC_CAT_MAX_LIST)) != SC_CAT_OK)
-		goto out;
-	if ((items = calloc(json_array_size(v), sizeof(*items))) == NULL) {
-		e = fail(x, SC_CAT_ERR_NOMEM, NULL);
-		goto out;
+	if (e != SC_CAT_OK) {
+		items_free(items.elems, items.n);
+		items = (loaded){NULL, 0};
 	}
-	json_array_foreach(v, i, el)
-	{
-		size_t m2 = path_push(x, "[%zu]", i);
-		e = load_item(x, el, prefix, items, i);
-		path_pop(x, m2);
-		if (e != SC_CAT_OK) {
-			items_free(items, i + 1);
-			goto out;
-		}
-	}
-	*out = items;
-	*n = json_array_size(v);
-out:
-	path_pop(x, mark);
+	*out = items.elems;
+	*n = items.n;
 	return e;
 }
 
@@ -576,49 +578,38 @@ static bool in_lines(const char *needle, const char *const *lines, size_t n)
 	return false;
 }
 
-static sc_cat_err load_samples(ctx *x, const json_t *entry, sc_cat_entry *out)
+/* Sample i of an entry (en): its text stands in one of the entry's message or screen lines. */
+static sc_cat_err load_sample(ctx *x, const json_t *el, void *elems, size_t i, const void *en)
 {
 	static const char *const members[] = {"text", "stands_for", NULL};
-	json_t *v, *el;
-	size_t mark, i;
-	sc_cat_sample *samples = NULL;
-	sc_cat_err e;
+	const sc_cat_entry *entry = en;
+	sc_cat_sample *sample = &((sc_cat_sample *)elems)[i];
+	sc_cat_err e = SC_CAT_OK;
 
-	if ((e = member(x, entry, "samples", false, &v, &mark)) != SC_CAT_OK || v == NULL)
-		goto out;
-	if ((e = get_array(x, v, false, SC_CAT_MAX_LIST)) != SC_CAT_OK)
-		goto out;
-	if ((samples = calloc(json_array_size(v), sizeof(*samples))) == NULL) {
-		e = fail(x, SC_CAT_ERR_NOMEM, NULL);
-		goto out;
+	if (!json_is_object(el))
+		e = fail(x, SC_CAT_ERR_TYPE, "expected an object, got %s", type_name(el));
+	if (e == SC_CAT_OK)
+		e = check_members(x, el, members);
+	if (e == SC_CAT_OK)
+		e = get_text(x, el, "text", true, TEXT_LINE, &sample->text);
+	if (e == SC_CAT_OK)
+		e = get_text(x, el, "stands_for", true, TEXT_LINE, &sample->stands_for);
+	if (e == SC_CAT_OK && !in_lines(sample->text, entry->messages, entry->n_messages) &&
+	    !in_lines(sample->text, entry->screen, entry->n_screen)) {
+		e = fail_at(x, "text", SC_CAT_ERR_LINK, "\"%s\" is in no message or screen line",
+		            sample->text);
 	}
-	out->samples = samples;
-	out->n_samples = json_array_size(v);
-	json_array_foreach(v, i, el)
-	{
-		size_t m2 = path_push(x, "[%zu]", i);
+	return e;
+}
 
-		if (!json_is_object(el))
-			e = fail(x, SC_CAT_ERR_TYPE, "expected an object, got %s", type_name(el));
-		if (e == SC_CAT_OK)
-			e = check_members(x, el, members);
-		if (e == SC_CAT_OK)
-			e = get_text(x, el, "text", true, TEXT_LINE, &samples[i].text);
-		if (e == SC_CAT_OK)
-			e = get_text(x, el, "stands_for", true, TEXT_LINE, &samples[i].stands_for);
-		if (e == SC_CAT_OK && !in_lines(samples[i].text, out->messages, out->n_messages) &&
-		    !in_lines(samples[i].text, out->screen, out->n_screen)) {
-			size_t m3 = path_push(x, ".text");
-			e = fail(x, SC_CAT_ERR_LINK, "\"%s\" is in no message or screen line",
-			         samples[i].text);
-			path_pop(x, m3);
-		}
-		path_pop(x, m2);
-		if (e != SC_CAT_OK)
-			goto out;
-	}
-out:
-	path_pop(x, mark);
+static sc_cat_err load_samples(ctx *x, const json_t *entry, sc_cat_entry *out)
+{
+	loaded samples;
+	sc_cat_err e = load_array(x, entry, "samples", false, false, SC_CAT_MAX_LIST,
+	                          sizeof(sc_cat_sample), load_sample, out, &samples);
+
+	out->samples = samples.elems; /* freed with the entry, loaded or not */
+	out->n_samples = samples.n;
 	return e;
 }
 
@@ -647,19 +638,16 @@ static sc_cat_err check_entry_refs(ctx *x, const sc_cat_entry *en)
 		same = strcmp(expected[k], en->refs[k]) == 0;
 	if (!same) {
 		char list[200] = "";
-		size_t mark = path_push(x, ".refs");
-		sc_cat_err e;
 
 		for (k = 0; k < n; k++) {
 			strncat(list, k > 0 ? ", \"" : "\"", sizeof(list) - strlen(list) - 1);
 			strncat(list, expected[k], sizeof(list) - strlen(list) - 1);
 			strncat(list, "\"", sizeof(list) - strlen(list) - 1);
 		}
-		e = fail(x, SC_CAT_ERR_LINK,
-		         "must list the causes' and remedies' refs in order of first use: [%s]",
-		         list);
-		path_pop(x, mark);
-		return e;
+		return fail_at(
+		        x, "refs", SC_CAT_ERR_LINK,
+		        "must list the causes' and remedies' refs in order of first use: [%s]",
+		        list);
 	}
 	return SC_CAT_OK;
 }
@@ -674,11 +662,8 @@ static sc_cat_err load_since(ctx *x, const json_t *o, sc_cat_entry *en)
 		const char *key = json_object_get(o, "since") != NULL ? "since" : "previous";
 		if (json_object_get(o, key) == NULL)
 			return SC_CAT_OK;
-		mark = path_push(x, ".%s", key);
-		e = fail(x, SC_CAT_ERR_UNKNOWN_MEMBER,
-		         "\"%s\" needs a previous_manual at the top level", key);
-		path_pop(x, mark);
-		return e;
+		return fail_at(x, key, SC_CAT_ERR_UNKNOWN_MEMBER,
+		               "\"%s\" needs a previous_manual at the top level", key);
 	}
 	if ((e = get_enum(x, o, "since", since_names, 1, &since)) != SC_CAT_OK)
 		return e;
@@ -705,7 +690,7 @@ static sc_cat_err load_entry(ctx *x, const json_t *o, sc_cat_entry *en)
 	                                      "since",   "previous",  "remarks",  NULL};
 	sc_cat_err e;
 	int v = 0;
-	size_t mark, sec_len;
+	size_t sec_len;
 
 	if (!json_is_object(o))
 		return fail(x, SC_CAT_ERR_TYPE, "expected an object, got %s", type_name(o));
@@ -713,22 +698,15 @@ static sc_cat_err load_entry(ctx *x, const json_t *o, sc_cat_entry *en)
 		return e;
 	if ((e = get_text(x, o, "id", true, TEXT_LINE, &en->id)) != SC_CAT_OK)
 		return e;
-	if (!is_entry_id(en->id)) {
-		mark = path_push(x, ".id");
-		e = fail(x, SC_CAT_ERR_VALUE, "\"%s\" is not an entry id (\"2.11\")", en->id);
-		path_pop(x, mark);
-		return e;
-	}
+	if (!is_entry_id(en->id))
+		return fail_at(x, "id", SC_CAT_ERR_VALUE, "\"%s\" is not an entry id (\"2.11\")",
+		               en->id);
 	if ((e = get_text(x, o, "section", true, TEXT_LINE, &en->section)) != SC_CAT_OK)
 		return e;
 	sec_len = strcspn(en->id, ".");
-	if (strlen(en->section) != sec_len || strncmp(en->section, en->id, sec_len) != 0) {
-		mark = path_push(x, ".section");
-		e = fail(x, SC_CAT_ERR_VALUE, "\"%s\" is not the section of id \"%s\"", en->section,
-		         en->id);
-		path_pop(x, mark);
-		return e;
-	}
+	if (strlen(en->section) != sec_len || strncmp(en->section, en->id, sec_len) != 0)
+		return fail_at(x, "section", SC_CAT_ERR_VALUE,
+		               "\"%s\" is not the section of id \"%s\"", en->section, en->id);
 	if ((e = get_enum(x, o, "platform", platform_names, 0, &v)) != SC_CAT_OK)
 		return e;
 	en->platform = (sc_cat_platform)v;
@@ -750,40 +728,30 @@ static sc_cat_err load_entry(ctx *x, const json_t *o, sc_cat_entry *en)
 	return get_texts(x, o, "remarks", false, false, false, &en->remarks, &en->n_remarks);
 }
 
+/* Entry i, with an id of its own. */
+static sc_cat_err load_entry_at(ctx *x, const json_t *el, void *elems, size_t i, const void *arg)
+{
+	sc_cat_entry *entries = elems;
+	sc_cat_err e = load_entry(x, el, &entries[i]);
+
+	(void)arg;
+	for (size_t k = 0; e == SC_CAT_OK && k < i; k++) {
+		if (strcmp(entries[k].id, entries[i].id) == 0) {
+			e = fail_at(x, "id", SC_CAT_ERR_DUPLICATE, "\"%s\" is also entries[%zu]",
+			            entries[i].id, k);
+		}
+	}
+	return e;
+}
+
 static sc_cat_err load_entries(ctx *x, const json_t *root, sc_catalogue *c)
 {
-	json_t *v, *el;
-	size_t mark, i, k;
-	sc_cat_err e;
+	loaded entries;
+	sc_cat_err e = load_array(x, root, "entries", true, false, SC_CAT_MAX_ENTRIES,
+	                          sizeof(sc_cat_entry), load_entry_at, NULL, &entries);
 
-	if ((e = member(x, root, "entries", true, &v, &mark)) != SC_CAT_OK)
-		goto out;
-	if ((e = get_array(x, v, false, SC_CAT_MAX_ENTRIES)) != SC_CAT_OK)
-		goto out;
-	if ((c->entries = calloc(json_array_size(v), sizeof(*c->entries))) == NULL) {
-		e = fail(x, SC_CAT_ERR_NOMEM, NULL);
-		goto out;
-	}
-	json_array_foreach(v, i, el)
-	{
-		size_t m2 = path_push(x, "[%zu]", i);
-
-		c->n = i + 1; /* the partly loaded entry is freed with the catalogue */
-		e = load_entry(x, el, &c->entries[i]);
-		for (k = 0; e == SC_CAT_OK && k < i; k++) {
-			if (strcmp(c->entries[k].id, c->entries[i].id) == 0) {
-				size_t m3 = path_push(x, ".id");
-				e = fail(x, SC_CAT_ERR_DUPLICATE, "\"%s\" is also entries[%zu]",
-				         c->entries[i].id, k);
-				path_pop(x, m3);
-			}
-		}
-		path_pop(x, m2);
-		if (e != SC_CAT_OK)
-			goto out;
-	}
-out:
-	path_pop(x, mark);
+	c->entries = entries.elems; /* a partly loaded entry is freed with the catalogue */
+	c->n = entries.n;
 	return e;
 }
 
@@ -791,7 +759,7 @@ static sc_cat_err load_source(ctx *x, const json_t *root, sc_catalogue *c)
 {
 	static const char *const members[] = {"file", "sha256", NULL};
 	json_t *v;
-	size_t mark, m2;
+	size_t mark;
 	sc_cat_err e;
 
 	if ((e = member(x, root, "source", true, &v, &mark)) != SC_CAT_OK)
@@ -805,15 +773,11 @@ static sc_cat_err load_source(ctx *x, const json_t *root, sc_catalogue *c)
 	    (e = get_text(x, v, "sha256", true, TEXT_LINE, &c->source_sha256)) != SC_CAT_OK)
 		goto out;
 	if (!is_relative_path(c->source_file)) {
-		m2 = path_push(x, ".file");
-		e = fail(x, SC_CAT_ERR_VALUE,
-		         "\"%s\" is not a relative path inside the catalogue's folder",
-		         c->source_file);
-		path_pop(x, m2);
+		e = fail_at(x, "file", SC_CAT_ERR_VALUE,
+		            "\"%s\" is not a relative path inside the catalogue's folder",
+		            c->source_file);
 	} else if (!is_sha256_hex(c->source_sha256)) {
-		m2 = path_push(x, ".sha256");
-		e = fail(x, SC_CAT_ERR_VALUE, "not 64 lower-case hex digits");
-		path_pop(x, m2);
+		e = fail_at(x, "sha256", SC_CAT_ERR_VALUE, "not 64 lower-case hex digits");
 	}
 out:
 	path_pop(x, mark);
@@ -825,7 +789,6 @@ static sc_cat_err load_root(ctx *x, const json_t *root, sc_catalogue *c)
 	static const char *const members[] = {
 	        "format", "manual", "previous_manual", "source", "platform_host", "entries", NULL};
 	const char *format;
-	size_t mark;
 	sc_cat_err e;
 
 	if (!json_is_object(root))
@@ -834,30 +797,21 @@ static sc_cat_err load_root(ctx *x, const json_t *root, sc_catalogue *c)
 	if ((e = check_members(x, root, members)) != SC_CAT_OK ||
 	    (e = get_text(x, root, "format", true, TEXT_LINE, &format)) != SC_CAT_OK)
 		return e;
-	if (strcmp(format, SC_CAT_FORMAT) != 0) {
-		mark = path_push(x, ".format");
-		e = fail(x, SC_CAT_ERR_VALUE, "\"%s\", expected \"%s\"", format, SC_CAT_FORMAT);
-		path_pop(x, mark);
-		return e;
-	}
+	if (strcmp(format, SC_CAT_FORMAT) != 0)
+		return fail_at(x, "format", SC_CAT_ERR_VALUE, "\"%s\", expected \"%s\"", format,
+		               SC_CAT_FORMAT);
 	if ((e = get_text(x, root, "manual", true, TEXT_LINE, &c->manual)) != SC_CAT_OK)
 		return e;
-	if (!is_version(c->manual)) {
-		mark = path_push(x, ".manual");
-		e = fail(x, SC_CAT_ERR_VALUE, "\"%s\" is not a version (\"2.16\")", c->manual);
-		path_pop(x, mark);
-		return e;
-	}
+	if (!is_version(c->manual))
+		return fail_at(x, "manual", SC_CAT_ERR_VALUE, "\"%s\" is not a version (\"2.16\")",
+		               c->manual);
 	if ((e = get_text_or_null(x, root, "previous_manual", &c->previous_manual)) != SC_CAT_OK)
 		return e;
 	if (c->previous_manual != NULL &&
-	    (!is_version(c->previous_manual) || strcmp(c->previous_manual, c->manual) == 0)) {
-		mark = path_push(x, ".previous_manual");
-		e = fail(x, SC_CAT_ERR_VALUE, "\"%s\" is not a version other than \"%s\"",
-		         c->previous_manual, c->manual);
-		path_pop(x, mark);
-		return e;
-	}
+	    (!is_version(c->previous_manual) || strcmp(c->previous_manual, c->manual) == 0))
+		return fail_at(x, "previous_manual", SC_CAT_ERR_VALUE,
+		               "\"%s\" is not a version other than \"%s\"", c->previous_manual,
+		               c->manual);
 	/* optional: a catalogue without it compares host-naming messages as they are */
 	if ((json_object_get(root, "platform_host") != NULL &&
 	     (e = get_text_or_null(x, root, "platform_host", &c->platform_host)) != SC_CAT_OK) ||

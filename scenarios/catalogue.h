@@ -14,6 +14,8 @@
 #ifndef KAGURA_SCENARIOS_CATALOGUE_H
 #define KAGURA_SCENARIOS_CATALOGUE_H
 
+#include "webauthn/xtable.h"
+
 #include <stddef.h>
 
 #define SC_CAT_FORMAT      "kagura-manual-catalogue/1"
@@ -22,35 +24,15 @@
 #define SC_CAT_MAX_ENTRIES 256u
 #define SC_CAT_MAX_LIST    64u /* messages, screen lines, causes, remedies, refs … of one entry */
 
-#define SC_CAT_ERROR_TABLE(X)                                                                  \
-	X(SC_CAT_OK, "success")                                                                \
-	X(SC_CAT_ERR_NOMEM, "out of memory")                                                   \
-	X(SC_CAT_ERR_ARG, "invalid argument passed by the caller")                             \
-	X(SC_CAT_ERR_IO, "catalogue file cannot be read")                                      \
-	X(SC_CAT_ERR_TOO_LARGE, "catalogue file is larger than the 4 MiB limit")               \
-	X(SC_CAT_ERR_JSON, "not well-formed JSON")                                             \
-	X(SC_CAT_ERR_TYPE, "wrong JSON type")                                                  \
-	X(SC_CAT_ERR_MISSING, "required member missing")                                       \
-	X(SC_CAT_ERR_UNKNOWN_MEMBER, "member not in the schema")                               \
-	X(SC_CAT_ERR_EMPTY, "empty where the schema needs content")                            \
-	X(SC_CAT_ERR_TOO_LONG, "longer than the schema allows")                                \
-	X(SC_CAT_ERR_TEXT, "control character, misplaced line break or white space at an end") \
-	X(SC_CAT_ERR_VALUE, "value not allowed here")                                          \
-	X(SC_CAT_ERR_DUPLICATE, "id used twice")                                               \
-	X(SC_CAT_ERR_LINK, "inconsistent with another part of the catalogue")                  \
-	X(SC_CAT_ERR_NOT_FOUND, "no such entry")
-
+#define SC_CAT_ERROR KAGURA_XT_ENUM
 typedef enum sc_cat_err {
-#define SC_CAT_ERROR_ENUM(name, msg) name,
-	SC_CAT_ERROR_TABLE(SC_CAT_ERROR_ENUM)
-#undef SC_CAT_ERROR_ENUM
-	        SC_CAT_ERR__COUNT
+#include "scenarios/catalogue_error.def"
+	SC_CAT_ERR__COUNT
 } sc_cat_err;
 
-/* Human message for an error code; never NULL. */
-const char *sc_cat_strerr(sc_cat_err err);
-/* Symbolic name ("SC_CAT_ERR_DUPLICATE"); never NULL. */
-const char *sc_cat_errname(sc_cat_err err);
+/* The human message for an error code, and its symbolic name ("SC_CAT_ERR_DUPLICATE"); never
+ * NULL. */
+KAGURA_XT_DECLARE(sc_cat_err, sc_cat_strerr, sc_cat_errname);
 
 typedef enum sc_cat_platform {
 	SC_CAT_SMARTPHONE, /* manual section 2 */

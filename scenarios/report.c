@@ -82,13 +82,12 @@ static const char *skip_reason(const sc_entry_result *e)
 static char *explanation(const sc_report_run *run, const sc_entry_result *e)
 {
 	const sc_cause_result *c = first_failure(e);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	bool broken;
+	sc_memtext text;
+	FILE *m;
 
-	if (m == NULL)
+	if (!sc_memtext_open(&text))
 		return NULL;
+	m = text.file;
 	if (e->detail[0] != '\0')
 		fprintf(m, "%s\n", e->detail);
 	if (c != NULL) {
@@ -115,12 +114,7 @@ static char *explanation(const sc_report_run *run, const sc_entry_result *e)
 		fprintf(m, "reproduce: %s run --manual %s%s%s %s\n", or_empty(run->program),
 		        or_empty(run->manual), run->target ? " --target " : "",
 		        or_empty(run->target), e->id);
-	broken = ferror(m) != 0;
-	if (fclose(m) != 0 || broken) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	return sc_memtext_done(&text);
 }
 
 /* Each line of text after indent, cleaned for a terminal: no line of it stands on its own. */
@@ -215,7 +209,8 @@ static void write_text(FILE *out, const sc_report_run *runs, size_t n_runs)
 			else if (e->status == SC_SKIP)
 				put_lines(out, TABLE_INDENT, skip_reason(e));
 		}
-		wall += run->wall_ms;
+		/* the catalogues run together: the run took as long as the longest */
+		wall = run->wall_ms > wall ? run->wall_ms : wall;
 	}
 	sc_report_count(runs, n_runs, &passed, &failed, &skipped);
 	fprintf(out, "\n%zu passed, %zu failed, %zu skipped (wall time %.1f s)\n", passed, failed,

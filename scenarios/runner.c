@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "rp/platform.h"
+#include "scenarios/keyring.h"
 #include "scenarios/textcut.h"
 #include "scenarios/textnorm.h"
 
@@ -230,15 +232,43 @@ bool sc_scenario_find(const char *dir, const char *manual, const char *entry, ch
 
 /* ---- one cause in a world of its own ---- */
 
+/* The embedded platforms a run may share: plain HTTP, and HTTPS with the card PKI. */
+#define MAX_JOBS    64
+#define CARD_WEIGHT 4 /* a card entry's cause against a phone entry's, roughly, in time */
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+#define SCRATCH_IN_MEMORY "/dev/shm"
+
+typedef enum embedded_kind { EMBEDDED_PLAIN, EMBEDDED_CARDS, EMBEDDED_KINDS } embedded_kind;
+
 typedef struct job {
 	const sc_run_config *cfg;
 	const file_set *files;
 	sc_entry_result *results;
-	size_t n, next, done;
+	size_t n, done;
+	long wall_ms; /* from the run's start until its last entry ended */
 	pthread_mutex_t lock;
 	/* On a shared target, a cause that changes the platform's clock or networks runs alone
 	 * (write lock); every other cause shares (read lock). */
 	pthread_rwlock_t platform;
+	/*
+	 * Without a target, the embedded platforms every cause that leaves the platform as it
+	 * found it shares (started on first use, under lock; one plain, one with the card PKI):
+	 * its users, cards and links are its own, as on a shared target. A cause that changes
+	 * the clock or networks gets a platform of its own instead.
+	 */
+	const sc_keyring *keys; /* the run's (sc_run_all's); NULL: keys_why says why */
+	const char *keys_why;
+	rp_platform *shared[EMBEDDED_KINDS];
+	bool shared_failed[EMBEDDED_KINDS];
+	char shared_why[EMBEDDED_KINDS][300];
 } job;
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -345,13 +375,40 @@ static void run_cause_in(const sc_run_config *cfg, sc_world *w, const sc_scenari
 	(void)cfg;
 }
 
+/* Where a cause's world keeps its throwaway files (device files, cookie jars): memory when the
+ * machine offers it, as nothing there outlives the cause and a disk would only add inode work. */
+static const char *scratch_root(void)
+{
+	return access(SCRATCH_IN_MEMORY, W_OK | X_OK) == 0 ? SCRATCH_IN_MEMORY : "/tmp";
+}
+
+/* The run's shared embedded platform of a kind, started on first use; NULL with why when it
+ * cannot start (and every later cause of that kind is told the same). */
+static rp_platform *shared_platform(job *j, embedded_kind kind, const rp_platform_options *po,
+                                    char *why, size_t why_size)
+{
+	rp_platform *p;
+
+	pthread_mutex_lock(&j->lock);
+	if (j->shared[kind] == NULL && !j->shared_failed[kind]) {
+		j->shared[kind] =
+		        rp_platform_start(po, j->shared_why[kind], sizeof(j->shared_why[kind]));
+		j->shared_failed[kind] = j->shared[kind] == NULL;
+	}
+	p = j->shared[kind];
+	if (p == NULL)
+		snprintf(why, why_size, "%s", j->shared_why[kind]);
+	pthread_mutex_unlock(&j->lock);
+	return p;
+}
+
 static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const char *entry,
                       sc_entry_result *r, FILE *trace)
 {
 	const sc_run_config *cfg = j->cfg;
 	sc_cause_result *cr = &r->causes[r->n_causes++];
-	char workdir[] = "/tmp/kagura-scenario-XXXXXX", why[300];
-	rp_platform *platform = NULL;
+	char workdir[64], why[300];
+	rp_platform *platform = NULL, *borrowed = NULL; /* borrowed: the run's shared one */
 	sc_world *w = NULL;
 	bool alone = cfg->target != NULL && cause_changes_platform(s, c);
 	rp_platform_options po = {
@@ -363,6 +420,7 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 	if (trace != NULL)
 		fprintf(trace, "cause %s (%s:%d) %s\n", c->block.id, s->path, c->block.line,
 		        c->block.label);
+	snprintf(workdir, sizeof(workdir), "%s/kagura-scenario-XXXXXX", scratch_root());
 	if (mkdtemp(workdir) == NULL) {
 		cr->status = SC_ERROR;
 		sc_text_printf(cr->at.detail, sizeof(cr->at.detail), "no temporary directory: %s",
@@ -373,9 +431,23 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 		po.card_pki = cfg->pki_dir;
 		po.https = po.card_fronts = true;
 	}
-	if (cfg->target == NULL && (platform = rp_platform_start(&po, why, sizeof(why))) == NULL) {
+	if (cfg->target == NULL) {
+		embedded_kind kind = po.card_pki != NULL ? EMBEDDED_CARDS : EMBEDDED_PLAIN;
+		bool own = cause_changes_platform(s, c);
+		platform = own ? rp_platform_start(&po, why, sizeof(why))
+		               : shared_platform(j, kind, &po, why, sizeof(why));
+		if (platform == NULL) {
+			cr->status = SC_ERROR;
+			sc_text_printf(cr->at.detail, sizeof(cr->at.detail),
+			               "embedded platform: %s", why);
+			goto out;
+		}
+		if (!own)
+			borrowed = platform;
+	}
+	if (j->keys == NULL) {
 		cr->status = SC_ERROR;
-		sc_text_printf(cr->at.detail, sizeof(cr->at.detail), "embedded platform: %s", why);
+		sc_text_printf(cr->at.detail, sizeof(cr->at.detail), "keys: %s", j->keys_why);
 		goto out;
 	}
 	sc_world_config wc = {
@@ -388,6 +460,7 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 	        .entry = entry,
 	        .phone_env = cfg->phone_env,
 	        .attestation_dir = cfg->attestation_dir,
+	        .keys = j->keys,
 	        .workdir = workdir,
 	        .message = message_of,
 	        .message_ctx = (void *)cfg->catalogue,
@@ -421,7 +494,8 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 		pthread_rwlock_unlock(&j->platform);
 out:
 	sc_world_free(w);
-	rp_platform_stop(platform);
+	if (platform != borrowed)
+		rp_platform_stop(platform);
 	nftw(workdir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -543,23 +617,41 @@ out:
 	r->ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 }
 
+/* One entry to run: which catalogue's job, which result. */
+typedef struct task {
+	job *j;
+	size_t i;
+	unsigned weight; /* a guess at its cost, to start the longest first */
+} task;
+
+/* The entries of every catalogue of the run, handed out to the workers from one queue, so a
+ * worker that finishes one catalogue goes on with the other. */
+typedef struct pool {
+	task *tasks;
+	size_t n, next;
+	pthread_mutex_t lock;
+	struct timespec started;
+} pool;
+
 static void *worker(void *arg)
 {
-	job *j = arg;
+	pool *p = arg;
 
 	for (;;) {
-		size_t i;
-		pthread_mutex_lock(&j->lock);
-		i = j->next++;
-		pthread_mutex_unlock(&j->lock);
-		if (i >= j->n)
+		task *t;
+		pthread_mutex_lock(&p->lock);
+		t = p->next < p->n ? &p->tasks[p->next++] : NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (t == NULL)
 			return NULL;
-		run_entry(j, &j->results[i]);
-		pthread_mutex_lock(&j->lock);
-		j->done++;
-		if (j->cfg->progress)
-			j->cfg->progress(j->cfg->progress_arg, &j->results[i], j->done, j->n);
-		pthread_mutex_unlock(&j->lock);
+		run_entry(t->j, &t->j->results[t->i]);
+		pthread_mutex_lock(&p->lock);
+		t->j->done++;
+		t->j->wall_ms = ms_since(&p->started);
+		if (t->j->cfg->progress)
+			t->j->cfg->progress(t->j->cfg->progress_arg, &t->j->results[t->i],
+			                    t->j->done, t->j->n);
+		pthread_mutex_unlock(&p->lock);
 	}
 }
 
@@ -597,50 +689,141 @@ void sc_results_free(sc_entry_result *results, size_t n)
 	free(results);
 }
 
-sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n)
+/* A guess at an entry's cost: its causes, a card login's handshakes and certificates weighing
+ * more. Only the order the workers take entries in depends on it, never a result. */
+static unsigned entry_weight(const job *j, const sc_entry_result *r)
+{
+	const sc_scenario *ss[MAX_FILES_PER_ENTRY];
+	size_t n = scenarios_for(j->files, j->cfg->manual, r->id, ss, MAX_FILES_PER_ENTRY);
+	unsigned w = 0;
+
+	for (size_t k = 0; k < n; k++)
+		w += (unsigned)ss[k]->n_causes * (needs_card_pki(j->cfg, ss[k]) ? CARD_WEIGHT : 1);
+	return w;
+}
+
+static int heavier_first(const void *a, const void *b)
+{
+	const task *x = a, *y = b;
+
+	return x->weight != y->weight ? (x->weight < y->weight ? 1 : -1)
+	       : x->j != y->j         ? (x->j < y->j ? -1 : 1)
+	                              : (x->i > y->i) - (x->i < y->i);
+}
+
+/* A catalogue's job: its entries in the catalogue's order, its scenario files. */
+static bool job_init(job *j, const sc_run_config *cfg, file_set *fs)
 {
 	size_t total = sc_catalogue_count(cfg->catalogue);
-	file_set fs;
-	job j = {.cfg = cfg};
-	pthread_t threads[64];
-	int jobs = cfg->jobs < 1 ? 1 : cfg->jobs > 64 ? 64 : cfg->jobs;
-	int started = 0;
 
-	*n = 0;
-	if (!files_load(cfg->scenario_dir, cfg->manual, cfg->catalogue, &fs))
-		return NULL;
-	if ((j.results = calloc(total + fs.n_broken + 1, sizeof(*j.results))) == NULL) {
-		files_free(&fs);
-		return NULL;
+	memset(j, 0, sizeof(*j));
+	j->cfg = cfg;
+	if (!files_load(cfg->scenario_dir, cfg->manual, cfg->catalogue, fs))
+		return false;
+	if ((j->results = calloc(total + fs->n_broken + 1, sizeof(*j->results))) == NULL) {
+		files_free(fs);
+		return false;
 	}
 	for (size_t i = 0; i < total; i++) {
 		const sc_cat_entry *e = sc_catalogue_entry(cfg->catalogue, i);
 		if (!wanted(cfg, e->id))
 			continue;
-		sc_text_copy(j.results[j.n].id, sizeof(j.results[j.n].id), e->id);
-		j.results[j.n].entry = e;
-		j.n++;
+		sc_text_copy(j->results[j->n].id, sizeof(j->results[j->n].id), e->id);
+		j->results[j->n].entry = e;
+		j->n++;
 	}
-	j.files = &fs;
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_rwlock_init(&j.platform, NULL);
-	for (int t = 0; t < jobs && (size_t)t < j.n; t++)
-		if (pthread_create(&threads[t], NULL, worker, &j) == 0)
-			started++;
-	if (started == 0)
-		worker(&j);
-	for (int t = 0; t < started; t++)
-		pthread_join(threads[t], NULL);
-	pthread_rwlock_destroy(&j.platform);
-	pthread_mutex_destroy(&j.lock);
+	j->files = fs;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_rwlock_init(&j->platform, NULL);
+	return true;
+}
+
+/* Ends a job: its shared platforms stop, a broken scenario file is a failure of the run. */
+static sc_entry_result *job_finish(job *j, file_set *fs, size_t *n)
+{
+	for (int k = 0; k < EMBEDDED_KINDS; k++)
+		rp_platform_stop(j->shared[k]);
+	pthread_rwlock_destroy(&j->platform);
+	pthread_mutex_destroy(&j->lock);
 	/* A file that is broken is a failure of the run, whichever entry it meant. */
-	for (size_t i = 0; i < fs.n_broken; i++) {
-		sc_entry_result *r = &j.results[j.n++];
+	for (size_t i = 0; i < fs->n_broken; i++) {
+		sc_entry_result *r = &j->results[j->n++];
 		snprintf(r->id, sizeof(r->id), "(file)");
 		r->status = SC_FAIL;
-		sc_text_copy(r->detail, sizeof(r->detail), fs.broken[i]);
+		sc_text_copy(r->detail, sizeof(r->detail), fs->broken[i]);
 	}
-	files_free(&fs);
-	*n = j.n;
-	return j.results;
+	files_free(fs);
+	*n = j->n;
+	return j->results;
+}
+
+bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *outs)
+{
+	job jobs[SC_MAX_RUNS];
+	file_set fs[SC_MAX_RUNS];
+	pool p = {0};
+	char keys_why[300] = "";
+	sc_keyring *keys = NULL;
+	pthread_t threads[MAX_JOBS];
+	int n_threads, started = 0;
+	size_t ready = 0, n_tasks = 0;
+	bool ok = n_cfgs > 0 && n_cfgs <= SC_MAX_RUNS;
+
+	for (size_t k = 0; ok && k < n_cfgs; k++) {
+		ok = job_init(&jobs[k], cfgs[k], &fs[k]);
+		ready += ok;
+	}
+	if (ok)
+		keys = sc_keyring_load(cfgs[0]->pki_dir, cfgs[0]->attestation_dir, keys_why,
+		                       sizeof(keys_why));
+	for (size_t k = 0; ok && k < n_cfgs; k++) {
+		jobs[k].keys = keys;
+		jobs[k].keys_why = keys_why;
+		n_tasks += jobs[k].n;
+	}
+	if (ok && (p.tasks = calloc(n_tasks + 1, sizeof(*p.tasks))) == NULL)
+		ok = false;
+	for (size_t k = 0; ok && k < n_cfgs; k++)
+		for (size_t i = 0; i < jobs[k].n; i++)
+			p.tasks[p.n++] =
+			        (task){&jobs[k], i, entry_weight(&jobs[k], &jobs[k].results[i])};
+	if (ok) {
+		qsort(p.tasks, p.n, sizeof(*p.tasks), heavier_first);
+		pthread_mutex_init(&p.lock, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &p.started);
+		n_threads = cfgs[0]->jobs < 1          ? 1
+		            : cfgs[0]->jobs > MAX_JOBS ? MAX_JOBS
+		                                       : cfgs[0]->jobs;
+		for (int t = 0; t < n_threads && (size_t)t < p.n; t++)
+			if (pthread_create(&threads[t], NULL, worker, &p) == 0)
+				started++;
+		if (started == 0)
+			worker(&p);
+		for (int t = 0; t < started; t++)
+			pthread_join(threads[t], NULL);
+		pthread_mutex_destroy(&p.lock);
+	}
+	free(p.tasks);
+	sc_keyring_free(keys);
+	for (size_t k = 0; k < ready; k++) {
+		if (ok) {
+			outs[k].results = job_finish(&jobs[k], &fs[k], &outs[k].n);
+			outs[k].wall_ms = jobs[k].wall_ms;
+		} else {
+			size_t ignored;
+			sc_results_free(job_finish(&jobs[k], &fs[k], &ignored), ignored);
+		}
+	}
+	return ok;
+}
+
+sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n)
+{
+	sc_run_output out = {0};
+
+	*n = 0;
+	if (!sc_run_all(&cfg, 1, &out))
+		return NULL;
+	*n = out.n;
+	return out.results;
 }

@@ -69,6 +69,20 @@ typedef struct sc_run_config {
 
 /* Results in the catalogue's order (owned: sc_results_free()); n gets their count. */
 sc_entry_result *sc_run(const sc_run_config *cfg, size_t *n);
+
+/* What one catalogue's run gives when several run together. */
+typedef struct sc_run_output {
+	sc_entry_result *results; /* owned: sc_results_free() */
+	size_t n;
+	long wall_ms; /* from the start until this catalogue's last entry ended */
+} sc_run_output;
+
+#define SC_MAX_RUNS 2 /* the manual's generations */
+
+/* Runs several catalogues' entries from one queue (cfgs[0]->jobs workers in all), so both cores
+ * stay busy to the end; outs[k] for cfgs[k]. false when a catalogue's scenarios cannot be read
+ * (then outs holds nothing). */
+bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *outs);
 void sc_results_free(sc_entry_result *results, size_t n);
 
 /* Whether (manual, entry) falls in shard k of n (1-based): the same answer on every machine. */

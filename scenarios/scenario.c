@@ -15,16 +15,11 @@
 #define MAX_CAUSES   32
 #define MAX_REMEDIES 16 /* per cause */
 
-static const char *const messages[] = {
-#define SC_ERROR_MSG(name, msg) [name] = msg,
-        SC_ERROR_TABLE(SC_ERROR_MSG)
-#undef SC_ERROR_MSG
+#define SC_ERROR KAGURA_XT_ROW
+static const kagura_xt_row sc_errors[SC_ERR__COUNT] = {
+#include "scenarios/scenario_error.def"
 };
-
-const char *sc_strerr(sc_err err)
-{
-	return (unsigned)err < SC_ERR__COUNT ? messages[err] : "unknown error";
-}
+KAGURA_XT_GETTER(sc_strerr, sc_err, sc_errors, field1, "unknown error")
 
 typedef struct parser {
 	const char *name;

@@ -8,24 +8,18 @@
 #ifndef KAGURA_SCENARIOS_SCENARIO_H
 #define KAGURA_SCENARIOS_SCENARIO_H
 
+#include "webauthn/xtable.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SC_ERROR_TABLE(X)                              \
-	X(SC_OK, "success")                            \
-	X(SC_ERR_NOMEM, "out of memory")               \
-	X(SC_ERR_IO, "scenario file cannot be read")   \
-	X(SC_ERR_SYNTAX, "scenario file is malformed") \
-	X(SC_ERR_TOO_LARGE, "scenario file is over its limits (size, steps)")
-
+#define SC_ERROR KAGURA_XT_ENUM
 typedef enum sc_err {
-#define SC_ERROR_ENUM(name, msg) name,
-	SC_ERROR_TABLE(SC_ERROR_ENUM)
-#undef SC_ERROR_ENUM
-	        SC_ERR__COUNT
+#include "scenarios/scenario_error.def"
+	SC_ERR__COUNT
 } sc_err;
 
-const char *sc_strerr(sc_err err);
+KAGURA_XT_DECLARE(sc_err, sc_strerr); /* the message; never NULL */
 
 #define SC_MAX_ARGS    12 /* words of one step */
 #define SC_MAX_MANUALS 2

@@ -348,9 +348,11 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 {
 	options o;
 	catalogues cs;
-	sc_report_run runs[2] = {{0}};
-	sc_entry_result *results[2] = {NULL, NULL};
-	char reproduce[2][2048], notes[2][600];
+	sc_report_run runs[SC_MAX_RUNS] = {{0}};
+	sc_run_config cfgs[SC_MAX_RUNS];
+	const sc_run_config *cfg_of[SC_MAX_RUNS];
+	sc_run_output outs[SC_MAX_RUNS] = {{0}};
+	char reproduce[SC_MAX_RUNS][2048], notes[SC_MAX_RUNS][600];
 	size_t passed, failed, skipped, n_runs = 0;
 	sc_target_info info = {0};
 	fixtures_env fx;
@@ -416,7 +418,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 			fprintf(env->err, "kagura-scenarios: manual %s: %s\n", cs.manual[k],
 			        notes[n_runs]);
 		}
-		sc_run_config cfg = {
+		cfgs[n_runs] = (sc_run_config){
 		        .manual = cs.manual[k],
 		        .catalogue = cs.cat[k],
 		        .scenario_dir = o.scenario_dir ? o.scenario_dir : env->scenario_dir,
@@ -443,24 +445,25 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		                                               : NULL,
 		        .progress_arg = env->err,
 		};
-		long started = now_ms();
 		reproduce_line(&o, env, cs.manual[k], reproduce[n_runs], sizeof(reproduce[n_runs]));
-		results[n_runs] = sc_run(&cfg, &runs[n_runs].n);
-		runs[n_runs] = (sc_report_run){.manual = cs.manual[k],
-		                               .results = results[n_runs],
-		                               .n = runs[n_runs].n,
-		                               .wall_ms = now_ms() - started,
-		                               .program = env->program,
-		                               .reproduce = reproduce[n_runs],
-		                               .note = notes[n_runs],
-		                               .target = o.target};
-		if (results[n_runs] == NULL) {
-			fprintf(env->err, "kagura-scenarios: %s: scenarios cannot be read\n",
-			        cfg.scenario_dir);
-			rc = 2;
-		}
+		cfg_of[n_runs] = &cfgs[n_runs];
 		n_runs++;
 	}
+	if (n_runs > 0 && !sc_run_all(cfg_of, n_runs, outs)) {
+		fprintf(env->err, "kagura-scenarios: %s: scenarios cannot be read\n",
+		        cfgs[0].scenario_dir);
+		rc = 2;
+		n_runs = 0;
+	}
+	for (size_t k = 0; k < n_runs; k++)
+		runs[k] = (sc_report_run){.manual = cfgs[k].manual,
+		                          .results = outs[k].results,
+		                          .n = outs[k].n,
+		                          .wall_ms = outs[k].wall_ms,
+		                          .program = env->program,
+		                          .reproduce = reproduce[k],
+		                          .note = notes[k],
+		                          .target = o.target};
 	if (rc == 0) {
 		sc_report_write(out, o.format, runs, n_runs);
 		sc_report_count(runs, n_runs, &passed, &failed, &skipped);
@@ -480,7 +483,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		rc = 2;
 	}
 	for (size_t k = 0; k < n_runs; k++)
-		sc_results_free(results[k], runs[k].n);
+		sc_results_free(outs[k].results, outs[k].n);
 	catalogues_free(&cs);
 	return rc;
 }

@@ -5,58 +5,47 @@
 #include <string.h>
 
 #include "scenarios/world_impl.h"
+#include "webauthn/arraylen.h"
 
-sc_status step_card_insert(sc_world *w, const sc_step *st, sc_outcome *out)
+/* card.insert PC CARD puts the card in the reader; card.remove PC (no card named) empties it. */
+sc_status step_card_seat(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	sc_pc *s = world_pc_side(w, st, NULL, out);
-	const au_card *c;
+	const char *name = sc_step_word(st, 1);
+	const au_card *c = NULL;
 
 	if (s == NULL)
 		return out->status;
-	if ((c = world_card(w, sc_step_word(st, 1), out)) == NULL)
+	if (name != NULL && (c = world_card(w, name, out)) == NULL)
 		return out->status;
 	au_reader_insert(&s->reader, c);
-	return SC_PASS;
-}
-
-sc_status step_card_remove(sc_world *w, const sc_step *st, sc_outcome *out)
-{
-	sc_pc *s = world_pc_side(w, st, NULL, out);
-
-	if (s == NULL)
-		return out->status;
-	au_reader_insert(&s->reader, NULL);
 	return SC_PASS;
 }
 
 sc_status step_card_reader(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	sc_pc *s = world_pc_side(w, st, NULL, out);
+	const char *metal = sc_step_get(st, "metal");
 
 	if (s == NULL)
 		return out->status;
-	for (size_t i = 0; i < st->n; i++) {
-		const char *k = st->key[i], *v = st->value[i];
-		if (k == NULL)
-			continue;
-		if (strcmp(k, "connected") == 0)
-			s->reader.connected = world_yes(v);
-		else if (strcmp(k, "seated") == 0)
-			s->reader.seated = world_yes(v);
-		else if (strcmp(k, "antivirus") == 0)
-			s->reader.antivirus_blocks = world_yes(v);
-		else if (strcmp(k, "pca") == 0)
-			s->reader.pca_blocks = world_yes(v);
-		else if (strcmp(k, "metal") == 0) {
-			/* metal=N: on a metal desk, N reads fail; metal=no: on wood or plastic */
-			s->reader.on_metal = strcmp(v, "no") != 0;
-			s->reader.metal_failures = s->reader.on_metal ? (unsigned)atoi(v) : 0;
-			s->reader.reads = 0;
-		} else
-			return sc_result(
-			        out, SC_ERROR,
-			        "card.reader PC connected=|seated=|antivirus=|pca= yes|no, "
-			        "metal=N|no");
+	const world_switch switches[] = {
+	        {"connected", &s->reader.connected},
+	        {"seated", &s->reader.seated},
+	        {"antivirus", &s->reader.antivirus_blocks},
+	        {"pca", &s->reader.pca_blocks},
+	        {"metal", NULL},
+	};
+	if (world_set_switches(
+	            st, switches, KAGURA_LEN(switches),
+	            "card.reader PC connected=|seated=|antivirus=|pca= yes|no, metal=N|no",
+	            out) != SC_PASS)
+		return out->status;
+	if (metal != NULL) {
+		/* metal=N: on a metal desk, N reads fail; metal=no: on wood or plastic */
+		s->reader.on_metal = strcmp(metal, "no") != 0;
+		s->reader.metal_failures = s->reader.on_metal ? (unsigned)atoi(metal) : 0;
+		s->reader.reads = 0;
 	}
 	return SC_PASS;
 }

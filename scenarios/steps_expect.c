@@ -1,5 +1,6 @@
 /* What the user sees, compared with the manual catalogue (never the platform's own texts). */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,17 +200,33 @@ sc_status step_expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
 	               : sc_result(out, SC_FAIL, "the CA lists %zu enabled device(s)", enabled);
 }
 
+/* The step's PC for an expectation on its page (out's where and expected filled in); NULL
+ * (out set) when the step names no PC. */
+__attribute__((format(printf, 5, 6))) static sc_pc *
+expect_pc_page(sc_world *w, const sc_step *st, au_pc **pc, sc_outcome *out, const char *fmt, ...)
+{
+	sc_pc *s = world_pc_side(w, st, pc, out);
+	va_list ap;
+
+	if (s == NULL)
+		return NULL;
+	snprintf(out->where, sizeof(out->where), "pc.page");
+	va_start(ap, fmt);
+	vsnprintf(out->expected, sizeof(out->expected), fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 /* 3.13: the button did nothing: no dialog, no request, the same page on the screen. */
 sc_status step_expect_nothing(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	au_pc *pc;
-	sc_pc *s = world_pc_side(w, st, &pc, out);
+	sc_pc *s =
+	        expect_pc_page(w, st, &pc, out, "nothing happens: no dialog, the page stays (%s)",
+	                       sc_or_none(w->cfg.entry));
 
 	if (s == NULL)
 		return out->status;
-	snprintf(out->where, sizeof(out->where), "pc.page");
-	snprintf(out->expected, sizeof(out->expected),
-	         "nothing happens: no dialog, the page stays (%s)", sc_or_none(w->cfg.entry));
 	snprintf(out->seen, sizeof(out->seen), "%.255s\n%.2000s", au_pc_title(pc), au_pc_text(pc));
 	if (s->idle_clicks == 0)
 		return sc_result(out, SC_FAIL, "the click did something (a dialog or a request)");
@@ -227,13 +244,12 @@ sc_status step_expect_nothing(sc_world *w, const sc_step *st, sc_outcome *out)
 sc_status step_expect_login(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	au_pc *pc;
-	sc_pc *s = world_pc_side(w, st, &pc, out);
 
-	if (s == NULL)
+	if (expect_pc_page(
+	            w, st, &pc, out,
+	            "the card login accepted: the device registration QR, or a finished page") ==
+	    NULL)
 		return out->status;
-	snprintf(out->where, sizeof(out->where), "pc.page");
-	snprintf(out->expected, sizeof(out->expected),
-	         "the card login accepted: the device registration QR, or a finished page");
 	snprintf(out->seen, sizeof(out->seen), "HTTP %ld %.255s\n%.2000s", pc->status,
 	         au_pc_title(pc), pc->page ? au_pc_text(pc) : pc->why);
 	if (pc->page != NULL && pc->status == 200 &&
@@ -244,16 +260,16 @@ sc_status step_expect_login(sc_world *w, const sc_step *st, sc_outcome *out)
 
 sc_status step_expect_verified(sc_world *w, const sc_step *st, sc_outcome *out)
 {
-	sc_pc *s = world_pc_side(w, st, NULL, out);
 	au_certview_result r;
 	const char *text = NULL;
+	sc_status viewed = world_view_card_cert(w, st, out, &r, &text);
 
-	if (s == NULL)
-		return out->status;
+	if (viewed == SC_ERROR)
+		return viewed;
 	snprintf(out->where, sizeof(out->where), "pc.viewer");
 	snprintf(out->expected, sizeof(out->expected),
 	         "the viewer verifies the card's certificate");
-	if (!au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), &r, &text))
+	if (viewed != SC_PASS)
 		return sc_result(out, SC_FAIL, "the viewer cannot open the card");
 	snprintf(out->seen, sizeof(out->seen), "%s", text ? text : "(verified)");
 	return r.verdict == AU_CERTVIEW_OK

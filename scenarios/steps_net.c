@@ -105,8 +105,7 @@ sc_status step_net_front(sc_world *w, const sc_step *st, sc_outcome *out)
 
 sc_status step_net_proxy_credentials(sc_world *w, const sc_step *st, sc_outcome *out)
 {
-	au_pc *pc;
-	sc_pc *s = world_pc_side(w, st, &pc, out);
+	sc_pc *s = world_pc_side(w, st, NULL, out);
 
 	if (s == NULL)
 		return out->status;

@@ -7,6 +7,7 @@
 
 #include "authenticator/pc/cardtls.h"
 #include "scenarios/world_impl.h"
+#include "webauthn/arraylen.h"
 
 sc_status step_pc_new(sc_world *w, const sc_step *st, sc_outcome *out)
 {
@@ -276,15 +277,15 @@ sc_status step_pc_install_ca(sc_world *w, const sc_step *st, sc_outcome *out)
 
 sc_status step_pc_viewer(sc_world *w, const sc_step *st, sc_outcome *out)
 {
-	sc_pc *s = world_pc_side(w, st, NULL, out);
 	au_certview_result r;
 	const char *text = NULL;
+	sc_status viewed = world_view_card_cert(w, st, out, &r, &text);
 
-	if (s == NULL)
-		return out->status;
-	if (!au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), &r, &text))
+	if (viewed == SC_FAIL)
 		return sc_result(out, SC_FAIL,
 		                 "the viewer cannot open the card (the reader reads none)");
+	if (viewed != SC_PASS)
+		return viewed;
 	sc_world_saw(w, "pc.viewer", 0, text ? text : "",
 	             r.verdict == AU_CERTVIEW_OK ? "verified" : "not-verified");
 	return SC_PASS;
@@ -298,18 +299,12 @@ sc_status step_jpki_extension(sc_world *w, const sc_step *st, sc_outcome *out)
 
 	if (s == NULL)
 		return out->status;
-	for (size_t i = 0; i < st->n; i++) {
-		if (st->key[i] == NULL)
-			continue;
-		if (strcmp(st->key[i], "installed") == 0)
-			s->jpki.extension_installed = world_yes(st->value[i]);
-		else if (strcmp(st->key[i], "enabled") == 0)
-			s->jpki.extension_enabled = world_yes(st->value[i]);
-		else
-			return sc_result(out, SC_ERROR,
-			                 "jpki.extension PC installed=yes|no enabled=yes|no");
-	}
-	return SC_PASS;
+	const world_switch switches[] = {
+	        {"installed", &s->jpki.extension_installed},
+	        {"enabled", &s->jpki.extension_enabled},
+	};
+	return world_set_switches(st, switches, KAGURA_LEN(switches),
+	                          "jpki.extension PC installed=yes|no enabled=yes|no", out);
 }
 
 /* The user clicks 「マイナンバーカードを登録」; register: the PIN is entered and the page goes

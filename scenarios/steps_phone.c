@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenarios/keyring.h"
 #include "scenarios/textcut.h"
 #include "scenarios/world_impl.h"
 
@@ -38,8 +39,8 @@ sc_status step_phone_new(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (w->n_phones == MAX_ACTORS)
 		return sc_result(out, SC_ERROR, "at most %d phones", MAX_ACTORS);
 	snprintf(path, sizeof(path), "%s/%s.device", w->cfg.workdir, sym);
-	if (au_phone_new_device(w->cfg.phone_env, persona, w->cfg.attestation_dir, path, why,
-	                        sizeof(why)) != AU_OK)
+	if (au_phone_new_device_by(w->cfg.phone_env, persona, sc_keyring_attestation(w->cfg.keys),
+	                           path, why, sizeof(why)) != AU_OK)
 		return sc_result(out, SC_ERROR, "phone.new: %s", why);
 	p = &w->phones[w->n_phones];
 	if (au_phone_open(&p->phone, w->cfg.phone_env, path, NULL, why, sizeof(why)) != AU_OK) {

@@ -7,16 +7,8 @@
 #include "authenticator/web/page.h"
 #include "authenticator/web/web.h"
 
-static const char *const messages[] = {
-#define SC_TARGET_MSG(name, msg) msg,
-        SC_TARGET_ERROR_TABLE(SC_TARGET_MSG)
-#undef SC_TARGET_MSG
-};
-
-const char *sc_target_strerr(sc_target_err err)
-{
-	return (unsigned)err < SC_TARGET_ERR__COUNT ? messages[err] : "unknown error";
-}
+KAGURA_XT_ACCESSOR(sc_target_strerr, sc_target_err, SC_TARGET_ERROR_TABLE, KAGURA_XT_FIELD1,
+                   SC_TARGET_ERR__COUNT, "unknown error")
 
 void sc_target_host_of(const char *url, char *host, size_t size)
 {

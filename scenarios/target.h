@@ -6,6 +6,8 @@
 #ifndef KAGURA_SCENARIOS_TARGET_H
 #define KAGURA_SCENARIOS_TARGET_H
 
+#include "webauthn/xtable.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,10 +21,7 @@
 	X(SC_TARGET_ERR_NOMEM, "out of memory")
 
 typedef enum sc_target_err {
-#define SC_TARGET_ENUM(name, msg) name,
-	SC_TARGET_ERROR_TABLE(SC_TARGET_ENUM)
-#undef SC_TARGET_ENUM
-	        SC_TARGET_ERR__COUNT
+	SC_TARGET_ERROR_TABLE(KAGURA_XT_ENUM) SC_TARGET_ERR__COUNT
 } sc_target_err;
 
 const char *sc_target_strerr(sc_target_err err);

@@ -195,22 +195,34 @@ void sc_text_write(FILE *out, const char *in, sc_text_for use)
 	}
 }
 
+bool sc_memtext_open(sc_memtext *t)
+{
+	t->buf = NULL;
+	t->len = 0;
+	t->file = open_memstream(&t->buf, &t->len);
+	return t->file != NULL;
+}
+
+char *sc_memtext_done(sc_memtext *t)
+{
+	bool failed = ferror(t->file) != 0;
+
+	if (fclose(t->file) != 0 || failed) {
+		free(t->buf);
+		t->buf = NULL;
+	}
+	t->file = NULL;
+	return t->buf;
+}
+
 char *sc_text_clean(const char *in, sc_text_for use)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	bool failed;
+	sc_memtext t;
 
-	if (m == NULL)
+	if (!sc_memtext_open(&t))
 		return NULL;
-	sc_text_write(m, in, use);
-	failed = ferror(m) != 0;
-	if (fclose(m) != 0 || failed) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	sc_text_write(t.file, in, use);
+	return sc_memtext_done(&t);
 }
 
 bool sc_text_utf8_valid(const char *in, char **out)

@@ -48,6 +48,19 @@ typedef enum sc_text_for {
 /* Writes in (NULL: nothing) to out cleaned for use; allocates nothing. */
 void sc_text_write(FILE *out, const char *in, sc_text_for use);
 
+/* A text built by writing to a FILE in memory: sc_memtext_open, fprintf to file, sc_memtext_done.
+ */
+typedef struct sc_memtext {
+	FILE *file;
+	char *buf; /* the stream's; the caller's once sc_memtext_done gives it */
+	size_t len;
+} sc_memtext;
+
+/* Opens t->file; false when memory runs out. */
+bool sc_memtext_open(sc_memtext *t);
+/* Closes t->file: the text written, owned by the caller (free()); NULL when a write failed. */
+char *sc_memtext_done(sc_memtext *t);
+
 /* A cleaned copy of in (NULL: ""), owned by the caller (free()); NULL when memory runs out. */
 char *sc_text_clean(const char *in, sc_text_for use);
 

@@ -6,31 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const err_messages[] = {
-#define SC_TN_ERROR_MSG(name, msg) [name] = msg,
-        SC_TN_ERROR_TABLE(SC_TN_ERROR_MSG)
-#undef SC_TN_ERROR_MSG
+#define SC_TN_ERROR KAGURA_XT_ROW
+static const kagura_xt_row sc_tn_errors[SC_TN_ERR__COUNT] = {
+#include "scenarios/textnorm_error.def"
 };
-
-static const char *const err_names[] = {
-#define SC_TN_ERROR_NAME(name, msg) [name] = #name,
-        SC_TN_ERROR_TABLE(SC_TN_ERROR_NAME)
-#undef SC_TN_ERROR_NAME
-};
-
-const char *sc_tn_strerr(sc_tn_err err)
-{
-	if ((unsigned)err >= SC_TN_ERR__COUNT)
-		return "unknown error";
-	return err_messages[err];
-}
-
-const char *sc_tn_errname(sc_tn_err err)
-{
-	if ((unsigned)err >= SC_TN_ERR__COUNT)
-		return "SC_TN_ERR_UNKNOWN";
-	return err_names[err];
-}
+KAGURA_XT_GETTER(sc_tn_strerr, sc_tn_err, sc_tn_errors, field1, "unknown error")
+KAGURA_XT_GETTER(sc_tn_errname, sc_tn_err, sc_tn_errors, name, "SC_TN_ERR_UNKNOWN")
 
 #define ALL_FLAGS                                                                                 \
 	(SC_TN_MARKUP | SC_TN_LINES | SC_TN_WRAPSPACE | SC_TN_WIDTH | SC_TN_QUOTES | SC_TN_DASH | \

@@ -33,6 +33,8 @@
 #ifndef KAGURA_SCENARIOS_TEXTNORM_H
 #define KAGURA_SCENARIOS_TEXTNORM_H
 
+#include "webauthn/xtable.h"
+
 #include <stddef.h>
 
 #define SC_TN_MARKUP    0x01u
@@ -52,24 +54,14 @@
 /* Largest input accepted, in bytes: far above the manual (61 KB). */
 #define SC_TN_MAX_INPUT (1024u * 1024u)
 
-#define SC_TN_ERROR_TABLE(X)                                                \
-	X(SC_TN_OK, "success")                                              \
-	X(SC_TN_ERR_NOMEM, "out of memory")                                 \
-	X(SC_TN_ERR_ARG, "invalid argument (NULL pointer or unknown flag)") \
-	X(SC_TN_ERR_TOO_LARGE, "text is larger than the 1 MiB limit")       \
-	X(SC_TN_ERR_TEXT, "text is not valid UTF-8 or contains a NUL character")
-
+#define SC_TN_ERROR KAGURA_XT_ENUM
 typedef enum sc_tn_err {
-#define SC_TN_ERROR_ENUM(name, msg) name,
-	SC_TN_ERROR_TABLE(SC_TN_ERROR_ENUM)
-#undef SC_TN_ERROR_ENUM
-	        SC_TN_ERR__COUNT
+#include "scenarios/textnorm_error.def"
+	SC_TN_ERR__COUNT
 } sc_tn_err;
 
-/* Human message for an error code; never NULL. */
-const char *sc_tn_strerr(sc_tn_err err);
-/* Symbolic name ("SC_TN_ERR_TEXT"); never NULL. */
-const char *sc_tn_errname(sc_tn_err err);
+/* The human message for an error code, and its symbolic name ("SC_TN_ERR_TEXT"); never NULL. */
+KAGURA_XT_DECLARE(sc_tn_err, sc_tn_strerr, sc_tn_errname);
 
 /*
  * Normalises len bytes of UTF-8 at in (in may be NULL when len is 0). On success

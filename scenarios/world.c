@@ -49,6 +49,34 @@ bool world_yes(const char *v)
 	       (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
+sc_status world_set_switches(const sc_step *st, const world_switch *switches, size_t n,
+                             const char *usage, sc_outcome *out)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		size_t k = 0;
+
+		if (st->key[i] == NULL)
+			continue;
+		while (k < n && strcmp(st->key[i], switches[k].key) != 0)
+			k++;
+		if (k == n)
+			return sc_result(out, SC_ERROR, "%s", usage);
+		if (switches[k].field != NULL)
+			*switches[k].field = world_yes(st->value[i]);
+	}
+	return SC_PASS;
+}
+
+sc_status world_view_card_cert(sc_world *w, const sc_step *st, sc_outcome *out,
+                               au_certview_result *r, const char **text)
+{
+	sc_pc *s = world_pc_side(w, st, NULL, out);
+
+	if (s == NULL)
+		return out->status;
+	return au_pc_view_card_cert(&s->certs, &s->reader, time(NULL), r, text) ? SC_PASS : SC_FAIL;
+}
+
 /* ---- names ---- */
 
 named_user *world_user(sc_world *w, const char *sym)

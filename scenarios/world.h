@@ -31,7 +31,9 @@ typedef struct sc_world_config {
 	const char *entry;  /* the scenario's entry: expect.message's default */
 	const au_phone_env *phone_env;
 	const char *attestation_dir; /* for new phones */
-	const char *workdir;         /* this run's own directory (device files, jars) */
+	/* The run's CAs and spare keys (scenarios/keyring.h), borrowed; never NULL. */
+	const struct sc_keyring *keys;
+	const char *workdir; /* this run's own directory (device files, jars) */
 	sc_message_fn message;
 	void *message_ctx;
 	sc_shows_fn shows;

@@ -100,6 +100,7 @@ struct sc_world {
 	seen phone_page, phone_error, phone_prompt, pc_page, pc_browser, pc_dialog, pc_viewer;
 	au_pcb_table *pages; /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
 	json_t *pki_index;   /* the card PKI's index.json, read once (owned); NULL not yet */
+	size_t reissue_keys_used; /* the PKI's spare keys this world's reissued cards took */
 	au_card *cards[MAX_CARDS];
 	size_t n_cards;
 	char links[MAX_LINKS][FINGERPRINT_HEX]; /* the My Number cards this world linked */
@@ -165,6 +166,21 @@ seen *world_seen(sc_world *w, const char *where);
  * any failure fails the step. */
 sc_status world_saw_pc(sc_world *w, sc_pc *c, au_err e, sc_outcome *out);
 bool world_yes(const char *v);
+/* A yes|no word of a step and the flag it sets; field NULL: a key the handler reads itself. */
+typedef struct world_switch {
+	const char *key;
+	bool *field;
+} world_switch;
+/* Sets each key=yes|no of the step from switches; an error naming usage for any other key. */
+sc_status world_set_switches(const sc_step *st, const world_switch *switches, size_t n,
+                             const char *usage, sc_outcome *out);
+/*
+ * The certificate viewer on the card in the reader of the PC the step names
+ * (au_pc_view_card_cert): SC_PASS with *r and *text (borrowed, NULL: none); SC_ERROR with out
+ * filled when the step names no PC; SC_FAIL, out untouched, when the viewer cannot open the card.
+ */
+sc_status world_view_card_cert(sc_world *w, const sc_step *st, sc_outcome *out,
+                               au_certview_result *r, const char **text);
 const char *world_or_empty(const char *s);
 
 /* The user's devices as the CA lists them (owned array) or NULL with out filled. */
@@ -254,8 +270,7 @@ SC_STEP(step_jpki_click);
 SC_STEP(step_jpki_register);
 SC_STEP(step_jpki_close);
 /* the cards and the reader: steps_card.c */
-SC_STEP(step_card_insert);
-SC_STEP(step_card_remove);
+SC_STEP(step_card_seat);
 SC_STEP(step_card_reader);
 SC_STEP(step_card_check);
 SC_STEP(step_card_reissue);

@@ -5,12 +5,16 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
+# clang and libclang-rt-14-dev (libclang_rt.fuzzer, only recommended by clang) build fuzz/ with libFuzzer.
 # chromium is the real browser tests/browser drives over CDP (playwright-core, which downloads none).
+# openjdk-17-jdk-headless and maven build and run tests/java's webauthn4j checker (Maven fetches webauthn4j).
+# The same JDK and Maven fetch and run the real Keycloak (tools/keycloak/: OpenJDK 17 for Keycloak 26.5).
 debs="build-essential cmake pkg-config clang-format
 libfido2-dev libcbor-dev libssl-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libxml2-dev libqrencode-dev libcmocka-dev libgnutls28-dev
 fido2-tools python3-fido2 openssl ca-certificates curl sqlite3
-chromium"
+openjdk-17-jdk-headless maven
+chromium clang libclang-rt-14-dev"
 
 missing=""
 for p in $debs; do

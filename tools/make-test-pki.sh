@@ -13,7 +13,7 @@ tmp="$out.tmp"
 rm -rf "$tmp"
 mkdir -p "$tmp"
 cd "$tmp"
-mkdir -p ca crl cards trust tls pc state
+mkdir -p ca crl cards trust tls pc spare state
 
 key() { # FILE: a fresh RSA 2048 key (the size HPKI and JPKI cards hold)
 	(umask 077 && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null)
@@ -105,37 +105,20 @@ revoke() { # CA NAME DATE: revoked for keyCompromise at DATE (YYMMDDHHMMSSZ, as 
 	mv "state/$1/index.new" "state/$1/index.txt"
 }
 
-valid_from=20250401000000Z
-valid_until=20300331235959Z
-old_from=20230401000000Z
-old_until=20280331235959Z
-exp_from=20190401000000Z
-exp_until=20240331235959Z
-nyv_from=20400401000000Z
-nyv_until=20440331235959Z
-
-doctor="Medical Doctor"
-pharm="Pharmacist"
-hpki() { # NAME CA EXT START END CN HONIN_ID ROLE VARIANT
-	card "$1" hpki "$2" "$3" "$4" "$5" "/C=JP/CN=$6/serialNumber=$7" "$7" "$8" "$9" ""
-}
-hpki hpki-doctor-valid jma-g2 ext_hpki_card $valid_from $valid_until "YAMADA TARO" 1000000001 "$doctor" valid
-hpki hpki-doctor-old-ca jma-g1 ext_hpki_card $old_from $old_until "SUZUKI ICHIRO" 1000000002 "$doctor" old-ca
-hpki hpki-doctor-expired jma-g1 ext_hpki_card $exp_from $exp_until "TANAKA JIRO" 1000000003 "$doctor" expired
-hpki hpki-doctor-not-yet-valid jma-g2 ext_hpki_card $nyv_from $nyv_until "WATANABE SABURO" 1000000004 "$doctor" not-yet-valid
-hpki hpki-doctor-revoked jma-g2 ext_hpki_card $valid_from $valid_until "ITO SHIRO" 1000000005 "$doctor" revoked
-hpki hpki-doctor-wrong-key-usage jma-g2 ext_hpki_card_wrong_ku $valid_from $valid_until "KATO GORO" 1000000006 "$doctor" wrong-key-usage
-hpki hpki-doctor-untrusted rogue-jma ext_hpki_card $valid_from $valid_until "NAKAMURA ROKURO" 1000000007 "$doctor" untrusted
-hpki hpki-pharmacist-valid medis-g2 ext_hpki_card $valid_from $valid_until "SATO HANAKO" 2000000001 "$pharm" valid
-hpki hpki-pharmacist-old-ca medis-g1 ext_hpki_card $old_from $old_until "KOBAYASHI YUKO" 2000000002 "$pharm" old-ca
-hpki hpki-pharmacist-expired medis-g1 ext_hpki_card $exp_from $exp_until "YOSHIDA AKIKO" 2000000003 "$pharm" expired
-hpki hpki-pharmacist-not-yet-valid medis-g2 ext_hpki_card $nyv_from $nyv_until "YAMAMOTO EMI" 2000000004 "$pharm" not-yet-valid
-hpki hpki-pharmacist-revoked medis-g2 ext_hpki_card $valid_from $valid_until "SASAKI KEIKO" 2000000005 "$pharm" revoked
-hpki hpki-pharmacist-revoked-old-ca medis-g1 ext_hpki_card $old_from $old_until "MATSUMOTO NAOMI" 2000000006 "$pharm" revoked-old-ca
-# My Number cards: the subject names nobody; HOLDER is whose card it is (a test fact, not in it).
-card jpki-valid jpki jpki-auth ext_jpki_card $valid_from $valid_until "/C=JP/CN=KAGURA000000001JPKIAUTH" "" "" valid 1000000001
-card jpki-expired jpki jpki-auth ext_jpki_card $exp_from $exp_until "/C=JP/CN=KAGURA000000002JPKIAUTH" "" "" expired 2000000001
-card jpki-revoked jpki jpki-auth ext_jpki_card $valid_from $valid_until "/C=JP/CN=KAGURA000000003JPKIAUTH" "" "" revoked 1000000005
+field() { if [ "$1" = - ]; then echo ""; else echo "$1"; fi; } # a cards.tsv field: "-" is none
+# The cards of fixtures/pki/cards.tsv, in its order (their serial numbers follow it). A My Number
+# card's subject names nobody; its HOLDER is whose card it is (a test fact, not in it).
+tab=$(printf '\t')
+while IFS=$tab read -r name kind issuer ext not_before not_after subject honin role variant \
+	holder <&3; do
+	case $name in '#'* | '') continue ;; esac
+	case $holder in '' | *"$tab"*)
+		echo "make-test-pki.sh: fixtures/pki/cards.tsv: $name: not 11 tab-separated fields" >&2
+		exit 1 ;;
+	esac
+	card "$name" "$kind" "$issuer" "$ext" "$not_before" "$not_after" "$subject" \
+		"$(field "$honin")" "$(field "$role")" "$variant" "$(field "$holder")"
+done 3<"$top/fixtures/pki/cards.tsv"
 
 revoke jma-g2 hpki-doctor-revoked 250501000000Z
 revoke medis-g2 hpki-pharmacist-revoked 250501000000Z
@@ -158,6 +141,13 @@ sign tls-root "/C=JP/O=kagura-harness/CN=mahpki-auth.2nds.medis.or.jp" tls/serve
 	20200101000000Z 20491231235959Z tls/server.pem
 cp ca/tls-root.pem tls/server-ca.pem
 
+# ---- keys for reissued cards: a reissue needs a new key, not a slow key generation per run ----
+reissue_keys=""
+for i in 1 2 3 4; do
+	key "spare/reissue-$i.key"
+	reissue_keys="$reissue_keys${reissue_keys:+, }\"spare/reissue-$i.key\""
+done
+
 # ---- the PC's installed CA certificates (certificate viewer, manual 3.23 / 3.24) ----
 cat ca/mhlw-root.pem ca/jma-g2.pem ca/medis-g2.pem ca/jpki-auth.pem >pc/installed-current.pem
 cat ca/mhlw-root.pem ca/jma-g1.pem ca/medis-g1.pem ca/jpki-auth.pem >pc/installed-old.pem
@@ -174,6 +164,7 @@ cat >index.json <<JSON
     "client_ca": "trust/client-ca.pem"
   },
   "tls": {"cert": "tls/server.pem", "key": "tls/server.key", "ca": "tls/server-ca.pem"},
+  "reissue_keys": [$reissue_keys],
   "pc": {
     "installed_current": "pc/installed-current.pem",
     "installed_old": "pc/installed-old.pem",
@@ -195,7 +186,7 @@ $cards_json
 JSON
 
 rm -rf state
-chmod 600 ca/*.key cards/*.key tls/server.key
+chmod 600 ca/*.key cards/*.key spare/*.key tls/server.key
 cd ..
 # Replace an earlier PKI only when it is one (it has index.json): never remove another directory.
 if [ -e "$out" ]; then

@@ -71,14 +71,23 @@ typedef struct authz_list {
 	bool purpose_sign;
 } authz_list;
 
+/* The one universal-type value an EXPLICIT [n] field wraps, with nothing after it. */
+static bool der_explicit_only(const der_tlv *field, int tag, bool cons, der_tlv *inner)
+{
+	const unsigned char *p = field->val;
+	long left = field->len;
+
+	return der_expect(&p, &left, tag, cons, inner) && left == 0;
+}
+
 /* purpose: [1] EXPLICIT SET OF INTEGER. */
 static bool parse_purpose(const der_tlv *field, authz_list *out)
 {
-	const unsigned char *p = field->val;
-	long left = field->len, v;
+	const unsigned char *p;
+	long left, v;
 	der_tlv set, item;
 
-	if (!der_expect(&p, &left, V_ASN1_SET, true, &set) || left != 0)
+	if (!der_explicit_only(field, V_ASN1_SET, true, &set))
 		return false;
 	p = set.val;
 	left = set.len;
@@ -96,11 +105,9 @@ static bool parse_purpose(const der_tlv *field, authz_list *out)
 /* origin: [702] EXPLICIT INTEGER. */
 static bool parse_origin(const der_tlv *field, authz_list *out)
 {
-	const unsigned char *p = field->val;
-	long left = field->len;
 	der_tlv v;
 
-	if (!der_expect(&p, &left, V_ASN1_INTEGER, false, &v) || left != 0 ||
+	if (!der_explicit_only(field, V_ASN1_INTEGER, false, &v) ||
 	    !der_small_uint(&v, &out->origin))
 		return false;
 	out->has_origin = true;

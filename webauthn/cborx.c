@@ -179,15 +179,23 @@ static int compare_keys(const cbor_item_t *a, const cbor_item_t *b)
 	return r;
 }
 
+/* A definite-length map's pairs and their count; false for any other item. */
+static bool definite_pairs(const cbor_item_t *map, struct cbor_pair **pairs, size_t *n)
+{
+	if (!is_definite_map(map))
+		return false;
+	*pairs = cbor_map_handle(map);
+	*n = cbor_map_size(map);
+	return true;
+}
+
 bool wa_cbor_map_has_duplicates(const cbor_item_t *map)
 {
 	struct cbor_pair *pairs;
 	size_t n;
 
-	if (!is_definite_map(map))
+	if (!definite_pairs(map, &pairs, &n))
 		return false;
-	pairs = cbor_map_handle(map);
-	n = cbor_map_size(map);
 	if (n > WA_CBOR_MAP_MAX)
 		return true;
 	for (size_t i = 0; i < n; i++)
@@ -202,10 +210,8 @@ bool wa_cbor_map_is_canonical(const cbor_item_t *map)
 	struct cbor_pair *pairs;
 	size_t n;
 
-	if (!is_definite_map(map))
+	if (!definite_pairs(map, &pairs, &n))
 		return false;
-	pairs = cbor_map_handle(map);
-	n = cbor_map_size(map);
 	for (size_t i = 1; i < n; i++) {
 		int r = compare_keys(pairs[i - 1].key, pairs[i].key);
 		if (r >= 0)

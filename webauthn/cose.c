@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "webauthn/cborx.h"
@@ -483,4 +484,37 @@ wa_err wa_cose_verify(const wa_cose_key *key, const uint8_t *msg, size_t msg_len
 bool wa_pkey_equal(EVP_PKEY *a, EVP_PKEY *b)
 {
 	return a != NULL && b != NULL && EVP_PKEY_eq(a, b) == 1;
+}
+
+wa_err wa_cose_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob *sig)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	wa_err err = WA_ERR_INTERNAL;
+
+	if (ctx == NULL)
+		return WA_ERR_NOMEM;
+	if (EVP_DigestSignInit(ctx, &pctx, wa_cose_alg_md(alg), NULL, key) != 1 ||
+	    (alg == WA_COSE_PS256 &&
+	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1)) ||
+	    EVP_DigestSign(ctx, NULL, &n, msg, len) != 1)
+		goto out;
+	if ((buf = malloc(n)) == NULL) {
+		err = WA_ERR_NOMEM;
+		goto out;
+	}
+	if (EVP_DigestSign(ctx, buf, &n, msg, len) != 1)
+		goto out;
+	wa_blob_reset(sig);
+	sig->ptr = buf;
+	sig->len = n;
+	buf = NULL;
+	err = WA_OK;
+out:
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	return err;
 }

@@ -58,6 +58,12 @@ wa_err wa_cose_verify(const wa_cose_key *key, const uint8_t *msg, size_t msg_len
 wa_err wa_pkey_verify(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
                       const uint8_t *sig, size_t sig_len);
 
+/*
+ * Signs msg with key under the COSE algorithm alg (PS256: PSS padding, salt the digest's
+ * length): the signature in sig, its old bytes freed; sig untouched on failure.
+ */
+wa_err wa_cose_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob *sig);
+
 /* The digest a COSE signature algorithm uses; NULL for EdDSA (and unknown algs). */
 const EVP_MD *wa_cose_alg_md(int64_t alg);
 /* "ES256", "RS256", ...; "unknown" otherwise. */

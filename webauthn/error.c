@@ -1,27 +1,10 @@
 #include "webauthn/error.h"
 
-static const char *const messages[] = {
-#define WA_ERROR_MSG(name, msg) [name] = msg,
-        WA_ERROR_TABLE(WA_ERROR_MSG)
-#undef WA_ERROR_MSG
+#include "webauthn/xtable.h"
+
+#define WA_ERROR KAGURA_XT_ROW
+static const kagura_xt_row wa_errors[WA_ERR__COUNT] = {
+#include "webauthn/error.def"
 };
-
-static const char *const names[] = {
-#define WA_ERROR_NAME(name, msg) [name] = #name,
-        WA_ERROR_TABLE(WA_ERROR_NAME)
-#undef WA_ERROR_NAME
-};
-
-const char *wa_strerr(wa_err err)
-{
-	if ((unsigned)err >= WA_ERR__COUNT)
-		return "unknown error";
-	return messages[err];
-}
-
-const char *wa_errname(wa_err err)
-{
-	if ((unsigned)err >= WA_ERR__COUNT)
-		return "WA_ERR_UNKNOWN";
-	return names[err];
-}
+KAGURA_XT_GETTER(wa_strerr, wa_err, wa_errors, field1, "unknown error")
+KAGURA_XT_GETTER(wa_errname, wa_err, wa_errors, name, "WA_ERR_UNKNOWN")

@@ -16,6 +16,7 @@
 #include "authenticator/phone/os.h"
 #include "authenticator/phone/persona.h"
 #include "authenticator/phone/phone.h"
+#include "authenticator/web/keycloak_page.h"
 #include "authenticator/web/page.h"
 #include "authenticator/web/web.h"
 #include "webauthn/arraylen.h"
@@ -44,6 +45,9 @@ static const char usage_text[] =
         "                        [--form] [--event-log FILE]\n"
         "                        (prints the AuthenticationResponseJSON; --form: Keycloak's\n"
         "                        form fields)\n"
+        "       kagura-authn options PAGE.html\n"
+        "                        (prints the options a Keycloak WebAuthn page's script passes to\n"
+        "                        get() or create() once its button is pressed)\n"
         "       kagura-authn [COMMAND...] --help | --version\n"
         "exit status: 0 success; 1 the browser raised an error (\"Name: message\" on stderr) or\n"
         "the platform answered with another page than success; 2 usage error or bad input.\n";
@@ -608,6 +612,57 @@ static int register_device(int argc, char **argv, const authn_env *env)
 	return visit_and_report(a.device, a.event_log, target, &in, "done", env);
 }
 
+/* The WebAuthn options a saved page hands to the browser, read by the browser's own reader. */
+static int page_options(int argc, char **argv, const authn_env *env)
+{
+	FILE *f;
+	char *html = NULL;
+	size_t len = 0;
+	au_page *page = NULL;
+	json_t *opts = NULL;
+	const char *missing = NULL;
+	au_kc_page kind;
+	au_kc_err ke = AU_KC_ERR_NOT_WEBAUTHN;
+	int rc = 2;
+
+	if (argc != 2)
+		return usage(env, "options needs one PAGE.html", NULL);
+	if ((f = fopen(argv[1], "rb")) == NULL)
+		return fail_input(env, "page", argv[1], strerror(errno));
+	for (char chunk[4096];;) {
+		size_t n = fread(chunk, 1, sizeof(chunk), f);
+		char *grown = n ? realloc(html, len + n) : html;
+		if (n == 0 || grown == NULL)
+			break;
+		memcpy(grown + len, chunk, n);
+		html = grown;
+		len += n;
+	}
+	fclose(f);
+	if (au_page_parse(html, len, NULL, &page) != AU_WEB_OK) {
+		free(html);
+		return fail_input(env, "page", argv[1], "cannot be read");
+	}
+	kind = au_kc_page_of(page);
+	if (kind == AU_KC_PAGE_WEBAUTHN_AUTHENTICATE)
+		ke = au_kc_request_options(page, &opts, &missing);
+	else if (kind == AU_KC_PAGE_WEBAUTHN_REGISTER)
+		ke = au_kc_creation_options(page, &opts, &missing);
+	if (ke == AU_KC_OK) {
+		json_dumpf(opts, env->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', env->out);
+		rc = 0;
+	} else {
+		fprintf(env->err, "kagura-authn: page %s (%s): %s%s%s\n", argv[1],
+		        au_kc_page_name(kind), au_kc_strerr(ke), missing ? ": " : "",
+		        missing ? missing : "");
+	}
+	json_decref(opts);
+	au_page_free(page);
+	free(html);
+	return rc;
+}
+
 static bool print_persona(const char *name, void *arg)
 {
 	fprintf(arg, "%s\n", name);
@@ -637,6 +692,8 @@ int authn_main(int argc, char **argv, const authn_env *env)
 		return register_device(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "remedy") == 0)
 		return device_remedy(argc - 1, argv + 1, env);
+	if (strcmp(argv[1], "options") == 0)
+		return page_options(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "personas") == 0) {
 		if (argc != 2)
 			return usage(env, "personas takes no argument:", argv[2]);

@@ -25,23 +25,7 @@ EVP_PKEY *au_keygen(int64_t alg)
 
 bool au_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob *sig)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t *buf = NULL;
-	size_t n = 0;
-	bool ok = false;
-
-	if (ctx != NULL && EVP_DigestSignInit(ctx, NULL, wa_cose_alg_md(alg), NULL, key) == 1 &&
-	    EVP_DigestSign(ctx, NULL, &n, msg, len) == 1 && (buf = malloc(n)) != NULL &&
-	    EVP_DigestSign(ctx, buf, &n, msg, len) == 1) {
-		free(sig->ptr);
-		sig->ptr = buf;
-		sig->len = n;
-		buf = NULL;
-		ok = true;
-	}
-	free(buf);
-	EVP_MD_CTX_free(ctx);
-	return ok;
+	return wa_cose_sign(key, alg, msg, len, sig) == WA_OK;
 }
 
 const char *au_attest_fmt(au_attestation att)

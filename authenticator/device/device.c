@@ -35,62 +35,18 @@ typedef struct setting {
 	const char *name;
 	kind kind;
 	size_t offset;
-	size_t size;              /* K_STRING buffer size */
+	size_t size;              /* the field's size: a K_STRING's or K_ADDRESS's buffer */
 	const char *const *names; /* K_ENUM */
 	int min, max;             /* K_INT */
 	const char *help;
 } setting;
 
-#define S(field) offsetof(au_settings, field)
-
+/* A row of settings.def: where its field is, and how large (a K_STRING's or K_ADDRESS's buffer). */
+#define AU_SETTING(key, kind, field, names, min, max, help)                                      \
+	{key, kind, offsetof(au_settings, field), sizeof(((au_settings *)0)->field), names, min, \
+	 max, help},
 static const setting settings_table[] = {
-        {"persona", K_STRING, S(persona), sizeof(((au_settings *)0)->persona), NULL, 0, 0,
-         "persona name"},
-        {"protocol", K_ENUM, S(protocol), 0, protocol_names, 0, 0, NULL},
-        {"aaguid", K_AAGUID, S(aaguid), 0, NULL, 0, 0, "8-4-4-4-12 hex"},
-        {"algorithms", K_ALGS, S(algs), 0, NULL, 0, 0, "COSE ids, comma-separated (-7,-8,-257)"},
-        {"attestation", K_ENUM, S(attestation), 0, att_names, 0, 0, NULL},
-        {"resident_keys", K_BOOL, S(resident_keys), 0, NULL, 0, 0, NULL},
-        {"counter", K_ENUM, S(counter), 0, counter_names, 0, 0, NULL},
-        {"backup_eligible", K_BOOL, S(backup_eligible), 0, NULL, 0, 0, NULL},
-        {"backup_state", K_BOOL, S(backup_state), 0, NULL, 0, 0, NULL},
-        {"key_store_size", K_INT, S(key_store_size), 0, NULL, 0, AU_MAX_CREDENTIALS, NULL},
-        {"presence", K_ENUM, S(presence), 0, presence_names, 0, 0, NULL},
-        {"screen_lock", K_ENUM, S(screen_lock), 0, lock_names, 0, 0, NULL},
-        {"biometrics_enrolled", K_BOOL, S(biometrics_enrolled), 0, NULL, 0, 0, NULL},
-        {"biometric_failures", K_INT, S(biometric_failures), 0, NULL, 0, 100,
-         "failed matches before one succeeds"},
-        {"passcode_fallback", K_BOOL, S(passcode_fallback), 0, NULL, 0, 0,
-         "false: the user cannot or will not enter the device PIN/passcode"},
-        {"use_pin", K_BOOL, S(use_pin), 0, NULL, 0, 0,
-         "true: the user taps \"use PIN\" instead of the biometric (2.13/2.14)"},
-        {"icloud_keychain", K_BOOL, S(icloud_keychain), 0, NULL, 0, 0, NULL},
-        {"autofill_passkeys", K_BOOL, S(autofill_passkeys), 0, NULL, 0, 0, NULL},
-        {"autofill_from_icloud", K_BOOL, S(autofill_from_icloud), 0, NULL, 0, 0,
-         "iOS 17+: \"use passwords and passkeys from\" lists iCloud Keychain (2.21)"},
-        {"third_party_authenticator", K_BOOL, S(third_party_authenticator), 0, NULL, 0, 0, NULL},
-        {"default_browser", K_STRING, S(default_browser),
-         sizeof(((au_settings *)0)->default_browser), NULL, 0, 0,
-         "persona name of the browser a QR scan opens"},
-        {"cookies", K_BOOL, S(cookies), 0, NULL, 0, 0,
-         "false: the browser blocks all cookies (manual 2.15)"},
-        {"javascript", K_BOOL, S(javascript), 0, NULL, 0, 0,
-         "false: JavaScript is off in the browser (2.16)"},
-        {"content_blocker", K_BOOL, S(content_blocker), 0, NULL, 0, 0,
-         "true: a filtering app or content blocker stops the platform's page scripts (2.16)"},
-        {"carrier_filter", K_BOOL, S(carrier_filter), 0, NULL, 0, 0,
-         "true: the carrier's filtering service stops the platform's page scripts (2.16)"},
-        {"source_address", K_ADDRESS, S(source_address), sizeof(((au_settings *)0)->source_address),
-         NULL, 0, 0, "loopback address the phone's requests come from (its network, 2.10)"},
-        {"bogus_signature", K_BOOL, S(bogus_signature), 0, NULL, 0, 0, NULL},
-        {"clear_uv", K_BOOL, S(clear_uv), 0, NULL, 0, 0, NULL},
-        {"clear_up", K_BOOL, S(clear_up), 0, NULL, 0, 0, NULL},
-        {"unsolicited_extension", K_BOOL, S(unsolicited_extension), 0, NULL, 0, 0, NULL},
-        {"delay_ms", K_INT, S(delay_ms), 0, NULL, 0, 600000, NULL},
-        {"override_command", K_INT, S(override_command), 0, NULL, -1, 255,
-         "CTAP2 command byte, -1 for none"},
-        {"override_status", K_INT, S(override_status), 0, NULL, 0, 255,
-         "CTAP2 status byte to answer with"},
+#include "authenticator/device/settings.def"
 };
 
 #define N_SETTINGS (KAGURA_LEN(settings_table))

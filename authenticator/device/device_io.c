@@ -24,27 +24,12 @@
 /* CDP signCount: -1 is "no counter, every assertion reports 0". */
 #define CDP_NO_COUNTER (-1)
 
-static const char *const messages[] = {
-#define AU_IO_ERROR_MSG(name, msg) [name] = msg,
-        AU_IO_ERROR_TABLE(AU_IO_ERROR_MSG)
-#undef AU_IO_ERROR_MSG
+#define AU_IO_ERROR KAGURA_XT_ROW
+static const kagura_xt_row au_io_errors[AU_IO_ERR__COUNT] = {
+#include "authenticator/device/device_io_error.def"
 };
-
-static const char *const names[] = {
-#define AU_IO_ERROR_NAME(name, msg) [name] = #name,
-        AU_IO_ERROR_TABLE(AU_IO_ERROR_NAME)
-#undef AU_IO_ERROR_NAME
-};
-
-const char *au_io_strerr(au_io_err err)
-{
-	return (unsigned)err < AU_IO_ERR__COUNT ? messages[err] : "unknown error";
-}
-
-const char *au_io_errname(au_io_err err)
-{
-	return (unsigned)err < AU_IO_ERR__COUNT ? names[err] : "AU_IO_ERR_UNKNOWN";
-}
+KAGURA_XT_GETTER(au_io_strerr, au_io_err, au_io_errors, field1, "unknown error")
+KAGURA_XT_GETTER(au_io_errname, au_io_err, au_io_errors, name, "AU_IO_ERR_UNKNOWN")
 
 bool au_io_format_parse(const char *name, au_io_format *out)
 {

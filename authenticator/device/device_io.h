@@ -16,6 +16,8 @@
 #ifndef KAGURA_AUTHENTICATOR_DEVICE_DEVICE_IO_H
 #define KAGURA_AUTHENTICATOR_DEVICE_DEVICE_IO_H
 
+#include "webauthn/xtable.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -26,45 +28,14 @@
 /* The largest input read: 64 credentials with 4096-bit RSA keys take about a quarter of it. */
 #define AU_IO_MAX_INPUT (1024 * 1024)
 
-#define AU_IO_ERROR_TABLE(X)                                                                     \
-	X(AU_IO_OK, "success")                                                                   \
-	X(AU_IO_ERR_NOMEM, "out of memory")                                                      \
-	X(AU_IO_ERR_INTERNAL, "internal error (OpenSSL or jansson refused a valid request)")     \
-	X(AU_IO_ERR_READ, "the input cannot be read")                                            \
-	X(AU_IO_ERR_TOO_BIG, "the input is larger than 1 MiB")                                   \
-	X(AU_IO_ERR_NOT_JSON, "the input is not JSON")                                           \
-	X(AU_IO_ERR_SHAPE,                                                                       \
-	  "the input is not a credential, an array of them or an object with a \"credentials\" " \
-	  "array")                                                                               \
-	X(AU_IO_ERR_TOO_MANY, "more credentials than a device file holds")                       \
-	X(AU_IO_ERR_FIELD, "a member is missing or has the wrong type or range")                 \
-	X(AU_IO_ERR_BASE64, "a binary member is not in the format's base64 flavour")             \
-	X(AU_IO_ERR_NOT_PKCS8, "the private key is not PKCS#8 DER")                              \
-	X(AU_IO_ERR_KEY_TYPE,                                                                    \
-	  "the private key is of a type the device cannot use (it signs with EC P-256, "         \
-	  "Ed25519 or RSA of 2048 bits or more)")                                                \
-	X(AU_IO_ERR_KEY_MISMATCH, "the key pair does not match")                                 \
-	X(AU_IO_ERR_ALG_OFF, "the device's algorithms setting does not include the key's "       \
-	                     "algorithm")                                                        \
-	X(AU_IO_ERR_UNSUPPORTED, "the credential needs something the device does not have")      \
-	X(AU_IO_ERR_BACKUP,                                                                      \
-	  "the credential's backup eligibility differs from the device's backup_eligible "       \
-	  "setting (the flag never changes for a credential)")                                   \
-	X(AU_IO_ERR_DUPLICATE,                                                                   \
-	  "the device already holds this credential (import --replace replaces it)")             \
-	X(AU_IO_ERR_FULL, "the device has no room for the credentials")                          \
-	X(AU_IO_ERR_EXPORT_ALG, "the format cannot carry this credential's algorithm")           \
-	X(AU_IO_ERR_DEVICE, "the device file cannot be loaded or saved")
-
+#define AU_IO_ERROR KAGURA_XT_ENUM
 typedef enum au_io_err {
-#define AU_IO_ERROR_ENUM(name, msg) name,
-	AU_IO_ERROR_TABLE(AU_IO_ERROR_ENUM)
-#undef AU_IO_ERROR_ENUM
-	        AU_IO_ERR__COUNT
+#include "authenticator/device/device_io_error.def"
+	AU_IO_ERR__COUNT
 } au_io_err;
 
-const char *au_io_strerr(au_io_err err);
-const char *au_io_errname(au_io_err err);
+/* The message, and the symbolic name ("AU_IO_ERR_SHAPE"); never NULL. */
+KAGURA_XT_DECLARE(au_io_err, au_io_strerr, au_io_errname);
 
 /* Where and why an import or export failed, for the message the user reads. */
 typedef struct au_io_report {

@@ -20,42 +20,23 @@ struct au_card {
 	char *key_pem;
 };
 
-static const char *const card_errs[] = {
-#define AU_CARD_ERROR_MSG(name, msg) msg,
-        AU_CARD_ERROR_TABLE(AU_CARD_ERROR_MSG)
-#undef AU_CARD_ERROR_MSG
+#define AU_CARD_ERROR KAGURA_XT_ROW
+static const kagura_xt_row au_card_errors[AU_CARD_ERR__COUNT] = {
+#include "authenticator/pc/card_error.def"
 };
-
-const char *au_card_strerr(au_card_err e)
-{
-	return (unsigned)e < AU_CARD_ERR__COUNT ? card_errs[e] : "unknown error";
-}
+KAGURA_XT_GETTER(au_card_strerr, au_card_err, au_card_errors, field1, "unknown error")
 
 const char *au_card_kind_name(au_card_kind k)
 {
 	return k == AU_CARD_HPKI ? "hpki" : k == AU_CARD_JPKI ? "jpki" : "other";
 }
 
-static const char *const read_names[] = {
-#define AU_READ_NAME(name, why) #name,
-        AU_READ_TABLE(AU_READ_NAME)
-#undef AU_READ_NAME
+#define AU_READ KAGURA_XT_ROW
+static const kagura_xt_row au_reads[AU_READ__COUNT] = {
+#include "authenticator/pc/card_read.def"
 };
-static const char *const read_reasons[] = {
-#define AU_READ_WHY(name, why) why,
-        AU_READ_TABLE(AU_READ_WHY)
-#undef AU_READ_WHY
-};
-
-const char *au_read_name(au_read_result r)
-{
-	return (unsigned)r < AU_READ__COUNT ? read_names[r] : "AU_READ_?";
-}
-
-const char *au_read_reason(au_read_result r)
-{
-	return (unsigned)r < AU_READ__COUNT ? read_reasons[r] : "unknown";
-}
+KAGURA_XT_GETTER(au_read_name, au_read_result, au_reads, name, "AU_READ_?")
+KAGURA_XT_GETTER(au_read_reason, au_read_result, au_reads, field1, "unknown")
 
 static char *dup_len(const char *s, size_t n)
 {

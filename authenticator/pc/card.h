@@ -14,6 +14,8 @@
 #ifndef KAGURA_AUTHENTICATOR_PC_CARD_H
 #define KAGURA_AUTHENTICATOR_PC_CARD_H
 
+#include "webauthn/xtable.h"
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
@@ -21,24 +23,13 @@
 
 #include "authenticator/web/web.h"
 
-#define AU_CARD_ERROR_TABLE(X)                                                       \
-	X(AU_CARD_OK, "success")                                                     \
-	X(AU_CARD_ERR_ARG, "bad argument")                                           \
-	X(AU_CARD_ERR_IO, "file cannot be read")                                     \
-	X(AU_CARD_ERR_PEM, "no certificate, or no private key, in the PEM text")     \
-	X(AU_CARD_ERR_KEY_MISMATCH, "the key is not the certificate's")              \
-	X(AU_CARD_ERR_INDEX, "index.json unreadable, or no card of that name in it") \
-	X(AU_CARD_ERR_NOMEM, "out of memory")                                        \
-	X(AU_CARD_ERR_WEB, "the browser refused the certificate (au_web_set_client_cert)")
-
+#define AU_CARD_ERROR KAGURA_XT_ENUM
 typedef enum au_card_err {
-#define AU_CARD_ERROR_ENUM(name, msg) name,
-	AU_CARD_ERROR_TABLE(AU_CARD_ERROR_ENUM)
-#undef AU_CARD_ERROR_ENUM
-	        AU_CARD_ERR__COUNT
+#include "authenticator/pc/card_error.def"
+	AU_CARD_ERR__COUNT
 } au_card_err;
 
-const char *au_card_strerr(au_card_err e);
+KAGURA_XT_DECLARE(au_card_err, au_card_strerr); /* the message; never NULL */
 
 typedef enum au_card_kind {
 	AU_CARD_OTHER, /* a card that is neither (a bank card, a transit card ...) */
@@ -79,24 +70,14 @@ const char *au_card_key_pem(const au_card *card);
 
 /* ---- the reader ---- */
 
-#define AU_READ_TABLE(X)                                                                     \
-	X(AU_READ_OK, "the card was read: the PIN dialog opens")                             \
-	X(AU_READ_NO_READER,                                                                 \
-	  "no reader connected, or its driver (IC カードドライバ) is not installed")         \
-	X(AU_READ_NO_CARD, "no card in the reader, or not inserted properly")                \
-	X(AU_READ_METAL, "contactless reader on a metal surface: the card did not answer")   \
-	X(AU_READ_ANTIVIRUS, "antivirus software restricts the browser's smart-card access") \
-	X(AU_READ_PCA, "Program Compatibility Assistant Service disabled the card middleware")
-
+#define AU_READ KAGURA_XT_ENUM
 typedef enum au_read_result {
-#define AU_READ_ENUM(name, why) name,
-	AU_READ_TABLE(AU_READ_ENUM)
-#undef AU_READ_ENUM
-	        AU_READ__COUNT
+#include "authenticator/pc/card_read.def"
+	AU_READ__COUNT
 } au_read_result;
 
-const char *au_read_name(au_read_result r);
-const char *au_read_reason(au_read_result r);
+/* The result's name ("AU_READ_METAL") and its reason in words; never NULL. */
+KAGURA_XT_DECLARE(au_read_result, au_read_name, au_read_reason);
 
 typedef struct au_reader {
 	bool connected;          /* reader plugged in, driver installed (checked per manual 4.2) */

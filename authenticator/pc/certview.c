@@ -18,29 +18,17 @@
 static const au_outcome_row views[] = {AU_CERTVIEW_TABLE(AU_OUTCOME_ROW)};
 static const au_outcome_row unknown = {"AU_CERTVIEW_?", NULL, NULL, "unknown verdict"};
 
-static const au_outcome_row *row(au_certview_verdict v)
-{
-	return au_outcome_row_of(views, AU_CERTVIEW__COUNT, (int)v, &unknown);
-}
-
-const char *au_certview_name(au_certview_verdict v)
-{
-	return row(v)->name;
-}
-
-const char *au_certview_manual_entry(au_certview_verdict v)
-{
-	return row(v)->entry;
-}
-
-const char *au_certview_reason(au_certview_verdict v)
-{
-	return row(v)->why;
-}
+AU_OUTCOME_ACCESSOR(au_certview_name, au_certview_verdict, views, AU_CERTVIEW__COUNT, unknown, name)
+AU_OUTCOME_ACCESSOR(au_certview_manual_entry, au_certview_verdict, views, AU_CERTVIEW__COUNT,
+                    unknown, entry)
+AU_OUTCOME_ACCESSOR(au_certview_reason, au_certview_verdict, views, AU_CERTVIEW__COUNT, unknown,
+                    why)
 
 const char *au_certview_text(au_certview_verdict v)
 {
-	return row(v)->text != NULL ? row(v)->text : row(v)->why;
+	const au_outcome_row *r = au_outcome_row_of(views, AU_CERTVIEW__COUNT, (int)v, &unknown);
+
+	return r->text != NULL ? r->text : r->why;
 }
 
 static au_certview_verdict view_done(au_certview_result *out, au_certview_verdict v, int depth,

@@ -6,6 +6,8 @@
 #ifndef KAGURA_AUTHENTICATOR_PC_CERTVIEW_H
 #define KAGURA_AUTHENTICATOR_PC_CERTVIEW_H
 
+#include "webauthn/xtable.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -25,10 +27,7 @@
 	  "the card's file (or the installed set) is not certificates")
 
 typedef enum au_certview_verdict {
-#define AU_CERTVIEW_ENUM(name, entry, text, why) name,
-	AU_CERTVIEW_TABLE(AU_CERTVIEW_ENUM)
-#undef AU_CERTVIEW_ENUM
-	        AU_CERTVIEW__COUNT
+	AU_CERTVIEW_TABLE(KAGURA_XT_ENUM) AU_CERTVIEW__COUNT
 } au_certview_verdict;
 
 const char *au_certview_name(au_certview_verdict v);

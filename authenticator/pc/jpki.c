@@ -7,30 +7,11 @@
 static const au_outcome_row jpki_rows[] = {AU_JPKI_TABLE(AU_OUTCOME_ROW)};
 static const au_outcome_row unknown = {"AU_JPKI_?", NULL, NULL, "unknown"};
 
-static const au_outcome_row *row(au_jpki_outcome o)
-{
-	return au_outcome_row_of(jpki_rows, AU_JPKI__COUNT, (int)o, &unknown);
-}
-
-const char *au_jpki_name(au_jpki_outcome o)
-{
-	return row(o)->name;
-}
-
-const char *au_jpki_manual_entry(au_jpki_outcome o)
-{
-	return row(o)->entry;
-}
-
-const char *au_jpki_message(au_jpki_outcome o)
-{
-	return row(o)->text;
-}
-
-const char *au_jpki_reason(au_jpki_outcome o)
-{
-	return row(o)->why;
-}
+AU_OUTCOME_ACCESSOR(au_jpki_name, au_jpki_outcome, jpki_rows, AU_JPKI__COUNT, unknown, name)
+AU_OUTCOME_ACCESSOR(au_jpki_manual_entry, au_jpki_outcome, jpki_rows, AU_JPKI__COUNT, unknown,
+                    entry)
+AU_OUTCOME_ACCESSOR(au_jpki_message, au_jpki_outcome, jpki_rows, AU_JPKI__COUNT, unknown, text)
+AU_OUTCOME_ACCESSOR(au_jpki_reason, au_jpki_outcome, jpki_rows, AU_JPKI__COUNT, unknown, why)
 
 void au_jpki_init(au_jpki_pc *pc, au_reader *reader)
 {

@@ -12,6 +12,8 @@
 #ifndef KAGURA_AUTHENTICATOR_PC_JPKI_H
 #define KAGURA_AUTHENTICATOR_PC_JPKI_H
 
+#include "webauthn/xtable.h"
+
 #include <stdbool.h>
 
 #include "authenticator/pc/card.h"
@@ -25,12 +27,7 @@
 	X(AU_JPKI_CANNOT_CONNECT, "3.16", "個人番号カードに接続できません。",                   \
 	  "no My Number card could be read: none, badly inserted, an HPKI card, another card")
 
-typedef enum au_jpki_outcome {
-#define AU_JPKI_ENUM(name, entry, text, why) name,
-	AU_JPKI_TABLE(AU_JPKI_ENUM)
-#undef AU_JPKI_ENUM
-	        AU_JPKI__COUNT
-} au_jpki_outcome;
+typedef enum au_jpki_outcome { AU_JPKI_TABLE(KAGURA_XT_ENUM) AU_JPKI__COUNT } au_jpki_outcome;
 
 const char *au_jpki_name(au_jpki_outcome o);
 const char *au_jpki_manual_entry(au_jpki_outcome o); /* "3.15" ...; NULL for OK */

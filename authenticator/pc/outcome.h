@@ -23,4 +23,12 @@ static inline const au_outcome_row *au_outcome_row_of(const au_outcome_row *rows
 	return code >= 0 && (size_t)code < n ? &rows[code] : unknown;
 }
 
+/* const char *fn(type code): one field of the code's row of rows (count rows; unknown's
+ * outside them). */
+#define AU_OUTCOME_ACCESSOR(fn, type, rows, count, unknown, field)                       \
+	const char *fn(type code)                                                        \
+	{                                                                                \
+		return au_outcome_row_of((rows), (count), (int)code, &(unknown))->field; \
+	}
+
 #endif

@@ -23,26 +23,10 @@ struct au_pcb_table {
 	pcb_row rows[AU_PCB_CLASS__COUNT];
 };
 
-static const char *const class_names[] = {
-#define AU_PCB_CLASS_NAME(name, key, why) key,
-        AU_PCB_CLASS_TABLE(AU_PCB_CLASS_NAME)
-#undef AU_PCB_CLASS_NAME
-};
-static const char *const class_reasons[] = {
-#define AU_PCB_CLASS_WHY(name, key, why) why,
-        AU_PCB_CLASS_TABLE(AU_PCB_CLASS_WHY)
-#undef AU_PCB_CLASS_WHY
-};
-
-const char *au_pcb_class_name(au_pcb_class c)
-{
-	return (unsigned)c < AU_PCB_CLASS__COUNT ? class_names[c] : "unknown";
-}
-
-const char *au_pcb_class_reason(au_pcb_class c)
-{
-	return (unsigned)c < AU_PCB_CLASS__COUNT ? class_reasons[c] : "unknown class";
-}
+KAGURA_XT_ACCESSOR(au_pcb_class_name, au_pcb_class, AU_PCB_CLASS_TABLE, KAGURA_XT_FIELD1,
+                   AU_PCB_CLASS__COUNT, "unknown")
+KAGURA_XT_ACCESSOR(au_pcb_class_reason, au_pcb_class, AU_PCB_CLASS_TABLE, KAGURA_XT_FIELD2,
+                   AU_PCB_CLASS__COUNT, "unknown class")
 
 static bool cert_alert(int a)
 {
@@ -136,7 +120,7 @@ au_pcb_table *au_pcb_load(const char *path, char *err, size_t err_size)
 		json_t *pages = json_object_get(c, "pages");
 		pcb_row *row = NULL;
 		for (unsigned k = 0; key != NULL && k < AU_PCB_CLASS__COUNT; k++)
-			if (strcmp(key, class_names[k]) == 0)
+			if (strcmp(key, au_pcb_class_name((au_pcb_class)k)) == 0)
 				row = &t->rows[k];
 		if (row == NULL || row->present || !json_is_object(pages) ||
 		    !copy_str(row->net_error, sizeof(row->net_error),

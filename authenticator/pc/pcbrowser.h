@@ -8,6 +8,8 @@
 #ifndef KAGURA_AUTHENTICATOR_PC_PCBROWSER_H
 #define KAGURA_AUTHENTICATOR_PC_PCBROWSER_H
 
+#include "webauthn/xtable.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,12 +25,7 @@
 	X(AU_PCB_PROXY_AUTH, "proxy_auth", "a proxy answered 407 Proxy Authentication Required") \
 	X(AU_PCB_OTHER, "other", "another transport failure (no page of the manual)")
 
-typedef enum au_pcb_class {
-#define AU_PCB_CLASS_ENUM(name, key, why) name,
-	AU_PCB_CLASS_TABLE(AU_PCB_CLASS_ENUM)
-#undef AU_PCB_CLASS_ENUM
-	        AU_PCB_CLASS__COUNT
-} au_pcb_class;
+typedef enum au_pcb_class { AU_PCB_CLASS_TABLE(KAGURA_XT_ENUM) AU_PCB_CLASS__COUNT } au_pcb_class;
 
 const char *au_pcb_class_name(au_pcb_class c); /* the fixtures' key: "tls_protocol" ... */
 const char *au_pcb_class_reason(au_pcb_class c);

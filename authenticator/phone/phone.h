@@ -10,6 +10,8 @@
 #define KAGURA_AUTHENTICATOR_PHONE_PHONE_H
 
 #include <stdio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "authenticator/device/ctaphid.h"
 #include "authenticator/device/device.h"
@@ -69,6 +71,19 @@ typedef struct au_phone {
 au_err au_phone_new_device(const au_phone_env *env, const char *persona,
                            const char *attestation_dir, const char *path, char *why,
                            size_t why_size);
+
+/* The test attestation CA that signs new phones' attestation certificates. */
+typedef struct au_attest_ca {
+	X509 *cert;    /* owned */
+	EVP_PKEY *key; /* owned */
+} au_attest_ca;
+
+/* Reads dir/ca.pem and dir/ca.key into ca (au_attest_ca_reset frees them). */
+au_err au_attest_ca_load(const char *dir, au_attest_ca *ca, char *why, size_t why_size);
+void au_attest_ca_reset(au_attest_ca *ca);
+/* As au_phone_new_device, with a CA already read (one read serves many phones). */
+au_err au_phone_new_device_by(const au_phone_env *env, const char *persona, const au_attest_ca *ca,
+                              const char *path, char *why, size_t why_size);
 
 /* The phone trusts the CA in ca_file (NULL: only the system's) from its next page on. */
 au_err au_phone_trust_ca(au_phone *p, const char *ca_file);

@@ -7,40 +7,44 @@
 #include "authenticator/device/attest.h"
 #include "authenticator/phone/phone_impl.h"
 
-static au_err load_ca(const char *dir, X509 **cert, EVP_PKEY **key, char *why, size_t size)
+au_err au_attest_ca_load(const char *dir, au_attest_ca *ca, char *why, size_t why_size)
 {
 	char path[4096];
 	FILE *f;
 
-	*cert = NULL;
-	*key = NULL;
+	ca->cert = NULL;
+	ca->key = NULL;
 	snprintf(path, sizeof(path), "%s/ca.pem", dir);
 	if ((f = fopen(path, "r")) != NULL) {
-		*cert = PEM_read_X509(f, NULL, NULL, NULL);
+		ca->cert = PEM_read_X509(f, NULL, NULL, NULL);
 		fclose(f);
 	}
 	snprintf(path, sizeof(path), "%s/ca.key", dir);
-	if (*cert != NULL && (f = fopen(path, "r")) != NULL) {
-		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	if (ca->cert != NULL && (f = fopen(path, "r")) != NULL) {
+		ca->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 		fclose(f);
 	}
-	if (*cert == NULL || *key == NULL) {
-		X509_free(*cert);
-		EVP_PKEY_free(*key);
-		au_phone_why(why, size, dir, "attestation CA: no readable ca.pem and ca.key");
+	if (ca->cert == NULL || ca->key == NULL) {
+		au_attest_ca_reset(ca);
+		au_phone_why(why, why_size, dir, "attestation CA: no readable ca.pem and ca.key");
 		return AU_ERR_IO;
 	}
 	return AU_OK;
 }
 
-au_err au_phone_new_device(const au_phone_env *env, const char *persona,
-                           const char *attestation_dir, const char *path, char *why,
-                           size_t why_size)
+void au_attest_ca_reset(au_attest_ca *ca)
+{
+	X509_free(ca->cert);
+	EVP_PKEY_free(ca->key);
+	ca->cert = NULL;
+	ca->key = NULL;
+}
+
+au_err au_phone_new_device_by(const au_phone_env *env, const char *persona, const au_attest_ca *ca,
+                              const char *path, char *why, size_t why_size)
 {
 	au_persona p;
 	au_device dev;
-	X509 *ca = NULL;
-	EVP_PKEY *ca_key = NULL;
 	const char *bad = NULL;
 	au_err e;
 
@@ -53,15 +57,27 @@ au_err au_phone_new_device(const au_phone_env *env, const char *persona,
 	au_persona_free(&p);
 	if (e != AU_OK) {
 		au_phone_why(why, why_size, "persona device default", bad ? bad : au_strerr(e));
-	} else if ((e = load_ca(attestation_dir, &ca, &ca_key, why, why_size)) == AU_OK) {
-		e = au_attest_identity_create(&dev, ca, ca_key, wa_clock_now(env->clock));
+	} else {
+		e = au_attest_identity_create(&dev, ca->cert, ca->key, wa_clock_now(env->clock));
 		if (e == AU_OK)
 			e = au_device_save(&dev, path);
 		if (e != AU_OK)
 			au_phone_why(why, why_size, path, au_strerr(e));
 	}
-	X509_free(ca);
-	EVP_PKEY_free(ca_key);
 	au_device_free(&dev);
+	return e;
+}
+
+au_err au_phone_new_device(const au_phone_env *env, const char *persona,
+                           const char *attestation_dir, const char *path, char *why,
+                           size_t why_size)
+{
+	au_attest_ca ca;
+	au_err e;
+
+	if ((e = au_attest_ca_load(attestation_dir, &ca, why, why_size)) != AU_OK)
+		return e;
+	e = au_phone_new_device_by(env, persona, &ca, path, why, why_size);
+	au_attest_ca_reset(&ca);
 	return e;
 }

@@ -7,6 +7,7 @@
 
 #include "authenticator/phone/keycloak_form.h"
 #include "authenticator/phone/phone_impl.h"
+#include "authenticator/web/keycloak_page.h"
 
 #define VISIT_MAX_PAGES 8 /* a user gives up long before; stops a page loop */
 
@@ -108,31 +109,34 @@ static void origin_of(const char *url, char *origin, size_t size)
 }
 
 /*
- * What the platform's WebAuthn page script does: no PublicKeyCredential →
- * post the unsupported-browser text; otherwise run the ceremony and post
- * Keycloak's fields, or only error = "Name: message".
+ * What a WebAuthn page's script does once its button is pressed: no PublicKeyCredential →
+ * post its unsupported-browser text (errmsg); otherwise run the ceremony with the parameters
+ * the script holds and post Keycloak's fields, or only error = "Name: message".
  */
 static au_err run_script(au_phone *p, au_page *page, au_form *f, bool create,
                          const au_phone_input *in, au_phone_visit *out)
 {
-	const char *options = au_page_data(page, "kc-webauthn-options", "webauthn-options");
 	au_phone_ceremony c = {0};
 	char origin[512];
-	json_t *opts, *fields;
-	const char *key;
+	json_t *opts = NULL, *fields;
+	const char *key, *missing = NULL;
 	json_t *v;
+	au_kc_err ke;
 	au_err e;
 
 	if (au_phone_browser_precheck(&p->browser, &p->dev.settings) == AU_FAIL_NO_WEBAUTHN) {
-		const char *text = au_page_data(page, "kc-webauthn-options", "unsupported");
+		const char *text = au_page_script_value(page, "errmsg");
 		snprintf(out->error, sizeof(out->error), "%s", text ? text : "");
 		au_form_set(f, "error", out->error);
 		return AU_OK;
 	}
-	if ((opts = json_loads(options ? options : "", 0, NULL)) == NULL) {
-		snprintf(out->net_error, sizeof(out->net_error), "%.200s: no WebAuthn options",
-		         au_page_url(page));
-		return AU_ERR_OPTIONS_JSON;
+	ke = create ? au_kc_creation_options(page, &opts, &missing)
+	            : au_kc_request_options(page, &opts, &missing);
+	if (ke != AU_KC_OK) {
+		snprintf(out->net_error, sizeof(out->net_error), "%.200s: %.80s%s%.40s",
+		         au_page_url(page), au_kc_strerr(ke), missing ? ": " : "",
+		         missing ? missing : "");
+		return ke == AU_KC_ERR_NOMEM ? AU_ERR_NOMEM : AU_ERR_OPTIONS_JSON;
 	}
 	if (in->origin != NULL)
 		snprintf(origin, sizeof(origin), "%s", in->origin);
@@ -153,8 +157,7 @@ static au_err run_script(au_phone *p, au_page *page, au_form *f, bool create,
 		return AU_OK;
 	}
 	/* Keycloak asks the label with window.prompt; Cancel keeps the page's default. */
-	const char *label =
-	        in->label ? in->label : au_page_data(page, "kc-webauthn-options", "label-default");
+	const char *label = in->label ? in->label : au_page_script_value(page, "initLabel");
 	fields = au_keycloak_form(c.response, create ? (label ? label : "") : NULL);
 	json_object_foreach(fields, key, v) au_form_set(f, key, json_string_value(v));
 	json_decref(fields);
@@ -192,36 +195,38 @@ static void describe(au_phone_visit *out)
 	out->blank = out->net_error[0] == '\0' && au_page_text(out->page)[0] == '\0';
 }
 
-/* From the current page on as a user would: each form at most once, so a page that comes
- * back with an error ends the visit. */
+/* From the current page on as a user would: the Username form filled and sent, a WebAuthn
+ * page's button pressed; each kind of page at most once, so a page that comes back with an
+ * error ends the visit. Error pages are read, not acted on (Try again is the user's choice). */
 static au_err go_on(au_phone *p, const au_phone_input *in, au_err e, au_phone_visit *out)
 {
 	static const au_phone_input none = {0};
-	static const char *const forms[] = {"kc-form-login", "webauth", "register"};
-	bool done[3] = {false, false, false};
+	bool done[AU_KC_PAGE__COUNT] = {false};
 	au_web_response r = {0};
 
 	if (in == NULL)
 		in = &none;
 	for (int step = 0; e == AU_OK && step < VISIT_MAX_PAGES; step++) {
-		au_form *f = NULL;
-		size_t k;
+		au_kc_page kind = au_kc_page_of(out->page);
+		au_form *f = au_kc_page_form(out->page, kind);
 
-		/* Without its scripts nothing on the page runs: the user sees it as it came. */
-		if (!scripts_run(p) && au_page_has_script(out->page))
+		if (kind != AU_KC_PAGE_USERNAME && kind != AU_KC_PAGE_WEBAUTHN_AUTHENTICATE &&
+		    kind != AU_KC_PAGE_WEBAUTHN_REGISTER)
 			break;
-		for (k = 0; k < 3 && f == NULL; k++)
-			if (!done[k] && (f = au_page_form(out->page, forms[k])) != NULL)
-				break;
-		if (f == NULL)
+		/* No button, nothing to press; without its scripts a page's button does nothing. */
+		if (done[kind] || f == NULL || au_kc_page_button(out->page, kind) == NULL ||
+		    (!scripts_run(p) && au_page_has_script(out->page)))
 			break;
-		done[k] = true;
-		if (k == 0 && in->username != NULL)
+		done[kind] = true;
+		if (kind == AU_KC_PAGE_USERNAME && in->username != NULL)
 			au_form_set(f, "username", in->username);
-		else if (k > 0 && (e = run_script(p, out->page, f, k == 2, in, out)) != AU_OK)
+		else if (kind != AU_KC_PAGE_USERNAME &&
+		         (e = run_script(p, out->page, f, kind == AU_KC_PAGE_WEBAUTHN_REGISTER, in,
+		                         out)) != AU_OK)
 			break;
 		au_web_response_reset(&r);
 		au_phone_post_remember(p, f);
+		/* Keycloak's login form disables its button on submit: no submitter is sent. */
 		e = take_page(p, au_form_submit(p->web, f, NULL, &r), &r, out);
 	}
 	au_web_response_reset(&r);

@@ -25,6 +25,7 @@ struct au_page {
 	char *base; /* against which actions resolve: url, or its <base href> */
 	char *title, *feedback, *alert, *text;
 	bool script;
+	char *scripts; /* every inline script's text as written, one after another */
 	au_form *forms;
 	size_t n_forms;
 	/* A pointer, so the const accessors can still add to it. */
@@ -503,6 +504,7 @@ static bool form_read(xmlNode *n, const char *base, au_form *f)
 
 typedef struct scan {
 	au_page *page;
+	textbuf scripts; /* raw: a script's spacing is kept */
 	xmlNode *title, *feedback_id, *feedback_class, *base;
 	xmlNode *in_alert; /* the alert-error element being inside of, else NULL */
 	textbuf alert;
@@ -525,8 +527,18 @@ static bool scan_visit(xmlNode *n, void *ud)
 		s->title = n;
 	if (s->base == NULL && is_element(n, "base") && attr(n, "href") != NULL)
 		s->base = n;
-	if (is_element(n, "script"))
+	if (is_element(n, "script")) {
+		xmlChar *code = xmlNodeGetContent(n);
+
 		s->page->script = true;
+		for (const char *c = (const char *)code; c != NULL && *c; c++)
+			tb_put(&s->scripts, *c);
+		tb_put(&s->scripts, '\n');
+		xmlFree(code);
+		if (s->scripts.oom)
+			s->oom = true;
+		return false;
+	}
 	if (s->feedback_id == NULL && (id = attr(n, "id")) && strcmp(id, "kc-feedback-text") == 0)
 		s->feedback_id = n;
 	if (s->feedback_class == NULL && has_class(n, "kc-feedback-text"))
@@ -610,6 +622,7 @@ void au_page_free(au_page *p)
 	free(p->feedback);
 	free(p->alert);
 	free(p->text);
+	free(p->scripts);
 	arena_free(p->kept);
 	xmlFreeDoc(p->doc);
 	free(p);
@@ -624,8 +637,9 @@ static au_web_err page_fill(au_page *p)
 	s.page = p;
 	if (root != NULL)
 		walk(root, scan_visit, scan_leave, &s);
-	if (s.oom) {
+	if (s.oom || (p->scripts = tb_take(&s.scripts)) == NULL) {
 		free(s.alert.ptr);
+		free(s.scripts.ptr);
 		free(s.forms);
 		return AU_WEB_ERR_NOMEM;
 	}
@@ -729,6 +743,167 @@ const char *au_page_text(const au_page *p)
 bool au_page_has_script(const au_page *p)
 {
 	return p->script;
+}
+
+/* ---- values in the page's scripts ---- */
+
+static bool is_ident(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$' || c == '.' || c >= 0x80;
+}
+
+/* Appends code point cp as UTF-8 (a lone surrogate as U+FFFD, as a browser shows it). */
+static void put_utf8(textbuf *t, unsigned long cp)
+{
+	if (cp >= 0xD800 && cp <= 0xDFFF)
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		tb_put(t, (char)cp);
+	} else if (cp < 0x800) {
+		tb_put(t, (char)(0xC0 | (cp >> 6)));
+		tb_put(t, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		tb_put(t, (char)(0xE0 | (cp >> 12)));
+		tb_put(t, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		tb_put(t, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		tb_put(t, (char)(0xF0 | (cp >> 18)));
+		tb_put(t, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		tb_put(t, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		tb_put(t, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+/* n hex digits at p (all there); -1 when not. */
+static long hex_at(const char *p, int n)
+{
+	long v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* The string literal at p (p at its quote) decoded into t; the character after it, or NULL
+ * when it never ends. */
+static const char *js_string(const char *p, textbuf *t)
+{
+	char quote = *p++;
+
+	while (*p && *p != quote && *p != '\n') {
+		long cp;
+
+		if (*p != '\\') {
+			tb_put(t, *p++);
+			continue;
+		}
+		p++;
+		switch (*p) {
+		case 'n':
+			tb_put(t, '\n');
+			p++;
+			break;
+		case 't':
+			tb_put(t, '\t');
+			p++;
+			break;
+		case 'r':
+			tb_put(t, '\r');
+			p++;
+			break;
+		case 'x':
+			if ((cp = hex_at(p + 1, 2)) < 0)
+				return NULL;
+			put_utf8(t, (unsigned long)cp);
+			p += 3;
+			break;
+		case 'u':
+			if ((cp = hex_at(p + 1, 4)) < 0)
+				return NULL;
+			p += 5;
+			/* A surrogate pair written as two escapes is one character. */
+			if (cp >= 0xD800 && cp <= 0xDBFF && p[0] == '\\' && p[1] == 'u') {
+				long lo = hex_at(p + 2, 4);
+				if (lo >= 0xDC00 && lo <= 0xDFFF) {
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					p += 6;
+				}
+			}
+			put_utf8(t, (unsigned long)cp);
+			break;
+		case '\0':
+			return NULL;
+		default:
+			tb_put(t, *p++);
+			break;
+		}
+	}
+	return *p == quote ? p + 1 : NULL;
+}
+
+/*
+ * The literal after "name :" or "name =" at p: a string (decoded), a number, true, false, or
+ * an array's inside as written; NULL when what follows is not a literal (an expression).
+ */
+static char *literal_at(const char *p)
+{
+	textbuf t = {0};
+	size_t n;
+
+	while (is_ws((unsigned char)*p))
+		p++;
+	if (*p == '\'' || *p == '"') {
+		if (js_string(p, &t) == NULL) {
+			free(t.ptr);
+			return NULL;
+		}
+		return tb_take(&t);
+	}
+	if (*p == '[') {
+		n = strcspn(p + 1, "]\n");
+		return p[1 + n] == ']' ? strndup(p + 1, n) : NULL;
+	}
+	n = strspn(p, "-+.0123456789eE");
+	if (n == 0 && (strncmp(p, "true", 4) == 0 || strncmp(p, "false", 5) == 0))
+		n = p[0] == 't' ? 4 : 5;
+	if (n == 0 || is_ident((unsigned char)p[n]) || p[n] == '(')
+		return NULL;
+	return strndup(p, n);
+}
+
+const char *au_page_script_value(const au_page *p, const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	for (const char *at = p->scripts; len > 0 && at != NULL && (at = strstr(at, name)) != NULL;
+	     at += len) {
+		const char *q = at + len;
+		char *v;
+		const char *k;
+
+		if ((at > p->scripts && is_ident((unsigned char)at[-1])) ||
+		    is_ident((unsigned char)*q))
+			continue;
+		while (is_ws((unsigned char)*q))
+			q++;
+		if ((*q != ':' && *q != '=') || q[1] == '=')
+			continue;
+		if ((v = literal_at(q + 1)) == NULL)
+			continue;
+		k = keep(p, v);
+		free(v);
+		return k;
+	}
+	return NULL;
 }
 
 typedef struct id_walk {

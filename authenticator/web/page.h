@@ -69,6 +69,15 @@ const char *au_page_text(const au_page *p);
 /* Any <script> (inline or src): a page without one shows nothing more to a browser without JS. */
 bool au_page_has_script(const au_page *p);
 
+/*
+ * A value the page's inline scripts write as a literal: "name : 'x'", "name: \"x\"" (Keycloak's
+ * module scripts, quoted either way by version) or "let name = ..." (older inline scripts). A
+ * string comes decoded (\uXXXX, \', ...), a number or true/false as written, an array as its
+ * inside ("-7,-257,"); an expression there is skipped. The first literal for name; NULL when
+ * none.
+ */
+const char *au_page_script_value(const au_page *p, const char *name);
+
 /* By element id (the first when ids repeat); NULL when the element or attribute is absent. */
 const char *au_page_attr(const au_page *p, const char *id, const char *name);
 /* data-NAME: au_page_data(p, "kc-webauthn", "webauthn-options") reads data-webauthn-options. */

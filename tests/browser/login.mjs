@@ -103,7 +103,7 @@ function expectLoggedIn(c, name, seen, credentialId) {
 // An error page with exactly `text` as its feedback. postedError: the exact `error` field, or a
 // RegExp it must match; result: the field that carries the ceremony's result, which must be empty.
 function expectError(c, name, seen, text, postedError, result) {
-	c.check(`${name}: .alert-error #kc-feedback-text is "${text}"`, !hasClass(seen, 'logged-in') &&
+	c.check(`${name}: .alert-error .kc-feedback-text is "${text}"`, !hasClass(seen, 'logged-in') &&
 		!hasClass(seen, 'done') && seen.feedback.length === 1 && seen.feedback[0] === text, describe(seen));
 	const error = seen.fields.get('error');
 	c.check(`${name}: the page posted error ${postedError}`,

@@ -228,7 +228,7 @@ suite() {
 	check "$m new phone for 3333333333" 0 "$(register 3333333333 fourth.json)"
 	pc_qr fu.jar 3333333333
 	curl -s -c fu-phone.jar -b fu-phone.jar -o get.html "$(qr_url | sed "s|^$origin|$base|")"
-	attr get.html data-webauthn-options | sed 's/&quot;/"/g' |
+	"$authn" options get.html |
 		python3 -c 'import json,sys; o=json.load(sys.stdin); o["allowCredentials"]=[]; json.dump(o,open("get.json","w"))'
 	"$authn" get --device phone.json --options get.json --origin $origin --form >fields.json 2>err
 	check "$m the other user's key signs" 0 $?
@@ -253,8 +253,7 @@ suite() {
 	# The phone's POST replayed: 405 (2.20), and the replay changes nothing.
 	pc_qr p.jar 1234567890
 	curl -s -c ph.jar -b ph.jar -o get.html "$(qr_url | sed "s|^$origin|$base|")"
-	opts=$(attr get.html data-webauthn-options | sed 's/&quot;/"/g')
-	printf '%s' "$opts" >get.json
+	"$authn" options get.html >get.json
 	action=$(attr get.html action)
 	"$authn" get --device phone.json --options get.json --origin $origin --form >fields.json 2>err
 	check "$m phone answers the page by hand" 0 $?

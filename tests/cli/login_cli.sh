@@ -58,6 +58,21 @@ contains "2.20 text" body "許可されていないメソッドを使用しよ�
 contains "2.20 footer" body "by HPKI-KAGURA"
 check "GET on an action endpoint" 405 "$(status "$base/login-actions/authenticate")"
 
+# 2.6, a 本人ID nobody has: the manual's 2.6 comes from the WebAuthn step (stock Keycloak would
+# answer invalidUsernameMessage at Username), so the platform answers the WebAuthn page, asking
+# get() for nobody's credentials, and the phone's ceremony fails there.
+action=$(action -c u.jar)
+curl -s -b u.jar -c u.jar -o unknown.html --data 'username=1999999999' "$base$action"
+contains "unknown 本人ID: the WebAuthn page and its button" unknown.html 'id="authenticateWebAuthnButton"'
+"$authn" options unknown.html >unknown.json
+check "unknown 本人ID: get() lists no credential" "[] False" \
+	"$(python3 -c 'import json; d=json.load(open("unknown.json")); print(d["allowCredentials"], "name=\"authn_use_chk\"" in open("unknown.html").read())')"
+"$authn" login --device phone.json --url "$base/login" --username 1999999999 --origin $origin \
+	--event-log unknown.log >page 2>err
+check "unknown 本人ID: the login fails" 1 $?
+contains "unknown 本人ID: 2.6 text" page "セキュリティーキーによる認証に失敗しました。"
+check "unknown 本人ID: after a ceremony (the phone's event log)" yes "$([ -s unknown.log ] && echo yes)"
+
 # 2.15: cookies blocked: the form post arrives without any session cookie.
 check "no cookies" 400 "$(status --data 'username=1234567890' "$base$(action)")"
 contains "2.15 text" body "Cookie が見つかりません。"

@@ -177,7 +177,7 @@ start() {
 	action=$(action_of reg.html)
 }
 start j1
-python3 -c 'import html,re,json,sys; t=open("reg.html").read(); o=re.search(r"data-webauthn-options=\"([^\"]*)\"",t).group(1); json.dump(json.loads(html.unescape(o)),open("create.json","w"))'
+"$authn" options reg.html >create.json
 check "options: UV required" required "$(json create.json 'd["authenticatorSelection"]["userVerification"]')"
 check "options: resident key required" required "$(json create.json 'd["authenticatorSelection"]["residentKey"]')"
 check "options: attestation none" none "$(json create.json 'd["attestation"]')"

@@ -250,7 +250,7 @@ label() {
 	rm -f l.jar
 	curl -s -c l.jar -b l.jar -o id.html "$base${url#"$origin"}"
 	curl -s -c l.jar -b l.jar -o reg.html --data 'username=8888888888' "$base$(action_of id.html)"
-	python3 -c 'import html,re,json; t=open("reg.html").read(); o=re.search(r"data-webauthn-options=\"([^\"]*)\"",t).group(1); json.dump(json.loads(html.unescape(o)),open("create.json","w"))'
+	"$authn" options reg.html >create.json
 	"$authn" create --device labels.json --options create.json --origin $origin --form --label x >form.json
 	python3 -c 'import json,sys,urllib.parse; f=json.load(open("form.json")); f.pop("authenticatorLabel"); print(urllib.parse.urlencode(f) + "&authenticatorLabel=" + sys.argv[1], end="")' "$2" >form.txt
 	check "$1" "$3" "$(curl -s -b l.jar -o result.html -w '%{http_code}' --data @form.txt "$base$(action_of reg.html)")"

@@ -58,27 +58,7 @@ EVP_PKEY *sa_keygen(int64_t alg)
 
 int sa_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob *sig)
 {
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	size_t n = 0;
-	int ok = 0;
-
-	if (ctx == NULL || EVP_DigestSignInit(ctx, &pctx, wa_cose_alg_md(alg), NULL, key) != 1)
-		goto out;
-	if (alg == WA_COSE_PS256 &&
-	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1))
-		goto out;
-	if (EVP_DigestSign(ctx, NULL, &n, msg, len) != 1)
-		goto out;
-	wa_blob_reset(sig);
-	if ((sig->ptr = malloc(n)) == NULL || EVP_DigestSign(ctx, sig->ptr, &n, msg, len) != 1)
-		goto out;
-	sig->len = n;
-	ok = 1;
-out:
-	EVP_MD_CTX_free(ctx);
-	return ok;
+	return wa_cose_sign(key, alg, msg, len, sig) == WA_OK;
 }
 
 static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)

@@ -78,6 +78,9 @@ static const row rows[] = {
         {"webauthn-error-title", "セキュリティーキー・エラー" /* KC */,
          "Security Key Error" /* KC */, NULL},
         {"doTryAgain", "再試行してください" /* KC */, "Try again" /* KC */, NULL},
+        {"webauthn-doAuthenticate", "Sign in with Security Key" /* KC EN */,
+         "Sign in with Security Key" /* KC */, NULL},
+        {"doRegister", "登録" /* KC */, "Register" /* KC */, NULL},
         {"errorTitle", "申し訳ございません" /* KC */, "We are sorry...", NULL},
         /* smartphone entries */
         {"accountDisabledMessage", "アカウントが無効です。管理者に連絡してください。",
@@ -104,8 +107,9 @@ static const row rows[] = {
         /* The manual's sample shows no address after "アクセス元:". */
         {"kagura-error-access-from", "アクセス元: 192.0.2.10", NULL, "192.0.2.10"},
         {"kagura-error-footer", "by HPKI-KAGURA", NULL, NULL},
+        /* v1.04 shows Keycloak's EN text, never the bare key. */
         {"credentialSetupRequired", "ログインできません。クレデンシャルのセットアップが必要です。",
-         NULL, NULL},
+         "Cannot login, credential setup required." /* KC */, NULL},
         {"expiredActionMessage", "アクションは期限切れです。今すぐログインしてください。" /* KC */,
          "Action expired. Please continue with login now." /* KC */, NULL},
         {"invalidCodeMessage",

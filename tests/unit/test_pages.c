@@ -43,16 +43,27 @@ static void test_render(void **state)
 	put("page.html", "<p>{{a}}</p>{{{raw}}}{{missing}}<script>{{> shared.js}}</script>");
 	put("missing.html", "<script>{{> nowhere.js}}</script>");
 	put("escape.html", "<script>{{> ../etc/passwd}}</script>");
+	/* A shared piece of page takes the page's values; a script literal its own escaping. */
+	put("head.html", "<title>{{a}}</title>");
+	put("layout.html", "{{> head.html}}<script>x = '{{js a}}';</script>");
+	put("loop.html", "{{> loop.html}}");
 	assert_true(render("page.html", &out));
 	assert_string_equal(wa_buf_str(&out), "<p>&lt;b&gt;&amp;</p><i><script>var x = 1; /* {{a}} "
 	                                      "stays as written */\n</script>");
+	assert_true(render("layout.html", &out));
+	assert_string_equal(
+	        wa_buf_str(&out),
+	        "<title>&lt;b&gt;&amp;</title><script>x = '\\u003cb\\u003e\\u0026';</script>");
+	/* A page that includes itself ends with an error, not a crash. */
+	assert_false(render("loop.html", &out));
 	/* A shared file that is not there, or a name leaving the folder: no page at all. */
 	assert_false(render("missing.html", &out));
 	assert_false(render("escape.html", &out));
 	assert_false(render("../page.html", &out));
 	wa_buf_free(&out);
-	for (const char *n = "shared.js\0page.html\0missing.html\0escape.html\0"; *n;
-	     n += strlen(n) + 1) {
+	for (const char *n = "shared.js\0page.html\0missing.html\0escape.html\0head.html\0"
+	                     "layout.html\0loop.html\0";
+	     *n; n += strlen(n) + 1) {
 		char path[256];
 		snprintf(path, sizeof(path), "%s/%s", dir, n);
 		unlink(path);
