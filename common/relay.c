@@ -212,6 +212,8 @@ static void seterr(char *err, size_t n, const char *msg)
 
 static void relay_free(cm_relay *r)
 {
+	for (unsigned i = 0; i < CM_RELAY_TLS_MAX; i++)
+		SSL_CTX_free(r->opts.tls[i]);
 	if (r->listen_fd >= 0)
 		close(r->listen_fd);
 	for (int i = 0; i < 2; i++)
@@ -239,6 +241,9 @@ bool cm_relay_start(const cm_relay_opts *opts, cm_relay **out, char *err, size_t
 		return false;
 	}
 	r->opts = *opts;
+	for (unsigned i = 0; i < CM_RELAY_TLS_MAX; i++)
+		if (r->opts.tls[i] != NULL && SSL_CTX_up_ref(r->opts.tls[i]) != 1)
+			r->opts.tls[i] = NULL; /* not held: cm_conn_tls says none */
 	r->listen_fd = r->wake[0] = r->wake[1] = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->idle, NULL);
@@ -265,6 +270,11 @@ bool cm_relay_start(const cm_relay_opts *opts, cm_relay **out, char *err, size_t
 	}
 	*out = r;
 	return true;
+}
+
+SSL_CTX *cm_conn_tls(const cm_conn *c, unsigned i)
+{
+	return i < CM_RELAY_TLS_MAX ? c->r->opts.tls[i] : NULL;
 }
 
 unsigned cm_relay_port(const cm_relay *r)

@@ -23,10 +23,16 @@ typedef struct cm_conn cm_conn; /* one accepted connection */
 /* Serves one connection, on its own thread; the relay closes its sockets when it returns. */
 typedef void (*cm_relay_serve_fn)(void *arg, cm_conn *c);
 
+#define CM_RELAY_TLS_MAX 2 /* a context to accept with and one to connect upstream with */
+
 typedef struct cm_relay_opts {
 	cm_relay_serve_fn serve;
 	void *arg;
 	unsigned max_conns; /* open at once; one more is closed unserved; 0: no limit */
+	/* The TLS contexts the connections use (cm_conn_tls), NULL none: the relay holds a
+	 * reference of each until its last connection has ended, so the caller drops its own
+	 * whenever it likes. */
+	SSL_CTX *tls[CM_RELAY_TLS_MAX];
 } cm_relay_opts;
 
 /* Listens on 127.0.0.1, an ephemeral port. False (and *out NULL) when it cannot. */
@@ -39,6 +45,8 @@ void cm_relay_stop(cm_relay *r);
 
 /* The client's socket. */
 int cm_conn_fd(const cm_conn *c);
+/* The relay's TLS context number i (cm_relay_opts.tls), borrowed; NULL none. */
+SSL_CTX *cm_conn_tls(const cm_conn *c, unsigned i);
 /* A socket connected to host:port, closed with the connection; -1 when it cannot connect or
  * the relay is stopping. */
 int cm_conn_connect(cm_conn *c, const char *host, const char *port);

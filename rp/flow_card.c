@@ -250,36 +250,43 @@ static bool jpki_served(rp_app *app, rp_http_response *resp)
 	return false;
 }
 
+/* The user the My Number card is linked to, into u; false when a page was written (3.20, or
+ * 3.5 for a browser that logged in with an HPKI card first). */
+static bool linked_user(rp_app *app, const rp_http_request *req, rp_http_response *resp,
+                        const rp_cardcert_result *res, rp_user *u)
+{
+	int64_t user_id;
+	rp_session s;
+	rp_store_err e = rp_card_link_get(app, res->fingerprint, &user_id);
+
+	if (e == RP_STORE_NOT_FOUND) {
+		/* A browser that logged in with the HPKI card first is 3.5 whatever the card. */
+		if (rp_session_of(app, req, resp, false, &s) == RP_SESSION_FOUND &&
+		    s.user_id != 0 && session_card(app, &s) == RP_CARDCERT_HPKI)
+			card_error(app, resp, 400, "kagura-unexpected-error");
+		else
+			card_error(app, resp, 403, "kagura-jpki-no-linked-user"); /* 3.20 */
+		return false;
+	}
+	if (e != RP_STORE_OK) {
+		rp_flow_500(resp);
+		return false;
+	}
+	return card_user(app, resp, rp_store_user_by_id(app->store, user_id, u), u);
+}
+
 static void get_jpki(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_cardcert_result res;
 	rp_user u;
 	rp_session s;
-	int64_t user_id;
-	rp_store_err e;
 	bool found;
 
-	if (!jpki_served(app, resp) || !front_rules(app, req, resp) ||
-	    !card_check(app, req, resp, RP_CARDCERT_JPKI, &res))
-		return;
-	if ((e = rp_card_link_get(app, res.fingerprint, &user_id)) == RP_STORE_NOT_FOUND) {
-		/* A browser that logged in with the HPKI card first is 3.5 whatever the card. */
-		if (rp_session_of(app, req, resp, false, &s) == RP_SESSION_FOUND &&
-		    s.user_id != 0 && session_card(app, &s) == RP_CARDCERT_HPKI) {
-			card_error(app, resp, 400, "kagura-unexpected-error");
-			return;
-		}
-		card_error(app, resp, 403, "kagura-jpki-no-linked-user"); /* 3.20 */
-		return;
-	}
-	if (e != RP_STORE_OK) {
-		rp_flow_500(resp);
-		return;
-	}
-	if (!card_user(app, resp, rp_store_user_by_id(app->store, user_id, &u), &u) ||
-	    !card_browser(app, req, resp, &u, RP_CARDCERT_JPKI, &s, &found))
-		return;
-	card_success(app, resp, &u, RP_CARDCERT_JPKI, &s, found);
+	if (jpki_served(app, resp) && front_rules(app, req, resp) &&
+	    card_check(app, req, resp, RP_CARDCERT_JPKI, &res) &&
+	    linked_user(app, req, resp, &res, &u) &&
+	    card_browser(app, req, resp, &u, RP_CARDCERT_JPKI, &s, &found))
+		card_success(app, resp, &u, RP_CARDCERT_JPKI, &s, found);
 }
 
 /* ---- the My Number card registration (user manual 2.4) ---- */

@@ -16,10 +16,11 @@
 #define MAX_HEAD 16384
 #define MAX_BODY (1024 * 1024)
 
+/* The relay's TLS contexts (cm_conn_tls). */
+enum { FRONT_ACCEPT, FRONT_UPSTREAM };
+
 struct rp_front {
-	SSL_CTX *ctx;      /* towards the browser */
-	SSL_CTX *upstream; /* towards the platform */
-	cm_relay *relay;
+	cm_relay *relay; /* holds the contexts: towards the browser, towards the platform */
 	char url[64];
 	char backend_host[64];
 	char backend_port[16];
@@ -160,8 +161,8 @@ static void forward(rp_front *f, cm_conn *c, SSL *client, const char *req, size_
 
 	if (head == NULL || (to.fd = cm_conn_connect(c, f->backend_host, f->backend_port)) < 0)
 		goto out;
-	if ((to.ssl = SSL_new(f->upstream)) == NULL || !SSL_set_fd(to.ssl, to.fd) ||
-	    SSL_connect(to.ssl) != 1)
+	if ((to.ssl = SSL_new(cm_conn_tls(c, FRONT_UPSTREAM))) == NULL ||
+	    !SSL_set_fd(to.ssl, to.fd) || SSL_connect(to.ssl) != 1)
 		goto out;
 	if (cm_end_write(&to, head, hl) && cm_end_write(&to, req + head_len, len - head_len))
 		cm_copy(&from, &to);
@@ -177,7 +178,7 @@ out:
 static void serve(void *arg, cm_conn *c)
 {
 	rp_front *f = arg;
-	SSL *ssl = SSL_new(f->ctx);
+	SSL *ssl = SSL_new(cm_conn_tls(c, FRONT_ACCEPT));
 	char *req = NULL, *chain = NULL;
 	size_t len = 0, head_len = 0;
 
@@ -197,11 +198,52 @@ out:
 	ERR_clear_error();
 }
 
+/* The context the browser's handshake runs in: the platform's certificate, the card CAs it
+ * asks for, the CRLs where the generation checked them, one full handshake per login. */
+static bool accept_context(const rp_front_opts *o, SSL_CTX *ctx, char *err, size_t err_size)
+{
+	STACK_OF(X509_NAME) *names = NULL;
+
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, o->mode == RP_FRONT_TLS12 ? TLS1_2_VERSION
+	                                                                  : TLS1_3_VERSION) ||
+	    SSL_CTX_use_certificate_chain_file(ctx, o->cert_file) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, o->key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_load_verify_locations(ctx, o->client_ca_file, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(o->client_ca_file)) == NULL) {
+		say(err, err_size, "front TLS settings");
+		return false;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	if (o->crl_file != NULL) {
+		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+		X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+		if (lookup == NULL ||
+		    X509_load_crl_file(lookup, o->crl_file, X509_FILETYPE_PEM) <= 0 ||
+		    !X509_STORE_set_flags(store,
+		                          X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) {
+			say(err, err_size, "front CRLs");
+			return false;
+		}
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, 4);
+	/* every card login a full handshake (the certificate picker and the PIN each time) */
+	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kagura-front", 12);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	if (o->mode == RP_FRONT_TLS12)
+		SSL_CTX_set_cert_verify_callback(ctx, verify_tls12, NULL);
+	return true;
+}
+
 bool rp_front_start(const rp_front_opts *o, rp_front **out, char *err, size_t err_size)
 {
 	rp_front *f = calloc(1, sizeof(*f));
-	STACK_OF(X509_NAME) *names = NULL;
+	SSL_CTX *accept, *upstream;
 	char why[128];
+	bool ok;
 	const char *colon = o && o->backend ? strrchr(o->backend, ':') : NULL;
 
 	*out = NULL;
@@ -217,49 +259,26 @@ bool rp_front_start(const rp_front_opts *o, rp_front **out, char *err, size_t er
 	memcpy(f->backend_host, o->backend, (size_t)(colon - o->backend));
 	snprintf(f->backend_port, sizeof(f->backend_port), "%s", colon + 1);
 	snprintf(f->secret, sizeof(f->secret), "%s", o->secret);
-	f->ctx = SSL_CTX_new(TLS_server_method());
-	f->upstream = SSL_CTX_new(TLS_client_method());
-	if (f->ctx == NULL || f->upstream == NULL ||
-	    !SSL_CTX_set_min_proto_version(f->ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(f->ctx, o->mode == RP_FRONT_TLS12 ? TLS1_2_VERSION
-	                                                                     : TLS1_3_VERSION) ||
-	    SSL_CTX_use_certificate_chain_file(f->ctx, o->cert_file) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(f->ctx, o->key_file, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_load_verify_locations(f->ctx, o->client_ca_file, NULL) != 1 ||
-	    (names = SSL_load_client_CA_file(o->client_ca_file)) == NULL) {
-		say(err, err_size, "front TLS settings");
-		rp_front_stop(f);
-		return false;
-	}
-	SSL_CTX_set_client_CA_list(f->ctx, names);
-	if (o->crl_file != NULL) {
-		X509_STORE *store = SSL_CTX_get_cert_store(f->ctx);
-		X509_LOOKUP *lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
-		if (lookup == NULL ||
-		    X509_load_crl_file(lookup, o->crl_file, X509_FILETYPE_PEM) <= 0 ||
-		    !X509_STORE_set_flags(store,
-		                          X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL)) {
-			say(err, err_size, "front CRLs");
-			rp_front_stop(f);
-			return false;
-		}
-	}
-	SSL_CTX_set_verify(f->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_verify_depth(f->ctx, 4);
-	/* every card login a full handshake (the certificate picker and the PIN each time) */
-	SSL_CTX_set_session_id_context(f->ctx, (const unsigned char *)"kagura-front", 12);
-	SSL_CTX_set_session_cache_mode(f->ctx, SSL_SESS_CACHE_OFF);
-	SSL_CTX_set_options(f->ctx, SSL_OP_NO_TICKET);
-	SSL_CTX_set_num_tickets(f->ctx, 0);
-	if (o->mode == RP_FRONT_TLS12)
-		SSL_CTX_set_cert_verify_callback(f->ctx, verify_tls12, NULL);
-	/* The platform is on loopback, behind this front only. */
-	SSL_CTX_set_verify(f->upstream, SSL_VERIFY_NONE, NULL);
-	if (!cm_relay_start(&(cm_relay_opts){.serve = serve, .arg = f}, &f->relay, why,
-	                    sizeof(why))) {
-		if (err != NULL && err_size > 0)
+	accept = SSL_CTX_new(TLS_server_method());
+	upstream = SSL_CTX_new(TLS_client_method());
+	ok = accept != NULL && upstream != NULL && accept_context(o, accept, err, err_size);
+	if (ok) {
+		/* The platform is on loopback, behind this front only. */
+		SSL_CTX_set_verify(upstream, SSL_VERIFY_NONE, NULL);
+		ok = cm_relay_start(
+		        &(cm_relay_opts){
+		                .serve = serve,
+		                .arg = f,
+		                .tls = {[FRONT_ACCEPT] = accept, [FRONT_UPSTREAM] = upstream}},
+		        &f->relay, why, sizeof(why));
+		if (!ok && err != NULL && err_size > 0)
 			snprintf(err, err_size, "front: %s", why);
-		rp_front_stop(f);
+	}
+	SSL_CTX_free(accept); /* the relay holds its own references */
+	SSL_CTX_free(upstream);
+	if (!ok) {
+		free(f);
+		ERR_clear_error();
 		return false;
 	}
 	snprintf(f->url, sizeof(f->url), "https://127.0.0.1:%u", cm_relay_port(f->relay));
@@ -276,8 +295,6 @@ void rp_front_stop(rp_front *f)
 {
 	if (f == NULL)
 		return;
-	cm_relay_stop(f->relay); /* every connection has ended: the contexts are free to go */
-	SSL_CTX_free(f->ctx);
-	SSL_CTX_free(f->upstream);
+	cm_relay_stop(f->relay);
 	free(f);
 }

@@ -17,13 +17,15 @@
 #define PROXY_MAX_CONN 32
 #define PROXY_HEAD_MAX 8192
 
+/* The relay's TLS context (cm_conn_tls). */
+enum { PROXY_ACCEPT };
+
 struct au_proxy {
 	au_proxy_mode mode;
 	char expected_auth[512]; /* "Basic base64(user:password)" */
 	char *upstream_ca;
-	SSL_CTX *server_ctx; /* INSPECT: towards the browser */
 	char url[64];
-	cm_relay *relay;
+	cm_relay *relay; /* INSPECT: holds the context towards the browser (PROXY_ACCEPT) */
 	atomic_uint auth_refused, tunnels, upstream_failed;
 };
 
@@ -244,7 +246,7 @@ static void handle(void *arg, cm_conn *c)
 		/* counted before the browser's handshake, whose alert shows it to the client */
 		if (b.ssl == NULL)
 			atomic_fetch_add(&p->upstream_failed, 1);
-		if ((a.ssl = SSL_new(p->server_ctx)) == NULL)
+		if ((a.ssl = SSL_new(cm_conn_tls(c, PROXY_ACCEPT))) == NULL)
 			goto done;
 		if (alert != 0)
 			refuse_like(a.ssl, alert);
@@ -257,7 +259,7 @@ static void handle(void *arg, cm_conn *c)
 		}
 	}
 	if (p->mode == AU_PROXY_INSPECT) {
-		a.ssl = SSL_new(p->server_ctx);
+		a.ssl = SSL_new(cm_conn_tls(c, PROXY_ACCEPT));
 		if (a.ssl == NULL)
 			goto done;
 		SSL_set_fd(a.ssl, cfd);
@@ -291,6 +293,7 @@ static void seterr(char *err, size_t n, const char *msg)
 bool au_proxy_start(const au_proxy_opts *opts, au_proxy **out, char *err, size_t err_size)
 {
 	au_proxy *p;
+	SSL_CTX *accept = NULL; /* INSPECT: towards the browser */
 	char why[128];
 
 	if (out == NULL || opts == NULL) {
@@ -317,12 +320,11 @@ bool au_proxy_start(const au_proxy_opts *opts, au_proxy **out, char *err, size_t
 		EVP_EncodeBlock(enc, (const unsigned char *)plain, n);
 		snprintf(p->expected_auth, sizeof(p->expected_auth), "Basic %s", enc);
 	} else if (opts->mode == AU_PROXY_INSPECT || opts->mode == AU_PROXY_INSPECT_FIRST) {
-		p->server_ctx = SSL_CTX_new(TLS_server_method());
-		if (p->server_ctx == NULL || opts->cert_file == NULL || opts->key_file == NULL ||
-		    SSL_CTX_use_certificate_chain_file(p->server_ctx, opts->cert_file) != 1 ||
-		    SSL_CTX_use_PrivateKey_file(p->server_ctx, opts->key_file, SSL_FILETYPE_PEM) !=
-		            1 ||
-		    SSL_CTX_check_private_key(p->server_ctx) != 1) {
+		accept = SSL_CTX_new(TLS_server_method());
+		if (accept == NULL || opts->cert_file == NULL || opts->key_file == NULL ||
+		    SSL_CTX_use_certificate_chain_file(accept, opts->cert_file) != 1 ||
+		    SSL_CTX_use_PrivateKey_file(accept, opts->key_file, SSL_FILETYPE_PEM) != 1 ||
+		    SSL_CTX_check_private_key(accept) != 1) {
 			seterr(err, err_size, "INSPECT: certificate or key unusable");
 			goto fail;
 		}
@@ -335,17 +337,20 @@ bool au_proxy_start(const au_proxy_opts *opts, au_proxy **out, char *err, size_t
 		seterr(err, err_size, "unknown mode");
 		goto fail;
 	}
-	if (!cm_relay_start(
-	            &(cm_relay_opts){.serve = handle, .arg = p, .max_conns = PROXY_MAX_CONN},
-	            &p->relay, why, sizeof(why))) {
+	if (!cm_relay_start(&(cm_relay_opts){.serve = handle,
+	                                     .arg = p,
+	                                     .max_conns = PROXY_MAX_CONN,
+	                                     .tls = {[PROXY_ACCEPT] = accept}},
+	                    &p->relay, why, sizeof(why))) {
 		seterr(err, err_size, why);
 		goto fail;
 	}
+	SSL_CTX_free(accept); /* the relay holds its own reference */
 	snprintf(p->url, sizeof(p->url), "http://127.0.0.1:%u", cm_relay_port(p->relay));
 	*out = p;
 	return true;
 fail:
-	SSL_CTX_free(p->server_ctx);
+	SSL_CTX_free(accept);
 	free(p->upstream_ca);
 	free(p);
 	ERR_clear_error();
@@ -373,8 +378,7 @@ void au_proxy_stop(au_proxy *p)
 {
 	if (p == NULL)
 		return;
-	cm_relay_stop(p->relay); /* every connection has ended: the context is free to go */
-	SSL_CTX_free(p->server_ctx);
+	cm_relay_stop(p->relay);
 	free(p->upstream_ca);
 	free(p);
 }

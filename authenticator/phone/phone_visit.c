@@ -133,7 +133,7 @@ static au_err run_script(au_phone *p, au_page *page, au_form *f, bool create,
 	ke = create ? au_kc_creation_options(page, &opts, &missing)
 	            : au_kc_request_options(page, &opts, &missing);
 	if (ke != AU_KC_OK) {
-		snprintf(out->net_error, sizeof(out->net_error), "%.200s: %.80s%s%.40s",
+		snprintf(out->net_error, sizeof(out->net_error), "%.160s: %.80s%s%.40s",
 		         au_page_url(page), au_kc_strerr(ke), missing ? ": " : "",
 		         missing ? missing : "");
 		return ke == AU_KC_ERR_NOMEM ? AU_ERR_NOMEM : AU_ERR_OPTIONS_JSON;

@@ -29,22 +29,8 @@ typedef struct expect_vector {
 } expect_vector;
 
 static const expect_vector expected[] = {
-        {"sctn-test-vectors-none-es256", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-        {"sctn-test-vectors-packed-self-es256", "packed", WA_ATT_TYPE_SELF, WA_COSE_ES256},
-        {"sctn-test-vectors-none-es256-crossOrigin", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-        {"sctn-test-vectors-none-es256-topOrigin", "none", WA_ATT_TYPE_NONE, WA_COSE_ES256},
-        {"sctn-test-vectors-none-es256-long-credential-id", "none", WA_ATT_TYPE_NONE,
-         WA_COSE_ES256},
-        {"sctn-test-vectors-packed-es256", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
-        {"sctn-test-vectors-packed-es384", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES384},
-        {"sctn-test-vectors-packed-es512", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ES512},
-        {"sctn-test-vectors-packed-rs256", "packed", WA_ATT_TYPE_BASIC, WA_COSE_RS256},
-        {"sctn-test-vectors-packed-eddsa", "packed", WA_ATT_TYPE_BASIC, WA_COSE_EDDSA},
-        {"sctn-test-vectors-packed-ed448", "packed", WA_ATT_TYPE_BASIC, WA_COSE_ED448},
-        {"sctn-test-vectors-tpm-es256", "tpm", WA_ATT_TYPE_ATTCA, WA_COSE_ES256},
-        {"sctn-test-vectors-android-key-es256", "android-key", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
-        {"sctn-test-vectors-apple-es256", "apple", WA_ATT_TYPE_ANONCA, WA_COSE_ES256},
-        {"sctn-test-vectors-fido-u2f-es256", "fido-u2f", WA_ATT_TYPE_BASIC, WA_COSE_ES256},
+#define VECTOR(name, fmt, type, alg) {name, fmt, type, alg},
+#include "vectors_expected.def"
 };
 
 static json_t *vectors;
