@@ -3,7 +3,7 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_CI_SECONDS ?= 10
+FUZZ_CI_SECONDS ?= 8
 FUZZ_TARGETS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
@@ -16,7 +16,7 @@ KEYCLOAK_REALMS          = fixtures/keycloak/realm-v2.16.json fixtures/keycloak/
 
 .PHONY: all deps build build-asan run vectors test test-release test-asan bench format clean \
 	fuzz fuzz-ci fuzz-build fuzz-corpus \
-	keycloak keycloak-stop keycloak-dist keycloak-realms test-keycloak
+	keycloak keycloak-stop keycloak-dist keycloak-realms test-keycloak run-keycloak
 
 all: build
 
@@ -91,7 +91,13 @@ keycloak-realms: build
 		--messages fixtures/messages/messages_v$$m.properties --out fixtures/keycloak/realm-v$$m.json \
 		|| exit 1; echo "fixtures/keycloak/realm-v$$m.json"; done
 
-# keycloak.server once (release build), with its wall time.
+# Both catalogues against a fresh Keycloak beside the mock platform; prints the differential
+# table (tools/keycloak/run-scenarios.sh) and stops Keycloak.
+run-keycloak: build keycloak-dist
+	@sh tools/keycloak/run-scenarios.sh $(CURDIR) $(BUILD)/scenarios/kagura-scenarios \
+		$(BUILD)/keycloak-scenarios --print
+
+# The Keycloak tests (keycloak.server, keycloak.scenarios) once, release build, with their wall time.
 test-keycloak: build keycloak-dist
 	@start=$$(date +%s); cd $(BUILD) && ctest --output-on-failure -L keycloak-server; rc=$$?; \
 		echo "keycloak suite: wall time $$(($$(date +%s) - start)) s"; exit $$rc

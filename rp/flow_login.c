@@ -116,6 +116,19 @@ out:
 	rp_form_free(&f);
 }
 
+/* Bytes of a posted browser error kept for the log line (a DOMException text is shorter). */
+#define BROWSER_ERROR_LOGGED 200
+
+/* text cut to size, control characters as '?': one log line whatever the page posted. */
+static void log_safe(const char *text, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; text[n] != '\0' && n + 1 < size; n++)
+		out[n] = (unsigned char)text[n] < 0x20 || text[n] == 0x7F ? '?' : text[n];
+	out[n] = '\0';
+}
+
 static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
 	rp_session s;
@@ -133,6 +146,12 @@ static void post_webauthn(rp_app *app, const rp_http_request *req, rp_http_respo
 	/* The page posts only error when the browser refused. Nobody's 本人ID never verifies. */
 	if ((error != NULL && error[0] != '\0') || s.user_id == 0 ||
 	    rp_flow_verify_assertion(app, resp, &f, s.user_id, s.challenge) != WA_OK) {
+		/* As Keycloak at login: {0} stays empty, the browser's error is logged. */
+		if (error != NULL && error[0] != '\0') {
+			char shown[BROWSER_ERROR_LOGGED + 1];
+			log_safe(error, shown, sizeof(shown));
+			rp_http_response_why(resp, "%s: the browser's error: %s", __func__, shown);
+		}
 		rp_flow_webauthn_refused(app, resp, error,
 		                         rp_flow_action_url(app, &s, "/login-actions/webauthn",
 		                                            "webauthn", retry, sizeof(retry))

@@ -25,6 +25,9 @@
 #define PHONE_REG_RECORD "phone-registration"
 /* The create() timeout the page passes; the challenge lives as long. */
 #define CREATE_TIMEOUT_S 300
+/* Keycloak's keys: the browser's error posted back (2.3), a credential the platform refused. */
+#define BROWSER_ERROR_KEY "webauthn-error-register-verification"
+#define REFUSED_KEY       "webauthn-error-registration"
 /* Longest browser error shown back (v1.04 2.3 prints it): a DOMException text is far shorter. */
 #define ERROR_SHOWN_MAX 600
 
@@ -383,9 +386,13 @@ static void error_page(rp_app *app, rp_http_response *resp, rp_session *s, const
 	rp_flow_webauthn_error(app, resp, 400, message_html, can_retry ? retry : NULL);
 }
 
-/* 2.3: the bundle's text with {0} = the browser's error (what each generation shows of it). */
+/*
+ * The bundle's key with {0} = detail: webauthn-error-register-verification with the error the
+ * browser raised (2.3; where 2.4 to 2.9 are read), webauthn-error-registration with why the
+ * platform refused the credential (Keycloak: the verifier's exception).
+ */
 static void register_error(rp_app *app, rp_http_response *resp, rp_session *s,
-                           const phone_state *ps, const char *detail)
+                           const phone_state *ps, const char *key, const char *detail)
 {
 	char cut[ERROR_SHOWN_MAX + 1], text[4 * ERROR_SHOWN_MAX];
 	wa_buf esc = WA_BUF_INIT(RP_HTML_MAX);
@@ -394,8 +401,7 @@ static void register_error(rp_app *app, rp_http_response *resp, rp_session *s,
 	utf8_cut(detail, ERROR_SHOWN_MAX, cut);
 	rp_html_escape(cut, &esc);
 	args[0] = wa_buf_str(&esc);
-	if (rp_messages_format(app->msgs, "webauthn-error-register-verification", args, 1, text,
-	                       sizeof(text)) != RP_MSG_OK)
+	if (rp_messages_format(app->msgs, key, args, 1, text, sizeof(text)) != RP_MSG_OK)
 		snprintf(text, sizeof(text), "%s", wa_buf_str(&esc));
 	error_page(app, resp, s, ps, text);
 	wa_buf_free(&esc);
@@ -485,7 +491,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		if (strcmp(error, rp_msg(app, "webauthn-unsupported-browser-text")) == 0)
 			unsupported_error(app, resp, &s, &ps); /* 2.2 */
 		else
-			register_error(app, resp, &s, &ps, error); /* 2.3 */
+			register_error(app, resp, &s, &ps, BROWSER_ERROR_KEY, error); /* 2.3 */
 		goto out;
 	}
 	if (!ps.id_ok) {
@@ -503,7 +509,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		         RP_LABEL_MAX);
 		rp_http_response_why(resp, "%s: %s", __func__, why);
 		pc_failed(app, &qr);
-		register_error(app, resp, &s, &ps, why); /* 2.3 (v1.04: this text) */
+		register_error(app, resp, &s, &ps, REFUSED_KEY, why);
 		goto out;
 	}
 	trust = app->trust;
@@ -533,7 +539,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		rp_verifier_why(detail, sizeof(detail), err, NULL);
 		rp_http_response_why(resp, "%s: %s", __func__, detail);
 		pc_failed(app, &qr);
-		register_error(app, resp, &s, &ps, detail);
+		register_error(app, resp, &s, &ps, REFUSED_KEY, detail);
 		goto out;
 	}
 	if (rp_cred_from_record(&cred, u.id, label, now, &rec) != WA_OK) {
@@ -551,7 +557,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 	}
 	if (se == RP_STORE_EXISTS) {
 		pc_failed(app, &qr);
-		register_error(app, resp, &s, &ps, "WA_ERR_CRED_ID_REGISTERED");
+		register_error(app, resp, &s, &ps, REFUSED_KEY, "WA_ERR_CRED_ID_REGISTERED");
 		goto out;
 	}
 	if (se != RP_STORE_OK) {

@@ -24,7 +24,7 @@
 
 bool sc_format_parse(const char *name, sc_format *out)
 {
-	static const char *const names[] = {"text", "tap", "junit", "json"};
+	static const char *const names[] = {"text", "tap", "junit", "json", "html"};
 
 	for (size_t i = 0; i < KAGURA_LEN(names); i++)
 		if (strcmp(name, names[i]) == 0) {
@@ -422,6 +422,9 @@ void sc_report_write(FILE *out, sc_format format, const sc_report_run *runs, siz
 		break;
 	case SC_FORMAT_JSON:
 		write_json(out, runs, n_runs);
+		break;
+	case SC_FORMAT_HTML:
+		sc_report_html_index(out, runs, n_runs, NULL);
 		break;
 	}
 }

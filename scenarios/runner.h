@@ -14,6 +14,7 @@
 #include "authenticator/phone/phone.h"
 #include "scenarios/catalogue.h"
 #include "scenarios/scenario.h"
+#include "scenarios/screens.h"
 #include "scenarios/world.h"
 
 #define SC_MAX_CAUSES_SEEN 32
@@ -41,6 +42,10 @@ typedef struct sc_entry_result {
 	size_t remedies_applied;
 	long ms;
 	char *trace; /* --trace: each step and what the user saw (owned; sc_results_free) */
+	/* keep_screens: what the user saw after each cause and remedy block, in the order they ran
+	 * (owned; sc_results_free) */
+	sc_screens *screens;
+	size_t n_screens;
 } sc_entry_result;
 
 typedef struct sc_run_config {
@@ -52,12 +57,18 @@ typedef struct sc_run_config {
 	bool target_test_control;      /* the target serves /test-control/ */
 	const char *target_ca_file;    /* what the target's HTTPS certificate is trusted by */
 	const char *target_fronts[2];  /* the target's card-login front servers; NULL none */
-	const char *host_from;         /* the manual's platform host (catalogue), NULL none */
-	const char *host_to;           /* the platform's host, compared in its place */
-	const char *fixtures_dir;      /* NULL: the built-in default */
+	/* The target's test control when it is not the mock's (a Keycloak's Admin REST API),
+	 * borrowed, shared by the run's worlds; NULL: the mock's /test-control/ */
+	struct sc_control *target_control;
+	const char *target_login_url; /* its login page (a Keycloak realm's); NULL: /login */
+	const char *target_done_url;  /* where its logins end (a Keycloak client's redirect) */
+	const char *host_from;        /* the manual's platform host (catalogue), NULL none */
+	const char *host_to;          /* the platform's host, compared in its place */
+	const char *fixtures_dir;     /* NULL: the built-in default */
 	const char *pki_dir; /* the card PKI (built by tools/make-test-pki.sh), NULL none */
 	const char *attestation_dir;
 	bool trace;             /* keep each entry's step trace (sc_entry_result.trace) */
+	bool keep_screens;      /* keep the screens and pages (sc_entry_result.screens) */
 	unsigned shard, shards; /* run shard K of N (1-based); 0 of 0: all */
 	const au_phone_env *phone_env;
 	int jobs;

@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scenarios/diff.h"
 #include "scenarios/explain.h"
+#include "scenarios/keycloak_control.h"
 #include "scenarios/report.h"
 #include "scenarios/runner.h"
 #include "scenarios/target.h"
@@ -15,14 +17,19 @@
 static const char usage_text[] =
         "usage: kagura-scenarios run [--manual 2.16|1.04|all] [--jobs N] [--shard K/N]\n"
         "                            [--target URL [--test-control] [--origin ORIGIN]\n"
-        "                             [--ca-file PEM] [--allow-empty]]\n"
+        "                             [--ca-file PEM] [--allow-empty]\n"
+        "                             [--target-kind mock|keycloak]\n"
+        "                             [--admin-env FILE | --admin-user U --admin-password P]]\n"
         "                            [--format text|tap|junit|json] [--output FILE] [--trace]\n"
+        "                            [--format html --output DIR]\n"
         "                            [--scenarios DIR] [--fixtures DIR] [--card-pki DIR]\n"
         "                            [ENTRY...]\n"
         "       kagura-scenarios list [--manual 2.16|1.04|all]\n"
         "       kagura-scenarios show [--manual 2.16|1.04] ENTRY\n"
         "       kagura-scenarios explain [--manual 2.16|1.04|all] \"TEXT\"\n"
         "       kagura-scenarios steps   (the step vocabulary of scenario files)\n"
+        "       kagura-scenarios diff MOCK.json KEYCLOAK.json [--notes FILE]   (differential "
+        "table)\n"
         "       kagura-scenarios --version\n"
         "run exits 0 when entries ran and none failed; 1 when one failed or none ran (without\n"
         "--allow-empty); 2 on bad input or a target that is down, untrusted or no platform.\n";
@@ -38,6 +45,9 @@ static int usage(const sc_cmd_env *env, const char *what, const char *arg)
 
 typedef struct options {
 	const char *manual, *target, *origin, *output, *ca_file;
+	/* A Keycloak target's administrator (its Admin REST API is its test control). */
+	const char *admin_user, *admin_password, *admin_env;
+	sc_target_kind target_kind;
 	const char *scenario_dir, *fixtures_dir, *pki_dir;
 	bool test_control, allow_empty, trace, help;
 	sc_format format;
@@ -78,6 +88,10 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 	                                     {"scenarios", required_argument, NULL, 'S'},
 	                                     {"fixtures", required_argument, NULL, 'F'},
 	                                     {"card-pki", required_argument, NULL, 'P'},
+	                                     {"target-kind", required_argument, NULL, 'K'},
+	                                     {"admin-user", required_argument, NULL, 'U'},
+	                                     {"admin-password", required_argument, NULL, 'W'},
+	                                     {"admin-env", required_argument, NULL, 'E'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	int c;
@@ -111,7 +125,7 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			break;
 		case 'f':
 			if (!sc_format_parse(optarg, &o->format))
-				return usage(env, "--format is text, tap, junit or json, not",
+				return usage(env, "--format is text, tap, junit, json or html, not",
 				             optarg);
 			break;
 		case 'O':
@@ -143,6 +157,19 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			break;
 		case 'P':
 			o->pki_dir = optarg;
+			break;
+		case 'K':
+			if (!sc_target_kind_parse(optarg, &o->target_kind))
+				return usage(env, "--target-kind is mock or keycloak, not", optarg);
+			break;
+		case 'U':
+			o->admin_user = optarg;
+			break;
+		case 'W':
+			o->admin_password = optarg;
+			break;
+		case 'E':
+			o->admin_env = optarg;
 			break;
 		case 'h':
 			o->help = true;
@@ -270,8 +297,14 @@ static void reproduce_line(const options *o, const sc_cmd_env *env, const char *
 		}                                        \
 	} while (0)
 	OPTION("--target", o->target);
+	if (o->target_kind != SC_TARGET_KIND_AUTO)
+		OPTION("--target-kind", sc_target_kind_name(o->target_kind));
 	if (o->test_control)
 		shell_word(line, size, "--test-control");
+	OPTION("--admin-env", o->admin_env);
+	OPTION("--admin-user", o->admin_user);
+	/* a report never carries the password itself */
+	OPTION("--admin-password", o->admin_password ? "PASSWORD" : NULL);
 	OPTION("--origin", o->origin);
 	OPTION("--ca-file", o->ca_file);
 	OPTION("--scenarios", o->scenario_dir);
@@ -287,8 +320,8 @@ static int check_target(const options *o, const sc_cmd_env *env, sc_target_info 
 
 	if (o->target == NULL)
 		return 0;
-	if (sc_target_probe(o->target, o->ca_file, o->test_control, o->origin, info, why,
-	                    sizeof(why)) != SC_TARGET_OK) {
+	if (sc_target_probe(o->target, o->target_kind, o->ca_file, o->test_control, o->origin, info,
+	                    why, sizeof(why)) != SC_TARGET_OK) {
 		fprintf(env->err, "kagura-scenarios: %s\n", why);
 		return 2;
 	}
@@ -344,6 +377,81 @@ static size_t causes_run(const sc_report_run *runs, size_t n_runs)
 	return n;
 }
 
+/* The visual report in dir, its pages' screenshots taken by tools/screenshot-pages.mjs in node
+ * (headless Chromium): 0, or 2 with the file or command at fault on stderr. */
+static int write_html(const sc_cmd_env *env, const char *dir, const sc_report_run *runs,
+                      size_t n_runs)
+{
+	char script[4096], why[600];
+	const char *shooter[] = {"node", script, NULL};
+	sc_html_err e;
+
+	snprintf(script, sizeof(script), "%s/screenshot-pages.mjs",
+	         env->tools_dir ? env->tools_dir : ".");
+	e = sc_report_html(dir, runs, n_runs, shooter, why, sizeof(why));
+	if (e == SC_HTML_OK)
+		return 0;
+	fprintf(env->err, "kagura-scenarios: %s: %s: %s%s\n", dir, sc_html_strerr(e), why,
+	        e == SC_HTML_ERR_SHOTS ? " (the report is written without them)" : "");
+	return 2;
+}
+
+/* A Keycloak target's test control (its Admin REST API) for realm, or NULL when the run has
+ * no administrator (then its causes run without test control); *rc 2 when it cannot be had. */
+static sc_control *keycloak_control(const options *o, const sc_cmd_env *env,
+                                    const sc_target_info *info, const sc_target_realm *realm,
+                                    int *rc)
+{
+	char user[256] = "", password[256] = "", why[1024];
+	sc_control *c;
+
+	*rc = 0;
+	if (o->admin_env == NULL && o->admin_user == NULL && !o->test_control)
+		return NULL;
+	if (o->admin_env != NULL &&
+	    !sc_keycloak_admin_env_read(o->admin_env, user, sizeof(user), password,
+	                                sizeof(password), why, sizeof(why))) {
+		fprintf(env->err, "kagura-scenarios: --admin-env %s\n", why);
+		*rc = 2;
+		return NULL;
+	}
+	if (o->admin_user != NULL)
+		snprintf(user, sizeof(user), "%s", o->admin_user);
+	if (o->admin_password != NULL)
+		snprintf(password, sizeof(password), "%s", o->admin_password);
+	if (user[0] == '\0' || password[0] == '\0') {
+		fprintf(env->err,
+		        "kagura-scenarios: test control on Keycloak is its Admin REST API: "
+		        "--admin-env FILE (tools/keycloak/start.sh writes admin.env) or "
+		        "--admin-user and --admin-password\n");
+		*rc = 2;
+		return NULL;
+	}
+	c = sc_control_keycloak_new(&(sc_keycloak_config){.server = info->server,
+	                                                  .realm = realm->name,
+	                                                  .admin_user = user,
+	                                                  .admin_password = password,
+	                                                  .ca_file = o->ca_file},
+	                            why, sizeof(why));
+	if (c == NULL) {
+		fprintf(env->err, "kagura-scenarios: %s\n", why);
+		*rc = 2;
+	}
+	return c;
+}
+
+/* The realm of a Keycloak target that runs manual: the one named after it, else the only
+ * realm when its name names no manual and one manual runs. */
+static const sc_target_realm *realm_for(const sc_target_info *info, const char *manual,
+                                        size_t n_manuals)
+{
+	const sc_target_realm *r = sc_target_realm_of(info, manual);
+
+	if (r == NULL && info->n_realms == 1 && info->realms[0].manual[0] == '\0' && n_manuals == 1)
+		r = &info->realms[0];
+	return r;
+}
+
 static int run(int argc, char **argv, const sc_cmd_env *base_env)
 {
 	options o;
@@ -355,6 +463,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	char reproduce[SC_MAX_RUNS][2048], notes[SC_MAX_RUNS][600];
 	size_t passed, failed, skipped, n_runs = 0;
 	sc_target_info info = {0};
+	sc_control *controls[SC_MAX_RUNS] = {NULL}; /* a Keycloak target's, per run (owned) */
 	fixtures_env fx;
 	const sc_cmd_env *env;
 	FILE *out = base_env->out;
@@ -367,8 +476,14 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		fputs(usage_text, base_env->out);
 		return 0;
 	}
-	if ((o.origin || o.test_control || o.ca_file) && o.target == NULL)
-		return usage(base_env, "--origin, --test-control and --ca-file describe a --target",
+	if (o.format == SC_FORMAT_HTML && o.output == NULL)
+		return usage(base_env, "--format html writes a folder: --output DIR", NULL);
+	if ((o.origin || o.test_control || o.ca_file || o.admin_env || o.admin_user ||
+	     o.admin_password || o.target_kind != SC_TARGET_KIND_AUTO) &&
+	    o.target == NULL)
+		return usage(base_env,
+		             "--origin, --test-control, --ca-file, --target-kind and --admin-* "
+		             "describe a --target",
 		             NULL);
 	if ((o.scenario_dir && (rc = check_dir(base_env, "--scenarios", o.scenario_dir, NULL))) ||
 	    (o.fixtures_dir &&
@@ -393,13 +508,32 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		catalogues_free(&cs);
 		return rc;
 	}
-	if (o.output != NULL && (out = fopen(o.output, "w")) == NULL) {
+	if (info.kind == SC_TARGET_KIND_MOCK && (o.admin_env || o.admin_user || o.admin_password)) {
+		catalogues_free(&cs);
+		return usage(env,
+		             "--admin-env, --admin-user and --admin-password are a Keycloak "
+		             "target's; this target is the mock platform:",
+		             o.target);
+	}
+	if (o.output != NULL && o.format != SC_FORMAT_HTML &&
+	    (out = fopen(o.output, "w")) == NULL) {
 		fprintf(env->err, "kagura-scenarios: %s: cannot be written\n", o.output);
 		catalogues_free(&cs);
 		return 2;
 	}
 	for (size_t k = 0; k < cs.n; k++) {
 		const char *host_from = sc_catalogue_platform_host(cs.cat[k]);
+		const sc_target_realm *realm = NULL;
+		bool keycloak = o.target != NULL && info.kind == SC_TARGET_KIND_KEYCLOAK;
+		if (keycloak && (realm = realm_for(&info, cs.manual[k], cs.n)) == NULL) {
+			fprintf(env->err,
+			        "kagura-scenarios: manual %s not run: %s has no realm of it\n",
+			        cs.manual[k], o.target);
+			continue;
+		}
+		controls[n_runs] = keycloak ? keycloak_control(&o, env, &info, realm, &rc) : NULL;
+		if (rc != 0)
+			break;
 		if (info.manual[0] != '\0' && strcmp(info.manual, cs.manual[k]) != 0) {
 			/* the target serves the other generation: its texts are not this manual's
 			 */
@@ -422,9 +556,12 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		        .manual = cs.manual[k],
 		        .catalogue = cs.cat[k],
 		        .scenario_dir = o.scenario_dir ? o.scenario_dir : env->scenario_dir,
-		        .target = o.target,
+		        .target = keycloak ? info.server : o.target,
 		        .target_origin = o.target ? info.origin : NULL,
-		        .target_test_control = o.test_control,
+		        .target_test_control = keycloak ? controls[n_runs] != NULL : o.test_control,
+		        .target_control = controls[n_runs],
+		        .target_login_url = realm ? realm->login_url : NULL,
+		        .target_done_url = realm ? realm->done_url : NULL,
 		        .target_ca_file = o.ca_file,
 		        .target_fronts = {info.card_front[0][0] ? info.card_front[0] : NULL,
 		                          info.card_front[1][0] ? info.card_front[1] : NULL},
@@ -436,6 +573,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		        .phone_env = env->phone_env,
 		        .jobs = o.jobs,
 		        .trace = o.trace,
+		        .keep_screens = o.format == SC_FORMAT_HTML,
 		        .shard = o.shard,
 		        .shards = o.shards,
 		        .only = optind < argc ? (const char *const *)argv + optind : NULL,
@@ -449,7 +587,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		cfg_of[n_runs] = &cfgs[n_runs];
 		n_runs++;
 	}
-	if (n_runs > 0 && !sc_run_all(cfg_of, n_runs, outs)) {
+	if (rc == 0 && n_runs > 0 && !sc_run_all(cfg_of, n_runs, outs)) {
 		fprintf(env->err, "kagura-scenarios: %s: scenarios cannot be read\n",
 		        cfgs[0].scenario_dir);
 		rc = 2;
@@ -464,8 +602,11 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		                          .reproduce = reproduce[k],
 		                          .note = notes[k],
 		                          .target = o.target};
+	if (rc == 0 && o.format == SC_FORMAT_HTML)
+		rc = write_html(env, o.output, runs, n_runs);
 	if (rc == 0) {
-		sc_report_write(out, o.format, runs, n_runs);
+		if (o.format != SC_FORMAT_HTML)
+			sc_report_write(out, o.format, runs, n_runs);
 		sc_report_count(runs, n_runs, &passed, &failed, &skipped);
 		rc = failed > 0 ? 1 : 0;
 		if (rc == 0 && causes_run(runs, n_runs) == 0 && !o.allow_empty) {
@@ -477,6 +618,11 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		}
 		fprintf(env->err, "kagura-scenarios: wall %.1f s, CPU %.1f s\n",
 		        (now_ms() - t0) / 1000.0, (cpu_ms() - c0) / 1000.0);
+		fprintf(env->err, "kagura-scenarios: %zu causes ran on %s\n",
+		        causes_run(runs, n_runs),
+		        o.target == NULL                       ? "the embedded mock platform"
+		        : info.kind == SC_TARGET_KIND_KEYCLOAK ? "Keycloak"
+		                                               : "the target");
 	}
 	if (out != env->out && fclose(out) != 0) {
 		fprintf(env->err, "kagura-scenarios: %s: cannot be written\n", o.output);
@@ -484,6 +630,8 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	}
 	for (size_t k = 0; k < n_runs; k++)
 		sc_results_free(outs[k].results, outs[k].n);
+	for (size_t k = 0; k < SC_MAX_RUNS; k++)
+		sc_control_free(controls[k]);
 	catalogues_free(&cs);
 	return rc;
 }
@@ -654,6 +802,8 @@ int sc_cmd_main(int argc, char **argv, const sc_cmd_env *env)
 		return show(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "explain") == 0)
 		return explain(argc - 1, argv + 1, env);
+	if (strcmp(argv[1], "diff") == 0)
+		return sc_diff_cmd(argc - 1, argv + 1, env);
 	if (strcmp(argv[1], "steps") == 0) {
 		sc_vocabulary_print(env->out);
 		return 0;

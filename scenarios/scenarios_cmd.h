@@ -13,6 +13,8 @@ typedef struct sc_cmd_env {
 	const char *fixtures_dir;
 	const char *attestation_dir;
 	const char *pki_dir; /* the built card PKI (its index.json), NULL none */
+	/* tools/: the html report's screenshot-pages.mjs */
+	const char *tools_dir;
 	const au_phone_env *phone_env;
 	FILE *out, *err;
 } sc_cmd_env;

@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 {
 	wa_clock clock = wa_clock_system(0);
 	char root[PATH_MAX] = "", bindir[PATH_MAX] = "", fixtures[PATH_MAX + 16],
-	     scenarios[PATH_MAX + 32], attestation[PATH_MAX + 32], pki[PATH_MAX + 32];
+	     scenarios[PATH_MAX + 32], attestation[PATH_MAX + 32], pki[PATH_MAX + 32],
+	     tools[PATH_MAX + 16];
 	char personas[PATH_MAX + 64], prompts[PATH_MAX + 64], manual[PATH_MAX + 64];
 	au_phone_env phone = {.persona_dir = personas, .prompts_file = prompts, .clock = &clock};
 	sc_cmd_env env = {
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
 	        .fixtures_dir = fixtures,
 	        .attestation_dir = attestation,
 	        .pki_dir = pki,
+	        .tools_dir = tools,
 	        .phone_env = &phone,
 	        .out = stdout,
 	        .err = stderr,
@@ -75,10 +77,12 @@ int main(int argc, char **argv)
 	if (checkout_of_binary(root, sizeof(root), bindir, sizeof(bindir))) {
 		snprintf(fixtures, sizeof(fixtures), "%s/fixtures", root);
 		snprintf(scenarios, sizeof(scenarios), "%s/scenarios/cases", root);
+		snprintf(tools, sizeof(tools), "%s/tools", root);
 	} else {
 		/* an installed binary: the tree it was built from */
 		snprintf(fixtures, sizeof(fixtures), "%s", KAGURA_FIXTURES_DIR);
 		snprintf(scenarios, sizeof(scenarios), "%s", KAGURA_SCENARIOS_DIR);
+		snprintf(tools, sizeof(tools), "%s", KAGURA_TOOLS_DIR);
 	}
 	/* build products (the attestation CA, the card PKI) beside the binary's build folder */
 	snprintf(attestation, sizeof(attestation), "%s/../fixtures/attestation", bindir);

@@ -14,11 +14,11 @@ sc_status step_ca_user(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (u == NULL)
 		return sc_result(out, SC_ERROR, "ca.user needs a user name (at most %d users)",
 		                 MAX_ACTORS);
-	if (!world_control_ok(w, "users", json_pack("{s:s}", "name", u->id), out))
+	if (!world_control_ok(w, SC_CTL_USER_CREATE, json_pack("{s:s}", "name", u->id), out))
 		return out->status;
 	u->created = true;
 	if (disabled &&
-	    !world_control_ok(w, "users/enabled",
+	    !world_control_ok(w, SC_CTL_USER_ENABLED,
 	                      json_pack("{s:s, s:b}", "name", u->id, "enabled", 0), out))
 		return out->status;
 	return SC_PASS;
@@ -30,7 +30,7 @@ static sc_status set_enabled(sc_world *w, const sc_step *st, sc_outcome *out, bo
 
 	if (u == NULL)
 		return sc_result(out, SC_ERROR, "unknown user %s", sc_or_none(sc_step_word(st, 0)));
-	return world_control_ok(w, "users/enabled",
+	return world_control_ok(w, SC_CTL_USER_ENABLED,
 	                        json_pack("{s:s, s:b}", "name", u->id, "enabled", enabled), out)
 	               ? SC_PASS
 	               : out->status;
@@ -66,7 +66,7 @@ sc_status step_ca_device(sc_world *w, const sc_step *st, sc_outcome *out)
 		                                   "delete", 1)
 		                       : json_pack("{s:O, s:b}", "id", json_object_get(c, "id"),
 		                                   "enabled", strcmp(what, "enable") == 0);
-		if (!world_control_ok(w, "credentials", body, out)) {
+		if (!world_control_ok(w, SC_CTL_CREDENTIAL, body, out)) {
 			json_decref(list);
 			return out->status;
 		}
@@ -88,12 +88,12 @@ sc_status step_ca_qr(sc_world *w, const sc_step *st, sc_outcome *out)
 	body = json_pack("{s:s}", "user", u->id);
 	if (ttl != NULL)
 		json_object_set_new(body, "ttl_seconds", json_integer(atoll(ttl)));
-	if ((a = sc_world_control(w, "registration-qr", body, out)) == NULL)
+	if ((a = sc_world_control(w, SC_CTL_REGISTRATION_QR, body, out)) == NULL)
 		return out->status;
 	url = json_string_value(json_object_get(a, "url"));
-	if (url == NULL) {
+	if (url == NULL || strlen(url) >= sizeof(v->value)) {
 		json_decref(a);
-		return sc_result(out, SC_ERROR, "test control gave no QR url");
+		return sc_result(out, SC_ERROR, "test control gave no QR url (or one too long)");
 	}
 	snprintf(v->value, sizeof(v->value), "%s", url);
 	json_decref(a);
@@ -112,10 +112,10 @@ sc_status step_card_user(sc_world *w, const sc_step *st, sc_outcome *out)
 		                 "a 本人ID or holder)");
 	if (!sc_world_name_user(w, sym, id))
 		return sc_result(out, SC_ERROR, "user %s: another 本人ID already, or no room", sym);
-	if (!world_control_ok(w, "users", json_pack("{s:s}", "name", id), out))
+	if (!world_control_ok(w, SC_CTL_USER_CREATE, json_pack("{s:s}", "name", id), out))
 		return out->status;
 	sc_world_user_created(w, sym);
-	if (disabled && !world_control_ok(w, "users/enabled",
+	if (disabled && !world_control_ok(w, SC_CTL_USER_ENABLED,
 	                                  json_pack("{s:s, s:b}", "name", id, "enabled", 0), out))
 		return out->status;
 	return SC_PASS;
@@ -132,7 +132,7 @@ sc_status step_card_link(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (id == NULL || !world_card_fingerprint(c, fp))
 		return sc_result(out, SC_ERROR,
 		                 "card.link CARD USER (a certificate card, a known user)");
-	if (!world_control_ok(w, "jpki-links",
+	if (!world_control_ok(w, SC_CTL_JPKI_LINK,
 	                      json_pack("{s:s, s:s}", "fingerprint", fp, "name", id), out))
 		return out->status;
 	if (w->n_links < MAX_LINKS)
@@ -149,7 +149,7 @@ sc_status step_card_unlink(sc_world *w, const sc_step *st, sc_outcome *out)
 		return out->status;
 	if (!world_card_fingerprint(c, fp))
 		return sc_result(out, SC_ERROR, "card.unlink CARD (a certificate card)");
-	return world_control_ok(w, "jpki-links",
+	return world_control_ok(w, SC_CTL_JPKI_LINK,
 	                        json_pack("{s:s, s:b}", "fingerprint", fp, "delete", 1), out)
 	               ? SC_PASS
 	               : out->status;

@@ -19,8 +19,8 @@ sc_status step_clock_advance(sc_world *w, const sc_step *st, sc_outcome *out)
 
 sc_status sc_world_advance_clock(sc_world *w, json_int_t seconds, sc_outcome *out)
 {
-	json_t *a =
-	        sc_world_control(w, "clock", json_pack("{s:I}", "advance_seconds", seconds), out);
+	json_t *a = sc_world_control(w, SC_CTL_CLOCK,
+	                             json_pack("{s:I}", "advance_seconds", seconds), out);
 
 	if (a == NULL)
 		return out->status;

@@ -15,8 +15,8 @@ sc_status step_net_forbid(sc_world *w, const sc_step *st, sc_outcome *out)
 
 	for (size_t i = 0; sc_step_word(st, i) != NULL; i++)
 		json_array_append_new(nets, json_string(sc_step_word(st, i)));
-	if ((a = sc_world_control(w, "forbidden-networks", json_pack("{s:o}", "networks", nets),
-	                          out)) == NULL)
+	if ((a = sc_world_control(w, SC_CTL_FORBIDDEN_NETWORKS,
+	                          json_pack("{s:o}", "networks", nets), out)) == NULL)
 		return out->status;
 	if (w->networks_before == NULL && json_is_array(json_object_get(a, "previous")))
 		w->networks_before = json_incref(json_object_get(a, "previous"));

@@ -101,8 +101,8 @@ sc_status step_pc_browser_make(sc_world *w, const sc_step *st, sc_outcome *out)
 
 	if (s == NULL)
 		return out->status;
-	if (make == NULL || (strcmp(make, "chrome") != 0 && strcmp(make, "edge") != 0))
-		return sc_result(out, SC_ERROR, "pc.browser PC chrome|edge");
+	if (make == NULL || !au_pcb_knows_browser(w->pages, make))
+		return sc_result(out, SC_ERROR, "pc.browser PC chrome|edge|chrome-old|edge-old");
 	snprintf(s->browser, sizeof(s->browser), "%s", make);
 	return SC_PASS;
 }
@@ -115,6 +115,7 @@ static void show_page(sc_world *w, au_pc *pc, const au_web_response *r)
 	char text[2400];
 	au_err e = au_pc_show(pc, AU_WEB_OK, r);
 
+	world_keep_page(w, &w->pc_served, pc->page);
 	sc_world_saw(w, "pc.page", pc->status, NULL, NULL); /* reset, then the page's own text */
 	snprintf(text, sizeof(text), "%.255s\n%.2047s", au_pc_title(pc),
 	         e == AU_OK ? au_pc_text(pc) : pc->why);
@@ -130,6 +131,7 @@ static void show_failure(sc_world *w, sc_pc *s, au_pc *pc, const char *shown_url
 	char text[512];
 
 	au_pc_show(pc, e, r); /* AU_ERR_NETWORK: no page, why names the failure */
+	world_keep_page(w, &w->pc_served, NULL);
 	if (w->pages != NULL && au_pcb_error_page(w->pages, s->browser, shown_url, r, &page))
 		snprintf(text, sizeof(text), "%s\n%s", page.heading, page.net_error);
 	else
@@ -198,9 +200,7 @@ static sc_status card_get(sc_world *w, sc_pc *s, au_pc *pc, const char *path,
 			au_cardtls_result_free(&r);
 			return out->status;
 		} else {
-			wr.status = r.status;
-			wr.tls_alert_received = r.tls_alert_received;
-			snprintf(wr.error, sizeof(wr.error), "%s", r.error);
+			au_cardtls_as_response(&r, url, &wr);
 			show_failure(w, s, pc, shown, &wr, r.err);
 		}
 		au_cardtls_result_free(&r);

@@ -79,19 +79,51 @@ sc_status step_phone_remedy(sc_world *w, const sc_step *st, sc_outcome *out)
 	return SC_PASS;
 }
 
+/* Whether the page is where a Keycloak login ends: the client's redirect URI with a code. */
+static bool keycloak_logged_in(const sc_world *w, const au_page *page)
+{
+	const char *url = page ? au_page_url(page) : NULL;
+	size_t n = w->cfg.done_url ? strlen(w->cfg.done_url) : 0;
+
+	return n > 0 && url != NULL && strncmp(url, w->cfg.done_url, n) == 0 &&
+	       (strstr(url + n, "?code=") != NULL || strstr(url + n, "&code=") != NULL);
+}
+
+/* Keycloak's execute-actions links go on from an info page ("Click here to proceed") whose
+ * link is the same action path with the session's own token. */
+#define KEYCLOAK_ACTION_TOKEN_PATH "/login-actions/action-token?key="
+
+/* Whether the page is where a Keycloak required action (a passkey registered) ends: the info
+ * page (info.ftl, #kc-info-message) answering the action's post, with no action to go on to. */
+static bool keycloak_action_done(const sc_world *w, const au_page *page)
+{
+	size_t len = 0;
+	const char *url = page ? au_page_url(page) : NULL;
+	const char *html = page ? au_page_html(page, &len) : NULL;
+
+	return w->cfg.done_url != NULL && url != NULL && html != NULL &&
+	       strstr(url, "/login-actions/required-action") != NULL &&
+	       au_page_attr(page, "kc-info-message", "id") != NULL &&
+	       strstr(html, KEYCLOAK_ACTION_TOKEN_PATH) == NULL;
+}
+
 /* Records what the phone's user saw at the end of a visit. */
 static void saw_visit(sc_world *w, named_phone *p, const au_phone_visit *v)
 {
 	au_os *os = &p->phone.os;
 	size_t n = 0;
 
+	world_keep_page(w, &w->phone_served, v->page);
 	w->phone_page =
 	        (seen){.status = v->status, .any = true, .blank = v->blank, .step = w->step};
 	if (v->page != NULL)
 		sc_text_copy(w->phone_page.url, sizeof(w->phone_page.url), au_page_url(v->page));
 	snprintf(w->phone_page.text, sizeof(w->phone_page.text), "%.255s\n%.2047s", v->title,
 	         v->net_error[0] ? v->net_error : v->text);
-	snprintf(w->phone_page.kind, sizeof(w->phone_page.kind), "%s", v->kind);
+	snprintf(w->phone_page.kind, sizeof(w->phone_page.kind), "%s",
+	         keycloak_logged_in(w, v->page)     ? "logged-in"
+	         : keycloak_action_done(w, v->page) ? "done"
+	                                            : v->kind);
 	w->phone_error = (seen){.any = v->error[0] != '\0', .step = w->step};
 	snprintf(w->phone_error.text, sizeof(w->phone_error.text), "%s", v->error);
 	w->phone_prompt = (seen){
@@ -103,10 +135,35 @@ static void saw_visit(sc_world *w, named_phone *p, const au_phone_visit *v)
 
 typedef enum visit_kind { VISIT_URL, VISIT_BACK, VISIT_RELOAD, VISIT_RESUBMIT } visit_kind;
 
+/* The page's "proceed" link to an action token (&amp; undone), "" none. */
+static void keycloak_proceed_link(const au_page *page, char *url, size_t size)
+{
+	size_t len = 0;
+	const char *html = page ? au_page_html(page, &len) : NULL;
+	const char *at = html ? strstr(html, KEYCLOAK_ACTION_TOKEN_PATH) : NULL;
+	const char *start = at, *end;
+	size_t n = 0;
+
+	url[0] = '\0';
+	while (start != NULL && start > html && start[-1] != '"')
+		start--;
+	if (start == NULL || start == html || strncmp(start, "http", 4) != 0)
+		return;
+	end = start + strcspn(start, "\"");
+	for (const char *c = start; c < end && n + 1 < size; c++) {
+		url[n++] = *c;
+		if (strncmp(c, "&amp;", 5) == 0)
+			c += 4;
+	}
+	url[n] = '\0';
+}
+
 /* The phone opens url (VISIT_URL), goes back, or loads the page again, and goes on as its
- * user; what it saw is recorded. */
-static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char *url,
-                        const au_phone_input *in, sc_outcome *out)
+ * user; what it saw is recorded, and (proceed not NULL) the link an info page offers to go
+ * on with an action. */
+static sc_status browse_page(sc_world *w, named_phone *p, visit_kind kind, const char *url,
+                             const au_phone_input *in, char *proceed, size_t proceed_size,
+                             sc_outcome *out)
 {
 	au_phone_visit v = {0};
 	au_phone_input with_origin = *in;
@@ -120,6 +177,8 @@ static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char
 	    : kind == VISIT_RESUBMIT ? au_phone_resubmit(&p->phone, &with_origin, &v)
 	                             : au_phone_visit_url(&p->phone, url, &with_origin, &v);
 	saw_visit(w, p, &v);
+	if (proceed != NULL)
+		keycloak_proceed_link(v.page, proceed, proceed_size);
 	au_phone_save(&p->phone);
 	au_phone_visit_reset(&v);
 	if (e != AU_OK && e != AU_ERR_NETWORK)
@@ -132,10 +191,23 @@ static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char
 	return SC_PASS;
 }
 
+static sc_status browse(sc_world *w, named_phone *p, visit_kind kind, const char *url,
+                        const au_phone_input *in, sc_outcome *out)
+{
+	return browse_page(w, p, kind, url, in, NULL, 0, out);
+}
+
 static sc_status visit(sc_world *w, named_phone *p, const char *url, const au_phone_input *in,
                        sc_outcome *out)
 {
-	return browse(w, p, VISIT_URL, url, in, out);
+	char proceed[4096];
+
+	if (!world_is_keycloak(w))
+		return browse(w, p, VISIT_URL, url, in, out);
+	/* Keycloak: a mailed action link first shows an info page; its user clicks "proceed" */
+	if (browse_page(w, p, VISIT_URL, url, in, proceed, sizeof(proceed), out) != SC_PASS)
+		return out->status;
+	return proceed[0] != '\0' ? browse(w, p, VISIT_URL, proceed, in, out) : SC_PASS;
 }
 
 /* The Back button, and the user goes on from the page shown again (2.20, 2.12). */
@@ -208,12 +280,15 @@ sc_status step_phone_login(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_phone *p = world_phone_step(w, st, out);
 	const char *who = sc_step_word(st, 1);
 	named_user *u = world_user(w, who);
-	char url[512];
+	char url[2048];
 	au_phone_input in = {.username = u ? u->id : who ? who : ""};
 
 	if (p == NULL)
 		return out->status;
-	world_url(w, "/login", url, sizeof(url));
+	if (w->cfg.login_url != NULL)
+		snprintf(url, sizeof(url), "%s", w->cfg.login_url);
+	else
+		world_url(w, "/login", url, sizeof(url));
 	return visit(w, p, url, &in, out);
 }
 
@@ -223,7 +298,7 @@ sc_status step_phone_open(sc_world *w, const sc_step *st, sc_outcome *out)
 	const char *ref = world_value(w, sc_step_word(st, 1)), *who = sc_step_get(st, "username");
 	named_user *u = world_user(w, who);
 	au_phone_input in = {.label = sc_step_get(st, "label"), .username = u ? u->id : who};
-	char url[2048];
+	char url[4096];
 
 	if (p == NULL)
 		return out->status;
@@ -233,7 +308,34 @@ sc_status step_phone_open(sc_world *w, const sc_step *st, sc_outcome *out)
 	return visit(w, p, url, &in, out);
 }
 
-/* Setup's shortcut: the CA issues a registration QR and the phone registers with it. */
+/* Keycloak: the user opens the execute-actions link the administrator mailed, proceeds from
+ * its info page, and registers on the required action's page; done when the CA lists one
+ * more passkey of the user. */
+static sc_status keycloak_register(sc_world *w, named_phone *p, named_user *u, const char *url,
+                                   const au_phone_input *in, sc_outcome *out)
+{
+	json_t *before, *after;
+	size_t had;
+
+	if ((before = world_devices(w, u, out)) == NULL)
+		return out->status;
+	had = json_array_size(before);
+	json_decref(before);
+	if (visit(w, p, url, in, out) != SC_PASS)
+		return out->status;
+	if ((after = world_devices(w, u, out)) == NULL)
+		return out->status;
+	if (json_array_size(after) <= had) {
+		json_decref(after);
+		return sc_result(out, SC_ERROR, "registration did not finish: %s",
+		                 w->phone_page.text);
+	}
+	json_decref(after);
+	return SC_PASS;
+}
+
+/* Setup's shortcut: the CA has the user set up the phone (the mock: a registration QR; a
+ * Keycloak: the mailed execute-actions link) and the phone registers with it. */
 sc_status step_phone_register(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	named_phone *p = world_phone_step(w, st, out);
@@ -241,17 +343,23 @@ sc_status step_phone_register(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_var *v = world_var(w, "_registration", true);
 	au_phone_input in = {.label = sc_step_get(st, "label")};
 	json_t *a;
-	char url[2048];
+	char url[4096];
 
 	if (p == NULL)
 		return out->status;
 	if (u == NULL || v == NULL)
 		return sc_result(out, SC_ERROR, "phone.register PHONE USER (ca.user first)");
-	if ((a = sc_world_control(w, "registration-qr", json_pack("{s:s}", "user", u->id), out)) ==
-	    NULL)
+	if ((a = sc_world_control(w, SC_CTL_DEVICE_SETUP_LINK, json_pack("{s:s}", "user", u->id),
+	                          out)) == NULL)
 		return out->status;
 	world_url(w, or_root(json_string_value(json_object_get(a, "url"))), url, sizeof(url));
 	json_decref(a);
+	/* Keycloak refuses a second passkey of a user under a label the user already has
+	 * ("Device already exists with the same name"): each phone's user names it after it. */
+	if (world_is_keycloak(w) && in.label == NULL)
+		in.label = p->sym;
+	if (world_is_keycloak(w))
+		return keycloak_register(w, p, u, url, &in, out);
 	if (visit(w, p, url, &in, out) != SC_PASS)
 		return out->status;
 	if (strcmp(w->phone_page.kind, "done") != 0)

@@ -1,5 +1,6 @@
 #include "scenarios/target.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,29 @@
 
 KAGURA_XT_ACCESSOR(sc_target_strerr, sc_target_err, SC_TARGET_ERROR_TABLE, KAGURA_XT_FIELD1,
                    SC_TARGET_ERR__COUNT, "unknown error")
+
+/* The manual generations a platform's realms are named after (NAME-vMANUAL). */
+static const char *const realm_manuals[SC_TARGET_MAX_REALMS] = {"2.16", "1.04"};
+/* The realm name a Keycloak server URL stands for (its realms kagura-v2.16, kagura-v1.04). */
+#define DEFAULT_REALM_PREFIX "kagura"
+
+const char *sc_target_kind_name(sc_target_kind kind)
+{
+	return kind == SC_TARGET_KIND_MOCK       ? "mock"
+	       : kind == SC_TARGET_KIND_KEYCLOAK ? "keycloak"
+	                                         : "auto";
+}
+
+bool sc_target_kind_parse(const char *text, sc_target_kind *kind)
+{
+	if (strcmp(text, "mock") == 0)
+		*kind = SC_TARGET_KIND_MOCK;
+	else if (strcmp(text, "keycloak") == 0)
+		*kind = SC_TARGET_KIND_KEYCLOAK;
+	else
+		return false;
+	return true;
+}
 
 void sc_target_host_of(const char *url, char *host, size_t size)
 {
@@ -45,17 +69,16 @@ static sc_target_err transport_failure(au_web_err e, const au_web_response *r, c
 	return tls ? SC_TARGET_ERR_TLS : SC_TARGET_ERR_UNREACHABLE;
 }
 
-/* The login page: HTTP 200 and Keycloak's username form. */
-static sc_target_err check_login(au_web *web, const char *base, char *why, size_t size)
+/* A login page at url: HTTP 200 and Keycloak's username form. */
+static sc_target_err check_login_page(au_web *web, const char *url, const char *base, char *why,
+                                      size_t size)
 {
-	char url[1024];
 	au_web_response r = {0};
 	au_web_err e;
 	au_page *page = NULL;
 	au_form *form;
 	sc_target_err result = SC_TARGET_OK;
 
-	snprintf(url, sizeof(url), "%s/login", base);
 	if ((e = au_web_get(web, url, &r)) != AU_WEB_OK) {
 		result = transport_failure(e, &r, url, why, size);
 	} else if (r.status != 200 || au_page_parse(r.body, r.body_len, url, &page) != AU_WEB_OK ||
@@ -70,6 +93,15 @@ static sc_target_err check_login(au_web *web, const char *base, char *why, size_
 	au_page_free(page);
 	au_web_response_reset(&r);
 	return result;
+}
+
+/* The mock's login page: GET /login. */
+static sc_target_err check_login(au_web *web, const char *base, char *why, size_t size)
+{
+	char url[1024];
+
+	snprintf(url, sizeof(url), "%s/login", base);
+	return check_login_page(web, url, base, why, size);
 }
 
 static void copy_string(const json_t *doc, const char *key, char *out, size_t size)
@@ -119,8 +151,135 @@ static sc_target_err check_control(au_web *web, const char *base, sc_target_info
 	return result;
 }
 
-sc_target_err sc_target_probe(const char *url, const char *ca_file, bool test_control,
-                              const char *origin, sc_target_info *out, char *why, size_t why_size)
+/* The manual a realm's name says (NAME-v2.16 → "2.16"), "" none. */
+static void manual_of_realm(const char *realm, char *manual, size_t size)
+{
+	const char *v = strrchr(realm, 'v');
+
+	manual[0] = '\0';
+	for (size_t i = 0; v != NULL && v > realm && v[-1] == '-' && i < SC_TARGET_MAX_REALMS; i++)
+		if (strcmp(v + 1, realm_manuals[i]) == 0)
+			snprintf(manual, size, "%s", realm_manuals[i]);
+}
+
+/* Whether the realm answers its OpenID configuration (a Keycloak realm that exists). */
+static sc_target_err realm_exists(au_web *web, const char *server, const char *realm, bool *yes,
+                                  char *why, size_t size)
+{
+	char url[1024];
+	au_web_response r = {0};
+	au_web_err e;
+	json_t *doc = NULL;
+
+	snprintf(url, sizeof(url), "%s/realms/%s/.well-known/openid-configuration", server, realm);
+	if ((e = au_web_get(web, url, &r)) != AU_WEB_OK) {
+		sc_target_err result = transport_failure(e, &r, url, why, size);
+		au_web_response_reset(&r);
+		return result;
+	}
+	*yes = r.status == 200 && (doc = json_loads(r.body, 0, NULL)) != NULL &&
+	       json_string_value(json_object_get(doc, "authorization_endpoint")) != NULL;
+	json_decref(doc);
+	au_web_response_reset(&r);
+	return SC_TARGET_OK;
+}
+
+/* A realm's login page: the auth endpoint with the harness's client shows the username form. */
+static sc_target_err check_realm_login(au_web *web, const char *server, sc_target_realm *realm,
+                                       char *why, size_t size)
+{
+	char callback[640];
+	CURL *esc = curl_easy_init();
+	char *enc;
+
+	snprintf(realm->done_url, sizeof(realm->done_url), "%s%s", server,
+	         SC_KEYCLOAK_CALLBACK_PATH);
+	snprintf(callback, sizeof(callback), "%s", realm->done_url);
+	enc = esc ? curl_easy_escape(esc, callback, 0) : NULL;
+	if (enc == NULL) {
+		curl_easy_cleanup(esc);
+		return SC_TARGET_ERR_NOMEM;
+	}
+	snprintf(realm->login_url, sizeof(realm->login_url),
+	         "%s/realms/%s/protocol/openid-connect/auth?client_id=%s&response_type=code&"
+	         "scope=openid&redirect_uri=%s",
+	         server, realm->name, SC_KEYCLOAK_CLIENT, enc);
+	curl_free(enc);
+	curl_easy_cleanup(esc);
+	return check_login_page(web, realm->login_url, server, why, size);
+}
+
+static sc_target_err add_realm(au_web *web, const char *server, const char *name,
+                               sc_target_info *out, char *why, size_t size)
+{
+	sc_target_realm *r = &out->realms[out->n_realms];
+	sc_target_err e;
+
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	manual_of_realm(name, r->manual, sizeof(r->manual));
+	if ((e = check_realm_login(web, server, r, why, size)) == SC_TARGET_OK)
+		out->n_realms++;
+	return e;
+}
+
+/* A Keycloak server (scheme://host:port) and the realm name the URL gives. */
+static void split_keycloak_url(const char *url, char *server, size_t server_size, char *realm,
+                               size_t realm_size)
+{
+	const char *at = strstr(url, "/realms/");
+
+	if (at == NULL) {
+		origin_of(url, server, server_size);
+		snprintf(realm, realm_size, "%s", DEFAULT_REALM_PREFIX);
+		return;
+	}
+	snprintf(server, server_size, "%.*s", (int)(at - url), url);
+	at += strlen("/realms/");
+	snprintf(realm, realm_size, "%.*s", (int)strcspn(at, "/?#"), at);
+}
+
+/* The Keycloak target: its realm, or the realms of both manuals named after it. */
+static sc_target_err probe_keycloak(au_web *web, const char *url, sc_target_info *out, char *why,
+                                    size_t size)
+{
+	char realm[128], name[160];
+	bool yes = false;
+	sc_target_err e;
+
+	out->kind = SC_TARGET_KIND_KEYCLOAK;
+	split_keycloak_url(url, out->server, sizeof(out->server), realm, sizeof(realm));
+	if ((e = realm_exists(web, out->server, realm, &yes, why, size)) != SC_TARGET_OK)
+		return e;
+	if (yes)
+		return add_realm(web, out->server, realm, out, why, size);
+	for (size_t i = 0; i < SC_TARGET_MAX_REALMS; i++) {
+		snprintf(name, sizeof(name), "%s-v%s", realm, realm_manuals[i]);
+		if ((e = realm_exists(web, out->server, name, &yes, why, size)) != SC_TARGET_OK)
+			return e;
+		if (yes && (e = add_realm(web, out->server, name, out, why, size)) != SC_TARGET_OK)
+			return e;
+	}
+	if (out->n_realms == 0) {
+		snprintf(why, size,
+		         "%s is not a Keycloak with the platform's realms: neither %s nor %s-v%s, "
+		         "%s-v%s answer %s/realms/NAME/.well-known/openid-configuration",
+		         url, realm, realm, realm_manuals[0], realm, realm_manuals[1], out->server);
+		return SC_TARGET_ERR_NO_REALM;
+	}
+	return SC_TARGET_OK;
+}
+
+const sc_target_realm *sc_target_realm_of(const sc_target_info *info, const char *manual)
+{
+	for (size_t i = 0; i < info->n_realms; i++)
+		if (strcmp(info->realms[i].manual, manual) == 0)
+			return &info->realms[i];
+	return NULL;
+}
+
+sc_target_err sc_target_probe(const char *url, sc_target_kind kind, const char *ca_file,
+                              bool test_control, const char *origin, sc_target_info *out, char *why,
+                              size_t why_size)
 {
 	char base[1024];
 	au_web *web;
@@ -144,16 +303,34 @@ sc_target_err sc_target_probe(const char *url, const char *ca_file, bool test_co
 		au_web_free(web);
 		return SC_TARGET_ERR_TLS;
 	}
-	e = check_login(web, base, why, why_size);
-	if (e == SC_TARGET_OK && test_control)
-		e = check_control(web, base, out, why, why_size);
+	if (kind == SC_TARGET_KIND_AUTO && strstr(base, "/realms/") != NULL)
+		kind = SC_TARGET_KIND_KEYCLOAK;
+	if (kind == SC_TARGET_KIND_KEYCLOAK) {
+		e = probe_keycloak(web, base, out, why, why_size);
+	} else {
+		out->kind = SC_TARGET_KIND_MOCK;
+		e = check_login(web, base, why, why_size);
+		if (e == SC_TARGET_ERR_NOT_PLATFORM && kind == SC_TARGET_KIND_AUTO) {
+			char mock_why[1024];
+			snprintf(mock_why, sizeof(mock_why), "%s", why);
+			memset(out, 0, sizeof(*out));
+			if ((e = probe_keycloak(web, base, out, why, why_size)) != SC_TARGET_OK) {
+				/* neither: the mock's reason is the one a person expects */
+				snprintf(why, why_size, "%s", mock_why);
+				e = SC_TARGET_ERR_NOT_PLATFORM;
+			}
+		}
+		if (e == SC_TARGET_OK && out->kind == SC_TARGET_KIND_MOCK && test_control)
+			e = check_control(web, base, out, why, why_size);
+	}
 	au_web_free(web);
 	if (e != SC_TARGET_OK)
 		return e;
 	if (origin != NULL)
 		snprintf(out->origin, sizeof(out->origin), "%s", origin);
 	else if (out->origin[0] == '\0')
-		origin_of(base, out->origin, sizeof(out->origin));
+		origin_of(out->kind == SC_TARGET_KIND_KEYCLOAK ? out->server : base, out->origin,
+		          sizeof(out->origin));
 	sc_target_host_of(out->origin, out->host, sizeof(out->host));
 	return SC_TARGET_OK;
 }

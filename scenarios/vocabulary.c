@@ -13,10 +13,15 @@
 #include "scenarios/world_impl.h"
 #include "webauthn/arraylen.h"
 
-#define TC   SC_NEEDS_TEST_CONTROL
-#define PKI  SC_NEEDS_CARD_PKI
-#define CARD SC_USES_CARDS
-#define ALL  SC_CHANGES_PLATFORM
+#define TC        SC_NEEDS_TEST_CONTROL
+#define PKI       SC_NEEDS_CARD_PKI
+#define CARD      SC_USES_CARDS
+#define ALL       SC_CHANGES_PLATFORM
+#define CLOCK     SC_NEEDS_CAP(SC_CAP_CLOCK)
+#define NETPOL    SC_NEEDS_CAP(SC_CAP_NETWORK_POLICY)
+#define XDEV      SC_NEEDS_CAP(SC_CAP_CROSS_DEVICE)
+#define CARDLOGIN SC_NEEDS_CAP(SC_CAP_CARD_LOGIN)
+#define MYNUM     SC_NEEDS_CAP(SC_CAP_MY_NUMBER)
 
 #define SC_VERB(name, usage, meaning, needs, handler) {name, usage, meaning, needs, handler},
 static const sc_verb vocabulary[] = {
@@ -27,6 +32,11 @@ static const sc_verb vocabulary[] = {
 #undef PKI
 #undef CARD
 #undef ALL
+#undef CLOCK
+#undef NETPOL
+#undef XDEV
+#undef CARDLOGIN
+#undef MYNUM
 
 #define N_VERBS (KAGURA_LEN(vocabulary))
 

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 
 #include "authenticator/web/page.h"
+#include "scenarios/screens.h"
 #include "scenarios/textcut.h"
 #include "webauthn/arraylen.h"
 
@@ -232,37 +233,37 @@ void world_rp_id(const sc_world *w, char *rp, size_t size)
 
 /* ---- test control ---- */
 
-json_t *sc_world_control(sc_world *w, const char *path, json_t *body, sc_outcome *out)
+json_t *sc_world_control(sc_world *w, sc_control_op op, json_t *body, sc_outcome *out)
 {
-	char url[512];
-	au_web_response r = {0};
-	au_web_err e;
+	char why[600];
 	json_t *answer = NULL;
+	sc_control_err e;
 
-	snprintf(url, sizeof(url), "%s/test-control/%s", w->cfg.base, path);
-	e = au_web_post_json(w->ca, url, body, &r);
-	json_decref(body);
-	if (e != AU_WEB_OK) {
-		sc_result(out, SC_ERROR, "test control %s: %s (%s)", path, au_web_strerr(e),
-		          r.error);
-	} else if ((answer = json_loads(r.body, 0, NULL)) == NULL ||
-	           strcmp(world_or_empty(json_string_value(json_object_get(answer, "status"))),
-	                  "ok") != 0) {
-		sc_result(out, SC_ERROR, "test control %s: HTTP %ld %.300s", path, r.status,
-		          r.body);
-		json_decref(answer);
-		answer = NULL;
+	if (w->control == NULL) {
+		json_decref(body);
+		sc_result(out, SC_ERROR, "%s: the platform serves no test control",
+		          sc_control_op_path(op));
+		return NULL;
 	}
-	au_web_response_reset(&r);
+	e = sc_control_call(w->control, op, body, &answer, why, sizeof(why));
+	if (e == SC_CONTROL_ERR_UNSUPPORTED)
+		sc_result(out, SC_SKIP, "%s", why);
+	else if (e != SC_CONTROL_OK)
+		sc_result(out, SC_ERROR, "%s", why);
 	return answer;
 }
 
-bool world_control_ok(sc_world *w, const char *path, json_t *body, sc_outcome *out)
+bool world_control_ok(sc_world *w, sc_control_op op, json_t *body, sc_outcome *out)
 {
-	json_t *a = sc_world_control(w, path, body, out);
+	json_t *a = sc_world_control(w, op, body, out);
 
 	json_decref(a);
 	return a != NULL;
+}
+
+bool world_is_keycloak(const sc_world *w)
+{
+	return w->cfg.login_url != NULL;
 }
 
 /* ---- expectations ---- */
@@ -279,8 +280,57 @@ seen *world_seen(sc_world *w, const char *where)
 	                                            : NULL;
 }
 
+void world_keep_page(sc_world *w, served_page *kept, const au_page *page)
+{
+	const char *html;
+	size_t len;
+
+	free(kept->html);
+	*kept = (served_page){0};
+	if (!w->cfg.keep_pages || page == NULL)
+		return;
+	html = au_page_html(page, &len);
+	if ((kept->html = malloc(len + 1)) == NULL)
+		return; /* the report shows the page's text without its picture */
+	memcpy(kept->html, html, len + 1);
+	kept->len = len;
+}
+
+/* The place's seen screen into a view, with the page behind it (NULL none). */
+static bool view_of(sc_view *v, const seen *s, const served_page *page)
+{
+	if (!s->any)
+		return true;
+	return sc_view_set(v, s->status, s->blank, s->text, s->url, page ? page->html : NULL,
+	                   page ? page->len : 0);
+}
+
+unsigned sc_world_steps(const sc_world *w)
+{
+	return w->step;
+}
+
+bool sc_world_screens(sc_world *w, unsigned mark, sc_screens *out)
+{
+	const served_page *pages[SC_PLACES] = {
+	        [SC_PLACE_PHONE_PAGE] = &w->phone_served, [SC_PLACE_PC_PAGE] = &w->pc_served};
+	bool ok = true, changed = false;
+
+	for (size_t i = 0; i < SC_PLACES; i++) {
+		const seen *s = world_seen(w, sc_place_name((sc_place)i));
+		changed = changed || (s->any && s->step > mark);
+	}
+	for (size_t i = 0; i < SC_PLACES; i++) {
+		const seen *s = world_seen(w, sc_place_name((sc_place)i));
+		if (!changed || s->step > mark)
+			ok = view_of(&out->views[i], s, pages[i]) && ok;
+	}
+	return ok;
+}
+
 sc_status world_saw_pc(sc_world *w, sc_pc *c, au_err e, sc_outcome *out)
 {
+	world_keep_page(w, &w->pc_served, c->pc.page);
 	w->pc_page = (seen){.status = c->pc.status, .any = true, .step = w->step};
 	if (c->pc.page != NULL)
 		sc_text_copy(w->pc_page.url, sizeof(w->pc_page.url), au_page_url(c->pc.page));
@@ -293,8 +343,8 @@ sc_status world_saw_pc(sc_world *w, sc_pc *c, au_err e, sc_outcome *out)
 /* The user's devices as the CA lists them (owned array) or NULL. */
 json_t *world_devices(sc_world *w, named_user *u, sc_outcome *out)
 {
-	json_t *a =
-	        sc_world_control(w, "users/credentials", json_pack("{s:s}", "name", u->id), out);
+	json_t *a = sc_world_control(w, SC_CTL_USER_CREDENTIALS, json_pack("{s:s}", "name", u->id),
+	                             out);
 	json_t *list = json_incref(json_object_get(a, "credentials"));
 
 	json_decref(a);
@@ -311,10 +361,13 @@ sc_world *sc_world_new(const sc_world_config *cfg)
 	if (w == NULL)
 		return NULL;
 	w->cfg = *cfg;
-	if ((w->ca = au_web_new(NULL)) == NULL ||
-	    (cfg->tls_ca != NULL && au_web_set_ca_file(w->ca, cfg->tls_ca) != AU_WEB_OK)) {
-		sc_world_free(w);
-		return NULL;
+	w->control = cfg->control;
+	if (w->control == NULL && cfg->test_control) {
+		if ((w->own_control = sc_control_mock_new(cfg->base, cfg->tls_ca)) == NULL) {
+			sc_world_free(w);
+			return NULL;
+		}
+		w->control = w->own_control;
 	}
 	snprintf(path, sizeof(path), "%s/pc/browsers.json",
 	         cfg->fixtures_dir ? cfg->fixtures_dir : KAGURA_PC_FIXTURES_DIR);
@@ -336,8 +389,10 @@ void sc_world_free(sc_world *w)
 	for (size_t i = 0; i < w->n_cards; i++)
 		au_card_free(w->cards[i]);
 	au_pcb_free(w->pages);
+	free(w->phone_served.html);
+	free(w->pc_served.html);
 	json_decref(w->pki_index);
-	au_web_free(w->ca);
+	sc_control_free(w->own_control);
 	json_decref(w->networks_before);
 	free(w);
 }
@@ -388,10 +443,48 @@ static sc_status leave_out(sc_world *w, const sc_step *st, sc_outcome *out)
 	return sc_result(out, SC_PASS, "left out: %s needs the platform's test control", st->verb);
 }
 
+/* The platform pages a step opens by path, and what of the platform's own each is. */
+static const struct {
+	const char *path;
+	sc_capability cap;
+} platform_pages[] = {
+        {"/device-auth", SC_CAP_CROSS_DEVICE},         /* cross-device QR login */
+        {"/device-registration", SC_CAP_CROSS_DEVICE}, /* the PC's registration QR */
+        {"/jpki-registration", SC_CAP_MY_NUMBER},      /* My Number card linking */
+        {"/registration", SC_CAP_CA_QR},               /* a CA QR's URL */
+};
+
+/* What a step needs of the platform's own (its verb's needs, the page it opens by path). */
+static unsigned step_capabilities(const sc_step *st, const sc_verb *v)
+{
+	unsigned caps = v->needs >> SC_NEEDS_CAPS_SHIFT;
+	const char *where = sc_step_word(st, 1);
+
+	if (where != NULL && where[0] == '/' &&
+	    (strcmp(st->verb, "pc.open") == 0 || strcmp(st->verb, "phone.open") == 0))
+		for (size_t i = 0; i < KAGURA_LEN(platform_pages); i++)
+			if (strncmp(where, platform_pages[i].path,
+			            strlen(platform_pages[i].path)) == 0)
+				caps |= platform_pages[i].cap;
+	return caps;
+}
+
+/* Why the platform cannot take the step (its control lacks what the step needs), NULL when
+ * it can. */
+static const char *step_lacks_capability(const sc_world *w, const sc_step *st, const sc_verb *v)
+{
+	const char *why = NULL;
+
+	if (w->control != NULL)
+		sc_control_lacks(w->control, step_capabilities(st, v), &why);
+	return why;
+}
+
 static sc_status run_step(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	const sc_verb *v = sc_verb_of(st->verb);
 	const missing *m = step_lacks(w, st);
+	const char *lacks_why;
 
 	if (v == NULL)
 		return sc_result(out, SC_ERROR, "unknown step %s", st->verb);
@@ -402,6 +495,8 @@ static sc_status run_step(sc_world *w, const sc_step *st, sc_outcome *out)
 		                 "%s needs %s, which the setup's %s (line %d) makes through the "
 		                 "platform's test control",
 		                 st->verb, m->sym, m->verb, m->line);
+	if ((lacks_why = step_lacks_capability(w, st, v)) != NULL)
+		return sc_result(out, SC_SKIP, "%s: %s", st->verb, lacks_why);
 	if ((v->needs & SC_NEEDS_CARD_PKI) && w->cfg.tls_ca == NULL)
 		return sc_result(out, SC_SKIP,
 		                 "%s needs the platform over HTTPS with the card PKI (a target: "
@@ -482,19 +577,19 @@ void sc_world_cleanup(sc_world *w)
 	for (size_t i = 0; i < w->n_users; i++)
 		if (w->users[i].created)
 			world_control_ok(
-			        w, "users/enabled",
+			        w, SC_CTL_USER_ENABLED,
 			        json_pack("{s:s, s:b}", "name", w->users[i].id, "enabled", 0),
 			        &ignored);
 	for (size_t i = 0; i < w->n_links; i++)
-		world_control_ok(w, "jpki-links",
+		world_control_ok(w, SC_CTL_JPKI_LINK,
 		                 json_pack("{s:s, s:b}", "fingerprint", w->links[i], "delete", 1),
 		                 &ignored);
 	if (w->networks_before != NULL)
-		world_control_ok(w, "forbidden-networks",
+		world_control_ok(w, SC_CTL_FORBIDDEN_NETWORKS,
 		                 json_pack("{s:O}", "networks", w->networks_before), &ignored);
 	if (w->clock_changed)
-		world_control_ok(w, "clock", json_pack("{s:I}", "offset_seconds", w->clock_before),
-		                 &ignored);
+		world_control_ok(w, SC_CTL_CLOCK,
+		                 json_pack("{s:I}", "offset_seconds", w->clock_before), &ignored);
 }
 
 void sc_world_user_created(sc_world *w, const char *sym)

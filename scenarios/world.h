@@ -52,6 +52,16 @@ typedef struct sc_world_config {
 	const char *host_from, *host_to;
 	/* Each step and what the user saw after it, one paragraph per step; NULL none. */
 	FILE *trace;
+	/* Keep each browser's page as served (sc_world_screens gives them): the html report. */
+	bool keep_pages;
+	/* The platform's test control (control.h), borrowed; NULL: the mock's at base, the
+	 * world's own. What it lacks skips the steps that need it. */
+	struct sc_control *control;
+	/* The login page a phone opens (a Keycloak realm's auth endpoint); NULL: base/login. */
+	const char *login_url;
+	/* Where a finished login lands (a Keycloak client's redirect URI): a page there with a
+	 * code is a logged-in page; NULL: the mock's page classes say. */
+	const char *done_url;
 } sc_world_config;
 
 typedef enum sc_status { SC_PASS, SC_FAIL, SC_SKIP, SC_ERROR } sc_status;
@@ -83,6 +93,14 @@ sc_status sc_world_step(sc_world *w, const sc_step *st, sc_outcome *out);
  * and the clock and forbidden networks are put back as they were found. Test control only.
  */
 void sc_world_cleanup(sc_world *w);
+
+/* Steps run so far: a mark for sc_world_screens. */
+unsigned sc_world_steps(const sc_world *w);
+/* What the places the steps after mark showed something in show now (every place that shows
+ * something when none did: what the user still looks at), pages as served when the world keeps
+ * them (keep_pages); false when memory runs out (out then shows less). For the visual report. */
+struct sc_screens;
+bool sc_world_screens(sc_world *w, unsigned mark, struct sc_screens *out);
 
 /* Whether any step of the scenario uses the test PKI's cards (the embedded platform then serves
  * HTTPS with the card PKI). */

@@ -16,6 +16,7 @@
 #include "authenticator/pc/pccerts.h"
 #include "authenticator/phone/phone.h"
 #include "authenticator/pc/proxy.h"
+#include "scenarios/control.h"
 #include "scenarios/world.h"
 
 #define MAX_ACTORS      8 /* users, phones, PCs, variables: each of a scenario's own */
@@ -71,7 +72,7 @@ typedef struct missing {
 
 typedef struct named_var {
 	char sym[SYM_MAX];
-	char value[1024];
+	char value[2048]; /* a URL: a Keycloak action link carries a signed token */
 } named_var;
 
 /* What the user saw last, per place. */
@@ -86,9 +87,17 @@ typedef struct seen {
 	unsigned step; /* the step that showed it (trace) */
 } seen;
 
+/* A browser's page as served, kept for the visual report (cfg.keep_pages). */
+typedef struct served_page {
+	char *html; /* owned; NULL: no page on screen */
+	size_t len;
+} served_page;
+
 struct sc_world {
 	sc_world_config cfg;
-	au_web *ca; /* the CA's own hand on test control: no cookies kept */
+	/* The CA's hand on the platform: cfg.control, else own_control (owned, the mock's). */
+	struct sc_control *control;
+	struct sc_control *own_control;
 	named_user users[MAX_ACTORS];
 	size_t n_users;
 	named_phone phones[MAX_ACTORS];
@@ -98,8 +107,10 @@ struct sc_world {
 	named_var vars[MAX_ACTORS];
 	size_t n_vars;
 	seen phone_page, phone_error, phone_prompt, pc_page, pc_browser, pc_dialog, pc_viewer;
-	au_pcb_table *pages; /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
-	json_t *pki_index;   /* the card PKI's index.json, read once (owned); NULL not yet */
+	/* The pages behind phone_page and pc_page, as served (cfg.keep_pages). */
+	served_page phone_served, pc_served;
+	au_pcb_table *pages;      /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
+	json_t *pki_index;        /* the card PKI's index.json, read once (owned); NULL not yet */
 	size_t reissue_keys_used; /* the PKI's spare keys this world's reissued cards took */
 	au_card *cards[MAX_CARDS];
 	size_t n_cards;
@@ -126,7 +137,12 @@ enum {
 	SC_NEEDS_CARD_PKI = 1 << 1,     /* HTTPS with the card PKI (a card login): else skipped */
 	SC_USES_CARDS = 1 << 2,         /* the test PKI's cards: the embedded platform gets HTTPS */
 	SC_CHANGES_PLATFORM = 1 << 3,   /* it changes what every user of the platform sees */
+	/* What of the platform's own it needs beyond a login (control.h's sc_capability, shifted
+	 * here): a platform whose control lacks it skips the step with the control's reason. */
+	SC_NEEDS_CAPS_SHIFT = 8,
 };
+
+#define SC_NEEDS_CAP(cap) ((unsigned)(cap) << SC_NEEDS_CAPS_SHIFT)
 
 typedef struct sc_verb {
 	const char *name;
@@ -159,9 +175,11 @@ const char *world_value(sc_world *w, const char *text);
 void world_url(sc_world *w, const char *ref, char *url, size_t size);
 /* The platform's RP ID: the host of its origin. */
 void world_rp_id(const sc_world *w, char *rp, size_t size);
-bool world_control_ok(sc_world *w, const char *path, json_t *body, sc_outcome *out);
+bool world_control_ok(sc_world *w, sc_control_op op, json_t *body, sc_outcome *out);
 /* The place where ("phone.page" ...), NULL when there is none. */
 seen *world_seen(sc_world *w, const char *where);
+/* The page (NULL: none) is what kept now shows, copied when the world keeps pages. */
+void world_keep_page(sc_world *w, served_page *kept, const au_page *page);
 /* Into pc.page: the PC's page as it came (e is AU_OK), else what the browser ran into (its why);
  * any failure fails the step. */
 sc_status world_saw_pc(sc_world *w, sc_pc *c, au_err e, sc_outcome *out);
@@ -204,9 +222,11 @@ void sc_world_user_created(sc_world *w, const char *sym);
 const char *sc_world_user_id(sc_world *w, const char *sym);
 /* This run's own 本人ID standing for a card PKI's 本人ID (made up the first time). */
 const char *sc_world_run_id(sc_world *w, const char *pki_id);
-/* Test control as the CA: POSTs body (consumed) to /test-control/path; the answer (owned) or
- * NULL with out filled. */
-json_t *sc_world_control(sc_world *w, const char *path, json_t *body, sc_outcome *out);
+/* Test control as the CA (control.h): op with body (consumed); the answer (owned) or NULL with
+ * out filled: SC_SKIP when the platform lacks it, else SC_ERROR. */
+json_t *sc_world_control(sc_world *w, sc_control_op op, json_t *body, sc_outcome *out);
+/* Whether the world's platform is a real Keycloak's (its login and finished pages differ). */
+bool world_is_keycloak(const sc_world *w);
 /* The platform's clock moves on by seconds (what it was is put back at cleanup). */
 sc_status sc_world_advance_clock(sc_world *w, json_int_t seconds, sc_outcome *out);
 

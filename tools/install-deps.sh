@@ -7,14 +7,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 # clang and libclang-rt-14-dev (libclang_rt.fuzzer, only recommended by clang) build fuzz/ with libFuzzer.
 # chromium is the real browser tests/browser drives over CDP (playwright-core, which downloads none).
+# fonts-noto-cjk gives Chromium Japanese glyphs (Noto Sans CJK, Android's own) for the html report's screenshots.
 # openjdk-17-jdk-headless and maven build and run tests/java's webauthn4j checker (Maven fetches webauthn4j).
 # The same JDK and Maven fetch and run the real Keycloak (tools/keycloak/: OpenJDK 17 for Keycloak 26.5).
+# libpsl-dev and publicsuffix: the browser client's RP ID rule reads the Public Suffix List, as browsers do.
 debs="build-essential cmake pkg-config clang-format
 libfido2-dev libcbor-dev libssl-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libxml2-dev libqrencode-dev libcmocka-dev libgnutls28-dev
+libpsl-dev publicsuffix
 fido2-tools python3-fido2 openssl ca-certificates curl sqlite3
 openjdk-17-jdk-headless maven
-chromium clang libclang-rt-14-dev"
+chromium fonts-noto-cjk clang libclang-rt-14-dev"
 
 missing=""
 for p in $debs; do

@@ -16,14 +16,37 @@ void au_cardtls_result_free(au_cardtls_result *r)
 	}
 }
 
+void au_cardtls_as_response(const au_cardtls_result *r, const char *url, au_web_response *out)
+{
+	if (r == NULL || out == NULL)
+		return;
+	*out = (au_web_response){.err = r->err,
+	                         .status = r->status,
+	                         .url = (char *)url,
+	                         .body = r->body,
+	                         .body_len = r->body_len,
+	                         .tls_alert_received = r->tls_alert_received,
+	                         .tls_alert_sent = -1,
+	                         .tls_cert_requested = r->tls_cert_requested};
+	snprintf(out->error, sizeof(out->error), "%s", r->error);
+}
+
+/* The alert the server sent and whether it asked for a certificate (the result's fields). */
 static void msg_cb(int write_p, int version, int content_type, const void *buf, size_t len,
                    SSL *ssl, void *arg)
 {
+	au_cardtls_result *out = arg;
 	const unsigned char *b = buf;
 	(void)version;
 	(void)ssl;
-	if (!write_p && content_type == SSL3_RT_ALERT && len >= 2 && b[1] != 0 && b[1] != 90)
-		*(int *)arg = b[1];
+	if (write_p)
+		return;
+	/* close_notify (0) and user_canceled (90) end a connection; they explain nothing. */
+	if (content_type == SSL3_RT_ALERT && len >= 2 && b[1] != 0 && b[1] != 90)
+		out->tls_alert_received = b[1];
+	else if (content_type == SSL3_RT_HANDSHAKE && len >= 1 &&
+	         b[0] == SSL3_MT_CERTIFICATE_REQUEST)
+		out->tls_cert_requested = true;
 }
 
 static CURLcode ctx_cb(CURL *c, void *ssl_ctx, void *arg)
@@ -129,7 +152,7 @@ au_web_err au_cardtls_get(const char *url, const au_card *card, const au_cardtls
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ctx_cb);
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &out->tls_alert_received);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, out);
 	curl_easy_setopt(c, CURLOPT_PROXY, opts->proxy ? opts->proxy : "");
 	if (opts->ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, opts->ca_file);

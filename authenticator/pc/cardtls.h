@@ -30,11 +30,15 @@ typedef struct au_cardtls_result {
 	long status;         /* the HTTP status, 0 none */
 	char *body;          /* owned, NUL-terminated; NULL none */
 	size_t body_len;
-	int tls_alert_received; /* as au_web_response; -1 none */
+	int tls_alert_received;  /* as au_web_response; -1 none */
+	bool tls_cert_requested; /* as au_web_response: the server sent a CertificateRequest */
 	char error[256];
 } au_cardtls_result;
 
 void au_cardtls_result_free(au_cardtls_result *r);
+
+/* The result as an au_web_response (for pcbrowser's classification); out borrows r's body. */
+void au_cardtls_as_response(const au_cardtls_result *r, const char *url, au_web_response *out);
 
 /*
  * GET url (https) presenting card (NULL: no certificate). out is always filled; returns

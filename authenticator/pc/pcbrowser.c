@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCB_BROWSERS 2 /* chrome, edge */
+#define PCB_MAX_BROWSERS 8  /* browsers a table may name */
+#define PCB_BROWSER_NAME 32 /* the longest name plus its NUL */
 
 typedef struct pcb_entry {
 	char entry[8];
@@ -16,10 +17,12 @@ typedef struct pcb_row {
 	bool present;
 	char net_error[64];
 	int net_error_code;
-	pcb_entry page[PCB_BROWSERS];
+	pcb_entry page[PCB_MAX_BROWSERS];
 } pcb_row;
 
 struct au_pcb_table {
+	unsigned browsers;
+	char browser[PCB_MAX_BROWSERS][PCB_BROWSER_NAME];
 	pcb_row rows[AU_PCB_CLASS__COUNT];
 };
 
@@ -28,45 +31,86 @@ KAGURA_XT_ACCESSOR(au_pcb_class_name, au_pcb_class, AU_PCB_CLASS_TABLE, KAGURA_X
 KAGURA_XT_ACCESSOR(au_pcb_class_reason, au_pcb_class, AU_PCB_CLASS_TABLE, KAGURA_XT_FIELD2,
                    AU_PCB_CLASS__COUNT, "unknown class")
 
-static bool cert_alert(int a)
+au_pcb_class au_pcb_classify_handshake(const au_pcb_handshake *h)
 {
-	switch (a) {
-	case 42:  /* bad_certificate */
-	case 43:  /* unsupported_certificate */
-	case 44:  /* certificate_revoked */
-	case 45:  /* certificate_expired */
-	case 46:  /* certificate_unknown */
-	case 48:  /* unknown_ca */
-	case 49:  /* access_denied */
-	case 116: /* certificate_required */
-		return true;
+	if (h == NULL)
+		return AU_PCB_OTHER;
+	switch (h->alert) {
+	case AU_PCB_ALERT_BAD_CERTIFICATE:
+	case AU_PCB_ALERT_UNSUPPORTED_CERTIFICATE:
+	case AU_PCB_ALERT_CERTIFICATE_REVOKED:
+	case AU_PCB_ALERT_CERTIFICATE_EXPIRED:
+	case AU_PCB_ALERT_CERTIFICATE_UNKNOWN:
+	case AU_PCB_ALERT_UNKNOWN_CA:
+	case AU_PCB_ALERT_CERTIFICATE_REQUIRED:
+		return AU_PCB_CLIENT_CERT_REJECTED;
+	case AU_PCB_ALERT_ACCESS_DENIED:
+		/* firewalls send it to block a page: only after a CertificateRequest (crbug 630883)
+		 */
+		return h->cert_requested ? AU_PCB_CLIENT_CERT_REJECTED : AU_PCB_TLS_PROTOCOL;
+	case AU_PCB_ALERT_HANDSHAKE_FAILURE:
+		/* TLS 1.2 has no alert for "no certificate": servers send this one (crbug 646567)
+		 */
+		if (h->cert_requested && !h->cert_sent)
+			return AU_PCB_CLIENT_CERT_REJECTED;
+		return h->server_hello ? AU_PCB_TLS_PROTOCOL : AU_PCB_TLS_VERSION_OR_CIPHER;
+	case AU_PCB_ALERT_PROTOCOL_VERSION:
+	case AU_PCB_ALERT_INSUFFICIENT_SECURITY:
+		return AU_PCB_TLS_VERSION_OR_CIPHER;
+	case AU_PCB_ALERT_BAD_RECORD_MAC:
+	case AU_PCB_ALERT_DECOMPRESSION_FAILURE:
+	case AU_PCB_ALERT_DECRYPT_ERROR:
+	case AU_PCB_ALERT_UNRECOGNIZED_NAME:
+		return AU_PCB_OTHER; /* net errors of their own, no page of the manual */
 	default:
-		return false;
+		return AU_PCB_TLS_PROTOCOL;
 	}
+}
+
+/*
+ * The handshake as au_web saw it. au_web_response does not say whether a certificate went
+ * back; au_web reports a handshake_failure as TLS_CLIENT_REJECTED exactly when the server asked
+ * and it had none (web.c, client_cert_refused). A refusal of the ClientHello itself is not
+ * recorded: the platform's fronts and the proxies always answer it.
+ */
+static au_pcb_handshake handshake_of(const au_web_response *r)
+{
+	au_pcb_handshake h = {.alert = r->tls_alert_received,
+	                      .cert_requested = r->tls_cert_requested,
+	                      .cert_sent = r->tls_cert_requested,
+	                      .server_hello = true};
+	if (r->err == AU_WEB_ERR_TLS_CLIENT_REJECTED &&
+	    r->tls_alert_received == AU_PCB_ALERT_HANDSHAKE_FAILURE) {
+		h.cert_requested = true;
+		h.cert_sent = false;
+	}
+	return h;
 }
 
 au_pcb_class au_pcb_classify(const au_web_response *r)
 {
+	au_pcb_handshake h;
+	au_pcb_class c;
+
 	if (r == NULL)
 		return AU_PCB_OTHER;
 	if (r->status == 407)
 		return AU_PCB_PROXY_AUTH;
 	if (r->err == AU_WEB_OK)
 		return AU_PCB_NONE;
-	/* An alert the server sent about our certificate explains any failure that followed. */
-	if (cert_alert(r->tls_alert_received))
-		return AU_PCB_CLIENT_CERT_REJECTED;
+	h = handshake_of(r);
+	c = r->tls_alert_received >= 0 ? au_pcb_classify_handshake(&h) : AU_PCB_OTHER;
+	/* A refusal of our certificate explains any failure that followed it. */
+	if (c == AU_PCB_CLIENT_CERT_REJECTED)
+		return c;
 	switch (r->err) {
 	case AU_WEB_ERR_EMPTY_REPLY:
 		return AU_PCB_EMPTY_RESPONSE;
 	case AU_WEB_ERR_TLS_CLIENT_REJECTED:
 	case AU_WEB_ERR_TLS_HANDSHAKE:
+		return au_pcb_classify_handshake(&h);
 	case AU_WEB_ERR_TRANSFER:
-		if (r->tls_alert_received == 40 || r->err == AU_WEB_ERR_TLS_HANDSHAKE)
-			return AU_PCB_TLS_PROTOCOL;
-		if (r->err == AU_WEB_ERR_TLS_CLIENT_REJECTED)
-			return AU_PCB_CLIENT_CERT_REJECTED;
-		return AU_PCB_OTHER;
+		return r->tls_alert_received >= 0 ? c : AU_PCB_OTHER;
 	default:
 		return AU_PCB_OTHER;
 	}
@@ -87,14 +131,12 @@ static bool copy_str(char *dst, size_t n, json_t *v)
 	return true;
 }
 
-static const char *const browser_keys[PCB_BROWSERS] = {"chrome", "edge"};
-
 au_pcb_table *au_pcb_load(const char *path, char *err, size_t err_size)
 {
 	json_error_t je;
 	json_t *root;
 	au_pcb_table *t;
-	json_t *classes, *c;
+	json_t *classes, *browsers, *c;
 	size_t i;
 
 	if (path == NULL) {
@@ -108,11 +150,25 @@ au_pcb_table *au_pcb_load(const char *path, char *err, size_t err_size)
 	}
 	t = calloc(1, sizeof(*t));
 	classes = json_object_get(root, "classes");
-	if (t == NULL || json_integer_value(json_object_get(root, "format")) != 1 ||
-	    !json_is_array(classes)) {
+	browsers = json_object_get(root, "browsers");
+	if (t == NULL || json_integer_value(json_object_get(root, "format")) != 2 ||
+	    !json_is_array(classes) || !json_is_array(browsers) || json_array_size(browsers) == 0 ||
+	    json_array_size(browsers) > PCB_MAX_BROWSERS) {
 		seterr(err, err_size,
-		       t ? "format is not 1 or classes is not an array" : "out of memory", NULL);
+		       t ? "format is not 2, or classes or browsers (1 to 8) not an array"
+		         : "out of memory",
+		       NULL);
 		goto fail;
+	}
+	json_array_foreach(browsers, i, c)
+	{
+		const char *name = json_string_value(json_object_get(c, "name"));
+		if (!copy_str(t->browser[i], PCB_BROWSER_NAME, json_object_get(c, "name")) ||
+		    name[0] == '\0' || au_pcb_knows_browser(t, name)) {
+			seterr(err, err_size, "bad or repeated browser name", name);
+			goto fail;
+		}
+		t->browsers = (unsigned)i + 1;
 	}
 	json_array_foreach(classes, i, c)
 	{
@@ -130,13 +186,13 @@ au_pcb_table *au_pcb_load(const char *path, char *err, size_t err_size)
 			goto fail;
 		}
 		row->net_error_code = (int)json_integer_value(json_object_get(c, "net_error_code"));
-		for (unsigned b = 0; b < PCB_BROWSERS; b++) {
-			json_t *p = json_object_get(pages, browser_keys[b]);
+		for (unsigned b = 0; b < t->browsers; b++) {
+			json_t *p = json_object_get(pages, t->browser[b]);
 			if (!copy_str(row->page[b].entry, sizeof(row->page[b].entry),
 			              json_object_get(p, "entry")) ||
 			    !copy_str(row->page[b].heading, sizeof(row->page[b].heading),
 			              json_object_get(p, "heading"))) {
-				seterr(err, err_size, "page missing or too long", browser_keys[b]);
+				seterr(err, err_size, "page missing or too long", t->browser[b]);
 				goto fail;
 			}
 		}
@@ -155,15 +211,28 @@ void au_pcb_free(au_pcb_table *t)
 	free(t);
 }
 
-static int browser_index(const char *b)
+bool au_pcb_knows_browser(const au_pcb_table *t, const char *browser)
 {
-	if (b == NULL)
-		return -1;
-	if (strstr(b, "edge") != NULL || strstr(b, "Edge") != NULL)
-		return 1;
-	if (strstr(b, "chrome") != NULL || strstr(b, "Chrome") != NULL)
-		return 0;
-	return -1;
+	for (unsigned b = 0; t != NULL && browser != NULL && b < t->browsers; b++)
+		if (strcmp(t->browser[b], browser) == 0)
+			return true;
+	return false;
+}
+
+/* The table's browser named in b: the longest name b contains ("desktop-edge": edge); -1 none. */
+static int browser_index(const au_pcb_table *t, const char *b)
+{
+	int best = -1;
+	size_t best_len = 0;
+
+	for (unsigned i = 0; t != NULL && b != NULL && i < t->browsers; i++) {
+		size_t len = strlen(t->browser[i]);
+		if (len > best_len && strstr(b, t->browser[i]) != NULL) {
+			best = (int)i;
+			best_len = len;
+		}
+	}
+	return best;
 }
 
 /* The host of an http(s) URL into out; "" when none. */
@@ -200,7 +269,7 @@ static void url_host(const char *url, char *out, size_t n)
 bool au_pcb_error_page(const au_pcb_table *t, const char *browser, const char *url,
                        const au_web_response *r, au_pcb_page *out)
 {
-	int b = browser_index(browser);
+	int b = browser_index(t, browser);
 	const pcb_row *row;
 	char host[256];
 	const char *h, *mark;

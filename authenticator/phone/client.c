@@ -1,11 +1,13 @@
 #include "authenticator/phone/client.h"
 
 #include <ctype.h>
+#include <libpsl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "authenticator/device/ctap.h"
+#include "webauthn/arraylen.h"
 #include "webauthn/authdata.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cborx.h"
@@ -29,7 +31,15 @@ static const char *const failure_names[] = {
         [AU_FAIL_NOT_SUPPORTED] = "not-supported",
         [AU_FAIL_INVALID_RESPONSE] = "invalid-response",
         [AU_FAIL_UNKNOWN] = "unknown",
+        [AU_FAIL_NO_ALGORITHM] = "no-algorithm",
+        [AU_FAIL_NO_RESIDENT_KEYS] = "no-resident-keys",
+        [AU_FAIL_BAD_PARAMS] = "bad-params",
+        [AU_FAIL_PENDING] = "pending",
+        [AU_FAIL_ABORTED] = "aborted",
 };
+
+/* pubKeyCredParams' default when the page gives an empty list (WebAuthn §5.1.3 step 10). */
+static const int default_algs[] = {COSE_ES256, COSE_RS256};
 
 const char *au_failure_name(au_failure f)
 {
@@ -100,37 +110,63 @@ static bool is_ip_literal(const char *host)
 	return true;
 }
 
-static bool is_localhost(const char *host)
+/* Loopback hosts are potentially trustworthy (W3C Secure Contexts §3.2): http is secure there. */
+static bool is_loopback(const char *host)
 {
 	size_t n = strlen(host);
 	return strcmp(host, "localhost") == 0 ||
-	       (n > 10 && strcmp(host + n - 10, ".localhost") == 0);
+	       (n > 10 && strcmp(host + n - 10, ".localhost") == 0) ||
+	       strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
+}
+
+/* Which Public Suffix List the RP ID rule reads. */
+typedef enum psl_source { PSL_LATEST, PSL_BUILTIN, PSL_NONE } psl_source;
+
+/*
+ * HTML's "is a registrable domain suffix of or is equal to": rp_id is host, or a dot-separated
+ * suffix of it that is no public suffix and not inside host's public suffix, i.e. it ends with
+ * host's registrable domain. libpsl's newest list (Debian's publicsuffix, else its built-in).
+ */
+static bool rp_id_suffix_ok(const char *host, const char *rp_id)
+{
+	size_t hn = strlen(host), rn = strlen(rp_id), dn;
+	psl_ctx_t *latest;
+	const psl_ctx_t *psl;
+	const char *domain;
+	psl_source source;
+	bool ok;
+
+	if (strcmp(host, rp_id) == 0)
+		return true;
+	if (rn == 0 || rn >= hn || host[hn - rn - 1] != '.' || strcmp(host + hn - rn, rp_id) != 0)
+		return false;
+	latest = psl_latest(NULL); /* owned here, freed below */
+	psl = latest != NULL ? latest : psl_builtin();
+	source = latest != NULL ? PSL_LATEST : psl != NULL ? PSL_BUILTIN : PSL_NONE;
+	if (source == PSL_NONE)
+		return false; /* without the list no suffix can be shown registrable */
+	domain = psl_registrable_domain(psl, host);
+	dn = domain != NULL ? strlen(domain) : 0;
+	ok = domain != NULL && !psl_is_public_suffix(psl, rp_id) && rn >= dn &&
+	     strcmp(rp_id + rn - dn, domain) == 0 && (rn == dn || rp_id[rn - dn - 1] == '.');
+	psl_free(latest);
+	return ok;
 }
 
 au_failure au_client_check_origin(const char *origin, const char *rp_id)
 {
 	origin_parts o;
-	size_t hn, rn;
 
 	if (origin == NULL || !parse_origin(origin, &o))
 		return AU_FAIL_INSECURE_CONTEXT;
 	if (strcmp(o.scheme, "https") != 0 &&
-	    !(strcmp(o.scheme, "http") == 0 &&
-	      (is_localhost(o.host) || strncmp(o.host, "127.", 4) == 0)))
+	    !(strcmp(o.scheme, "http") == 0 && is_loopback(o.host)))
 		return AU_FAIL_INSECURE_CONTEXT;
 	if (is_ip_literal(o.host))
 		return AU_FAIL_INVALID_DOMAIN;
 	if (rp_id == NULL)
 		return AU_FAIL_NONE;
-	hn = strlen(o.host);
-	rn = strlen(rp_id);
-	/* Equal, or a dot-separated suffix that is more than a single label (no public suffix). */
-	if (strcmp(o.host, rp_id) == 0)
-		return AU_FAIL_NONE;
-	if (rn < hn && o.host[hn - rn - 1] == '.' && strcmp(o.host + hn - rn, rp_id) == 0 &&
-	    strchr(rp_id, '.') != NULL)
-		return AU_FAIL_NONE;
-	return AU_FAIL_BAD_RP_ID;
+	return rp_id_suffix_ok(o.host, rp_id) ? AU_FAIL_NONE : AU_FAIL_BAD_RP_ID;
 }
 
 /* ---- options ---- */
@@ -168,6 +204,7 @@ static au_failure classify(int r)
 	case FIDO_ERR_NO_CREDENTIALS:
 		return AU_FAIL_NO_CREDENTIALS;
 	case FIDO_ERR_UNSUPPORTED_ALGORITHM:
+		return AU_FAIL_NO_ALGORITHM;
 	case FIDO_ERR_UNSUPPORTED_OPTION:
 	case FIDO_ERR_INVALID_OPTION:
 	case FIDO_ERR_KEY_STORE_FULL:
@@ -305,23 +342,46 @@ static au_err parse_create(const json_t *opt, const char *origin, create_req *r)
 	return AU_OK;
 }
 
-/* The first requested algorithm the device offers (libfido2 sends one). */
-static int pick_alg(const json_t *params, const caps *c)
+static bool device_has_alg(const caps *c, json_int_t alg)
 {
-	size_t i;
+	for (size_t k = 0; k < c->n_algs; k++)
+		if (c->algs[k] == alg)
+			return true;
+	return false;
+}
+
+/*
+ * The first requested algorithm the device offers (libfido2 sends one) into *alg: an empty
+ * list means ES256 then RS256; entries of a type other than "public-key" are skipped, and a
+ * list of only those is the browser's NotSupportedError (AU_FAIL_BAD_PARAMS).
+ */
+static au_failure pick_alg(const json_t *params, const caps *c, int *alg)
+{
+	size_t i, known = 0;
 	json_t *p;
 
+	*alg = 0;
+	if (json_array_size(params) == 0) {
+		for (size_t k = 0; k < KAGURA_LEN(default_algs); k++)
+			if (device_has_alg(c, default_algs[k])) {
+				*alg = default_algs[k];
+				return AU_FAIL_NONE;
+			}
+		return AU_FAIL_NO_ALGORITHM;
+	}
 	json_array_foreach(params, i, p)
 	{
-		json_int_t alg = json_integer_value(json_object_get(p, "alg"));
-		if (!json_is_integer(json_object_get(p, "alg")) ||
-		    strcmp(text_member(p, "type") ? text_member(p, "type") : "", "public-key") != 0)
+		const char *type = text_member(p, "type");
+		const json_t *a = json_object_get(p, "alg");
+		if (type == NULL || strcmp(type, "public-key") != 0 || !json_is_integer(a))
 			continue;
-		for (size_t k = 0; k < c->n_algs; k++)
-			if (c->algs[k] == alg)
-				return (int)alg;
+		known++;
+		if (*alg == 0 && device_has_alg(c, json_integer_value(a)))
+			*alg = (int)json_integer_value(a);
 	}
-	return 0;
+	if (known == 0)
+		return AU_FAIL_BAD_PARAMS;
+	return *alg != 0 ? AU_FAIL_NONE : AU_FAIL_NO_ALGORITHM;
 }
 
 /* Passes each PublicKeyCredentialDescriptor id of list (at most 64, as Chromium) to add. */
@@ -427,8 +487,8 @@ static au_err finish_create(const fido_cred_t *cred, create_req *r, au_client_re
 	return AU_OK;
 }
 
-au_err au_client_create(fido_dev_t *dev, const json_t *options, const char *origin,
-                        au_client_result *out)
+static au_err run_create(fido_dev_t *dev, const json_t *options, const char *origin,
+                         au_client_result *out)
 {
 	create_req r;
 	caps c;
@@ -436,12 +496,18 @@ au_err au_client_create(fido_dev_t *dev, const json_t *options, const char *orig
 	uint8_t cdh[32];
 	bool uv_required;
 	int alg, rc;
+	au_failure f;
 	au_err err;
 
-	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
 	if ((err = parse_create(options, origin, &r)) != AU_OK)
 		goto done;
+	/* Blink converts the options before anything else: no known type, no request. */
+	if (pick_alg(json_object_get(options, "pubKeyCredParams"), &(caps){0}, &alg) ==
+	    AU_FAIL_BAD_PARAMS) {
+		fail(out, AU_FAIL_BAD_PARAMS, "%s", "pubKeyCredParams: no public-key type");
+		goto done;
+	}
 	if ((out->failure = au_client_check_origin(origin, r.rp_id)) != AU_FAIL_NONE) {
 		snprintf(out->detail, sizeof(out->detail), "origin %.70s, RP ID %.70s", origin,
 		         r.rp_id);
@@ -457,12 +523,13 @@ au_err au_client_create(fido_dev_t *dev, const json_t *options, const char *orig
 		     "userVerification required, UV not configured");
 		goto done;
 	}
-	if ((alg = pick_alg(json_object_get(options, "pubKeyCredParams"), &c)) == 0) {
-		fail(out, AU_FAIL_NOT_SUPPORTED, "%s", "no common algorithm");
+	if ((f = pick_alg(json_object_get(options, "pubKeyCredParams"), &c, &alg)) !=
+	    AU_FAIL_NONE) {
+		fail(out, f, "%s", "no common algorithm");
 		goto done;
 	}
 	if (r.rk_pref && strcmp(r.rk_pref, "required") == 0 && !c.rk) {
-		fail(out, AU_FAIL_NOT_SUPPORTED, "%s", "resident key required, unsupported");
+		fail(out, AU_FAIL_NO_RESIDENT_KEYS, "%s", "resident key required, unsupported");
 		goto done;
 	}
 	err = AU_ERR_INTERNAL;
@@ -497,6 +564,52 @@ done:
 	return err;
 }
 
+typedef au_err (*ceremony_fn)(fido_dev_t *dev, const json_t *options, const char *origin,
+                              au_client_result *out);
+
+/*
+ * One call from frame: refused at once while the frame's earlier call is pending (Chromium's
+ * PENDING_REQUEST), ended with the signal's AbortError when the page aborted it before or while
+ * the authenticator ran (its answer is dropped).
+ */
+static au_err run_in_frame(au_frame *frame, ceremony_fn run, fido_dev_t *dev, const json_t *options,
+                           const char *origin, au_client_result *out)
+{
+	au_err err;
+
+	memset(out, 0, sizeof(*out));
+	if (frame->request == AU_REQUEST_PENDING) {
+		fail(out, AU_FAIL_PENDING, "%s", "a request is already pending in this frame");
+		return AU_OK;
+	}
+	if (frame->signal == AU_SIGNAL_ABORTED) {
+		fail(out, AU_FAIL_ABORTED, "%s", "the signal was aborted before the call");
+		return AU_OK;
+	}
+	frame->request = AU_REQUEST_PENDING;
+	err = run(dev, options, origin, out);
+	frame->request = AU_REQUEST_IDLE;
+	if (err == AU_OK && frame->signal == AU_SIGNAL_ABORTED) {
+		json_decref(out->response);
+		out->response = NULL;
+		fail(out, AU_FAIL_ABORTED, "%s", "the signal was aborted during the call");
+	}
+	return err;
+}
+
+au_err au_client_create_in(au_frame *frame, fido_dev_t *dev, const json_t *options,
+                           const char *origin, au_client_result *out)
+{
+	return run_in_frame(frame, run_create, dev, options, origin, out);
+}
+
+au_err au_client_create(fido_dev_t *dev, const json_t *options, const char *origin,
+                        au_client_result *out)
+{
+	au_frame frame = {0};
+	return au_client_create_in(&frame, dev, options, origin, out);
+}
+
 /* ---- get() ---- */
 
 /* libfido2 1.12 hands assertion authData CBOR-wrapped; unwrap it. */
@@ -514,8 +627,8 @@ static bool raw_authdata(const fido_assert_t *a, wa_blob *out)
 	return ok;
 }
 
-au_err au_client_get(fido_dev_t *dev, const json_t *options, const char *origin,
-                     au_client_result *out)
+static au_err run_get(fido_dev_t *dev, const json_t *options, const char *origin,
+                      au_client_result *out)
 {
 	wa_blob challenge = {0};
 	wa_auth_response resp = {0};
@@ -527,7 +640,6 @@ au_err au_client_get(fido_dev_t *dev, const json_t *options, const char *origin,
 	int rc;
 	au_err err = AU_ERR_OPTIONS_FIELD;
 
-	memset(out, 0, sizeof(*out));
 	if (!json_is_object(options) || !b64_member(options, "challenge", &challenge) ||
 	    challenge.len < 16 ||
 	    !effective_rp_id(text_member(options, "rpId"), origin, rp_id, sizeof(rp_id)))
@@ -595,4 +707,17 @@ done:
 	wa_auth_response_reset(&resp);
 	wa_blob_reset(&challenge);
 	return err;
+}
+
+au_err au_client_get_in(au_frame *frame, fido_dev_t *dev, const json_t *options, const char *origin,
+                        au_client_result *out)
+{
+	return run_in_frame(frame, run_get, dev, options, origin, out);
+}
+
+au_err au_client_get(fido_dev_t *dev, const json_t *options, const char *origin,
+                     au_client_result *out)
+{
+	au_frame frame = {0};
+	return au_client_get_in(&frame, dev, options, origin, out);
 }

@@ -396,12 +396,17 @@ static au_err load_root(au_persona *p, const json_t *root, const char *name)
 	if (ent == NULL)
 		return bad(
 		        p, AU_ERR_PERSONA_FORMAT,
-		        "web_browser_entitlement is missing (true/false on iOS, null elsewhere)");
-	if (p->os_family == AU_PERSONA_OS_IOS ? !json_is_boolean(ent) : !json_is_null(ent))
-		return bad(
-		        p, AU_ERR_PERSONA_FORMAT,
-		        "web_browser_entitlement must be true or false on iOS and null elsewhere");
-	p->web_browser_entitlement = p->os_family != AU_PERSONA_OS_IOS || json_is_true(ent);
+		        "web_browser_entitlement is missing (true/false on iOS, false or null on "
+		        "Android, null elsewhere)");
+	/* iOS: Apple's web-browser entitlement; Android: false when Play Services' privileged
+	 * FIDO2 API does not serve the browser (its calls fail). */
+	if (p->os_family == AU_PERSONA_OS_IOS       ? !json_is_boolean(ent)
+	    : p->os_family == AU_PERSONA_OS_ANDROID ? !json_is_null(ent) && !json_is_false(ent)
+	                                            : !json_is_null(ent))
+		return bad(p, AU_ERR_PERSONA_FORMAT,
+		           "web_browser_entitlement must be true or false on iOS, false or null on "
+		           "Android and null elsewhere");
+	p->web_browser_entitlement = json_is_null(ent) || json_is_true(ent);
 	if ((err = load_device(p, json_object_get(root, "device"))) != AU_OK ||
 	    (err = load_behaviour(p, json_object_get(root, "behaviour"))) != AU_OK)
 		return err;

@@ -50,8 +50,9 @@ typedef struct au_persona {
 	char browser_name[64];
 	au_persona_engine engine;
 	char browser_version[32];
-	bool webauthn;                    /* window.PublicKeyCredential exists */
-	bool web_browser_entitlement;     /* iOS app entitlement; true off iOS (null in the file) */
+	bool webauthn;                /* window.PublicKeyCredential exists */
+	bool web_browser_entitlement; /* iOS: Apple's; Android: Play Services' FIDO2 API; null: true
+	                               */
 	au_failure icloud_keychain_off;   /* AU_FAIL_NONE: no effect */
 	au_failure autofill_passkeys_off; /* AU_FAIL_NONE: no effect */
 	bool lock_removal_deletes_credentials;

@@ -10,7 +10,7 @@ au_failure au_phone_browser_precheck(const au_persona *p, const au_settings *s)
 {
 	if (!p->webauthn)
 		return AU_FAIL_NO_WEBAUTHN;
-	if (p->os_family == AU_PERSONA_OS_IOS && !p->web_browser_entitlement)
+	if (!p->web_browser_entitlement) /* iOS: Apple's entitlement; Android: Play Services' */
 		return AU_FAIL_NO_ENTITLEMENT;
 	/* With another authenticator app as the passkey provider, that app takes the ceremony
 	 * whatever iCloud Keychain is: the OS decides (au_os_before_create, manual 2.22). */

@@ -26,6 +26,8 @@ struct au_page {
 	char *title, *feedback, *alert, *text;
 	bool script;
 	char *scripts; /* every inline script's text as written, one after another */
+	char *html;    /* the bytes as served, NUL-terminated past html_len */
+	size_t html_len;
 	au_form *forms;
 	size_t n_forms;
 	/* A pointer, so the const accessors can still add to it. */
@@ -623,6 +625,7 @@ void au_page_free(au_page *p)
 	free(p->alert);
 	free(p->text);
 	free(p->scripts);
+	free(p->html);
 	arena_free(p->kept);
 	xmlFreeDoc(p->doc);
 	free(p);
@@ -695,6 +698,12 @@ au_web_err au_page_parse(const char *html, size_t len, const char *base_url, au_
 	if (base_url != NULL &&
 	    ((p->url = strdup(base_url)) == NULL || (p->base = strdup(base_url)) == NULL))
 		goto nomem;
+	if ((p->html = malloc(len + 1)) == NULL)
+		goto nomem;
+	if (len > 0)
+		memcpy(p->html, html, len);
+	p->html[len] = '\0';
+	p->html_len = len;
 	/*
 	 * UTF-8 given, not guessed: without it libxml2 takes an undeclared page
 	 * for ISO-8859-1 and Japanese text turns to mojibake. NULL for an empty
@@ -718,6 +727,12 @@ nomem:
 const char *au_page_url(const au_page *p)
 {
 	return p->url;
+}
+
+const char *au_page_html(const au_page *p, size_t *len)
+{
+	*len = p->html_len;
+	return p->html;
 }
 
 const char *au_page_title(const au_page *p)

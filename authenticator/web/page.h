@@ -49,6 +49,8 @@ void au_page_free(au_page *p);
 
 /* The document's URL as given, or NULL. */
 const char *au_page_url(const au_page *p);
+/* The bytes the page was parsed from, as served (NUL-terminated; *len gets their count). */
+const char *au_page_html(const au_page *p, size_t *len);
 /* <title>, whitespace-normalised; "" when none. */
 const char *au_page_title(const au_page *p);
 /*

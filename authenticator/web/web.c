@@ -35,10 +35,16 @@ struct au_web {
 	char *ca_pem;
 	size_t ca_pem_len;
 	bool insecure;
-	/* Client certificate: the two paths or the two PEM texts (the key cleansed on free). */
+	/* Client certificate: the two paths, or the certificate, its chain and key as the card
+	 * holds them (one reference each), handed to each connection's TLS context as they are:
+	 * nothing to decode again per connection. */
 	char *cert_path, *key_path, *key_password;
-	char *cert_pem, *key_pem;
-	size_t cert_pem_len, key_pem_len;
+	X509 *cert;
+	STACK_OF(X509) * chain;
+	EVP_PKEY *key;
+	/* The client certificate changed: the next request opens a connection of its own rather
+	 * than reuse one whose handshake presented another (libcurl does not see the objects). */
+	bool identity_changed;
 	tls_watch tls;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -322,11 +328,13 @@ void au_web_clear_client_cert(au_web *web)
 	free(web->key_path);
 	web->cert_path = web->key_path = NULL;
 	free_secret(&web->key_password, 0);
-	free(web->cert_pem);
-	web->cert_pem = NULL;
-	web->cert_pem_len = 0;
-	free_secret(&web->key_pem, web->key_pem_len);
-	web->key_pem_len = 0;
+	X509_free(web->cert);
+	sk_X509_pop_free(web->chain, X509_free);
+	EVP_PKEY_free(web->key);
+	web->cert = NULL;
+	web->chain = NULL;
+	web->key = NULL;
+	web->identity_changed = true;
 }
 
 au_web_err au_web_set_client_cert_files(au_web *web, const char *cert_pem_path,
@@ -346,64 +354,25 @@ au_web_err au_web_set_client_cert_files(au_web *web, const char *cert_pem_path,
 	return AU_WEB_OK;
 }
 
-/* The BIO's contents as an owned buffer. */
-static char *bio_take(BIO *b, size_t *len)
-{
-	char *data, *copy;
-	long n = BIO_get_mem_data(b, &data);
-
-	if (n <= 0 || (copy = malloc((size_t)n)) == NULL)
-		return NULL;
-	memcpy(copy, data, (size_t)n);
-	*len = (size_t)n;
-	return copy;
-}
-
 au_web_err au_web_set_client_cert(au_web *web, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *key)
 {
-	BIO *cb = NULL, *kb = NULL;
-	char *cert_pem = NULL, *key_pem = NULL;
-	size_t cert_len = 0, key_len = 0;
-	au_web_err err = AU_WEB_ERR_NOMEM;
-	int i;
+	STACK_OF(X509) *copy = NULL;
 
 	if (cert == NULL || key == NULL)
 		return AU_WEB_ERR_ARG;
 	if (X509_check_private_key(cert, key) != 1)
 		return AU_WEB_ERR_TLS_CLIENT_CERT;
-	if ((cb = BIO_new(BIO_s_mem())) == NULL || (kb = BIO_new(BIO_s_mem())) == NULL)
-		goto out;
-	/* Leaf first, then the chain: what SSL_CTX_use_certificate_chain reads. */
-	if (PEM_write_bio_X509(cb, cert) != 1)
-		goto out;
-	for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
-		if (PEM_write_bio_X509(cb, sk_X509_value(chain, i)) != 1)
-			goto out;
-	if (PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL) != 1)
-		goto out;
-	if ((cert_pem = bio_take(cb, &cert_len)) == NULL ||
-	    (key_pem = bio_take(kb, &key_len)) == NULL)
-		goto out;
-	au_web_clear_client_cert(web);
-	web->cert_pem = cert_pem;
-	web->cert_pem_len = cert_len;
-	web->key_pem = key_pem;
-	web->key_pem_len = key_len;
-	cert_pem = key_pem = NULL;
-	err = AU_WEB_OK;
-out:
-	free(cert_pem);
-	free_secret(&key_pem, key_len);
-	BIO_free(cb);
-	if (kb != NULL) {
-		char *data;
-		long n = BIO_get_mem_data(kb, &data);
-
-		if (n > 0)
-			OPENSSL_cleanse(data, (size_t)n);
-		BIO_free(kb);
+	if (chain != NULL && (copy = X509_chain_up_ref(chain)) == NULL)
+		return AU_WEB_ERR_NOMEM;
+	if (X509_up_ref(cert) != 1 || EVP_PKEY_up_ref(key) != 1) {
+		sk_X509_pop_free(copy, X509_free);
+		return AU_WEB_ERR_NOMEM;
 	}
-	return err;
+	au_web_clear_client_cert(web);
+	web->cert = cert;
+	web->chain = copy;
+	web->key = key;
+	return AU_WEB_OK;
 }
 
 /* ---- a transfer ---- */
@@ -468,9 +437,21 @@ static void tls_message(int write_p, int version, int content_type, const void *
  */
 static CURLcode ssl_ctx_hook(CURL *c, void *ssl_ctx, void *arg)
 {
+	au_web *web = arg;
+
 	(void)c;
 	SSL_CTX_set_msg_callback(ssl_ctx, tls_message);
-	SSL_CTX_set_msg_callback_arg(ssl_ctx, arg);
+	SSL_CTX_set_msg_callback_arg(ssl_ctx, &web->tls);
+	if (web->cert == NULL)
+		return CURLE_OK;
+	/* The card's certificate, leaf then chain, and its key (SSL_CTX_use_certificate_chain's
+	 * order), as objects: libcurl's PEM blobs would be decoded again for every connection. */
+	if (SSL_CTX_use_certificate(ssl_ctx, web->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ssl_ctx, web->key) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	for (int i = 0; web->chain != NULL && i < sk_X509_num(web->chain); i++)
+		if (SSL_CTX_add1_chain_cert(ssl_ctx, sk_X509_value(web->chain, i)) != 1)
+			return CURLE_SSL_CERTPROBLEM;
 	return CURLE_OK;
 }
 
@@ -488,7 +469,7 @@ static bool client_cert_refused(const au_web *web)
 	case TLS13_AD_CERTIFICATE_REQUIRED:   /* 116 */
 		return true;
 	case SSL3_AD_HANDSHAKE_FAILURE: /* TLS 1.2's answer to "no certificate" */
-		return web->tls.cert_requested && web->cert_pem == NULL && web->cert_path == NULL;
+		return web->tls.cert_requested && web->cert == NULL && web->cert_path == NULL;
 	default:
 		return false;
 	}
@@ -559,8 +540,6 @@ static au_web_err classify(const au_web *web, CURLcode rc, const sink *s, long c
 static CURLcode configure(au_web *web, CURL *c)
 {
 	struct curl_blob ca = {web->ca_pem, web->ca_pem_len, CURL_BLOB_NOCOPY};
-	struct curl_blob cert = {web->cert_pem, web->cert_pem_len, CURL_BLOB_NOCOPY};
-	struct curl_blob key = {web->key_pem, web->key_pem_len, CURL_BLOB_NOCOPY};
 	CURLcode rc = CURLE_OK;
 
 	/* Keeps the first failure: one missing feature is enough to refuse the request. */
@@ -599,15 +578,17 @@ static CURLcode configure(au_web *web, CURL *c)
 	SET(CURLOPT_SSL_VERIFYHOST, web->insecure ? 0L : 2L);
 	SET(CURLOPT_SSLCERTTYPE, "PEM");
 	SET(CURLOPT_SSLKEYTYPE, "PEM");
-	SET(CURLOPT_SSLCERT_BLOB, web->cert_pem ? &cert : NULL);
-	SET(CURLOPT_SSLKEY_BLOB, web->key_pem ? &key : NULL);
+	SET(CURLOPT_FRESH_CONNECT, web->identity_changed ? 1L : 0L);
+	web->identity_changed = false;
+	SET(CURLOPT_SSLCERT_BLOB, NULL); /* a card's certificate goes in through ssl_ctx_hook */
+	SET(CURLOPT_SSLKEY_BLOB, NULL);
 	SET(CURLOPT_SSLCERT, web->cert_path);
 	SET(CURLOPT_SSLKEY, web->key_path);
 	SET(CURLOPT_KEYPASSWD, web->key_password);
 #undef SET
 	/* Only the alert diagnosis is lost without it (a libcurl on another TLS library). */
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_hook);
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &web->tls);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, web);
 	return rc;
 }
 

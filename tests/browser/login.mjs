@@ -159,7 +159,8 @@ async function registrationRefused(c, devices) {
 	const reg = await register(c, key, url, { label: 'never asked' });
 	const name = 'authenticator without user verification';
 	c.equal(`${name}: HTTP status`, reg.status, 400);
-	expectError(c, name, reg, FAILED_2_3, NOT_ALLOWED, 'attestationObject');
+	// 2.3's line, then the browser's error the page posted (<br/> {0}): where the user reads it.
+	expectError(c, name, reg, `${FAILED_2_3} ${reg.fields.get('error')}`, NOT_ALLOWED, 'attestationObject');
 	c.equal(`${name}: no label prompt`, reg.dialogs.length, 0);
 	c.equal(`${name}: test control lists no credential`, (await stored(user)).length, 0);
 }

@@ -89,7 +89,7 @@ explain "NotAllowedError: The operation either timed out or was not allowed."
 check "Chrome's NotAllowedError: a match" 0 $rc
 check "Chrome's NotAllowedError: its entry" "2.16 2.8" "$(first)"
 check "Chrome's NotAllowedError: the Chromium personas, no Safari" \
-	"shown by: android-chrome, android-chrome-old, android-chrome-without-screen-lock, desktop-chrome, desktop-edge" \
+	"shown by: android-chrome, android-chrome-old, android-chrome-without-screen-lock, android-chromium-unprivileged, desktop-chrome, desktop-edge" \
 	"$(personas)"
 explain "NotAllowedError: This request has been cancelled by the user."
 check "Safari's NotAllowedError: its entry (1.04)" "1.04 2.3" "$(first)"

@@ -32,6 +32,14 @@ login "device-only login" phone.json 1234567890 0 "success page" "処理が終�
 "$authn" device new --persona android-chrome other.json >/dev/null
 login "another phone" other.json 1234567890 1 "2.6 text" "セキュリティーキーによる認証に失敗しました。"
 
+# 2.6 after the browser refused (the user cancels): as Keycloak at login, the page leaves the
+# browser's error out ({0} empty) and the server logs it.
+cp phone.json cancel.json
+"$authn" device set cancel.json presence=decline >/dev/null
+login "the user cancels" cancel.json 1234567890 1 "cancelled: 2.6 text" "セキュリティーキーによる認証に失敗しました。"
+lacks "cancelled: the browser's error is not on the page" page "NotAllowedError"
+contains "cancelled: the browser's error in the server's log" "$rp_log" "the browser's error: NotAllowedError"
+
 # 2.24: a user without any device.
 check "user without device" 200 "$(post /test-control/users '{"name":"2222222222"}')"
 login "no device registered" phone.json 2222222222 1 "2.24 text" \

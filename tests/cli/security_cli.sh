@@ -16,7 +16,6 @@ pki=$3
 origin=https://mahpki-auth.example.jp
 t_done="処理が終了しました"
 t_invalid="無効なアクセス、または、URLの有効期限切れにより処理を中断します。"
-t_reg_invalid="セキュリティーキーの登録結果が無効です。"
 t_da_error="デバイス認証でエラーが発生しました。"
 
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
@@ -239,7 +238,7 @@ lacks "... no 2.19" page "$t_invalid"
 contains "... the owner's phone is done" page "$t_done"
 
 # Device labels: valid UTF-8 without control characters, at most 128 bytes; refused with the
-# platform's 2.3 text, nothing stored.
+# platform's refusal of the credential (Keycloak's webauthn-error-registration), nothing stored.
 user 8888888888
 action_of() { sed -n 's/.*<form id="[^"]*" method="post" action="\([^"]*\)".*/\1/p' "$1" | sed 's/&amp;/\&/g'; }
 # label NAME RAW-LABEL STATUS: a new phone's registration whose label is RAW-LABEL (form-encoded
@@ -256,7 +255,7 @@ label() {
 	check "$1" "$3" "$(curl -s -b l.jar -o result.html -w '%{http_code}' --data @form.txt "$base$(action_of reg.html)")"
 }
 label "invalid UTF-8 label refused" 'ab%FFcd' 400
-contains "... with the platform's 2.3 text" result.html "$t_reg_invalid"
+contains "... with the platform's refusal" result.html "セキュリティーキーを登録できませんでした。"
 check "... nothing stored" 0 "$(creds 8888888888)"
 label "a control character refused" 'ab%01cd' 400
 label "a NUL refused (a malformed form: the 405 page)" 'ab%00cd' 405

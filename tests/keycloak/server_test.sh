@@ -21,20 +21,6 @@ fail()
 	failures=$((failures + 1))
 }
 
-# A loopback port nothing listens on (curl exit 7: connection refused).
-free_port()
-{
-	while :; do
-		p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
-		rc=0
-		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" || rc=$?
-		if [ "$rc" -eq 7 ]; then
-			echo "$p"
-			return
-		fi
-	done
-}
-
 # The raw text of a bundle key ("" when the bundle does not have it).
 bundle_text()
 {
@@ -64,9 +50,8 @@ b64url()
 
 rm -rf "$work"
 mkdir -p "$work"
-port=$(free_port)
-management_port=$(free_port)
-while [ "$management_port" = "$port" ]; do management_port=$(free_port); done
+ports=$(kc_free_ports)
+port=${ports% *} management_port=${ports#* }
 
 sh "$tools/start.sh" --run-dir "$work/run" --port "$port" --management-port "$management_port" \
 	"$top/fixtures/keycloak/realm-v2.16.json" "$top/fixtures/keycloak/realm-v1.04.json" |

@@ -62,73 +62,9 @@ typedef struct neg_case {
 } neg_case;
 
 /* ---- params ---- */
-static void p_wrong_challenge(sa_params *p)
-{
-	p->challenge[0] ^= 0x01;
-}
-static void p_origin_other(sa_params *p)
-{
-	p->origin = "https://evil.example.jp";
-}
-static void p_origin_http(sa_params *p)
-{
-	p->origin = "http://kagura.example.jp";
-}
-static void p_origin_port(sa_params *p)
-{
-	p->origin = "https://kagura.example.jp:8443";
-}
-static void p_origin_subdomain(sa_params *p)
-{
-	p->origin = "https://www.kagura.example.jp";
-}
-static void p_type_get(sa_params *p)
-{
-	p->type = WA_TYPE_GET;
-}
-static void p_type_create(sa_params *p)
-{
-	p->type = WA_TYPE_CREATE;
-}
-static void p_cross_origin(sa_params *p)
-{
-	p->cross_origin = true;
-}
-static void p_rp_other(sa_params *p)
-{
-	p->rp_id = "example.jp";
-}
-static void p_up_clear(sa_params *p)
-{
-	p->flags &= (uint8_t)~WA_FLAG_UP;
-}
-static void p_uv_clear(sa_params *p)
-{
-	p->flags &= (uint8_t)~WA_FLAG_UV;
-}
-static void p_bs_only(sa_params *p)
-{
-	p->flags |= WA_FLAG_BS;
-}
-static void p_be(sa_params *p)
-{
-	p->flags |= WA_FLAG_BE;
-}
-static void p_aaguid_other(sa_params *p)
-{
-	memcpy(p->aaguid, "another-aaguid!!", sizeof(p->aaguid));
-}
-static void p_counter_0(sa_params *p)
-{
-	p->sign_count = 0;
-}
 static void p_counter_3(sa_params *p)
 {
 	p->sign_count = 3;
-}
-static void p_counter_5(sa_params *p)
-{
-	p->sign_count = 5;
 }
 
 /* ---- CBOR edits ---- */
@@ -287,29 +223,6 @@ static void j_type_other(json_t *resp)
 {
 	json_object_set_new(resp, "type", json_string("private-key"));
 }
-static void j_other_id(json_t *resp)
-{
-	json_object_set_new(resp, "id", json_string("b3RoZXItY3JlZGVudGlhbC1pZA"));
-	json_object_set_new(resp, "rawId", json_string("b3RoZXItY3JlZGVudGlhbC1pZA"));
-}
-/* authenticatorData changed after it was signed: the counter's last byte. */
-static void j_authdata_changed(json_t *resp)
-{
-	json_t *r = json_object_get(resp, "response");
-	const char *s = json_string_value(json_object_get(r, "authenticatorData"));
-	wa_blob ad = {0};
-	char *enc;
-
-	if (s == NULL || wa_b64url_decode(s, strlen(s), &ad) != WA_OK || ad.len < AD_HEADER_LEN)
-		abort();
-	ad.ptr[AD_COUNTER_LAST] ^= 0x01;
-	if ((enc = wa_b64url_encode(ad.ptr, ad.len)) == NULL)
-		abort();
-	json_object_set_new(r, "authenticatorData", json_string(enc));
-	free(enc);
-	wa_blob_reset(&ad);
-}
-
 #define P(f)   .params = (f)
 #define K(f)   .hooks = {.cose_key = (f)}
 #define A(f)   .hooks = {.auth_data = (f)}
@@ -328,20 +241,20 @@ static const neg_case cases[] = {
         {"reg-baseline-none", REG, VALID, .fmt = "none"},
         {"reg-baseline-packed-self", REG, VALID},
         {"reg-baseline-packed-x5c", REG, VALID, .fmt = "packed"},
-        {"reg-wrong-challenge", REG, BROKEN, P(p_wrong_challenge)},
-        {"reg-wrong-origin", REG, BROKEN, P(p_origin_other)},
-        {"reg-origin-http", REG, BROKEN, P(p_origin_http)},
-        {"reg-origin-other-port", REG, BROKEN, P(p_origin_port)},
-        {"reg-origin-subdomain", REG, BROKEN, P(p_origin_subdomain)},
-        {"reg-type-webauthn.get", REG, BROKEN, P(p_type_get)},
-        {"reg-cross-origin-true", REG, BROKEN, P(p_cross_origin)},
-        {"reg-rpidhash-other-rp", REG, BROKEN, P(p_rp_other)},
-        {"reg-up-clear", REG, BROKEN, P(p_up_clear)},
-        {"reg-uv-clear-uv-required", REG, BROKEN, P(p_uv_clear), .require_uv = true},
-        {"reg-bs-without-be", REG, BROKEN, P(p_bs_only)},
+        {"reg-wrong-challenge", REG, BROKEN, P(sa_break_challenge)},
+        {"reg-wrong-origin", REG, BROKEN, P(sa_break_origin_other)},
+        {"reg-origin-http", REG, BROKEN, P(sa_break_origin_http)},
+        {"reg-origin-other-port", REG, BROKEN, P(sa_break_origin_port)},
+        {"reg-origin-subdomain", REG, BROKEN, P(sa_break_origin_subdomain)},
+        {"reg-type-webauthn.get", REG, BROKEN, P(sa_break_type_get)},
+        {"reg-cross-origin-true", REG, BROKEN, P(sa_break_cross_origin)},
+        {"reg-rpidhash-other-rp", REG, BROKEN, P(sa_break_rp_other)},
+        {"reg-up-clear", REG, BROKEN, P(sa_break_up)},
+        {"reg-uv-clear-uv-required", REG, BROKEN, P(sa_break_uv), .require_uv = true},
+        {"reg-bs-without-be", REG, BROKEN, P(sa_break_bs_only)},
         {"reg-self-attestation-sig-flipped", REG, BROKEN, S(s_flip)},
         {"reg-x5c-attestation-sig-flipped", REG, BROKEN, .fmt = "packed", S(s_flip)},
-        {"reg-x5c-aaguid-not-in-certificate", REG, BROKEN, .fmt = "packed", P(p_aaguid_other)},
+        {"reg-x5c-aaguid-not-in-certificate", REG, BROKEN, .fmt = "packed", P(sa_break_aaguid)},
         {"reg-alg-not-in-pubkeycredparams", REG, BROKEN, .only_alg = WA_COSE_ES384},
         {"reg-cose-alg-unassigned", REG, BROKEN, .fmt = "none", K(k_alg_unassigned)},
         {"reg-cose-point-off-curve", REG, BROKEN, .fmt = "none", K(k_y_off_curve)},
@@ -355,35 +268,36 @@ static const neg_case cases[] = {
         {"reg-none-with-attstmt", REG, BROKEN, .fmt = "none", T(t_none_with_sig)},
         {"reg-clientdata-not-json", REG, BROKEN, C(c_not_json)},
         {"reg-json-type-not-public-key", REG, BROKEN, J(j_type_other)},
-        {"reg-json-id-not-attested-id", REG, BROKEN, J(j_other_id)},
+        {"reg-json-id-not-attested-id", REG, BROKEN, J(sa_break_json_other_id)},
         /* authentication (§7.2), against the record of a baseline registration */
         {"auth-baseline", AUTH, VALID},
-        {"auth-baseline-counter-0-stored-0", AUTH, VALID, P(p_counter_0), .stored_count = 0},
-        {"auth-baseline-uv-clear-uv-not-required", AUTH, VALID, P(p_uv_clear)},
-        {"auth-wrong-challenge", AUTH, BROKEN, P(p_wrong_challenge)},
-        {"auth-wrong-origin", AUTH, BROKEN, P(p_origin_other)},
-        {"auth-origin-subdomain", AUTH, BROKEN, P(p_origin_subdomain)},
-        {"auth-type-webauthn.create", AUTH, BROKEN, P(p_type_create)},
-        {"auth-cross-origin-true", AUTH, BROKEN, P(p_cross_origin)},
-        {"auth-rpidhash-other-rp", AUTH, BROKEN, P(p_rp_other)},
-        {"auth-up-clear", AUTH, BROKEN, P(p_up_clear)},
-        {"auth-uv-clear-uv-required", AUTH, BROKEN, P(p_uv_clear), .require_uv = true},
-        {"auth-bs-without-be", AUTH, BROKEN, P(p_bs_only)},
-        {"auth-be-set-stored-not-eligible", AUTH, BROKEN, P(p_be)},
+        {"auth-baseline-counter-0-stored-0", AUTH, VALID, P(sa_break_counter_0), .stored_count = 0},
+        {"auth-baseline-uv-clear-uv-not-required", AUTH, VALID, P(sa_break_uv)},
+        {"auth-wrong-challenge", AUTH, BROKEN, P(sa_break_challenge)},
+        {"auth-wrong-origin", AUTH, BROKEN, P(sa_break_origin_other)},
+        {"auth-origin-subdomain", AUTH, BROKEN, P(sa_break_origin_subdomain)},
+        {"auth-type-webauthn.create", AUTH, BROKEN, P(sa_break_type_create)},
+        {"auth-cross-origin-true", AUTH, BROKEN, P(sa_break_cross_origin)},
+        {"auth-rpidhash-other-rp", AUTH, BROKEN, P(sa_break_rp_other)},
+        {"auth-up-clear", AUTH, BROKEN, P(sa_break_up)},
+        {"auth-uv-clear-uv-required", AUTH, BROKEN, P(sa_break_uv), .require_uv = true},
+        {"auth-bs-without-be", AUTH, BROKEN, P(sa_break_bs_only)},
+        {"auth-be-set-stored-not-eligible", AUTH, BROKEN, P(sa_break_be)},
         {"auth-be-clear-stored-eligible", AUTH, BROKEN, .stored_be = true},
         {"auth-signature-flipped", AUTH, BROKEN, S(s_flip)},
         {"auth-signature-not-der", AUTH, BROKEN, S(s_not_der)},
-        {"auth-authdata-changed-after-signing", AUTH, BROKEN, J(j_authdata_changed)},
-        {"auth-counter-equal-to-stored", AUTH, BROKEN, P(p_counter_5), .stored_count = 5},
+        {"auth-authdata-changed-after-signing", AUTH, BROKEN,
+         J(sa_break_json_counter_after_signing)},
+        {"auth-counter-equal-to-stored", AUTH, BROKEN, P(sa_break_counter_5), .stored_count = 5},
         {"auth-counter-below-stored", AUTH, BROKEN, P(p_counter_3), .stored_count = 7},
-        {"auth-counter-0-stored-7", AUTH, BROKEN, P(p_counter_0), .stored_count = 7},
+        {"auth-counter-0-stored-7", AUTH, BROKEN, P(sa_break_counter_0), .stored_count = 7},
         {"auth-authdata-36-bytes", AUTH, BROKEN, A(a_short)},
         {"auth-authdata-trailing-byte", AUTH, BROKEN, A(a_trailing)},
         {"auth-authdata-at-set", AUTH, BROKEN, A(a_set_at)},
         {"auth-authdata-ed-set-no-extensions", AUTH, BROKEN, A(a_ed_no_extensions)},
         {"auth-clientdata-not-json", AUTH, BROKEN, C(c_not_json)},
         {"auth-json-type-not-public-key", AUTH, BROKEN, J(j_type_other)},
-        {"auth-unknown-credential-id", AUTH, BROKEN, J(j_other_id)},
+        {"auth-unknown-credential-id", AUTH, BROKEN, J(sa_break_json_other_id)},
 };
 
 static const char *const origins[] = {SA_ORIGIN};
@@ -578,21 +492,6 @@ out:
 	return ok;
 }
 
-/* The test CA as PEM text, the form a Java CertificateFactory reads. */
-static json_t *ca_pem(X509 *ca)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL;
-	long len;
-	json_t *out = NULL;
-
-	if (bio != NULL && PEM_write_bio_X509(bio, ca) == 1 &&
-	    (len = BIO_get_mem_data(bio, &data)) > 0)
-		out = json_stringn(data, (size_t)len);
-	BIO_free(bio);
-	return out;
-}
-
 int main(int argc, char **argv)
 {
 	sa_pki pki = {0};
@@ -605,7 +504,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* Leaf valid from yesterday for 30 days: both verifiers check validity against now. */
-	if (!sa_pki_init(&pki, -1, 30) || list == NULL || (pem = ca_pem(pki.ca)) == NULL) {
+	if (!sa_pki_init(&pki, -1, 30) || list == NULL || (pem = sa_pem_json(pki.ca)) == NULL) {
 		fprintf(stderr, "gen_negative_set: cannot set up the test PKI\n");
 		setup = 1;
 		goto out;

@@ -370,22 +370,6 @@ out:
 	return ok;
 }
 
-/* A certificate as PEM text: what SettingsService.setRootCertificates and python's
- * cryptography both read. */
-static json_t *cert_pem(X509 *cert)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL;
-	long len;
-	json_t *out = NULL;
-
-	if (bio != NULL && PEM_write_bio_X509(bio, cert) == 1 &&
-	    (len = BIO_get_mem_data(bio, &data)) > 0)
-		out = json_stringn(data, (size_t)len);
-	BIO_free(bio);
-	return out;
-}
-
 static bool sim_pki_init(sim_pki *sp)
 {
 	memset(sp, 0, sizeof(*sp));
@@ -422,8 +406,8 @@ int main(int argc, char **argv)
 	/* No silent downgrade to U2F: a broken GetInfo must fail the open. */
 	fido_init(FIDO_DISABLE_U2F_FALLBACK);
 	if (!sim_pki_init(&sp) || (cases = json_array()) == NULL ||
-	    (root_pem = cert_pem(sp.pki.ca)) == NULL ||
-	    (inter_pem = cert_pem(sp.intermediate)) == NULL) {
+	    (root_pem = sa_pem_json(sp.pki.ca)) == NULL ||
+	    (inter_pem = sa_pem_json(sp.intermediate)) == NULL) {
 		fprintf(stderr, "gen_simulator_set: cannot set up the test attestation PKI\n");
 		setup = 1;
 		goto out;

@@ -79,21 +79,6 @@ static int new_challenge(sa_params *p, char **b64)
 	return *b64 != NULL;
 }
 
-/* The test CA as PEM text, the form SettingsService.setRootCertificates takes. */
-static json_t *ca_pem(X509 *ca)
-{
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *data = NULL;
-	long len;
-	json_t *out = NULL;
-
-	if (bio != NULL && PEM_write_bio_X509(bio, ca) == 1 &&
-	    (len = BIO_get_mem_data(bio, &data)) > 0)
-		out = json_stringn(data, (size_t)len);
-	BIO_free(bio);
-	return out;
-}
-
 /* What both ceremonies of a case expect: its challenge, the origins, the RP ID, UV as asked. */
 static wa_expect expected(const sa_params *p, const variant *v)
 {
@@ -234,7 +219,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* Leaf valid from yesterday for 30 days: both verifiers check validity against now. */
-	if (!sa_pki_init(&pki, -1, 30) || cases == NULL || (pem = ca_pem(pki.ca)) == NULL) {
+	if (!sa_pki_init(&pki, -1, 30) || cases == NULL || (pem = sa_pem_json(pki.ca)) == NULL) {
 		fprintf(stderr, "gen_valid_set: cannot set up the test PKI\n");
 		failed = 1;
 		goto out;

@@ -2,6 +2,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/rand.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -382,4 +383,18 @@ wa_expect sa_w3c_expect(const char *vector_name, const wa_blob *chal)
 	        .top_origins = top_origins,
 	        .n_top_origins = strstr(vector_name, "topOrigin") ? 1 : 0,
 	};
+}
+
+json_t *sa_pem_json(X509 *cert)
+{
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data = NULL;
+	long len;
+	json_t *out = NULL;
+
+	if (bio != NULL && PEM_write_bio_X509(bio, cert) == 1 &&
+	    (len = BIO_get_mem_data(bio, &data)) > 0)
+		out = json_stringn(data, (size_t)len);
+	BIO_free(bio);
+	return out;
 }

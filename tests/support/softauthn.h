@@ -93,4 +93,31 @@ int sa_sign(EVP_PKEY *key, int64_t alg, const uint8_t *msg, size_t len, wa_blob 
 /* wa_blob_append, and abort() when memory runs out (test data must be whole). */
 void sa_append(wa_blob *b, const void *p, size_t n);
 
+/* A certificate as PEM text in a JSON string (owned), the form the other verifiers' test
+ * CAs are handed in (SimpleWebAuthn's root certificates, Java's CertificateFactory); NULL on
+ * failure. */
+json_t *sa_pem_json(X509 *cert);
+
+/* Parameter edits that break one check of §7.1/§7.2 each (softauthn_breaks.c). */
+void sa_break_challenge(sa_params *p);        /* the challenge the RP did not send */
+void sa_break_origin_other(sa_params *p);     /* another site's origin */
+void sa_break_origin_http(sa_params *p);      /* the RP's host over plain HTTP */
+void sa_break_origin_port(sa_params *p);      /* the RP's host on another port */
+void sa_break_origin_subdomain(sa_params *p); /* a subdomain of the RP's host */
+void sa_break_type_get(sa_params *p);         /* clientDataJSON of an assertion */
+void sa_break_type_create(sa_params *p);      /* clientDataJSON of a registration */
+void sa_break_cross_origin(sa_params *p);     /* crossOrigin true */
+void sa_break_rp_other(sa_params *p);         /* another RP ID's hash */
+void sa_break_up(sa_params *p);               /* user presence (UP) clear */
+void sa_break_uv(sa_params *p);               /* user verification (UV) clear */
+void sa_break_bs_only(sa_params *p);          /* backup state (BS) without backup eligibility */
+void sa_break_be(sa_params *p);               /* backup eligibility (BE) set */
+void sa_break_aaguid(sa_params *p);           /* another AAGUID */
+void sa_break_counter_0(sa_params *p);        /* signature counter 0 */
+void sa_break_counter_5(sa_params *p);        /* signature counter 5 */
+
+void sa_break_json_other_id(json_t *resp); /* another credential's id and rawId */
+
+void sa_break_json_counter_after_signing(json_t *resp); /* authenticatorData edited after */
+
 #endif

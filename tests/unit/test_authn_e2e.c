@@ -21,6 +21,7 @@
 #include "authenticator/device/fido_glue.h"
 #include "authenticator/phone/client.h"
 #include "softauthn.h"
+#include "webauthn/arraylen.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/registration.h"
@@ -38,6 +39,11 @@ typedef struct world {
 	X509 *intermediate;
 	EVP_PKEY *intermediate_key;
 	int events[AU_EV_FAULT + 1];
+	/* What the page does while the OS asks for presence (the first call still pending). */
+	enum { PAGE_WAITS, PAGE_CALLS_AGAIN, PAGE_ABORTS } page;
+	au_frame *frame;
+	const json_t *again;     /* the options of the second call */
+	au_failure again_failed; /* how the second call ended */
 } world;
 
 static void on_event(void *ctx, au_event_kind kind, const char *detail)
@@ -45,6 +51,17 @@ static void on_event(void *ctx, au_event_kind kind, const char *detail)
 	world *w = ctx;
 	(void)detail;
 	w->events[kind]++;
+	if (kind != AU_EV_PRESENCE_ASKED || w->page == PAGE_WAITS)
+		return;
+	if (w->page == PAGE_ABORTS) {
+		w->frame->signal = AU_SIGNAL_ABORTED; /* controller.abort() */
+	} else {
+		au_client_result res;
+		assert_int_equal(au_client_create_in(w->frame, w->fido, w->again, ORIGIN, &res),
+		                 AU_OK);
+		w->again_failed = res.failure;
+		au_client_result_reset(&res);
+	}
 }
 
 static void world_open(world *w, const char *const settings[][2], size_t n)
@@ -52,6 +69,7 @@ static void world_open(world *w, const char *const settings[][2], size_t n)
 	const char *why;
 
 	memset(w->events, 0, sizeof(w->events));
+	w->page = PAGE_WAITS;
 	assert_int_equal(au_device_init(&w->dev, "desktop-chrome"), AU_OK);
 	for (size_t i = 0; i < n; i++) {
 		au_err e = au_device_set(&w->dev, settings[i][0], settings[i][1], &why);
@@ -388,7 +406,7 @@ static const refusal refusals[] = {
          false,
          false,
          0,
-         AU_FAIL_NOT_SUPPORTED,
+         AU_FAIL_NO_ALGORITHM,
          AU_EV_PRESENCE_ASKED},
         {"resident key unsupported",
          {{"resident_keys", "false"}},
@@ -399,7 +417,7 @@ static const refusal refusals[] = {
          false,
          false,
          0,
-         AU_FAIL_NOT_SUPPORTED,
+         AU_FAIL_NO_RESIDENT_KEYS,
          AU_EV_PRESENCE_ASKED},
         {"key store full",
          {{"key_store_size", "0"}},
@@ -852,6 +870,124 @@ static void test_origin_rules(void **state)
 	        au_client_check_origin("https://xmahpki-auth.example.jp", "mahpki-auth.example.jp"),
 	        AU_FAIL_BAD_RP_ID);
 	assert_int_equal(au_client_check_origin("not an origin", NULL), AU_FAIL_INSECURE_CONTEXT);
+	/* Loopback is a secure context, [::1] too; an IP literal is then no valid domain. */
+	assert_int_equal(au_client_check_origin("http://[::1]:8400", NULL), AU_FAIL_INVALID_DOMAIN);
+	assert_int_equal(au_client_check_origin("http://127.0.0.2", NULL), AU_FAIL_INVALID_DOMAIN);
+	assert_int_equal(au_client_check_origin("http://[::2]", NULL), AU_FAIL_INSECURE_CONTEXT);
+	assert_int_equal(au_client_check_origin("http://foo.localhost:8400", NULL), AU_FAIL_NONE);
+	/* The Public Suffix List: a public suffix is never an RP ID, however many labels. */
+	assert_int_equal(au_client_check_origin("https://example.co.jp", "co.jp"),
+	                 AU_FAIL_BAD_RP_ID);
+	assert_int_equal(au_client_check_origin("https://a.b.example.co.jp", "example.co.jp"),
+	                 AU_FAIL_NONE);
+	assert_int_equal(au_client_check_origin("https://a.b.example.co.jp", "b.example.co.jp"),
+	                 AU_FAIL_NONE);
+	assert_int_equal(au_client_check_origin("https://kagura.github.io", "github.io"),
+	                 AU_FAIL_BAD_RP_ID);
+	assert_int_equal(
+	        au_client_check_origin("https://mahpki-auth.2nds.medis.or.jp", "medis.or.jp"),
+	        AU_FAIL_NONE);
+	assert_int_equal(au_client_check_origin("https://mahpki-auth.2nds.medis.or.jp", "or.jp"),
+	                 AU_FAIL_BAD_RP_ID);
+	assert_int_equal(au_client_check_origin("https://foo.localhost", "localhost"),
+	                 AU_FAIL_BAD_RP_ID);
+	/* A host that is itself a public suffix may name itself. */
+	assert_int_equal(au_client_check_origin("https://github.io", "github.io"), AU_FAIL_NONE);
+}
+
+/* pubKeyCredParams as browsers read it: empty means ES256 then RS256; unknown types skipped. */
+static void test_pub_key_cred_params(void **state)
+{
+	world *w = *state;
+	au_client_result res;
+	wa_credential cred;
+	json_t *co = create_options(-7, "required", "required", NULL);
+
+	world_open(w, NULL, 0);
+	json_object_set_new(co, "pubKeyCredParams", json_array());
+	register_and_verify(w, co, true, &cred);
+	assert_int_equal(cred.key.alg, -7); /* the first default the device has */
+	wa_credential_reset(&cred);
+	json_object_set_new(co, "pubKeyCredParams",
+	                    json_pack("[{s:s, s:i}, {s:s, s:i}]", "type", "password", "alg", -7,
+	                              "type", "public-key", "alg", -257));
+	register_and_verify(w, co, true, &cred);
+	assert_int_equal(cred.key.alg, -257); /* the unknown type skipped */
+	wa_credential_reset(&cred);
+	json_object_set_new(co, "pubKeyCredParams",
+	                    json_pack("[{s:s, s:i}]", "type", "password", "alg", -7));
+	assert_int_equal(au_client_create(w->fido, co, ORIGIN, &res), AU_OK);
+	assert_int_equal(res.failure, AU_FAIL_BAD_PARAMS);
+	assert_int_equal(w->events[AU_EV_PRESENCE_ASKED], 2); /* never reached the device */
+	au_client_result_reset(&res);
+	json_decref(co);
+	world_close(w);
+}
+
+/* userVerification "discouraged": create() needs presence only, a failing biometric is no
+ * refusal; "preferred" asks for it and fails. */
+static void test_uv_discouraged(void **state)
+{
+	world *w = *state;
+	static const char *const set[][2] = {{"biometric_failures", "9"},
+	                                     {"passcode_fallback", "false"}};
+	au_client_result res;
+	wa_credential cred;
+	json_t *co = create_options(-7, "required", "discouraged", NULL);
+
+	world_open(w, set, KAGURA_LEN(set));
+	register_and_verify(w, co, false, &cred);
+	assert_false(cred.uv_initialized);
+	assert_int_equal(w->events[AU_EV_BIOMETRIC_ASKED], 0);
+	wa_credential_reset(&cred);
+	json_decref(co);
+	co = create_options(-7, "required", "preferred", NULL);
+	assert_int_equal(au_client_create(w->fido, co, ORIGIN, &res), AU_OK);
+	assert_int_equal(res.failure, AU_FAIL_UV_FAILED);
+	au_client_result_reset(&res);
+	json_decref(co);
+	world_close(w);
+}
+
+/* One request per frame: a second create() while the first waits for the user fails at once;
+ * an aborted signal ends the call with its answer dropped, before or during the ceremony. */
+static void test_pending_and_aborted(void **state)
+{
+	world *w = *state;
+	au_frame frame = {0};
+	au_client_result res;
+	json_t *co = create_options(-7, "required", "required", NULL);
+
+	world_open(w, NULL, 0);
+	w->frame = &frame;
+	w->again = co;
+	w->page = PAGE_CALLS_AGAIN;
+	w->again_failed = AU_FAIL_NONE;
+	assert_int_equal(au_client_create_in(&frame, w->fido, co, ORIGIN, &res), AU_OK);
+	assert_int_equal(res.failure, AU_FAIL_NONE); /* the first goes on */
+	assert_non_null(res.response);
+	assert_int_equal(w->again_failed, AU_FAIL_PENDING);
+	assert_int_equal(frame.request, AU_REQUEST_IDLE);
+	au_client_result_reset(&res);
+
+	w->page = PAGE_ABORTS;
+	assert_int_equal(au_client_create_in(&frame, w->fido, co, ORIGIN, &res), AU_OK);
+	assert_int_equal(res.failure, AU_FAIL_ABORTED);
+	assert_null(res.response);
+	au_client_result_reset(&res);
+
+	/* Aborted before the call: the authenticator is never asked. */
+	w->page = PAGE_WAITS;
+	memset(w->events, 0, sizeof(w->events));
+	json_decref(co);
+	co = get_options("required", NULL);
+	assert_int_equal(au_client_get_in(&frame, w->fido, co, ORIGIN, &res), AU_OK);
+	assert_int_equal(res.failure, AU_FAIL_ABORTED);
+	assert_int_equal(w->events[AU_EV_PRESENCE_ASKED], 0);
+	au_client_result_reset(&res);
+	json_decref(co);
+	w->frame = NULL;
+	world_close(w);
 }
 
 static int setup(void **state)
@@ -894,7 +1030,7 @@ int main(void)
 {
 	size_t n = sizeof(refusals) / sizeof(refusals[0]);
 	size_t m = sizeof(ctap_refusals) / sizeof(ctap_refusals[0]);
-	struct CMUnitTest tests[8 + sizeof(refusals) / sizeof(refusals[0]) +
+	struct CMUnitTest tests[11 + sizeof(refusals) / sizeof(refusals[0]) +
 	                        sizeof(ctap_refusals) / sizeof(ctap_refusals[0])];
 	world *w;
 	int rc;
@@ -915,20 +1051,26 @@ int main(void)
 	tests[6] = (struct CMUnitTest){"U2F mode over CTAPHID_MSG", test_u2f_mode, NULL, NULL, w};
 	tests[7] = (struct CMUnitTest){"device file: a strict attestation chain",
 	                               test_device_file_chain_strict, NULL, NULL, w};
+	tests[8] = (struct CMUnitTest){"pubKeyCredParams: defaults, unknown types",
+	                               test_pub_key_cred_params, NULL, NULL, w};
+	tests[9] = (struct CMUnitTest){"userVerification discouraged", test_uv_discouraged, NULL,
+	                               NULL, w};
+	tests[10] = (struct CMUnitTest){"a pending request, an aborted signal",
+	                                test_pending_and_aborted, NULL, NULL, w};
 	for (size_t i = 0; i < n; i++) {
 		refusal_states[i][0] = w;
 		refusal_states[i][1] = (void *)&refusals[i];
-		tests[8 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
-		                                   refusal_states[i]};
+		tests[11 + i] = (struct CMUnitTest){refusals[i].name, test_refusal, NULL, NULL,
+		                                    refusal_states[i]};
 	}
 	for (size_t i = 0; i < m; i++) {
 		ctap_states[i][0] = w;
 		ctap_states[i][1] = (void *)&ctap_refusals[i];
-		tests[8 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
-		                                       NULL, NULL, ctap_states[i]};
+		tests[11 + n + i] = (struct CMUnitTest){ctap_refusals[i].name, test_ctap_refusal,
+		                                        NULL, NULL, ctap_states[i]};
 	}
 	(void)refusal_setup;
-	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 8 + n + m, NULL, NULL);
+	rc = _cmocka_run_group_tests("authenticator-e2e", tests, 11 + n + m, NULL, NULL);
 	teardown((void **)&w);
 	return rc;
 }

@@ -126,8 +126,9 @@ static void test_front_alerts(void **state)
 	user(f, "1000000003");
 	assert_non_null(rp_platform_front(f->rp, RP_FRONT_TLS12));
 	assert_non_null(rp_platform_front(f->rp, RP_FRONT_TLS13));
-	/* TLS 1.2: handshake_failure for every refusal (3.1 / 3.2) */
-	expect_alert(f, RP_FRONT_TLS12, NULL, 40, AU_PCB_TLS_PROTOCOL);
+	/* TLS 1.2: handshake_failure for every refusal; Chromium tells the missing certificate
+	 * (ERR_BAD_SSL_CLIENT_AUTH_CERT) from a refused one (ERR_SSL_PROTOCOL_ERROR) */
+	expect_alert(f, RP_FRONT_TLS12, NULL, 40, AU_PCB_CLIENT_CERT_REJECTED);
 	expect_alert(f, RP_FRONT_TLS12, "hpki-doctor-expired", 40, AU_PCB_TLS_PROTOCOL);
 	expect_alert(f, RP_FRONT_TLS12, "hpki-doctor-untrusted", 40, AU_PCB_TLS_PROTOCOL);
 	/* TLS 1.3: the certificate alerts (3.21) */

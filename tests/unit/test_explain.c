@@ -131,7 +131,7 @@ static void test_personas(void **state)
 	} cases[] = {
 	        {"NotAllowedError: The operation either timed out or was not allowed.",
 	         "android-chrome, android-chrome-old, android-chrome-without-screen-lock, "
-	         "desktop-chrome, desktop-edge"},
+	         "android-chromium-unprivileged, desktop-chrome, desktop-edge"},
 	        {"notallowederror: operation failed.", "ios17-safari, ios18-safari"},
 	        {"Safari: NotAllowedError: This request has been cancelled by the user. (iOS 17)",
 	         "ios17-safari, ios18-safari"},

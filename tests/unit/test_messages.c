@@ -87,9 +87,15 @@ static const row rows[] = {
          "Account is disabled, contact your administrator.", NULL},
         {"webauthn-unsupported-browser-text", "WebAuthn is not Supported by this browser.",
          "WebAuthn is not Supported by this browser.", NULL},
-        /* v2.16 (like Keycloak JA) drops the browser error; v1.04 shows only it. */
-        {"webauthn-error-register-verification", "セキュリティーキーの登録結果が無効です。",
-         SAFARI_CANCEL, SAFARI_CANCEL},
+        /* v2.16 shows Keycloak's line and, under it, the browser's error (as Keycloak EN: where
+         * 2.4 to 2.9 are read); v1.04 shows only the browser's error. */
+        {"webauthn-error-register-verification",
+         "セキュリティーキーの登録結果が無効です。<br/> " SAFARI_CANCEL, SAFARI_CANCEL,
+         SAFARI_CANCEL},
+        /* Keycloak's text when the platform refuses the credential (no manual entry). */
+        {"webauthn-error-registration", "セキュリティーキーを登録できませんでした。" /* KC */,
+         "Failed to register your Security key.<br/> WA_ERR_CDATA_CHALLENGE" /* KC */,
+         "WA_ERR_CDATA_CHALLENGE"},
         {"webauthn-error-api-get", "セキュリティーキーによる認証に失敗しました。",
          "failed to authenticate by the Security key.", NULL},
         {"kagura-forbidden-title", "403 Forbidden", "403 Forbidden", NULL},

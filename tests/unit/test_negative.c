@@ -227,11 +227,6 @@ static void j_transports_string(json_t *r)
 {
 	json_response_set(r, "transports", json_string("usb"));
 }
-static void j_other_id(json_t *r)
-{
-	json_object_set_new(r, "id", json_string("b3RoZXItY3JlZGVudGlhbC1pZA"));
-	json_object_set_new(r, "rawId", json_string("b3RoZXItY3JlZGVudGlhbC1pZA"));
-}
 static void j_no_authdata(json_t *r)
 {
 	json_response_set(r, "authenticatorData", NULL);
@@ -256,21 +251,6 @@ static void j_userhandle_other(json_t *r)
 {
 	json_response_set(r, "userHandle", json_string("c29tZWJvZHktZWxzZQ"));
 }
-/* authenticatorData changed after it was signed: UV bit flipped on. */
-static void j_authdata_resigned_not(json_t *r)
-{
-	json_t *resp = json_object_get(r, "response");
-	const char *s = json_string_value(json_object_get(resp, "authenticatorData"));
-	wa_blob ad = {0};
-	char *enc;
-	wa_b64url_decode(s, strlen(s), &ad);
-	ad.ptr[36] ^= 0x01; /* counter changed after signing */
-	enc = wa_b64url_encode(ad.ptr, ad.len);
-	json_response_set(r, "authenticatorData", json_string(enc));
-	free(enc);
-	wa_blob_reset(&ad);
-}
-
 /* ---- clientDataJSON hooks ---- */
 static void c_not_utf8(wa_blob *b)
 {
@@ -330,66 +310,14 @@ static void c_top_origin_type(wa_blob *b)
 }
 
 /* ---- params ---- */
-static void p_type_get(sa_params *p)
-{
-	p->type = "webauthn.get";
-}
-static void p_type_create(sa_params *p)
-{
-	p->type = "webauthn.create";
-}
 static void p_type_payment(sa_params *p)
 {
 	p->type = "payment.get";
-}
-static void p_wrong_challenge(sa_params *p)
-{
-	p->challenge[0] ^= 1;
-}
-static void p_origin_other(sa_params *p)
-{
-	p->origin = "https://evil.example.jp";
-}
-static void p_origin_port(sa_params *p)
-{
-	p->origin = "https://kagura.example.jp:8443";
-}
-static void p_origin_sub(sa_params *p)
-{
-	p->origin = "https://www.kagura.example.jp";
-}
-static void p_origin_http(sa_params *p)
-{
-	p->origin = "http://kagura.example.jp";
-}
-static void p_cross_origin(sa_params *p)
-{
-	p->cross_origin = true;
 }
 static void p_top_origin(sa_params *p)
 {
 	p->cross_origin = true;
 	p->top_origin = "https://portal.example.jp";
-}
-static void p_rp_other(sa_params *p)
-{
-	p->rp_id = "example.jp";
-}
-static void p_no_up(sa_params *p)
-{
-	p->flags &= (uint8_t)~0x01;
-}
-static void p_no_uv(sa_params *p)
-{
-	p->flags &= (uint8_t)~0x04;
-}
-static void p_bs_only(sa_params *p)
-{
-	p->flags |= 0x10;
-}
-static void p_be(sa_params *p)
-{
-	p->flags |= 0x08;
 }
 static void p_long_id(sa_params *p)
 {
@@ -398,18 +326,6 @@ static void p_long_id(sa_params *p)
 static void p_es384(sa_params *p)
 {
 	p->alg = WA_COSE_ES384;
-}
-static void p_other_aaguid(sa_params *p)
-{
-	memcpy(p->aaguid, "another-aaguid!!", 16);
-}
-static void p_count_5(sa_params *p)
-{
-	p->sign_count = 5;
-}
-static void p_count_0(sa_params *p)
-{
-	p->sign_count = 0;
 }
 static void p_user_handle(sa_params *p)
 {
@@ -907,12 +823,12 @@ static const neg_case cases[] = {
          {0},
          0,
          WA_ERR_CDATA_TYPE_MISSING},
-        {"reg: C.type webauthn.get", REG, NULL, p_type_get, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
+        {"reg: C.type webauthn.get", REG, NULL, sa_break_type_get, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
         {"reg: C.type payment.get", REG, NULL, p_type_payment, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
         {"reg: C.challenge wrong",
          REG,
          NULL,
-         p_wrong_challenge,
+         sa_break_challenge,
          {0},
          {0},
          0,
@@ -941,10 +857,38 @@ static const neg_case cases[] = {
          {0},
          0,
          WA_ERR_CDATA_CHALLENGE_ENCODING},
-        {"reg: C.origin other site", REG, NULL, p_origin_other, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-        {"reg: C.origin other port", REG, NULL, p_origin_port, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-        {"reg: C.origin subdomain", REG, NULL, p_origin_sub, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
-        {"reg: C.origin http scheme", REG, NULL, p_origin_http, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin other site",
+         REG,
+         NULL,
+         sa_break_origin_other,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin other port",
+         REG,
+         NULL,
+         sa_break_origin_port,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin subdomain",
+         REG,
+         NULL,
+         sa_break_origin_subdomain,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_ORIGIN},
+        {"reg: C.origin http scheme",
+         REG,
+         NULL,
+         sa_break_origin_http,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_ORIGIN},
         {"reg: C.origin missing",
          REG,
          NULL,
@@ -956,7 +900,7 @@ static const neg_case cases[] = {
         {"reg: C.crossOrigin true unexpected",
          REG,
          NULL,
-         p_cross_origin,
+         sa_break_cross_origin,
          {0},
          {0},
          0,
@@ -1127,17 +1071,24 @@ static const neg_case cases[] = {
          {0},
          0,
          WA_ERR_AUTHDATA_EXTENSIONS},
-        {"reg: rpIdHash of another RP", REG, NULL, p_rp_other, {0}, {0}, 0, WA_ERR_RP_ID_HASH},
-        {"reg: UP clear", REG, NULL, p_no_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
+        {"reg: rpIdHash of another RP",
+         REG,
+         NULL,
+         sa_break_rp_other,
+         {0},
+         {0},
+         0,
+         WA_ERR_RP_ID_HASH},
+        {"reg: UP clear", REG, NULL, sa_break_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
         {"reg: UV clear, UV required",
          REG,
          NULL,
-         p_no_uv,
+         sa_break_uv,
          {0},
          {.require_uv = true},
          0,
          WA_ERR_UV_REQUIRED},
-        {"reg: BS without BE", REG, NULL, p_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
+        {"reg: BS without BE", REG, NULL, sa_break_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
         /* COSE credential public key */
         {"reg: COSE key not a map", REG, NULL, NULL, K(k_not_map), {0}, 0, WA_ERR_COSE_MALFORMED},
         {"reg: COSE key duplicate label",
@@ -1295,7 +1246,7 @@ static const neg_case cases[] = {
         {"reg: packed AAGUID extension mismatch",
          REG,
          "packed",
-         p_other_aaguid,
+         sa_break_aaguid,
          {0},
          {0},
          0,
@@ -1370,7 +1321,7 @@ static const neg_case cases[] = {
          REG,
          NULL,
          NULL,
-         J(j_other_id),
+         J(sa_break_json_other_id),
          {0},
          0,
          WA_ERR_CRED_ID_MISMATCH},
@@ -1420,7 +1371,7 @@ static const neg_case cases[] = {
          AUTH,
          NULL,
          NULL,
-         J(j_other_id),
+         J(sa_break_json_other_id),
          {0},
          0,
          WA_ERR_CRED_UNKNOWN},
@@ -1440,16 +1391,30 @@ static const neg_case cases[] = {
          {.anonymous = true},
          0,
          WA_ERR_USER_HANDLE},
-        {"auth: C.type webauthn.create", AUTH, NULL, p_type_create, {0}, {0}, 0, WA_ERR_CDATA_TYPE},
+        {"auth: C.type webauthn.create",
+         AUTH,
+         NULL,
+         sa_break_type_create,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_TYPE},
         {"auth: C.challenge wrong",
          AUTH,
          NULL,
-         p_wrong_challenge,
+         sa_break_challenge,
          {0},
          {0},
          0,
          WA_ERR_CDATA_CHALLENGE},
-        {"auth: C.origin other site", AUTH, NULL, p_origin_other, {0}, {0}, 0, WA_ERR_CDATA_ORIGIN},
+        {"auth: C.origin other site",
+         AUTH,
+         NULL,
+         sa_break_origin_other,
+         {0},
+         {0},
+         0,
+         WA_ERR_CDATA_ORIGIN},
         {"auth: authenticatorData of 36 bytes",
          AUTH,
          NULL,
@@ -1474,18 +1439,32 @@ static const neg_case cases[] = {
          {0},
          0,
          WA_ERR_AUTHDATA_ATTESTED_SHORT},
-        {"auth: rpIdHash of another RP", AUTH, NULL, p_rp_other, {0}, {0}, 0, WA_ERR_RP_ID_HASH},
-        {"auth: UP clear", AUTH, NULL, p_no_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
+        {"auth: rpIdHash of another RP",
+         AUTH,
+         NULL,
+         sa_break_rp_other,
+         {0},
+         {0},
+         0,
+         WA_ERR_RP_ID_HASH},
+        {"auth: UP clear", AUTH, NULL, sa_break_up, {0}, {0}, 0, WA_ERR_UP_REQUIRED},
         {"auth: UV clear, UV required",
          AUTH,
          NULL,
-         p_no_uv,
+         sa_break_uv,
          {0},
          {.require_uv = true},
          0,
          WA_ERR_UV_REQUIRED},
-        {"auth: BS without BE", AUTH, NULL, p_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
-        {"auth: BE set, stored not eligible", AUTH, NULL, p_be, {0}, {0}, 0, WA_ERR_BE_CHANGED},
+        {"auth: BS without BE", AUTH, NULL, sa_break_bs_only, {0}, {0}, 0, WA_ERR_BS_WITHOUT_BE},
+        {"auth: BE set, stored not eligible",
+         AUTH,
+         NULL,
+         sa_break_be,
+         {0},
+         {0},
+         0,
+         WA_ERR_BE_CHANGED},
         {"auth: BE clear, stored eligible",
          AUTH,
          NULL,
@@ -1515,14 +1494,14 @@ static const neg_case cases[] = {
          AUTH,
          NULL,
          NULL,
-         J(j_authdata_resigned_not),
+         J(sa_break_json_counter_after_signing),
          {0},
          0,
          WA_ERR_SIG_INVALID},
         {"auth: counter equal to stored",
          AUTH,
          NULL,
-         p_count_5,
+         sa_break_counter_5,
          {0},
          {.stored_count = 5},
          0,
@@ -1530,7 +1509,7 @@ static const neg_case cases[] = {
         {"auth: counter 0 with stored 7",
          AUTH,
          NULL,
-         p_count_0,
+         sa_break_counter_0,
          {0},
          {.stored_count = 7},
          0,

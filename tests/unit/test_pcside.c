@@ -546,9 +546,13 @@ static const pc_step reader_states[] = {
         READ(AU_READ_NO_READER),
         PIN(false),
         NET_ERROR("ERR_BAD_SSL_CLIENT_AUTH_CERT"),
-        /* the same against a TLS 1.2 server: handshake_failure → Chrome 3.1, Edge 3.2 */
-        TRY("chrome", 12, "3.1"),
-        TRY("edge", 12, "3.2"),
+        /* the same against a TLS 1.2 server: handshake_failure after an unanswered
+         * CertificateRequest is ERR_BAD_SSL_CLIENT_AUTH_CERT: 3.21 in current Chrome and Edge,
+         * 3.1 / 3.2 in those of 2016-2022 */
+        TRY("chrome", 12, "3.21"),
+        TRY("edge", 12, "3.21"),
+        TRY("chrome-old", 12, "3.1"),
+        TRY("edge-old", 12, "3.2"),
         SET(CONNECTED, true), /* remedy: reader connected, driver installed (4.2) */
         TRY("edge", 12, "200"),
         /* antivirus blocking smart-card access */
@@ -559,7 +563,8 @@ static const pc_step reader_states[] = {
         TRY("edge", 13, "200"),
         /* Program Compatibility Assistant disabled the middleware */
         SET(PCA, true),
-        TRY("chrome", 12, "3.1"),
+        TRY("chrome", 12, "3.21"),
+        TRY("chrome-old", 12, "3.1"),
         READ(AU_READ_PCA),
         SET(PCA, false),
         TRY("chrome", 12, "200"),
@@ -931,12 +936,20 @@ static void test_hostile_inputs(void **state)
 	assert_null(au_pcb_load("/nonexistent.json", err, sizeof(err)));
 	f = fopen("pcside-bad.json", "w");
 	assert_non_null(f);
-	fputs("{\"format\":1,\"classes\":[{\"class\":\"tls_protocol\",\"net_error\":\"E\","
+	fputs("{\"format\":2,\"browsers\":[{\"name\":\"chrome\"},{\"name\":\"edge\"}],"
+	      "\"classes\":[{\"class\":\"tls_protocol\",\"net_error\":\"E\","
 	      "\"net_error_code\":-1,\"pages\":{\"chrome\":{\"entry\":\"3.1\"}}}]}",
 	      f);
 	fclose(f);
 	assert_null(au_pcb_load("pcside-bad.json", err, sizeof(err)));
 	assert_non_null(strstr(err, "edge") ? err : strstr(err, "chrome"));
+	f = fopen("pcside-bad.json", "w");
+	fputs("{\"format\":2,\"browsers\":[{\"name\":\"chrome\"},{\"name\":\"chrome\"}],"
+	      "\"classes\":[]}",
+	      f);
+	fclose(f);
+	assert_null(au_pcb_load("pcside-bad.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "repeated browser"));
 	f = fopen("pcside-bad.json", "w");
 	fputs("[1,2", f);
 	fclose(f);
@@ -1080,10 +1093,109 @@ static void test_proxy_junk(void **state)
 	au_card_free(doc);
 }
 
+/* Chromium's net error for each failed handshake (docs/browser-errors.md, "Client certificates
+ * and Chromium's TLS errors"): the alert, whether a CertificateRequest came and was answered,
+ * whether the ClientHello itself was refused. */
+static void test_chromium_tls_mapping(void **state)
+{
+	static const struct {
+		int alert;
+		bool requested, sent, server_hello;
+		au_pcb_class cls;
+	} rows[] = {
+	        /* TLS 1.2 front, no certificate (card unread, Cancel): crbug 646567 */
+	        {40, true, false, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        /* TLS 1.2 front refusing a certificate it got (expired, revoked) */
+	        {40, true, true, true, AU_PCB_TLS_PROTOCOL},
+	        /* handshake_failure with no CertificateRequest, after the ServerHello */
+	        {40, false, false, true, AU_PCB_TLS_PROTOCOL},
+	        /* handshake_failure to the ClientHello: no common cipher (crbug 446505) */
+	        {40, false, false, false, AU_PCB_TLS_VERSION_OR_CIPHER},
+	        {70, false, false, false, AU_PCB_TLS_VERSION_OR_CIPHER},
+	        {71, false, false, true, AU_PCB_TLS_VERSION_OR_CIPHER},
+	        /* TLS 1.3 without a certificate, and the certificate alerts */
+	        {116, true, false, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {42, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {43, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {44, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {45, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {46, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {48, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        /* access_denied: a client-certificate refusal only after a CertificateRequest */
+	        {49, true, true, true, AU_PCB_CLIENT_CERT_REJECTED},
+	        {49, false, false, true, AU_PCB_TLS_PROTOCOL},
+	        /* alerts with net errors of their own; other alerts; none at all */
+	        {20, false, false, true, AU_PCB_OTHER},
+	        {51, true, true, true, AU_PCB_OTHER},
+	        {112, false, false, false, AU_PCB_OTHER},
+	        {80, true, false, true, AU_PCB_TLS_PROTOCOL},
+	        {-1, false, false, false, AU_PCB_TLS_PROTOCOL},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		au_pcb_handshake h = {.alert = rows[i].alert,
+		                      .cert_requested = rows[i].requested,
+		                      .cert_sent = rows[i].sent,
+		                      .server_hello = rows[i].server_hello};
+		au_pcb_class got = au_pcb_classify_handshake(&h);
+		if (got != rows[i].cls)
+			fail_msg("row %zu (alert %d): %s, not %s", i, rows[i].alert,
+			         au_pcb_class_name(got), au_pcb_class_name(rows[i].cls));
+	}
+	assert_int_equal(au_pcb_classify_handshake(NULL), AU_PCB_OTHER);
+}
+
+/* The same failure, the page of each browser's era: ERR_BAD_SSL_CLIENT_AUTH_CERT is 3.21 in
+ * current Chrome and Edge, 3.1 / 3.2 in those of 2016-2022; ERR_SSL_PROTOCOL_ERROR is 3.1 / 3.2
+ * in both. The au_web responses are the ones a TLS 1.2 front gives. */
+static void test_pages_by_browser_era(void **state)
+{
+	static const struct {
+		const char *browser;
+		au_web_err err; /* TLS_CLIENT_REJECTED: au_web had no certificate to send */
+		bool requested;
+		const char *entry, *net_error;
+	} rows[] = {
+	        {"chrome", AU_WEB_ERR_TLS_CLIENT_REJECTED, true, "3.21",
+	         "ERR_BAD_SSL_CLIENT_AUTH_CERT"},
+	        {"edge", AU_WEB_ERR_TLS_CLIENT_REJECTED, true, "3.21",
+	         "ERR_BAD_SSL_CLIENT_AUTH_CERT"},
+	        {"chrome-old", AU_WEB_ERR_TLS_CLIENT_REJECTED, true, "3.1",
+	         "ERR_BAD_SSL_CLIENT_AUTH_CERT"},
+	        {"edge-old", AU_WEB_ERR_TLS_CLIENT_REJECTED, true, "3.2",
+	         "ERR_BAD_SSL_CLIENT_AUTH_CERT"},
+	        {"chrome", AU_WEB_ERR_TLS_HANDSHAKE, true, "3.1", "ERR_SSL_PROTOCOL_ERROR"},
+	        {"edge", AU_WEB_ERR_TLS_HANDSHAKE, true, "3.2", "ERR_SSL_PROTOCOL_ERROR"},
+	        {"chrome-old", AU_WEB_ERR_TLS_HANDSHAKE, true, "3.1", "ERR_SSL_PROTOCOL_ERROR"},
+	        {"desktop-edge-old", AU_WEB_ERR_TLS_HANDSHAKE, true, "3.2",
+	         "ERR_SSL_PROTOCOL_ERROR"},
+	};
+	world *w = *state;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		au_web_response r = {.err = rows[i].err,
+		                     .tls_alert_received = 40,
+		                     .tls_cert_requested = rows[i].requested};
+		au_pcb_page page;
+		assert_true(au_pcb_error_page(w->pages, rows[i].browser, "https://" HOST "/login",
+		                              &r, &page));
+		if (strcmp(page.entry, rows[i].entry) != 0 ||
+		    strcmp(page.net_error, rows[i].net_error) != 0)
+			fail_msg("%s: %s %s, not %s %s", rows[i].browser, page.entry,
+			         page.net_error, rows[i].entry, rows[i].net_error);
+		assert_true(catalogue_says(w, page.entry, page.heading));
+	}
+	assert_true(au_pcb_knows_browser(w->pages, "chrome-old"));
+	assert_false(au_pcb_knows_browser(w->pages, "desktop-edge"));
+	assert_false(au_pcb_knows_browser(NULL, "chrome"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_texts_match_catalogue),
+	        cmocka_unit_test(test_chromium_tls_mapping),
+	        cmocka_unit_test(test_pages_by_browser_era),
 	        cmocka_unit_test(test_reader_states),
 	        cmocka_unit_test(test_expired_card),
 	        cmocka_unit_test(test_proxies),

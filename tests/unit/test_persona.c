@@ -52,6 +52,25 @@
 	                     "by this device unless the device is secured with a screen lock."
 #define CH_UNKNOWN \
 	"NotReadableError", "An unknown error occurred while talking to the credential manager."
+/* Chromium's Android statuses (AuthenticatorStatusToDOMException; the 2019 file has the same). */
+#define CH_ALG                                                                          \
+	"NotSupportedError",                                                            \
+	        "None of the algorithms specified in `pubKeyCredParams` are supported " \
+	        "by this device."
+#define CH_RK                                                                                  \
+	"NotSupportedError", "Resident credentials or empty 'allowCredentials' lists are not " \
+	                     "supported at this time."
+#define CH_ANDROID_NS                                                                            \
+	"NotSupportedError", "Either the device has received unexpected request parameters, or " \
+	                     "the device cannot support this request."
+/* Blink: the options' conversion fails (credentials_container.cc). */
+#define CH_BAD_PARAMS "NotSupportedError", "Required parameters missing in `options.publicKey`."
+/* Measured case f; the 2019 Blink gave InvalidStateError. */
+#define CH_PENDING      "OperationError", "A request is already pending."
+#define CH_PENDING_2019 "InvalidStateError", "A request is already pending."
+/* Blink rejects with signal.reason: AbortSignal's default reason. */
+#define CH_ABORT      "AbortError", "signal is aborted without reason"
+#define CH_ABORT_2019 "AbortError", "Request has been aborted."
 /* Manual v1.04 2.4: misspelled. */
 #define CH_UNKNOWN_OCCURED \
 	"NotReadableError", "An unknown error occured while talking to the credential manager."
@@ -75,7 +94,10 @@
 #define WK_EXCLUDED                                                                                \
 	"InvalidStateError", "At least one credential matches an entry of the excludeCredentials " \
 	                     "list in the platform attached authenticator."
-#define WK_FAILED "NotAllowedError", "Operation failed."
+#define WK_FAILED      "NotAllowedError", "Operation failed."
+#define WK_BAD_PARAMS  "TypeError", "Type error"
+#define WK_NEW_REQUEST "NotAllowedError", "This request has been cancelled by a new request."
+#define WK_ABORT       "AbortError", "Aborted by AbortSignal."
 
 typedef struct expect {
 	const char *persona;
@@ -91,9 +113,10 @@ typedef struct expect {
 /* clang-format off */
 /*
  * Chromium: everything but an excluded credential collapses to NotAllowedError, except the
- * exceptions of a phone without screen lock (uv) and of unknown failures (unknown).
+ * exceptions of a phone without screen lock (uv), of unknown failures (unknown) and, on Android,
+ * of what the device cannot do (alg, rk, ns).
  */
-#define CHROMIUM(p, uv, unknown)                      \
+#define CHROMIUM(p, uv, unknown, alg, rk, ns)         \
 	{p, AU_FAIL_NO_WEBAUTHN, OPS(V8_TYPE)},       \
 	{p, AU_FAIL_INSECURE_CONTEXT, OPS(V8_TYPE)},  \
 	{p, AU_FAIL_INVALID_DOMAIN, SAME(CH_DOMAIN)}, \
@@ -105,9 +128,14 @@ typedef struct expect {
 	{p, AU_FAIL_UV_UNAVAILABLE, SAME(uv)},        \
 	{p, AU_FAIL_EXCLUDED, SAME(CH_EXCLUDED)},     \
 	{p, AU_FAIL_NO_CREDENTIALS, SAME(CH_NA)},     \
-	{p, AU_FAIL_NOT_SUPPORTED, SAME(CH_NA)},      \
+	{p, AU_FAIL_NOT_SUPPORTED, SAME(ns)},         \
 	{p, AU_FAIL_INVALID_RESPONSE, SAME(CH_NA)},   \
-	{p, AU_FAIL_UNKNOWN, SAME(unknown)}
+	{p, AU_FAIL_UNKNOWN, SAME(unknown)},          \
+	{p, AU_FAIL_NO_ALGORITHM, SAME(alg)},         \
+	{p, AU_FAIL_NO_RESIDENT_KEYS, SAME(rk)},      \
+	{p, AU_FAIL_BAD_PARAMS, SAME(CH_BAD_PARAMS)}, \
+	{p, AU_FAIL_PENDING, SAME(CH_PENDING)},       \
+	{p, AU_FAIL_ABORTED, SAME(CH_ABORT)}
 
 /* The classes an authenticator's answer decides (those before it: the page's and browser's), all
  * with the same exception x. */
@@ -121,13 +149,19 @@ typedef struct expect {
 	{p, AU_FAIL_NO_CREDENTIALS, x},   \
 	{p, AU_FAIL_NOT_SUPPORTED, x},    \
 	{p, AU_FAIL_INVALID_RESPONSE, x}, \
-	{p, AU_FAIL_UNKNOWN, x}
+	{p, AU_FAIL_UNKNOWN, x},          \
+	{p, AU_FAIL_NO_ALGORITHM, x},     \
+	{p, AU_FAIL_NO_RESIDENT_KEYS, x}, \
+	{p, AU_FAIL_PENDING, x}
 
 /* Desktop Chromium: NotAllowedError for those too. */
-#define DESKTOP_CHROMIUM(p) CHROMIUM(p, CH_NA, CH_NA)
+#define DESKTOP_CHROMIUM(p) CHROMIUM(p, CH_NA, CH_NA, CH_NA, CH_NA, CH_NA)
 
-/* Android Chrome: manual 2.9 for a phone without screen lock, 2.4 for unknown failures. */
-#define ANDROID_CHROME(p) CHROMIUM(p, CH_UV_ANDROID, CH_UNKNOWN)
+/*
+ * Android Chrome: manual 2.9 for a phone without screen lock, 2.4 for unknown failures, the
+ * NotSupportedErrors of Chromium's Android code.
+ */
+#define ANDROID_CHROME(p) CHROMIUM(p, CH_UV_ANDROID, CH_UNKNOWN, CH_ALG, CH_RK, CH_ANDROID_NS)
 
 /* Safari on iPhone: WebKit's words and the manual's (2.3 cancelled, 2.5 failed). */
 #define IOS_SAFARI(p)                                     \
@@ -144,7 +178,12 @@ typedef struct expect {
 	{p, AU_FAIL_NO_CREDENTIALS, SAME(WK_CANCELLED)},  \
 	{p, AU_FAIL_NOT_SUPPORTED, SAME(WK_FAILED)},      \
 	{p, AU_FAIL_INVALID_RESPONSE, SAME(WK_FAILED)},   \
-	{p, AU_FAIL_UNKNOWN, SAME(WK_FAILED)}
+	{p, AU_FAIL_UNKNOWN, SAME(WK_FAILED)},            \
+	{p, AU_FAIL_NO_ALGORITHM, SAME(WK_FAILED)},       \
+	{p, AU_FAIL_NO_RESIDENT_KEYS, SAME(WK_FAILED)},   \
+	{p, AU_FAIL_BAD_PARAMS, SAME(WK_BAD_PARAMS)},     \
+	{p, AU_FAIL_PENDING, SAME(WK_NEW_REQUEST)},       \
+	{p, AU_FAIL_ABORTED, SAME(WK_ABORT)}
 
 /* clang-format on */
 
@@ -157,10 +196,14 @@ static const expect table[] = {
         {"ios-thirdparty-browser", AU_FAIL_INSECURE_CONTEXT, OPS(JSC_TYPE)},
         {"ios-thirdparty-browser", AU_FAIL_INVALID_DOMAIN, SAME(WK_DOMAIN)},
         {"ios-thirdparty-browser", AU_FAIL_BAD_RP_ID, SAME(WK_RPID)},
+        {"ios-thirdparty-browser", AU_FAIL_BAD_PARAMS, SAME(WK_BAD_PARAMS)},
+        {"ios-thirdparty-browser", AU_FAIL_ABORTED, SAME(WK_ABORT)},
         AUTHENTICATOR_CLASSES("ios-thirdparty-browser", OPS(WK_ENTITLEMENT)),
 
         ANDROID_CHROME("android-chrome"),
         ANDROID_CHROME("android-chrome-without-screen-lock"),
+        /* Refused by Play Services' FIDO2 API (no-entitlement): Chromium's NotAllowedError. */
+        ANDROID_CHROME("android-chromium-unprivileged"),
 
         /* Older Chromium on Android: 2019 strings, the manual's "occured" (also after UV). */
         {"android-chrome-old", AU_FAIL_NO_WEBAUTHN, OPS(V8_TYPE_OLD)},
@@ -174,9 +217,14 @@ static const expect table[] = {
         {"android-chrome-old", AU_FAIL_UV_UNAVAILABLE, SAME(CH_UV_ANDROID)},
         {"android-chrome-old", AU_FAIL_EXCLUDED, SAME(CH_EXCLUDED)},
         {"android-chrome-old", AU_FAIL_NO_CREDENTIALS, SAME(CH_NA_2019)},
-        {"android-chrome-old", AU_FAIL_NOT_SUPPORTED, SAME(CH_NA_2019)},
+        {"android-chrome-old", AU_FAIL_NOT_SUPPORTED, SAME(CH_ANDROID_NS)},
         {"android-chrome-old", AU_FAIL_INVALID_RESPONSE, SAME(CH_NA_2019)},
         {"android-chrome-old", AU_FAIL_UNKNOWN, SAME(CH_UNKNOWN_OCCURED)},
+        {"android-chrome-old", AU_FAIL_NO_ALGORITHM, SAME(CH_ALG)},
+        {"android-chrome-old", AU_FAIL_NO_RESIDENT_KEYS, SAME(CH_RK)},
+        {"android-chrome-old", AU_FAIL_BAD_PARAMS, SAME(CH_BAD_PARAMS)},
+        {"android-chrome-old", AU_FAIL_PENDING, SAME(CH_PENDING_2019)},
+        {"android-chrome-old", AU_FAIL_ABORTED, SAME(CH_ABORT_2019)},
 
         DESKTOP_CHROMIUM("desktop-chrome"),
         DESKTOP_CHROMIUM("desktop-edge"),
@@ -186,15 +234,24 @@ static const expect table[] = {
         {"no-webauthn", AU_FAIL_INSECURE_CONTEXT, OPS(V8_TYPE_OLD)},
         {"no-webauthn", AU_FAIL_INVALID_DOMAIN, OPS(V8_TYPE_OLD)},
         {"no-webauthn", AU_FAIL_BAD_RP_ID, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_BAD_PARAMS, OPS(V8_TYPE_OLD)},
+        {"no-webauthn", AU_FAIL_ABORTED, OPS(V8_TYPE_OLD)},
         AUTHENTICATOR_CLASSES("no-webauthn", OPS(V8_TYPE_OLD)),
 };
 
 #define N_TABLE (sizeof(table) / sizeof(table[0]))
 
 static const char *const personas[] = {
-        "android-chrome", "android-chrome-old", "android-chrome-without-screen-lock",
-        "desktop-chrome", "desktop-edge",       "ios-thirdparty-browser",
-        "ios17-safari",   "ios18-safari",       "no-webauthn",
+        "android-chrome",
+        "android-chrome-old",
+        "android-chrome-without-screen-lock",
+        "android-chromium-unprivileged",
+        "desktop-chrome",
+        "desktop-edge",
+        "ios-thirdparty-browser",
+        "ios17-safari",
+        "ios18-safari",
+        "no-webauthn",
 };
 
 #define N_PERSONAS (sizeof(personas) / sizeof(personas[0]))

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -661,13 +662,77 @@ static void test_report_json(void **state)
 	fixture_free(f);
 }
 
+/* Every element of the tree in document order into visit; counts those named name. */
+static size_t count_named(xmlNode *n, const char *name)
+{
+	size_t k = 0;
+
+	for (; n != NULL; n = n->next) {
+		k += n->type == XML_ELEMENT_NODE && xmlStrcasecmp(n->name, BAD_CAST name) == 0;
+		k += count_named(n->children, name);
+	}
+	return k;
+}
+
+/* The visual report's page: hostile texts in a screen too, read back by libxml2's HTML parser. */
+static void test_report_html(void **state)
+{
+	fixture *f = fixture_new();
+	sc_entry_result *e = &f->results[E_FAIL_BYTES];
+	static char hostile_url[] = "javascript:alert(1)\"><script>x</script>";
+	char *hostile_text = NULL;
+	sc_screens screens = {.block = "c1", .cause = 1, .status = SC_FAIL, .ms = 7};
+	size_t len;
+	char *html, *text;
+	htmlDocPtr doc;
+
+	(void)state;
+	size_t hostile_len = sizeof(markup) + sizeof(controls) + sizeof(invalid_bytes);
+
+	assert_non_null(hostile_text = malloc(hostile_len));
+	snprintf(hostile_text, hostile_len, "%s\n%s\n%s", markup, controls, invalid_bytes);
+	/* Borrowed texts: the fixture frees nothing of a screen. */
+	screens.views[SC_PLACE_PHONE_PAGE] = (sc_view){.shown = true,
+	                                               .status = 200,
+	                                               .text = hostile_text,
+	                                               .url = hostile_url,
+	                                               .html = hostile_url,
+	                                               .html_len = strlen(hostile_url)};
+	screens.views[SC_PLACE_PHONE_ERROR] =
+	        (sc_view){.shown = true, .text = hostile_text, .url = ""};
+	e->screens = &screens;
+	e->n_screens = 1;
+	html = report(f, N_RUNS, SC_FORMAT_HTML, &len);
+	assert_true(utf8_strict(html, len));
+	doc = htmlReadMemory(html, (int)len, "index.html", "UTF-8",
+	                     HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	assert_non_null(doc);
+	/* Nothing of the results became markup: no script, no link, one style (the report's). */
+	assert_int_equal(count_named(xmlDocGetRootElement(doc), "script"), 0);
+	assert_int_equal(count_named(xmlDocGetRootElement(doc), "a"), 0);
+	assert_int_equal(count_named(xmlDocGetRootElement(doc), "style"), 1);
+	assert_int_equal(count_named(xmlDocGetRootElement(doc), "section"), N_ENTRIES * N_RUNS);
+	/* ... and reads back as the text it was. */
+	text = (char *)xmlNodeGetContent(xmlDocGetRootElement(doc));
+	assert_non_null(strstr(text, markup));
+	assert_non_null(strstr(text, hostile_url));
+	assert_non_null(strstr(text, f->japanese));
+	xmlFree(text);
+	xmlFreeDoc(doc);
+	free(html);
+	free(hostile_text);
+	e->screens = NULL;
+	e->n_screens = 0;
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_text_copy),   cmocka_unit_test(test_text_printf),
 	        cmocka_unit_test(test_text_clean),  cmocka_unit_test(test_report_text),
 	        cmocka_unit_test(test_report_tap),  cmocka_unit_test(test_report_junit),
-	        cmocka_unit_test(test_report_json),
+	        cmocka_unit_test(test_report_json), cmocka_unit_test(test_report_html),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -54,3 +54,26 @@ kc_seconds()
 {
 	echo "$(($1 / 1000)).$((($1 % 1000) / 100)) s"
 }
+
+# Two distinct loopback ports nothing listens on (curl exit 7: connection refused), "HTTP
+# MANAGEMENT": Keycloak's two listeners.
+kc_free_ports()
+{
+	kc_a=$(kc_free_port)
+	kc_b=$(kc_free_port)
+	while [ "$kc_b" = "$kc_a" ]; do kc_b=$(kc_free_port); done
+	echo "$kc_a $kc_b"
+}
+
+kc_free_port()
+{
+	while :; do
+		kc_p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+		kc_rc=0
+		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$kc_p/" || kc_rc=$?
+		if [ "$kc_rc" -eq 7 ]; then
+			echo "$kc_p"
+			return
+		fi
+	done
+}

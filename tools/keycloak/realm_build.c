@@ -90,7 +90,9 @@ static kc_realm_err add_webauthn_policy(json_t *realm)
 	        "webAuthnPolicyPasswordlessRpId", WEBAUTHN_RP_ID,
 	        "webAuthnPolicyPasswordlessAttestationConveyancePreference", "none",
 	        "webAuthnPolicyPasswordlessAuthenticatorAttachment", WEBAUTHN_NOT_SPECIFIED,
-	        "webAuthnPolicyPasswordlessRequireResidentKey", WEBAUTHN_NOT_SPECIFIED,
+	        /* a discoverable credential, as the platform's registration page asks
+	         * (manual 2.3: a phone that cannot keep a passkey fails there) */
+	        "webAuthnPolicyPasswordlessRequireResidentKey", "Yes",
 	        "webAuthnPolicyPasswordlessUserVerificationRequirement", "required",
 	        "webAuthnPolicyPasswordlessCreateTimeout", WEBAUTHN_NO_TIMEOUT,
 	        "webAuthnPolicyPasswordlessAvoidSameAuthenticatorRegister", 0,

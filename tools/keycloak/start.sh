@@ -9,7 +9,8 @@
 # its home), links to the prepared lib/ conf/ themes/ providers/, and data/ (the H2
 # database, data/import/ with the realms). It also gets keycloak.pid (the process group of
 # the server), keycloak.log, and admin.env (KC_ADMIN_USERNAME, KC_ADMIN_PASSWORD: the
-# bootstrap admin of the master realm, a new password each start). stop.sh stops it.
+# bootstrap admin of the master realm, a new password each start; `kagura-scenarios run
+# --admin-env` reads it). stop.sh stops it.
 set -eu
 . "$(dirname "$0")/env.sh"
 
@@ -106,4 +107,6 @@ while :; do
 done
 elapsed=$(($(kc_now_ms) - started))
 echo "keycloak: $kc_version ready on http://localhost:$port/ in $(kc_seconds "$elapsed") (realm files: $(cd "$home/data/import" && ls | tr '\n' ' ' | sed 's/ $//'); admin: $run_dir/admin.env)"
+# The platform's scenarios against it: its Admin REST API is their test control.
+echo "keycloak: scenarios: kagura-scenarios run --target http://localhost:$port/realms/kagura --admin-env $run_dir/admin.env"
 echo "keycloak-start-ms=$elapsed"

@@ -142,6 +142,40 @@ public final class Webauthn4jCheck {
         return copy;
     }
 
+    /** Case c registered by webauthn4j with the record our core made; null, the failure reported,
+     *  when webauthn4j refuses it or records it otherwise. */
+    private KeycloakLikeVerifier.Registered registered(KeycloakLikeVerifier kc, JsonNode c, String name,
+            List<Long> algs, boolean uv) {
+        var reg = kc.register(c.path("registration").path("response"),
+                c.path("registration").path("challenge").asText(), algs, uv);
+        if (!reg.outcome().valid()) {
+            report(false, name, "registration refused by webauthn4j: " + reg.outcome());
+            return null;
+        }
+        List<String> diffs = compareRecord(reg.data(), c.path("credential"));
+        if (!diffs.isEmpty()) {
+            report(false, name, "registration record differs: " + String.join("; ", diffs));
+            return null;
+        }
+        return reg;
+    }
+
+    /** Why an honest assertion ({response, challenge}) fails the cross-check, or null: refused,
+     *  another counter than ours, or a copy with a tampered signature accepted. */
+    private static String assertionFailure(KeycloakLikeVerifier kc, JsonNode a, CredentialRecord stored,
+            boolean uv, long oursAfter) {
+        JsonNode assertion = a.path("response");
+        String challenge = a.path("challenge").asText();
+        var auth = kc.authenticate(assertion, challenge, stored, uv);
+        if (!auth.outcome().valid())
+            return "authentication refused by webauthn4j: " + auth.outcome();
+        if (auth.signCount() != oursAfter)
+            return "counter: webauthn4j " + auth.signCount() + ", ours " + oursAfter;
+        if (kc.authenticate(tamperedSignature(assertion), challenge, stored, uv).outcome().valid())
+            return "control: webauthn4j accepted a tampered signature";
+        return null;
+    }
+
     // ---- valid set (tests/support/gen_valid_set.c) ----
 
     private void validSet(JsonNode root) throws CertificateException, SetupException {
@@ -150,33 +184,19 @@ public final class Webauthn4jCheck {
             String name = c.path("name").asText();
             var kc = new KeycloakLikeVerifier(c.path("origin").asText(), c.path("rpID").asText(), anchors);
             boolean uv = c.path("requireUserVerification").asBoolean();
-            var reg = kc.register(c.path("registration").path("response"),
-                    c.path("registration").path("challenge").asText(), longs(c.path("supportedAlgorithmIDs")), uv);
-            if (!reg.outcome().valid()) {
-                report(false, name, "registration refused by webauthn4j: " + reg.outcome());
+            var reg = registered(kc, c, name, longs(c.path("supportedAlgorithmIDs")), uv);
+            if (reg == null)
                 continue;
-            }
-            List<String> diffs = compareRecord(reg.data(), c.path("credential"));
-            if (!diffs.isEmpty()) {
-                report(false, name, "registration record differs: " + String.join("; ", diffs));
-                continue;
-            }
             CredentialRecord stored = KeycloakLikeVerifier.storedRecord(reg.data(),
                     c.path("credential").path("signCount").asLong());
-            JsonNode assertion = c.path("authentication").path("response");
-            String challenge = c.path("authentication").path("challenge").asText();
-            var auth = kc.authenticate(assertion, challenge, stored, uv);
             long oursAfter = c.path("credentialAfterAuthentication").path("signCount").asLong();
-            if (!auth.outcome().valid())
-                report(false, name, "authentication refused by webauthn4j: " + auth.outcome());
-            else if (auth.signCount() != oursAfter)
-                report(false, name, "counter: webauthn4j " + auth.signCount() + ", ours " + oursAfter);
-            else if (kc.authenticate(tamperedSignature(assertion), challenge, stored, uv).outcome().valid())
-                report(false, name, "control: webauthn4j accepted a tampered signature");
+            String failure = assertionFailure(kc, c.path("authentication"), stored, uv, oursAfter);
+            if (failure != null)
+                report(false, name, failure);
             else
                 report(true, name, "fmt " + reg.data().getAttestationObject().getFormat() + ", alg "
                         + c.path("alg").asLong() + ", counter " + c.path("credential").path("signCount").asLong()
-                        + " -> " + auth.signCount());
+                        + " -> " + oursAfter);
         }
     }
 
@@ -190,37 +210,20 @@ public final class Webauthn4jCheck {
         for (JsonNode c : root.path("cases")) {
             String name = c.path("name").asText();
             boolean uv = c.path("requireUserVerification").asBoolean();
-            var reg = kc.register(c.path("registration").path("response"),
-                    c.path("registration").path("challenge").asText(), List.of(c.path("alg").asLong()), uv);
-            if (!reg.outcome().valid()) {
-                report(false, name, "registration refused by webauthn4j: " + reg.outcome());
+            var reg = registered(kc, c, name, List.of(c.path("alg").asLong()), uv);
+            if (reg == null)
                 continue;
-            }
-            List<String> diffs = compareRecord(reg.data(), c.path("credential"));
-            if (!diffs.isEmpty()) {
-                report(false, name, "registration record differs: " + String.join("; ", diffs));
-                continue;
-            }
             long counter = c.path("credential").path("signCount").asLong();
             String trail = counter + "";
             String failure = null;
             for (JsonNode a : c.path("authentications")) {
                 CredentialRecord stored = KeycloakLikeVerifier.storedRecord(reg.data(), counter);
-                JsonNode assertion = a.path("response");
-                String challenge = a.path("challenge").asText();
-                var auth = kc.authenticate(assertion, challenge, stored, uv);
                 long oursAfter = a.path("credentialAfter").path("signCount").asLong();
-                if (!auth.outcome().valid())
-                    failure = "authentication refused by webauthn4j: " + auth.outcome();
-                else if (auth.signCount() != oursAfter)
-                    failure = "counter: webauthn4j " + auth.signCount() + ", ours " + oursAfter;
-                else if (kc.authenticate(tamperedSignature(assertion), challenge, stored, uv).outcome().valid())
-                    failure = "control: webauthn4j accepted a tampered signature";
-                if (failure != null)
+                if ((failure = assertionFailure(kc, a, stored, uv, oursAfter)) != null)
                     break;
                 // What Keycloak up to 26.6.4 stores after a login: stored + 1 when stored > 0.
                 counter = counter > 0 ? counter + 1 : counter;
-                trail += " -> " + auth.signCount();
+                trail += " -> " + oursAfter;
             }
             if (failure != null)
                 report(false, name, failure);
