@@ -159,6 +159,19 @@ static size_t put_inline(FILE *out, const char *text, size_t max, bool tap)
 	return chars;
 }
 
+/* Under an entry, each cause that is a stand-in and what it stands for. */
+static void put_stand_ins(FILE *out, const sc_entry_result *e)
+{
+	char line[SC_STAND_IN_MAX + 64];
+
+	for (size_t i = 0; i < e->n_causes; i++)
+		if (e->causes[i].stand_in[0] != '\0') {
+			snprintf(line, sizeof(line), "stand-in, cause %s: %s", e->causes[i].id,
+			         e->causes[i].stand_in);
+			put_lines(out, TABLE_INDENT, line);
+		}
+}
+
 /* An entry's explanation after indent on each line. */
 static void explain_failure(FILE *out, const sc_report_run *run, const sc_entry_result *e,
                             const char *indent)
@@ -208,6 +221,7 @@ static void write_text(FILE *out, const sc_report_run *runs, size_t n_runs)
 				explain_failure(out, run, e, TABLE_INDENT);
 			else if (e->status == SC_SKIP)
 				put_lines(out, TABLE_INDENT, skip_reason(e));
+			put_stand_ins(out, e);
 		}
 		/* the catalogues run together: the run took as long as the longest */
 		wall = run->wall_ms > wall ? run->wall_ms : wall;
@@ -342,6 +356,7 @@ static json_t *cause_json(const sc_cause_result *c)
 	ok &= set_text(o, "where", c->at.where);
 	ok &= set_int(o, "line", c->at.line);
 	ok &= set_text(o, "detail", c->at.detail);
+	ok &= set_text(o, "stand_in", c->stand_in);
 	return built(o, ok);
 }
 

@@ -58,6 +58,7 @@ static const char style[] =
         ".views{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}"
         "figure{margin:0;max-width:420px}figure img{border:1px solid #888;max-width:100%}"
         "figcaption,.where{font-size:.8rem;color:#444;overflow-wrap:anywhere}"
+        ".stand-in{font-size:.8rem;color:#8a4b00;overflow-wrap:anywhere}"
         ".dialog{width:300px;background:#fff;border-radius:8px;"
         "box-shadow:0 2px 8px rgba(0,0,0,.35);padding:14px}"
         ".dialog .title{font-weight:bold;margin:0 0 8px}"
@@ -247,6 +248,11 @@ static void put_block(FILE *out, const sc_entry_result *e, const sc_screens *s, 
 	if (!s->remedy && c != NULL) {
 		fputs(" — <span class=\"text\">", out);
 		put_text(out, c->label);
+		fputs("</span>", out);
+	}
+	if (!s->remedy && c != NULL && c->stand_in[0] != '\0') {
+		fputs("<br><span class=\"stand-in text\">stand-in: ", out);
+		put_text(out, c->stand_in);
 		fputs("</span>", out);
 	}
 	if (item != NULL) {

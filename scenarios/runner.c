@@ -525,6 +525,7 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 			pthread_rwlock_rdlock(&j->platform);
 	}
 	run_cause_in(cfg, w, s, c, r, cr);
+	sc_text_copy(cr->stand_in, sizeof(cr->stand_in), sc_world_stand_in(w));
 	sc_world_cleanup(w);
 	if (cfg->target != NULL)
 		pthread_rwlock_unlock(&j->platform);

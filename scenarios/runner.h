@@ -25,6 +25,9 @@ typedef struct sc_cause_result {
 	char scenario[512]; /* the file the cause is in */
 	sc_status status;
 	sc_outcome at; /* the step that decided (the failing one; the last expectation on a pass) */
+	/* A stand-in (note.stand-in): the real condition it stands for and what the user sees;
+	 * "" when the cause provokes the real condition itself. */
+	char stand_in[SC_STAND_IN_MAX];
 } sc_cause_result;
 
 typedef struct sc_entry_result {

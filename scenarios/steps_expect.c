@@ -276,3 +276,15 @@ sc_status step_expect_verified(sc_world *w, const sc_step *st, sc_outcome *out)
 	               ? SC_PASS
 	               : sc_result(out, SC_FAIL, "the viewer does not verify it");
 }
+
+/* note.stand-in real=TEXT seen=TEXT: the cause does not provoke the manual's condition itself but
+ * the closest one the simulator has; the reports say so beside its result. */
+sc_status step_note_stand_in(sc_world *w, const sc_step *st, sc_outcome *out)
+{
+	const char *real = sc_step_get(st, "real"), *shown = sc_step_get(st, "seen");
+
+	if (real == NULL || shown == NULL || real[0] == '\0' || shown[0] == '\0')
+		return sc_result(out, SC_ERROR, "note.stand-in real=TEXT seen=TEXT");
+	snprintf(w->stand_in, sizeof(w->stand_in), "stands for %s; the user sees %s", real, shown);
+	return SC_PASS;
+}

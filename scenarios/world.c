@@ -631,3 +631,8 @@ const char *sc_world_user_id(sc_world *w, const char *sym)
 	named_user *u = world_user(w, sym);
 	return u ? u->id : NULL;
 }
+
+const char *sc_world_stand_in(const sc_world *w)
+{
+	return w->stand_in;
+}

@@ -76,9 +76,14 @@ typedef struct sc_outcome {
 	char detail[512]; /* why a step failed or was skipped */
 } sc_outcome;
 
+/* A stand-in's note: what real condition a cause stands for and what the user sees. */
+#define SC_STAND_IN_MAX 600
+
 typedef struct sc_world sc_world;
 
 sc_world *sc_world_new(const sc_world_config *cfg);
+/* The cause's stand-in note (note.stand-in), "" none. */
+const char *sc_world_stand_in(const sc_world *w);
 void sc_world_free(sc_world *w);
 
 /* The setup is running (true) or done: without test control its steps that need it are left

@@ -109,7 +109,8 @@ struct sc_world {
 	seen phone_page, phone_error, phone_prompt, pc_page, pc_browser, pc_dialog, pc_viewer;
 	/* The pages behind phone_page and pc_page, as served (cfg.keep_pages). */
 	served_page phone_served, pc_served;
-	au_pcb_table *pages;      /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
+	au_pcb_table *pages; /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
+	char stand_in[SC_STAND_IN_MAX]; /* note.stand-in: "" the cause is the real condition */
 	json_t *pki_index;        /* the card PKI's index.json, read once (owned); NULL not yet */
 	size_t reissue_keys_used; /* the PKI's spare keys this world's reissued cards took */
 	au_card *cards[MAX_CARDS];
@@ -295,6 +296,7 @@ SC_STEP(step_card_reader);
 SC_STEP(step_card_check);
 SC_STEP(step_card_reissue);
 /* what the user sees, against the catalogue: steps_expect.c */
+SC_STEP(step_note_stand_in);
 SC_STEP(step_expect_message);
 SC_STEP(step_expect_absent);
 SC_STEP(step_expect_done);

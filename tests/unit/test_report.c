@@ -38,6 +38,8 @@ static const char markup[] = "<&\"'> ]]> <![CDATA[ x ]]> &amp; <!-- -->";
 static const char controls[] = "line1\nok 99 - injected\nnot ok 98\n# SKIP\n1..3\n"
                                "\x01\x1B[31mred\x7F\r\x1B]0;title\x07 end";
 static const char skip_reason[] = "needs test control ]]> <&>";
+/* A cause's stand-in note (note.stand-in), markup in it. */
+static const char stand_in[] = "stands for a reader on a metal desk <&>; the user sees 3.1";
 static const char skip_reason_entry[] = "対象にテスト制御がない\xFF";
 static const char skip_reason_entry_clean[] = "対象にテスト制御がない" REPLACEMENT;
 
@@ -123,6 +125,7 @@ static fixture *fixture_new(void)
 	FILL(c->at.where, "phone.page");
 	FILL(c->at.expected, japanese_line);
 	FILL(c->at.seen, f->japanese);
+	FILL(c->stand_in, stand_in);
 
 	e = &f->results[E_FAIL_CUT];
 	FILL(e->id, "2.2");
@@ -419,7 +422,7 @@ static void test_report_text(void **state)
 	fixture *f = fixture_new();
 	size_t len;
 	char *text = report(f, N_RUNS, SC_FORMAT_TEXT, &len), *save = NULL, *line, *prev = NULL;
-	size_t reasons = 0, entry_reasons = 0;
+	size_t reasons = 0, entry_reasons = 0, stand_ins = 0;
 
 	(void)state;
 	assert_true(utf8_strict(text, len));
@@ -436,7 +439,12 @@ static void test_report_text(void **state)
 		if (prev && starts(prev, "2.5 ") && starts(line, " ") &&
 		    ends(line, skip_reason_entry_clean))
 			entry_reasons++;
+		/* A stand-in says so under its entry, with what it stands for. */
+		if (prev && starts(prev, "2.1 ") && starts(line, " ") &&
+		    strstr(line, "stand-in, cause c1: ") != NULL && ends(line, stand_in))
+			stand_ins++;
 	}
+	assert_int_equal(stand_ins, N_RUNS);
 	assert_int_equal(reasons, N_RUNS);
 	assert_int_equal(entry_reasons, N_RUNS);
 	free(text);
@@ -610,8 +618,8 @@ static void check_json_run(const fixture *f, json_t *run)
 		assert_int_equal(json_array_size(causes), f->results[i].n_causes);
 		for (size_t k = 0; k < json_array_size(causes); k++) {
 			json_t *c = json_array_get(causes, k);
-			static const char *const keys[] = {"cause", "status", "expected",
-			                                   "seen",  "where",  "detail"};
+			static const char *const keys[] = {"cause", "status", "expected", "seen",
+			                                   "where", "detail", "stand_in"};
 			for (size_t j = 0; j < ARRAY_LEN(keys); j++)
 				assert_true(json_is_string(json_object_get(c, keys[j])));
 		}
@@ -625,6 +633,8 @@ static void check_json_run(const fixture *f, json_t *run)
 	assert_string_equal(json_string_value(json_object_get(c, "detail")), skip_reason);
 	assert_string_equal(
 	        json_string_value(json_object_get(json_array_get(entries, E_PASS), "id")), "2.1");
+	c = json_array_get(json_object_get(json_array_get(entries, E_PASS), "causes"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "stand_in")), stand_in);
 }
 
 static void test_report_json(void **state)
