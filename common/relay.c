@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -50,6 +51,17 @@ void cm_socket_timeouts(int fd, int seconds)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/* A relay passes on what it has at once: with Nagle's algorithm a request written in two parts
+ * (a head, then its body) would wait for the peer's delayed acknowledgement of the first, 40 ms
+ * on Linux, on every relayed request. */
+static void relay_socket(int fd)
+{
+	int on = 1;
+
+	cm_socket_timeouts(fd, RELAY_TIMEOUT_S);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 /* ---- connections ---- */
 
 int cm_conn_fd(const cm_conn *c)
@@ -69,7 +81,7 @@ static int connect_to(const char *host, const char *port)
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd < 0)
 			continue;
-		cm_socket_timeouts(fd, RELAY_TIMEOUT_S);
+		relay_socket(fd);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
@@ -119,7 +131,7 @@ static void *conn_main(void *arg)
 	cm_conn *c = arg;
 	cm_relay *r = c->r;
 
-	cm_socket_timeouts(c->fd, RELAY_TIMEOUT_S);
+	relay_socket(c->fd);
 	r->opts.serve(r->opts.arg, c);
 	pthread_mutex_lock(&r->lock);
 	if (c->prev != NULL)
