@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,11 +127,25 @@ static void conn_interrupt(cm_conn *c)
 		shutdown(c->up_fd, SHUT_RDWR);
 }
 
+/* A peer that closes while a connection writes to it (TLS writes go through write(), which has
+ * no MSG_NOSIGNAL) must end that write with EPIPE, not the whole process with SIGPIPE: the relay
+ * runs inside programs and tests that do not ignore the signal. Blocked, a SIGPIPE raised by this
+ * thread's write stays pending and goes with the thread. */
+static void block_sigpipe(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 static void *conn_main(void *arg)
 {
 	cm_conn *c = arg;
 	cm_relay *r = c->r;
 
+	block_sigpipe();
 	relay_socket(c->fd);
 	r->opts.serve(r->opts.arg, c);
 	pthread_mutex_lock(&r->lock);
