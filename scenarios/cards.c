@@ -23,26 +23,13 @@
 #define REISSUE_LIFETIME_SECONDS (4L * 365 * 86400)
 #define REISSUE_KEY_BITS         2048 /* a card key as the PKI issues them */
 
-/* The card PKI's index.json, read once per world (owned by the world); NULL unreadable. */
-static json_t *pki_index(sc_world *w)
-{
-	char path[4096];
-
-	if (w->pki_index == NULL) {
-		snprintf(path, sizeof(path), "%s/index.json",
-		         w->cfg.pki_dir ? w->cfg.pki_dir : ".");
-		w->pki_index = json_load_file(path, 0, NULL);
-	}
-	return w->pki_index;
-}
-
 /* The index entry's field of a card, copied to out; false none. */
 static bool index_field(sc_world *w, const char *card, const char *field, char *out, size_t size)
 {
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(pki_index(w), "cards"), i, c)
+	json_array_foreach(json_object_get(sc_keyring_pki_index(w->cfg.keys), "cards"), i, c)
 	{
 		const char *n = json_string_value(json_object_get(c, "name"));
 		const char *v = json_string_value(json_object_get(c, field));

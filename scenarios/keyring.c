@@ -21,6 +21,7 @@ struct sc_keyring {
 	EVP_PKEY *spares[MAX_SPARES]; /* owned */
 	size_t n_spares;
 	au_attest_ca attestation;
+	json_t *index; /* the PKI's index.json (owned), NULL: no card PKI */
 };
 
 static X509 *read_cert(const char *path)
@@ -103,7 +104,7 @@ sc_keyring *sc_keyring_load(const char *pki_dir, const char *attestation_dir, ch
 		index = json_load_file(path, 0, NULL); /* no PKI there: a run without card logins */
 		ok = index == NULL || load_pki(k, pki_dir, index, why, why_size);
 	}
-	json_decref(index);
+	k->index = index;
 	if (!ok) {
 		sc_keyring_free(k);
 		return NULL;
@@ -122,6 +123,7 @@ void sc_keyring_free(sc_keyring *k)
 	for (size_t i = 0; i < k->n_spares; i++)
 		EVP_PKEY_free(k->spares[i]);
 	au_attest_ca_reset(&k->attestation);
+	json_decref(k->index);
 	free(k);
 }
 
@@ -139,6 +141,11 @@ bool sc_keyring_ca(const sc_keyring *k, const char *name, X509 **cert, EVP_PKEY 
 EVP_PKEY *sc_keyring_spare(const sc_keyring *k, size_t i)
 {
 	return k != NULL && i < k->n_spares ? k->spares[i] : NULL;
+}
+
+const json_t *sc_keyring_pki_index(const sc_keyring *k)
+{
+	return k != NULL ? k->index : NULL;
 }
 
 const au_attest_ca *sc_keyring_attestation(const sc_keyring *k)

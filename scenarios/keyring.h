@@ -6,6 +6,7 @@
 #ifndef KAGURA_SCENARIOS_KEYRING_H
 #define KAGURA_SCENARIOS_KEYRING_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
@@ -25,6 +26,8 @@ void sc_keyring_free(sc_keyring *k);
 bool sc_keyring_ca(const sc_keyring *k, const char *name, X509 **cert, EVP_PKEY **key);
 /* The PKI's spare key number i (borrowed), NULL past the last. */
 EVP_PKEY *sc_keyring_spare(const sc_keyring *k, size_t i);
+/* The card PKI's index.json (borrowed, read only: every worker reads it), NULL none. */
+const json_t *sc_keyring_pki_index(const sc_keyring *k);
 /* The attestation CA for new phones (borrowed). */
 const au_attest_ca *sc_keyring_attestation(const sc_keyring *k);
 

@@ -256,8 +256,9 @@ typedef struct job {
 	long wall_ms; /* from the run's start until its last entry ended */
 	pthread_mutex_t lock;
 	/* On a shared target, a cause that changes the platform's clock or networks runs alone
-	 * (write lock); every other cause shares (read lock). */
-	pthread_rwlock_t platform;
+	 * (write lock); every other cause, of any catalogue, shares (read lock): the run's one
+	 * lock, borrowed. */
+	pthread_rwlock_t *target;
 	/*
 	 * Without a target, the embedded platforms every cause that leaves the platform as it
 	 * found it shares (started on first use, under lock; one plain, one with the card PKI):
@@ -520,15 +521,15 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 	}
 	if (cfg->target != NULL) {
 		if (alone)
-			pthread_rwlock_wrlock(&j->platform);
+			pthread_rwlock_wrlock(j->target);
 		else
-			pthread_rwlock_rdlock(&j->platform);
+			pthread_rwlock_rdlock(j->target);
 	}
 	run_cause_in(cfg, w, s, c, r, cr);
 	sc_text_copy(cr->stand_in, sizeof(cr->stand_in), sc_world_stand_in(w));
 	sc_world_cleanup(w);
 	if (cfg->target != NULL)
-		pthread_rwlock_unlock(&j->platform);
+		pthread_rwlock_unlock(j->target);
 out:
 	sc_world_free(w);
 	if (platform != borrowed)
@@ -775,7 +776,6 @@ static bool job_init(job *j, const sc_run_config *cfg, file_set *fs)
 	}
 	j->files = fs;
 	pthread_mutex_init(&j->lock, NULL);
-	pthread_rwlock_init(&j->platform, NULL);
 	return true;
 }
 
@@ -784,7 +784,6 @@ static sc_entry_result *job_finish(job *j, file_set *fs, size_t *n)
 {
 	for (int k = 0; k < EMBEDDED_KINDS; k++)
 		rp_platform_stop(j->shared[k]);
-	pthread_rwlock_destroy(&j->platform);
 	pthread_mutex_destroy(&j->lock);
 	/* A file that is broken is a failure of the run, whichever entry it meant. */
 	for (size_t i = 0; i < fs->n_broken; i++) {
@@ -803,6 +802,7 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 	job jobs[SC_MAX_RUNS];
 	file_set fs[SC_MAX_RUNS];
 	pool p = {0};
+	pthread_rwlock_t target = PTHREAD_RWLOCK_INITIALIZER;
 	char keys_why[300] = "";
 	sc_keyring *keys = NULL;
 	pthread_t threads[MAX_JOBS];
@@ -812,6 +812,7 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 
 	for (size_t k = 0; ok && k < n_cfgs; k++) {
 		ok = job_init(&jobs[k], cfgs[k], &fs[k]);
+		jobs[k].target = &target;
 		ready += ok;
 	}
 	if (ok)
@@ -846,6 +847,7 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 	}
 	free(p.tasks);
 	sc_keyring_free(keys);
+	pthread_rwlock_destroy(&target);
 	for (size_t k = 0; k < ready; k++) {
 		if (ok) {
 			outs[k].results = job_finish(&jobs[k], &fs[k], &outs[k].n);

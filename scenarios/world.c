@@ -135,6 +135,8 @@ const char *sc_world_run_id(sc_world *w, const char *pki_id)
 	return r->run;
 }
 
+/* ---- phones ---- */
+
 named_phone *world_phone(sc_world *w, const char *sym)
 {
 	for (size_t i = 0; sym && i < w->n_phones; i++)
@@ -142,8 +144,6 @@ named_phone *world_phone(sc_world *w, const char *sym)
 			return &w->phones[i];
 	return NULL;
 }
-
-/* ---- phones ---- */
 
 named_phone *world_phone_step(sc_world *w, const sc_step *st, sc_outcome *out)
 {
@@ -155,6 +155,8 @@ named_phone *world_phone_step(sc_world *w, const sc_step *st, sc_outcome *out)
 	return p;
 }
 
+/* ---- PCs ---- */
+
 sc_pc *world_pc(sc_world *w, const char *sym)
 {
 	for (size_t i = 0; sym && i < w->n_pcs; i++)
@@ -162,8 +164,6 @@ sc_pc *world_pc(sc_world *w, const char *sym)
 			return &w->pcs[i];
 	return NULL;
 }
-
-/* ---- PCs ---- */
 
 sc_pc *world_pc_step(sc_world *w, const sc_step *st, sc_outcome *out)
 {
@@ -391,7 +391,6 @@ void sc_world_free(sc_world *w)
 	au_pcb_free(w->pages);
 	free(w->phone_served.html);
 	free(w->pc_served.html);
-	json_decref(w->pki_index);
 	sc_control_free(w->own_control);
 	json_decref(w->networks_before);
 	free(w);

@@ -111,8 +111,7 @@ struct sc_world {
 	served_page phone_served, pc_served;
 	au_pcb_table *pages; /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
 	char stand_in[SC_STAND_IN_MAX]; /* note.stand-in: "" the cause is the real condition */
-	json_t *pki_index;        /* the card PKI's index.json, read once (owned); NULL not yet */
-	size_t reissue_keys_used; /* the PKI's spare keys this world's reissued cards took */
+	size_t reissue_keys_used;       /* the PKI's spare keys this world's reissued cards took */
 	au_card *cards[MAX_CARDS];
 	size_t n_cards;
 	char links[MAX_LINKS][FINGERPRINT_HEX]; /* the My Number cards this world linked */
