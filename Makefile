@@ -55,6 +55,7 @@ bench: deps build
 	@$(BUILD)/bench/bench-verify fixtures/vectors/w3c-webauthn-l3-test-vectors.json
 	@$(BUILD)/bench/bench-authenticator
 	@$(BUILD)/bench/bench-http
+	@$(BUILD)/bench/bench-store
 
 # libFuzzer (clang): every parser that reads outside input, FUZZ_SECONDS each (FUZZ_TARGETS: some).
 fuzz-build: deps

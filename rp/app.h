@@ -51,9 +51,10 @@ struct rp_app {
 	rp_store *store;
 	/* The platform's clock: the system clock shifted by what test control advanced. */
 	wa_clock clock;
-	wa_trust trust;        /* attestation trust anchors (time set per request) */
-	rp_messages *msgs;     /* the bundle of cfg.generation */
-	const char *pages_dir; /* fixtures/pages */
+	wa_trust trust;         /* attestation trust anchors (time set per request) */
+	rp_messages *msgs;      /* the bundle of cfg.generation */
+	const char *pages_dir;  /* fixtures/pages */
+	struct rp_pages *pages; /* its templates as read (owned; NULL until the fixtures load) */
 	/* The IC cards' trust (rp/card_pki.h), owned by whoever built it; NULL: no card login. */
 	rp_cardcert_ctx *cards;
 	/* The card-login front servers' URLs (TLS 1.2, TLS 1.3), borrowed; NULL none. */
@@ -65,6 +66,8 @@ struct rp_app {
 	atomic_llong purged_at;
 	/* Keys the user.id the conformance API sends for a user not made yet (random at start). */
 	uint8_t user_key[32];
+	/* Credentials' public keys as decoded for their last assertion (owned; NULL: none). */
+	struct wa_cose_cache *keys;
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
+#include "webauthn/cose_cache.h"
 #include "webauthn/registration.h"
 
 #define COOKIE_NAME     "kagura_conformance"
@@ -767,6 +768,8 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 		fail_store(resp, "saving the credential", serr);
 		goto out;
 	}
+	/* Its first assertion finds the key decoded (the bytes as stored, rp/credmap.h). */
+	wa_cose_cache_put(app->keys, c.rec.public_key.ptr, c.rec.public_key.len, &c.cred.key);
 	rp_http_response_json(resp, 200, ok_object());
 out:
 	wa_reg_response_reset(&r);
@@ -899,8 +902,9 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		rp_fail_json(resp, 403, "the credential is disabled");
 		goto out;
 	}
-	if ((err = rp_cred_to_record(&c.rec, c.user.handle, sizeof(c.user.handle), &c.cred)) !=
-	    WA_OK) {
+	/* Read from the store just now: a deleted or disabled credential never gets this far. */
+	if ((err = rp_cred_to_record_cached(&c.rec, c.user.handle, sizeof(c.user.handle), app->keys,
+	                                    &c.cred)) != WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}

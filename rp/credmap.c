@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webauthn/cose_cache.h"
+
 /* The transports, comma-joined, as many whole names as fit. */
 static void join_transports(const wa_credential *rec, char *out, size_t size)
 {
@@ -39,12 +41,18 @@ static wa_err split_transports(const char *joined, wa_credential *rec)
 wa_err rp_cred_to_record(const rp_cred *c, const uint8_t *owner, size_t owner_len,
                          wa_credential *out)
 {
+	return rp_cred_to_record_cached(c, owner, owner_len, NULL, out);
+}
+
+wa_err rp_cred_to_record_cached(const rp_cred *c, const uint8_t *owner, size_t owner_len,
+                                wa_cose_cache *keys, wa_credential *out)
+{
 	wa_err err;
 
 	memset(out, 0, sizeof(*out));
 	if ((err = wa_blob_set(&out->id, c->id.ptr, c->id.len)) != WA_OK ||
-	    (err = wa_credential_set_public_key(out, c->public_key.ptr, c->public_key.len)) !=
-	            WA_OK ||
+	    (err = wa_credential_set_public_key_cached(out, c->public_key.ptr, c->public_key.len,
+	                                               keys)) != WA_OK ||
 	    (owner != NULL && (err = wa_blob_set(&out->user_handle, owner, owner_len)) != WA_OK) ||
 	    (err = split_transports(c->transports, out)) != WA_OK) {
 		wa_credential_reset(out);

@@ -33,7 +33,7 @@ void rp_flow_page(rp_app *app, rp_http_response *resp, int status, const char *t
 	all[n][0] = "platform";
 	all[n][1] = rp_msg(app, "kagura-platform-name");
 	wa_buf_init(&html, RP_HTML_MAX);
-	if (!rp_page_render(app->pages_dir, tpl, all, n + COMMON_VARS, &html) ||
+	if (!rp_pages_render(app->pages, tpl, all, n + COMMON_VARS, &html) ||
 	    wa_buf_err(&html) != WA_OK) {
 		rp_http_response_text(resp, 500, "text/plain; charset=utf-8",
 		                      wa_buf_err(&html) != WA_OK ? "500 page too large\n"

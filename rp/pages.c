@@ -1,5 +1,6 @@
 #include "rp/pages.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,18 +83,83 @@ static const char *lookup(const char *const vars[][2], size_t n, const char *nam
 	return "";
 }
 
-/* dir/name into a fresh string; NULL when name leaves dir or the file cannot be read. */
-static char *read_template(const char *dir, const char *name, size_t name_len)
+/* A template file as read, kept for the next page. */
+typedef struct template
+{
+	char name[128];
+	char *text; /* owned */
+}
+template;
+
+struct rp_pages {
+	char dir[4096];
+	pthread_mutex_t lock; /* guards n and the entries being added; a kept text never changes */
+	template *kept;       /* owned, n of cap */
+	size_t n, cap;
+};
+
+rp_pages *rp_pages_new(const char *dir)
+{
+	rp_pages *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || dir == NULL || strlen(dir) >= sizeof(p->dir) ||
+	    pthread_mutex_init(&p->lock, NULL) != 0) {
+		free(p);
+		return NULL;
+	}
+	memcpy(p->dir, dir, strlen(dir) + 1);
+	return p;
+}
+
+void rp_pages_free(rp_pages *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->kept[i].text);
+	free(p->kept);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* The text of dir/name (borrowed from pages, kept until rp_pages_free); NULL when name leaves
+ * dir or the file cannot be read. A failed read is not kept. */
+static const char *read_template(rp_pages *pages, const char *name, size_t name_len)
 {
 	char path[4096];
-	const char *why;
+	const char *why, *found = NULL;
+	char *text;
 	size_t len;
 
 	/* Template names are the pages' own; still, no path may leave dir. */
-	if (name_len == 0 || memchr(name, '/', name_len) != NULL ||
-	    snprintf(path, sizeof(path), "%s/%.*s", dir, (int)name_len, name) >= (int)sizeof(path))
+	if (name_len == 0 || name_len >= sizeof(((template *)NULL)->name) ||
+	    memchr(name, '/', name_len) != NULL ||
+	    snprintf(path, sizeof(path), "%s/%.*s", pages->dir, (int)name_len, name) >=
+	            (int)sizeof(path))
 		return NULL;
-	return rp_read_file(path, TEMPLATE_MAX, &len, &why);
+	pthread_mutex_lock(&pages->lock);
+	for (size_t i = 0; found == NULL && i < pages->n; i++)
+		if (strncmp(pages->kept[i].name, name, name_len) == 0 &&
+		    pages->kept[i].name[name_len] == '\0')
+			found = pages->kept[i].text;
+	if (found == NULL && pages->n == pages->cap) {
+		size_t cap = pages->cap ? 2 * pages->cap : 32;
+		template *grown = realloc(pages->kept, cap * sizeof(*grown));
+		if (grown != NULL) {
+			pages->kept = grown;
+			pages->cap = cap;
+		}
+	}
+	if (found == NULL && pages->n < pages->cap &&
+	    (text = rp_read_file(path, TEMPLATE_MAX, &len, &why)) != NULL) {
+		template *t = &pages->kept[pages->n++];
+		memcpy(t->name, name, name_len);
+		t->name[name_len] = '\0';
+		t->text = text;
+		found = text;
+	}
+	pthread_mutex_unlock(&pages->lock);
+	return found;
 }
 
 /* Whether a shared file is a piece of page (rendered with the page's values) or a script or
@@ -106,7 +172,7 @@ static bool is_html_part(const char *name, size_t len)
 	       memcmp(name + len - (sizeof(ext) - 1), ext, sizeof(ext) - 1) == 0;
 }
 
-static bool render_text(const char *dir, const char *tpl, const char *const vars[][2], size_t n,
+static bool render_text(rp_pages *pages, const char *tpl, const char *const vars[][2], size_t n,
                         wa_buf *out, unsigned depth)
 {
 	bool ok = true;
@@ -127,14 +193,13 @@ static bool render_text(const char *dir, const char *tpl, const char *const vars
 			while (*file == ' ')
 				file++;
 			size_t len = (size_t)(close - file);
-			char *text = read_template(dir, file, len);
+			const char *text = read_template(pages, file, len);
 			ok = text != NULL;
 			if (ok && is_html_part(file, len))
 				ok = depth < RP_PARTIAL_DEPTH_MAX &&
-				     render_text(dir, text, vars, n, out, depth + 1);
+				     render_text(pages, text, vars, n, out, depth + 1);
 			else if (ok)
 				wa_buf_adds(out, text);
-			free(text);
 		} else {
 			const char *key = open + (raw ? 3 : 2);
 			bool js = !raw && strncmp(key, JS_PREFIX, sizeof(JS_PREFIX) - 1) == 0;
@@ -153,12 +218,20 @@ static bool render_text(const char *dir, const char *tpl, const char *const vars
 	return ok;
 }
 
+bool rp_pages_render(rp_pages *pages, const char *name, const char *const vars[][2], size_t n,
+                     wa_buf *out)
+{
+	const char *tpl = read_template(pages, name, strlen(name));
+
+	return tpl != NULL && render_text(pages, tpl, vars, n, out, 0);
+}
+
 bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
                     wa_buf *out)
 {
-	char *tpl = read_template(dir, name, strlen(name));
-	bool ok = tpl != NULL && render_text(dir, tpl, vars, n, out, 0);
+	rp_pages *pages = rp_pages_new(dir);
+	bool ok = pages != NULL && rp_pages_render(pages, name, vars, n, out);
 
-	free(tpl);
+	rp_pages_free(pages);
 	return ok;
 }

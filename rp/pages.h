@@ -29,4 +29,14 @@ wa_err rp_html_lines(wa_buf *out, bool raw, const char *const lines[], size_t n)
 bool rp_page_render(const char *dir, const char *name, const char *const vars[][2], size_t n,
                     wa_buf *out);
 
+/* The templates of one directory, each file read on its first use and kept (as Keycloak's theme
+ * cache does: an edited template shows after a restart). Shared by a platform's threads. */
+typedef struct rp_pages rp_pages;
+
+rp_pages *rp_pages_new(const char *dir); /* NULL: out of memory or dir too long */
+void rp_pages_free(rp_pages *p);
+/* rp_page_render with pages' directory and its kept files. */
+bool rp_pages_render(rp_pages *pages, const char *name, const char *const vars[][2], size_t n,
+                     wa_buf *out);
+
 #endif

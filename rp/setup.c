@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rp/pages.h"
 #include "rp/routes.h"
+#include "webauthn/cose_cache.h"
 
 bool rp_app_init(rp_app *app, const rp_generation *generation)
 {
@@ -16,7 +18,7 @@ bool rp_app_init(rp_app *app, const rp_generation *generation)
 	app->routes = rp_platform_routes;
 	app->n_routes = rp_platform_route_count;
 	return RAND_bytes(app->user_key, sizeof(app->user_key)) == 1 &&
-	       wa_trust_init(&app->trust, 0) == WA_OK;
+	       wa_trust_init(&app->trust, 0) == WA_OK && (app->keys = wa_cose_cache_new(0)) != NULL;
 }
 
 void rp_app_release(rp_app *app)
@@ -25,6 +27,9 @@ void rp_app_release(rp_app *app)
 	rp_messages_free(app->msgs);
 	wa_trust_reset(&app->trust);
 	rp_cardcert_ctx_free(app->cards);
+	wa_cose_cache_free(&app->keys);
+	rp_pages_free(app->pages);
+	app->pages = NULL;
 	app->store = NULL;
 	app->msgs = NULL;
 	app->cards = NULL;
@@ -83,6 +88,11 @@ bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir
 
 	snprintf(pages_dir, pages_size, "%s/pages", fx);
 	app->pages_dir = pages_dir;
+	rp_pages_free(app->pages);
+	if ((app->pages = rp_pages_new(pages_dir)) == NULL) {
+		snprintf(why, why_size, "%s: out of memory or the path is too long", pages_dir);
+		return false;
+	}
 	snprintf(messages, sizeof(messages), "%.4000s/messages/messages_v%s.properties", fx,
 	         app->cfg.generation->name);
 	return rp_messages_load(messages, &app->msgs, why, why_size) == RP_MSG_OK;

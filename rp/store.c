@@ -141,6 +141,9 @@ static int conn_open(rp_store *s, store_conn **out)
 	                     NULL);
 	if (rc == SQLITE_OK)
 		rc = conn_configure(c->db, s->throwaway);
+	/* A commit that fills the WAL signals the store's checkpointer instead of checkpointing. */
+	if (rc == SQLITE_OK && s->checkpointer != NULL)
+		sqlite3_wal_hook(c->db, store_wal_hook, s->checkpointer);
 	if (rc != SQLITE_OK) {
 		/* Closing must not checkpoint a foreign WAL into a file we refuse. */
 		if (c->db != NULL)
@@ -417,6 +420,21 @@ static rp_store_err check_schema(sqlite3 *db, char *why, size_t size)
 	return err;
 }
 
+/*
+ * A store made before store_later_indexes_sql's indexes gets them, once it passed check_schema
+ * (a refused file is never written). Each CREATE INDEX IF NOT EXISTS is its own transaction and
+ * writes only when the index is missing: opening a store that has them takes no write lock. No
+ * other thread has the store yet.
+ */
+static rp_store_err add_later_indexes(sqlite3 *db, char *why, size_t size)
+{
+	int rc = sqlite3_exec(db, store_later_indexes_sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		say(why, size, "cannot add the store's indexes: %s", sqlite3_errstr(rc));
+	return store_map_rc(rc);
+}
+
 /* The first connection, the opening thread's: the file classified, created or checked. */
 static rp_store_err first_open(rp_store *s, char *why, size_t size)
 {
@@ -441,13 +459,16 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 		say(why, size, "cannot switch to WAL: %s", sqlite3_errstr(rc));
 		return store_map_rc(rc);
 	}
-	return check_schema(c->db, why, size);
+	if ((err = check_schema(c->db, why, size)) != RP_STORE_OK)
+		return err;
+	return add_later_indexes(c->db, why, size);
 }
 
 static void free_store(rp_store *s)
 {
 	store_conn *c = s->conns, *next;
 
+	store_checkpointer_stop(&s->checkpointer);
 	pthread_key_delete(s->key);
 	for (; c != NULL; c = next) {
 		next = c->next;
@@ -490,6 +511,10 @@ rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_
 		free_store(s);
 		return err;
 	}
+	/* Without its thread, each connection checkpoints for itself, as SQLite does by default. */
+	if ((s->checkpointer = store_checkpointer_start(s->path, s->throwaway)) != NULL)
+		for (store_conn *c = s->conns; c != NULL; c = c->next)
+			sqlite3_wal_hook(c->db, store_wal_hook, s->checkpointer);
 	*out = s;
 	return RP_STORE_OK;
 }

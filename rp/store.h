@@ -55,7 +55,8 @@ typedef struct rp_store rp_store; /* opaque: one sqlite3 connection */
  * Opens (creating when missing or empty) the store at path; "" or NULL is not
  * allowed. A file that is not SQLite, or holds another schema, is RP_STORE_SCHEMA
  * and left untouched. A store of this schema version must still hold every table,
- * column and index this version creates (one dropped or renamed is RP_STORE_SCHEMA).
+ * column and index this version creates (one dropped or renamed is RP_STORE_SCHEMA), except
+ * the indexes added later within this version (store_sql.c), which the open creates.
  */
 rp_store_err rp_store_open(const char *path, rp_store **out);
 

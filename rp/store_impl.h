@@ -65,8 +65,10 @@ enum q {
 };
 
 extern const char *const store_sql_text[Q__COUNT];
-/* The schema a new store file gets. */
+/* The schema a new store file gets, and what an existing one is checked against. */
 extern const char store_schema_sql[];
+/* Indexes added later within this schema version (IF NOT EXISTS): every open creates them. */
+extern const char store_later_indexes_sql[];
 
 /* One thread's connection to the store's file, with its cached statements. */
 typedef struct store_conn {
@@ -96,7 +98,19 @@ struct rp_store {
 	pthread_mutex_t lock; /* conns */
 	store_conn *conns;
 	pthread_mutex_t write_lock; /* held from store_tx_begin to store_tx_end */
+	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: each connection's own. */
+	struct store_checkpointer *checkpointer;
 };
+
+/* ---- checkpoints off the request path (rp/store_checkpoint.c) ---- */
+
+typedef struct store_checkpointer store_checkpointer;
+/* Its thread and connection to the store at path, started; NULL when they could not be. */
+store_checkpointer *store_checkpointer_start(const char *path, bool throwaway);
+/* Stops the thread, closes its connection, frees it and NULLs *k. */
+void store_checkpointer_stop(store_checkpointer **k);
+/* sqlite3_wal_hook's callback (arg: the checkpointer): signals when a checkpoint is due. */
+int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames);
 
 /* SQLite's (extended) result code as the store's error. */
 rp_store_err store_map_rc(int rc);

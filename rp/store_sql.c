@@ -8,6 +8,20 @@
 #define BYTES(col) "length(CAST(" col " AS BLOB))"
 #define BOOL(col)  col " INTEGER NOT NULL CHECK (" col " IN (0, 1))"
 
+/*
+ * Indexes added within schema version 1, created by every open once the file passed the check
+ * against store_schema_sql (a new store's too), so a store made before them gets them. The purge
+ * finds what expired through them, not by reading every row; partial, so rows that never expire
+ * ("expires 0") are not in them at all.
+ */
+/* clang-format off */
+#define STORE_LATER_INDEXES \
+	"CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires) WHERE expires <> 0;" \
+	"CREATE INDEX IF NOT EXISTS codes_by_expiry ON codes(expires) WHERE expires <> 0;" \
+	"CREATE INDEX IF NOT EXISTS records_by_expiry ON records(expires) WHERE expires <> 0;" \
+	"CREATE INDEX IF NOT EXISTS qr_tokens_by_expiry ON qr_tokens(expires) WHERE expires <> 0;"
+/* clang-format on */
+
 /* Changing a table or a CHECK limit needs RP_STORE_SCHEMA_VERSION bumped; one column a line. */
 /* clang-format off */
 const char store_schema_sql[] =
@@ -68,10 +82,14 @@ const char store_schema_sql[] =
 	" PRIMARY KEY (kind, key)) STRICT;"
 	"PRAGMA application_id = " STR(STORE_APP_ID) ";"
 	"PRAGMA user_version = " STR(RP_STORE_SCHEMA_VERSION) ";";
+
+const char store_later_indexes_sql[] = STORE_LATER_INDEXES;
 /* clang-format on */
 
 /* "expires 0: never"; otherwise a row is alive while now < expires. */
 #define ALIVE(col, now) "(" col " = 0 OR " col " > " now ")"
+/* NOT ALIVE, written as the *_by_expiry indexes' own condition so the purge searches them. */
+#define EXPIRED(col, now) "(" col " <> 0 AND " col " <= " now ")"
 
 /* An upsert, never INSERT OR REPLACE: REPLACE deletes the row first, which fires deletes and
  * cascades (a session's codes). key is the conflict target, set what an existing row takes. */
@@ -149,10 +167,10 @@ const char *const store_sql_text[Q__COUNT] = {
 	/* The purge (rp_store_purge): what is no longer ALIVE at ?1. An expired session's codes
 	 * go first, so they are counted (the cascade would delete them unseen). */
 	[Q_PURGE_SESSION_CODES] = "DELETE FROM codes WHERE session_id IN (SELECT id FROM "
-	                          "sessions WHERE NOT " ALIVE("expires", "?1") ")",
-	[Q_PURGE_SESSIONS] = "DELETE FROM sessions WHERE NOT " ALIVE("expires", "?1"),
-	[Q_PURGE_CODES] = "DELETE FROM codes WHERE NOT " ALIVE("expires", "?1"),
-	[Q_PURGE_RECORDS] = "DELETE FROM records WHERE NOT " ALIVE("expires", "?1"),
-	[Q_PURGE_QR_TOKENS] = "DELETE FROM qr_tokens WHERE NOT " ALIVE("expires", "?1"),
+	                          "sessions WHERE " EXPIRED("expires", "?1") ")",
+	[Q_PURGE_SESSIONS] = "DELETE FROM sessions WHERE " EXPIRED("expires", "?1"),
+	[Q_PURGE_CODES] = "DELETE FROM codes WHERE " EXPIRED("expires", "?1"),
+	[Q_PURGE_RECORDS] = "DELETE FROM records WHERE " EXPIRED("expires", "?1"),
+	[Q_PURGE_QR_TOKENS] = "DELETE FROM qr_tokens WHERE " EXPIRED("expires", "?1"),
 };
 /* clang-format on */

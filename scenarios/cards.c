@@ -41,20 +41,6 @@ static bool index_field(sc_world *w, const char *card, const char *field, char *
 	return false;
 }
 
-/* PEM text of a BIO's contents (owned), NULL on failure. */
-static char *bio_text(BIO *b, size_t *len)
-{
-	char *data = NULL, *copy;
-	long n = BIO_get_mem_data(b, &data);
-
-	if (n <= 0 || (copy = malloc((size_t)n + 1)) == NULL)
-		return NULL;
-	memcpy(copy, data, (size_t)n);
-	copy[n] = '\0';
-	*len = (size_t)n;
-	return copy;
-}
-
 /* How a card's certificate is issued again by its CA (with the CA's key from the test PKI). */
 typedef struct issue_spec {
 	const char *issuer;       /* the CA's name in the PKI */
@@ -107,27 +93,14 @@ static bool copy_extensions(X509 *n, X509 *leaf, X509 *ca, bool new_key)
 	return added;
 }
 
-/* PEM of the certificate, the old card's chain after it, and of the key, as a card holds them. */
+/* The new certificate with the old card's chain after it, and the key, as a card holds them. */
 static au_card *card_of(const au_card *old, const char *name, X509 *n, EVP_PKEY *key)
 {
-	BIO *cb = BIO_new(BIO_s_mem()), *kb = BIO_new(BIO_s_mem());
-	char *cert_pem = NULL, *key_pem = NULL;
-	size_t cert_len = 0, key_len = 0;
 	au_card *card = NULL;
-	bool ok = cb != NULL && kb != NULL && PEM_write_bio_X509(cb, n);
 
-	for (int i = 0; ok && au_card_chain(old) && i < sk_X509_num(au_card_chain(old)); i++)
-		ok = PEM_write_bio_X509(cb, sk_X509_value(au_card_chain(old), i));
-	ok = ok && PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL);
-	if (ok && (cert_pem = bio_text(cb, &cert_len)) != NULL &&
-	    (key_pem = bio_text(kb, &key_len)) != NULL &&
-	    au_card_from_pem(name, au_card_kind_of(old), cert_pem, cert_len, key_pem, key_len,
-	                     &card) != AU_CARD_OK)
-		card = NULL;
-	free(cert_pem);
-	free(key_pem);
-	BIO_free(cb);
-	BIO_free(kb);
+	if (au_card_from_objects(name, au_card_kind_of(old), n, au_card_chain(old), key, &card) !=
+	    AU_CARD_OK)
+		return NULL;
 	return card;
 }
 
@@ -231,7 +204,8 @@ static au_card *run_copy(sc_world *w, const au_card *base, const char *name, sc_
  * "plain" a card that is no PKI card at all. NULL with out filled when there is none. */
 const au_card *world_card(sc_world *w, const char *name, sc_outcome *out)
 {
-	au_card *base = NULL, *c = NULL;
+	const au_card *base;
+	au_card *c = NULL;
 	au_card_err e;
 
 	for (size_t i = 0; name && i < w->n_cards; i++)
@@ -251,14 +225,11 @@ const au_card *world_card(sc_world *w, const char *name, sc_outcome *out)
 			sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
 			return NULL;
 		}
-	} else if ((e = au_card_from_index(w->cfg.pki_dir, name, &base)) != AU_CARD_OK) {
-		sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(e));
+	} else if ((base = sc_keyring_card(w->cfg.keys, name)) == NULL) {
+		sc_result(out, SC_ERROR, "card %s: %s", name, au_card_strerr(AU_CARD_ERR_INDEX));
 		return NULL;
-	} else {
-		c = run_copy(w, base, name, out);
-		au_card_free(base);
-		if (c == NULL)
-			return NULL;
+	} else if ((c = run_copy(w, base, name, out)) == NULL) {
+		return NULL;
 	}
 	w->cards[w->n_cards++] = c;
 	return c;

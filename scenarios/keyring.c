@@ -8,6 +8,7 @@
 
 #define MAX_CAS    16 /* the test PKI has seven */
 #define MAX_SPARES 8  /* and four spare keys */
+#define MAX_CARDS  64 /* and 19 cards */
 
 typedef struct named_ca {
 	char name[64];
@@ -20,6 +21,8 @@ struct sc_keyring {
 	size_t n_cas;
 	EVP_PKEY *spares[MAX_SPARES]; /* owned */
 	size_t n_spares;
+	au_card *cards[MAX_CARDS]; /* owned: the PKI's cards as issued, each world copies them */
+	size_t n_cards;
 	au_attest_ca attestation;
 	json_t *index; /* the PKI's index.json (owned), NULL: no card PKI */
 };
@@ -82,6 +85,22 @@ static bool load_pki(sc_keyring *k, const char *pki_dir, json_t *index, char *wh
 		}
 		k->n_spares++;
 	}
+	json_array_foreach(json_object_get(index, "cards"), i, v)
+	{
+		au_card_err e;
+		if (k->n_cards == MAX_CARDS) {
+			snprintf(why, why_size, "%s/index.json: more than %d cards", pki_dir,
+			         MAX_CARDS);
+			return false;
+		}
+		if ((e = au_card_from_index_entry(pki_dir, v, &k->cards[k->n_cards])) !=
+		    AU_CARD_OK) {
+			snprintf(why, why_size, "%s/index.json: card %zu: %s", pki_dir, i,
+			         au_card_strerr(e));
+			return false;
+		}
+		k->n_cards++;
+	}
 	return true;
 }
 
@@ -122,6 +141,8 @@ void sc_keyring_free(sc_keyring *k)
 	}
 	for (size_t i = 0; i < k->n_spares; i++)
 		EVP_PKEY_free(k->spares[i]);
+	for (size_t i = 0; i < k->n_cards; i++)
+		au_card_free(k->cards[i]);
 	au_attest_ca_reset(&k->attestation);
 	json_decref(k->index);
 	free(k);
@@ -141,6 +162,14 @@ bool sc_keyring_ca(const sc_keyring *k, const char *name, X509 **cert, EVP_PKEY 
 EVP_PKEY *sc_keyring_spare(const sc_keyring *k, size_t i)
 {
 	return k != NULL && i < k->n_spares ? k->spares[i] : NULL;
+}
+
+const au_card *sc_keyring_card(const sc_keyring *k, const char *name)
+{
+	for (size_t i = 0; k != NULL && name != NULL && i < k->n_cards; i++)
+		if (strcmp(au_card_name(k->cards[i]), name) == 0)
+			return k->cards[i];
+	return NULL;
 }
 
 const json_t *sc_keyring_pki_index(const sc_keyring *k)

@@ -109,7 +109,10 @@ int main(int argc, char **argv)
 	fido_init(FIDO_DISABLE_U2F_FALLBACK);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	xmlInitParser();
+	/* Each persona file read once per run, however many phones use it. */
+	phone.personas = au_persona_shelf_new(personas);
 	rc = sc_cmd_main(argc, argv, &env);
+	au_persona_shelf_free(phone.personas);
 	xmlCleanupParser();
 	curl_global_cleanup();
 	return rc;

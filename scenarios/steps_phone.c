@@ -39,11 +39,9 @@ sc_status step_phone_new(sc_world *w, const sc_step *st, sc_outcome *out)
 	if (w->n_phones == MAX_ACTORS)
 		return sc_result(out, SC_ERROR, "at most %d phones", MAX_ACTORS);
 	snprintf(path, sizeof(path), "%s/%s.device", w->cfg.workdir, sym);
-	if (au_phone_new_device_by(w->cfg.phone_env, persona, sc_keyring_attestation(w->cfg.keys),
-	                           path, why, sizeof(why)) != AU_OK)
-		return sc_result(out, SC_ERROR, "phone.new: %s", why);
 	p = &w->phones[w->n_phones];
-	if (au_phone_open(&p->phone, w->cfg.phone_env, path, NULL, why, sizeof(why)) != AU_OK) {
+	if (au_phone_create(&p->phone, w->cfg.phone_env, persona,
+	                    sc_keyring_attestation(w->cfg.keys), path, why, sizeof(why)) != AU_OK) {
 		au_phone_close(&p->phone);
 		return sc_result(out, SC_ERROR, "phone.new: %s", why);
 	}

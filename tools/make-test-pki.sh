@@ -136,7 +136,9 @@ cat crl/mhlw-root.crl.pem crl/jma-g1.crl.pem crl/jma-g2.crl.pem crl/medis-g1.crl
 cat ca/mhlw-root.pem ca/jpki-auth.pem >trust/client-ca.pem
 
 # ---- the platform's TLS server certificate ----
-key tls/server.key
+# P-256: no manual entry depends on the server's key type, and a handshake signs with it, an RSA
+# 2048 signature costs a server about ten times more CPU.
+(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out tls/server.key 2>/dev/null)
 sign tls-root "/C=JP/O=kagura-harness/CN=mahpki-auth.2nds.medis.or.jp" tls/server.key ext_server \
 	20200101000000Z 20491231235959Z tls/server.pem
 cp ca/tls-root.pem tls/server-ca.pem

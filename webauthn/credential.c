@@ -5,11 +5,18 @@
 #include <string.h>
 
 #include "webauthn/b64url.h"
+#include "webauthn/cose_cache.h"
 
 wa_err wa_credential_set_public_key(wa_credential *cred, const uint8_t *cose, size_t len)
 {
+	return wa_credential_set_public_key_cached(cred, cose, len, NULL);
+}
+
+wa_err wa_credential_set_public_key_cached(wa_credential *cred, const uint8_t *cose, size_t len,
+                                           wa_cose_cache *keys)
+{
 	wa_cose_key key;
-	wa_err err = wa_cose_decode(cose, len, &key);
+	wa_err err = wa_cose_decode_cached(keys, cose, len, &key);
 
 	if (err != WA_OK)
 		return err;

@@ -28,6 +28,10 @@ typedef struct wa_credential {
 
 /* Sets public_key and decodes it into key. */
 wa_err wa_credential_set_public_key(wa_credential *cred, const uint8_t *cose, size_t len);
+/* The same, the key decoded through keys (webauthn/cose_cache.h; NULL: decoded here). */
+struct wa_cose_cache;
+wa_err wa_credential_set_public_key_cached(wa_credential *cred, const uint8_t *cose, size_t len,
+                                           struct wa_cose_cache *keys);
 void wa_credential_reset(wa_credential *cred);
 
 /* {"id","publicKey","alg","signCount","uvInitialized","backupEligible","backupState",

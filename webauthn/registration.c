@@ -66,13 +66,17 @@ static wa_err check_trust(const wa_reg_options *opt, const char *fmt, const wa_a
 }
 
 static wa_err fill_record(const wa_reg_response *resp, const wa_attobj *obj, const wa_authdata *ad,
-                          const wa_attest_result *att, wa_credential *out)
+                          const wa_cose_key *key, const wa_attest_result *att, wa_credential *out)
 {
 	wa_err err;
 
 	if ((err = wa_blob_set(&out->id, ad->cred_id, ad->cred_id_len)) != WA_OK ||
-	    (err = wa_credential_set_public_key(out, ad->cose_key, ad->cose_key_len)) != WA_OK)
+	    (err = wa_blob_set(&out->public_key, ad->cose_key, ad->cose_key_len)) != WA_OK)
 		return err;
+	/* The key the checks decoded from these bytes: the record takes its own reference. */
+	if (EVP_PKEY_up_ref(key->pkey) != 1)
+		return WA_ERR_NOMEM;
+	out->key = *key;
 	out->sign_count = ad->sign_count;
 	out->uv_initialized = (ad->flags & WA_FLAG_UV) != 0;
 	out->backup_eligible = (ad->flags & WA_FLAG_BE) != 0;
@@ -173,7 +177,7 @@ static wa_err verify_attestation(const wa_reg_options *opt, const wa_reg_respons
 	               opt->is_registered ? WA_STEP_OK : WA_STEP_SKIPPED, WA_OK,
 	               opt->is_registered ? NULL : "no credential store given");
 
-	if ((err = fill_record(resp, &obj, &ad, &att, out)) != WA_OK) {
+	if ((err = fill_record(resp, &obj, &ad, &key, &att, out)) != WA_OK) {
 		wa_credential_reset(out);
 		fail(r, "credential record created", err);
 	}

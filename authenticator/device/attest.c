@@ -210,6 +210,7 @@ au_err au_attest_identity_create(au_device *dev, X509 *ca_cert, EVP_PKEY *ca_key
 		goto out;
 	}
 	EVP_PKEY_free(dev->att_key);
+	wa_blob_reset(&dev->att_key_der);
 	sk_X509_pop_free(dev->att_chain, X509_free);
 	dev->att_key = key;
 	dev->att_chain = chain;

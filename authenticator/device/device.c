@@ -302,6 +302,7 @@ static void credential_free(au_credential *c)
 {
 	wa_blob_reset(&c->id);
 	wa_blob_reset(&c->user_id);
+	wa_blob_reset(&c->key_der);
 	EVP_PKEY_free(c->key);
 	memset(c, 0, sizeof(*c));
 }
@@ -310,6 +311,7 @@ void au_device_free(au_device *dev)
 {
 	au_device_clear_credentials(dev);
 	EVP_PKEY_free(dev->att_key);
+	wa_blob_reset(&dev->att_key_der);
 	sk_X509_pop_free(dev->att_chain, X509_free);
 	memset(dev, 0, sizeof(*dev));
 }
@@ -358,27 +360,34 @@ static json_t *b64_json(const void *p, size_t n)
 	return j;
 }
 
-static json_t *pkey_json(EVP_PKEY *key)
+/* The key's DER in base64url; der keeps it (OpenSSL 3 sets up an encoder for every i2d). */
+static json_t *pkey_json(EVP_PKEY *key, wa_blob *der)
 {
-	unsigned char *der = NULL;
-	int n = i2d_PrivateKey(key, &der);
-	json_t *j = n > 0 ? b64_json(der, (size_t)n) : NULL;
+	unsigned char *p = NULL;
+	int n;
 
-	OPENSSL_free(der);
-	return j;
+	if (der->len == 0) {
+		if ((n = i2d_PrivateKey(key, &p)) <= 0 || wa_blob_set(der, p, (size_t)n) != WA_OK) {
+			OPENSSL_free(p);
+			return NULL;
+		}
+		OPENSSL_free(p);
+	}
+	return b64_json(der->ptr, der->len);
 }
 
-static json_t *credential_json(const au_credential *c)
+static json_t *credential_json(au_credential *c)
 {
 	return json_pack("{s:o, s:s, s:o, s:s, s:s, s:o, s:I, s:I, s:b, s:I}", "id",
 	                 b64_json(c->id.ptr, c->id.len), "rp_id", c->rp_id, "user_id",
 	                 b64_json(c->user_id.ptr, c->user_id.len), "user_name", c->user_name,
-	                 "display_name", c->display_name, "private_key", pkey_json(c->key), "alg",
-	                 (json_int_t)c->alg, "counter", (json_int_t)c->counter, "resident",
-	                 c->resident, "created", (json_int_t)c->created);
+	                 "display_name", c->display_name, "private_key",
+	                 pkey_json(c->key, &c->key_der), "alg", (json_int_t)c->alg, "counter",
+	                 (json_int_t)c->counter, "resident", c->resident, "created",
+	                 (json_int_t)c->created);
 }
 
-static json_t *device_json(const au_device *dev)
+static json_t *device_json(au_device *dev)
 {
 	json_t *root = json_object(), *creds = json_array(), *chain = json_array();
 
@@ -395,7 +404,8 @@ static json_t *device_json(const au_device *dev)
 	json_object_set_new(root, "settings", au_settings_to_json(&dev->settings));
 	json_object_set_new(root, "credentials", creds);
 	if (dev->att_key != NULL) {
-		json_object_set_new(root, "attestation_key", pkey_json(dev->att_key));
+		json_object_set_new(root, "attestation_key",
+		                    pkey_json(dev->att_key, &dev->att_key_der));
 		json_object_set_new(root, "attestation_chain", chain);
 	} else {
 		json_decref(chain);
@@ -417,7 +427,7 @@ static void sync_folder(const char *path)
 }
 
 /* The device as FILE.tmpXXXXXX beside path, synced and renamed over it, the lock held. */
-static au_err write_file(const au_device *dev, const char *path)
+static au_err write_file(au_device *dev, const char *path)
 {
 	char tmp[4096];
 	json_t *root = device_json(dev);
@@ -463,7 +473,7 @@ out:
 	return err;
 }
 
-au_err au_device_save(const au_device *dev, const char *path)
+au_err au_device_save(au_device *dev, const char *path)
 {
 	au_device_lock *lock = NULL;
 	au_err err = au_device_lock_take(path, AU_LOCK_NEW, &lock);
@@ -480,22 +490,23 @@ static bool json_b64(const json_t *v, wa_blob *out)
 	       wa_b64url_decode(json_string_value(v), json_string_length(v), out) == WA_OK;
 }
 
-/* A base64url member holding exactly one DER private key; NULL otherwise. */
-static EVP_PKEY *json_pkey(const json_t *v)
+/* A base64url member holding exactly one DER private key, its DER kept in der; NULL
+ * otherwise (der empty). */
+static EVP_PKEY *json_pkey(const json_t *v, wa_blob *der)
 {
-	wa_blob der = {0};
 	const unsigned char *p;
 	EVP_PKEY *key = NULL;
 
-	if (json_b64(v, &der)) {
-		p = der.ptr;
-		key = d2i_AutoPrivateKey(NULL, &p, (long)der.len);
-		if (key != NULL && p != der.ptr + der.len) {
+	if (json_b64(v, der)) {
+		p = der->ptr;
+		key = d2i_AutoPrivateKey(NULL, &p, (long)der->len);
+		if (key != NULL && p != der->ptr + der->len) {
 			EVP_PKEY_free(key);
 			key = NULL;
 		}
 	}
-	wa_blob_reset(&der);
+	if (key == NULL)
+		wa_blob_reset(der);
 	return key;
 }
 
@@ -534,7 +545,8 @@ static au_err load_credential(json_t *j, au_credential *c)
 	    !copy_text(rp, c->rp_id, sizeof(c->rp_id)) ||
 	    !copy_text(un, c->user_name, sizeof(c->user_name)) ||
 	    !copy_text(dn, c->display_name, sizeof(c->display_name)) ||
-	    (c->key = json_pkey(pk)) == NULL || counter < 0 || counter > UINT32_MAX || created < 0)
+	    (c->key = json_pkey(pk, &c->key_der)) == NULL || counter < 0 || counter > UINT32_MAX ||
+	    created < 0)
 		return AU_ERR_FILE_FIELD;
 	if (alg != WA_COSE_ES256 && alg != WA_COSE_EDDSA && alg != WA_COSE_RS256)
 		return AU_ERR_FILE_FIELD;
@@ -585,8 +597,9 @@ static au_err load_root(const json_t *root, au_device *dev)
 			return err;
 	}
 	if ((v = json_object_get(root, "attestation_key")) != NULL) {
-		if ((dev->att_key = json_pkey(v)) == NULL || !json_is_array(chain) ||
-		    json_array_size(chain) == 0 || (dev->att_chain = sk_X509_new_null()) == NULL)
+		if ((dev->att_key = json_pkey(v, &dev->att_key_der)) == NULL ||
+		    !json_is_array(chain) || json_array_size(chain) == 0 ||
+		    (dev->att_chain = sk_X509_new_null()) == NULL)
 			return AU_ERR_FILE_FIELD;
 		json_array_foreach(chain, i, v)
 		{

@@ -99,6 +99,7 @@ typedef struct au_credential {
 	char user_name[AU_MAX_NAME];
 	char display_name[AU_MAX_NAME];
 	EVP_PKEY *key;
+	wa_blob key_der; /* key as the device file holds it: read or encoded once, then kept */
 	int64_t alg;
 	uint32_t counter;
 	bool resident;
@@ -111,6 +112,7 @@ typedef struct au_device {
 	au_credential credentials[AU_MAX_CREDENTIALS];
 	/* attestation identity for packed/fido-u2f: key and chain (leaf first) */
 	EVP_PKEY *att_key;
+	wa_blob att_key_der; /* as key_der; emptied whenever att_key changes */
 	STACK_OF(X509) * att_chain;
 } au_device;
 
@@ -124,7 +126,7 @@ void au_device_free(au_device *dev);
  * read-modify-write holds it around both itself (they nest in it).
  */
 au_err au_device_load(au_device *dev, const char *path);
-au_err au_device_save(const au_device *dev, const char *path);
+au_err au_device_save(au_device *dev, const char *path);
 
 /* KEY=VALUE on the settings (the names of `kagura-authn device set`); why gets a reason. */
 au_err au_device_set(au_device *dev, const char *key, const char *value, const char **why);

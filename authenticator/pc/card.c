@@ -16,8 +16,6 @@ struct au_card {
 	X509 *cert;
 	STACK_OF(X509) * chain;
 	EVP_PKEY *key;
-	char *cert_pem;
-	char *key_pem;
 };
 
 #define AU_CARD_ERROR KAGURA_XT_ROW
@@ -38,16 +36,6 @@ static const kagura_xt_row au_reads[AU_READ__COUNT] = {
 KAGURA_XT_GETTER(au_read_name, au_read_result, au_reads, name, "AU_READ_?")
 KAGURA_XT_GETTER(au_read_reason, au_read_result, au_reads, field1, "unknown")
 
-static char *dup_len(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (d != NULL) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 void au_card_free(au_card *card)
 {
 	if (card == NULL)
@@ -55,11 +43,6 @@ void au_card_free(au_card *card)
 	X509_free(card->cert);
 	sk_X509_pop_free(card->chain, X509_free);
 	EVP_PKEY_free(card->key);
-	free(card->cert_pem);
-	if (card->key_pem != NULL) {
-		OPENSSL_cleanse(card->key_pem, strlen(card->key_pem));
-		free(card->key_pem);
-	}
 	free(card);
 }
 
@@ -119,10 +102,6 @@ au_card_err au_card_from_pem(const char *name, au_card_kind kind, const char *ce
 		rc = AU_CARD_ERR_KEY_MISMATCH;
 		goto fail;
 	}
-	c->cert_pem = dup_len(cert_pem, cert_len);
-	c->key_pem = dup_len(key_pem, key_len);
-	if (c->cert_pem == NULL || c->key_pem == NULL)
-		goto nomem;
 	BIO_free(b);
 	ERR_clear_error();
 	*out = c;
@@ -134,6 +113,35 @@ fail:
 	au_card_free(c);
 	ERR_clear_error();
 	return rc;
+}
+
+au_card_err au_card_from_objects(const char *name, au_card_kind kind, X509 *cert,
+                                 STACK_OF(X509) * chain, EVP_PKEY *key, au_card **out)
+{
+	au_card *c;
+
+	if (out == NULL)
+		return AU_CARD_ERR_ARG;
+	*out = NULL;
+	if (cert == NULL || key == NULL)
+		return AU_CARD_ERR_ARG;
+	if (X509_check_private_key(cert, key) != 1) {
+		ERR_clear_error();
+		return AU_CARD_ERR_KEY_MISMATCH;
+	}
+	if ((c = card_new(name, kind)) == NULL)
+		return AU_CARD_ERR_NOMEM;
+	c->chain = chain != NULL ? X509_chain_up_ref(chain) : sk_X509_new_null();
+	if (c->chain != NULL && X509_up_ref(cert) == 1)
+		c->cert = cert;
+	if (c->cert != NULL && EVP_PKEY_up_ref(key) == 1)
+		c->key = key;
+	if (c->key == NULL) {
+		au_card_free(c);
+		return AU_CARD_ERR_NOMEM;
+	}
+	*out = c;
+	return AU_CARD_OK;
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -182,10 +190,38 @@ au_card_err au_card_load(const char *name, au_card_kind kind, const char *chain_
 	return rc;
 }
 
+au_card_err au_card_from_index_entry(const char *pki_dir, const json_t *entry, au_card **out)
+{
+	char chain[1024], key[1024];
+	const char *n = json_string_value(json_object_get(entry, "name"));
+	const char *kind = json_string_value(json_object_get(entry, "kind"));
+	const char *ch = json_string_value(json_object_get(entry, "chain"));
+	const char *k = json_string_value(json_object_get(entry, "key"));
+	const char *id = json_string_value(json_object_get(entry, "honin_id"));
+	au_card_kind ck;
+	au_card_err rc;
+
+	if (out == NULL || pki_dir == NULL)
+		return AU_CARD_ERR_ARG;
+	*out = NULL;
+	if (n == NULL || kind == NULL || ch == NULL || k == NULL)
+		return AU_CARD_ERR_INDEX;
+	ck = strcmp(kind, "hpki") == 0   ? AU_CARD_HPKI
+	     : strcmp(kind, "jpki") == 0 ? AU_CARD_JPKI
+	                                 : AU_CARD_OTHER;
+	if (snprintf(chain, sizeof(chain), "%s/%s", pki_dir, ch) >= (int)sizeof(chain) ||
+	    snprintf(key, sizeof(key), "%s/%s", pki_dir, k) >= (int)sizeof(key))
+		return AU_CARD_ERR_INDEX;
+	rc = au_card_load(n, ck, chain, key, out);
+	if (rc == AU_CARD_OK && id != NULL)
+		snprintf((*out)->honin_id, sizeof((*out)->honin_id), "%s", id);
+	return rc;
+}
+
 au_card_err au_card_from_index(const char *pki_dir, const char *name, au_card **out)
 {
-	char path[1024], chain[1024], key[1024];
-	json_t *root, *cards, *c;
+	char path[1024];
+	json_t *root, *c;
 	size_t i;
 	au_card_err rc = AU_CARD_ERR_INDEX;
 
@@ -195,29 +231,13 @@ au_card_err au_card_from_index(const char *pki_dir, const char *name, au_card **
 	if (snprintf(path, sizeof(path), "%s/index.json", pki_dir) >= (int)sizeof(path))
 		return AU_CARD_ERR_ARG;
 	root = json_load_file(path, 0, NULL);
-	cards = json_object_get(root, "cards");
-	json_array_foreach(cards, i, c)
+	json_array_foreach(json_object_get(root, "cards"), i, c)
 	{
 		const char *n = json_string_value(json_object_get(c, "name"));
-		const char *kind = json_string_value(json_object_get(c, "kind"));
-		const char *ch = json_string_value(json_object_get(c, "chain"));
-		const char *k = json_string_value(json_object_get(c, "key"));
-		const char *id = json_string_value(json_object_get(c, "honin_id"));
-		au_card_kind ck;
-		if (n == NULL || strcmp(n, name) != 0)
-			continue;
-		if (kind == NULL || ch == NULL || k == NULL)
+		if (n != NULL && strcmp(n, name) == 0) {
+			rc = au_card_from_index_entry(pki_dir, c, out);
 			break;
-		ck = strcmp(kind, "hpki") == 0   ? AU_CARD_HPKI
-		     : strcmp(kind, "jpki") == 0 ? AU_CARD_JPKI
-		                                 : AU_CARD_OTHER;
-		if (snprintf(chain, sizeof(chain), "%s/%s", pki_dir, ch) >= (int)sizeof(chain) ||
-		    snprintf(key, sizeof(key), "%s/%s", pki_dir, k) >= (int)sizeof(key))
-			break;
-		rc = au_card_load(name, ck, chain, key, out);
-		if (rc == AU_CARD_OK && id != NULL)
-			snprintf((*out)->honin_id, sizeof((*out)->honin_id), "%s", id);
-		break;
+		}
 	}
 	json_decref(root);
 	return rc;
@@ -246,14 +266,6 @@ au_card_cas *au_card_chain(const au_card *card)
 EVP_PKEY *au_card_key(const au_card *card)
 {
 	return card ? card->key : NULL;
-}
-const char *au_card_cert_pem(const au_card *card)
-{
-	return card ? card->cert_pem : NULL;
-}
-const char *au_card_key_pem(const au_card *card)
-{
-	return card ? card->key_pem : NULL;
 }
 
 /* ---- the reader ---- */

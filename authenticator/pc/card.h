@@ -16,6 +16,7 @@
 
 #include "webauthn/xtable.h"
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdbool.h>
@@ -47,10 +48,16 @@ typedef struct au_card au_card;
  */
 au_card_err au_card_from_pem(const char *name, au_card_kind kind, const char *cert_pem,
                              size_t cert_len, const char *key_pem, size_t key_len, au_card **out);
+/* A card from objects already decoded (each up-referenced, the caller keeps its own): the
+ * certificate, the CAs after it (NULL none) and the key, which must be the certificate's. */
+au_card_err au_card_from_objects(const char *name, au_card_kind kind, X509 *cert,
+                                 STACK_OF(X509) * chain, EVP_PKEY *key, au_card **out);
 au_card_err au_card_load(const char *name, au_card_kind kind, const char *chain_path,
                          const char *key_path, au_card **out);
 /* The card called name in PKI_DIR/index.json (its chain file, key, kind and 本人ID). */
 au_card_err au_card_from_index(const char *pki_dir, const char *name, au_card **out);
+/* The card one entry of PKI_DIR/index.json's "cards" describes. */
+au_card_err au_card_from_index_entry(const char *pki_dir, const json_t *entry, au_card **out);
 /* A card with no certificate at all (not a PKI card); it reads, but holds nothing to present. */
 au_card_err au_card_plain(const char *name, au_card **out);
 void au_card_free(au_card *card);
@@ -64,9 +71,6 @@ const char *au_card_honin_id(const au_card *card); /* "" when the index named no
 X509 *au_card_cert(const au_card *card);           /* borrowed; NULL for a plain card */
 au_card_cas *au_card_chain(const au_card *card);   /* borrowed, the CAs after the leaf */
 EVP_PKEY *au_card_key(const au_card *card);        /* borrowed */
-/* The leaf + chain PEM text, and the key PEM (borrowed, NUL-terminated); NULL plain card. */
-const char *au_card_cert_pem(const au_card *card);
-const char *au_card_key_pem(const au_card *card);
 
 /* ---- the reader ---- */
 

@@ -49,11 +49,37 @@ static void msg_cb(int write_p, int version, int content_type, const void *buf, 
 		out->tls_cert_requested = true;
 }
 
+/* What the TLS context set-up needs: the result to fill and the card to present (NULL none). */
+typedef struct ctx_args {
+	au_cardtls_result *out;
+	const au_card *card;
+} ctx_args;
+
+/* The card's certificate, CAs and key go to TLS as the objects the card holds (no PEM to
+ * decode on every connection). */
+static bool use_card(SSL_CTX *ctx, const au_card *card)
+{
+	au_card_cas *cas = au_card_chain(card);
+
+	if (SSL_CTX_use_certificate(ctx, au_card_cert(card)) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, au_card_key(card)) != 1)
+		return false;
+	for (int i = 0; cas != NULL && i < sk_X509_num(cas); i++)
+		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(cas, i)) != 1)
+			return false;
+	return true;
+}
+
 static CURLcode ctx_cb(CURL *c, void *ssl_ctx, void *arg)
 {
+	ctx_args *a = arg;
 	(void)c;
 	SSL_CTX_set_msg_callback(ssl_ctx, msg_cb);
-	SSL_CTX_set_msg_callback_arg(ssl_ctx, arg);
+	SSL_CTX_set_msg_callback_arg(ssl_ctx, a->out);
+	if (a->card != NULL && au_card_cert(a->card) != NULL && !use_card(ssl_ctx, a->card)) {
+		a->out->err = AU_WEB_ERR_TLS_CLIENT_CERT;
+		return CURLE_SSL_CERTPROBLEM;
+	}
 	return CURLE_OK;
 }
 
@@ -111,7 +137,7 @@ au_web_err au_cardtls_get(const char *url, const au_card *card, const au_cardtls
 	CURLU *u = NULL;
 	char *host = NULL, *path = NULL, *query = NULL;
 	char req[2048];
-	struct curl_blob cb, kb;
+	ctx_args ctx = {.out = out, .card = card};
 	CURLcode rc;
 	size_t sent = 0, cap = 0;
 	long timeout;
@@ -152,7 +178,7 @@ au_web_err au_cardtls_get(const char *url, const au_card *card, const au_cardtls
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, ctx_cb);
-	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, out);
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, &ctx);
 	curl_easy_setopt(c, CURLOPT_PROXY, opts->proxy ? opts->proxy : "");
 	if (opts->ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, opts->ca_file);
@@ -160,24 +186,10 @@ au_web_err au_cardtls_get(const char *url, const au_card *card, const au_cardtls
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	if (card != NULL && au_card_cert_pem(card) != NULL) {
-		cb.data = (void *)au_card_cert_pem(card);
-		cb.len = strlen(au_card_cert_pem(card));
-		cb.flags = CURL_BLOB_COPY;
-		kb.data = (void *)au_card_key_pem(card);
-		kb.len = strlen(au_card_key_pem(card));
-		kb.flags = CURL_BLOB_COPY;
-		if (curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cb) != CURLE_OK ||
-		    curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &kb) != CURLE_OK) {
-			out->err = AU_WEB_ERR_TLS_CLIENT_CERT;
-			goto done;
-		}
-		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-	}
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		fail(out, tls_class(out, rc), "handshake", rc);
+		fail(out, out->err == AU_WEB_ERR_TLS_CLIENT_CERT ? out->err : tls_class(out, rc),
+		     "handshake", rc);
 		goto done;
 	}
 	out->handshake_done = true;

@@ -429,6 +429,34 @@ void au_persona_free(au_persona *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A copy of s (owned by the caller); false out of memory. */
+static bool dup_into(char **dst, const char *s)
+{
+	*dst = s != NULL ? strdup(s) : NULL;
+	return s == NULL || *dst != NULL;
+}
+
+au_err au_persona_copy(const au_persona *src, au_persona *out)
+{
+	bool ok = true;
+
+	*out = *src;
+	for (size_t i = 0; i < AU_PERSONA_MAX_DEVICE; i++) {
+		ok &= dup_into(&out->device[i].key, src->device[i].key);
+		ok &= dup_into(&out->device[i].value, src->device[i].value);
+	}
+	for (int f = 0; f < AU_FAIL__COUNT; f++) {
+		ok &= dup_into(&out->errors[f].name, src->errors[f].name);
+		ok &= dup_into(&out->errors[f].message, src->errors[f].message);
+		ok &= dup_into(&out->errors[f].source, src->errors[f].source);
+	}
+	if (!ok) {
+		au_persona_free(out);
+		return AU_ERR_NOMEM;
+	}
+	return AU_OK;
+}
+
 au_err au_persona_load(const char *dir, const char *name, au_persona *out)
 {
 	char path[PATH_MAX], why[sizeof(out->why)];

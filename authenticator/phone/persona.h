@@ -69,6 +69,8 @@ typedef struct au_persona {
  * member, missing failure class, bad device default), AU_ERR_IO, AU_ERR_NOMEM.
  */
 au_err au_persona_load(const char *dir, const char *name, au_persona *out);
+/* A deep copy of src into out (au_persona_free it); AU_ERR_NOMEM leaves out owning nothing. */
+au_err au_persona_copy(const au_persona *src, au_persona *out);
 void au_persona_free(au_persona *p);
 
 /*

@@ -29,7 +29,7 @@ const char *au_phone_browser_name(const au_phone *p)
 au_err au_phone_load_browser(au_phone *p, const char *name, const char **why)
 {
 	au_persona b;
-	au_err e = au_persona_load(p->persona_dir, name, &b);
+	au_err e = au_persona_get(p->personas, p->persona_dir, name, &b);
 
 	*why = NULL;
 	if (e != AU_OK) {
@@ -46,28 +46,32 @@ au_err au_phone_load_browser(au_phone *p, const char *name, const char **why)
 	return AU_OK;
 }
 
-au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
-                     const char *event_log, char *why, size_t why_size)
+/* The phone's paths; false (why filled) when one is too long. */
+static bool set_paths(au_phone *p, const au_phone_env *env, const char *device_path, char *why,
+                      size_t why_size)
 {
-	const char *bad;
-	au_err e;
-
-	memset(p, 0, sizeof(*p));
 	if (strlen(device_path) >= sizeof(p->device_path) ||
 	    strlen(env->persona_dir) >= sizeof(p->persona_dir) ||
 	    strlen(env->prompts_file) >= sizeof(p->prompts_file)) {
 		au_phone_why(why, why_size, "device file", "path too long");
-		return AU_ERR_IO;
+		return false;
 	}
 	strcpy(p->device_path, device_path);
 	strcpy(p->persona_dir, env->persona_dir);
 	strcpy(p->prompts_file, env->prompts_file);
-	if ((e = au_device_load(&p->dev, device_path)) != AU_OK) {
-		au_phone_why(why, why_size, device_path, au_strerr(e));
-		return e;
-	}
-	if ((e = au_persona_load(env->persona_dir, p->dev.settings.persona, &p->persona)) !=
-	    AU_OK) {
+	p->personas = env->personas;
+	return true;
+}
+
+/* Everything around p->dev once it holds the device: personas, event log, OS, libfido2. */
+static au_err start(au_phone *p, const au_phone_env *env, const char *event_log, char *why,
+                    size_t why_size)
+{
+	const char *bad;
+	au_err e;
+
+	if ((e = au_persona_get(env->personas, env->persona_dir, p->dev.settings.persona,
+	                        &p->persona)) != AU_OK) {
 		au_phone_why(why, why_size, p->dev.settings.persona,
 		             p->persona.why[0] ? p->persona.why : au_strerr(e));
 		return e;
@@ -90,11 +94,39 @@ au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_pa
 	p->os.autofill_setting = p->persona.autofill_passkeys_off != AU_FAIL_NONE;
 	au_ctap_init(&p->ctap, &p->dev, env->clock, au_os_on_event, &p->os);
 	if ((p->hid = au_hid_new(&p->ctap)) == NULL || au_fido_open(p->hid, &p->fido) != FIDO_OK) {
-		au_phone_why(why, why_size, device_path,
+		au_phone_why(why, why_size, p->device_path,
 		             "the simulated authenticator did not open");
 		return AU_ERR_INTERNAL;
 	}
 	return AU_OK;
+}
+
+au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
+                     const char *event_log, char *why, size_t why_size)
+{
+	au_err e;
+
+	memset(p, 0, sizeof(*p));
+	if (!set_paths(p, env, device_path, why, why_size))
+		return AU_ERR_IO;
+	if ((e = au_device_load(&p->dev, device_path)) != AU_OK) {
+		au_phone_why(why, why_size, device_path, au_strerr(e));
+		return e;
+	}
+	return start(p, env, event_log, why, why_size);
+}
+
+au_err au_phone_open_device(au_phone *p, const au_phone_env *env, const char *device_path,
+                            au_device *dev, const char *event_log, char *why, size_t why_size)
+{
+	memset(p, 0, sizeof(*p));
+	if (!set_paths(p, env, device_path, why, why_size)) {
+		au_device_free(dev);
+		return AU_ERR_IO;
+	}
+	p->dev = *dev;
+	memset(dev, 0, sizeof(*dev));
+	return start(p, env, event_log, why, why_size);
 }
 
 void au_phone_close(au_phone *p)

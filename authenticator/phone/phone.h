@@ -15,17 +15,20 @@
 
 #include "authenticator/device/ctaphid.h"
 #include "authenticator/device/device.h"
+#include "authenticator/phone/attest_batch.h"
 #include "authenticator/phone/client.h"
 #include "authenticator/phone/eventlog.h"
 #include "authenticator/phone/os.h"
 #include "authenticator/phone/persona.h"
+#include "authenticator/phone/persona_shelf.h"
 #include "authenticator/web/page.h"
 #include "authenticator/web/web.h"
 #include "webauthn/clock.h"
 
 typedef struct au_phone_env {
-	const char *persona_dir;  /* fixtures/personas */
-	const char *prompts_file; /* fixtures/os/prompts.json */
+	const char *persona_dir;    /* fixtures/personas */
+	au_persona_shelf *personas; /* NULL: each persona read from persona_dir when needed */
+	const char *prompts_file;   /* fixtures/os/prompts.json */
 	const wa_clock *clock;
 } au_phone_env;
 
@@ -42,6 +45,7 @@ typedef struct au_phone_page {
 typedef struct au_phone {
 	char device_path[4096];
 	char persona_dir[4096];
+	au_persona_shelf *personas; /* the env's (borrowed) */
 	char prompts_file[4096];
 	au_device dev;
 	au_persona persona; /* the phone: its OS, the OS's prompts and rules */
@@ -74,8 +78,9 @@ au_err au_phone_new_device(const au_phone_env *env, const char *persona,
 
 /* The test attestation CA that signs new phones' attestation certificates. */
 typedef struct au_attest_ca {
-	X509 *cert;    /* owned */
-	EVP_PKEY *key; /* owned */
+	X509 *cert;                 /* owned */
+	EVP_PKEY *key;              /* owned */
+	au_attest_batches *batches; /* owned: the identities its phones share per AAGUID */
 } au_attest_ca;
 
 /* Reads dir/ca.pem and dir/ca.key into ca (au_attest_ca_reset frees them). */
@@ -84,6 +89,10 @@ void au_attest_ca_reset(au_attest_ca *ca);
 /* As au_phone_new_device, with a CA already read (one read serves many phones). */
 au_err au_phone_new_device_by(const au_phone_env *env, const char *persona, const au_attest_ca *ca,
                               const char *path, char *why, size_t why_size);
+/* au_phone_new_device_by, then au_phone_open of the device just written, without reading it
+ * back (au_phone_close p also on failure). */
+au_err au_phone_create(au_phone *p, const au_phone_env *env, const char *persona,
+                       const au_attest_ca *ca, const char *path, char *why, size_t why_size);
 
 /* The phone trusts the CA in ca_file (NULL: only the system's) from its next page on. */
 au_err au_phone_trust_ca(au_phone *p, const char *ca_file);
@@ -95,6 +104,10 @@ au_err au_phone_trust_ca(au_phone *p, const char *ca_file);
  */
 au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
                      const char *event_log, char *why, size_t why_size);
+/* As au_phone_open with the file's device already in memory: dev moves into p (it is left
+ * empty, also on failure). */
+au_err au_phone_open_device(au_phone *p, const au_phone_env *env, const char *device_path,
+                            au_device *dev, const char *event_log, char *why, size_t why_size);
 /* Frees everything; writes nothing (au_phone_save does). */
 void au_phone_close(au_phone *p);
 /* Writes the device file when a ceremony changed it, and the cookie jar. */

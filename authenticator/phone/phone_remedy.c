@@ -183,7 +183,7 @@ static au_err update_os(au_phone *p, const char *name, const char **why)
 		*why = "this remedy needs the persona the OS is updated to";
 		return AU_ERR_SETTING_VALUE;
 	}
-	if ((e = au_persona_load(p->persona_dir, name, &next)) != AU_OK) {
+	if ((e = au_persona_get(p->personas, p->persona_dir, name, &next)) != AU_OK) {
 		*why = "no such persona";
 		return AU_ERR_SETTING_VALUE;
 	}

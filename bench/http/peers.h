@@ -14,7 +14,8 @@
 #define BH_MAX_ARGS  16
 #define BH_MAX_PEERS 8 /* rows of bh_peers at most */
 
-/* A server: a row of the table. The first row is kagura; the others are its peers. */
+/* A server: a row of the table. The first row is the kagura the bars judge; the rows not
+ * marked kagura are its peers. */
 typedef struct bh_peer {
 	const char *name;              /* the result table's first column */
 	bool kagura;                   /* false: a peer kagura's ratios are taken against */
@@ -28,8 +29,9 @@ extern const size_t bh_n_peers;
 
 /*
  * What the templates' placeholders become: {kagura-rp} {node} {python} {scripts}
- * {node-modules} {origin} {rp-id} {conformance-api}, and {tmpfs-db}: a store file
- * in a new folder under /dev/shm, made for each start and removed at the stop. An
+ * {node-modules} {origin} {rp-id} {conformance-api}, and {tmpfs-db} ({disk-db}): a
+ * store file in a new folder under /dev/shm (/var/tmp), made for each start and removed
+ * at the stop. An
  * argument that is exactly a placeholder whose value is "" is dropped (an optional flag).
  */
 typedef struct bh_vars {
@@ -43,7 +45,7 @@ typedef struct bh_server {
 	pid_t pid;
 	int out_fd;        /* its stdout, kept open until it stops */
 	char log_path[64]; /* its stderr */
-	char db_dir[64];   /* the {tmpfs-db} folder, "" when none */
+	char db_dir[64];   /* the {tmpfs-db} or {disk-db} folder, "" when none */
 	char base_url[64]; /* http://127.0.0.1:PORT */
 	char banner[320];  /* the line it printed on start */
 } bh_server;

@@ -9,6 +9,7 @@
 
 #include "softauthn.h"
 #include "webauthn/b64url.h"
+#include "webauthn/cose.h"
 
 #define MAX_REPLY       (256 * 1024) /* any answer of the API is far smaller */
 #define REQUEST_TIMEOUT 30L          /* seconds; the slowest peer at 64 users is well under */
@@ -89,6 +90,22 @@ void bh_vuser_free(bh_vuser **up)
 	free(u->lat_ms);
 	free(u);
 	*up = NULL;
+}
+
+bool bh_vuser_use_credential(bh_vuser *u, EVP_PKEY *key, const uint8_t *id, size_t id_len,
+                             uint32_t counter)
+{
+	sa_credential_free(&u->cred);
+	if (EVP_PKEY_up_ref(key) != 1)
+		return false;
+	u->cred.key = key;
+	u->cred.alg = WA_COSE_ES256;
+	u->counter = counter;
+	if (wa_blob_set(&u->cred.id, id, id_len) != WA_OK) {
+		sa_credential_free(&u->cred);
+		return false;
+	}
+	return true;
 }
 
 const float *bh_vuser_latencies(const bh_vuser *u, size_t *n)

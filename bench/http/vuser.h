@@ -10,6 +10,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
 
 typedef struct bh_target {
 	const char *base_url; /* http://127.0.0.1:PORT */
@@ -45,6 +48,14 @@ bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char
 /* An authentication with the credential last registered: /assertion/options and /result. */
 bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, char *msg,
                            size_t size);
+
+/*
+ * Makes the next bh_authenticate sign with key and id (a user registered elsewhere: bench-store's
+ * prefilled store) at signature counter counter; the user takes its own reference to key and
+ * copy of id. False when memory fails (the user then has no credential).
+ */
+bool bh_vuser_use_credential(bh_vuser *u, EVP_PKEY *key, const uint8_t *id, size_t id_len,
+                             uint32_t counter);
 
 /* The request latencies recorded, in milliseconds, in completion order. */
 const float *bh_vuser_latencies(const bh_vuser *u, size_t *n);

@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <jansson.h>
 
 #include "authenticator/phone/persona.h"
+#include "authenticator/phone/persona_shelf.h"
 
 #ifndef KAGURA_PERSONA_DIR
 #error "KAGURA_PERSONA_DIR must name fixtures/personas"
@@ -613,6 +615,115 @@ static void test_copy_loads(void **state)
 	au_persona_free(&p);
 }
 
+/* Two personas hold the same data, string for string. */
+static void assert_same_persona(const au_persona *a, const au_persona *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->os_family, b->os_family);
+	assert_string_equal(a->os_version, b->os_version);
+	assert_string_equal(a->browser_name, b->browser_name);
+	assert_string_equal(a->browser_version, b->browser_version);
+	assert_int_equal(a->webauthn, b->webauthn);
+	assert_int_equal(a->n_device, b->n_device);
+	for (size_t i = 0; i < a->n_device; i++) {
+		assert_string_equal(a->device[i].key, b->device[i].key);
+		assert_string_equal(a->device[i].value, b->device[i].value);
+		assert_ptr_not_equal(a->device[i].key, b->device[i].key);
+	}
+	for (int f = AU_FAIL_NONE + 1; f < AU_FAIL__COUNT; f++) {
+		assert_string_equal(a->errors[f].name, b->errors[f].name);
+		assert_string_equal(a->errors[f].message, b->errors[f].message);
+		assert_ptr_not_equal(a->errors[f].message, b->errors[f].message);
+	}
+}
+
+/* The shelf gives what a load gives, reads a file once, and keeps no failure. */
+static void test_shelf(void **state)
+{
+	tmpdir *t = *state;
+	au_persona_shelf *shelf = au_persona_shelf_new(t->path);
+	au_persona loaded, first, again;
+	char file[128];
+	json_t *other;
+	char *text;
+
+	assert_non_null(shelf);
+	write_json(t, real_persona());
+	assert_int_equal(au_persona_load(t->path, "p", &loaded), AU_OK);
+	assert_int_equal(au_persona_get(shelf, t->path, "p", &first), AU_OK);
+	assert_same_persona(&loaded, &first);
+	/* Read once: the file gone, the shelf still has it (a load does not). */
+	snprintf(file, sizeof(file), "%s/p.json", t->path);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(au_persona_get(shelf, t->path, "p", &again), AU_OK);
+	assert_same_persona(&first, &again);
+	au_persona_free(&again);
+	assert_int_equal(au_persona_get(NULL, t->path, "p", &again), AU_ERR_PERSONA_UNKNOWN);
+	/* A failure is not kept: the file written after it is read on the next ask. */
+	assert_int_equal(au_persona_get(shelf, t->path, "other", &again), AU_ERR_PERSONA_UNKNOWN);
+	assert_non_null(strstr(again.why, "no persona"));
+	assert_non_null(other = real_persona());
+	assert_int_equal(json_object_set_new(other, "name", json_string("other")), 0);
+	assert_non_null(text = json_dumps(other, JSON_INDENT(2)));
+	write_text(t, "other", text);
+	free(text);
+	json_decref(other);
+	assert_int_equal(au_persona_get(shelf, t->path, "other", &again), AU_OK);
+	assert_string_equal(again.name, "other");
+	au_persona_free(&again);
+	/* Another directory than the shelf's is read as it is asked for. */
+	assert_int_equal(au_persona_get(shelf, KAGURA_PERSONA_DIR, "ios17-safari", &again), AU_OK);
+	au_persona_free(&again);
+	au_persona_free(&loaded);
+	au_persona_free(&first);
+	au_persona_shelf_free(shelf);
+}
+
+#define SHELF_THREADS 4
+#define SHELF_ASKS    200
+
+typedef struct shelf_asker {
+	au_persona_shelf *shelf;
+	const char *dir;
+	int failures;
+} shelf_asker;
+
+static void *ask_shelf(void *arg)
+{
+	shelf_asker *a = arg;
+	static const char *const names[] = {"ios17-safari", "android-chrome-old"};
+
+	for (int i = 0; i < SHELF_ASKS; i++) {
+		au_persona p;
+		const char *name = names[i % 2];
+		if (au_persona_get(a->shelf, a->dir, name, &p) != AU_OK ||
+		    strcmp(p.name, name) != 0)
+			a->failures++;
+		au_persona_free(&p);
+	}
+	return NULL;
+}
+
+/* Worker threads of a run ask one shelf at once (the sanitizer build checks the locking). */
+static void test_shelf_threads(void **state)
+{
+	au_persona_shelf *shelf = au_persona_shelf_new(KAGURA_PERSONA_DIR);
+	pthread_t th[SHELF_THREADS];
+	shelf_asker a[SHELF_THREADS];
+	(void)state;
+
+	assert_non_null(shelf);
+	for (int i = 0; i < SHELF_THREADS; i++) {
+		a[i] = (shelf_asker){shelf, KAGURA_PERSONA_DIR, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, ask_shelf, &a[i]), 0);
+	}
+	for (int i = 0; i < SHELF_THREADS; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(a[i].failures, 0);
+	}
+	au_persona_shelf_free(shelf);
+}
+
 static void test_missing_class(void **state)
 {
 	static const mutation m[] = {
@@ -720,6 +831,8 @@ int main(void)
 	        cmocka_unit_test(test_list),
 	        cmocka_unit_test(test_error_arguments),
 	        cmocka_unit_test_setup_teardown(test_copy_loads, tmp_setup, tmp_teardown),
+	        cmocka_unit_test_setup_teardown(test_shelf, tmp_setup, tmp_teardown),
+	        cmocka_unit_test(test_shelf_threads),
 	        cmocka_unit_test_setup_teardown(test_missing_class, tmp_setup, tmp_teardown),
 	        cmocka_unit_test_setup_teardown(test_unknown_class, tmp_setup, tmp_teardown),
 	        cmocka_unit_test_setup_teardown(test_wrong_types, tmp_setup, tmp_teardown),

@@ -1,0 +1,161 @@
+/*
+ * The cache of decoded COSE keys (webauthn/cose_cache.h): the same bytes give the same shared
+ * key, other bytes another key, bytes that do not decode the decoder's own error every time
+ * and nothing kept, a key handed out outlives its slot and the cache, a key put in is the one
+ * found, and no cache decodes plainly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "webauthn/cose.h"
+#include "webauthn/cose_cache.h"
+
+/* A fresh P-256 key as a COSE_Key. */
+static void p256_cose(wa_blob *out, EVP_PKEY **key)
+{
+	*key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	assert_non_null(*key);
+	assert_int_equal(wa_cose_encode(*key, WA_COSE_ES256, out), WA_OK);
+}
+
+static void test_same_bytes_same_key(void **state)
+{
+	wa_cose_cache *cache = wa_cose_cache_new(0);
+	wa_blob a = {0}, b = {0};
+	EVP_PKEY *ka, *kb;
+	wa_cose_key first, again, other;
+
+	(void)state;
+	assert_non_null(cache);
+	p256_cose(&a, &ka);
+	p256_cose(&b, &kb);
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &first), WA_OK);
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &again), WA_OK);
+	assert_int_equal(wa_cose_decode_cached(cache, b.ptr, b.len, &other), WA_OK);
+	/* A hit shares the decoded key; what it decodes to is the key encoded. */
+	assert_ptr_equal(first.pkey, again.pkey);
+	assert_int_equal(again.alg, WA_COSE_ES256);
+	assert_int_equal(again.kty, WA_COSE_KTY_EC2);
+	assert_int_equal(again.crv, WA_COSE_CRV_P256);
+	assert_true(wa_pkey_equal(again.pkey, ka));
+	assert_ptr_not_equal(other.pkey, first.pkey);
+	assert_true(wa_pkey_equal(other.pkey, kb));
+	wa_cose_key_reset(&first);
+	wa_cose_key_reset(&again);
+	wa_cose_key_reset(&other);
+	wa_cose_cache_free(&cache);
+	assert_null(cache);
+	wa_blob_reset(&a);
+	wa_blob_reset(&b);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
+static void test_bad_bytes_same_error_each_time(void **state)
+{
+	wa_cose_cache *cache = wa_cose_cache_new(0);
+	wa_blob a = {0};
+	EVP_PKEY *ka;
+	wa_cose_key k;
+	wa_err plain;
+
+	(void)state;
+	p256_cose(&a, &ka);
+	/* The point moved off the curve: the last byte of y. */
+	a.ptr[a.len - 1] ^= 0x01;
+	plain = wa_cose_decode(a.ptr, a.len, &k);
+	assert_int_not_equal(plain, WA_OK);
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &k), plain);
+	assert_null(k.pkey);
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &k), plain);
+	assert_null(k.pkey);
+	wa_cose_cache_free(&cache);
+	wa_blob_reset(&a);
+	EVP_PKEY_free(ka);
+}
+
+static void test_key_outlives_slot_and_cache(void **state)
+{
+	wa_cose_cache *cache = wa_cose_cache_new(1); /* one slot: every new key evicts the last */
+	wa_blob a = {0}, b = {0};
+	EVP_PKEY *ka, *kb;
+	wa_cose_key first, second, again;
+
+	(void)state;
+	p256_cose(&a, &ka);
+	p256_cose(&b, &kb);
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &first), WA_OK);
+	assert_int_equal(wa_cose_decode_cached(cache, b.ptr, b.len, &second), WA_OK);
+	/* a was evicted: decoded anew, while the first key handed out still holds. */
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &again), WA_OK);
+	assert_ptr_not_equal(again.pkey, first.pkey);
+	wa_cose_cache_free(&cache);
+	assert_true(wa_pkey_equal(first.pkey, ka));
+	assert_true(wa_pkey_equal(second.pkey, kb));
+	assert_true(wa_pkey_equal(again.pkey, ka));
+	wa_cose_key_reset(&first);
+	wa_cose_key_reset(&second);
+	wa_cose_key_reset(&again);
+	wa_blob_reset(&a);
+	wa_blob_reset(&b);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
+static void test_put_then_hit(void **state)
+{
+	wa_cose_cache *cache = wa_cose_cache_new(0);
+	wa_blob a = {0};
+	EVP_PKEY *ka;
+	wa_cose_key decoded, hit;
+
+	(void)state;
+	p256_cose(&a, &ka);
+	assert_int_equal(wa_cose_decode(a.ptr, a.len, &decoded), WA_OK);
+	wa_cose_cache_put(cache, a.ptr, a.len, &decoded);
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &hit), WA_OK);
+	assert_ptr_equal(hit.pkey, decoded.pkey);
+	assert_int_equal(hit.alg, WA_COSE_ES256);
+	wa_cose_key_reset(&decoded);
+	wa_cose_cache_free(&cache);
+	/* The cache's reference and the caller's were each its own. */
+	assert_true(wa_pkey_equal(hit.pkey, ka));
+	wa_cose_key_reset(&hit);
+	wa_blob_reset(&a);
+	EVP_PKEY_free(ka);
+}
+
+static void test_no_cache_decodes(void **state)
+{
+	wa_blob a = {0};
+	EVP_PKEY *ka;
+	wa_cose_key k, j;
+
+	(void)state;
+	p256_cose(&a, &ka);
+	assert_int_equal(wa_cose_decode_cached(NULL, a.ptr, a.len, &k), WA_OK);
+	assert_int_equal(wa_cose_decode_cached(NULL, a.ptr, a.len, &j), WA_OK);
+	assert_ptr_not_equal(k.pkey, j.pkey);
+	assert_true(wa_pkey_equal(k.pkey, ka));
+	wa_cose_key_reset(&k);
+	wa_cose_key_reset(&j);
+	wa_blob_reset(&a);
+	EVP_PKEY_free(ka);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_same_bytes_same_key),
+	        cmocka_unit_test(test_bad_bytes_same_error_each_time),
+	        cmocka_unit_test(test_key_outlives_slot_and_cache),
+	        cmocka_unit_test(test_put_then_hit),
+	        cmocka_unit_test(test_no_cache_decodes),
+	};
+	return cmocka_run_group_tests_name("cose cache", tests, NULL, NULL);
+}
