@@ -8,6 +8,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "stats.h"
+
 #define BACKOFF_NS   (10 * 1000 * 1000) /* after a broken request: no busy loop on a dead server */
 #define RAMP_MAX_S   10.0 /* the window opens then even if some user was never served */
 #define RAMP_POLL_NS (1000 * 1000)
@@ -31,13 +33,6 @@ typedef struct worker {
 	char first_error[256];
 } worker;
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void count(worker *w, bh_outcome out, const char *msg)
 {
 	if (out == BH_OK) {
@@ -45,7 +40,7 @@ static void count(worker *w, bh_outcome out, const char *msg)
 			w->ceremonies++;
 		if (!w->served) {
 			w->served = true;
-			w->served_at = now_seconds() - w->sh->start;
+			w->served_at = bench_now_seconds() - w->sh->start;
 			atomic_fetch_add(&w->sh->served, 1);
 		}
 		return;
@@ -76,14 +71,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void sleep_seconds(double s)
-{
-	struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
-
 static double self_cpu_seconds(void)
 {
 	struct rusage ru;
@@ -91,20 +78,6 @@ static double self_cpu_seconds(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile by the nearest-rank method. */
-static double quantile(const float *sorted, size_t n, double q)
-{
-	size_t rank = (size_t)ceil(q * (double)n);
-
-	return n == 0 ? NAN : sorted[rank == 0 ? 0 : rank - 1];
 }
 
 bool bh_round_run(const bh_target *target, const bh_server *server, int users, double warmup,
@@ -130,21 +103,21 @@ bool bh_round_run(const bh_target *target, const bh_server *server, int users, d
 		if ((w[i].user = bh_vuser_new(target, &sh.window)) == NULL)
 			goto out;
 	}
-	sh.start = now_seconds();
+	sh.start = bench_now_seconds();
 	for (; started < users; started++)
 		if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0)
 			goto out;
-	sleep_seconds(warmup);
-	while (atomic_load(&sh.served) < users && now_seconds() - sh.start < RAMP_MAX_S)
+	bench_sleep_seconds(warmup);
+	while (atomic_load(&sh.served) < users && bench_now_seconds() - sh.start < RAMP_MAX_S)
 		nanosleep(&(struct timespec){0, RAMP_POLL_NS}, NULL);
 	if (!bh_server_cpu(server, &cpu0))
 		goto out;
 	self0 = self_cpu_seconds();
-	t0 = now_seconds();
+	t0 = bench_now_seconds();
 	atomic_store(&sh.window, true);
-	sleep_seconds(seconds);
+	bench_sleep_seconds(seconds);
 	atomic_store(&sh.window, false);
-	t1 = now_seconds();
+	t1 = bench_now_seconds();
 	self1 = self_cpu_seconds();
 	ok = bh_server_cpu(server, &cpu1);
 out:
@@ -182,9 +155,9 @@ out:
 				memcpy(all + at, lat, n * sizeof(*lat));
 			at += n;
 		}
-		qsort(all, n_all, sizeof(*all), cmp_float);
-		out->p50_ms = quantile(all, n_all, 0.50);
-		out->p99_ms = quantile(all, n_all, 0.99);
+		qsort(all, n_all, sizeof(*all), bench_cmp_float);
+		out->p50_ms = bench_quantile(all, n_all, 0.50);
+		out->p99_ms = bench_quantile(all, n_all, 0.99);
 	}
 	for (int i = 0; i < users; i++)
 		bh_vuser_free(&w[i].user);

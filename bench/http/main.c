@@ -18,13 +18,15 @@
 #include <string.h>
 
 #include "gate.h"
+#include "stats.h"
 #include "load.h"
 #include "peers.h"
 
-#define MAX_USERS_LEVELS 8
-#define MAX_USERS        1024
-#define MAX_ROUNDS       99
-#define USERS_DEFAULT    "1,8,64"
+#define MAX_USERS_LEVELS  8
+#define MAX_USERS         1024
+#define MAX_ROUNDS        BENCH_MAX_ROUNDS
+#define RATIO_LABEL_WIDTH 88 /* the ratio lines' labels, padded so the ratios line up */
+#define USERS_DEFAULT     "1,8,64"
 
 /* The bars kagura's ratios are printed against. */
 #define BAR_THROUGHPUT  2.00 /* ceremonies/s at the most users vs the faster peer */
@@ -120,17 +122,6 @@ static bool parse_servers(const char *s, config *c)
 	return true;
 }
 
-static bool parse_seconds(const char *s, double min, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || *end != '\0' || !(v >= min) || v > 600)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* The RP ID: the origin's host (https only, as python-fido2 insists and WebAuthn says). */
 static bool rp_id_of(const char *origin, char *out, size_t size)
 {
@@ -178,11 +169,11 @@ static int parse_args(int argc, char **argv, config *c)
 				             optarg);
 			break;
 		case 's':
-			if (!parse_seconds(optarg, 0.05, &c->seconds))
+			if (!bench_parse_seconds(optarg, 0.05, &c->seconds))
 				return usage("--seconds takes 0.05 to 600, not", optarg);
 			break;
 		case 'w':
-			if (!parse_seconds(optarg, 0, &c->warmup))
+			if (!bench_parse_seconds(optarg, 0, &c->warmup))
 				return usage("--warmup takes 0 to 600, not", optarg);
 			break;
 		case 'S':
@@ -264,27 +255,6 @@ static double openssl_verify_rate(void)
 
 /* ---- statistics ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The median of the finite values; NAN when there is none. */
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-	int m = 0;
-
-	for (int i = 0; i < n; i++)
-		if (isfinite(v[i]))
-			s[m++] = v[i];
-	if (m == 0)
-		return NAN;
-	qsort(s, (size_t)m, sizeof(*s), cmp_double);
-	return m % 2 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
-}
-
 /* ---- the run ---- */
 
 static bool gate(const config *c, size_t p, result *r)
@@ -357,19 +327,6 @@ static const char *cell_text(double v, const char *fmt, char *buf, size_t size)
 	return buf;
 }
 
-static void print_ratio(const char *what, double ratio, double bar, bool at_most)
-{
-	bool meets = at_most ? ratio <= bar : ratio >= bar;
-
-	if (!isfinite(ratio)) {
-		printf("%-88s ratio  -   (bar %.2f%s): not measured\n", what, bar,
-		       at_most ? ", at most" : "");
-		return;
-	}
-	printf("%-88s ratio %.2f (bar %.2f%s): %s\n", what, ratio, bar, at_most ? ", at most" : "",
-	       meets ? "meets the bar" : "misses the bar");
-}
-
 static void report(const config *c, const result *res, double verify_rate)
 {
 	int top = c->n_users - 1, most = c->users[top];
@@ -398,12 +355,12 @@ static void report(const config *c, const result *res, double verify_rate)
 			continue;
 		}
 		for (int l = 0; l < c->n_users; l++)
-			printf(" | %7s", cell_text(median(r->at[l].rate, r->at[l].n), "%.0f", b1,
-			                           sizeof(b1)));
+			printf(" | %7s", cell_text(bench_median(r->at[l].rate, r->at[l].n), "%.0f",
+			                           b1, sizeof(b1)));
 		printf(" | %10s | %6llu | %s\n",
-		       cell_text(median(t->p99, t->n), "%.1f ms", b1, sizeof(b1)),
+		       cell_text(bench_median(t->p99, t->n), "%.1f ms", b1, sizeof(b1)),
 		       (unsigned long long)r->errors,
-		       cell_text(median(t->per_cpu, t->n), "%.0f", b2, sizeof(b2)));
+		       cell_text(bench_median(t->per_cpu, t->n), "%.0f", b2, sizeof(b2)));
 	}
 	printf("\nlatency per request in ms, p50 / p99, medians of the rounds\n%-14s", "server");
 	for (int l = 0; l < c->n_users; l++) {
@@ -418,8 +375,8 @@ static void report(const config *c, const result *res, double verify_rate)
 		for (int l = 0; l < c->n_users; l++) {
 			const cell *t = &res[p].at[l];
 			printf(" | %7s / %7s",
-			       cell_text(median(t->p50, t->n), "%.2f", b1, sizeof(b1)),
-			       cell_text(median(t->p99, t->n), "%.2f", b2, sizeof(b2)));
+			       cell_text(bench_median(t->p50, t->n), "%.2f", b1, sizeof(b1)),
+			       cell_text(bench_median(t->p99, t->n), "%.2f", b2, sizeof(b2)));
 		}
 		printf("\n");
 	}
@@ -438,8 +395,8 @@ static void report(const config *c, const result *res, double verify_rate)
 		double rate, cpu;
 		if (bh_peers[p].kagura || !c->want[p] || !res[p].gate_passed)
 			continue;
-		rate = median(res[p].at[top].rate, res[p].at[top].n);
-		cpu = median(res[p].at[top].per_cpu, res[p].at[top].n);
+		rate = bench_median(res[p].at[top].rate, res[p].at[top].n);
+		cpu = bench_median(res[p].at[top].per_cpu, res[p].at[top].n);
 		if (isfinite(rate) && !(rate <= best_rate)) {
 			best_rate = rate;
 			best_rate_name = bh_peers[p].name;
@@ -449,24 +406,25 @@ static void report(const config *c, const result *res, double verify_rate)
 			best_cpu_name = bh_peers[p].name;
 		}
 	}
-	double k_rate = median(res[0].at[top].rate, res[0].at[top].n);
-	double k_cpu = median(res[0].at[top].per_cpu, res[0].at[top].n);
-	double k_p99 = median(res[0].at[top].p99, res[0].at[top].n);
+	double k_rate = bench_median(res[0].at[top].rate, res[0].at[top].n);
+	double k_cpu = bench_median(res[0].at[top].per_cpu, res[0].at[top].n);
+	double k_p99 = bench_median(res[0].at[top].p99, res[0].at[top].n);
 
 	snprintf(what, sizeof(what), "ceremonies/s at N=%d, %s / %s (the faster peer):", most,
 	         bh_peers[0].name, best_rate_name ? best_rate_name : "-");
-	print_ratio(what, k_rate / best_rate, BAR_THROUGHPUT, false);
+	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_rate / best_rate, BAR_THROUGHPUT, false);
 	snprintf(what, sizeof(what),
 	         "ceremonies per server CPU-second at N=%d, %s / %s (the best peer):", most,
 	         bh_peers[0].name, best_cpu_name ? best_cpu_name : "-");
-	print_ratio(what, k_cpu / best_cpu, BAR_CPU_PEER, false);
+	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_cpu / best_cpu, BAR_CPU_PEER, false);
 	snprintf(what, sizeof(what),
 	         "ceremonies per server CPU-second at N=%d, %s / %.0f%% of that verify rate:", most,
 	         bh_peers[0].name, OPENSSL_SHARE * 100);
-	print_ratio(what, k_cpu / (OPENSSL_SHARE * verify_rate), BAR_CPU_OPENSSL, false);
+	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_cpu / (OPENSSL_SHARE * verify_rate),
+	                  BAR_CPU_OPENSSL, false);
 	snprintf(what, sizeof(what), "p99 per request at N=%d, %s / %.0f ms:", most,
 	         bh_peers[0].name, P99_BUDGET_MS);
-	print_ratio(what, k_p99 / P99_BUDGET_MS, BAR_P99, true);
+	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_p99 / P99_BUDGET_MS, BAR_P99, true);
 }
 
 int main(int argc, char **argv)

@@ -22,20 +22,22 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "stats.h"
 #include "peers.h"
 #include "prefill.h"
 #include "procstat.h"
 #include "stored.h"
 #include "webauthn/clock.h"
 
-#define MAX_SIZES     8
-#define MAX_STORE     10000000 /* users in one store */
-#define MAX_USERS     256
-#define MAX_ROUNDS    99
-#define SIZES_DEFAULT "1000,10000,100000"
-#define ORIGIN        "https://kagura.example.jp"
-#define RP_ID         "kagura.example.jp"
-#define KIB_PER_MIB   1024.0
+#define MAX_SIZES         8
+#define MAX_STORE         10000000 /* users in one store */
+#define MAX_USERS         256
+#define MAX_ROUNDS        BENCH_MAX_ROUNDS
+#define RATIO_LABEL_WIDTH 58 /* the ratio lines' labels, padded so the ratios line up */
+#define SIZES_DEFAULT     "1000,10000,100000"
+#define ORIGIN            "https://kagura.example.jp"
+#define RP_ID             "kagura.example.jp"
+#define KIB_PER_MIB       1024.0
 
 /* The bars the largest store's ratios to the smaller ones are printed against (at most). */
 #define BAR_RSS 1.50 /* peak resident memory */
@@ -116,17 +118,6 @@ static bool parse_int(const char *s, int min, int max, int *out)
 	return true;
 }
 
-static bool parse_seconds(const char *s, double min, double *out)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || *end != '\0' || !(v >= min) || v > 600)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int parse_args(int argc, char **argv, config *c)
 {
 	static const struct option opts[] = {{"sizes", required_argument, NULL, 's'},
@@ -158,11 +149,11 @@ static int parse_args(int argc, char **argv, config *c)
 				return usage("--rounds takes 1..99:", optarg);
 			break;
 		case 't':
-			if (!parse_seconds(optarg, 0.05, &c->seconds))
+			if (!bench_parse_seconds(optarg, 0.05, &c->seconds))
 				return usage("--seconds takes 0.05..600:", optarg);
 			break;
 		case 'w':
-			if (!parse_seconds(optarg, 0, &c->warmup))
+			if (!bench_parse_seconds(optarg, 0, &c->warmup))
 				return usage("--warmup takes 0..600:", optarg);
 			break;
 		case 'd':
@@ -191,47 +182,20 @@ static int parse_args(int argc, char **argv, config *c)
 
 /* ---- statistics ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_ROUNDS];
-	int m = 0;
-
-	for (int i = 0; i < n; i++)
-		if (isfinite(v[i]))
-			s[m++] = v[i];
-	if (m == 0)
-		return NAN;
-	qsort(s, (size_t)m, sizeof(*s), cmp_double);
-	return m % 2 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
-}
-
-static double seconds_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- the run ---- */
 
 static bool fill(const char *folder, size_t n, const bs_keys *keys, time_t created, cell *cl)
 {
 	char why[256];
 	struct stat st;
-	double t0 = seconds_now();
+	double t0 = bench_now_seconds();
 
 	snprintf(cl->path, sizeof(cl->path), "%s/store-%zu.db", folder, n);
 	if (!bs_prefill(cl->path, n, keys, created, why, sizeof(why))) {
 		fprintf(stderr, "bench-store: %s\n", why);
 		return false;
 	}
-	cl->fill_seconds = seconds_now() - t0;
+	cl->fill_seconds = bench_now_seconds() - t0;
 	cl->file_mib =
 	        stat(cl->path, &st) == 0 ? (double)st.st_size / KIB_PER_MIB / KIB_PER_MIB : NAN;
 	return true;
@@ -323,14 +287,16 @@ static void print_table(const config *c, const cell *cells)
 	for (int s = 0; s < c->n_sizes; s++) {
 		const cell *cl = &cells[s];
 		printf("%-9zu | %6.1f MB | %6.1f MB | %6.1f MB | %8.0f | %5.2f ms | %5.2f ms | ",
-		       c->sizes[s], cl->file_mib, median(cl->rss_start, cl->n),
-		       median(cl->rss_peak, cl->n), median(cl->fresh_rate, cl->n),
-		       median(cl->fresh_p50, cl->n), median(cl->fresh_p99, cl->n));
+		       c->sizes[s], cl->file_mib, bench_median(cl->rss_start, cl->n),
+		       bench_median(cl->rss_peak, cl->n), bench_median(cl->fresh_rate, cl->n),
+		       bench_median(cl->fresh_p50, cl->n), bench_median(cl->fresh_p99, cl->n));
 		if (c->sizes[s] == 0)
 			printf("%8s | %8s | %8s | ", "-", "-", "-");
 		else
-			printf("%8.0f | %5.2f ms | %5.2f ms | ", median(cl->stored_rate, cl->n),
-			       median(cl->stored_p50, cl->n), median(cl->stored_p99, cl->n));
+			printf("%8.0f | %5.2f ms | %5.2f ms | ",
+			       bench_median(cl->stored_rate, cl->n),
+			       bench_median(cl->stored_p50, cl->n),
+			       bench_median(cl->stored_p99, cl->n));
 		printf("%llu\n", (unsigned long long)(cl->fresh_errors + cl->stored_errors));
 	}
 	printf("(MB: MiB; store: the file after the prefill; RSS start: after the server's start; "
@@ -344,12 +310,7 @@ static void print_ratio(const char *what, size_t big, size_t small, double num, 
 	double ratio = num / den;
 
 	snprintf(label, sizeof(label), "%s, %zu / %zu users:", what, big, small);
-	if (!isfinite(ratio)) {
-		printf("%-58s no ratio (a size gave no number)\n", label);
-		return;
-	}
-	printf("%-58s ratio %.2f (bar %.2f, at most): %s\n", label, ratio, bar,
-	       ratio <= bar ? "meets the bar" : "misses the bar");
+	bench_print_ratio(label, RATIO_LABEL_WIDTH, ratio, bar, true);
 }
 
 /* The largest store against the next smaller one and against the smallest. */
@@ -379,14 +340,15 @@ static void print_ratios(const config *c, const cell *cells)
 		const cell *b = &cells[big], *o = &cells[against[i]];
 		size_t nb = c->sizes[big], no = c->sizes[against[i]];
 
-		print_ratio("peak RSS", nb, no, median(b->rss_peak, b->n),
-		            median(o->rss_peak, o->n), BAR_RSS);
-		print_ratio("p50 per request, fresh users", nb, no, median(b->fresh_p50, b->n),
-		            median(o->fresh_p50, o->n), BAR_P50);
+		print_ratio("peak RSS", nb, no, bench_median(b->rss_peak, b->n),
+		            bench_median(o->rss_peak, o->n), BAR_RSS);
+		print_ratio("p50 per request, fresh users", nb, no,
+		            bench_median(b->fresh_p50, b->n), bench_median(o->fresh_p50, o->n),
+		            BAR_P50);
 		if (no > 0)
 			print_ratio("p50 per request, stored users", nb, no,
-			            median(b->stored_p50, b->n), median(o->stored_p50, o->n),
-			            BAR_P50);
+			            bench_median(b->stored_p50, b->n),
+			            bench_median(o->stored_p50, o->n), BAR_P50);
 	}
 }
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "stats.h"
+
 #define BACKOFF_NS (10 * 1000 * 1000) /* after a broken request: no busy loop on a dead server */
 
 typedef struct shared {
@@ -25,21 +27,6 @@ typedef struct worker {
 	uint64_t ceremonies, errors;
 	char first_error[256];
 } worker;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_seconds(double s)
-{
-	struct timespec ts = {(time_t)s, (long)((s - floor(s)) * 1e9)};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
 
 /* A stored user of this worker's share (i mod users == index), uniformly at random. */
 static size_t pick(worker *w)
@@ -89,20 +76,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile by the nearest-rank method (as bench-http's). */
-static double quantile(const float *sorted, size_t n, double q)
-{
-	size_t rank = (size_t)ceil(q * (double)n);
-
-	return n == 0 ? NAN : sorted[rank == 0 ? 0 : rank - 1];
-}
-
 /* The workers' counts and latencies into out; false when memory fails. */
 static bool gather(worker *w, int users, bs_stored_round *out)
 {
@@ -126,9 +99,9 @@ static bool gather(worker *w, int users, bs_stored_round *out)
 			memcpy(all + at, lat, n * sizeof(*lat));
 		at += n;
 	}
-	qsort(all, n_all, sizeof(*all), cmp_float);
-	out->p50_ms = quantile(all, n_all, 0.50);
-	out->p99_ms = quantile(all, n_all, 0.99);
+	qsort(all, n_all, sizeof(*all), bench_cmp_float);
+	out->p50_ms = bench_quantile(all, n_all, 0.50);
+	out->p99_ms = bench_quantile(all, n_all, 0.99);
 	free(all);
 	return true;
 }
@@ -161,12 +134,12 @@ bool bs_stored_run(const bs_stored_load *load, bs_stored_round *out)
 	for (; started < users; started++)
 		if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0)
 			goto out;
-	sleep_seconds(load->warmup);
-	t0 = now_seconds();
+	bench_sleep_seconds(load->warmup);
+	t0 = bench_now_seconds();
 	atomic_store(&sh.window, true);
-	sleep_seconds(load->seconds);
+	bench_sleep_seconds(load->seconds);
 	atomic_store(&sh.window, false);
-	t1 = now_seconds();
+	t1 = bench_now_seconds();
 	ok = true;
 out:
 	atomic_store(&sh.stop, true);
