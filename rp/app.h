@@ -68,6 +68,8 @@ struct rp_app {
 	uint8_t user_key[32];
 	/* Credentials' public keys as decoded for their last assertion (owned; NULL: none). */
 	struct wa_cose_cache *keys;
+	/* The conformance API's pending ceremonies, in memory only (owned; rp/pending.h). */
+	struct rp_pending *pending;
 };
 
 /*

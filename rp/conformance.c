@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "rp/credmap.h"
+#include "rp/pending.h"
 #include "rp/token.h"
 #include "rp/verifier_why.h"
 #include "webauthn/authentication.h"
@@ -20,7 +21,6 @@
 #include "webauthn/registration.h"
 
 #define COOKIE_NAME     "kagura_conformance"
-#define RECORD_KIND     "conformance"
 #define RP_NAME         "HPKI-KAGURA"
 #define PENDING_SECONDS 300
 #define TOKEN_BYTES     32 /* the pending ceremony's cookie */
@@ -249,11 +249,11 @@ static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only,
 	return *out == NULL ? RP_STORE_NOMEM : RP_STORE_OK;
 }
 
-/* ---- pending ceremonies ---- */
+/* ---- pending ceremonies: in memory, never in the store (rp/pending.h) ---- */
 
 /*
- * Stores state (taking its reference) under a fresh token and sets the cookie naming it. An earlier
- * ceremony of the same browser is dropped first: the newest options call is the
+ * Keeps state (taking its reference) under a fresh token and sets the cookie naming it. An
+ * earlier ceremony of the same browser is dropped first: the newest options call is the
  * one a result answers, and no token outlives the call that replaced it.
  */
 static bool put_pending(rp_app *app, const rp_http_request *req, rp_http_response *resp,
@@ -262,27 +262,27 @@ static bool put_pending(rp_app *app, const rp_http_request *req, rp_http_respons
 	const char *old = rp_http_cookie(req, COOKIE_NAME);
 	time_t now = wa_clock_now(&app->clock);
 	char token[64], cookie[160];
-	char *text;
-	rp_store_err err;
+	rp_pending_err err;
 
 	/* The state is ours from here: every caller hands it over, NULL (no memory) included. */
-	text = state != NULL ? json_dumps(state, JSON_COMPACT) : NULL;
-	json_decref(state);
-	if (text == NULL) {
+	if (state == NULL) {
 		rp_fail_json(resp, 500, "out of memory");
 		return false;
 	}
-	if (old != NULL && old[0] != '\0' && strlen(old) < sizeof(((rp_record *)0)->key))
-		(void)rp_store_record_delete(app->store, RECORD_KIND, old);
+	if (old != NULL && old[0] != '\0')
+		(void)rp_pending_delete(app->pending, old);
 	if (!rp_random_token(TOKEN_BYTES, token, sizeof(token))) {
-		free(text);
+		json_decref(state);
 		rp_fail_json(resp, 500, "no random token available");
 		return false;
 	}
-	err = rp_store_record_put(app->store, RECORD_KIND, token, text, now, now + PENDING_SECONDS);
-	free(text);
-	if (err != RP_STORE_OK) {
-		fail_store(resp, "saving the pending ceremony", err);
+	err = rp_pending_put(app->pending, token, state, now, now + PENDING_SECONDS);
+	if (err != RP_PENDING_OK) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "keeping the pending ceremony: %s",
+		         rp_pending_strerr(err));
+		rp_fail_json(resp, 500, why);
 		return false;
 	}
 	/* Secure is the router's to add, over HTTPS only (rp/app.c): plain HTTP serves tests too.
@@ -319,14 +319,12 @@ static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_respon
 	const char *token = rp_http_cookie(req, COOKIE_NAME);
 	const char *options =
 	        want == CEREMONY_REGISTRATION ? "/attestation/options" : "/assertion/options";
-	rp_record rec;
-	rp_store_err err;
+	rp_pending_err err;
 	const char *kind, *challenge;
 	char why[256];
 
 	memset(p, 0, sizeof(*p));
-	memset(&rec, 0, sizeof(rec));
-	if (token == NULL || token[0] == '\0' || strlen(token) >= sizeof(rec.key)) {
+	if (token == NULL || token[0] == '\0') {
 		snprintf(why, sizeof(why),
 		         "no pending %s: the " COOKIE_NAME " cookie is missing (call %s first)",
 		         ceremony_names[want], options);
@@ -336,9 +334,9 @@ static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_respon
 	/* The token is spent whatever follows: let the browser forget it. */
 	rp_http_response_header(resp, "Set-Cookie",
 	                        COOKIE_NAME "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
-	err = rp_store_record_take(app->store, RECORD_KIND, token, wa_clock_now(&app->clock), &rec);
-	/* A token the store refuses outright (odd characters) names nothing either. */
-	if (err == RP_STORE_NOT_FOUND || err == RP_STORE_INVALID) {
+	err = rp_pending_take(app->pending, token, wa_clock_now(&app->clock), &p->state);
+	/* A token too long to be ours names nothing either. */
+	if (err == RP_PENDING_NOT_FOUND || err == RP_PENDING_EXPIRED || err == RP_PENDING_INVALID) {
 		snprintf(why, sizeof(why),
 		         "no pending %s for this session: its challenge was used already, "
 		         "superseded or has expired (call %s again)",
@@ -346,12 +344,12 @@ static bool take_pending(rp_app *app, const rp_http_request *req, rp_http_respon
 		rp_fail_json(resp, 400, why);
 		return false;
 	}
-	if (err != RP_STORE_OK) {
-		fail_store(resp, "reading the pending ceremony", err);
+	if (err != RP_PENDING_OK) {
+		snprintf(why, sizeof(why), "reading the pending ceremony: %s",
+		         rp_pending_strerr(err));
+		rp_fail_json(resp, 500, why);
 		return false;
 	}
-	p->state = rec.value ? json_loads(rec.value, 0, NULL) : NULL;
-	rp_record_reset(&rec);
 	kind = json_string_value(json_object_get(p->state, "ceremony"));
 	challenge = json_string_value(json_object_get(p->state, "challenge"));
 	p->username = json_string_value(json_object_get(p->state, "username"));
@@ -811,10 +809,15 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	/* The ids offered, so the result is held to this list and not to whatever the user has
 	 * then. */
 	ids = json_array();
-	json_array_foreach(allow, i, d) json_array_append(ids, json_object_get(d, "id"));
+	/* Copies: the kept state shares nothing with the response another thread may free. */
+	json_array_foreach(allow, i, d) json_array_append_new(
+	        ids, json_string(json_string_value(json_object_get(d, "id"))));
 	state = json_pack("{s:s, s:s, s:s, s:s, s:O}", "ceremony",
 	                  ceremony_names[CEREMONY_AUTHENTICATION], "challenge", challenge,
 	                  "username", username, "userVerification", uv, "allowCredentials", ids);
+	/* The state holds the list's only reference once it goes to another thread. */
+	json_decref(ids);
+	ids = NULL;
 	if (!put_pending(app, req, resp, state))
 		goto out;
 	out = ok_object();

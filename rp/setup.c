@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rp/pages.h"
+#include "rp/pending.h"
 #include "rp/routes.h"
 #include "webauthn/cose_cache.h"
 
@@ -18,7 +19,9 @@ bool rp_app_init(rp_app *app, const rp_generation *generation)
 	app->routes = rp_platform_routes;
 	app->n_routes = rp_platform_route_count;
 	return RAND_bytes(app->user_key, sizeof(app->user_key)) == 1 &&
-	       wa_trust_init(&app->trust, 0) == WA_OK && (app->keys = wa_cose_cache_new(0)) != NULL;
+	       wa_trust_init(&app->trust, 0) == WA_OK &&
+	       (app->keys = wa_cose_cache_new(0)) != NULL &&
+	       (app->pending = rp_pending_new(0)) != NULL;
 }
 
 void rp_app_release(rp_app *app)
@@ -28,6 +31,7 @@ void rp_app_release(rp_app *app)
 	wa_trust_reset(&app->trust);
 	rp_cardcert_ctx_free(app->cards);
 	wa_cose_cache_free(&app->keys);
+	rp_pending_free(&app->pending);
 	rp_pages_free(app->pages);
 	app->pages = NULL;
 	app->store = NULL;

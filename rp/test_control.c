@@ -18,6 +18,7 @@
 #include "rp/app.h"
 #include "rp/card_link.h"
 #include "rp/flow_register.h"
+#include "rp/pending.h"
 #include "rp/session.h"
 #include "rp/token.h"
 #include "webauthn/b64url.h"
@@ -328,11 +329,14 @@ static void platform_info(rp_app *app, const json_t *body, rp_http_response *res
 {
 	(void)body; /* {}: nothing to read */
 
+	/* Live ones only: the count shows what the bound and the expiry leave in memory. */
+	rp_pending_purge(app->pending, wa_clock_now(&app->clock));
 	ok(resp,
-	   json_pack("{s:s, s:s, s:s, s:b, s:I, s:{s:s?, s:s?}}", "origin", app->cfg.origin,
+	   json_pack("{s:s, s:s, s:s, s:b, s:I, s:{s:s?, s:s?}, s:I}", "origin", app->cfg.origin,
 	             "rp_id", app->cfg.rp_id, "manual", app->cfg.generation->name, "card_login",
 	             app->cards != NULL, "offset_seconds", (json_int_t)app->clock.fixed,
-	             "card_fronts", "tls1.2", app->card_front[0], "tls1.3", app->card_front[1]));
+	             "card_fronts", "tls1.2", app->card_front[0], "tls1.3", app->card_front[1],
+	             "pending_ceremonies", (json_int_t)rp_pending_count(app->pending)));
 }
 
 /*

@@ -25,6 +25,7 @@
 #include "authenticator/phone/client.h"
 #include "rp/app.h"
 #include "rp/conformance.h"
+#include "rp/pending.h"
 #include "softauthn.h"
 #include "webauthn/b64url.h"
 
@@ -108,7 +109,8 @@ static int setup(void **state)
 	w->app.routes = conformance_only;
 	w->app.n_routes = KAGURA_LEN(conformance_only);
 	w->app.clock = wa_clock_system(0);
-	if (wa_trust_init(&w->app.trust, 0) != WA_OK)
+	if (wa_trust_init(&w->app.trust, 0) != WA_OK ||
+	    (w->app.pending = rp_pending_new(0)) == NULL)
 		return -1;
 	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &w->app, NULL, &w->srv, bound,
 	                  sizeof(bound)) != RP_HTTP_OK)
@@ -140,6 +142,7 @@ static int teardown(void **state)
 	rp_http_stop(w->srv);
 	rp_store_close(w->app.store);
 	wa_trust_reset(&w->app.trust);
+	rp_pending_free(&w->app.pending);
 	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
 	for (size_t i = 0; i < KAGURA_LEN(suffixes); i++) {
 		snprintf(path, sizeof(path), "%s%s", w->db, suffixes[i]);
