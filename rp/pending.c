@@ -190,21 +190,29 @@ rp_pending_err rp_pending_put(rp_pending *t, const char *token, json_t *state, t
 	return RP_PENDING_OK;
 }
 
-rp_pending_err rp_pending_take(rp_pending *t, const char *token, time_t now, json_t **out)
+/* The entry under token, out of the table (the caller's to free); NULL when there is none. */
+static entry *remove_entry(rp_pending *t, const char *token)
 {
 	entry *e, **link;
-	rp_pending_err err;
 
-	*out = NULL;
-	if (t == NULL || !token_ok(token))
-		return RP_PENDING_INVALID;
 	pthread_mutex_lock(&t->lock);
 	link = find(t, token);
 	e = *link;
 	if (e != NULL)
 		unlink_entry(t, link, e);
 	pthread_mutex_unlock(&t->lock);
-	if (e == NULL)
+	return e;
+}
+
+rp_pending_err rp_pending_take(rp_pending *t, const char *token, time_t now, json_t **out)
+{
+	entry *e;
+	rp_pending_err err;
+
+	*out = NULL;
+	if (t == NULL || !token_ok(token))
+		return RP_PENDING_INVALID;
+	if ((e = remove_entry(t, token)) == NULL)
 		return RP_PENDING_NOT_FOUND;
 	err = e->expires <= now ? RP_PENDING_EXPIRED : RP_PENDING_OK;
 	if (err == RP_PENDING_OK) {
@@ -217,17 +225,11 @@ rp_pending_err rp_pending_take(rp_pending *t, const char *token, time_t now, jso
 
 rp_pending_err rp_pending_delete(rp_pending *t, const char *token)
 {
-	entry *e, **link;
+	entry *e;
 
 	if (t == NULL || !token_ok(token))
 		return RP_PENDING_INVALID;
-	pthread_mutex_lock(&t->lock);
-	link = find(t, token);
-	e = *link;
-	if (e != NULL)
-		unlink_entry(t, link, e);
-	pthread_mutex_unlock(&t->lock);
-	if (e == NULL)
+	if ((e = remove_entry(t, token)) == NULL)
 		return RP_PENDING_NOT_FOUND;
 	entry_free(e);
 	return RP_PENDING_OK;
