@@ -5,16 +5,17 @@
  * drive registration and authentication against the same verifier and store
  * the platform uses.
  *
- * State between an options call and its result call lives in the store (kind
- * "conformance"), keyed by a random token in the kagura_conformance cookie: the
- * result call takes it, so every challenge answers one result at most.
+ * State between an options call and its result call lives in memory (rp/pending.h:
+ * bounded, forgotten on a restart, never in the store), keyed by a random token in the
+ * kagura_conformance cookie: the result call takes it, so every challenge answers one
+ * result at most.
  *
  * Served only when asked for (kagura-rp serve --conformance-api, rp_platform_options'
  * conformance_api): it needs no login. Its users are its own, stored in a namespace of their
  * own (RP_CONFORMANCE_USER_PREFIX, rp/app.h) that the platform's pages and test control never
  * look into, and a username the CA gave a platform user is refused: what the API registers
  * never signs anyone in on the platform. A user is made only when its first registration
- * verified; an options call stores nothing but the pending ceremony (5 minutes, then purged).
+ * verified; an options call stores nothing (its pending ceremony lives 5 minutes in memory).
  */
 #ifndef KAGURA_RP_CONFORMANCE_H
 #define KAGURA_RP_CONFORMANCE_H

@@ -124,7 +124,7 @@ struct conn_info {
 
 static const char *const err_text[] = {
         [RP_HTTP_OK] = "success",
-        [RP_HTTP_ADDRESS] = "listen address is not " RP_LISTEN_FORM,
+        [RP_HTTP_ADDRESS] = ("listen address is not " RP_LISTEN_FORM), /* one string */
         [RP_HTTP_START] = "the server could not start",
         [RP_HTTP_IN_USE] = "address already in use",
         [RP_HTTP_UNAVAILABLE] = "address not available on this host",

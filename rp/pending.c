@@ -14,6 +14,7 @@ typedef struct entry {
 	char token[RP_PENDING_TOKEN_MAX + 1];
 	json_t *state; /* the table's reference */
 	time_t expires;
+	size_t bytes; /* what it holds: its state as compact JSON, and the entry */
 	struct entry *bucket_next;
 	struct entry *sooner, *later; /* neighbours in expiry order */
 } entry;
@@ -21,7 +22,8 @@ typedef struct entry {
 struct rp_pending {
 	pthread_mutex_t lock; /* everything below */
 	size_t capacity, count;
-	size_t n_buckets; /* a power of two */
+	size_t max_bytes, bytes; /* the budget for all entries' bytes, and what they hold */
+	size_t n_buckets;        /* a power of two */
 	entry **buckets;
 	/* Expiry order, soonest first: purging and eviction both take from the front. */
 	entry *soonest, *latest;
@@ -34,13 +36,14 @@ static const kagura_xt_row pending_errors[RP_PENDING__COUNT] = {
 KAGURA_XT_GETTER(rp_pending_strerr, rp_pending_err, pending_errors, field1,
                  "unknown pending-ceremony error")
 
-rp_pending *rp_pending_new(size_t capacity)
+rp_pending *rp_pending_new(size_t capacity, size_t max_bytes)
 {
 	rp_pending *t = calloc(1, sizeof(*t));
 
 	if (t == NULL)
 		return NULL;
 	t->capacity = capacity ? capacity : RP_PENDING_DEFAULT_CAPACITY;
+	t->max_bytes = max_bytes ? max_bytes : RP_PENDING_DEFAULT_BYTES;
 	/* At least as many buckets as entries: chains stay about one long. */
 	t->n_buckets = MIN_BUCKETS;
 	while (t->n_buckets < t->capacity)
@@ -114,6 +117,7 @@ static void unlink_entry(rp_pending *t, entry **link, entry *e)
 	else
 		t->latest = e->sooner;
 	t->count--;
+	t->bytes -= e->bytes;
 }
 
 static void drop(rp_pending *t, entry *e)
@@ -169,6 +173,12 @@ rp_pending_err rp_pending_put(rp_pending *t, const char *token, json_t *state, t
 	memcpy(e->token, token, strlen(token) + 1);
 	e->state = state;
 	e->expires = expires;
+	/* Counted as compact JSON: a state's size is the client's to choose (64 long ids). */
+	e->bytes = json_dumpb(state, NULL, 0, JSON_COMPACT) + sizeof(*e);
+	if (e->bytes > t->max_bytes) {
+		entry_free(e);
+		return RP_PENDING_TOO_LARGE;
+	}
 	pthread_mutex_lock(&t->lock);
 	link = find(t, token);
 	if (*link != NULL) {
@@ -176,16 +186,18 @@ rp_pending_err rp_pending_put(rp_pending *t, const char *token, json_t *state, t
 		unlink_entry(t, link, old);
 		entry_free(old);
 	}
-	/* Expired ceremonies go first (cheap: they lead the expiry order), then, when full, the
-	 * one nearest its expiry. */
+	/* Expired ceremonies go first (cheap: they lead the expiry order), then, when full (in
+	 * number or in bytes), the one nearest its expiry. */
 	purge_locked(t, now);
-	while (t->count >= t->capacity)
+	while (t->soonest != NULL &&
+	       (t->count >= t->capacity || t->bytes + e->bytes > t->max_bytes))
 		drop(t, t->soonest);
 	link = find(t, token);
 	e->bucket_next = *link;
 	*link = e;
 	insert_ordered(t, e);
 	t->count++;
+	t->bytes += e->bytes;
 	pthread_mutex_unlock(&t->lock);
 	return RP_PENDING_OK;
 }

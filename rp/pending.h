@@ -5,9 +5,11 @@
  * a ceremony then costs one committed write (its credential or counter), and a restart forgets
  * them (the browser calls options again).
  *
- * Bounded: at most the capacity given at creation. When full, expired ceremonies go first, then
- * the one nearest its expiry (the oldest, as every ceremony lives equally long): a flood of
- * options calls can only push out older pending ceremonies, never grow memory.
+ * Bounded: at most the capacity given at creation, in number and in bytes (a state's size is
+ * the client's to choose: up to 64 allowCredentials ids of 1023 bytes). When full, expired
+ * ceremonies go first, then the one nearest its expiry (the oldest, as every ceremony lives
+ * equally long): a flood of options calls can only push out older pending ceremonies, never
+ * grow memory past the bounds.
  *
  * Thread-safe: one lock around the table. Time is always the caller's (the platform's clock).
  */
@@ -20,8 +22,9 @@
 #include <stddef.h>
 #include <time.h>
 
-/* The default bound: far above what any test or benchmark keeps pending at once. */
+/* The default bounds: far above what any test or benchmark keeps pending at once. */
 #define RP_PENDING_DEFAULT_CAPACITY 10000u
+#define RP_PENDING_DEFAULT_BYTES    (32u * 1024u * 1024u)
 /* The longest token kept (the conformance API's are 43 characters of base64url). */
 #define RP_PENDING_TOKEN_MAX 63u
 
@@ -35,8 +38,9 @@ KAGURA_XT_DECLARE(rp_pending_err, rp_pending_strerr); /* the message; never NULL
 
 typedef struct rp_pending rp_pending; /* opaque */
 
-/* A table of at most capacity ceremonies (0: RP_PENDING_DEFAULT_CAPACITY); NULL without memory. */
-rp_pending *rp_pending_new(size_t capacity);
+/* A table of at most capacity ceremonies holding at most max_bytes (0: the defaults); NULL
+ * without memory. */
+rp_pending *rp_pending_new(size_t capacity, size_t max_bytes);
 /* Frees the table with every state still in it, and NULLs *table. */
 void rp_pending_free(rp_pending **table);
 

@@ -21,7 +21,7 @@ bool rp_app_init(rp_app *app, const rp_generation *generation)
 	return RAND_bytes(app->user_key, sizeof(app->user_key)) == 1 &&
 	       wa_trust_init(&app->trust, 0) == WA_OK &&
 	       (app->keys = wa_cose_cache_new(0)) != NULL &&
-	       (app->pending = rp_pending_new(0)) != NULL;
+	       (app->pending = rp_pending_new(0, 0)) != NULL;
 }
 
 void rp_app_release(rp_app *app)

@@ -110,7 +110,7 @@ static int setup(void **state)
 	w->app.n_routes = KAGURA_LEN(conformance_only);
 	w->app.clock = wa_clock_system(0);
 	if (wa_trust_init(&w->app.trust, 0) != WA_OK ||
-	    (w->app.pending = rp_pending_new(0)) == NULL)
+	    (w->app.pending = rp_pending_new(0, 0)) == NULL)
 		return -1;
 	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &w->app, NULL, &w->srv, bound,
 	                  sizeof(bound)) != RP_HTTP_OK)

@@ -35,7 +35,7 @@ static const char *name_of(const json_t *state)
 
 static void test_single_use(void **unused)
 {
-	rp_pending *t = rp_pending_new(0);
+	rp_pending *t = rp_pending_new(0, 0);
 	json_t *got = NULL;
 
 	(void)unused;
@@ -57,7 +57,7 @@ static void test_single_use(void **unused)
 
 static void test_expiry_by_given_time(void **unused)
 {
-	rp_pending *t = rp_pending_new(0);
+	rp_pending *t = rp_pending_new(0, 0);
 	json_t *got = NULL;
 
 	(void)unused;
@@ -82,7 +82,7 @@ static void test_expiry_by_given_time(void **unused)
 
 static void test_replace_and_delete(void **unused)
 {
-	rp_pending *t = rp_pending_new(0);
+	rp_pending *t = rp_pending_new(0, 0);
 	json_t *got = NULL;
 
 	(void)unused;
@@ -104,7 +104,7 @@ static void test_replace_and_delete(void **unused)
 
 static void test_bad_input(void **unused)
 {
-	rp_pending *t = rp_pending_new(0);
+	rp_pending *t = rp_pending_new(0, 0);
 	char long_token[RP_PENDING_TOKEN_MAX + 2];
 	json_t *got = NULL;
 
@@ -129,7 +129,7 @@ static void test_bad_input(void **unused)
 
 static void test_bound_evicts_oldest(void **unused)
 {
-	rp_pending *t = rp_pending_new(SMALL);
+	rp_pending *t = rp_pending_new(SMALL, 0);
 	json_t *got = NULL;
 	char token[32];
 
@@ -154,9 +154,65 @@ static void test_bound_evicts_oldest(void **unused)
 	rp_pending_free(&t);
 }
 
+#define BIG_ID_CHARS 1364 /* a 1023-byte credential id in base64url */
+#define BIG_IDS      64   /* allowCredentials at its longest */
+
+/* The state of an assertion options call at its largest: 64 ids of 1023 bytes. */
+static json_t *state_big(const char *name)
+{
+	json_t *s = state_named(name), *ids = json_array();
+	char *id = malloc(BIG_ID_CHARS + 1);
+
+	assert_non_null(ids);
+	assert_non_null(id);
+	memset(id, 'A', BIG_ID_CHARS);
+	id[BIG_ID_CHARS] = '\0';
+	for (int i = 0; i < BIG_IDS; i++)
+		assert_int_equal(json_array_append_new(ids, json_string(id)), 0);
+	free(id);
+	assert_int_equal(json_object_set_new(s, "allowCredentials", ids), 0);
+	return s;
+}
+
+/* The bytes bound holds too: large states push out the oldest long before the count is
+ * reached, and a state larger than the whole table is refused. */
+static void test_bytes_bound(void **unused)
+{
+	size_t one = (size_t)BIG_IDS * (BIG_ID_CHARS + 3);
+	rp_pending *t = rp_pending_new(1000, 3 * one + one / 2);
+	rp_pending *tiny = rp_pending_new(1000, 64);
+	json_t *got = NULL;
+	char token[32];
+
+	(void)unused;
+	assert_non_null(t);
+	for (int i = 0; i < 10; i++) {
+		snprintf(token, sizeof(token), "big-%d", i);
+		assert_int_equal(
+		        rp_pending_put(t, token, state_big(token), NOW + i, NOW + i + LIFETIME),
+		        RP_PENDING_OK);
+		assert_true(rp_pending_count(t) <= 3);
+	}
+	assert_int_equal(rp_pending_count(t), 3);
+	assert_int_equal(rp_pending_take(t, "big-6", NOW + 10, &got), RP_PENDING_NOT_FOUND);
+	assert_int_equal(rp_pending_take(t, "big-9", NOW + 10, &got), RP_PENDING_OK);
+	assert_string_equal(name_of(got), "big-9");
+	json_decref(got);
+	/* A small state still fits beside the two large ones left. */
+	assert_int_equal(
+	        rp_pending_put(t, "small", state_named("small"), NOW + 10, NOW + 10 + LIFETIME),
+	        RP_PENDING_OK);
+	assert_int_equal(rp_pending_count(t), 3);
+	assert_int_equal(rp_pending_put(tiny, "big", state_big("big"), NOW, NOW + LIFETIME),
+	                 RP_PENDING_TOO_LARGE);
+	assert_int_equal(rp_pending_count(tiny), 0);
+	rp_pending_free(&t);
+	rp_pending_free(&tiny);
+}
+
 static void test_full_drops_expired_first(void **unused)
 {
-	rp_pending *t = rp_pending_new(SMALL);
+	rp_pending *t = rp_pending_new(SMALL, 0);
 	json_t *got = NULL;
 
 	(void)unused;
@@ -222,7 +278,7 @@ static void *work(void *arg)
 
 static void test_concurrent_threads(void **unused)
 {
-	rp_pending *t = rp_pending_new(THREADS * PER_THREAD + PER_THREAD);
+	rp_pending *t = rp_pending_new(THREADS * PER_THREAD + PER_THREAD, 0);
 	pthread_t threads[THREADS];
 	worker workers[THREADS];
 	int taken = 0;
@@ -250,6 +306,7 @@ int main(void)
 	        cmocka_unit_test(test_replace_and_delete),
 	        cmocka_unit_test(test_bad_input),
 	        cmocka_unit_test(test_bound_evicts_oldest),
+	        cmocka_unit_test(test_bytes_bound),
 	        cmocka_unit_test(test_full_drops_expired_first),
 	        cmocka_unit_test(test_concurrent_threads),
 	};
