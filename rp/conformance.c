@@ -906,8 +906,8 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		goto out;
 	}
 	/* Read from the store just now: a deleted or disabled credential never gets this far. */
-	if ((err = rp_cred_to_record_cached(&c.rec, c.user.handle, sizeof(c.user.handle), app->keys,
-	                                    &c.cred)) != WA_OK) {
+	if ((err = rp_cred_to_record(&c.rec, c.user.handle, sizeof(c.user.handle), app->keys,
+	                             &c.cred)) != WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}

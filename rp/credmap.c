@@ -39,13 +39,7 @@ static wa_err split_transports(const char *joined, wa_credential *rec)
 }
 
 wa_err rp_cred_to_record(const rp_cred *c, const uint8_t *owner, size_t owner_len,
-                         wa_credential *out)
-{
-	return rp_cred_to_record_cached(c, owner, owner_len, NULL, out);
-}
-
-wa_err rp_cred_to_record_cached(const rp_cred *c, const uint8_t *owner, size_t owner_len,
-                                wa_cose_cache *keys, wa_credential *out)
+                         wa_cose_cache *keys, wa_credential *out)
 {
 	wa_err err;
 

@@ -9,16 +9,15 @@
 #include "rp/store.h"
 #include "webauthn/credential.h"
 
+struct wa_cose_cache;
+
 /*
  * The verifier's record of a stored credential; owner (len bytes, NULL none) becomes its user
- * handle. WA_ERR_RECORD when the stored key no longer decodes; out is empty on any failure.
+ * handle; its key decoded through keys (webauthn/cose_cache.h: the app's, NULL decodes here).
+ * WA_ERR_RECORD when the stored key no longer decodes; out is empty on any failure.
  */
 wa_err rp_cred_to_record(const rp_cred *c, const uint8_t *owner, size_t owner_len,
-                         wa_credential *out);
-/* The same, its key decoded through keys (webauthn/cose_cache.h; NULL: decoded here). */
-struct wa_cose_cache;
-wa_err rp_cred_to_record_cached(const rp_cred *c, const uint8_t *owner, size_t owner_len,
-                                struct wa_cose_cache *keys, wa_credential *out);
+                         struct wa_cose_cache *keys, wa_credential *out);
 
 /*
  * The store's credential for a verified record: user_id's, labelled label (at most RP_LABEL_MAX

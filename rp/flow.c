@@ -366,7 +366,7 @@ wa_err rp_flow_verify_assertion(rp_app *app, rp_http_response *resp, const rp_fo
 		}
 	}
 	if ((err = rp_cred_to_record(&cred, ar.has_user_handle ? ar.user_handle.ptr : NULL,
-	                             ar.user_handle.len, &rec)) != WA_OK ||
+	                             ar.user_handle.len, app->keys, &rec)) != WA_OK ||
 	    (err = wa_b64url_decode(challenge, strlen(challenge), &chal)) != WA_OK) {
 		err = assertion_failed(resp, err, NULL);
 		goto out;

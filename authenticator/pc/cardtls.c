@@ -55,28 +55,16 @@ typedef struct ctx_args {
 	const au_card *card;
 } ctx_args;
 
-/* The card's certificate, CAs and key go to TLS as the objects the card holds (no PEM to
- * decode on every connection). */
-static bool use_card(SSL_CTX *ctx, const au_card *card)
-{
-	au_card_cas *cas = au_card_chain(card);
-
-	if (SSL_CTX_use_certificate(ctx, au_card_cert(card)) != 1 ||
-	    SSL_CTX_use_PrivateKey(ctx, au_card_key(card)) != 1)
-		return false;
-	for (int i = 0; cas != NULL && i < sk_X509_num(cas); i++)
-		if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(cas, i)) != 1)
-			return false;
-	return true;
-}
-
 static CURLcode ctx_cb(CURL *c, void *ssl_ctx, void *arg)
 {
 	ctx_args *a = arg;
 	(void)c;
 	SSL_CTX_set_msg_callback(ssl_ctx, msg_cb);
 	SSL_CTX_set_msg_callback_arg(ssl_ctx, a->out);
-	if (a->card != NULL && au_card_cert(a->card) != NULL && !use_card(ssl_ctx, a->card)) {
+	/* The card's objects, not PEM to decode on every connection. */
+	if (a->card != NULL && au_card_cert(a->card) != NULL &&
+	    !au_web_tls_use_identity(ssl_ctx, au_card_cert(a->card), au_card_chain(a->card),
+	                             au_card_key(a->card))) {
 		a->out->err = AU_WEB_ERR_TLS_CLIENT_CERT;
 		return CURLE_SSL_CERTPROBLEM;
 	}

@@ -444,15 +444,22 @@ static CURLcode ssl_ctx_hook(CURL *c, void *ssl_ctx, void *arg)
 	SSL_CTX_set_msg_callback_arg(ssl_ctx, &web->tls);
 	if (web->cert == NULL)
 		return CURLE_OK;
-	/* The card's certificate, leaf then chain, and its key (SSL_CTX_use_certificate_chain's
-	 * order), as objects: libcurl's PEM blobs would be decoded again for every connection. */
-	if (SSL_CTX_use_certificate(ssl_ctx, web->cert) != 1 ||
-	    SSL_CTX_use_PrivateKey(ssl_ctx, web->key) != 1)
-		return CURLE_SSL_CERTPROBLEM;
-	for (int i = 0; web->chain != NULL && i < sk_X509_num(web->chain); i++)
-		if (SSL_CTX_add1_chain_cert(ssl_ctx, sk_X509_value(web->chain, i)) != 1)
-			return CURLE_SSL_CERTPROBLEM;
-	return CURLE_OK;
+	return au_web_tls_use_identity(ssl_ctx, web->cert, web->chain, web->key)
+	               ? CURLE_OK
+	               : CURLE_SSL_CERTPROBLEM;
+}
+
+bool au_web_tls_use_identity(void *ssl_ctx, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *key)
+{
+	/* Leaf then chain, and the key (SSL_CTX_use_certificate_chain's order), as objects:
+	 * libcurl's PEM blobs would be decoded again for every connection. */
+	if (SSL_CTX_use_certificate(ssl_ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ssl_ctx, key) != 1)
+		return false;
+	for (int i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+		if (SSL_CTX_add1_chain_cert(ssl_ctx, sk_X509_value(chain, i)) != 1)
+			return false;
+	return true;
 }
 
 /* Did the server's alert say that it did not accept (or did not get) our certificate? */

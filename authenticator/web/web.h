@@ -135,6 +135,9 @@ au_web_err au_web_set_client_cert_files(au_web *web, const char *cert_pem_path,
                                         const char *key_pem_path, const char *key_password);
 au_web_err au_web_set_client_cert(au_web *web, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *key);
 void au_web_clear_client_cert(au_web *web);
+/* Hands a client identity to an OpenSSL context (a libcurl SSL_CTX callback's) as objects:
+ * the certificate, its chain (NULL none) and the key; false when OpenSSL refuses them. */
+bool au_web_tls_use_identity(void *ssl_ctx, X509 *cert, STACK_OF(X509) * chain, EVP_PKEY *key);
 
 /*
  * ---- requests ----
