@@ -1,8 +1,8 @@
 /*
- * The mock platform's store on SQLite. One connection per thread that uses the
- * store (store_conn), prepared statements cached in each and bound, never SQL
- * built from data; every mutating call is one BEGIN IMMEDIATE … COMMIT, rolled
- * back on any failure, behind the store's write lock.
+ * The mock platform's store on SQLite. One connection, shared by the threads that use the store
+ * one call at a time (store_conn, behind the store's lock), prepared statements cached in it and
+ * bound, never SQL built from data; every mutating call is one BEGIN IMMEDIATE … COMMIT, rolled
+ * back on any failure.
  */
 #include "rp/store_impl.h"
 
@@ -13,8 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-/* A writer waits this long for another writer (of this process, then of any), per statement. */
+/* A statement waits this long for another process's writer; a transaction's start, as long. */
 #define STORE_BUSY_MS 5000
+/* Between two tries of a transaction's start while another process writes (doubling). */
+#define STORE_RETRY_FIRST_MS 1
+#define STORE_RETRY_MAX_MS   50
 
 static const char *const err_text[RP_STORE__COUNT] = {
         [RP_STORE_OK] = "ok",
@@ -155,43 +158,11 @@ static int conn_open(rp_store *s, store_conn **out)
 	return SQLITE_OK;
 }
 
-/* A thread that used the store ends: its connection waits, statements cached, for the next. */
-static void conn_released(void *arg)
-{
-	store_conn *c = arg;
-
-	pthread_mutex_lock(&c->store->lock);
-	c->in_use = false;
-	pthread_mutex_unlock(&c->store->lock);
-}
-
 store_conn *store_conn_of(rp_store *s, int *rc)
 {
-	store_conn *c = pthread_getspecific(s->key);
-
-	if (c != NULL)
-		return c;
-	pthread_mutex_lock(&s->lock);
-	for (c = s->conns; c != NULL && c->in_use; c = c->next)
-		;
-	if (c != NULL)
-		c->in_use = true;
-	pthread_mutex_unlock(&s->lock);
-	if (c == NULL) {
-		if ((*rc = conn_open(s, &c)) != SQLITE_OK)
-			return NULL;
-		c->in_use = true;
-		pthread_mutex_lock(&s->lock);
-		c->next = s->conns;
-		s->conns = c;
-		pthread_mutex_unlock(&s->lock);
-	}
-	if (pthread_setspecific(s->key, c) != 0) {
-		conn_released(c);
-		*rc = SQLITE_NOMEM;
-		return NULL;
-	}
-	return c;
+	if (s->conn == NULL)
+		*rc = conn_open(s, &s->conn);
+	return s->conn;
 }
 
 /* ---- the file: ours, empty or foreign; the schema in it ---- */
@@ -466,18 +437,25 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 
 static void free_store(rp_store *s)
 {
-	store_conn *c = s->conns, *next;
-
 	store_checkpointer_stop(&s->checkpointer);
-	pthread_key_delete(s->key);
-	for (; c != NULL; c = next) {
-		next = c->next;
-		conn_close(c);
-	}
+	conn_close(s->conn);
 	pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->write_lock);
 	free(s->path);
 	free(s);
+}
+
+/* The store's lock: recursive, so a call made inside the same thread's transaction reenters. */
+static bool init_lock(pthread_mutex_t *lock)
+{
+	pthread_mutexattr_t attr;
+	bool ok;
+
+	if (pthread_mutexattr_init(&attr) != 0)
+		return false;
+	ok = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+	     pthread_mutex_init(lock, &attr) == 0;
+	pthread_mutexattr_destroy(&attr);
+	return ok;
 }
 
 rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_t why_size,
@@ -495,26 +473,24 @@ rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_
 		return RP_STORE_INVALID;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return RP_STORE_NOMEM;
-	if ((s->path = strdup(path)) == NULL || pthread_key_create(&s->key, conn_released) != 0) {
+	if ((s->path = strdup(path)) == NULL || !init_lock(&s->lock)) {
 		free(s->path);
 		free(s);
 		return RP_STORE_NOMEM;
 	}
 	s->throwaway = (flags & RP_STORE_THROWAWAY) != 0;
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->write_lock, NULL);
 	if ((err = first_open(s, why, why_size)) != RP_STORE_OK) {
 		/* Closing must not checkpoint a foreign WAL into a file we refused. */
-		for (store_conn *c = s->conns; c != NULL; c = c->next)
-			sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+		if (s->conn != NULL)
+			sqlite3_db_config(s->conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+			                  (int *)NULL);
 		say(why, why_size, "%s", rp_store_strerr(err));
 		free_store(s);
 		return err;
 	}
-	/* Without its thread, each connection checkpoints for itself, as SQLite does by default. */
+	/* Without its thread, the connection checkpoints for itself, as SQLite does by default. */
 	if ((s->checkpointer = store_checkpointer_start(s->path, s->throwaway)) != NULL)
-		for (store_conn *c = s->conns; c != NULL; c = c->next)
-			sqlite3_wal_hook(c->db, store_wal_hook, s->checkpointer);
+		sqlite3_wal_hook(s->conn->db, store_wal_hook, s->checkpointer);
 	*out = s;
 	return RP_STORE_OK;
 }
@@ -530,49 +506,103 @@ void rp_store_close(rp_store *s)
 		free_store(s);
 }
 
-/* ---- transactions: one writer of this process at a time ---- */
+/* ---- the lock, and transactions: one call or one transaction at a time ---- */
+
+void store_lock(rp_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+void store_unlock(rp_store *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void add_ms(struct timespec *t, long ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool passed(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec || (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/*
+ * BEGIN IMMEDIATE on c, the lock held (SQLite's busy wait off for it): SQLITE_BUSY at once
+ * when another process writes.
+ */
+static int begin_now(rp_store *s, store_conn *c)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	sqlite3_busy_timeout(c->db, 0);
+	st = store_use(s, Q_BEGIN, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	store_release(s, st);
+	sqlite3_busy_timeout(c->db, STORE_BUSY_MS);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
 
 rp_store_err store_tx_begin(rp_store *s)
 {
-	int rc = SQLITE_OK;
-	store_conn *c = store_conn_of(s, &rc);
 	struct timespec until;
-	sqlite3_stmt *st;
-	rp_store_err err;
+	long pause_ms = STORE_RETRY_FIRST_MS;
 
-	if (c == NULL)
-		return store_map_rc(rc);
-	if (c->in_tx)
-		return RP_STORE_INVALID; /* transactions do not nest */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += STORE_BUSY_MS / 1000;
-	until.tv_nsec += (long)(STORE_BUSY_MS % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	add_ms(&until, STORE_BUSY_MS);
+	for (;;) {
+		int rc = SQLITE_OK;
+		store_conn *c;
+
+		store_lock(s);
+		if ((c = store_conn_of(s, &rc)) == NULL) {
+			store_unlock(s);
+			return store_map_rc(rc);
+		}
+		/* Held, so a transaction open now is this thread's: transactions do not nest. */
+		if (c->in_tx) {
+			store_unlock(s);
+			return RP_STORE_INVALID;
+		}
+		if ((rc = begin_now(s, c)) == SQLITE_OK) {
+			c->in_tx = true;
+			return RP_STORE_OK; /* the lock stays held until store_tx_end */
+		}
+		store_unlock(s);
+		if ((rc & 0xff) != SQLITE_BUSY || passed(&until))
+			return store_map_rc(rc);
+		/* Another process writes: wait with the lock let go, so this one's reads go on. */
+		struct timespec pause = {0, pause_ms * 1000000L};
+		nanosleep(&pause, NULL);
+		if (pause_ms < STORE_RETRY_MAX_MS)
+			pause_ms *= 2;
 	}
-	/* As SQLITE_BUSY would be, after the same wait. */
-	if (pthread_mutex_timedlock(&s->write_lock, &until) != 0)
-		return RP_STORE_IO;
-	st = store_use(s, Q_BEGIN, &rc);
-	if ((err = store_run(s, st, rc, NULL)) != RP_STORE_OK) {
-		pthread_mutex_unlock(&s->write_lock);
-		return err;
-	}
-	c->in_tx = true;
-	s->db = c->db;
-	return RP_STORE_OK;
 }
 
 /* Commits when err is OK, else (or when COMMIT fails) rolls back; returns the outcome. */
 rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 {
 	int rc = SQLITE_OK;
-	store_conn *c = pthread_getspecific(s->key);
+	store_conn *c;
 	sqlite3_stmt *st;
 
-	if (c == NULL || !c->in_tx)
-		return err; /* store_tx_begin failed: nothing to end */
+	store_lock(s);
+	/* Held: a transaction open now is this thread's (none when store_tx_begin failed). */
+	if ((c = s->conn) == NULL || !c->in_tx) {
+		store_unlock(s);
+		return err;
+	}
 	if (err == RP_STORE_OK) {
 		st = store_use(s, Q_COMMIT, &rc);
 		err = store_run(s, st, rc, NULL);
@@ -586,8 +616,8 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 	/* A COMMIT that failed busy leaves the transaction open: never hand it on open. */
 	if (!sqlite3_get_autocommit(c->db))
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	s->db = NULL;
 	c->in_tx = false;
-	pthread_mutex_unlock(&s->write_lock);
+	store_unlock(s); /* this call's */
+	store_unlock(s); /* the transaction's, from store_tx_begin */
 	return err;
 }

@@ -8,9 +8,10 @@
  * first if it owns memory) and left zeroed on failure; an UPDATE or DELETE that
  * matches nothing is RP_STORE_NOT_FOUND; "expires 0" means never, otherwise a
  * row is alive while now < expires. One rp_store may be used from several threads at
- * once: each thread works on its own SQLite connection (opened on its first call), so reads
- * never wait, and writers of one process queue for one another; rp_store_close only when no
- * other thread still uses it.
+ * once: they share its one SQLite connection, one call or one transaction at a time (a call
+ * holds it microseconds); a write that finds another process writing waits with the
+ * connection let go, so this process's reads go on. rp_store_close only when no other thread
+ * still uses it.
  *
  * Durability: WAL with synchronous=NORMAL. A call that returned OK survives the process being
  * killed (kill -9); after a power loss or an operating system crash the last transactions

@@ -1,8 +1,8 @@
 /*
  * The store's checkpoints, off the request path. SQLite by default checkpoints in the thread
  * whose COMMIT took the WAL past 1000 pages: that request copies the WAL into the database file
- * and (synchronous=NORMAL) syncs both, while the store's write lock is still held and every
- * other writer waits. Here each connection's WAL hook only signals; one thread of the store,
+ * and (synchronous=NORMAL) syncs both, while the store's lock is still held and every other
+ * call waits. Here the connection's WAL hook only signals; one thread of the store,
  * with a connection of its own, runs the checkpoint (PASSIVE: it never waits for readers or
  * writers, which go on appending to the WAL meanwhile). Durability is unchanged: a commit is
  * in the WAL file when it returns, whoever copies it on later.

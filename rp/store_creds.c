@@ -100,7 +100,7 @@ rp_store_err rp_store_cred_by_id(rp_store *s, const uint8_t *id, size_t len, rp_
 	store_bind_blob(st, 1, id, len, &rc);
 	if ((err = store_fetch(st, rc)) == RP_STORE_OK)
 		err = read_cred(st, out);
-	store_release(st);
+	store_release(s, st);
 	if (err != RP_STORE_OK)
 		rp_cred_reset(out);
 	return err;
@@ -120,7 +120,7 @@ rp_store_err rp_store_cred_exists(rp_store *s, const uint8_t *id, size_t len)
 	st = store_use(s, Q_CRED_EXISTS, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
 	err = store_fetch(st, rc);
-	store_release(st);
+	store_release(s, st);
 	return err;
 }
 
@@ -158,7 +158,7 @@ rp_store_err rp_store_cred_list(rp_store *s, int64_t user_id, rp_cred **out, siz
 	}
 	if (err == RP_STORE_OK && rc != SQLITE_DONE)
 		err = store_map_rc(rc);
-	store_release(st);
+	store_release(s, st);
 	if (err != RP_STORE_OK) {
 		rp_cred_list_free(&list, count);
 		return err;
@@ -261,6 +261,6 @@ rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out)
 	store_bind_int(st, 1, user_id, &rc);
 	if ((err = store_fetch(st, rc)) == RP_STORE_OK)
 		*out = sqlite3_column_int64(st, 0) != 0;
-	store_release(st);
+	store_release(s, st);
 	return err;
 }

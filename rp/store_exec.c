@@ -58,20 +58,25 @@ bool store_cred_id_ok(const uint8_t *id, size_t len)
 
 /* ---- statements ---- */
 
-/* The cached statement q on the calling thread's connection, prepared on first use; NULL with
- * *rc set on failure. */
+/*
+ * The cached statement q, prepared on first use, with the store's lock held until
+ * store_release; NULL (lock not held) with *rc set on failure.
+ */
 sqlite3_stmt *store_use(rp_store *s, enum q q, int *rc)
 {
 	store_conn *c;
 
 	if (*rc != SQLITE_OK)
 		return NULL;
-	if ((c = store_conn_of(s, rc)) == NULL)
-		return NULL;
-	if (c->stmt[q] == NULL)
+	store_lock(s);
+	if ((c = store_conn_of(s, rc)) != NULL && c->stmt[q] == NULL)
 		*rc = sqlite3_prepare_v3(c->db, store_sql_text[q], -1, SQLITE_PREPARE_PERSISTENT,
 		                         &c->stmt[q], NULL);
-	return *rc == SQLITE_OK ? c->stmt[q] : NULL;
+	if (c == NULL || *rc != SQLITE_OK) {
+		store_unlock(s);
+		return NULL;
+	}
+	return c->stmt[q];
 }
 
 sqlite3_stmt *store_use_texts(rp_store *s, enum q q, const char *a, const char *b, const char *c,
@@ -85,13 +90,14 @@ sqlite3_stmt *store_use_texts(rp_store *s, enum q q, const char *a, const char *
 	return st;
 }
 
-/* Ready for the next use; no binding keeps pointing at the caller's memory. */
-void store_release(sqlite3_stmt *st)
+/* Ready for the next use; no binding keeps pointing at the caller's memory; the lock let go. */
+void store_release(rp_store *s, sqlite3_stmt *st)
 {
 	if (st == NULL)
 		return;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	store_unlock(s);
 }
 
 /* The bind helpers skip once *rc holds an error, so a call site checks once. */
@@ -126,7 +132,6 @@ void store_bind_user(sqlite3_stmt *st, int i, int64_t user_id, int *rc)
 /* Runs a statement that returns no rows; *changes gets the rows it changed. */
 rp_store_err store_run(rp_store *s, sqlite3_stmt *st, int rc, int *changes)
 {
-	(void)s;
 	if (changes != NULL)
 		*changes = 0;
 	if (rc == SQLITE_OK) {
@@ -134,7 +139,7 @@ rp_store_err store_run(rp_store *s, sqlite3_stmt *st, int rc, int *changes)
 		if (rc == SQLITE_DONE && changes != NULL)
 			*changes = sqlite3_changes(sqlite3_db_handle(st));
 	}
-	store_release(st);
+	store_release(s, st);
 	return rc == SQLITE_DONE ? RP_STORE_OK : store_map_rc(rc);
 }
 
@@ -166,9 +171,9 @@ rp_store_err store_get_by_key(rp_store *s, enum q q, const char *key, size_t max
 }
 
 /* Ends a one-row read: st ready for its next use, out zeroed unless err is OK. */
-rp_store_err store_row_done(sqlite3_stmt *st, rp_store_err err, void *out, size_t size)
+rp_store_err store_row_done(rp_store *s, sqlite3_stmt *st, rp_store_err err, void *out, size_t size)
 {
-	store_release(st);
+	store_release(s, st);
 	if (err != RP_STORE_OK)
 		memset(out, 0, size);
 	return err;
@@ -223,11 +228,11 @@ rp_store_err store_tx_run_one(rp_store *s, sqlite3_stmt *st, int rc)
 	int changes = 0;
 
 	if (rc != SQLITE_OK) {
-		store_release(st);
+		store_release(s, st);
 		return store_map_rc(rc);
 	}
 	if ((err = store_tx_begin(s)) != RP_STORE_OK) {
-		store_release(st);
+		store_release(s, st);
 		return err;
 	}
 	err = store_run(s, st, rc, &changes);

@@ -70,35 +70,28 @@ extern const char store_schema_sql[];
 /* Indexes added later within this schema version (IF NOT EXISTS): every open creates them. */
 extern const char store_later_indexes_sql[];
 
-/* One thread's connection to the store's file, with its cached statements. */
+/* The store's connection to its file, with its cached statements. */
 typedef struct store_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q__COUNT]; /* prepared on first use */
 	struct rp_store *store;       /* the store it belongs to */
-	struct store_conn *next;      /* the store's list of connections */
-	bool in_use;                  /* a live thread holds it (pthread key) */
 	bool in_tx;                   /* inside store_tx_begin .. store_tx_end */
 } store_conn;
 
 /*
- * Each thread has its own connection (store_conn, found by the store's pthread key; a thread's
- * exit hands it back for the next new thread), so readers never wait for each other and, in
- * WAL mode, never for a writer. Writers of this process take write_lock first: one
- * transaction at a time, handed over at once instead of through SQLite's busy polling.
+ * One connection, used by one call (or one transaction) at a time, behind lock. One connection
+ * keeps its page cache: with a connection per thread, every read after another connection's
+ * commit found its cache stale and read its pages again, and each transaction took the WAL
+ * index's file locks. A call holds the lock a few microseconds (no verification runs inside
+ * one); the checkpoints run on a connection of their own, outside it.
  */
 struct rp_store {
-	/*
-	 * The connection of the thread inside a transaction (store_tx_begin to store_tx_end),
-	 * NULL outside one: only that thread may read it (sqlite3_last_insert_rowid).
-	 */
-	sqlite3 *db;
 	char *path;
 	bool throwaway; /* RP_STORE_THROWAWAY: no fsync */
-	pthread_key_t key;
-	pthread_mutex_t lock; /* conns */
-	store_conn *conns;
-	pthread_mutex_t write_lock; /* held from store_tx_begin to store_tx_end */
-	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: each connection's own. */
+	/* Recursive: store_use inside the thread's own transaction reenters it. Owns conn's use. */
+	pthread_mutex_t lock;
+	store_conn *conn; /* opened by rp_store_open_ex */
+	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;
 };
 
@@ -128,16 +121,21 @@ bool store_cred_id_ok(const uint8_t *id, size_t len);
 
 /* ---- statements: the binders skip once *rc holds an error, so a call site checks once ---- */
 
-/* The calling thread's connection, opened on its first use; NULL with *rc set on failure. */
+/* The store's connection, opened on first use (the lock held); NULL with *rc set on failure. */
 store_conn *store_conn_of(rp_store *s, int *rc);
-/* The cached statement q on the calling thread's connection, prepared on first use; NULL with
- * *rc set on failure. */
+/* The store's lock (rp_store.lock), for a call's statements or a transaction. */
+void store_lock(rp_store *s);
+void store_unlock(rp_store *s);
+/*
+ * The cached statement q, prepared on first use, with the store's lock held until
+ * store_release; NULL (lock not held) with *rc set on failure.
+ */
 sqlite3_stmt *store_use(rp_store *s, enum q q, int *rc);
 /* store_use with ?1..?3 bound to the texts a, b, c (a code's code, session and action). */
 sqlite3_stmt *store_use_texts(rp_store *s, enum q q, const char *a, const char *b, const char *c,
                               int *rc);
-/* Ready for the next use; no binding keeps pointing at the caller's memory. */
-void store_release(sqlite3_stmt *st);
+/* Ready for the next use; no binding keeps pointing at the caller's memory; the lock let go. */
+void store_release(rp_store *s, sqlite3_stmt *st);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v, int *rc);
 void store_bind_blob(sqlite3_stmt *st, int i, const void *v, size_t len, int *rc);
 void store_bind_int(sqlite3_stmt *st, int i, int64_t v, int *rc);
@@ -154,14 +152,14 @@ rp_store_err store_fetch(sqlite3_stmt *st, int rc);
 rp_store_err store_get_by_key(rp_store *s, enum q q, const char *key, size_t max, void *out,
                               size_t size, sqlite3_stmt **st, int *rc);
 /* Ends a one-row read: st ready for its next use, out zeroed unless err is OK. */
-rp_store_err store_row_done(sqlite3_stmt *st, rp_store_err err, void *out, size_t size);
+rp_store_err store_row_done(rp_store *s, sqlite3_stmt *st, rp_store_err err, void *out,
+                            size_t size);
 
 /* ---- transactions ---- */
 
 /*
- * BEGIN IMMEDIATE on the calling thread's connection, after the store's write lock (waited
- * for as long as SQLite's busy timeout; then RP_STORE_IO, as SQLITE_BUSY is). Transactions
- * do not nest.
+ * BEGIN IMMEDIATE, the store's lock held until store_tx_end (waited for as long as SQLite's
+ * busy timeout; then RP_STORE_IO, as SQLITE_BUSY is). Transactions do not nest.
  */
 rp_store_err store_tx_begin(rp_store *s);
 /* Commits when err is OK, else (or when COMMIT fails) rolls back; returns the outcome. */

@@ -74,7 +74,7 @@ rp_store_err rp_store_qr_get(rp_store *s, const char *token, rp_qr *out)
 		out->superseded = sqlite3_column_int64(st, 6) != 0;
 		out->consumed = sqlite3_column_int64(st, 7) != 0;
 	}
-	return store_row_done(st, err, out, sizeof(*out));
+	return store_row_done(s, st, err, out, sizeof(*out));
 }
 
 rp_store_err rp_store_qr_consume(rp_store *s, const char *token)

@@ -56,7 +56,7 @@ static rp_store_err record_read(rp_store *s, const char *kind, const char *key, 
 			out->expires = (time_t)sqlite3_column_int64(st, 2);
 		}
 	}
-	store_release(st);
+	store_release(s, st);
 	return err;
 }
 
@@ -158,7 +158,7 @@ rp_store_err rp_store_session_get(rp_store *s, const char *id, time_t now, rp_se
 		out->created = (time_t)sqlite3_column_int64(st, 4);
 		out->expires = (time_t)sqlite3_column_int64(st, 5);
 	}
-	return store_row_done(st, err, out, sizeof(*out));
+	return store_row_done(s, st, err, out, sizeof(*out));
 }
 
 rp_store_err rp_store_session_delete(rp_store *s, const char *id)

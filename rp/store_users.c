@@ -57,7 +57,7 @@ rp_store_err rp_store_user_create_handle(rp_store *s, const char *name, const ch
 	store_bind_blob(st, 3, handle, sizeof(((rp_user *)NULL)->handle), &rc);
 	err = store_run(s, st, rc, NULL);
 	if (err == RP_STORE_OK)
-		id = sqlite3_last_insert_rowid(s->db);
+		id = sqlite3_last_insert_rowid(s->conn->db);
 	if (err == RP_STORE_OK && first != NULL) {
 		rp_cred c = *first; /* borrows first's blobs: never reset */
 		c.user_id = id;
@@ -76,13 +76,13 @@ rp_store_err rp_store_user_create_handle(rp_store *s, const char *name, const ch
 }
 
 /* A one-row user query already bound; fills out or leaves it zeroed. */
-static rp_store_err user_query(sqlite3_stmt *st, int rc, rp_user *out)
+static rp_store_err user_query(rp_store *s, sqlite3_stmt *st, int rc, rp_user *out)
 {
 	rp_store_err err = store_fetch(st, rc);
 
 	if (err == RP_STORE_OK)
 		err = read_user(st, out);
-	return store_row_done(st, err, out, sizeof(*out));
+	return store_row_done(s, st, err, out, sizeof(*out));
 }
 
 rp_store_err rp_store_user_by_name(rp_store *s, const char *name, rp_user *out)
@@ -92,7 +92,7 @@ rp_store_err rp_store_user_by_name(rp_store *s, const char *name, rp_user *out)
 	rp_store_err err = store_get_by_key(s, Q_USER_BY_NAME, name, RP_USER_NAME_MAX, out,
 	                                    sizeof(*out), &st, &rc);
 
-	return err != RP_STORE_OK ? err : user_query(st, rc, out);
+	return err != RP_STORE_OK ? err : user_query(s, st, rc, out);
 }
 
 rp_store_err rp_store_user_by_handle(rp_store *s, const uint8_t *handle, size_t len, rp_user *out)
@@ -106,7 +106,7 @@ rp_store_err rp_store_user_by_handle(rp_store *s, const uint8_t *handle, size_t 
 		return RP_STORE_INVALID;
 	st = store_use(s, Q_USER_BY_HANDLE, &rc);
 	store_bind_blob(st, 1, handle, len, &rc);
-	return user_query(st, rc, out);
+	return user_query(s, st, rc, out);
 }
 
 rp_store_err rp_store_user_by_id(rp_store *s, int64_t id, rp_user *out)
@@ -120,7 +120,7 @@ rp_store_err rp_store_user_by_id(rp_store *s, int64_t id, rp_user *out)
 		return RP_STORE_INVALID;
 	st = store_use(s, Q_USER_BY_ID, &rc);
 	store_bind_int(st, 1, id, &rc);
-	return user_query(st, rc, out);
+	return user_query(s, st, rc, out);
 }
 
 rp_store_err rp_store_user_set_enabled(rp_store *s, const char *name, bool enabled)
