@@ -288,7 +288,7 @@ static void measure(const config *c, size_t p, int level, int round, result *r)
 		return;
 	}
 	bh_target t = {srv.base_url, c->vars.origin, c->vars.rp_id};
-	if (!bh_round_run(&t, &srv, c->users[level], c->warmup, c->seconds, &rd)) {
+	if (!bh_round_run(&t, &srv, c->users[level], c->warmup, c->seconds, &bh_fresh_users, &rd)) {
 		fprintf(stderr,
 		        "bench-http: %s: the round could not run (threads, memory or /proc)\n",
 		        bh_peers[p].name);
@@ -483,7 +483,8 @@ int main(int argc, char **argv)
 
 	verify_rate = openssl_verify_rate();
 
-	printf("load: N virtual users (threads, keep-alive, a cookie jar each), each registering "
+	printf("load: N virtual users (keep-alive, a cookie jar each; one event loop per core), "
+	       "each registering "
 	       "(packed self-attestation)\nthen authenticating %d times (ES256), again and again; "
 	       "per round a fresh server and store,\n%.1f s warm-up, %.1f s measured; rounds "
 	       "interleaved across servers\n",

@@ -16,6 +16,9 @@
 #define FLAG_UP         0x01
 #define FLAG_UV         0x04
 
+/* Where a ceremony stands: which of its two requests is on the handle. */
+typedef enum phase { PHASE_IDLE, PHASE_OPTIONS, PHASE_RESULT } phase;
+
 struct bh_vuser {
 	CURL *curl;
 	struct curl_slist *headers;
@@ -28,6 +31,14 @@ struct bh_vuser {
 	uint32_t counter;   /* its signature counter as the server last accepted it */
 	float *lat_ms;
 	size_t n_lat, cap_lat;
+	/* The ceremony under way (bh_vuser_start .. the bh_vuser_step that ends it). */
+	phase phase;
+	bh_ceremony kind;
+	bh_tamper tamper;
+	const char *path;   /* the request on the handle */
+	char *request;      /* its body (curl reads it in place until the request ends) */
+	double sent_ms;     /* when it was handed to curl */
+	sa_credential made; /* a registration's new credential, until the server accepts it */
 };
 
 /* ---- HTTP ---- */
@@ -86,6 +97,8 @@ void bh_vuser_free(bh_vuser **up)
 	curl_easy_cleanup(u->curl);
 	curl_slist_free_all(u->headers);
 	sa_credential_free(&u->cred);
+	sa_credential_free(&u->made);
+	free(u->request);
 	free(u->reply);
 	free(u->lat_ms);
 	free(u);
@@ -136,41 +149,48 @@ static void record(bh_vuser *u, double ms)
 	u->lat_ms[u->n_lat++] = (float)ms;
 }
 
-/*
- * POSTs body (taking its reference) to path. BH_OK with the answer in *reply
- * (when reply is not NULL); BH_REFUSED with its errorMessage in msg.
- */
-static bh_outcome call(bh_vuser *u, const char *path, json_t *body, json_t **reply, char *msg,
-                       size_t size)
+/* Sets up a POST of body (its reference taken) to path on the handle; false when it cannot. */
+static bool prepare(bh_vuser *u, const char *path, json_t *body, char *msg, size_t size)
 {
-	char url[256], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_t *root = NULL;
-	const char *status, *why;
-	long code = 0;
-	CURLcode rc;
-	double t0;
-	bh_outcome out = BH_BROKEN;
+	char url[256];
 
+	free(u->request);
+	u->request = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	if (reply != NULL)
-		*reply = NULL;
-	if (text == NULL) {
+	if (u->request == NULL) {
 		snprintf(msg, size, "%s: cannot build the request", path);
-		return BH_BROKEN;
+		return false;
 	}
 	snprintf(url, sizeof(url), "%s%s", u->target->base_url, path);
+	u->path = path;
 	u->reply_len = 0;
 	u->reply_overflow = false;
 	curl_easy_setopt(u->curl, CURLOPT_URL, url);
-	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, text);
-	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(text));
-	t0 = now_ms();
-	rc = curl_easy_perform(u->curl);
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, u->request);
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(u->request));
+	u->sent_ms = now_ms();
+	return true;
+}
+
+/*
+ * The request on the handle ended with rc: BH_OK with the answer in *reply (when reply is not
+ * NULL); BH_REFUSED with its errorMessage in msg.
+ */
+static bh_outcome finish(bh_vuser *u, CURLcode rc, json_t **reply, char *msg, size_t size)
+{
+	json_t *root = NULL;
+	const char *status, *why;
+	long code = 0;
+	bh_outcome out = BH_BROKEN;
+
+	if (reply != NULL)
+		*reply = NULL;
 	if (rc == CURLE_OK)
-		record(u, now_ms() - t0);
-	free(text);
+		record(u, now_ms() - u->sent_ms);
+	free(u->request);
+	u->request = NULL;
 	if (rc != CURLE_OK) {
-		snprintf(msg, size, "%s: %s", path,
+		snprintf(msg, size, "%s: %s", u->path,
 		         u->reply_overflow ? "answer too long" : curl_easy_strerror(rc));
 		return BH_BROKEN;
 	}
@@ -189,7 +209,7 @@ static bh_outcome call(bh_vuser *u, const char *path, json_t *body, json_t **rep
 		snprintf(msg, size, "%s", why && why[0] ? why : "(no errorMessage)");
 		out = BH_REFUSED;
 	} else {
-		snprintf(msg, size, "%s: HTTP %ld without the API's status member", path, code);
+		snprintf(msg, size, "%s: HTTP %ld without the API's status member", u->path, code);
 	}
 	json_decref(root);
 	return out;
@@ -239,85 +259,118 @@ static sa_params params_for(const bh_vuser *u, const uint8_t challenge[32], bh_t
 	return p;
 }
 
-/* POSTs a ceremony's options request (body consumed) and takes the challenge it answers. */
-static bh_outcome options_challenge(bh_vuser *u, const char *path, json_t *body,
-                                    uint8_t challenge[32], char *msg, size_t size)
+CURL *bh_vuser_curl(bh_vuser *u)
 {
-	json_t *options;
-	bh_outcome out = call(u, path, body, &options, msg, size);
+	return u->curl;
+}
 
-	if (out != BH_OK)
+bh_outcome bh_vuser_start(bh_vuser *u, bh_ceremony kind, const char *username, bh_tamper tamper,
+                          char *msg, size_t size)
+{
+	json_t *body;
+
+	u->kind = kind;
+	u->tamper = tamper;
+	u->phase = PHASE_IDLE;
+	if (kind == BH_AUTHENTICATION && u->cred.key == NULL) {
+		snprintf(msg, size, "no credential registered yet");
+		return BH_BROKEN;
+	}
+	if (kind == BH_REGISTRATION)
+		body = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "username", username,
+		                 "displayName", username, "attestation", "direct",
+		                 "authenticatorSelection", "residentKey", "discouraged",
+		                 "userVerification", "preferred");
+	else
+		body = json_pack("{s:s, s:s}", "username", username, "userVerification",
+		                 "preferred");
+	if (!prepare(u, kind == BH_REGISTRATION ? "/attestation/options" : "/assertion/options",
+	             body, msg, size))
+		return BH_BROKEN;
+	u->phase = PHASE_OPTIONS;
+	return BH_PENDING;
+}
+
+/* The options answered: the soft authenticator signs, and the result request is set up. */
+static bh_outcome sign_and_prepare(bh_vuser *u, json_t *options, char *msg, size_t size)
+{
+	const sa_hooks *hooks = u->tamper == BH_BAD_SIGNATURE ? &bad_signature_hooks : NULL;
+	uint8_t challenge[32];
+	json_t *resp;
+	sa_params p;
+
+	if (!challenge_of(options, challenge, msg, size))
+		return BH_BROKEN;
+	p = params_for(u, challenge, u->tamper);
+	if (u->kind == BH_REGISTRATION) {
+		p.fmt = "packed-self";
+		p.sign_count = 0;
+		sa_credential_free(&u->made);
+		resp = sa_register(&p, hooks, NULL, &u->made);
+	} else {
+		p.sign_count = u->counter + 1;
+		resp = sa_authenticate(&p, hooks, &u->cred);
+	}
+	if (resp == NULL) {
+		snprintf(msg, size, "the soft authenticator failed to %s",
+		         u->kind == BH_REGISTRATION ? "register" : "sign");
+		return BH_BROKEN;
+	}
+	if (!prepare(u, u->kind == BH_REGISTRATION ? "/attestation/result" : "/assertion/result",
+	             resp, msg, size))
+		return BH_BROKEN;
+	u->phase = PHASE_RESULT;
+	return BH_PENDING;
+}
+
+bh_outcome bh_vuser_step(bh_vuser *u, CURLcode rc, char *msg, size_t size)
+{
+	json_t *options = NULL;
+	bh_outcome out;
+
+	if (u->phase == PHASE_OPTIONS) {
+		u->phase = PHASE_IDLE;
+		if ((out = finish(u, rc, &options, msg, size)) == BH_OK)
+			out = sign_and_prepare(u, options, msg, size);
+		json_decref(options);
 		return out;
-	out = challenge_of(options, challenge, msg, size) ? BH_OK : BH_BROKEN;
-	json_decref(options);
+	}
+	if (u->phase != PHASE_RESULT) {
+		snprintf(msg, size, "no ceremony under way");
+		return BH_BROKEN;
+	}
+	u->phase = PHASE_IDLE;
+	out = finish(u, rc, NULL, msg, size);
+	if (out == BH_OK && u->tamper == BH_HONEST && u->kind == BH_REGISTRATION) {
+		sa_credential_free(&u->cred);
+		u->cred = u->made;
+		memset(&u->made, 0, sizeof(u->made));
+		u->counter = 0;
+	} else if (out == BH_OK && u->tamper == BH_HONEST) {
+		u->counter++;
+	}
+	sa_credential_free(&u->made);
+	return out;
+}
+
+/* A whole ceremony on this thread, request after request. */
+static bh_outcome run(bh_vuser *u, bh_ceremony kind, const char *username, bh_tamper tamper,
+                      char *msg, size_t size)
+{
+	bh_outcome out = bh_vuser_start(u, kind, username, tamper, msg, size);
+
+	while (out == BH_PENDING)
+		out = bh_vuser_step(u, curl_easy_perform(u->curl), msg, size);
 	return out;
 }
 
 bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char *msg, size_t size)
 {
-	json_t *resp;
-	uint8_t challenge[32];
-	sa_params p;
-	sa_credential cred;
-	bh_outcome out;
-
-	out = options_challenge(u, "/attestation/options",
-	                        json_pack("{s:s, s:s, s:s, s:{s:s, s:s}}", "username", username,
-	                                  "displayName", username, "attestation", "direct",
-	                                  "authenticatorSelection", "residentKey", "discouraged",
-	                                  "userVerification", "preferred"),
-	                        challenge, msg, size);
-	if (out != BH_OK)
-		return out;
-	p = params_for(u, challenge, tamper);
-	p.fmt = "packed-self";
-	p.sign_count = 0;
-	resp = sa_register(&p, tamper == BH_BAD_SIGNATURE ? &bad_signature_hooks : NULL, NULL,
-	                   &cred);
-	if (resp == NULL) {
-		sa_credential_free(&cred);
-		snprintf(msg, size, "the soft authenticator failed to register");
-		return BH_BROKEN;
-	}
-	out = call(u, "/attestation/result", resp, NULL, msg, size);
-	if (out == BH_OK && tamper == BH_HONEST) {
-		sa_credential_free(&u->cred);
-		u->cred = cred;
-		u->counter = 0;
-	} else {
-		sa_credential_free(&cred);
-	}
-	return out;
+	return run(u, BH_REGISTRATION, username, tamper, msg, size);
 }
 
 bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, char *msg,
                            size_t size)
 {
-	json_t *resp;
-	uint8_t challenge[32];
-	sa_params p;
-	bh_outcome out;
-
-	if (u->cred.key == NULL) {
-		snprintf(msg, size, "no credential registered yet");
-		return BH_BROKEN;
-	}
-	out = options_challenge(
-	        u, "/assertion/options",
-	        json_pack("{s:s, s:s}", "username", username, "userVerification", "preferred"),
-	        challenge, msg, size);
-	if (out != BH_OK)
-		return out;
-	p = params_for(u, challenge, tamper);
-	p.sign_count = u->counter + 1;
-	resp = sa_authenticate(&p, tamper == BH_BAD_SIGNATURE ? &bad_signature_hooks : NULL,
-	                       &u->cred);
-	if (resp == NULL) {
-		snprintf(msg, size, "the soft authenticator failed to sign");
-		return BH_BROKEN;
-	}
-	out = call(u, "/assertion/result", resp, NULL, msg, size);
-	if (out == BH_OK && tamper == BH_HONEST)
-		u->counter++;
-	return out;
+	return run(u, BH_AUTHENTICATION, username, tamper, msg, size);
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
 #include <openssl/evp.h>
 
 typedef struct bh_target {
@@ -25,7 +26,13 @@ typedef enum bh_outcome {
 	BH_OK,      /* status "ok" */
 	BH_REFUSED, /* status "failed": the server refused, errorMessage says why */
 	BH_BROKEN,  /* no answer, or not the API's JSON, or a challenge we cannot sign */
+	BH_PENDING, /* bh_vuser_start/step: the ceremony's next request is set up on the handle */
 } bh_outcome;
+
+typedef enum bh_ceremony {
+	BH_REGISTRATION,   /* /attestation/options, then /attestation/result */
+	BH_AUTHENTICATION, /* /assertion/options, then /assertion/result */
+} bh_ceremony;
 
 /* What the soft authenticator gets wrong on purpose (the verification gate). */
 typedef enum bh_tamper {
@@ -43,6 +50,20 @@ typedef struct bh_vuser bh_vuser;
 bh_vuser *bh_vuser_new(const bh_target *target, const atomic_bool *window);
 void bh_vuser_free(bh_vuser **u);
 
+/*
+ * A ceremony as two requests on the user's curl handle, for an event loop (curl's multi
+ * interface): bh_vuser_start sets up the options request (BH_PENDING, or BH_BROKEN with msg);
+ * when the handle's transfer ends with rc, bh_vuser_step reads the answer and either sets up
+ * the result request (BH_PENDING) or says how the ceremony ended. The handle is never
+ * performed here.
+ */
+bh_outcome bh_vuser_start(bh_vuser *u, bh_ceremony kind, const char *username, bh_tamper tamper,
+                          char *msg, size_t size);
+bh_outcome bh_vuser_step(bh_vuser *u, CURLcode rc, char *msg, size_t size);
+/* The user's easy handle (owned by the user). */
+CURL *bh_vuser_curl(bh_vuser *u);
+
+/* The same ceremonies on the calling thread (curl_easy_perform), request after request. */
 /* A registration ceremony for username: /attestation/options, then /attestation/result. */
 bh_outcome bh_register(bh_vuser *u, const char *username, bh_tamper tamper, char *msg, size_t size);
 /* An authentication with the credential last registered: /assertion/options and /result. */

@@ -217,7 +217,7 @@ static bool measure(const config *c, size_t n, const bs_keys *keys, atomic_uint 
 	bh_peer peer = {.name = "kagura", .kagura = true, .what = "kagura-rp serve --db"};
 	bh_server srv;
 	bh_round fresh;
-	bs_stored_round stored = {0};
+	bh_round stored = {0};
 	bs_memory start, end;
 	char why[512];
 	int r = cl->n;
@@ -239,7 +239,7 @@ static bool measure(const config *c, size_t n, const bs_keys *keys, atomic_uint 
 	                       .sign_counter = counter,
 	                       .seed = seed};
 	ok = bs_memory_of(srv.pid, &start) &&
-	     bh_round_run(&t, &srv, c->users, c->warmup, c->seconds, &fresh) &&
+	     bh_round_run(&t, &srv, c->users, c->warmup, c->seconds, &bh_fresh_users, &fresh) &&
 	     (n == 0 || bs_stored_run(&load, &stored)) && bs_memory_of(srv.pid, &end);
 	bh_server_stop(&srv);
 	if (!ok) {

@@ -1,9 +1,10 @@
 /*
- * The load of users already in the store: N virtual users (bench/http's, one thread, keep-alive
+ * The load of users already in the store: N virtual users (bench/http's load: a keep-alive
  * connection and cookie jar each), each authenticating again and again as a stored user picked
- * at random among all of them, so every lookup goes through the store's full tables. User i
- * belongs to thread i mod N only, so no two assertions of one credential race and each carries
- * a higher signature counter than the last (one counter for the whole run, across rounds).
+ * at random among all of them, so every lookup goes through the store's full tables. Stored
+ * user i belongs to virtual user i mod N only, so no two assertions of one credential race and
+ * each carries a higher signature counter than the last (one counter for the whole run, across
+ * rounds).
  */
 #ifndef KAGURA_BENCH_STORE_STORED_H
 #define KAGURA_BENCH_STORE_STORED_H
@@ -14,27 +15,19 @@
 #include <stdint.h>
 
 #include "prefill.h"
-#include "vuser.h"
+#include "load.h"
 
 typedef struct bs_stored_load {
 	const bh_target *target;
 	const bs_keys *keys;
 	size_t n_stored;           /* users 0..n_stored-1 are in the store */
-	int users;                 /* virtual users (threads); at most n_stored run */
+	int users;                 /* virtual users; at most n_stored run */
 	double warmup, seconds;    /* before the window; the window */
 	atomic_uint *sign_counter; /* the run's, never reset */
 	unsigned seed;             /* of the picks */
 } bs_stored_load;
 
-typedef struct bs_stored_round {
-	double seconds;        /* the window, as measured */
-	uint64_t ceremonies;   /* authentications completed in the window */
-	uint64_t errors;       /* refused or broken during the whole round */
-	double p50_ms, p99_ms; /* per request, in the window */
-	char first_error[256];
-} bs_stored_round;
-
 /* False when it could not run (threads, curl, memory); errors are counted, not failures. */
-bool bs_stored_run(const bs_stored_load *load, bs_stored_round *out);
+bool bs_stored_run(const bs_stored_load *load, bh_round *out);
 
 #endif
