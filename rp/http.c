@@ -236,16 +236,18 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
                      const rp_http_response *resp, const struct timespec *start)
 {
 	struct timespec end;
-	double ms;
+	long long tenths; /* of a millisecond: integers, as a float's formatting cost more */
 
 	if (srv->log == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
-	     (double)(end.tv_nsec - start->tv_nsec) / 1e6;
+	tenths = ((long long)(end.tv_sec - start->tv_sec) * 1000000000LL +
+	          (long long)(end.tv_nsec - start->tv_nsec) + 50000LL) /
+	         100000LL;
 	pthread_mutex_lock(&srv->log_lock);
-	fprintf(srv->log, "%s %s %s %d %zu %.1fms%s%s\n", remote[0] ? remote : "-", method, url,
-	        resp->status, resp->body.len, ms, resp->why[0] ? " " : "", resp->why);
+	fprintf(srv->log, "%s %s %s %d %zu %lld.%lldms%s%s\n", remote[0] ? remote : "-", method,
+	        url, resp->status, resp->body.len, tenths / 10, tenths % 10,
+	        resp->why[0] ? " " : "", resp->why);
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->log_lock);
 }

@@ -437,6 +437,8 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 
 static void free_store(rp_store *s)
 {
+	if (s->conn != NULL)
+		sqlite3_wal_hook(s->conn->db, NULL, NULL); /* the checkpointer goes first */
 	store_checkpointer_stop(&s->checkpointer);
 	conn_close(s->conn);
 	pthread_mutex_destroy(&s->lock);
@@ -511,10 +513,12 @@ void rp_store_close(rp_store *s)
 void store_lock(rp_store *s)
 {
 	pthread_mutex_lock(&s->lock);
+	s->held++;
 }
 
 void store_unlock(rp_store *s)
 {
+	s->held--;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -570,8 +574,12 @@ rp_store_err store_tx_begin(rp_store *s)
 			store_unlock(s);
 			return store_map_rc(rc);
 		}
-		/* Held, so a transaction open now is this thread's: transactions do not nest. */
-		if (c->in_tx) {
+		/*
+		 * Held, so a transaction open now, or a statement in use, is this thread's: a
+		 * transaction does not nest, and starts before its statements (its wait for another
+		 * process lets the lock go, which a statement in use must keep).
+		 */
+		if (c->in_tx || s->held > 1) {
 			store_unlock(s);
 			return RP_STORE_INVALID;
 		}

@@ -184,14 +184,17 @@ static rp_store_err cred_update(rp_store *s, enum q q, const uint8_t *id, size_t
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !store_cred_id_ok(id, len))
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use(s, q, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
 	for (size_t i = 0; i < n; i++)
 		store_bind_int(st, 2 + (int)i, v[i], &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }
 
 rp_store_err rp_store_cred_update_use(rp_store *s, const uint8_t *id, size_t len,
@@ -213,13 +216,16 @@ rp_store_err rp_store_cred_set_label(rp_store *s, const uint8_t *id, size_t len,
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !store_cred_id_ok(id, len) || !store_str_ok(label, 0, RP_LABEL_MAX))
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use(s, Q_CRED_SET_LABEL, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
 	store_bind_text(st, 2, label, &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }
 
 rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len)

@@ -221,24 +221,13 @@ rp_store_err store_col_fixed(sqlite3_stmt *st, int i, uint8_t *out, size_t len)
 	return RP_STORE_OK;
 }
 
-/* One UPDATE/DELETE in its own transaction; NOT_FOUND when it matched no row. */
-rp_store_err store_tx_run_one(rp_store *s, sqlite3_stmt *st, int rc)
+/* One UPDATE/DELETE inside the caller's transaction; NOT_FOUND when it matched no row. */
+rp_store_err store_run_one(rp_store *s, sqlite3_stmt *st, int rc)
 {
-	rp_store_err err;
 	int changes = 0;
+	rp_store_err err = store_run(s, st, rc, &changes);
 
-	if (rc != SQLITE_OK) {
-		store_release(s, st);
-		return store_map_rc(rc);
-	}
-	if ((err = store_tx_begin(s)) != RP_STORE_OK) {
-		store_release(s, st);
-		return err;
-	}
-	err = store_run(s, st, rc, &changes);
-	if (err == RP_STORE_OK && changes == 0)
-		err = RP_STORE_NOT_FOUND;
-	return store_tx_end(s, err);
+	return err == RP_STORE_OK && changes == 0 ? RP_STORE_NOT_FOUND : err;
 }
 
 /* A row of three texts, from and until (records, codes): q's ?1..?5, in its own transaction. */
@@ -262,10 +251,13 @@ rp_store_err store_run_by_key(rp_store *s, enum q q, const char *key, size_t max
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !store_str_ok(key, 1, max))
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use(s, q, &rc);
 	store_bind_text(st, 1, key, &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }

@@ -90,6 +90,7 @@ struct rp_store {
 	bool throwaway; /* RP_STORE_THROWAWAY: no fsync */
 	/* Recursive: store_use inside the thread's own transaction reenters it. Owns conn's use. */
 	pthread_mutex_t lock;
+	unsigned held;    /* how deep lock is held (by its holder; read under it) */
 	store_conn *conn; /* opened by rp_store_open_ex */
 	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;
@@ -121,7 +122,8 @@ bool store_cred_id_ok(const uint8_t *id, size_t len);
 
 /* ---- statements: the binders skip once *rc holds an error, so a call site checks once ---- */
 
-/* The store's connection, opened on first use (the lock held); NULL with *rc set on failure. */
+/* The store's connection, opened on first use (the lock held, or no other thread has the store
+ * yet); NULL with *rc set on failure. */
 store_conn *store_conn_of(rp_store *s, int *rc);
 /* The store's lock (rp_store.lock), for a call's statements or a transaction. */
 void store_lock(rp_store *s);
@@ -159,13 +161,15 @@ rp_store_err store_row_done(rp_store *s, sqlite3_stmt *st, rp_store_err err, voi
 
 /*
  * BEGIN IMMEDIATE, the store's lock held until store_tx_end (waited for as long as SQLite's
- * busy timeout; then RP_STORE_IO, as SQLITE_BUSY is). Transactions do not nest.
+ * busy timeout; then RP_STORE_IO, as SQLITE_BUSY is). Transactions do not nest and start before
+ * their statements are taken (RP_STORE_INVALID otherwise).
  */
 rp_store_err store_tx_begin(rp_store *s);
-/* Commits when err is OK, else (or when COMMIT fails) rolls back; returns the outcome. */
+/* Commits when err is OK, else (or when COMMIT fails) rolls back; returns the outcome. Only after
+ * a store_tx_begin that returned OK, or one that failed while no transaction was open. */
 rp_store_err store_tx_end(rp_store *s, rp_store_err err);
-/* One UPDATE/DELETE in its own transaction; NOT_FOUND when it matched no row. */
-rp_store_err store_tx_run_one(rp_store *s, sqlite3_stmt *st, int rc);
+/* One UPDATE/DELETE inside the caller's transaction; NOT_FOUND when it matched no row. */
+rp_store_err store_run_one(rp_store *s, sqlite3_stmt *st, int rc);
 /* A row of three texts, from and until (records, codes): q's ?1..?5, in its own transaction. */
 rp_store_err store_put_timed(rp_store *s, enum q q, const char *a, const char *b, const char *c,
                              time_t from, time_t until);

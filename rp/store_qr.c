@@ -87,13 +87,16 @@ rp_store_err rp_store_qr_set_state(rp_store *s, const char *token, rp_qr_state s
 	const char *name = rp_qr_state_name(state);
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !store_str_ok(token, 1, RP_QR_TOKEN_MAX) || name == NULL)
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use(s, Q_QR_SET_STATE, &rc);
 	store_bind_text(st, 1, token, &rc);
 	store_bind_text(st, 2, name, &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }
 
 rp_store_err rp_store_qr_register(rp_store *s, const char *token, const rp_cred *c,

@@ -104,13 +104,16 @@ rp_store_err rp_store_record_delete(rp_store *s, const char *kind, const char *k
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !RECORD_KIND_OK(kind) || !RECORD_KEY_OK(key))
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use(s, Q_REC_DELETE, &rc);
 	store_bind_text(st, 1, kind, &rc);
 	store_bind_text(st, 2, key, &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }
 
 /* ---- sessions ---- */
@@ -182,13 +185,16 @@ rp_store_err rp_store_code_take(rp_store *s, const char *session_id, const char 
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !store_str_ok(session_id, 1, RP_SESSION_ID_MAX) ||
 	    !store_str_ok(code, 1, RP_CODE_MAX) || !store_str_ok(action, 1, ACTION_MAX))
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use_texts(s, Q_CODE_TAKE, code, session_id, action, &rc);
 	store_bind_int(st, 4, (int64_t)now, &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }
 
 /* ---- expiry ---- */

@@ -127,11 +127,14 @@ rp_store_err rp_store_user_set_enabled(rp_store *s, const char *name, bool enabl
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
+	rp_store_err err;
 
 	if (s == NULL || !store_str_ok(name, 1, RP_USER_NAME_MAX))
 		return RP_STORE_INVALID;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK)
+		return err;
 	st = store_use(s, Q_USER_SET_ENABLED, &rc);
 	store_bind_text(st, 1, name, &rc);
 	store_bind_int(st, 2, enabled, &rc);
-	return store_tx_run_one(s, st, rc);
+	return store_tx_end(s, store_run_one(s, st, rc));
 }

@@ -88,7 +88,7 @@ static void start_next(loop *l, slot *s, bh_outcome last)
 /* A request of the user's ended with rc: its ceremony goes on, or the next one starts. */
 static void ended(loop *l, CURL *easy, CURLcode rc)
 {
-	char msg[MSG_MAX];
+	char msg[MSG_MAX] = "curl refused a request";
 	slot *s = NULL;
 	bh_outcome out;
 

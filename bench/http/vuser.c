@@ -37,7 +37,6 @@ struct bh_vuser {
 	bh_tamper tamper;
 	const char *path;   /* the request on the handle */
 	char *request;      /* its body (curl reads it in place until the request ends) */
-	double sent_ms;     /* when it was handed to curl */
 	sa_credential made; /* a registration's new credential, until the server accepts it */
 };
 
@@ -127,13 +126,6 @@ const float *bh_vuser_latencies(const bh_vuser *u, size_t *n)
 	return u->lat_ms;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void record(bh_vuser *u, double ms)
 {
 	if (u->window == NULL || !atomic_load(u->window))
@@ -168,7 +160,6 @@ static bool prepare(bh_vuser *u, const char *path, json_t *body, char *msg, size
 	curl_easy_setopt(u->curl, CURLOPT_URL, url);
 	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, u->request);
 	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(u->request));
-	u->sent_ms = now_ms();
 	return true;
 }
 
@@ -181,12 +172,15 @@ static bh_outcome finish(bh_vuser *u, CURLcode rc, json_t **reply, char *msg, si
 	json_t *root = NULL;
 	const char *status, *why;
 	long code = 0;
+	curl_off_t took = 0; /* microseconds */
 	bh_outcome out = BH_BROKEN;
 
 	if (reply != NULL)
 		*reply = NULL;
-	if (rc == CURLE_OK)
-		record(u, now_ms() - u->sent_ms);
+	/* libcurl's own timing, from the transfer's start to its last byte (curl -w %{time_total}):
+	 * not the time the event loop took to come back to this user after it. */
+	if (rc == CURLE_OK && curl_easy_getinfo(u->curl, CURLINFO_TOTAL_TIME_T, &took) == CURLE_OK)
+		record(u, (double)took / 1e3);
 	free(u->request);
 	u->request = NULL;
 	if (rc != CURLE_OK) {

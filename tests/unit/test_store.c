@@ -466,7 +466,7 @@ typedef struct racer {
 } racer;
 
 /* Each thread creates its users, keeps its own session and codes, and races the others for the
- * same shared codes: one rp_store, one connection per thread. */
+ * same shared codes: one rp_store shared by the threads. */
 static void *race_main(void *arg)
 {
 	racer *r = arg;
@@ -528,7 +528,7 @@ static void test_threads_share_one_store(void **state)
 	/* Every shared code was taken exactly once, whoever took it. */
 	assert_int_equal(taken, SHARED_CODES);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users"), THREADS * THREAD_ROUNDS);
-	/* The threads are gone: a new one reuses a connection they left. */
+	/* The threads are gone: a new one uses the store they left. */
 	r[0] = (racer){f->s, THREADS, 0, 0, RP_STORE_OK};
 	assert_int_equal(pthread_create(&t[0], NULL, race_main, &r[0]), 0);
 	pthread_join(t[0], NULL);
@@ -538,6 +538,7 @@ static void test_threads_share_one_store(void **state)
 
 typedef struct writer {
 	rp_store *s;
+	bool update; /* an UPDATE of alice (store_run_one's path), else a new user */
 	rp_store_err err;
 	bool done; /* under lock */
 	pthread_mutex_t lock;
@@ -546,7 +547,8 @@ typedef struct writer {
 static void *write_main(void *arg)
 {
 	writer *w = arg;
-	rp_store_err e = rp_store_user_create(w->s, "bob", "", NULL);
+	rp_store_err e = w->update ? rp_store_user_set_enabled(w->s, "alice", true)
+	                           : rp_store_user_create(w->s, "bob", "", NULL);
 
 	pthread_mutex_lock(&w->lock);
 	w->err = e;
@@ -560,11 +562,10 @@ static void *write_main(void *arg)
  * meanwhile reads of the same store answer at once, from other threads. The write then
  * succeeds once the lock is let go.
  */
-static void test_reads_while_a_write_waits(void **state)
+static void reads_while_a_write_waits(fixture *f, bool update)
 {
-	fixture *f = *state;
 	sqlite3 *other = raw_open(f->path);
-	writer w = {.s = f->s, .lock = PTHREAD_MUTEX_INITIALIZER};
+	writer w = {.s = f->s, .update = update, .lock = PTHREAD_MUTEX_INITIALIZER};
 	pthread_t t;
 	rp_user u;
 	rp_store_err read_err;
@@ -585,7 +586,19 @@ static void test_reads_while_a_write_waits(void **state)
 	assert_int_equal(read_err, RP_STORE_OK);
 	assert_false(done_at_read); /* the read did not wait for the write to give up */
 	assert_int_equal(w.err, RP_STORE_OK);
-	assert_int_equal(rp_store_user_by_name(f->s, "bob", &u), RP_STORE_OK);
+	if (!update)
+		assert_int_equal(rp_store_user_by_name(f->s, "bob", &u), RP_STORE_OK);
+}
+
+static void test_reads_while_a_write_waits(void **state)
+{
+	reads_while_a_write_waits(*state, false);
+}
+
+/* The same through the one-statement UPDATEs (logins' counters, codes taken, settings). */
+static void test_reads_while_an_update_waits(void **state)
+{
+	reads_while_a_write_waits(*state, true);
 }
 
 /* ---- users ---- */
@@ -1725,6 +1738,7 @@ int main(void)
 	        NEW(test_open_says_why),
 	        OPEN(test_threads_share_one_store),
 	        OPEN(test_reads_while_a_write_waits),
+	        OPEN(test_reads_while_an_update_waits),
 	        OPEN(test_users),
 	        OPEN(test_user_duplicate_name),
 	        OPEN(test_user_limits),
