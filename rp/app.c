@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rp/pending.h"
 #include "rp/session.h"
 
 /* The store is purged at most this often (platform clock), from the request path. */
@@ -52,7 +53,7 @@ rp_store_err rp_app_user_by_name(const rp_app *app, const char *name, rp_user *o
 	return rp_store_user_by_name(app->store, name, out);
 }
 
-/* ---- the store's expired rows ---- */
+/* ---- expired rows and pending ceremonies ---- */
 
 bool rp_app_purge_due(rp_app *app)
 {
@@ -65,6 +66,8 @@ bool rp_app_purge_due(rp_app *app)
 	/* One request purges; the others meanwhile go on. */
 	if (!atomic_compare_exchange_strong(&app->purged_at, &last, now))
 		return true;
+	/* The conformance API's pending ceremonies leave memory on the same clock as the rows. */
+	rp_pending_purge(app->pending, (time_t)now);
 	return rp_store_purge(app->store, (time_t)now, QR_PURGE_GRACE, NULL) == RP_STORE_OK;
 }
 

@@ -53,7 +53,6 @@ struct rp_app {
 	wa_clock clock;
 	wa_trust trust;         /* attestation trust anchors (time set per request) */
 	rp_messages *msgs;      /* the bundle of cfg.generation */
-	const char *pages_dir;  /* fixtures/pages */
 	struct rp_pages *pages; /* its templates as read (owned; NULL until the fixtures load) */
 	/* The IC cards' trust (rp/card_pki.h), owned by whoever built it; NULL: no card login. */
 	rp_cardcert_ctx *cards;

@@ -17,7 +17,6 @@
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
-#include "webauthn/cose_cache.h"
 #include "webauthn/registration.h"
 
 #define COOKIE_NAME     "kagura_conformance"
@@ -749,7 +748,8 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 		fail_wa(resp, err, &c.report);
 		goto out;
 	}
-	if ((err = rp_cred_from_record(&c.cred, c.user.id, "", trust.at, &c.rec)) != WA_OK) {
+	if ((err = rp_cred_from_record(&c.cred, c.user.id, "", trust.at, app->keys, &c.rec)) !=
+	    WA_OK) {
 		fail_wa(resp, err, NULL);
 		goto out;
 	}
@@ -766,8 +766,6 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 		fail_store(resp, "saving the credential", serr);
 		goto out;
 	}
-	/* Its first assertion finds the key decoded (the bytes as stored, rp/credmap.h). */
-	wa_cose_cache_put(app->keys, c.rec.public_key.ptr, c.rec.public_key.len, &c.cred.key);
 	rp_http_response_json(resp, 200, ok_object());
 out:
 	wa_reg_response_reset(&r);

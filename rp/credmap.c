@@ -62,7 +62,7 @@ wa_err rp_cred_to_record(const rp_cred *c, const uint8_t *owner, size_t owner_le
 }
 
 wa_err rp_cred_from_record(const wa_credential *rec, int64_t user_id, const char *label,
-                           time_t created, rp_cred *out)
+                           time_t created, wa_cose_cache *keys, rp_cred *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (strlen(label) > RP_LABEL_MAX)
@@ -83,6 +83,8 @@ wa_err rp_cred_from_record(const wa_credential *rec, int64_t user_id, const char
 	out->backup_state = rec->backup_state;
 	out->enabled = true;
 	out->created = created;
+	/* Its first assertion finds the key the verifier decoded (keyed by the bytes as stored). */
+	wa_cose_cache_put(keys, out->public_key.ptr, out->public_key.len, &rec->key);
 	return WA_OK;
 }
 

@@ -22,10 +22,12 @@ wa_err rp_cred_to_record(const rp_cred *c, const uint8_t *owner, size_t owner_le
 /*
  * The store's credential for a verified record: user_id's, labelled label (at most RP_LABEL_MAX
  * bytes, cut by the caller at a character boundary), enabled, registered at created. Transports
- * that do not fit or hold a comma are left out. out is empty on failure.
+ * that do not fit or hold a comma are left out. The record's decoded key goes into keys (NULL:
+ * none) for the credential's first assertion; keyed by the bytes, it is harmless if the store
+ * then refuses the credential. out is empty on failure.
  */
 wa_err rp_cred_from_record(const wa_credential *rec, int64_t user_id, const char *label,
-                           time_t created, rp_cred *out);
+                           time_t created, struct wa_cose_cache *keys, rp_cred *out);
 
 /*
  * wa_reg_options.is_registered over a store. The hook can only answer yes or no: a store that

@@ -542,7 +542,7 @@ static void post_register(rp_app *app, const rp_http_request *req, rp_http_respo
 		register_error(app, resp, &s, &ps, REFUSED_KEY, detail);
 		goto out;
 	}
-	if (rp_cred_from_record(&cred, u.id, label, now, &rec) != WA_OK) {
+	if (rp_cred_from_record(&cred, u.id, label, now, app->keys, &rec) != WA_OK) {
 		rp_flow_500(resp);
 		goto out;
 	}

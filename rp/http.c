@@ -36,11 +36,8 @@
 #define DEFAULT_CONNECTIONS     8192u
 #define DEFAULT_REQUEST_SECONDS 30u
 #define DEFAULT_IDLE_SECONDS    30u
-/*
- * Handlers wait only for the store's lock, held microseconds: two per core keep the cores busy,
- * and fewer runnable handlers finish requests closer to the order they came (p99 at 64 clients
- * 16 ms against 23 ms with four per core, the same CPU per request).
- */
+/* Handlers wait only for the store's lock, held microseconds: two per core keep the cores busy,
+ * and fewer runnable handlers finish requests closer to the order they came. */
 #define DEFAULT_WORKERS_PER_CORE 2u
 /* Files the process keeps for everything but connections (the store, logs, front servers). */
 #define FD_RESERVE 256u

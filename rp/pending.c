@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webauthn/hash.h"
+
 #define MIN_BUCKETS 16u
 
 /* One pending ceremony: in its hash bucket's chain and in the table's expiry order. */
@@ -82,11 +84,7 @@ void rp_pending_free(rp_pending **table)
 /* FNV-1a: tokens are random, so any even spread will do. */
 static size_t bucket_of(const rp_pending *t, const char *token)
 {
-	uint64_t h = 14695981039346656037u;
-
-	for (const unsigned char *p = (const unsigned char *)token; *p != '\0'; p++)
-		h = (h ^ *p) * 1099511628211u;
-	return (size_t)(h & (t->n_buckets - 1));
+	return (size_t)(wa_fnv1a64(token, strlen(token)) & (t->n_buckets - 1));
 }
 
 static bool token_ok(const char *token)

@@ -17,7 +17,6 @@ struct rp_platform {
 	char listen[64];
 	char origin[512];
 	char rp_id[256];
-	char pages_dir[4096];
 	rp_card_pki_files pki;
 	bool has_tls_ca;
 	rp_front *front[RP_CARD_FRONTS]; /* RP_FRONT_TLS12, RP_FRONT_TLS13 */
@@ -65,8 +64,7 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	p->app.cfg.test_control = opt->test_control;
 	/* Off unless asked: the API needs no login (rp/conformance.h). */
 	p->app.cfg.conformance_api = opt->conformance_api;
-	if (!rp_app_load_fixtures(&p->app, opt->fixtures_dir, p->pages_dir, sizeof(p->pages_dir),
-	                          reason, sizeof(reason))) {
+	if (!rp_app_load_fixtures(&p->app, opt->fixtures_dir, reason, sizeof(reason))) {
 		say(why, why_size, reason, NULL);
 		goto fail;
 	}

@@ -84,7 +84,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	                                     {NULL, 0, NULL, 0}};
 	const char *listen = "127.0.0.1:8400", *db = NULL;
 	char tmp_db[4096], rp_id[256], bound[64];
-	char pages_dir[4096], origin[512];
+	char origin[512];
 	rp_app app;
 	rp_http_server *srv = NULL;
 	rp_http_tls tls = {NULL, NULL, NULL};
@@ -223,8 +223,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	{
 		char why[256];
-		if (!rp_app_load_fixtures(&app, NULL, pages_dir, sizeof(pages_dir), why,
-		                          sizeof(why))) {
+		if (!rp_app_load_fixtures(&app, NULL, why, sizeof(why))) {
 			fprintf(err, "kagura-rp serve: %s\n", why);
 			goto out;
 		}

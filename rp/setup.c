@@ -82,16 +82,14 @@ void rp_store_remove_files(const char *path)
 	unlink(companion);
 }
 
-bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir, size_t pages_size,
-                          char *why, size_t why_size)
+bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *why, size_t why_size)
 {
 	const char *fx = fixtures_dir                ? fixtures_dir
 	                 : getenv("KAGURA_FIXTURES") ? getenv("KAGURA_FIXTURES")
 	                                             : KAGURA_FIXTURES_DIR;
-	char messages[4200];
+	char messages[4200], pages_dir[4200];
 
-	snprintf(pages_dir, pages_size, "%s/pages", fx);
-	app->pages_dir = pages_dir;
+	snprintf(pages_dir, sizeof(pages_dir), "%.4000s/pages", fx);
 	rp_pages_free(app->pages);
 	if ((app->pages = rp_pages_new(pages_dir)) == NULL) {
 		snprintf(why, why_size, "%s: out of memory or the path is too long", pages_dir);

@@ -31,12 +31,11 @@ bool rp_temp_store_path(char *path, size_t size);
 void rp_store_remove_files(const char *path);
 
 /*
- * The fixtures of app->cfg.generation: the message bundle into app->msgs and the pages folder
- * (written to pages_dir, which app->pages_dir then points at). fixtures_dir NULL:
- * $KAGURA_FIXTURES or the source tree's. False with why on a bundle that does not load.
+ * The fixtures of app->cfg.generation: the message bundle into app->msgs and the pages folder's
+ * templates into app->pages. fixtures_dir NULL: $KAGURA_FIXTURES or the source tree's. False
+ * with why on a bundle that does not load.
  */
-bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *pages_dir, size_t pages_size,
-                          char *why, size_t why_size);
+bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *why, size_t why_size);
 
 /*
  * The card-login front servers (rp/front.h), TLS 1.2 and TLS 1.3, on free loopback ports in

@@ -137,16 +137,12 @@ static int conn_open(rp_store *s, store_conn **out)
 	*out = NULL;
 	if (c == NULL)
 		return SQLITE_NOMEM;
-	c->store = s;
-	/* Each connection is used by one thread at a time: SQLite's own mutexes are not needed. */
+	/* Used by one thread at a time (the store's lock): SQLite's own mutexes are not needed. */
 	rc = sqlite3_open_v2(s->path, &c->db,
 	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	                     NULL);
 	if (rc == SQLITE_OK)
 		rc = conn_configure(c->db, s->throwaway);
-	/* A commit that fills the WAL signals the store's checkpointer instead of checkpointing. */
-	if (rc == SQLITE_OK && s->checkpointer != NULL)
-		sqlite3_wal_hook(c->db, store_wal_hook, s->checkpointer);
 	if (rc != SQLITE_OK) {
 		/* Closing must not checkpoint a foreign WAL into a file we refuse. */
 		if (c->db != NULL)
@@ -156,13 +152,6 @@ static int conn_open(rp_store *s, store_conn **out)
 	}
 	*out = c;
 	return SQLITE_OK;
-}
-
-store_conn *store_conn_of(rp_store *s, int *rc)
-{
-	if (s->conn == NULL)
-		*rc = conn_open(s, &s->conn);
-	return s->conn;
 }
 
 /* ---- the file: ours, empty or foreign; the schema in it ---- */
@@ -406,19 +395,20 @@ static rp_store_err add_later_indexes(sqlite3 *db, char *why, size_t size)
 	return store_map_rc(rc);
 }
 
-/* The first connection, the opening thread's: the file classified, created or checked. */
+/* The store's connection opened, and through it the file classified, created or checked. */
 static rp_store_err first_open(rp_store *s, char *why, size_t size)
 {
 	enum file_kind kind;
 	store_conn *c;
 	rp_store_err err;
-	int rc = SQLITE_OK;
+	int rc;
 
-	if ((c = store_conn_of(s, &rc)) == NULL) {
+	if ((rc = conn_open(s, &s->conn)) != SQLITE_OK) {
 		say(why, size, "%s",
 		    rc == SQLITE_NOTADB ? "not a SQLite database" : sqlite3_errstr(rc));
 		return rc == SQLITE_NOMEM ? RP_STORE_NOMEM : store_map_rc(rc);
 	}
+	c = s->conn;
 	if ((err = classify(c->db, &kind, why, size)) != RP_STORE_OK)
 		return err;
 	if (kind == FILE_FOREIGN)
@@ -566,25 +556,21 @@ rp_store_err store_tx_begin(rp_store *s)
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	add_ms(&until, STORE_BUSY_MS);
 	for (;;) {
-		int rc = SQLITE_OK;
-		store_conn *c;
+		int rc;
 
 		store_lock(s);
-		if ((c = store_conn_of(s, &rc)) == NULL) {
-			store_unlock(s);
-			return store_map_rc(rc);
-		}
 		/*
-		 * Held, so a transaction open now, or a statement in use, is this thread's: a
-		 * transaction does not nest, and starts before its statements (its wait for another
-		 * process lets the lock go, which a statement in use must keep).
+		 * Held deeper than this call, the lock is this thread's own transaction or
+		 * statement in use: a transaction does not nest, and starts before its statements
+		 * (its wait for another process lets the lock go, which a statement in use must
+		 * keep).
 		 */
-		if (c->in_tx || s->held > 1) {
+		if (s->held > 1) {
 			store_unlock(s);
 			return RP_STORE_INVALID;
 		}
-		if ((rc = begin_now(s, c)) == SQLITE_OK) {
-			c->in_tx = true;
+		if ((rc = begin_now(s, s->conn)) == SQLITE_OK) {
+			s->conn->in_tx = true;
 			return RP_STORE_OK; /* the lock stays held until store_tx_end */
 		}
 		store_unlock(s);
@@ -607,7 +593,8 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 
 	store_lock(s);
 	/* Held: a transaction open now is this thread's (none when store_tx_begin failed). */
-	if ((c = s->conn) == NULL || !c->in_tx) {
+	c = s->conn;
+	if (!c->in_tx) {
 		store_unlock(s);
 		return err;
 	}

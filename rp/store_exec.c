@@ -64,15 +64,15 @@ bool store_cred_id_ok(const uint8_t *id, size_t len)
  */
 sqlite3_stmt *store_use(rp_store *s, enum q q, int *rc)
 {
-	store_conn *c;
+	store_conn *c = s->conn;
 
 	if (*rc != SQLITE_OK)
 		return NULL;
 	store_lock(s);
-	if ((c = store_conn_of(s, rc)) != NULL && c->stmt[q] == NULL)
+	if (c->stmt[q] == NULL)
 		*rc = sqlite3_prepare_v3(c->db, store_sql_text[q], -1, SQLITE_PREPARE_PERSISTENT,
 		                         &c->stmt[q], NULL);
-	if (c == NULL || *rc != SQLITE_OK) {
+	if (*rc != SQLITE_OK) {
 		store_unlock(s);
 		return NULL;
 	}

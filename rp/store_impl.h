@@ -74,16 +74,14 @@ extern const char store_later_indexes_sql[];
 typedef struct store_conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[Q__COUNT]; /* prepared on first use */
-	struct rp_store *store;       /* the store it belongs to */
 	bool in_tx;                   /* inside store_tx_begin .. store_tx_end */
 } store_conn;
 
 /*
- * One connection, used by one call (or one transaction) at a time, behind lock. One connection
- * keeps its page cache: with a connection per thread, every read after another connection's
- * commit found its cache stale and read its pages again, and each transaction took the WAL
- * index's file locks. A call holds the lock a few microseconds (no verification runs inside
- * one); the checkpoints run on a connection of their own, outside it.
+ * One connection, used by one call (or one transaction) at a time, behind lock, so its page
+ * cache stays valid between the handlers' calls (a connection that sees another's commit drops
+ * its cache). A call holds the lock a few microseconds (no verification runs inside one); the
+ * checkpoints run on a connection of their own, outside it.
  */
 struct rp_store {
 	char *path;
@@ -91,7 +89,7 @@ struct rp_store {
 	/* Recursive: store_use inside the thread's own transaction reenters it. Owns conn's use. */
 	pthread_mutex_t lock;
 	unsigned held;    /* how deep lock is held (by its holder; read under it) */
-	store_conn *conn; /* opened by rp_store_open_ex */
+	store_conn *conn; /* never NULL in a store rp_store_open_ex returned */
 	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;
 };
@@ -122,9 +120,6 @@ bool store_cred_id_ok(const uint8_t *id, size_t len);
 
 /* ---- statements: the binders skip once *rc holds an error, so a call site checks once ---- */
 
-/* The store's connection, opened on first use (the lock held, or no other thread has the store
- * yet); NULL with *rc set on failure. */
-store_conn *store_conn_of(rp_store *s, int *rc);
 /* The store's lock (rp_store.lock), for a call's statements or a transaction. */
 void store_lock(rp_store *s);
 void store_unlock(rp_store *s);

@@ -87,7 +87,8 @@ rp_store_err rp_store_record_take(rp_store *s, const char *kind, const char *key
 		return RP_STORE_INVALID;
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
-	/* Read and delete under the same write lock: only one taker sees the record. */
+	/* Read and delete in one transaction (the store's lock held): only one taker sees the
+	 * record. */
 	err = record_read(s, kind, key, now, out);
 	if (err == RP_STORE_OK) {
 		st = store_use(s, Q_REC_DELETE, &rc);

@@ -3,16 +3,13 @@
  * run's 本人IDs, fresh serials), and reissued cards.
  */
 #include <jansson.h>
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "scenarios/keyring.h"

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	xmlInitParser();
 	/* Each persona file read once per run, however many phones use it. */
-	phone.personas = au_persona_shelf_new(personas);
+	phone.personas = au_persona_shelf_new();
 	rc = sc_cmd_main(argc, argv, &env);
 	au_persona_shelf_free(phone.personas);
 	xmlCleanupParser();

@@ -4,11 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webauthn/hash.h"
+
 /* COSE_Keys longer than this (RSA beyond 8192 bits) are decoded every time, never kept. */
 #define KEY_BYTES_MAX 2048u
-/* FNV-1a, 64-bit. */
-#define FNV_OFFSET 14695981039346656037ull
-#define FNV_PRIME  1099511628211ull
 
 /* One slot: the bytes a key was decoded from, and the key (NULL pkey: empty). */
 typedef struct slot {
@@ -22,15 +21,6 @@ struct wa_cose_cache {
 	slot *slots;
 	size_t n_slots;
 };
-
-static uint64_t hash_bytes(const uint8_t *p, size_t len)
-{
-	uint64_t h = FNV_OFFSET;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * FNV_PRIME;
-	return h;
-}
 
 wa_cose_cache *wa_cose_cache_new(size_t slots)
 {
@@ -103,7 +93,7 @@ wa_err wa_cose_decode_cached(wa_cose_cache *cache, const uint8_t *ptr, size_t le
 
 	if (cache == NULL || ptr == NULL || len == 0 || len > KEY_BYTES_MAX)
 		return wa_cose_decode(ptr, len, out);
-	s = &cache->slots[hash_bytes(ptr, len) % cache->n_slots];
+	s = &cache->slots[wa_fnv1a64(ptr, len) % cache->n_slots];
 	pthread_mutex_lock(&cache->lock);
 	hit = take_hit(s, ptr, len, out);
 	pthread_mutex_unlock(&cache->lock);
@@ -124,7 +114,7 @@ void wa_cose_cache_put(wa_cose_cache *cache, const uint8_t *ptr, size_t len, con
 
 	if (cache == NULL || ptr == NULL || len == 0 || len > KEY_BYTES_MAX || key->pkey == NULL)
 		return;
-	s = &cache->slots[hash_bytes(ptr, len) % cache->n_slots];
+	s = &cache->slots[wa_fnv1a64(ptr, len) % cache->n_slots];
 	pthread_mutex_lock(&cache->lock);
 	keep(s, ptr, len, key);
 	pthread_mutex_unlock(&cache->lock);

@@ -22,3 +22,13 @@ void wa_sha256_2(const void *a, size_t alen, const void *b, size_t blen, uint8_t
 	}
 	EVP_MD_CTX_free(ctx);
 }
+
+uint64_t wa_fnv1a64(const void *ptr, size_t len)
+{
+	const uint8_t *p = ptr;
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}

@@ -360,19 +360,25 @@ static json_t *b64_json(const void *p, size_t n)
 	return j;
 }
 
-/* The key's DER in base64url; der keeps it (OpenSSL 3 sets up an encoder for every i2d). */
-static json_t *pkey_json(EVP_PKEY *key, wa_blob *der)
+au_err au_device_key_der(EVP_PKEY *key, wa_blob *der)
 {
 	unsigned char *p = NULL;
 	int n;
+	au_err e = AU_OK;
 
-	if (der->len == 0) {
-		if ((n = i2d_PrivateKey(key, &p)) <= 0 || wa_blob_set(der, p, (size_t)n) != WA_OK) {
-			OPENSSL_free(p);
-			return NULL;
-		}
-		OPENSSL_free(p);
-	}
+	if (der->len > 0)
+		return AU_OK;
+	if ((n = i2d_PrivateKey(key, &p)) <= 0 || wa_blob_set(der, p, (size_t)n) != WA_OK)
+		e = AU_ERR_NOMEM;
+	OPENSSL_free(p);
+	return e;
+}
+
+/* The key's DER in base64url; der keeps it. */
+static json_t *pkey_json(EVP_PKEY *key, wa_blob *der)
+{
+	if (au_device_key_der(key, der) != AU_OK)
+		return NULL;
 	return b64_json(der->ptr, der->len);
 }
 

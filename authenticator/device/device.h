@@ -127,6 +127,9 @@ void au_device_free(au_device *dev);
  */
 au_err au_device_load(au_device *dev, const char *path);
 au_err au_device_save(au_device *dev, const char *path);
+/* key's DER as the device file holds it, into der once (an empty der: encoded now; kept after:
+ * OpenSSL 3 sets up an encoder for every i2d). AU_ERR_NOMEM when it cannot be encoded. */
+au_err au_device_key_der(EVP_PKEY *key, wa_blob *der);
 
 /* KEY=VALUE on the settings (the names of `kagura-authn device set`); why gets a reason. */
 au_err au_device_set(au_device *dev, const char *key, const char *value, const char **why);

@@ -102,12 +102,12 @@ au_err au_attest_batch_give(au_attest_batches *b, au_device *dev, X509 *ca_cert,
 		if (e->chain != NULL && X509_up_ref(ca_cert) == 1) {
 			e->ca = ca_cert;
 			if (EVP_PKEY_up_ref(dev->att_key) == 1) {
-				unsigned char *der = NULL;
-				int n = i2d_PrivateKey(dev->att_key, &der);
 				e->key = dev->att_key;
-				if (n > 0)
-					wa_blob_set(&e->key_der, der, (size_t)n);
-				OPENSSL_free(der);
+				/* Encoded once, for this device's save and the batch's next ones.
+				 */
+				if (au_device_key_der(dev->att_key, &dev->att_key_der) == AU_OK)
+					wa_blob_set(&e->key_der, dev->att_key_der.ptr,
+					            dev->att_key_der.len);
 				b->n++;
 			} else {
 				X509_free(e->ca);

@@ -10,14 +10,15 @@
 
 typedef struct au_persona_shelf au_persona_shelf;
 
-/* An empty shelf for the personas of dir (copied); NULL out of memory. */
-au_persona_shelf *au_persona_shelf_new(const char *dir);
+/* An empty shelf; NULL out of memory. */
+au_persona_shelf *au_persona_shelf_new(void);
 void au_persona_shelf_free(au_persona_shelf *s);
 
 /*
- * au_persona_load(dir, name, out) for the shelf's dir, read on the first ask and copied after
- * it. A failed read is not kept: the next ask reads the file again and fails the same way.
- * With s NULL, reads dir/name.json directly.
+ * au_persona_load(dir, name, out), read on the first ask for dir and name and copied after it
+ * (a run with --fixtures asks for another folder than the default: each is kept apart). A
+ * failed read is not kept: the next ask reads the file again and fails the same way. With s
+ * NULL, reads dir/name.json directly.
  */
 au_err au_persona_get(au_persona_shelf *s, const char *dir, const char *name, au_persona *out);
 

@@ -86,11 +86,8 @@ typedef struct au_attest_ca {
 /* Reads dir/ca.pem and dir/ca.key into ca (au_attest_ca_reset frees them). */
 au_err au_attest_ca_load(const char *dir, au_attest_ca *ca, char *why, size_t why_size);
 void au_attest_ca_reset(au_attest_ca *ca);
-/* As au_phone_new_device, with a CA already read (one read serves many phones). */
-au_err au_phone_new_device_by(const au_phone_env *env, const char *persona, const au_attest_ca *ca,
-                              const char *path, char *why, size_t why_size);
-/* au_phone_new_device_by, then au_phone_open of the device just written, without reading it
- * back (au_phone_close p also on failure). */
+/* A new device at path as au_phone_new_device makes one (with ca already read), then
+ * au_phone_open of it, without reading it back (au_phone_close p also on failure). */
 au_err au_phone_create(au_phone *p, const au_phone_env *env, const char *persona,
                        const au_attest_ca *ca, const char *path, char *why, size_t why_size);
 

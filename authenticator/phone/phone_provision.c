@@ -75,7 +75,8 @@ static au_err new_device(const au_phone_env *env, const char *persona, const au_
 	return e;
 }
 
-au_err au_phone_new_device_by(const au_phone_env *env, const char *persona, const au_attest_ca *ca,
+/* au_phone_new_device with a CA already read. */
+static au_err new_device_with(const au_phone_env *env, const char *persona, const au_attest_ca *ca,
                               const char *path, char *why, size_t why_size)
 {
 	au_device dev;
@@ -108,7 +109,7 @@ au_err au_phone_new_device(const au_phone_env *env, const char *persona,
 
 	if ((e = au_attest_ca_load(attestation_dir, &ca, why, why_size)) != AU_OK)
 		return e;
-	e = au_phone_new_device_by(env, persona, &ca, path, why, why_size);
+	e = new_device_with(env, persona, &ca, path, why, why_size);
 	au_attest_ca_reset(&ca);
 	return e;
 }

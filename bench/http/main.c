@@ -253,8 +253,6 @@ static double openssl_verify_rate(void)
 	return last ? strtod(last, NULL) : NAN;
 }
 
-/* ---- statistics ---- */
-
 /* ---- the run ---- */
 
 static bool gate(const config *c, size_t p, result *r)

@@ -71,7 +71,7 @@ bh_outcome bh_authenticate(bh_vuser *u, const char *username, bh_tamper tamper, 
                            size_t size);
 
 /*
- * Makes the next bh_authenticate sign with key and id (a user registered elsewhere: bench-store's
+ * Makes the next authentication sign with key and id (a user registered elsewhere: bench-store's
  * prefilled store) at signature counter counter; the user takes its own reference to key and
  * copy of id. False when memory fails (the user then has no credential).
  */

@@ -180,8 +180,6 @@ static int parse_args(int argc, char **argv, config *c)
 	return 0;
 }
 
-/* ---- statistics ---- */
-
 /* ---- the run ---- */
 
 static bool fill(const char *folder, size_t n, const bs_keys *keys, time_t created, cell *cl)

@@ -125,7 +125,7 @@ static rp_store_err add_user(rp_store *s, size_t i, const bs_keys *k, time_t cre
 	derive(handle_label, i, handle);
 	bs_user_cred_id(i, id);
 	rec.id = (wa_blob){.ptr = id, .len = sizeof(id)};
-	if (rp_cred_from_record(&rec, 0, "", created, &row) != WA_OK)
+	if (rp_cred_from_record(&rec, 0, "", created, NULL, &row) != WA_OK)
 		return RP_STORE_NOMEM;
 	err = rp_store_user_create_handle(s, stored, name, handle, &row, NULL);
 	rp_cred_reset(&row);

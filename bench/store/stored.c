@@ -3,8 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "load.h"
-
 /* The state word: rand_r's state in the low 32 bits (seeded at the user's first ceremony). */
 #define RNG_MASK 0xffffffffu
 
@@ -33,7 +31,7 @@ static bool next_stored(void *ctx, int user, uint64_t *state, bh_vuser *u, bh_ou
 	unsigned rng =
 	        last == BH_PENDING ? l->seed + (unsigned)user : (unsigned)(*state & RNG_MASK);
 	size_t i = pick(c, user, &rng);
-	/* bh_authenticate signs counter + 1: the run's next value. */
+	/* The authentication signs counter + 1: the run's next value. */
 	uint32_t counter = atomic_fetch_add(l->sign_counter, 1);
 	uint8_t id[BS_CRED_ID_LEN];
 	char stored_name[BS_NAME_MAX];

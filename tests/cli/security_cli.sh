@@ -211,7 +211,7 @@ check "one QR token" 1 "$(count "$db" 'SELECT count(*) FROM qr_tokens')"
 clock 1500 # 25 minutes: the challenges have expired, the sessions not yet
 post /test-control/info '{}' >/dev/null # a request: the purge runs on the request path
 check "before the sessions expire: kept" 20 "$(count "$db" 'SELECT count(*) FROM sessions')"
-check "expired challenges purged" 0 "$(json body 'd["pending_ceremonies"]')"
+check "expired challenges purged from memory" 0 "$(json body 'd["pending_ceremonies"]')"
 clock 1500 # 50 minutes
 post /test-control/info '{}' >/dev/null
 check "expired sessions purged" 0 "$(count "$db" 'SELECT count(*) FROM sessions')"

@@ -58,14 +58,16 @@ static void test_same_bytes_same_key(void **state)
 
 static void test_bad_bytes_same_error_each_time(void **state)
 {
-	wa_cose_cache *cache = wa_cose_cache_new(0);
-	wa_blob a = {0};
-	EVP_PKEY *ka;
-	wa_cose_key k;
+	wa_cose_cache *cache = wa_cose_cache_new(1); /* one slot: a kept failure would evict good */
+	wa_blob a = {0}, good = {0};
+	EVP_PKEY *ka, *kg;
+	wa_cose_key k, first, again;
 	wa_err plain;
 
 	(void)state;
 	p256_cose(&a, &ka);
+	p256_cose(&good, &kg);
+	assert_int_equal(wa_cose_decode_cached(cache, good.ptr, good.len, &first), WA_OK);
 	/* The point moved off the curve: the last byte of y. */
 	a.ptr[a.len - 1] ^= 0x01;
 	plain = wa_cose_decode(a.ptr, a.len, &k);
@@ -74,9 +76,16 @@ static void test_bad_bytes_same_error_each_time(void **state)
 	assert_null(k.pkey);
 	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &k), plain);
 	assert_null(k.pkey);
+	/* Nothing was kept for the bad bytes: the good key still holds the only slot. */
+	assert_int_equal(wa_cose_decode_cached(cache, good.ptr, good.len, &again), WA_OK);
+	assert_ptr_equal(again.pkey, first.pkey);
+	wa_cose_key_reset(&first);
+	wa_cose_key_reset(&again);
 	wa_cose_cache_free(&cache);
 	wa_blob_reset(&a);
+	wa_blob_reset(&good);
 	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kg);
 }
 
 static void test_key_outlives_slot_and_cache(void **state)

@@ -623,7 +623,12 @@ static void assert_same_persona(const au_persona *a, const au_persona *b)
 	assert_string_equal(a->os_version, b->os_version);
 	assert_string_equal(a->browser_name, b->browser_name);
 	assert_string_equal(a->browser_version, b->browser_version);
+	assert_int_equal(a->engine, b->engine);
 	assert_int_equal(a->webauthn, b->webauthn);
+	assert_int_equal(a->web_browser_entitlement, b->web_browser_entitlement);
+	assert_int_equal(a->icloud_keychain_off, b->icloud_keychain_off);
+	assert_int_equal(a->autofill_passkeys_off, b->autofill_passkeys_off);
+	assert_int_equal(a->lock_removal_deletes_credentials, b->lock_removal_deletes_credentials);
 	assert_int_equal(a->n_device, b->n_device);
 	for (size_t i = 0; i < a->n_device; i++) {
 		assert_string_equal(a->device[i].key, b->device[i].key);
@@ -634,6 +639,8 @@ static void assert_same_persona(const au_persona *a, const au_persona *b)
 		assert_string_equal(a->errors[f].name, b->errors[f].name);
 		assert_string_equal(a->errors[f].message, b->errors[f].message);
 		assert_ptr_not_equal(a->errors[f].message, b->errors[f].message);
+		assert_string_equal(a->errors[f].source, b->errors[f].source);
+		assert_ptr_not_equal(a->errors[f].source, b->errors[f].source);
 	}
 }
 
@@ -641,7 +648,7 @@ static void assert_same_persona(const au_persona *a, const au_persona *b)
 static void test_shelf(void **state)
 {
 	tmpdir *t = *state;
-	au_persona_shelf *shelf = au_persona_shelf_new(t->path);
+	au_persona_shelf *shelf = au_persona_shelf_new();
 	au_persona loaded, first, again;
 	char file[128];
 	json_t *other;
@@ -671,8 +678,11 @@ static void test_shelf(void **state)
 	assert_int_equal(au_persona_get(shelf, t->path, "other", &again), AU_OK);
 	assert_string_equal(again.name, "other");
 	au_persona_free(&again);
-	/* Another directory than the shelf's is read as it is asked for. */
+	/* Each folder is kept apart: "p" kept from one is not another's "p". */
+	assert_int_equal(au_persona_get(shelf, KAGURA_PERSONA_DIR, "p", &again),
+	                 AU_ERR_PERSONA_UNKNOWN);
 	assert_int_equal(au_persona_get(shelf, KAGURA_PERSONA_DIR, "ios17-safari", &again), AU_OK);
+	assert_string_equal(again.name, "ios17-safari");
 	au_persona_free(&again);
 	au_persona_free(&loaded);
 	au_persona_free(&first);
@@ -707,7 +717,7 @@ static void *ask_shelf(void *arg)
 /* Worker threads of a run ask one shelf at once (the sanitizer build checks the locking). */
 static void test_shelf_threads(void **state)
 {
-	au_persona_shelf *shelf = au_persona_shelf_new(KAGURA_PERSONA_DIR);
+	au_persona_shelf *shelf = au_persona_shelf_new();
 	pthread_t th[SHELF_THREADS];
 	shelf_asker a[SHELF_THREADS];
 	(void)state;
