@@ -65,10 +65,22 @@ kc_free_ports()
 	echo "$kc_a $kc_b"
 }
 
+# A port outside the kernel's ephemeral range: Keycloak binds its ports some 20 s after they
+# were found free, and meanwhile any outgoing connection (the readiness poll's own curl) or any
+# test server bound to port 0 may be given a port from that range, the chosen one included.
 kc_free_port()
 {
+	read -r kc_eph_low kc_eph_high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+		{ kc_eph_low=32768 kc_eph_high=60999; }
+	if [ "$kc_eph_low" -gt 11024 ]; then
+		kc_first=10000 kc_count=$((kc_eph_low - 10000))
+	elif [ "$kc_eph_high" -lt 64511 ]; then
+		kc_first=$((kc_eph_high + 1)) kc_count=$((65535 - kc_eph_high))
+	else
+		kc_first=1024 kc_count=64512
+	fi
 	while :; do
-		kc_p=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+		kc_p=$((kc_first + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % kc_count))
 		kc_rc=0
 		curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$kc_p/" || kc_rc=$?
 		if [ "$kc_rc" -eq 7 ]; then
