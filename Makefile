@@ -56,6 +56,7 @@ bench: deps build
 	@$(BUILD)/bench/bench-authenticator
 	@$(BUILD)/bench/bench-http
 	@$(BUILD)/bench/bench-store
+	@$(BUILD)/bench/bench-floor
 
 # libFuzzer (clang): every parser that reads outside input, FUZZ_SECONDS each (FUZZ_TARGETS: some).
 fuzz-build: deps

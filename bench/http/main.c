@@ -32,7 +32,6 @@
 #define BAR_THROUGHPUT  2.00 /* ceremonies/s at the most users vs the faster peer */
 #define BAR_CPU_PEER    4.00 /* ceremonies per server CPU-second vs the best peer */
 #define BAR_CPU_OPENSSL 1.00 /* ... vs this share of OpenSSL's one-core P-256 verify rate: */
-#define OPENSSL_SHARE   0.40
 #define BAR_P99         1.00 /* p99 at the most users vs P99_BUDGET_MS, at most */
 #define P99_BUDGET_MS   10.0
 
@@ -235,24 +234,6 @@ static const char *conformance_flag(const char *kagura_rp)
 	return "";
 }
 
-/* OpenSSL's P-256 verifications per second on one core, from `openssl speed`; NAN if unknown. */
-static double openssl_verify_rate(void)
-{
-	static char out[8192];
-	const char *argv[] = {"openssl", "speed", "-seconds", "1", "ecdsap256", NULL};
-	const char *line, *last;
-
-	if (!bh_run_capture(argv, out, sizeof(out)) || (line = strstr(out, "(nistp256)")) == NULL)
-		return NAN;
-	/* "256 bits ecdsa (nistp256)   0.0000s   0.0001s  29992.9   9257.0": verify/s is last. */
-	line = strchr(line, ')') + 1;
-	last = NULL;
-	for (const char *p = line; *p != '\0' && *p != '\n'; p++)
-		if (*p != ' ' && (p == line || p[-1] == ' '))
-			last = p;
-	return last ? strtod(last, NULL) : NAN;
-}
-
 /* ---- the run ---- */
 
 static bool gate(const config *c, size_t p, result *r)
@@ -417,8 +398,8 @@ static void report(const config *c, const result *res, double verify_rate)
 	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_cpu / best_cpu, BAR_CPU_PEER, false);
 	snprintf(what, sizeof(what),
 	         "ceremonies per server CPU-second at N=%d, %s / %.0f%% of that verify rate:", most,
-	         bh_peers[0].name, OPENSSL_SHARE * 100);
-	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_cpu / (OPENSSL_SHARE * verify_rate),
+	         bh_peers[0].name, BH_OPENSSL_SHARE * 100);
+	bench_print_ratio(what, RATIO_LABEL_WIDTH, k_cpu / (BH_OPENSSL_SHARE * verify_rate),
 	                  BAR_CPU_OPENSSL, false);
 	snprintf(what, sizeof(what), "p99 per request at N=%d, %s / %.0f ms:", most,
 	         bh_peers[0].name, P99_BUDGET_MS);
@@ -479,7 +460,7 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 
-	verify_rate = openssl_verify_rate();
+	verify_rate = bh_openssl_verify_rate();
 
 	printf("load: N virtual users (keep-alive, a cookie jar each; one event loop per core), "
 	       "each registering "

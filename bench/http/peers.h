@@ -13,6 +13,11 @@
 
 #define BH_MAX_ARGS  16
 #define BH_MAX_PEERS 8 /* rows of bh_peers at most */
+/* On disk wherever /tmp may be tmpfs (FHS: kept across boots): where {disk-db} stores go. */
+#define BH_DISK_DIR "/var/tmp"
+/* The bar's share of OpenSSL's one-core P-256 verify rate: ceremonies per server CPU-second
+ * at least this share of it (so much of the server's CPU budget a ceremony). */
+#define BH_OPENSSL_SHARE 0.40
 
 /* A server: a row of the table. The first row is the kagura the bars judge; the rows not
  * marked kagura are its peers. */
@@ -58,6 +63,8 @@ bool bh_server_cpu(const bh_server *s, double *seconds);
 /* SIGTERM, then SIGKILL after a few seconds; removes its stderr log. */
 void bh_server_stop(bh_server *s);
 
+/* OpenSSL's P-256 verifications per second on one core, from `openssl speed`; NAN if unknown. */
+double bh_openssl_verify_rate(void);
 /* Runs argv (PATH searched) to completion; its stdout in out (truncated), stderr dropped. */
 bool bh_run_capture(const char *const argv[], char *out, size_t size);
 

@@ -1,0 +1,298 @@
+#include "parts.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rp/app.h"
+#include "rp/credmap.h"
+#include "rp/store.h"
+#include "softauthn.h"
+#include "stats.h"
+#include "webauthn/authentication.h"
+#include "webauthn/hash.h"
+#include "webauthn/registration.h"
+#include "webauthn/response.h"
+
+#define FLAG_UP 0x01
+#define FLAG_UV 0x04
+/* Runs between two looks at the clock. */
+#define RUNS_PER_LOOK 8
+#define NAME_MAX_LEN  48
+
+static const int64_t es256[] = {WA_COSE_ES256};
+static const char *const origins[] = {SA_ORIGIN};
+
+struct bf_parts {
+	sa_params params;       /* the options both responses answer (challenge, RP) */
+	char *reg_text;         /* RegistrationResponseJSON, packed self attestation */
+	char *auth_text;        /* AuthenticationResponseJSON by the same credential */
+	wa_credential rec;      /* the credential the registration verified to, key decoded */
+	wa_trust trust;         /* empty: self attestation needs no anchor */
+	char dir[256], db[300]; /* the store's folder and file */
+	rp_store *store;
+	size_t registered; /* users the store part made so far: reg-0 .. */
+	uint32_t counter;  /* the last signature counter stored */
+};
+
+static const char *const part_names[BF_PART__COUNT] = {
+        [BF_VERIFY_REGISTRATION] = "verify a registration (packed self, key decoded)",
+        [BF_VERIFY_AUTHENTICATION] = "verify an assertion (ES256, key decoded once)",
+        [BF_STORE_REGISTRATION] = "store: a registration's 4 reads and 1 write",
+        [BF_STORE_AUTHENTICATION] = "store: an authentication's 4 reads and 1 write",
+};
+
+const char *bf_part_name(bf_part part)
+{
+	return (unsigned)part < BF_PART__COUNT ? part_names[part] : "?";
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static wa_expect expect_of(const bf_parts *p)
+{
+	return (wa_expect){.challenge = p->params.challenge,
+	                   .challenge_len = sizeof(p->params.challenge),
+	                   .origins = origins,
+	                   .n_origins = 1,
+	                   .rp_id = p->params.rp_id};
+}
+
+/* The registration text verified into out (a run of BF_VERIFY_REGISTRATION). */
+static wa_err verify_registration(bf_parts *p, wa_credential *out)
+{
+	wa_reg_options opt = {
+	        .expect = expect_of(p), .algs = es256, .n_algs = 1, .trust = &p->trust};
+	wa_reg_response r = {0};
+	json_t *json = json_loads(p->reg_text, 0, NULL);
+	wa_err err = json ? wa_reg_response_from_json(json, &r) : WA_ERR_JSON_SYNTAX;
+
+	if (err == WA_OK)
+		err = wa_verify_registration(&opt, &r, out, NULL);
+	wa_reg_response_reset(&r);
+	json_decref(json);
+	return err;
+}
+
+static wa_err verify_authentication(bf_parts *p)
+{
+	/* The same assertion each run: its counter does not move. */
+	wa_auth_options opt = {
+	        .expect = expect_of(p), .user_identified = true, .allow_counter_regression = true};
+	wa_auth_response r = {0};
+	json_t *json = json_loads(p->auth_text, 0, NULL);
+	wa_err err = json ? wa_auth_response_from_json(json, &r) : WA_ERR_JSON_SYNTAX;
+
+	if (err == WA_OK)
+		err = wa_verify_authentication(&opt, &r, &p->rec, NULL);
+	wa_auth_response_reset(&r);
+	json_decref(json);
+	return err;
+}
+
+/* User i's names as the conformance API meets them: the platform's, then its own. */
+static void user_names(size_t i, char plain[NAME_MAX_LEN], char stored[RP_USER_NAME_MAX + 1])
+{
+	snprintf(plain, NAME_MAX_LEN, "floor-%zu", i);
+	snprintf(stored, RP_USER_NAME_MAX + 1, "%s%s", RP_CONFORMANCE_USER_PREFIX, plain);
+}
+
+static void user_cred_id(size_t i, uint8_t out[WA_SHA256_LEN])
+{
+	uint64_t n = (uint64_t)i;
+
+	static const char label[] = "bench-floor credential id";
+
+	wa_sha256_2(label, sizeof(label) - 1, &n, sizeof(n), out);
+}
+
+/* /attestation/options and /attestation/result's store calls for a new user. */
+static rp_store_err store_registration(bf_parts *p)
+{
+	char plain[NAME_MAX_LEN], stored[RP_USER_NAME_MAX + 1];
+	uint8_t id[WA_SHA256_LEN], handle[16];
+	wa_credential rec = p->rec; /* borrowed: only the id is this user's */
+	rp_user u;
+	rp_cred row;
+	rp_store_err err;
+	size_t i = p->registered;
+
+	user_names(i, plain, stored);
+	user_cred_id(i, id);
+	memcpy(handle, id + sizeof(id) - sizeof(handle), sizeof(handle));
+	/* options: not a platform user, not one of the API's yet */
+	if ((err = rp_store_user_by_name(p->store, plain, &u)) != RP_STORE_NOT_FOUND ||
+	    (err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_NOT_FOUND)
+		return err == RP_STORE_OK ? RP_STORE_EXISTS : err;
+	/* result: still new, its credential id unknown, then both stored */
+	if ((err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_NOT_FOUND ||
+	    (err = rp_store_cred_exists(p->store, id, sizeof(id))) != RP_STORE_NOT_FOUND)
+		return err == RP_STORE_OK ? RP_STORE_EXISTS : err;
+	rec.id = (wa_blob){.ptr = id, .len = sizeof(id)};
+	if (rp_cred_from_record(&rec, 0, "", time(NULL), NULL, &row) != WA_OK)
+		return RP_STORE_NOMEM;
+	err = rp_store_user_create_handle(p->store, stored, plain, handle, &row, NULL);
+	rp_cred_reset(&row);
+	if (err == RP_STORE_OK)
+		p->registered++;
+	return err;
+}
+
+/* /assertion/options and /assertion/result's store calls for a user the part registered. */
+static rp_store_err store_authentication(bf_parts *p, size_t run)
+{
+	char plain[NAME_MAX_LEN], stored[RP_USER_NAME_MAX + 1];
+	uint8_t id[WA_SHA256_LEN];
+	size_t i = run % p->registered;
+	rp_user u;
+	rp_cred *list = NULL, c;
+	size_t n = 0;
+	rp_store_err err;
+
+	user_names(i, plain, stored);
+	user_cred_id(i, id);
+	/* options: the user, then its credentials for allowCredentials */
+	if ((err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_OK ||
+	    (err = rp_store_cred_list(p->store, u.id, &list, &n)) != RP_STORE_OK)
+		return err;
+	rp_cred_list_free(&list, n);
+	if (n != 1)
+		return RP_STORE_NOT_FOUND;
+	/* result: the user again (still enabled?), the credential, its new counter */
+	if ((err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_OK ||
+	    (err = rp_store_cred_by_id(p->store, id, sizeof(id), &c)) != RP_STORE_OK)
+		return err;
+	rp_cred_reset(&c);
+	return rp_store_cred_update_use(p->store, id, sizeof(id), ++p->counter, false);
+}
+
+bf_parts *bf_parts_init(const char *dir, char *why, size_t why_size)
+{
+	bf_parts *p = calloc(1, sizeof(*p));
+	sa_credential cred = {0};
+	json_t *reg = NULL, *auth = NULL;
+	char open_why[160] = "";
+	rp_store_err serr;
+	wa_err err;
+
+	if (p == NULL) {
+		snprintf(why, why_size, "out of memory");
+		return NULL;
+	}
+	p->params = sa_default_params();
+	p->params.fmt = "packed-self";
+	p->params.flags = FLAG_UP | FLAG_UV;
+	if ((reg = sa_register(&p->params, NULL, NULL, &cred)) == NULL ||
+	    (auth = sa_authenticate(&p->params, NULL, &cred)) == NULL ||
+	    (p->reg_text = json_dumps(reg, JSON_COMPACT)) == NULL ||
+	    (p->auth_text = json_dumps(auth, JSON_COMPACT)) == NULL) {
+		snprintf(why, why_size, "the soft authenticator made no response");
+		goto fail;
+	}
+	if (wa_trust_init(&p->trust, time(NULL)) != WA_OK ||
+	    (err = verify_registration(p, &p->rec)) != WA_OK) {
+		snprintf(why, why_size, "the registration did not verify");
+		goto fail;
+	}
+	snprintf(p->dir, sizeof(p->dir), "%s/bench-floor.XXXXXX", dir);
+	if (mkdtemp(p->dir) == NULL) {
+		snprintf(why, why_size, "cannot make a folder under %s", dir);
+		p->dir[0] = '\0';
+		goto fail;
+	}
+	snprintf(p->db, sizeof(p->db), "%s/store.db", p->dir);
+	if ((serr = rp_store_open_ex(p->db, 0, open_why, sizeof(open_why), &p->store)) !=
+	    RP_STORE_OK) {
+		snprintf(why, why_size, "the store did not open: %s %s", rp_store_strerr(serr),
+		         open_why);
+		goto fail;
+	}
+	json_decref(reg);
+	json_decref(auth);
+	sa_credential_free(&cred);
+	return p;
+fail:
+	json_decref(reg);
+	json_decref(auth);
+	sa_credential_free(&cred);
+	bf_parts_free(p);
+	return NULL;
+}
+
+void bf_parts_free(bf_parts *p)
+{
+	if (p == NULL)
+		return;
+	rp_store_close(p->store);
+	if (p->dir[0] != '\0') {
+		static const char *const suffixes[] = {"", "-wal", "-shm"};
+		char path[320];
+		for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", p->db, suffixes[i]);
+			unlink(path);
+		}
+		rmdir(p->dir);
+	}
+	wa_credential_reset(&p->rec);
+	wa_trust_reset(&p->trust);
+	free(p->reg_text);
+	free(p->auth_text);
+	free(p);
+}
+
+/* One run of part; what went wrong in words, NULL when it did its work. */
+static const char *run_once(bf_parts *p, bf_part part, size_t run)
+{
+	wa_credential out = {0};
+	wa_err err;
+	rp_store_err serr;
+
+	switch (part) {
+	case BF_VERIFY_REGISTRATION:
+		err = verify_registration(p, &out);
+		wa_credential_reset(&out);
+		return err == WA_OK ? NULL : wa_strerr(err);
+	case BF_VERIFY_AUTHENTICATION:
+		err = verify_authentication(p);
+		return err == WA_OK ? NULL : wa_strerr(err);
+	case BF_STORE_REGISTRATION:
+		serr = store_registration(p);
+		return serr == RP_STORE_OK ? NULL : rp_store_strerr(serr);
+	case BF_STORE_AUTHENTICATION:
+		if (p->registered == 0)
+			return "no user registered yet (the registration part runs first)";
+		serr = store_authentication(p, run);
+		return serr == RP_STORE_OK ? NULL : rp_store_strerr(serr);
+	case BF_PART__COUNT:
+		break;
+	}
+	return "no such part";
+}
+
+bool bf_part_time(bf_parts *p, bf_part part, double seconds, double *us, char *why, size_t why_size)
+{
+	double until = bench_now_seconds() + seconds, cpu;
+	size_t runs = 0;
+	const char *failed;
+
+	cpu = cpu_seconds();
+	do {
+		for (int k = 0; k < RUNS_PER_LOOK; k++, runs++)
+			if ((failed = run_once(p, part, runs)) != NULL) {
+				snprintf(why, why_size, "%s: %s", bf_part_name(part), failed);
+				return false;
+			}
+	} while (bench_now_seconds() < until);
+	*us = (cpu_seconds() - cpu) / (double)runs * 1e6;
+	return true;
+}
