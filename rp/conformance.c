@@ -223,16 +223,9 @@ static json_t *descriptor(const rp_cred *c)
 	return d;
 }
 
-/* The user's credentials as descriptors (only enabled ones when enabled_only). */
-static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only, json_t **out)
+/* Credentials as descriptors (only enabled ones when enabled_only). */
+static rp_store_err descriptors_of(const rp_cred *list, size_t n, bool enabled_only, json_t **out)
 {
-	rp_cred *list = NULL;
-	size_t n = 0;
-	rp_store_err err = rp_store_cred_list(s, user_id, &list, &n);
-
-	*out = NULL;
-	if (err != RP_STORE_OK)
-		return err;
 	*out = json_array();
 	for (size_t i = 0; i < n && *out != NULL; i++) {
 		if (enabled_only && !list[i].enabled)
@@ -244,8 +237,21 @@ static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only,
 			*out = NULL;
 		}
 	}
-	rp_cred_list_free(&list, n);
 	return *out == NULL ? RP_STORE_NOMEM : RP_STORE_OK;
+}
+
+/* The user's credentials as descriptors (only enabled ones when enabled_only). */
+static rp_store_err descriptors(rp_store *s, int64_t user_id, bool enabled_only, json_t **out)
+{
+	rp_cred *list = NULL;
+	size_t n = 0;
+	rp_store_err err = rp_store_cred_list(s, user_id, &list, &n);
+
+	*out = NULL;
+	if (err == RP_STORE_OK)
+		err = descriptors_of(list, n, enabled_only, out);
+	rp_cred_list_free(&list, n);
+	return err;
 }
 
 /* ---- pending ceremonies: in memory, never in the store (rp/pending.h) ---- */
@@ -378,15 +384,58 @@ static void stored_name(const char *username, char out[RP_USER_NAME_MAX + 1])
 	snprintf(out, RP_USER_NAME_MAX + 1, "%s%s", RP_CONFORMANCE_USER_PREFIX, username);
 }
 
-/* The API's user username; the 4xx/5xx answer written when there is none usable. */
-static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user)
+/*
+ * What an assertion call reads with its user, in the same snapshot (rp_store_read): the user's
+ * credentials (options), or the one credential the response names (result).
+ */
+typedef struct user_reads {
+	const char *stored; /* the user's stored name */
+	rp_user *user;
+	rp_store_err user_err;
+	bool list_wanted;
+	rp_cred *list; /* the user's credentials (owned; rp_cred_list_free) */
+	size_t n_list;
+	rp_store_err list_err;
+	bool cred_wanted;
+	const uint8_t *cred_id;
+	size_t cred_id_len;
+	rp_cred *cred;
+	rp_store_err cred_err;
+} user_reads;
+
+static rp_store_err read_user_and_more(rp_store *s, void *ctx)
+{
+	user_reads *r = ctx;
+
+	/* Each read's outcome is its own: the callers answer for each. */
+	r->user_err = rp_store_user_by_name(s, r->stored, r->user);
+	if (r->user_err != RP_STORE_OK || !r->user->enabled)
+		return RP_STORE_OK;
+	if (r->list_wanted)
+		r->list_err = rp_store_cred_list(s, r->user->id, &r->list, &r->n_list);
+	if (r->cred_wanted)
+		r->cred_err = rp_store_cred_by_id(s, r->cred_id, r->cred_id_len, r->cred);
+	return RP_STORE_OK;
+}
+
+/*
+ * The API's user name, and what more asks for (NULL: nothing) read with it; the 4xx/5xx answer
+ * written when there is no user usable.
+ */
+static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user,
+                      user_reads *more)
 {
 	char stored[RP_USER_NAME_MAX + 1];
+	user_reads only = {0}, *r = more != NULL ? more : &only;
 	rp_store_err err;
 	char why[160];
 
 	stored_name(name, stored);
-	err = rp_store_user_by_name(app->store, stored, user);
+	r->stored = stored;
+	r->user = user;
+	err = rp_store_read(app->store, read_user_and_more, r);
+	if (err == RP_STORE_OK)
+		err = r->user_err;
 	if (err == RP_STORE_NOT_FOUND) {
 		/* The profile's example text is "User does not exists!". */
 		snprintf(why, sizeof(why), "User does not exist: no user named \"%.64s\"", name);
@@ -779,6 +828,8 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	json_t *body = read_body(req, resp), *allow = NULL, *ids = NULL, *ext, *out, *state, *d;
 	const char *username, *uv;
 	rp_user user;
+	/* The user and its credentials in one snapshot: the list offered is the user's. */
+	user_reads more = {.list_wanted = true};
 	char why[256], challenge[64];
 	rp_store_err err;
 	size_t i;
@@ -793,10 +844,11 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 		rp_fail_json(resp, 400, why);
 		goto out;
 	}
-	if (!find_user(app, username, resp, &user))
+	if (!find_user(app, username, resp, &user, &more))
 		goto out;
 	/* Req-1 P-1: allowCredentials names exactly the user's (usable) credentials. */
-	if ((err = descriptors(app->store, user.id, true, &allow)) != RP_STORE_OK) {
+	if ((err = more.list_err) != RP_STORE_OK ||
+	    (err = descriptors_of(more.list, more.n_list, true, &allow)) != RP_STORE_OK) {
 		fail_store(resp, "listing the user's credentials", err);
 		goto out;
 	}
@@ -829,6 +881,7 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 		json_object_set(out, "extensions", ext);
 	rp_http_response_json(resp, 200, out);
 out:
+	rp_cred_list_free(&more.list, more.n_list);
 	json_decref(ids);
 	json_decref(allow);
 	json_decref(body);
@@ -864,6 +917,7 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	wa_auth_response r;
 	wa_blob allow[MAX_ALLOW];
 	size_t n_allow = 0;
+	user_reads more;
 	rp_store_err serr;
 	wa_err err;
 
@@ -879,9 +933,14 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		rp_fail_json(resp, 500, "the stored ceremony state is corrupt");
 		goto out;
 	}
-	if (!find_user(app, c.p.username, resp, &c.user))
+	/* The user and the credential in one snapshot. */
+	more = (user_reads){.cred_wanted = true,
+	                    .cred_id = r.raw_id.ptr,
+	                    .cred_id_len = r.raw_id.len,
+	                    .cred = &c.rec};
+	if (!find_user(app, c.p.username, resp, &c.user, &more))
 		goto out;
-	serr = rp_store_cred_by_id(app->store, r.raw_id.ptr, r.raw_id.len, &c.rec);
+	serr = more.cred_err;
 	if (serr == RP_STORE_NOT_FOUND || serr == RP_STORE_INVALID) {
 		fail_wa(resp, WA_ERR_CRED_UNKNOWN, NULL);
 		goto out;

@@ -584,6 +584,30 @@ rp_store_err store_tx_begin(rp_store *s)
 	}
 }
 
+rp_store_err rp_store_read(rp_store *s, rp_store_err (*reads)(rp_store *s, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st;
+	rp_store_err err;
+	int rc = SQLITE_OK;
+
+	if (s == NULL || reads == NULL)
+		return RP_STORE_INVALID;
+	store_lock(s);
+	if (s->held > 1) {
+		/* Inside another transaction or statement of this thread: they do not nest. */
+		store_unlock(s);
+		return RP_STORE_INVALID;
+	}
+	/* Deferred: the first read takes the snapshot, and nothing waits for a writer. */
+	st = store_use(s, Q_BEGIN_READ, &rc);
+	if ((err = store_run(s, st, rc, NULL)) != RP_STORE_OK) {
+		store_unlock(s);
+		return err;
+	}
+	s->conn->in_tx = true;
+	return store_tx_end(s, reads(s, ctx));
+}
+
 /* Commits when err is OK, else (or when COMMIT fails) rolls back; returns the outcome. */
 rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 {

@@ -160,6 +160,14 @@ rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len);
  */
 rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out);
 
+/*
+ * Runs reads (store calls only, never other work: the store is held throughout) in one read
+ * transaction: they see one snapshot, and pay for one transaction instead of one each.
+ * Returns what reads returned; a write among them fails (RP_STORE_INVALID when it would start a
+ * transaction).
+ */
+rp_store_err rp_store_read(rp_store *s, rp_store_err (*reads)(rp_store *s, void *ctx), void *ctx);
+
 /* ---- key/value records with an expiry: challenges, sessions, codes, QR tokens ----
  * One generic table keyed by (kind, key): the flows keep their state as small JSON
  * documents, so adding a flow adds no schema. */

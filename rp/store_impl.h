@@ -25,6 +25,7 @@
 /* The statements, each one SQL text of store_sql_text. */
 enum q {
 	Q_BEGIN,
+	Q_BEGIN_READ,
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q_USER_INSERT,

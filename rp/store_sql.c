@@ -104,6 +104,7 @@ const char store_later_indexes_sql[] = STORE_LATER_INDEXES;
 /* clang-format off */
 const char *const store_sql_text[Q__COUNT] = {
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_USER_INSERT] = "INSERT INTO users (name, display_name, handle, enabled) "

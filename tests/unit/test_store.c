@@ -1574,6 +1574,89 @@ static void test_two_connections(void **state)
 	rp_store_close(other);
 }
 
+/* ---- one read transaction ---- */
+
+typedef struct snapshot_reads {
+	rp_store *other; /* another connection, writing while the reads run */
+	int64_t user_id;
+	size_t before, after; /* credentials listed before and after other's write */
+	rp_cred extra;
+	rp_store_err other_err, nested_err, write_err;
+} snapshot_reads;
+
+static rp_store_err list_count(rp_store *s, int64_t user_id, size_t *count)
+{
+	rp_cred *list = NULL;
+	rp_store_err err = rp_store_cred_list(s, user_id, &list, count);
+
+	rp_cred_list_free(&list, *count);
+	return err;
+}
+
+static rp_store_err nothing(rp_store *s, void *ctx)
+{
+	(void)s, (void)ctx;
+	return RP_STORE_OK;
+}
+
+static rp_store_err reads_around_a_write(rp_store *s, void *ctx)
+{
+	snapshot_reads *r = ctx;
+	rp_store_err err = list_count(s, r->user_id, &r->before);
+
+	if (err != RP_STORE_OK)
+		return err;
+	/* Another process's commit lands between the two reads... */
+	r->other_err = rp_store_cred_add(r->other, &r->extra);
+	/* ... and neither a nested read transaction nor a write starts inside this one. */
+	r->nested_err = rp_store_read(s, nothing, NULL);
+	r->write_err = rp_store_user_create(s, "mallory", "", NULL);
+	return list_count(s, r->user_id, &r->after);
+}
+
+static rp_store_err not_found(rp_store *s, void *ctx)
+{
+	rp_user u;
+
+	(void)ctx;
+	return rp_store_user_by_name(s, "nobody", &u);
+}
+
+static void test_read_one_snapshot(void **state)
+{
+	fixture *f = *state;
+	snapshot_reads r = {.user_id = new_user(f->s, "alice")};
+	rp_cred first;
+	size_t now;
+	rp_user u;
+
+	make_cred(&first, r.user_id, 0x11, 16, 1000);
+	make_cred(&r.extra, r.user_id, 0x22, 16, 2000);
+	assert_int_equal(rp_store_cred_add(f->s, &first), RP_STORE_OK);
+	assert_int_equal(rp_store_open(f->path, &r.other), RP_STORE_OK);
+
+	assert_int_equal(rp_store_read(f->s, reads_around_a_write, &r), RP_STORE_OK);
+	assert_int_equal(r.other_err, RP_STORE_OK);
+	assert_int_equal(r.before, 1);
+	assert_int_equal(r.after, 1); /* the snapshot the first read took */
+	assert_int_equal(r.nested_err, RP_STORE_INVALID);
+	assert_int_equal(r.write_err, RP_STORE_INVALID);
+	/* Once it ends, the next read sees the other's write; the refused write stored nothing. */
+	assert_int_equal(list_count(f->s, r.user_id, &now), RP_STORE_OK);
+	assert_int_equal(now, 2);
+	assert_int_equal(rp_store_user_by_name(f->s, "mallory", &u), RP_STORE_NOT_FOUND);
+
+	/* The reads' own outcome is the result, and the store is free again after it. */
+	assert_int_equal(rp_store_read(f->s, not_found, NULL), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_user_create(f->s, "bob", "", NULL), RP_STORE_OK);
+	assert_int_equal(rp_store_read(f->s, NULL, NULL), RP_STORE_INVALID);
+	assert_int_equal(rp_store_read(NULL, nothing, NULL), RP_STORE_INVALID);
+
+	rp_cred_reset(&first);
+	rp_cred_reset(&r.extra);
+	rp_store_close(r.other);
+}
+
 /* ---- hostile strings ---- */
 
 /* Each at most 31 bytes, so it fits every field it is stored in (a record kind). */
@@ -1765,6 +1848,7 @@ int main(void)
 	        OPEN(test_durability_reopen),
 	        OPEN(test_durability_crash),
 	        OPEN(test_two_connections),
+	        OPEN(test_read_one_snapshot),
 	        OPEN(test_hostile_strings),
 	};
 
