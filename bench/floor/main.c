@@ -29,6 +29,7 @@
 #define MAX_USERS         1024
 #define REQUESTS_PER_CER  2 /* options, then result */
 #define RATIO_LABEL_WIDTH 58
+#define LABEL_WIDTH       58   /* the parts' names, padded so the numbers line up */
 #define BAR_FLOOR         1.00 /* the parts at most the whole budget */
 #define PATH_BYTES        4096
 #define NUMBER_BYTES      32
@@ -207,17 +208,16 @@ int main(int argc, char **argv)
 	bf_parts_free(parts);
 	curl_global_cleanup();
 
-	printf("\nmedians of %d rounds                                  us each     in a "
-	       "ceremony\n",
-	       c.rounds);
+	printf("\n%-*s %8s  %-6s %11s\n", LABEL_WIDTH, "medians of the rounds", "us each", "",
+	       "a ceremony");
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		double med = bench_median(rows[i].us, c.rounds);
 		floor_us += med * rows[i].per_ceremony;
-		printf("%-52s %8.1f  %-6s %8.1f us\n", rows[i].what, med, rows[i].times,
+		printf("%-*s %8.1f  %-6s %8.1f us\n", LABEL_WIDTH, rows[i].what, med, rows[i].times,
 		       med * rows[i].per_ceremony);
 	}
 	budget_us = 1e6 / (BH_OPENSSL_SHARE * verify_rate);
-	printf("%-52s %25.1f us\n", "the parts of a ceremony", floor_us);
+	printf("%-*s %25.1f us\n", LABEL_WIDTH, "the parts of a ceremony", floor_us);
 	printf("\nOpenSSL P-256 verify, one core, this run (openssl speed -seconds 1 ecdsap256): "
 	       "%s/s;\n%.0f%% of it is a budget of %s us of server CPU a ceremony, which leaves %s "
 	       "us "

@@ -45,8 +45,8 @@ struct bf_parts {
 static const char *const part_names[BF_PART__COUNT] = {
         [BF_VERIFY_REGISTRATION] = "verify a registration (packed self, key decoded)",
         [BF_VERIFY_AUTHENTICATION] = "verify an assertion (ES256, key decoded once)",
-        [BF_STORE_REGISTRATION] = "store: a registration's 4 reads and 1 write",
-        [BF_STORE_AUTHENTICATION] = "store: an authentication's 4 reads and 1 write",
+        [BF_STORE_REGISTRATION] = "store: a registration's 4 read and 1 write transactions",
+        [BF_STORE_AUTHENTICATION] = "store: an authentication's 2 read and 1 write transactions",
 };
 
 const char *bf_part_name(bf_part part)
@@ -151,32 +151,53 @@ static rp_store_err store_registration(bf_parts *p)
 	return err;
 }
 
-/* /assertion/options and /assertion/result's store calls for a user the part registered. */
+/* One authentication's reads of one user: with its credentials (options), or with the one
+ * credential the response names (result). */
+typedef struct auth_reads {
+	const char *stored;
+	const uint8_t *id;
+	bool list_wanted;
+	size_t n; /* credentials listed */
+} auth_reads;
+
+static rp_store_err read_user_and(rp_store *s, void *ctx)
+{
+	auth_reads *r = ctx;
+	rp_user u;
+	rp_cred *list = NULL, c;
+	rp_store_err err = rp_store_user_by_name(s, r->stored, &u);
+
+	if (err != RP_STORE_OK)
+		return err;
+	if (r->list_wanted) {
+		err = rp_store_cred_list(s, u.id, &list, &r->n);
+		rp_cred_list_free(&list, r->n);
+		return err;
+	}
+	err = rp_store_cred_by_id(s, r->id, WA_SHA256_LEN, &c);
+	rp_cred_reset(&c);
+	return err;
+}
+
+/* /assertion/options and /assertion/result's store calls for a user the part registered last. */
 static rp_store_err store_authentication(bf_parts *p, size_t run)
 {
 	char plain[NAME_MAX_LEN], stored[RP_USER_NAME_MAX + 1];
 	uint8_t id[WA_SHA256_LEN];
 	size_t recent = p->registered < RECENT_USERS ? p->registered : RECENT_USERS;
 	size_t i = p->registered - 1 - run % recent;
-	rp_user u;
-	rp_cred *list = NULL, c;
-	size_t n = 0;
+	auth_reads options = {.stored = stored, .list_wanted = true},
+	           result = {.stored = stored, .id = id};
 	rp_store_err err;
 
 	user_names(i, plain, stored);
 	user_cred_id(i, id);
-	/* options: the user, then its credentials for allowCredentials */
-	if ((err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_OK ||
-	    (err = rp_store_cred_list(p->store, u.id, &list, &n)) != RP_STORE_OK)
+	if ((err = rp_store_read(p->store, read_user_and, &options)) != RP_STORE_OK)
 		return err;
-	rp_cred_list_free(&list, n);
-	if (n != 1)
+	if (options.n != 1)
 		return RP_STORE_NOT_FOUND;
-	/* result: the user again (still enabled?), the credential, its new counter */
-	if ((err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_OK ||
-	    (err = rp_store_cred_by_id(p->store, id, sizeof(id), &c)) != RP_STORE_OK)
+	if ((err = rp_store_read(p->store, read_user_and, &result)) != RP_STORE_OK)
 		return err;
-	rp_cred_reset(&c);
 	return rp_store_cred_update_use(p->store, id, sizeof(id), ++p->counter, false);
 }
 
