@@ -389,7 +389,7 @@ static void stored_name(const char *username, char out[RP_USER_NAME_MAX + 1])
  * credentials (options), or the one credential the response names (result).
  */
 typedef struct user_reads {
-	const char *stored; /* the user's stored name */
+	char stored[RP_USER_NAME_MAX + 1]; /* the user's name as stored */
 	rp_user *user;
 	rp_store_err user_err;
 	bool list_wanted;
@@ -419,19 +419,16 @@ static rp_store_err read_user_and_more(rp_store *s, void *ctx)
 }
 
 /*
- * The API's user name, and what more asks for (NULL: nothing) read with it; the 4xx/5xx answer
- * written when there is no user usable.
+ * The API's user name, and what r asks for read with it; the 4xx/5xx answer written when there
+ * is no user usable (what r asked for is the caller's to judge).
  */
 static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user,
-                      user_reads *more)
+                      user_reads *r)
 {
-	char stored[RP_USER_NAME_MAX + 1];
-	user_reads only = {0}, *r = more != NULL ? more : &only;
 	rp_store_err err;
 	char why[160];
 
-	stored_name(name, stored);
-	r->stored = stored;
+	stored_name(name, r->stored);
 	r->user = user;
 	err = rp_store_read(app->store, read_user_and_more, r);
 	if (err == RP_STORE_OK)

@@ -163,8 +163,9 @@ rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out);
 /*
  * Runs reads (store calls only, never other work: the store is held throughout) in one read
  * transaction: they see one snapshot, and pay for one transaction instead of one each.
- * Returns what reads returned; a write among them fails (RP_STORE_INVALID when it would start a
- * transaction).
+ * Returns what reads returned, or the failure to begin or end the transaction. A write or
+ * another rp_store_read among them is refused (RP_STORE_INVALID), as is this call inside a
+ * transaction of the same thread.
  */
 rp_store_err rp_store_read(rp_store *s, rp_store_err (*reads)(rp_store *s, void *ctx), void *ctx);
 

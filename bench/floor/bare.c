@@ -1,8 +1,11 @@
 #include "bare.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,32 +13,30 @@
 
 #include "stats.h"
 
-#define MAX_USERS   1024
-#define POLL_MS     10
-#define MAX_THREADS 16u
+#define POLL_MS           10
+#define MAX_THREADS       16u
+#define SPARE_CONNECTIONS 16u /* accepted beyond the load's, so a stray client is no failure */
 
 /* ---- the server ---- */
-
-static char answer_body[BF_BARE_ANSWER_BYTES + 1];
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
+	char *answer = cls; /* BF_BARE_ANSWER_BYTES, alive as long as the server */
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
-	(void)cls, (void)url, (void)method, (void)version, (void)upload;
+	(void)url, (void)method, (void)version, (void)upload;
 	if (*con_cls == NULL) {
-		*con_cls = answer_body; /* the headers are in: a body may follow */
+		*con_cls = answer; /* the headers are in: a body may follow */
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
 		*upload_size = 0; /* read and dropped */
 		return MHD_YES;
 	}
-	r = MHD_create_response_from_buffer(BF_BARE_ANSWER_BYTES, answer_body,
-	                                    MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(BF_BARE_ANSWER_BYTES, answer, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -48,6 +49,9 @@ int bf_bare_serve(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads = cores < 1 ? 1u : (unsigned)cores;
+	char answer[BF_BARE_ANSWER_BYTES];
+	struct sockaddr_in addr = {.sin_family = AF_INET,
+	                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
 	sigset_t stop;
@@ -55,15 +59,16 @@ int bf_bare_serve(void)
 
 	if (threads > MAX_THREADS)
 		threads = MAX_THREADS;
-	memset(answer_body, 'a', BF_BARE_ANSWER_BYTES);
+	memset(answer, 'a', sizeof(answer));
 	/* Blocked before the threads start, so only sigwait sees them. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
-	                     on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	                     MHD_OPTION_CONNECTION_LIMIT, MAX_USERS + 16u, MHD_OPTION_END);
+	                     on_request, answer, MHD_OPTION_SOCK_ADDR, &addr,
+	                     MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+	                     BF_BARE_MAX_USERS + SPARE_CONNECTIONS, MHD_OPTION_END);
 	if (d == NULL || (info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)) == NULL) {
 		fprintf(stderr, "bench-floor: the bare server did not start\n");
 		return 1;
@@ -79,7 +84,7 @@ int bf_bare_serve(void)
 
 typedef struct load {
 	CURLM *multi;
-	CURL *easy[MAX_USERS];
+	CURL *easy[BF_BARE_MAX_USERS];
 	int users;
 	char url[128];
 	char body[BF_BARE_BODY_BYTES];
@@ -131,7 +136,7 @@ static bool harvest(load *l)
 		l->answered++;
 		curl_multi_remove_handle(l->multi, m->easy_handle);
 		if (!add(l, (int)(intptr_t)priv)) {
-			snprintf(l->why, sizeof(l->why), "out of memory");
+			snprintf(l->why, sizeof(l->why), "a request could not be started again");
 			return false;
 		}
 	}
@@ -143,7 +148,8 @@ bool bf_bare_load(const char *base_url, int users, double seconds, size_t *answe
 {
 	load *l = calloc(1, sizeof(*l));
 	double start = bench_now_seconds();
-	bool ok = l != NULL && users >= 1 && users <= MAX_USERS && (l->multi = curl_multi_init());
+	bool ok = l != NULL && users >= 1 && users <= BF_BARE_MAX_USERS &&
+	          (l->multi = curl_multi_init());
 	int running = 0;
 
 	*answered = 0;

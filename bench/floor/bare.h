@@ -13,8 +13,10 @@
 /* The size of the bodies the load posts and the server answers with: a ceremony's mean. */
 #define BF_BARE_BODY_BYTES   600
 #define BF_BARE_ANSWER_BYTES 300
+/* Connections the load may open at most (and the server accept beyond a few spare). */
+#define BF_BARE_MAX_USERS 256
 
-/* The server: binds 127.0.0.1 port 0, prints "serving http://127.0.0.1:PORT", runs until
+/* The server: binds 127.0.0.1, a free port, prints "serving http://127.0.0.1:PORT", runs until
  * SIGTERM or SIGINT. The process's exit status. */
 int bf_bare_serve(void);
 

@@ -26,7 +26,6 @@
 #include "stats.h"
 
 #define BARE_SERVER_FLAG  "--bare-server"
-#define MAX_USERS         1024
 #define REQUESTS_PER_CER  2 /* options, then result */
 #define RATIO_LABEL_WIDTH 58
 #define LABEL_WIDTH       58   /* the parts' names, padded so the numbers line up */
@@ -71,10 +70,10 @@ static int parse_args(int argc, char **argv, config *c)
 		case 'u':
 			n = strtol(optarg, &end, 10);
 			if (*end != '\0' || n < 1 ||
-			    n > (ch == 'r' ? BENCH_MAX_ROUNDS : MAX_USERS)) {
+			    n > (ch == 'r' ? BENCH_MAX_ROUNDS : BF_BARE_MAX_USERS)) {
 				fprintf(stderr, "bench-floor: --%s wants 1 to %d\n",
 				        ch == 'r' ? "rounds" : "users",
-				        ch == 'r' ? BENCH_MAX_ROUNDS : MAX_USERS);
+				        ch == 'r' ? BENCH_MAX_ROUNDS : BF_BARE_MAX_USERS);
 				return 2;
 			}
 			*(ch == 'r' ? &c->rounds : &c->users) = (int)n;
@@ -156,6 +155,7 @@ int main(int argc, char **argv)
 	row rows[BF_PART__COUNT + 1];
 	char self[PATH_BYTES], why[512] = "";
 	char rate_text[NUMBER_BYTES], budget_text[NUMBER_BYTES], left_text[NUMBER_BYTES];
+	char auth_times[NUMBER_BYTES], reg_times[NUMBER_BYTES];
 	double verify_rate, floor_us = 0, budget_us;
 	bf_parts *parts;
 	ssize_t n;
@@ -178,11 +178,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-floor: %s\n", why);
 		return 1;
 	}
+	snprintf(auth_times, sizeof(auth_times), "x %d/%d", BH_AUTHS_PER_USER,
+	         BH_AUTHS_PER_USER + 1);
+	snprintf(reg_times, sizeof(reg_times), "x 1/%d", BH_AUTHS_PER_USER + 1);
 	for (int p = 0; p < BF_PART__COUNT; p++) {
 		bool auth = p == BF_VERIFY_AUTHENTICATION || p == BF_STORE_AUTHENTICATION;
 		rows[p] = (row){.what = bf_part_name((bf_part)p),
 		                .per_ceremony = auth ? auth_share : 1.0 - auth_share,
-		                .times = auth ? "x 5/6" : "x 1/6"};
+		                .times = auth ? auth_times : reg_times};
 	}
 	rows[BF_PART__COUNT] = (row){.what = "HTTP: a request on bare libmicrohttpd",
 	                             .per_ceremony = REQUESTS_PER_CER,

@@ -224,9 +224,12 @@ bf_parts *bf_parts_init(const char *dir, char *why, size_t why_size)
 		snprintf(why, why_size, "the soft authenticator made no response");
 		goto fail;
 	}
-	if (wa_trust_init(&p->trust, time(NULL)) != WA_OK ||
-	    (err = verify_registration(p, &p->rec)) != WA_OK) {
-		snprintf(why, why_size, "the registration did not verify");
+	if (wa_trust_init(&p->trust, time(NULL)) != WA_OK) {
+		snprintf(why, why_size, "no trust store (out of memory)");
+		goto fail;
+	}
+	if ((err = verify_registration(p, &p->rec)) != WA_OK) {
+		snprintf(why, why_size, "the registration did not verify: %s", wa_strerr(err));
 		goto fail;
 	}
 	snprintf(p->dir, sizeof(p->dir), "%s/bench-floor.XXXXXX", dir);

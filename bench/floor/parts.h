@@ -28,7 +28,8 @@ void bf_parts_free(bf_parts *p);
 const char *bf_part_name(bf_part part);
 
 /*
- * Runs part again and again for about seconds; its microseconds of thread CPU time per run.
+ * Runs part again and again for about seconds; its microseconds of the process's CPU time per
+ * run (the store's checkpointer thread counts: its checkpoints are the writes' cost).
  * False (why filled) when a run failed: a part that does not do its work is not measured.
  */
 bool bf_part_time(bf_parts *p, bf_part part, double seconds, double *us, char *why,

@@ -927,6 +927,65 @@ static void test_unknown_user(void **state)
 	reply_reset(&r);
 }
 
+/*
+ * The result reads the user and the credential again, after the options: a user or a credential
+ * disabled meanwhile is refused, and so is another user's credential over this user's challenge.
+ */
+static void test_result_reads_now(void **state)
+{
+	world *w = *state;
+	char *mine = register_user(w, w->browser, "conf-user-12", NULL);
+	char *theirs = register_user(w, w->browser, "conf-user-13", NULL);
+	CURL *other = new_browser();
+	reply a, b, r;
+	json_t *assertion;
+	wa_blob id = {0};
+
+	/* Another user's credential, signed over this user's challenge. */
+	a = assertion_options(w, w->browser, "conf-user-12", NULL);
+	b = assertion_options(w, other, "conf-user-13", NULL);
+	json_object_set(b.json, "challenge", json_object_get(a.json, "challenge"));
+	assertion = phone_get(w, &b);
+	assert_string_equal(json_string_value(json_object_get(assertion, "id")), theirs);
+	r = post_json(w, w->browser, "/assertion/result", assertion);
+	expect_failed(&r, 400, "WA_ERR_CRED_NOT_ALLOWED");
+	reply_reset(&r);
+	json_decref(assertion);
+	reply_reset(&a);
+	reply_reset(&b);
+
+	/* The credential disabled between the options and the result. */
+	assert_int_equal(wa_b64url_decode(mine, strlen(mine), &id), WA_OK);
+	a = assertion_options(w, w->browser, "conf-user-12", NULL);
+	assertion = phone_get(w, &a);
+	assert_int_equal(rp_store_cred_set_enabled(w->app.store, id.ptr, id.len, false),
+	                 RP_STORE_OK);
+	r = post_json(w, w->browser, "/assertion/result", assertion);
+	expect_failed(&r, 403, "credential is disabled");
+	reply_reset(&r);
+	json_decref(assertion);
+	reply_reset(&a);
+	assert_int_equal(rp_store_cred_set_enabled(w->app.store, id.ptr, id.len, true),
+	                 RP_STORE_OK);
+
+	/* The user disabled between the options and the result. */
+	a = assertion_options(w, w->browser, "conf-user-12", NULL);
+	assertion = phone_get(w, &a);
+	assert_int_equal(rp_store_user_set_enabled(
+	                         w->app.store, RP_CONFORMANCE_USER_PREFIX "conf-user-12", false),
+	                 RP_STORE_OK);
+	r = post_json(w, w->browser, "/assertion/result", assertion);
+	expect_failed(&r, 403, "disabled");
+	reply_reset(&r);
+	json_decref(assertion);
+	reply_reset(&a);
+
+	wa_blob_reset(&id);
+	curl_easy_cleanup(other);
+	free(mine);
+	free(theirs);
+}
+
 /* Assertion Resp-3 F-5 and its registration twin: only UP with "required". */
 static void test_uv_required(void **state)
 {
@@ -1261,6 +1320,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_wrong_challenge, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_replayed_result, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_counter_regression, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_result_reads_now, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unknown_user, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_uv_required, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_u2f_aaguid, setup, teardown),

@@ -68,16 +68,20 @@ kc_free_ports()
 # A port outside the kernel's ephemeral range: Keycloak binds its ports some 20 s after they
 # were found free, and meanwhile any outgoing connection (the readiness poll's own curl) or any
 # test server bound to port 0 may be given a port from that range, the chosen one included.
+# Below the range when there is room (from kc_port_floor up), else above it.
+kc_port_floor=10000   # clear of the well-known and most registered service ports
+kc_port_room=1024     # the fewest ports worth choosing from
+kc_port_top=65535
 kc_free_port()
 {
-	read -r kc_eph_low kc_eph_high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+	read -r kc_eph_low kc_eph_high 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range ||
 		{ kc_eph_low=32768 kc_eph_high=60999; }
-	if [ "$kc_eph_low" -gt 11024 ]; then
-		kc_first=10000 kc_count=$((kc_eph_low - 10000))
-	elif [ "$kc_eph_high" -lt 64511 ]; then
-		kc_first=$((kc_eph_high + 1)) kc_count=$((65535 - kc_eph_high))
+	if [ "$((kc_eph_low - kc_port_floor))" -ge "$kc_port_room" ]; then
+		kc_first=$kc_port_floor kc_count=$((kc_eph_low - kc_port_floor))
+	elif [ "$((kc_port_top - kc_eph_high))" -ge "$kc_port_room" ]; then
+		kc_first=$((kc_eph_high + 1)) kc_count=$((kc_port_top - kc_eph_high))
 	else
-		kc_first=1024 kc_count=64512
+		kc_first=$kc_port_room kc_count=$((kc_port_top + 1 - kc_port_room))
 	fi
 	while :; do
 		kc_p=$((kc_first + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % kc_count))
