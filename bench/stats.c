@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define SECONDS_MAX 600.0 /* a round longer than ten minutes is a typo */
@@ -78,4 +79,13 @@ void bench_print_ratio(const char *label, int width, double ratio, double bar, b
 	}
 	printf("%-*s ratio %.2f (bar %.2f%s): %s\n", width, label, ratio, bar,
 	       at_most ? ", at most" : "", meets ? "meets the bar" : "misses the bar");
+}
+
+double bench_self_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }

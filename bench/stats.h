@@ -14,6 +14,8 @@ int bench_cmp_float(const void *a, const void *b);
 double bench_quantile(const float *sorted, size_t n, double q);
 /* The monotonic clock in seconds, and a sleep of s seconds that signals do not cut short. */
 double bench_now_seconds(void);
+/* User plus system CPU seconds of this process (all its threads) so far. */
+double bench_self_cpu_seconds(void);
 void bench_sleep_seconds(double s);
 /* A --seconds value: a number from min to 600; false otherwise. */
 bool bench_parse_seconds(const char *s, double min, double *out);

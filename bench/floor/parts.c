@@ -11,10 +11,10 @@
 #include "rp/app.h"
 #include "rp/credmap.h"
 #include "rp/store.h"
+#include "prefill.h"
 #include "softauthn.h"
 #include "stats.h"
 #include "webauthn/authentication.h"
-#include "webauthn/hash.h"
 #include "webauthn/registration.h"
 #include "webauthn/response.h"
 
@@ -25,7 +25,6 @@
 #define RECENT_USERS 64
 /* Runs between two looks at the clock. */
 #define RUNS_PER_LOOK 8
-#define NAME_MAX_LEN  48
 
 static const int64_t es256[] = {WA_COSE_ES256};
 static const char *const origins[] = {SA_ORIGIN};
@@ -52,14 +51,6 @@ static const char *const part_names[BF_PART__COUNT] = {
 const char *bf_part_name(bf_part part)
 {
 	return (unsigned)part < BF_PART__COUNT ? part_names[part] : "?";
-}
-
-static double cpu_seconds(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static wa_expect expect_of(const bf_parts *p)
@@ -103,27 +94,19 @@ static wa_err verify_authentication(bf_parts *p)
 	return err;
 }
 
-/* User i's names as the conformance API meets them: the platform's, then its own. */
-static void user_names(size_t i, char plain[NAME_MAX_LEN], char stored[RP_USER_NAME_MAX + 1])
+/* User i's names as the conformance API meets them (bench-store's users): the platform's, then
+ * its own. */
+static void user_names(size_t i, char plain[BS_NAME_MAX], char stored[RP_USER_NAME_MAX + 1])
 {
-	snprintf(plain, NAME_MAX_LEN, "floor-%zu", i);
+	bs_user_name(i, plain);
 	snprintf(stored, RP_USER_NAME_MAX + 1, "%s%s", RP_CONFORMANCE_USER_PREFIX, plain);
-}
-
-static void user_cred_id(size_t i, uint8_t out[WA_SHA256_LEN])
-{
-	uint64_t n = (uint64_t)i;
-
-	static const char label[] = "bench-floor credential id";
-
-	wa_sha256_2(label, sizeof(label) - 1, &n, sizeof(n), out);
 }
 
 /* /attestation/options and /attestation/result's store calls for a new user. */
 static rp_store_err store_registration(bf_parts *p)
 {
-	char plain[NAME_MAX_LEN], stored[RP_USER_NAME_MAX + 1];
-	uint8_t id[WA_SHA256_LEN], handle[16];
+	char plain[BS_NAME_MAX], stored[RP_USER_NAME_MAX + 1];
+	uint8_t id[BS_CRED_ID_LEN], handle[16];
 	wa_credential rec = p->rec; /* borrowed: only the id is this user's */
 	rp_user u;
 	rp_cred row;
@@ -131,7 +114,7 @@ static rp_store_err store_registration(bf_parts *p)
 	size_t i = p->registered;
 
 	user_names(i, plain, stored);
-	user_cred_id(i, id);
+	bs_user_cred_id(i, id);
 	memcpy(handle, id + sizeof(id) - sizeof(handle), sizeof(handle));
 	/* options: not a platform user, not one of the API's yet */
 	if ((err = rp_store_user_by_name(p->store, plain, &u)) != RP_STORE_NOT_FOUND ||
@@ -174,7 +157,7 @@ static rp_store_err read_user_and(rp_store *s, void *ctx)
 		rp_cred_list_free(&list, r->n);
 		return err;
 	}
-	err = rp_store_cred_by_id(s, r->id, WA_SHA256_LEN, &c);
+	err = rp_store_cred_by_id(s, r->id, BS_CRED_ID_LEN, &c);
 	rp_cred_reset(&c);
 	return err;
 }
@@ -182,8 +165,8 @@ static rp_store_err read_user_and(rp_store *s, void *ctx)
 /* /assertion/options and /assertion/result's store calls for a user the part registered last. */
 static rp_store_err store_authentication(bf_parts *p, size_t run)
 {
-	char plain[NAME_MAX_LEN], stored[RP_USER_NAME_MAX + 1];
-	uint8_t id[WA_SHA256_LEN];
+	char plain[BS_NAME_MAX], stored[RP_USER_NAME_MAX + 1];
+	uint8_t id[BS_CRED_ID_LEN];
 	size_t recent = p->registered < RECENT_USERS ? p->registered : RECENT_USERS;
 	size_t i = p->registered - 1 - run % recent;
 	auth_reads options = {.stored = stored, .list_wanted = true},
@@ -191,7 +174,7 @@ static rp_store_err store_authentication(bf_parts *p, size_t run)
 	rp_store_err err;
 
 	user_names(i, plain, stored);
-	user_cred_id(i, id);
+	bs_user_cred_id(i, id);
 	if ((err = rp_store_read(p->store, read_user_and, &options)) != RP_STORE_OK)
 		return err;
 	if (options.n != 1)
@@ -313,7 +296,7 @@ bool bf_part_time(bf_parts *p, bf_part part, double seconds, double *us, char *w
 	size_t runs = 0;
 	const char *failed;
 
-	cpu = cpu_seconds();
+	cpu = bench_self_cpu_seconds();
 	do {
 		for (int k = 0; k < RUNS_PER_LOOK; k++, runs++)
 			if ((failed = run_once(p, part, runs)) != NULL) {
@@ -321,6 +304,6 @@ bool bf_part_time(bf_parts *p, bf_part part, double seconds, double *us, char *w
 				return false;
 			}
 	} while (bench_now_seconds() < until);
-	*us = (cpu_seconds() - cpu) / (double)runs * 1e6;
+	*us = (bench_self_cpu_seconds() - cpu) / (double)runs * 1e6;
 	return true;
 }

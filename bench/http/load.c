@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "stats.h"
@@ -136,15 +135,6 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static double self_cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static int loops_for(int users)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -199,13 +189,13 @@ static bool measure(shared *sh, const bh_server *server, int users, double warmu
 		nanosleep(&(struct timespec){0, RAMP_POLL_NS}, NULL);
 	if (server != NULL && !bh_server_cpu(server, &cpu0))
 		return false;
-	self0 = self_cpu_seconds();
+	self0 = bench_self_cpu_seconds();
 	t0 = bench_now_seconds();
 	atomic_store(&sh->window, true);
 	bench_sleep_seconds(seconds);
 	atomic_store(&sh->window, false);
 	out->seconds = bench_now_seconds() - t0;
-	out->client_cpu_seconds = self_cpu_seconds() - self0;
+	out->client_cpu_seconds = bench_self_cpu_seconds() - self0;
 	if (server != NULL && !bh_server_cpu(server, &cpu1))
 		return false;
 	out->cpu_seconds = cpu1 - cpu0;
