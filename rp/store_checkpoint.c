@@ -6,6 +6,13 @@
  * with a connection of its own, runs the checkpoint (PASSIVE: it never waits for readers or
  * writers, which go on appending to the WAL meanwhile). Durability is unchanged: a commit is
  * in the WAL file when it returns, whoever copies it on later.
+ *
+ * The WAL starts over only when a write begins with every frame copied. Writes that never
+ * pause keep the thread's checkpoint a few frames behind, so that moment never comes: the
+ * thread runs once per CHECKPOINT_FRAMES new frames (not at every commit past them, which
+ * synced both files for a handful of frames each time), and a WAL that still reaches
+ * CHECKPOINT_INLINE_FRAMES is checkpointed by the committing call itself, as SQLite would:
+ * nothing writes meanwhile, every frame is copied, and the next write starts the WAL over.
  */
 #include "rp/store_impl.h"
 
@@ -13,27 +20,37 @@
 
 /* WAL pages that make a checkpoint due: SQLite's own default (wal_autocheckpoint). */
 #define CHECKPOINT_FRAMES 1000
+/* WAL pages at which the committing call checkpoints (the WAL stays near 16 MiB at most). */
+#define CHECKPOINT_INLINE_FRAMES (4 * CHECKPOINT_FRAMES)
 
 struct store_checkpointer {
 	sqlite3 *db; /* its own connection */
 	pthread_t thread;
-	pthread_mutex_t lock; /* due, stop */
+	pthread_mutex_t lock; /* due, stop, due_at */
 	pthread_cond_t cond;
 	bool due, stop;
+	int due_at; /* the WAL's frames that make the thread's next checkpoint due */
 };
 
 int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	store_checkpointer *k = arg;
 
-	(void)db;
-	(void)name;
-	if (frames >= CHECKPOINT_FRAMES) {
-		pthread_mutex_lock(&k->lock);
-		k->due = true;
-		pthread_cond_signal(&k->cond);
-		pthread_mutex_unlock(&k->lock);
+	if (frames >= CHECKPOINT_INLINE_FRAMES) {
+		/* Under the store's lock (this is its COMMIT): BUSY only while the thread copies.
+		 */
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
 	}
+	pthread_mutex_lock(&k->lock);
+	if (frames < k->due_at - CHECKPOINT_FRAMES)
+		k->due_at = CHECKPOINT_FRAMES; /* the WAL started over */
+	if (frames >= k->due_at) {
+		k->due = true;
+		k->due_at = frames + CHECKPOINT_FRAMES;
+		pthread_cond_signal(&k->cond);
+	}
+	pthread_mutex_unlock(&k->lock);
 	return SQLITE_OK;
 }
 
@@ -49,8 +66,7 @@ static void *checkpointer_main(void *arg)
 			break;
 		k->due = false;
 		pthread_mutex_unlock(&k->lock);
-		/* A checkpoint that could not finish (a reader on old pages) is retried at the next
-		 * signal, as SQLite's own would be at the next commit. */
+		/* What could not be copied (a reader on old pages) is copied at the next one. */
 		(void)sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&k->lock);
 	}
@@ -66,6 +82,7 @@ store_checkpointer *store_checkpointer_start(const char *path, bool throwaway)
 		return NULL;
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
+	k->due_at = CHECKPOINT_FRAMES;
 	if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	            SQLITE_OK ||
 	    /* The checkpoint syncs as the store's commits would have: never, for a throwaway. */

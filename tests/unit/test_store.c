@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1519,6 +1520,37 @@ static void test_durability_reopen(void **state)
 	rp_cred_reset(&c);
 }
 
+/*
+ * Commits that never pause: the WAL still starts over. A checkpoint running beside the writes is
+ * always a few frames behind, and the WAL restarts only when a write begins with every frame
+ * copied; the store must make that moment itself, or the WAL grows with every commit.
+ */
+#define WAL_COMMITS    12000
+#define WAL_MOST_PAGES 6000 /* far below one page a commit */
+
+static void test_wal_bounded(void **state)
+{
+	fixture *f = *state;
+	char wal[160];
+	struct stat st;
+	rp_cred c, got;
+	int64_t alice = new_user(f->s, "alice");
+
+	make_cred(&c, alice, 0x11, 16, 1000);
+	assert_int_equal(rp_store_cred_add(f->s, &c), RP_STORE_OK);
+	for (uint32_t n = 1; n <= WAL_COMMITS; n++)
+		assert_int_equal(rp_store_cred_update_use(f->s, c.id.ptr, c.id.len, n, false),
+		                 RP_STORE_OK);
+	assert_int_equal(rp_store_cred_by_id(f->s, c.id.ptr, c.id.len, &got), RP_STORE_OK);
+	assert_int_equal(got.sign_count, WAL_COMMITS);
+	/* The file keeps the largest size the WAL reached (it is reused, not truncated). */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size < (off_t)WAL_MOST_PAGES * 4096);
+	rp_cred_reset(&got);
+	rp_cred_reset(&c);
+}
+
 static void test_durability_crash(void **state)
 {
 	fixture *f = *state;
@@ -1847,6 +1879,7 @@ int main(void)
 	        OPEN(test_rollback_trigger),
 	        OPEN(test_durability_reopen),
 	        OPEN(test_durability_crash),
+	        OPEN(test_wal_bounded),
 	        OPEN(test_two_connections),
 	        OPEN(test_read_one_snapshot),
 	        OPEN(test_hostile_strings),
