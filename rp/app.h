@@ -69,6 +69,9 @@ struct rp_app {
 	struct wa_cose_cache *keys;
 	/* The conformance API's pending ceremonies, in memory only (owned; rp/pending.h). */
 	struct rp_pending *pending;
+	/* Writes committed together (owned; rp/write_queue.h), for the handlers of a server that
+	 * runs them on its threads; NULL: each handler writes alone. Stopped before the store. */
+	struct rp_write_queue *writes;
 };
 
 /*

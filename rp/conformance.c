@@ -14,6 +14,8 @@
 #include "rp/pending.h"
 #include "rp/token.h"
 #include "rp/verifier_why.h"
+#include "rp/write_answer.h"
+#include "rp/write_queue.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
@@ -749,8 +751,84 @@ static void result_call_end(result_call *c)
 	json_decref(c->body);
 }
 
+/* ---- the results' writes, answered once committed (rp/write_answer.h) ---- */
+
+/* A verified registration's write: the new user with the credential, or the credential. */
+typedef struct new_credential {
+	bool exists; /* the user is stored already */
+	rp_user user;
+	rp_cred rec;
+} new_credential;
+
+static rp_store_err store_credential(rp_store *s, void *ctx)
+{
+	new_credential *w = ctx;
+
+	return w->exists ? rp_store_cred_add(s, &w->rec)
+	                 : rp_store_user_create_handle(s, w->user.name, w->user.display_name,
+	                                               w->user.handle, &w->rec, NULL);
+}
+
+static void answer_credential(void *ctx, rp_http_response *resp, rp_store_err err)
+{
+	(void)ctx;
+	if (err == RP_STORE_EXISTS)
+		/* Registered by a concurrent result since the verifier (or options) looked. */
+		fail_wa(resp, WA_ERR_CRED_ID_REGISTERED, NULL);
+	else if (err != RP_STORE_OK)
+		fail_store(resp, "saving the credential", err);
+	else
+		rp_http_response_json(resp, 200, ok_object());
+}
+
+static void free_credential(void *ctx)
+{
+	new_credential *w = ctx;
+
+	rp_cred_reset(&w->rec);
+	free(w);
+}
+
+static const rp_write_step registration_write = {
+        .run = store_credential, .answer = answer_credential, .release = free_credential};
+
+/* A verified assertion's write: the credential's new counter and backup state. */
+typedef struct credential_use {
+	wa_blob id;
+	uint32_t sign_count;
+	bool backup_state;
+} credential_use;
+
+static rp_store_err store_use_of(rp_store *s, void *ctx)
+{
+	credential_use *w = ctx;
+
+	return rp_store_cred_update_use(s, w->id.ptr, w->id.len, w->sign_count, w->backup_state);
+}
+
+static void answer_use(void *ctx, rp_http_response *resp, rp_store_err err)
+{
+	(void)ctx;
+	if (err != RP_STORE_OK)
+		fail_store(resp, "updating the signature counter", err);
+	else
+		rp_http_response_json(resp, 200, ok_object());
+}
+
+static void free_use(void *ctx)
+{
+	credential_use *w = ctx;
+
+	wa_blob_reset(&w->id);
+	free(w);
+}
+
+static const rp_write_step assertion_write = {
+        .run = store_use_of, .answer = answer_use, .release = free_use};
+
 static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
+	new_credential *w;
 	result_call c;
 	wa_reg_response r;
 	wa_trust trust;
@@ -758,9 +836,9 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	rp_cred_check check = {.store = app->store};
 	int64_t algs[N_WANTED_ALGS];
 	size_t n_algs = offered_algs(algs);
-	rp_store_err serr;
 	wa_err err;
 
+	rp_write_queue_coming(app->writes, +1);
 	memset(&r, 0, sizeof(r));
 	if (!result_call_begin(app, req, resp, CEREMONY_REGISTRATION, &c))
 		goto out;
@@ -800,20 +878,17 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 		goto out;
 	}
 	/* A new user is made now, with its first credential, in one transaction. */
-	serr = exists ? rp_store_cred_add(app->store, &c.rec)
-	              : rp_store_user_create_handle(app->store, c.user.name, c.user.display_name,
-	                                            c.user.handle, &c.rec, NULL);
-	if (serr == RP_STORE_EXISTS) {
-		/* Registered by a concurrent result since the verifier (or options) looked. */
-		fail_wa(resp, WA_ERR_CRED_ID_REGISTERED, NULL);
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		rp_fail_json(resp, 500, "out of memory");
 		goto out;
 	}
-	if (serr != RP_STORE_OK) {
-		fail_store(resp, "saving the credential", serr);
-		goto out;
-	}
-	rp_http_response_json(resp, 200, ok_object());
+	w->exists = exists;
+	w->user = c.user;
+	w->rec = c.rec; /* the write's from here */
+	memset(&c.rec, 0, sizeof(c.rec));
+	rp_write_then_answer(app, req, resp, &registration_write, w);
 out:
+	rp_write_queue_coming(app->writes, -1);
 	wa_reg_response_reset(&r);
 	result_call_end(&c);
 }
@@ -910,6 +985,7 @@ static wa_err allow_list(const json_t *state, wa_blob *out, size_t *n)
 
 static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_response *resp)
 {
+	credential_use *use;
 	result_call c;
 	wa_auth_response r;
 	wa_blob allow[MAX_ALLOW];
@@ -918,6 +994,7 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	rp_store_err serr;
 	wa_err err;
 
+	rp_write_queue_coming(app->writes, +1);
 	memset(&r, 0, sizeof(r));
 	memset(allow, 0, sizeof(allow));
 	if (!result_call_begin(app, req, resp, CEREMONY_AUTHENTICATION, &c))
@@ -977,14 +1054,17 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		fail_wa(resp, err, &c.report);
 		goto out;
 	}
-	serr = rp_store_cred_update_use(app->store, c.cred.id.ptr, c.cred.id.len, c.cred.sign_count,
-	                                c.cred.backup_state);
-	if (serr != RP_STORE_OK) {
-		fail_store(resp, "updating the signature counter", serr);
+	if ((use = calloc(1, sizeof(*use))) == NULL ||
+	    wa_blob_set(&use->id, c.cred.id.ptr, c.cred.id.len) != WA_OK) {
+		free(use);
+		rp_fail_json(resp, 500, "out of memory");
 		goto out;
 	}
-	rp_http_response_json(resp, 200, ok_object());
+	use->sign_count = c.cred.sign_count;
+	use->backup_state = c.cred.backup_state;
+	rp_write_then_answer(app, req, resp, &assertion_write, use);
 out:
+	rp_write_queue_coming(app->writes, -1);
 	for (size_t i = 0; i < n_allow; i++)
 		wa_blob_reset(&allow[i]);
 	wa_auth_response_reset(&r);

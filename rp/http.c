@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -77,7 +78,9 @@ struct rp_http_server {
 	pthread_mutex_t queue_lock;
 	pthread_cond_t queue_cond;
 	pending *queue_head, *queue_tail;
-	bool stopping; /* under queue_lock: no request is queued any more */
+	bool stopping;     /* under queue_lock: no request is queued any more */
+	unsigned deferred; /* under queue_lock: requests whose deferred answer is not in yet */
+	pthread_cond_t deferred_cond; /* with queue_lock: the last deferred answer came */
 	/* Handlers read (shared), a run-alone request writes (exclusive). */
 	pthread_rwlock_t alone;
 	char *alone_prefix; /* under queue_lock */
@@ -108,6 +111,7 @@ struct pending {
 	char remote[64];
 	rp_http_request req;
 	rp_http_response resp;
+	rp_http_server *srv;
 	pending *next; /* the queue */
 };
 
@@ -501,9 +505,29 @@ static void run_handler(rp_http_server *srv, pending *p, bool alone)
 		pthread_rwlock_rdlock(&srv->alone);
 	srv->handler(srv->app, &p->req, &p->resp);
 	pthread_rwlock_unlock(&srv->alone);
-	if (!p->resp.close_connection && p->resp.status == 0)
+	if (!p->resp.close_connection && p->resp.status == 0 && p->resp.defer_start == NULL)
 		rp_http_response_text(&p->resp, 500, "text/plain; charset=utf-8",
 		                      "500 Internal Server Error\n");
+}
+
+void rp_http_response_defer(rp_http_response *r, void (*start)(void *ctx), void *ctx)
+{
+	r->defer_start = start;
+	r->defer_ctx = ctx;
+}
+
+void rp_http_finish(const rp_http_request *req)
+{
+	pending *p = (pending *)((char *)req - offsetof(pending, req));
+	rp_http_server *srv = p->srv;
+
+	p->state = REQ_DONE;
+	pthread_mutex_lock(&srv->queue_lock);
+	if (--srv->deferred == 0)
+		pthread_cond_broadcast(&srv->deferred_cond);
+	pthread_mutex_unlock(&srv->queue_lock);
+	/* libmicrohttpd calls on_request again, in its thread, to send resp. */
+	MHD_resume_connection(p->conn);
 }
 
 static void *worker_main(void *arg)
@@ -525,9 +549,20 @@ static void *worker_main(void *arg)
 		        strncmp(p->url, srv->alone_prefix, strlen(srv->alone_prefix)) == 0;
 		pthread_mutex_unlock(&srv->queue_lock);
 		run_handler(srv, p, alone);
-		p->state = REQ_DONE;
-		/* libmicrohttpd calls on_request again, in its thread, to send resp. */
-		MHD_resume_connection(p->conn);
+		if (p->resp.defer_start != NULL) {
+			void (*start)(void *ctx) = p->resp.defer_start;
+			void *ctx = p->resp.defer_ctx;
+
+			pthread_mutex_lock(&srv->queue_lock);
+			srv->deferred++;
+			pthread_mutex_unlock(&srv->queue_lock);
+			/* p may be answered and gone before start returns: not touched after. */
+			start(ctx);
+		} else {
+			p->state = REQ_DONE;
+			/* libmicrohttpd calls on_request again, in its thread, to send resp. */
+			MHD_resume_connection(p->conn);
+		}
 		pthread_mutex_lock(&srv->queue_lock);
 	}
 	pthread_mutex_unlock(&srv->queue_lock);
@@ -582,6 +617,7 @@ static bool prepare(rp_http_server *srv, struct MHD_Connection *conn, pending *p
 	        .body_len = wa_buf_len(&p->body),
 	        .conn = conn,
 	        .tls = srv->tls,
+	        .can_defer = true,
 	        .peer_chain = p->peer_chain.ptr,
 	        .peer_chain_len = p->peer_chain.len,
 	        .peer_cert_count = p->peer_count,
@@ -623,6 +659,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		wa_buf_init(&p->body, srv->max_body);
 		clock_gettime(CLOCK_MONOTONIC, &p->start);
 		p->conn = conn;
+		p->srv = srv;
 		p->method = method;
 		p->url = url;
 		remote_text(conn, p->remote, sizeof(p->remote));
@@ -822,6 +859,12 @@ static void stop_threads(rp_http_server *srv)
 	for (unsigned i = 0; i < srv->n_workers; i++)
 		pthread_join(srv->workers[i], NULL);
 	srv->n_workers = 0;
+	/* Deferred answers come from other threads (a write's commit): every one before the
+	 * daemon stops, which it refuses with a connection suspended. */
+	pthread_mutex_lock(&srv->queue_lock);
+	while (srv->deferred > 0)
+		pthread_cond_wait(&srv->deferred_cond, &srv->queue_lock);
+	pthread_mutex_unlock(&srv->queue_lock);
 	if (srv->sweeper_started) {
 		pthread_mutex_lock(&srv->conn_lock);
 		srv->sweep_stop = true;
@@ -839,6 +882,7 @@ static void free_server(rp_http_server *srv)
 	pthread_mutex_destroy(&srv->log_lock);
 	pthread_mutex_destroy(&srv->queue_lock);
 	pthread_cond_destroy(&srv->queue_cond);
+	pthread_cond_destroy(&srv->deferred_cond);
 	pthread_rwlock_destroy(&srv->alone);
 	pthread_mutex_destroy(&srv->conn_lock);
 	pthread_cond_destroy(&srv->sweep_cond);
@@ -860,6 +904,7 @@ static bool init_locks(rp_http_server *srv)
 	pthread_mutex_init(&srv->log_lock, NULL);
 	pthread_mutex_init(&srv->queue_lock, NULL);
 	pthread_cond_init(&srv->queue_cond, NULL);
+	pthread_cond_init(&srv->deferred_cond, NULL);
 	pthread_mutex_init(&srv->conn_lock, NULL);
 	/* The sweeper's tick is monotonic: moving the system clock does not stop it. */
 	pthread_condattr_init(&mono);

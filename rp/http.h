@@ -53,6 +53,8 @@ typedef struct rp_http_request {
 	/* 1 for the first request on its connection, 2 for the next one (keep-alive) ...; 0
 	 * unknown. */
 	unsigned conn_request_no;
+	/* The handler may answer later (rp_http_response_defer): a server's handler thread. */
+	bool can_defer;
 } rp_http_request;
 
 /* A request header, cookie or query argument; NULL when absent. */
@@ -70,6 +72,9 @@ typedef struct rp_http_response {
 	bool close_connection;
 	/* Why the request failed, for the request's log line ("" none): rp_http_response_why. */
 	char why[256];
+	/* rp_http_response_defer's: the work that answers later (NULL: the answer is here). */
+	void (*defer_start)(void *ctx);
+	void *defer_ctx;
 } rp_http_response;
 
 void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
@@ -88,6 +93,16 @@ void rp_http_response_close(rp_http_response *r);
  */
 void rp_http_response_why(rp_http_response *r, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+
+/*
+ * The answer comes later (req->can_defer only): once the handler has returned, its thread calls
+ * start(ctx), which begins the work (a write committed with others, rp/write_queue.h) whose end
+ * fills resp and calls rp_http_finish(req), from any thread. resp and req stay the request's
+ * until then; the server does not stop before every deferred request is finished.
+ */
+void rp_http_response_defer(rp_http_response *r, void (*start)(void *ctx), void *ctx);
+/* Sends the answer of a deferred request (resp filled by now): req as its handler got it. */
+void rp_http_finish(const rp_http_request *req);
 
 typedef void (*rp_http_handler)(void *app, const rp_http_request *req, rp_http_response *resp);
 

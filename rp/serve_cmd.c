@@ -9,6 +9,7 @@
 #include "rp/app.h"
 #include "rp/listen.h"
 #include "rp/setup.h"
+#include "rp/write_queue.h"
 #include "rp/test_control.h"
 
 #define MAX_BODY (64 * 1024)
@@ -238,6 +239,8 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			goto out;
 		}
 	}
+	/* The handlers' writes, committed together; without the thread each writes alone. */
+	app.writes = rp_write_queue_start(app.store);
 	/* Signals are taken synchronously below; block them before the server thread starts. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

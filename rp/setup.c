@@ -9,6 +9,7 @@
 #include "rp/pages.h"
 #include "rp/pending.h"
 #include "rp/routes.h"
+#include "rp/write_queue.h"
 #include "webauthn/cose_cache.h"
 
 bool rp_app_init(rp_app *app, const rp_generation *generation)
@@ -26,6 +27,7 @@ bool rp_app_init(rp_app *app, const rp_generation *generation)
 
 void rp_app_release(rp_app *app)
 {
+	rp_write_queue_stop(&app->writes); /* commits what it holds, into the store */
 	rp_store_close(app->store);
 	rp_messages_free(app->msgs);
 	wa_trust_reset(&app->trust);

@@ -548,6 +548,45 @@ static int begin_now(rp_store *s, store_conn *c)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* A transaction inside a write batch's write: a savepoint; the lock stays held (store_tx_end). */
+static rp_store_err batch_savepoint(rp_store *s)
+{
+	int rc = SQLITE_OK;
+	sqlite3_stmt *st = store_use(s, Q_SAVEPOINT, &rc);
+	rp_store_err err = store_run(s, st, rc, NULL);
+
+	if (err != RP_STORE_OK) {
+		store_unlock(s);
+		return err;
+	}
+	s->savepoints = 1;
+	return RP_STORE_OK;
+}
+
+/*
+ * Ends the innermost savepoint: kept (RELEASE) when err is OK, else undone first; err, or the
+ * failure to release. A transaction SQLite rolled back whole leaves the batch lost.
+ */
+static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+	rp_store_err rel;
+
+	if (sqlite3_get_autocommit(s->conn->db)) {
+		s->batch_lost = true;
+		return err == RP_STORE_OK ? RP_STORE_IO : err;
+	}
+	if (err != RP_STORE_OK) {
+		st = store_use(s, Q_ROLLBACK_TO, &rc);
+		(void)store_run(s, st, rc, NULL);
+		rc = SQLITE_OK;
+	}
+	st = store_use(s, Q_RELEASE, &rc);
+	rel = store_run(s, st, rc, NULL);
+	return err == RP_STORE_OK ? rel : err;
+}
+
 rp_store_err store_tx_begin(rp_store *s)
 {
 	struct timespec until;
@@ -563,9 +602,11 @@ rp_store_err store_tx_begin(rp_store *s)
 		 * Held deeper than this call, the lock is this thread's own transaction or
 		 * statement in use: a transaction does not nest, and starts before its statements
 		 * (its wait for another process lets the lock go, which a statement in use must
-		 * keep).
+		 * keep). In a write batch's write, it is a savepoint of the batch.
 		 */
 		if (s->held > 1) {
+			if (s->batch && s->held == 2 && s->savepoints == 0)
+				return batch_savepoint(s);
 			store_unlock(s);
 			return RP_STORE_INVALID;
 		}
@@ -616,6 +657,17 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 	sqlite3_stmt *st;
 
 	store_lock(s);
+	if (s->batch) {
+		/* A write's transaction in a batch: its savepoint; none when store_tx_begin failed.
+		 */
+		if (s->savepoints > 0) {
+			err = savepoint_end(s, err);
+			s->savepoints = 0;
+			store_unlock(s); /* the savepoint's, from store_tx_begin */
+		}
+		store_unlock(s); /* this call's */
+		return err;
+	}
 	/* Held: a transaction open now is this thread's (none when store_tx_begin failed). */
 	c = s->conn;
 	if (!c->in_tx) {
@@ -638,5 +690,49 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 	c->in_tx = false;
 	store_unlock(s); /* this call's */
 	store_unlock(s); /* the transaction's, from store_tx_begin */
+	return err;
+}
+
+/* One write of a batch under a savepoint of its own (the store's lock held). */
+static rp_store_err batch_one(rp_store *s, rp_store_write *w)
+{
+	int rc = SQLITE_OK;
+	sqlite3_stmt *st = store_use(s, Q_SAVEPOINT, &rc);
+	rp_store_err err = store_run(s, st, rc, NULL);
+
+	if (err != RP_STORE_OK) {
+		if (sqlite3_get_autocommit(s->conn->db))
+			s->batch_lost = true;
+		return err;
+	}
+	err = w->run(s, w->ctx);
+	return savepoint_end(s, err);
+}
+
+rp_store_err rp_store_write_batch(rp_store *s, rp_store_write *writes, size_t n)
+{
+	rp_store_err err;
+	bool lost;
+
+	if (s == NULL || (writes == NULL && n > 0))
+		return RP_STORE_INVALID;
+	if (n == 0)
+		return RP_STORE_OK;
+	if ((err = store_tx_begin(s)) != RP_STORE_OK) {
+		for (size_t i = 0; i < n; i++)
+			writes[i].result = err;
+		return err;
+	}
+	/* The lock stays held from here to the COMMIT: nobody else sees the batch half done. */
+	s->batch = true;
+	for (size_t i = 0; i < n; i++)
+		writes[i].result = s->batch_lost ? RP_STORE_IO : batch_one(s, &writes[i]);
+	s->batch = false;
+	lost = s->batch_lost;
+	s->batch_lost = false;
+	err = store_tx_end(s, lost ? RP_STORE_IO : RP_STORE_OK);
+	for (size_t i = 0; i < n; i++)
+		if (writes[i].result == RP_STORE_OK && err != RP_STORE_OK)
+			writes[i].result = err;
 	return err;
 }

@@ -169,6 +169,21 @@ rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out);
  */
 rp_store_err rp_store_read(rp_store *s, rp_store_err (*reads)(rp_store *s, void *ctx), void *ctx);
 
+/*
+ * Writes committed together (group commit): one transaction, one COMMIT, for writes that would
+ * each have made their own. Each write's run calls the store's own calls (never other work:
+ * the store is held throughout); its transactions become savepoints of the batch, and a write
+ * whose run returns an error is undone alone, the others kept. result is what run returned,
+ * or the failure that undid it: when the COMMIT fails, or SQLite rolls the whole transaction
+ * back, every write that had succeeded gets that error. Returns the COMMIT's outcome.
+ */
+typedef struct rp_store_write {
+	rp_store_err (*run)(rp_store *s, void *ctx);
+	void *ctx;
+	rp_store_err result; /* set by rp_store_write_batch */
+} rp_store_write;
+rp_store_err rp_store_write_batch(rp_store *s, rp_store_write *writes, size_t n);
+
 /* ---- key/value records with an expiry: challenges, sessions, codes, QR tokens ----
  * One generic table keyed by (kind, key): the flows keep their state as small JSON
  * documents, so adding a flow adds no schema. */

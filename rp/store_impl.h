@@ -28,6 +28,9 @@ enum q {
 	Q_BEGIN_READ,
 	Q_COMMIT,
 	Q_ROLLBACK,
+	Q_SAVEPOINT,
+	Q_ROLLBACK_TO,
+	Q_RELEASE,
 	Q_USER_INSERT,
 	Q_USER_BY_NAME,
 	Q_USER_BY_HANDLE,
@@ -89,7 +92,11 @@ struct rp_store {
 	bool throwaway; /* RP_STORE_THROWAWAY: no fsync */
 	/* Recursive: store_use inside the thread's own transaction reenters it. Owns conn's use. */
 	pthread_mutex_t lock;
-	unsigned held;    /* how deep lock is held (by its holder; read under it) */
+	unsigned held; /* how deep lock is held (by its holder; read under it) */
+	/* Under lock: a write batch runs (rp_store_write_batch), and how many of its savepoints
+	 * a write's own transactions have open; lost: SQLite rolled the whole batch back. */
+	bool batch, batch_lost;
+	unsigned savepoints;
 	store_conn *conn; /* never NULL in a store rp_store_open_ex returned */
 	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;

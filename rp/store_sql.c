@@ -107,6 +107,9 @@ const char *const store_sql_text[Q__COUNT] = {
 	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_SAVEPOINT] = "SAVEPOINT write",
+	[Q_ROLLBACK_TO] = "ROLLBACK TO write",
+	[Q_RELEASE] = "RELEASE write",
 	[Q_USER_INSERT] = "INSERT INTO users (name, display_name, handle, enabled) "
 	                  "VALUES (?1, ?2, ?3, 1)",
 	[Q_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE name = ?1",

@@ -26,6 +26,7 @@
 #include "rp/app.h"
 #include "rp/conformance.h"
 #include "rp/pending.h"
+#include "rp/write_queue.h"
 #include "softauthn.h"
 #include "webauthn/b64url.h"
 
@@ -54,6 +55,10 @@ typedef struct world {
 } world;
 
 /* ---- set-up: a fresh store, server, browser and phone per test ---- */
+
+/* The results' writes through a write queue (committed with others, as `kagura-rp serve` does),
+ * or each written by its handler: the suite runs both ways. */
+static bool with_write_queue;
 
 /* The app serves the conformance API alone: no other flow is needed to play the tool. */
 static const rp_route_table *const conformance_only[] = {&rp_conformance_table};
@@ -112,6 +117,8 @@ static int setup(void **state)
 	if (wa_trust_init(&w->app.trust, 0) != WA_OK ||
 	    (w->app.pending = rp_pending_new(0, 0)) == NULL)
 		return -1;
+	if (with_write_queue && (w->app.writes = rp_write_queue_start(w->app.store)) == NULL)
+		return -1;
 	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &w->app, NULL, &w->srv, bound,
 	                  sizeof(bound)) != RP_HTTP_OK)
 		return -1;
@@ -140,6 +147,7 @@ static int teardown(void **state)
 	au_device_free(&w->dev);
 	curl_easy_cleanup(w->browser);
 	rp_http_stop(w->srv);
+	rp_write_queue_stop(&w->app.writes);
 	rp_store_close(w->app.store);
 	wa_trust_reset(&w->app.trust);
 	rp_pending_free(&w->app.pending);
@@ -1342,7 +1350,10 @@ int main(void)
 	                            "kagura test attestation intermediate", true, -1, 3650);
 	if (intermediate == NULL)
 		return 1;
-	rc = cmocka_run_group_tests_name("conformance", tests, NULL, NULL);
+	rc = cmocka_run_group_tests_name("conformance, each write alone", tests, NULL, NULL);
+	with_write_queue = true;
+	rc |= cmocka_run_group_tests_name("conformance, writes committed together", tests, NULL,
+	                                  NULL);
 	X509_free(intermediate);
 	EVP_PKEY_free(intermediate_key);
 	sa_pki_free(&pki);

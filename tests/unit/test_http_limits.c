@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -45,9 +46,13 @@ typedef struct world {
 	int alone_saw_others; /* /alone ran while other handlers were inside */
 	int alone_ran;
 	int hold_inside; /* /hold handlers inside */
+	/* /defer: its request once the handler returned, and the answer the test fills in */
+	const rp_http_request *deferred;
+	rp_http_response *deferred_resp;
 } world;
 
-static world W = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, false, 0, 0, 0};
+static world W = {
+        PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, false, 0, 0, 0, NULL, NULL};
 
 static void sleep_ms(long ms)
 {
@@ -73,9 +78,26 @@ static int wait_for(const int *v, int want)
 	return *v;
 }
 
+/* rp_http_response_defer's start for /defer: the test answers later, from its own thread. */
+static void deferred_start(void *ctx)
+{
+	pthread_mutex_lock(&W.lock);
+	W.deferred = ctx;
+	pthread_cond_broadcast(&W.cond);
+	pthread_mutex_unlock(&W.lock);
+}
+
 static void handler(void *app, const rp_http_request *req, rp_http_response *resp)
 {
 	(void)app;
+	if (strcmp(req->path, "/defer") == 0) {
+		assert_true(req->can_defer);
+		pthread_mutex_lock(&W.lock);
+		W.deferred_resp = resp;
+		pthread_mutex_unlock(&W.lock);
+		rp_http_response_defer(resp, deferred_start, (void *)req);
+		return;
+	}
 	if (strncmp(req->path, "/alone", 6) == 0) {
 		pthread_mutex_lock(&W.lock);
 		W.alone_saw_others += W.in_flight;
@@ -117,6 +139,8 @@ static void world_reset(void)
 	W.in_flight = W.max_in_flight = W.stalled = W.alone_saw_others = W.alone_ran = 0;
 	W.hold_inside = 0;
 	W.release = false;
+	W.deferred = NULL;
+	W.deferred_resp = NULL;
 	pthread_mutex_unlock(&W.lock);
 }
 
@@ -272,7 +296,7 @@ static void *call_main(void *arg)
 {
 	call *c = arg;
 
-	c->status = get_from(c->port, 1, c->path);
+	__atomic_store_n(&c->status, get_from(c->port, 1, c->path), __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -299,6 +323,78 @@ static void test_stalled_handler_holds_up_only_its_request(void **state)
 	assert_int_equal(answered, 20);
 	assert_int_equal(still, 1);
 	assert_int_equal(stall.status, 200);
+}
+
+/* ---- an answer deferred to another thread ---- */
+
+/* The /defer request, once its handler returned and deferred it (NULL: it never did). */
+static const rp_http_request *wait_deferred(void)
+{
+	struct timespec until;
+	const rp_http_request *req;
+
+	pthread_mutex_lock(&W.lock);
+	deadline_in(&until, CAP_SECONDS);
+	while (W.deferred == NULL && pthread_cond_timedwait(&W.cond, &W.lock, &until) == 0)
+		;
+	req = W.deferred;
+	pthread_mutex_unlock(&W.lock);
+	return req;
+}
+
+typedef struct stopper {
+	rp_http_server *srv;
+	atomic_bool returned;
+} stopper;
+
+static void *stop_main(void *arg)
+{
+	stopper *s = arg;
+
+	rp_http_stop(s->srv);
+	atomic_store(&s->returned, true);
+	return NULL;
+}
+
+static void test_deferred_answer(void **state)
+{
+	fixture *f = *state;
+	call later = {f->port, "/defer", 0};
+	const rp_http_request *req;
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, call_main, &later), 0);
+	assert_non_null(req = wait_deferred());
+	/* The handler's thread is free: other requests are answered meanwhile. */
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(get_from(f->port, 2, "/ping"), 200);
+	assert_int_equal(__atomic_load_n(&later.status, __ATOMIC_SEQ_CST), 0); /* no answer yet */
+	rp_http_response_text(W.deferred_resp, 201, "text/plain", "later\n");
+	rp_http_finish(req);
+	pthread_join(t, NULL);
+	assert_int_equal(later.status, 201);
+}
+
+/* rp_http_stop waits for a deferred answer: the connection stays suspended until it comes. */
+static void test_stop_waits_for_deferred(void **state)
+{
+	fixture *f = *state;
+	call later = {f->port, "/defer", 0};
+	stopper s = {.srv = f->srv};
+	const rp_http_request *req;
+	pthread_t client, stop;
+
+	assert_int_equal(pthread_create(&client, NULL, call_main, &later), 0);
+	assert_non_null(req = wait_deferred());
+	f->srv = NULL; /* the stopper's now */
+	assert_int_equal(pthread_create(&stop, NULL, stop_main, &s), 0);
+	sleep_ms(200);
+	assert_false(atomic_load(&s.returned));
+	rp_http_response_text(W.deferred_resp, 200, "text/plain", "later\n");
+	rp_http_finish(req);
+	pthread_join(stop, NULL);
+	assert_true(atomic_load(&s.returned));
+	pthread_join(client, NULL);
 }
 
 /* ---- run alone ---- */
@@ -577,6 +673,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stalled_handler_holds_up_only_its_request,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_run_alone, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_deferred_answer, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_stop_waits_for_deferred, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_slow_connections_leave_room, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_address_gets_its_limit, setup, teardown),
 	        cmocka_unit_test(test_trickled_request_is_cut),

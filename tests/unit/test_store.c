@@ -24,6 +24,7 @@
 
 #include "rp/credmap.h"
 #include "rp/store.h"
+#include "webauthn/arraylen.h"
 
 typedef struct fixture {
 	char dir[64];
@@ -1606,6 +1607,65 @@ static void test_two_connections(void **state)
 	rp_store_close(other);
 }
 
+/* ---- writes committed together ---- */
+
+typedef struct batch_write {
+	const char *name;  /* the user the write makes */
+	bool then_fail;    /* after making it, the write reports a failure */
+	bool read_inside;  /* the write tries rp_store_read */
+	rp_store_err read; /* what that returned */
+} batch_write;
+
+static rp_store_err noop_reads(rp_store *s, void *ctx)
+{
+	(void)s;
+	(void)ctx;
+	return RP_STORE_OK;
+}
+
+static rp_store_err run_batch_write(rp_store *s, void *ctx)
+{
+	batch_write *w = ctx;
+	rp_store_err err = rp_store_user_create(s, w->name, "", NULL);
+
+	if (w->read_inside)
+		w->read = rp_store_read(s, noop_reads, NULL);
+	return err == RP_STORE_OK && w->then_fail ? RP_STORE_INVALID : err;
+}
+
+/* Each write kept or undone alone, one COMMIT for the kept ones, the store usable after. */
+static void test_write_batch(void **state)
+{
+	fixture *f = *state;
+	batch_write bw[] = {{.name = "bob"},
+	                    {.name = "alice"}, /* taken: undone alone */
+	                    {.name = "carol", .then_fail = true},
+	                    {.name = "dave", .read_inside = true}};
+	rp_store_write w[KAGURA_LEN(bw)];
+	rp_user u;
+
+	new_user(f->s, "alice");
+	for (size_t i = 0; i < KAGURA_LEN(bw); i++)
+		w[i] = (rp_store_write){.run = run_batch_write, .ctx = &bw[i]};
+	assert_int_equal(rp_store_write_batch(f->s, w, KAGURA_LEN(w)), RP_STORE_OK);
+	assert_int_equal(w[0].result, RP_STORE_OK);
+	assert_int_equal(w[1].result, RP_STORE_EXISTS);
+	assert_int_equal(w[2].result, RP_STORE_INVALID);
+	assert_int_equal(w[3].result, RP_STORE_OK);
+	assert_int_equal(bw[3].read, RP_STORE_INVALID); /* no read transaction inside a write */
+	/* What the raw view sees: committed, each as its write ended. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE name = 'bob'"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE name = 'alice'"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE name = 'carol'"), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE name = 'dave'"), 1);
+	/* Nothing of the batch stays behind: transactions and reads work as before. */
+	assert_int_equal(rp_store_user_create(f->s, "erin", "", NULL), RP_STORE_OK);
+	assert_int_equal(rp_store_user_by_name(f->s, "carol", &u), RP_STORE_NOT_FOUND);
+	assert_int_equal(rp_store_read(f->s, noop_reads, NULL), RP_STORE_OK);
+	assert_int_equal(rp_store_write_batch(f->s, NULL, 0), RP_STORE_OK);
+	assert_int_equal(rp_store_write_batch(NULL, w, 1), RP_STORE_INVALID);
+}
+
 /* ---- one read transaction ---- */
 
 typedef struct snapshot_reads {
@@ -1882,6 +1942,7 @@ int main(void)
 	        OPEN(test_wal_bounded),
 	        OPEN(test_two_connections),
 	        OPEN(test_read_one_snapshot),
+	        OPEN(test_write_batch),
 	        OPEN(test_hostile_strings),
 	};
 
