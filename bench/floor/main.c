@@ -5,7 +5,8 @@
  * measured in the same run). The parts: webauthn/'s verification of the responses the
  * conformance API is posted (registration: packed self attestation, its key decoded;
  * assertion: ES256, its key decoded once, as the server's key cache does), the store's calls
- * of the attestation and assertion endpoints on a SQLite file on disk (rp/store.h), and an HTTP
+ * of the attestation and assertion endpoints on a SQLite file on disk (rp/store.h; the writes
+ * committed --batch at a time, as the server's write queue commits them), and an HTTP
  * request on bare libmicrohttpd (bare.h: no hand-off, no log) under N keep-alive connections. A
  * ceremony is bench-http's mix: one registration for every BH_AUTHS_PER_USER authentications,
  * two requests each. What the budget leaves over the parts is all the platform's own work may
@@ -33,8 +34,11 @@
 #define PATH_BYTES        4096
 #define NUMBER_BYTES      32
 
+/* Writes a batch commits: about what kagura-rp serve's write queue gathers at 64 users. */
+#define DEFAULT_BATCH 8
+
 typedef struct config {
-	int rounds, users;
+	int rounds, users, batch;
 	double seconds, warmup;
 	const char *dir;
 } config;
@@ -42,24 +46,26 @@ typedef struct config {
 static void usage(FILE *to)
 {
 	fprintf(to,
-	        "usage: bench-floor [--rounds N] [--seconds S] [--warmup S] [--users N] [--dir "
-	        "DIR]\n"
+	        "usage: bench-floor [--rounds N] [--seconds S] [--warmup S] [--users N] [--batch "
+	        "N] "
+	        "[--dir DIR]\n"
 	        "  --rounds   rounds, each part once a round; the table gives medians (default 5)\n"
 	        "  --seconds  each part's time a round (default 1.0)\n"
 	        "  --warmup   the bare server's load before its measured window (default 0.3)\n"
 	        "  --users    keep-alive connections on the bare server (default 64)\n"
-	        "  --dir      where the store is made, on disk (default " BH_DISK_DIR ")\n");
+	        "  --batch    the store's writes committed together, 1 (each alone) to %d (default "
+	        "%d)\n"
+	        "  --dir      where the store is made, on disk (default " BH_DISK_DIR ")\n",
+	        BF_BATCH_MAX, DEFAULT_BATCH);
 }
 
 static int parse_args(int argc, char **argv, config *c)
 {
-	static const struct option opts[] = {{"rounds", required_argument, NULL, 'r'},
-	                                     {"seconds", required_argument, NULL, 's'},
-	                                     {"warmup", required_argument, NULL, 'w'},
-	                                     {"users", required_argument, NULL, 'u'},
-	                                     {"dir", required_argument, NULL, 'd'},
-	                                     {"help", no_argument, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	        {"rounds", required_argument, NULL, 'r'}, {"seconds", required_argument, NULL, 's'},
+	        {"warmup", required_argument, NULL, 'w'}, {"users", required_argument, NULL, 'u'},
+	        {"batch", required_argument, NULL, 'b'},  {"dir", required_argument, NULL, 'd'},
+	        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	int ch;
 	char *end;
 	long n;
@@ -86,6 +92,15 @@ static int parse_args(int argc, char **argv, config *c)
 				        ch == 's' ? "seconds" : "warmup", ch == 's' ? "0.01" : "0");
 				return 2;
 			}
+			break;
+		case 'b':
+			n = strtol(optarg, &end, 10);
+			if (*end != '\0' || n < 1 || n > BF_BATCH_MAX) {
+				fprintf(stderr, "bench-floor: --batch wants 1 to %d\n",
+				        BF_BATCH_MAX);
+				return 2;
+			}
+			c->batch = (int)n;
 			break;
 		case 'd':
 			c->dir = optarg;
@@ -150,7 +165,12 @@ typedef struct row {
 
 int main(int argc, char **argv)
 {
-	config c = {.rounds = 5, .users = 64, .seconds = 1.0, .warmup = 0.3, .dir = BH_DISK_DIR};
+	config c = {.rounds = 5,
+	            .users = 64,
+	            .batch = DEFAULT_BATCH,
+	            .seconds = 1.0,
+	            .warmup = 0.3,
+	            .dir = BH_DISK_DIR};
 	static const double auth_share = (double)BH_AUTHS_PER_USER / (BH_AUTHS_PER_USER + 1);
 	row rows[BF_PART__COUNT + 1];
 	char self[PATH_BYTES], why[512] = "";
@@ -174,7 +194,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-floor: curl_global_init failed\n");
 		return 1;
 	}
-	if ((parts = bf_parts_init(c.dir, why, sizeof(why))) == NULL) {
+	if ((parts = bf_parts_init(c.dir, (size_t)c.batch, why, sizeof(why))) == NULL) {
 		fprintf(stderr, "bench-floor: %s\n", why);
 		return 1;
 	}
@@ -195,9 +215,10 @@ int main(int argc, char **argv)
 	printf("bench-floor: one ceremony of bench-http's load, its parts each measured alone "
 	       "(CPU time)\n"
 	       "a registration (packed self attestation) for every %d authentications (ES256), two "
-	       "requests each;\nthe store on disk under %s; the bare server under %d keep-alive "
-	       "connections posting %d bytes\n",
-	       BH_AUTHS_PER_USER, c.dir, c.users, BF_BARE_BODY_BYTES);
+	       "requests each;\nthe store on disk under %s, its writes committed %d at a time "
+	       "(kagura-rp serve's write queue);\nthe bare server under %d keep-alive connections "
+	       "posting %d bytes\n",
+	       BH_AUTHS_PER_USER, c.dir, c.batch, c.users, BF_BARE_BODY_BYTES);
 	fflush(stdout);
 	for (int r = 0; r < c.rounds; r++) {
 		/* The registrations first: the authentications are by the users they stored. */

@@ -29,6 +29,19 @@
 static const int64_t es256[] = {WA_COSE_ES256};
 static const char *const origins[] = {SA_ORIGIN};
 
+/* A registration's write: the user with its credential. */
+typedef struct new_user {
+	char plain[BS_NAME_MAX], stored[RP_USER_NAME_MAX + 1];
+	uint8_t id[BS_CRED_ID_LEN], handle[16];
+	rp_cred row;
+} new_user;
+
+/* An authentication's write: the credential's counter. */
+typedef struct counter_update {
+	uint8_t id[BS_CRED_ID_LEN];
+	uint32_t counter;
+} counter_update;
+
 struct bf_parts {
 	sa_params params;       /* the options both responses answer (challenge, RP) */
 	char *reg_text;         /* RegistrationResponseJSON, packed self attestation */
@@ -39,13 +52,20 @@ struct bf_parts {
 	rp_store *store;
 	size_t registered; /* users the store part made so far: reg-0 .. */
 	uint32_t counter;  /* the last signature counter stored */
+	/* Writes waiting for their batch, committed batch at a time as kagura-rp serve's write
+	 * queue commits them (rp/write_queue.h). */
+	size_t batch;
+	new_user regs[BF_BATCH_MAX];
+	counter_update uses[BF_BATCH_MAX];
+	rp_store_write writes[BF_BATCH_MAX];
+	size_t n_regs, n_uses;
 };
 
 static const char *const part_names[BF_PART__COUNT] = {
         [BF_VERIFY_REGISTRATION] = "verify a registration (packed self, key decoded)",
         [BF_VERIFY_AUTHENTICATION] = "verify an assertion (ES256, key decoded once)",
-        [BF_STORE_REGISTRATION] = "store: a registration's 4 read and 1 write transactions",
-        [BF_STORE_AUTHENTICATION] = "store: an authentication's 2 read and 1 write transactions",
+        [BF_STORE_REGISTRATION] = "store: a registration's 4 reads and its write",
+        [BF_STORE_AUTHENTICATION] = "store: an authentication's 2 reads and its write",
 };
 
 const char *bf_part_name(bf_part part)
@@ -102,36 +122,84 @@ static void user_names(size_t i, char plain[BS_NAME_MAX], char stored[RP_USER_NA
 	snprintf(stored, RP_USER_NAME_MAX + 1, "%s%s", RP_CONFORMANCE_USER_PREFIX, plain);
 }
 
+static rp_store_err write_user(rp_store *s, void *ctx)
+{
+	new_user *u = ctx;
+
+	return rp_store_user_create_handle(s, u->stored, u->plain, u->handle, &u->row, NULL);
+}
+
+static rp_store_err write_counter(rp_store *s, void *ctx)
+{
+	counter_update *c = ctx;
+
+	return rp_store_cred_update_use(s, c->id, sizeof(c->id), c->counter, false);
+}
+
+/* Commits the n writes of w[] in one batch: the first failure, or OK. */
+static rp_store_err commit_batch(bf_parts *p, size_t n, rp_store_err (*run)(rp_store *, void *),
+                                 void *items, size_t item_size)
+{
+	rp_store_err err;
+
+	for (size_t i = 0; i < n; i++)
+		p->writes[i] = (rp_store_write){.run = run, .ctx = (char *)items + i * item_size};
+	if ((err = rp_store_write_batch(p->store, p->writes, n)) != RP_STORE_OK)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (p->writes[i].result != RP_STORE_OK)
+			return p->writes[i].result;
+	return RP_STORE_OK;
+}
+
+/* The registrations' writes waiting for their batch, committed now. */
+static rp_store_err flush_registrations(bf_parts *p)
+{
+	rp_store_err err = commit_batch(p, p->n_regs, write_user, p->regs, sizeof(p->regs[0]));
+
+	for (size_t i = 0; i < p->n_regs; i++)
+		rp_cred_reset(&p->regs[i].row);
+	if (err == RP_STORE_OK)
+		p->registered += p->n_regs;
+	p->n_regs = 0;
+	return err;
+}
+
+static rp_store_err flush_authentications(bf_parts *p)
+{
+	rp_store_err err = commit_batch(p, p->n_uses, write_counter, p->uses, sizeof(p->uses[0]));
+
+	p->n_uses = 0;
+	return err;
+}
+
 /* /attestation/options and /attestation/result's store calls for a new user. */
 static rp_store_err store_registration(bf_parts *p)
 {
+	new_user *u = &p->regs[p->n_regs];
 	char plain[BS_NAME_MAX], stored[RP_USER_NAME_MAX + 1];
-	uint8_t id[BS_CRED_ID_LEN], handle[16];
 	wa_credential rec = p->rec; /* borrowed: only the id is this user's */
-	rp_user u;
-	rp_cred row;
+	rp_user found;
 	rp_store_err err;
-	size_t i = p->registered;
+	size_t i = p->registered + p->n_regs;
 
 	user_names(i, plain, stored);
-	bs_user_cred_id(i, id);
-	memcpy(handle, id + sizeof(id) - sizeof(handle), sizeof(handle));
+	memcpy(u->plain, plain, sizeof(plain));
+	memcpy(u->stored, stored, sizeof(stored));
+	bs_user_cred_id(i, u->id);
+	memcpy(u->handle, u->id + sizeof(u->id) - sizeof(u->handle), sizeof(u->handle));
 	/* options: not a platform user, not one of the API's yet */
-	if ((err = rp_store_user_by_name(p->store, plain, &u)) != RP_STORE_NOT_FOUND ||
-	    (err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_NOT_FOUND)
+	if ((err = rp_store_user_by_name(p->store, u->plain, &found)) != RP_STORE_NOT_FOUND ||
+	    (err = rp_store_user_by_name(p->store, u->stored, &found)) != RP_STORE_NOT_FOUND)
 		return err == RP_STORE_OK ? RP_STORE_EXISTS : err;
-	/* result: still new, its credential id unknown, then both stored */
-	if ((err = rp_store_user_by_name(p->store, stored, &u)) != RP_STORE_NOT_FOUND ||
-	    (err = rp_store_cred_exists(p->store, id, sizeof(id))) != RP_STORE_NOT_FOUND)
+	/* result: still new, its credential id unknown, then both stored with the batch */
+	if ((err = rp_store_user_by_name(p->store, u->stored, &found)) != RP_STORE_NOT_FOUND ||
+	    (err = rp_store_cred_exists(p->store, u->id, sizeof(u->id))) != RP_STORE_NOT_FOUND)
 		return err == RP_STORE_OK ? RP_STORE_EXISTS : err;
-	rec.id = (wa_blob){.ptr = id, .len = sizeof(id)};
-	if (rp_cred_from_record(&rec, 0, "", time(NULL), NULL, &row) != WA_OK)
+	rec.id = (wa_blob){.ptr = u->id, .len = sizeof(u->id)};
+	if (rp_cred_from_record(&rec, 0, "", time(NULL), NULL, &u->row) != WA_OK)
 		return RP_STORE_NOMEM;
-	err = rp_store_user_create_handle(p->store, stored, plain, handle, &row, NULL);
-	rp_cred_reset(&row);
-	if (err == RP_STORE_OK)
-		p->registered++;
-	return err;
+	return ++p->n_regs == p->batch ? flush_registrations(p) : RP_STORE_OK;
 }
 
 /* One authentication's reads of one user: with its credentials (options), or with the one
@@ -181,10 +249,12 @@ static rp_store_err store_authentication(bf_parts *p, size_t run)
 		return RP_STORE_NOT_FOUND;
 	if ((err = rp_store_read(p->store, read_user_and, &result)) != RP_STORE_OK)
 		return err;
-	return rp_store_cred_update_use(p->store, id, sizeof(id), ++p->counter, false);
+	memcpy(p->uses[p->n_uses].id, id, sizeof(id));
+	p->uses[p->n_uses].counter = ++p->counter;
+	return ++p->n_uses == p->batch ? flush_authentications(p) : RP_STORE_OK;
 }
 
-bf_parts *bf_parts_init(const char *dir, char *why, size_t why_size)
+bf_parts *bf_parts_init(const char *dir, size_t batch, char *why, size_t why_size)
 {
 	bf_parts *p = calloc(1, sizeof(*p));
 	sa_credential cred = {0};
@@ -197,6 +267,7 @@ bf_parts *bf_parts_init(const char *dir, char *why, size_t why_size)
 		snprintf(why, why_size, "out of memory");
 		return NULL;
 	}
+	p->batch = batch < 1 ? 1 : batch > BF_BATCH_MAX ? BF_BATCH_MAX : batch;
 	p->params = sa_default_params();
 	p->params.fmt = "packed-self";
 	p->params.flags = FLAG_UP | FLAG_UV;
@@ -244,6 +315,8 @@ void bf_parts_free(bf_parts *p)
 {
 	if (p == NULL)
 		return;
+	for (size_t i = 0; i < p->n_regs; i++)
+		rp_cred_reset(&p->regs[i].row);
 	rp_store_close(p->store);
 	if (p->dir[0] != '\0') {
 		static const char *const suffixes[] = {"", "-wal", "-shm"};
@@ -290,6 +363,16 @@ static const char *run_once(bf_parts *p, bf_part part, size_t run)
 	return "no such part";
 }
 
+/* The writes of part still waiting for their batch, committed; what failed, NULL when none. */
+static const char *flush_rest(bf_parts *p, bf_part part)
+{
+	rp_store_err err = part == BF_STORE_REGISTRATION     ? flush_registrations(p)
+	                   : part == BF_STORE_AUTHENTICATION ? flush_authentications(p)
+	                                                     : RP_STORE_OK;
+
+	return err == RP_STORE_OK ? NULL : rp_store_strerr(err);
+}
+
 bool bf_part_time(bf_parts *p, bf_part part, double seconds, double *us, char *why, size_t why_size)
 {
 	double until = bench_now_seconds() + seconds, cpu;
@@ -304,6 +387,11 @@ bool bf_part_time(bf_parts *p, bf_part part, double seconds, double *us, char *w
 				return false;
 			}
 	} while (bench_now_seconds() < until);
+	/* The last, partial batch is this window's work too. */
+	if ((failed = flush_rest(p, part)) != NULL) {
+		snprintf(why, why_size, "%s: %s", bf_part_name(part), failed);
+		return false;
+	}
 	*us = (bench_self_cpu_seconds() - cpu) / (double)runs * 1e6;
 	return true;
 }

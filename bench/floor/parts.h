@@ -12,16 +12,24 @@ typedef enum bf_part {
 	BF_VERIFY_REGISTRATION, /* RegistrationResponseJSON text parsed, packed self, key decoded */
 	BF_VERIFY_AUTHENTICATION, /* AuthenticationResponseJSON text parsed, ES256, key decoded once
 	                           */
-	BF_STORE_REGISTRATION,    /* a new user's reads, then the user and credential stored */
-	BF_STORE_AUTHENTICATION,  /* the user and credentials read, then the counter updated */
+	BF_STORE_REGISTRATION,    /* a new user's reads, then the user and credential stored
+	                             (committed with the batch) */
+	BF_STORE_AUTHENTICATION,  /* the user and credentials read, then the counter updated
+	                             (committed with the batch) */
 	BF_PART__COUNT,
 } bf_part;
 
 /* What bf_parts_init made: the responses to verify again and again, the store. */
 typedef struct bf_parts bf_parts;
 
-/* A store in a new folder under dir (removed by bf_parts_free); why says what failed. */
-bf_parts *bf_parts_init(const char *dir, char *why, size_t why_size);
+/* The most writes committed in one batch. */
+#define BF_BATCH_MAX 64
+
+/*
+ * A store in a new folder under dir (removed by bf_parts_free), its writes committed batch
+ * (1..BF_BATCH_MAX) at a time; why says what failed.
+ */
+bf_parts *bf_parts_init(const char *dir, size_t batch, char *why, size_t why_size);
 void bf_parts_free(bf_parts *p);
 
 /* What the table calls the part, in a few words. */
