@@ -888,7 +888,8 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	memset(&c.rec, 0, sizeof(c.rec));
 	rp_write_then_answer(app, req, resp, &registration_write, w);
 out:
-	rp_write_queue_coming(app->writes, -1);
+	if (resp->defer_start == NULL) /* else withdrawn once the write is queued */
+		rp_write_queue_coming(app->writes, -1);
 	wa_reg_response_reset(&r);
 	result_call_end(&c);
 }
@@ -1064,7 +1065,8 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	use->backup_state = c.cred.backup_state;
 	rp_write_then_answer(app, req, resp, &assertion_write, use);
 out:
-	rp_write_queue_coming(app->writes, -1);
+	if (resp->defer_start == NULL) /* else withdrawn once the write is queued */
+		rp_write_queue_coming(app->writes, -1);
 	for (size_t i = 0; i < n_allow; i++)
 		wa_blob_reset(&allow[i]);
 	wa_auth_response_reset(&r);

@@ -520,14 +520,16 @@ void rp_http_finish(const rp_http_request *req)
 {
 	pending *p = (pending *)((char *)req - offsetof(pending, req));
 	rp_http_server *srv = p->srv;
+	struct MHD_Connection *conn = p->conn;
 
 	p->state = REQ_DONE;
+	/* libmicrohttpd calls on_request again, in its thread, to send resp: p may be gone after
+	 * this. Resumed before the count falls, or the daemon could stop with it suspended. */
+	MHD_resume_connection(conn);
 	pthread_mutex_lock(&srv->queue_lock);
 	if (--srv->deferred == 0)
 		pthread_cond_broadcast(&srv->deferred_cond);
 	pthread_mutex_unlock(&srv->queue_lock);
-	/* libmicrohttpd calls on_request again, in its thread, to send resp. */
-	MHD_resume_connection(p->conn);
 }
 
 static void *worker_main(void *arg)

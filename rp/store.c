@@ -579,11 +579,15 @@ static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
 	}
 	if (err != RP_STORE_OK) {
 		st = store_use(s, Q_ROLLBACK_TO, &rc);
-		(void)store_run(s, st, rc, NULL);
+		/* Not undone, the write would be committed with the batch: the batch is lost. */
+		if (store_run(s, st, rc, NULL) != RP_STORE_OK)
+			s->batch_lost = true;
 		rc = SQLITE_OK;
 	}
 	st = store_use(s, Q_RELEASE, &rc);
-	rel = store_run(s, st, rc, NULL);
+	/* A savepoint left open is committed with the batch whatever its write said: lost too. */
+	if ((rel = store_run(s, st, rc, NULL)) != RP_STORE_OK)
+		s->batch_lost = true;
 	return err == RP_STORE_OK ? rel : err;
 }
 
@@ -731,8 +735,9 @@ rp_store_err rp_store_write_batch(rp_store *s, rp_store_write *writes, size_t n)
 	lost = s->batch_lost;
 	s->batch_lost = false;
 	err = store_tx_end(s, lost ? RP_STORE_IO : RP_STORE_OK);
-	for (size_t i = 0; i < n; i++)
-		if (writes[i].result == RP_STORE_OK && err != RP_STORE_OK)
-			writes[i].result = err;
+	/* Nothing of the batch is stored: what a write saw inside it (a row another write of the
+	 * batch made) is not so either. */
+	for (size_t i = 0; err != RP_STORE_OK && i < n; i++)
+		writes[i].result = err;
 	return err;
 }

@@ -173,9 +173,9 @@ rp_store_err rp_store_read(rp_store *s, rp_store_err (*reads)(rp_store *s, void 
  * Writes committed together (group commit): one transaction, one COMMIT, for writes that would
  * each have made their own. Each write's run calls the store's own calls (never other work:
  * the store is held throughout); its transactions become savepoints of the batch, and a write
- * whose run returns an error is undone alone, the others kept. result is what run returned,
- * or the failure that undid it: when the COMMIT fails, or SQLite rolls the whole transaction
- * back, every write that had succeeded gets that error. Returns the COMMIT's outcome.
+ * whose run returns an error is undone alone, the others kept. result is what run returned;
+ * when the batch is not committed (the COMMIT fails, SQLite rolls the whole transaction back, a
+ * write cannot be undone alone) every write gets that failure. Returns the COMMIT's outcome.
  */
 typedef struct rp_store_write {
 	rp_store_err (*run)(rp_store *s, void *ctx);

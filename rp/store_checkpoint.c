@@ -26,25 +26,36 @@
 struct store_checkpointer {
 	sqlite3 *db; /* its own connection */
 	pthread_t thread;
-	pthread_mutex_t lock; /* due, stop, due_at */
+	pthread_mutex_t lock; /* due, stop, due_at, inline_at */
 	pthread_cond_t cond;
 	bool due, stop;
-	int due_at; /* the WAL's frames that make the thread's next checkpoint due */
+	int due_at;    /* the WAL's frames that make the thread's next checkpoint due */
+	int inline_at; /* the WAL's frames at which a commit next checkpoints itself */
 };
 
 int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
 	store_checkpointer *k = arg;
+	bool now;
 
-	if (frames >= CHECKPOINT_INLINE_FRAMES) {
+	pthread_mutex_lock(&k->lock);
+	if (frames < k->due_at - CHECKPOINT_FRAMES) {
+		/* The WAL started over. */
+		k->due_at = CHECKPOINT_FRAMES;
+		k->inline_at = CHECKPOINT_INLINE_FRAMES;
+	}
+	/* Tried again only CHECKPOINT_FRAMES later: a reader that keeps the WAL (another
+	 * process's) must not make every commit sync both files. */
+	if ((now = frames >= k->inline_at))
+		k->inline_at = frames + CHECKPOINT_FRAMES;
+	pthread_mutex_unlock(&k->lock);
+	if (now) {
 		/* Under the store's lock (this is its COMMIT): BUSY only while the thread copies.
 		 */
 		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		return SQLITE_OK;
 	}
 	pthread_mutex_lock(&k->lock);
-	if (frames < k->due_at - CHECKPOINT_FRAMES)
-		k->due_at = CHECKPOINT_FRAMES; /* the WAL started over */
 	if (frames >= k->due_at) {
 		k->due = true;
 		k->due_at = frames + CHECKPOINT_FRAMES;
@@ -83,6 +94,7 @@ store_checkpointer *store_checkpointer_start(const char *path, bool throwaway)
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	k->due_at = CHECKPOINT_FRAMES;
+	k->inline_at = CHECKPOINT_INLINE_FRAMES;
 	if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	            SQLITE_OK ||
 	    /* The checkpoint syncs as the store's commits would have: never, for a throwaway. */

@@ -36,9 +36,12 @@ static void done(void *arg, rp_store_err result)
 static void start(void *arg)
 {
 	carrier *c = arg;
+	rp_app *app = c->app; /* c may be gone once submitted */
 
-	if (!rp_write_queue_submit(c->app->writes, run, done, c))
-		done(c, run(c->app->store, c)); /* the queue is stopping: written here */
+	if (!rp_write_queue_submit(app->writes, run, done, c))
+		done(c, run(app->store, c)); /* the queue is stopping: written here */
+	/* The handler's announcement, kept until now so a gathering batch waits for this write. */
+	rp_write_queue_coming(app->writes, -1);
 }
 
 void rp_write_then_answer(rp_app *app, const rp_http_request *req, rp_http_response *resp,

@@ -120,8 +120,10 @@ static int setup(void **state)
 	if (with_write_queue && (w->app.writes = rp_write_queue_start(w->app.store)) == NULL)
 		return -1;
 	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &w->app, NULL, &w->srv, bound,
-	                  sizeof(bound)) != RP_HTTP_OK)
+	                  sizeof(bound)) != RP_HTTP_OK) {
+		rp_write_queue_stop(&w->app.writes);
 		return -1;
+	}
 	snprintf(w->base, sizeof(w->base), "http://%s", bound);
 	w->browser = new_browser();
 

@@ -161,7 +161,7 @@ static void test_failure_is_its_own(void **state)
 	                   {.f = f, .name = "dup", .lock = &lock, .done_count = &done_count},
 	                   {.f = f, .name = "other", .lock = &lock, .done_count = &done_count}};
 
-	/* Announced, so the three are likely to share a batch; they are kept apart anyway. */
+	/* Each told its own outcome, in the order submitted, whichever batches they joined. */
 	rp_write_queue_coming(f->q, +1);
 	for (int i = 0; i < 3; i++)
 		assert_true(rp_write_queue_submit(f->q, make_user, write_done, &w[i]));
