@@ -15,7 +15,6 @@
 #include "rp/token.h"
 #include "rp/verifier_why.h"
 #include "rp/write_answer.h"
-#include "rp/write_queue.h"
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
@@ -838,7 +837,7 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	size_t n_algs = offered_algs(algs);
 	wa_err err;
 
-	rp_write_queue_coming(app->writes, +1);
+	rp_write_handler_begin(app);
 	memset(&r, 0, sizeof(r));
 	if (!result_call_begin(app, req, resp, CEREMONY_REGISTRATION, &c))
 		goto out;
@@ -888,8 +887,7 @@ static void attestation_result(rp_app *app, const rp_http_request *req, rp_http_
 	memset(&c.rec, 0, sizeof(c.rec));
 	rp_write_then_answer(app, req, resp, &registration_write, w);
 out:
-	if (resp->defer_start == NULL) /* else withdrawn once the write is queued */
-		rp_write_queue_coming(app->writes, -1);
+	rp_write_handler_end(app, resp);
 	wa_reg_response_reset(&r);
 	result_call_end(&c);
 }
@@ -995,7 +993,7 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	rp_store_err serr;
 	wa_err err;
 
-	rp_write_queue_coming(app->writes, +1);
+	rp_write_handler_begin(app);
 	memset(&r, 0, sizeof(r));
 	memset(allow, 0, sizeof(allow));
 	if (!result_call_begin(app, req, resp, CEREMONY_AUTHENTICATION, &c))
@@ -1065,8 +1063,7 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	use->backup_state = c.cred.backup_state;
 	rp_write_then_answer(app, req, resp, &assertion_write, use);
 out:
-	if (resp->defer_start == NULL) /* else withdrawn once the write is queued */
-		rp_write_queue_coming(app->writes, -1);
+	rp_write_handler_end(app, resp);
 	for (size_t i = 0; i < n_allow; i++)
 		wa_blob_reset(&allow[i]);
 	wa_auth_response_reset(&r);

@@ -548,19 +548,28 @@ static int begin_now(rp_store *s, store_conn *c)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* A transaction inside a write batch's write: a savepoint; the lock stays held (store_tx_end). */
-static rp_store_err batch_savepoint(rp_store *s)
+/* SAVEPOINT (the store's lock held); a failure that ended the whole transaction loses the batch. */
+static rp_store_err savepoint_begin(rp_store *s)
 {
 	int rc = SQLITE_OK;
 	sqlite3_stmt *st = store_use(s, Q_SAVEPOINT, &rc);
 	rp_store_err err = store_run(s, st, rc, NULL);
 
-	if (err != RP_STORE_OK) {
+	if (err != RP_STORE_OK && sqlite3_get_autocommit(s->conn->db))
+		s->batch_lost = true;
+	return err;
+}
+
+/* A transaction inside a write batch's write: a savepoint; the lock stays held (store_tx_end). */
+static rp_store_err batch_savepoint(rp_store *s)
+{
+	rp_store_err err = savepoint_begin(s);
+
+	if (err != RP_STORE_OK)
 		store_unlock(s);
-		return err;
-	}
-	s->savepoints = 1;
-	return RP_STORE_OK;
+	else
+		s->in_savepoint = true;
+	return err;
 }
 
 /*
@@ -609,7 +618,7 @@ rp_store_err store_tx_begin(rp_store *s)
 		 * keep). In a write batch's write, it is a savepoint of the batch.
 		 */
 		if (s->held > 1) {
-			if (s->batch && s->held == 2 && s->savepoints == 0)
+			if (s->batch && s->held == 2 && !s->in_savepoint)
 				return batch_savepoint(s);
 			store_unlock(s);
 			return RP_STORE_INVALID;
@@ -664,9 +673,9 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 	if (s->batch) {
 		/* A write's transaction in a batch: its savepoint; none when store_tx_begin failed.
 		 */
-		if (s->savepoints > 0) {
+		if (s->in_savepoint) {
 			err = savepoint_end(s, err);
-			s->savepoints = 0;
+			s->in_savepoint = false;
 			store_unlock(s); /* the savepoint's, from store_tx_begin */
 		}
 		store_unlock(s); /* this call's */
@@ -700,17 +709,11 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 /* One write of a batch under a savepoint of its own (the store's lock held). */
 static rp_store_err batch_one(rp_store *s, rp_store_write *w)
 {
-	int rc = SQLITE_OK;
-	sqlite3_stmt *st = store_use(s, Q_SAVEPOINT, &rc);
-	rp_store_err err = store_run(s, st, rc, NULL);
+	rp_store_err err = savepoint_begin(s);
 
-	if (err != RP_STORE_OK) {
-		if (sqlite3_get_autocommit(s->conn->db))
-			s->batch_lost = true;
+	if (err != RP_STORE_OK)
 		return err;
-	}
-	err = w->run(s, w->ctx);
-	return savepoint_end(s, err);
+	return savepoint_end(s, w->run(s, w->ctx));
 }
 
 rp_store_err rp_store_write_batch(rp_store *s, rp_store_write *writes, size_t n)

@@ -46,22 +46,17 @@ int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	}
 	/* Tried again only CHECKPOINT_FRAMES later: a reader that keeps the WAL (another
 	 * process's) must not make every commit sync both files. */
-	if ((now = frames >= k->inline_at))
+	if ((now = frames >= k->inline_at)) {
 		k->inline_at = frames + CHECKPOINT_FRAMES;
-	pthread_mutex_unlock(&k->lock);
-	if (now) {
-		/* Under the store's lock (this is its COMMIT): BUSY only while the thread copies.
-		 */
-		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		return SQLITE_OK;
-	}
-	pthread_mutex_lock(&k->lock);
-	if (frames >= k->due_at) {
+	} else if (frames >= k->due_at) {
 		k->due = true;
 		k->due_at = frames + CHECKPOINT_FRAMES;
 		pthread_cond_signal(&k->cond);
 	}
 	pthread_mutex_unlock(&k->lock);
+	/* Under the store's lock (this is its COMMIT): BUSY only while the thread copies. */
+	if (now)
+		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
 

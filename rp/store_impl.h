@@ -93,10 +93,9 @@ struct rp_store {
 	/* Recursive: store_use inside the thread's own transaction reenters it. Owns conn's use. */
 	pthread_mutex_t lock;
 	unsigned held; /* how deep lock is held (by its holder; read under it) */
-	/* Under lock: a write batch runs (rp_store_write_batch), and how many of its savepoints
-	 * a write's own transactions have open; lost: SQLite rolled the whole batch back. */
-	bool batch, batch_lost;
-	unsigned savepoints;
+	/* Under lock: a write batch runs (rp_store_write_batch); a write's own transaction has its
+	 * savepoint open (they do not nest); lost: the batch cannot be committed as it stands. */
+	bool batch, in_savepoint, batch_lost;
 	store_conn *conn; /* never NULL in a store rp_store_open_ex returned */
 	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;

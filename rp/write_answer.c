@@ -44,6 +44,18 @@ static void start(void *arg)
 	rp_write_queue_coming(app->writes, -1);
 }
 
+void rp_write_handler_begin(rp_app *app)
+{
+	rp_write_queue_coming(app->writes, +1);
+}
+
+void rp_write_handler_end(rp_app *app, const rp_http_response *resp)
+{
+	/* A deferred write's announcement is withdrawn by start, once the write is queued. */
+	if (resp->defer_start != start)
+		rp_write_queue_coming(app->writes, -1);
+}
+
 void rp_write_then_answer(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                           const rp_write_step *step, void *ctx)
 {

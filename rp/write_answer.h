@@ -19,11 +19,16 @@ typedef struct rp_write_step {
 } rp_write_step;
 
 /*
+ * A handler that may end in rp_write_then_answer calls rp_write_handler_begin first and
+ * rp_write_handler_end on every way out: a batch gathering writes waits for the handlers in
+ * between, and for a deferred write until it is queued.
+ */
+void rp_write_handler_begin(rp_app *app);
+void rp_write_handler_end(rp_app *app, const rp_http_response *resp);
+
+/*
  * Writes step->run, then answers; ctx is the step's from here on (released in every case, also
- * when memory runs out: then the answer is a 500 and nothing is written). A handler that
- * announced its write (rp_write_queue_coming +1) withdraws it when it returns, unless this
- * deferred resp (rp_http_response.defer_start set): the announcement is then withdrawn once the
- * write is queued.
+ * when memory runs out: then the answer is a 500 and nothing is written).
  */
 void rp_write_then_answer(rp_app *app, const rp_http_request *req, rp_http_response *resp,
                           const rp_write_step *step, void *ctx);
