@@ -66,8 +66,6 @@ typedef struct rp_http_response {
 	int status;
 	char content_type[64];
 	wa_blob body;
-	size_t n_headers;
-	char headers[RP_HTTP_MAX_HEADERS][2][512];
 	/* Set by rp_http_response_close: no answer at all, the connection is closed. */
 	bool close_connection;
 	/* Why the request failed, for the request's log line ("" none): rp_http_response_why. */
@@ -75,6 +73,10 @@ typedef struct rp_http_response {
 	/* rp_http_response_defer's: the work that answers later (NULL: the answer is here). */
 	void (*defer_start)(void *ctx);
 	void *defer_ctx;
+	size_t n_headers;
+	/* Last, and only the first n_headers are ever read: the server leaves the rest of this
+	 * 16 KB unzeroed (rp/http.c, on_request). */
+	char headers[RP_HTTP_MAX_HEADERS][2][512];
 } rp_http_response;
 
 void rp_http_response_text(rp_http_response *r, int status, const char *content_type,

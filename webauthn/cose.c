@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,22 +72,85 @@ const EVP_MD *wa_cose_alg_md(int64_t alg)
 	}
 }
 
+/* The curves an EC2 key may name, each paired with its one algorithm. */
+enum ec_curve { EC_P256, EC_P384, EC_P521, EC__COUNT };
+
+static const struct ec_curve_info {
+	int64_t alg, crv;
+	const char *group;
+	size_t coord_len;
+} ec_curves[EC__COUNT] = {
+        [EC_P256] = {WA_COSE_ES256, WA_COSE_CRV_P256, "P-256", 32},
+        [EC_P384] = {WA_COSE_ES384, WA_COSE_CRV_P384, "P-384", 48},
+        [EC_P521] = {WA_COSE_ES512, WA_COSE_CRV_P521, "P-521", 66},
+};
+
 /* ES256 pairs with P-256 and so on (RFC 9053 §2.1 SHOULD, WebAuthn requires it). */
+static const struct ec_curve_info *ec_curve_for(int64_t alg, int64_t crv)
+{
+	for (size_t i = 0; i < EC__COUNT; i++)
+		if (ec_curves[i].alg == alg && ec_curves[i].crv == crv)
+			return &ec_curves[i];
+	return NULL;
+}
+
 static const char *ec_group_for(int64_t alg, int64_t crv, size_t *coord_len)
 {
-	if (alg == WA_COSE_ES256 && crv == WA_COSE_CRV_P256) {
-		*coord_len = 32;
-		return "P-256";
+	const struct ec_curve_info *c = ec_curve_for(alg, crv);
+
+	if (c == NULL)
+		return NULL;
+	*coord_len = c->coord_len;
+	return c->group;
+}
+
+/*
+ * Each curve's parameters as a key without a point, made once and only read after: a new key
+ * copies them, as building the curve from its name for every key cost half of a decode.
+ */
+static EVP_PKEY *ec_templates[EC__COUNT];
+static pthread_once_t ec_templates_once = PTHREAD_ONCE_INIT;
+
+static void make_ec_templates(void)
+{
+	for (size_t i = 0; i < EC__COUNT; i++) {
+		OSSL_PARAM params[] = {
+		        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+		                                         (char *)ec_curves[i].group, 0),
+		        OSSL_PARAM_construct_end(),
+		};
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+
+		if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+		    EVP_PKEY_fromdata(ctx, &ec_templates[i], EVP_PKEY_KEY_PARAMETERS, params) != 1)
+			ec_templates[i] =
+			        NULL; /* keys of this curve are then built from its name */
+		EVP_PKEY_CTX_free(ctx);
 	}
-	if (alg == WA_COSE_ES384 && crv == WA_COSE_CRV_P384) {
-		*coord_len = 48;
-		return "P-384";
+}
+
+/* Curve c's template; NULL when OpenSSL could not make it (keys are then built from its name). */
+static const EVP_PKEY *ec_template(enum ec_curve c)
+{
+	pthread_once(&ec_templates_once, make_ec_templates);
+	return ec_templates[c];
+}
+
+/* A public key at point (SEC 1 uncompressed) on the curve of tmpl. */
+static wa_err ec_key_from_template(const EVP_PKEY *tmpl, const uint8_t *point, size_t len,
+                                   EVP_PKEY **out)
+{
+	EVP_PKEY *key = EVP_PKEY_new();
+
+	if (key == NULL)
+		return WA_ERR_NOMEM;
+	if (EVP_PKEY_copy_parameters(key, tmpl) != 1 ||
+	    EVP_PKEY_set1_encoded_public_key(key, point, len) != 1) {
+		EVP_PKEY_free(key);
+		return WA_ERR_INTERNAL;
 	}
-	if (alg == WA_COSE_ES512 && crv == WA_COSE_CRV_P521) {
-		*coord_len = 66;
-		return "P-521";
-	}
-	return NULL;
+	*out = key;
+	return WA_OK;
 }
 
 static wa_err pkey_from_params(const char *type, OSSL_PARAM *params, EVP_PKEY **out)
@@ -123,15 +187,16 @@ static bool public_check_quick(EVP_PKEY *pkey)
 static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 {
 	const uint8_t *x, *y;
-	size_t xlen, ylen, coord_len = 0;
-	const char *group;
+	size_t xlen, ylen, coord_len;
+	const struct ec_curve_info *curve;
 	uint8_t point[1 + 2 * 66];
 	wa_err err;
 
 	if (!wa_cbor_int(wa_cbor_map_get_int(map, L_CRV), &out->crv))
 		return WA_ERR_COSE_CURVE;
-	if ((group = ec_group_for(out->alg, out->crv, &coord_len)) == NULL)
+	if ((curve = ec_curve_for(out->alg, out->crv)) == NULL)
 		return WA_ERR_COSE_CURVE;
+	coord_len = curve->coord_len;
 	if (!wa_cbor_bytes(wa_cbor_map_get_int(map, L_X), &x, &xlen) ||
 	    !wa_cbor_bytes(wa_cbor_map_get_int(map, L_Y), &y, &ylen) || xlen != coord_len ||
 	    ylen != coord_len)
@@ -140,15 +205,24 @@ static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 	point[0] = 0x04;
 	memcpy(point + 1, x, coord_len);
 	memcpy(point + 1 + coord_len, y, coord_len);
-	/* The curve by its name, the point as bytes: a parameter array on the stack, no builder. */
-	OSSL_PARAM params[] = {
-	        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
-	        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
-	                                          1 + 2 * coord_len),
-	        OSSL_PARAM_construct_end(),
-	};
-	err = pkey_from_params("EC", params, &out->pkey);
-	/* OpenSSL refuses off-curve points at import; the quick check makes that explicit. */
+	const EVP_PKEY *tmpl = ec_template((enum ec_curve)(curve - ec_curves));
+	if (tmpl != NULL) {
+		err = ec_key_from_template(tmpl, point, 1 + 2 * coord_len, &out->pkey);
+	} else {
+		/* The curve by its name, the point as bytes. */
+		OSSL_PARAM params[] = {
+		        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+		                                         (char *)curve->group, 0),
+		        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
+		                                          1 + 2 * coord_len),
+		        OSSL_PARAM_construct_end(),
+		};
+		err = pkey_from_params("EC", params, &out->pkey);
+	}
+	if (err == WA_ERR_NOMEM)
+		return err;
+	/* OpenSSL refuses off-curve points when it sets them; the quick check makes that explicit.
+	 */
 	if (err != WA_OK || !public_check_quick(out->pkey))
 		return WA_ERR_COSE_POINT;
 	return WA_OK;
@@ -335,8 +409,18 @@ static bool fill_ec(cbor_item_t *map, EVP_PKEY *pkey, int64_t alg)
 		return false;
 	if (ec_group_for(alg, crv, &coord_len) == NULL)
 		return false;
-	return map_add(map, L_CRV, wa_cbor_build_int(crv)) &&
-	       map_add(map, L_X, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_X, coord_len)) &&
+	if (!map_add(map, L_CRV, wa_cbor_build_int(crv)))
+		return false;
+	/* The point as the key encodes it: x and y read off at once when uncompressed (the usual
+	 * form), cheaper than asking for each coordinate as a number. */
+	uint8_t point[1 + 2 * 66];
+	size_t len = 0;
+	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+	                                    sizeof(point), &len) == 1 &&
+	    len == 1 + 2 * coord_len && point[0] == 0x04)
+		return map_add(map, L_X, cbor_build_bytestring(point + 1, coord_len)) &&
+		       map_add(map, L_Y, cbor_build_bytestring(point + 1 + coord_len, coord_len));
+	return map_add(map, L_X, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_X, coord_len)) &&
 	       map_add(map, L_Y, bn_param_bytes(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, coord_len));
 }
 
