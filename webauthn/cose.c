@@ -129,7 +129,7 @@ static void make_ec_templates(void)
 	}
 }
 
-/* Curve c's template; NULL when OpenSSL could not make it (keys are then built from its name). */
+/* Curve c's template; NULL when OpenSSL could not make it. */
 static const EVP_PKEY *ec_template(enum ec_curve c)
 {
 	pthread_once(&ec_templates_once, make_ec_templates);
@@ -144,10 +144,14 @@ static wa_err ec_key_from_template(const EVP_PKEY *tmpl, const uint8_t *point, s
 
 	if (key == NULL)
 		return WA_ERR_NOMEM;
-	if (EVP_PKEY_copy_parameters(key, tmpl) != 1 ||
-	    EVP_PKEY_set1_encoded_public_key(key, point, len) != 1) {
+	if (EVP_PKEY_copy_parameters(key, tmpl) != 1) {
 		EVP_PKEY_free(key);
 		return WA_ERR_INTERNAL;
+	}
+	/* OpenSSL refuses a point off the curve here. */
+	if (EVP_PKEY_set1_encoded_public_key(key, point, len) != 1) {
+		EVP_PKEY_free(key);
+		return WA_ERR_COSE_POINT;
 	}
 	*out = key;
 	return WA_OK;
@@ -206,26 +210,12 @@ static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 	memcpy(point + 1, x, coord_len);
 	memcpy(point + 1 + coord_len, y, coord_len);
 	const EVP_PKEY *tmpl = ec_template((enum ec_curve)(curve - ec_curves));
-	if (tmpl != NULL) {
-		err = ec_key_from_template(tmpl, point, 1 + 2 * coord_len, &out->pkey);
-	} else {
-		/* The curve by its name, the point as bytes. */
-		OSSL_PARAM params[] = {
-		        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-		                                         (char *)curve->group, 0),
-		        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point,
-		                                          1 + 2 * coord_len),
-		        OSSL_PARAM_construct_end(),
-		};
-		err = pkey_from_params("EC", params, &out->pkey);
-	}
-	if (err == WA_ERR_NOMEM)
+	if (tmpl == NULL)
+		return WA_ERR_INTERNAL;
+	if ((err = ec_key_from_template(tmpl, point, 1 + 2 * coord_len, &out->pkey)) != WA_OK)
 		return err;
-	/* OpenSSL refuses off-curve points when it sets them; the quick check makes that explicit.
-	 */
-	if (err != WA_OK || !public_check_quick(out->pkey))
-		return WA_ERR_COSE_POINT;
-	return WA_OK;
+	/* Setting the point refused one off the curve; the quick check makes that explicit. */
+	return public_check_quick(out->pkey) ? WA_OK : WA_ERR_COSE_POINT;
 }
 
 static wa_err decode_okp(const cbor_item_t *map, wa_cose_key *out)
