@@ -75,7 +75,7 @@ typedef struct rp_http_response {
 	void *defer_ctx;
 	size_t n_headers;
 	/* Last, and only the first n_headers are ever read: the server leaves the rest of this
-	 * 16 KB unzeroed (rp/http.c, on_request). */
+	 * 16 KB unzeroed (rp/http.c, new_pending). */
 	char headers[RP_HTTP_MAX_HEADERS][2][512];
 } rp_http_response;
 

@@ -105,35 +105,41 @@ static const char *ec_group_for(int64_t alg, int64_t crv, size_t *coord_len)
 }
 
 /*
- * Each curve's parameters as a key without a point, made once and only read after: a new key
- * copies them, as building the curve from its name for every key cost half of a decode.
+ * Each curve's parameters as a key without a point, each made at its first use and only read
+ * after (never changed or freed): a new key copies them, as building the curve from its name
+ * for every key cost half of a decode. One that could not be made is tried again next time.
  */
 static EVP_PKEY *ec_templates[EC__COUNT];
-static pthread_once_t ec_templates_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t ec_templates_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void make_ec_templates(void)
+static EVP_PKEY *make_ec_template(enum ec_curve c)
 {
-	for (size_t i = 0; i < EC__COUNT; i++) {
-		OSSL_PARAM params[] = {
-		        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-		                                         (char *)ec_curves[i].group, 0),
-		        OSSL_PARAM_construct_end(),
-		};
-		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	OSSL_PARAM params[] = {
+	        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+	                                         (char *)ec_curves[c].group, 0),
+	        OSSL_PARAM_construct_end(),
+	};
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	EVP_PKEY *tmpl = NULL;
 
-		if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-		    EVP_PKEY_fromdata(ctx, &ec_templates[i], EVP_PKEY_KEY_PARAMETERS, params) != 1)
-			ec_templates[i] =
-			        NULL; /* keys of this curve are then built from its name */
-		EVP_PKEY_CTX_free(ctx);
-	}
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &tmpl, EVP_PKEY_KEY_PARAMETERS, params) != 1)
+		tmpl = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return tmpl;
 }
 
-/* Curve c's template; NULL when OpenSSL could not make it. */
+/* Curve c's template; NULL when OpenSSL could not make it (out of memory). */
 static const EVP_PKEY *ec_template(enum ec_curve c)
 {
-	pthread_once(&ec_templates_once, make_ec_templates);
-	return ec_templates[c];
+	const EVP_PKEY *tmpl;
+
+	pthread_mutex_lock(&ec_templates_lock);
+	if (ec_templates[c] == NULL)
+		ec_templates[c] = make_ec_template(c);
+	tmpl = ec_templates[c];
+	pthread_mutex_unlock(&ec_templates_lock);
+	return tmpl;
 }
 
 /* A public key at point (SEC 1 uncompressed) on the curve of tmpl. */
