@@ -619,7 +619,6 @@ static bool prepare(rp_http_server *srv, struct MHD_Connection *conn, pending *p
 	        .body_len = wa_buf_len(&p->body),
 	        .conn = conn,
 	        .tls = srv->tls,
-	        .can_defer = true,
 	        .peer_chain = p->peer_chain.ptr,
 	        .peer_chain_len = p->peer_chain.len,
 	        .peer_cert_count = p->peer_count,

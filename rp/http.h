@@ -53,8 +53,6 @@ typedef struct rp_http_request {
 	/* 1 for the first request on its connection, 2 for the next one (keep-alive) ...; 0
 	 * unknown. */
 	unsigned conn_request_no;
-	/* The handler may answer later (rp_http_response_defer): a server's handler thread. */
-	bool can_defer;
 } rp_http_request;
 
 /* A request header, cookie or query argument; NULL when absent. */
@@ -97,7 +95,7 @@ void rp_http_response_why(rp_http_response *r, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
 /*
- * The answer comes later (req->can_defer only): once the handler has returned, its thread calls
+ * The answer comes later: once the handler has returned, its thread calls
  * start(ctx), which begins the work (a write committed with others, rp/write_queue.h) whose end
  * fills resp and calls rp_http_finish(req), from any thread. resp and req stay the request's
  * until then; the server does not stop before every deferred request is finished.

@@ -61,7 +61,7 @@ void rp_write_then_answer(rp_app *app, const rp_http_request *req, rp_http_respo
 {
 	carrier *c;
 
-	if (req->can_defer && app->writes != NULL) {
+	if (app->writes != NULL) {
 		if ((c = malloc(sizeof(*c))) == NULL) {
 			rp_fail_json(resp, 500, "out of memory");
 			step->release(ctx);

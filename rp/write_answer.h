@@ -1,7 +1,8 @@
 /*
  * A handler's last step when it is a write: the answer goes out once the write is committed.
- * Through the app's write queue (rp/write_queue.h: committed with other handlers' writes) when
- * the request can wait for it (rp_http_response_defer), else written and answered at once.
+ * Through the app's write queue (rp/write_queue.h: committed with other handlers' writes, the
+ * answer deferred, rp_http_response_defer) when the app has one, else written and answered at
+ * once.
  */
 #ifndef KAGURA_RP_WRITE_ANSWER_H
 #define KAGURA_RP_WRITE_ANSWER_H

@@ -77,12 +77,13 @@ enum ec_curve { EC_P256, EC_P384, EC_P521, EC__COUNT };
 
 static const struct ec_curve_info {
 	int64_t alg, crv;
-	const char *group;
+	const char *group;     /* the NIST name */
+	const char *sec_group; /* the SEC 2 name, which OpenSSL reports for its keys */
 	size_t coord_len;
 } ec_curves[EC__COUNT] = {
-        [EC_P256] = {WA_COSE_ES256, WA_COSE_CRV_P256, "P-256", 32},
-        [EC_P384] = {WA_COSE_ES384, WA_COSE_CRV_P384, "P-384", 48},
-        [EC_P521] = {WA_COSE_ES512, WA_COSE_CRV_P521, "P-521", 66},
+        [EC_P256] = {WA_COSE_ES256, WA_COSE_CRV_P256, "P-256", "prime256v1", 32},
+        [EC_P384] = {WA_COSE_ES384, WA_COSE_CRV_P384, "P-384", "secp384r1", 48},
+        [EC_P521] = {WA_COSE_ES512, WA_COSE_CRV_P521, "P-521", "secp521r1", 66},
 };
 
 /* ES256 pairs with P-256 and so on (RFC 9053 §2.1 SHOULD, WebAuthn requires it). */
@@ -94,14 +95,20 @@ static const struct ec_curve_info *ec_curve_for(int64_t alg, int64_t crv)
 	return NULL;
 }
 
-static const char *ec_group_for(int64_t alg, int64_t crv, size_t *coord_len)
+/* The curve of an EC key, by either of its names; NULL for any other key or curve. */
+static const struct ec_curve_info *ec_curve_of_key(EVP_PKEY *key)
 {
-	const struct ec_curve_info *c = ec_curve_for(alg, crv);
+	char group[64];
 
-	if (c == NULL)
+	if (!EVP_PKEY_is_a(key, "EC") ||
+	    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+	                                   NULL) != 1)
 		return NULL;
-	*coord_len = c->coord_len;
-	return c->group;
+	for (size_t i = 0; i < EC__COUNT; i++)
+		if (strcmp(group, ec_curves[i].group) == 0 ||
+		    strcmp(group, ec_curves[i].sec_group) == 0)
+			return &ec_curves[i];
+	return NULL;
 }
 
 /*
@@ -388,24 +395,14 @@ static cbor_item_t *bn_param_bytes(EVP_PKEY *pkey, const char *param, size_t pad
 
 static bool fill_ec(cbor_item_t *map, EVP_PKEY *pkey, int64_t alg)
 {
-	char group[64];
-	int64_t crv;
-	size_t coord_len = 0;
+	const struct ec_curve_info *curve = ec_curve_of_key(pkey);
+	size_t coord_len;
 
-	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-	                                   NULL) != 1)
+	/* ES256 pairs with P-256 and so on. */
+	if (curve == NULL || curve->alg != alg)
 		return false;
-	if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0)
-		crv = WA_COSE_CRV_P256;
-	else if (strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0)
-		crv = WA_COSE_CRV_P384;
-	else if (strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0)
-		crv = WA_COSE_CRV_P521;
-	else
-		return false;
-	if (ec_group_for(alg, crv, &coord_len) == NULL)
-		return false;
-	if (!map_add(map, L_CRV, wa_cbor_build_int(crv)))
+	coord_len = curve->coord_len;
+	if (!map_add(map, L_CRV, wa_cbor_build_int(curve->crv)))
 		return false;
 	/* The point as the key encodes it: x and y read off at once when uncompressed (the usual
 	 * form), cheaper than asking for each coordinate as a number. */
@@ -481,21 +478,13 @@ wa_err wa_cose_encode(EVP_PKEY *pkey, int64_t alg, wa_blob *out)
 /* The key type (and for ECDSA the curve) a COSE algorithm is defined for. */
 static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
 {
-	char group[32];
+	const struct ec_curve_info *curve;
 
 	switch (alg) {
 	case WA_COSE_ES256:
 	case WA_COSE_ES384:
 	case WA_COSE_ES512:
-		if (!EVP_PKEY_is_a(key, "EC") ||
-		    EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
-		                                   sizeof(group), NULL) != 1)
-			return false;
-		if (alg == WA_COSE_ES256)
-			return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
-		if (alg == WA_COSE_ES384)
-			return strcmp(group, "secp384r1") == 0 || strcmp(group, "P-384") == 0;
-		return strcmp(group, "secp521r1") == 0 || strcmp(group, "P-521") == 0;
+		return (curve = ec_curve_of_key(key)) != NULL && curve->alg == alg;
 	case WA_COSE_EDDSA:
 		return EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448");
 	case WA_COSE_ED25519:
