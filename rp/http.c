@@ -175,9 +175,17 @@ void rp_http_response_json(rp_http_response *r, int status, json_t *json)
 {
 	char *text = json ? json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
-	rp_http_response_text(r, text ? status : 500, "application/json", text ? text : "{}");
-	free(text);
 	json_decref(json);
+	if (text == NULL) {
+		rp_http_response_text(r, 500, "application/json", "{}");
+		return;
+	}
+	/* The body is the dumped text itself (jansson's malloc by default: freed with free). */
+	r->status = status;
+	snprintf(r->content_type, sizeof(r->content_type), "%s", "application/json");
+	wa_blob_reset(&r->body);
+	r->body.ptr = (uint8_t *)text;
+	r->body.len = strlen(text);
 }
 
 void rp_http_response_close(rp_http_response *r)
@@ -218,12 +226,17 @@ static void remote_text(struct MHD_Connection *conn, char *buf, size_t size)
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, rp_http_response *r)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-	        r->body.len, r->body.ptr ? r->body.ptr : (void *)"", MHD_RESPMEM_MUST_COPY);
+	/* libmicrohttpd takes the body as it is and frees it once sent: no copy. */
+	struct MHD_Response *resp =
+	        r->body.ptr != NULL
+	                ? MHD_create_response_from_buffer_with_free_callback(r->body.len,
+	                                                                     r->body.ptr, free)
+	                : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
 
 	if (resp == NULL)
 		return MHD_NO;
+	r->body.ptr = NULL; /* the response's now; the length stays for the log */
 	if (r->content_type[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	for (size_t i = 0; i < r->n_headers; i++)
