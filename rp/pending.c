@@ -16,7 +16,7 @@ typedef struct entry {
 	char token[RP_PENDING_TOKEN_MAX + 1];
 	json_t *state; /* the table's reference */
 	time_t expires;
-	size_t bytes; /* what it holds: its state as compact JSON, and the entry */
+	size_t bytes; /* what it holds: its state (state_bytes) and the entry */
 	struct entry *bucket_next;
 	struct entry *sooner, *later; /* neighbours in expiry order */
 } entry;
@@ -155,6 +155,44 @@ static void insert_ordered(rp_pending *t, entry *e)
 		t->soonest = e;
 }
 
+/* What one value costs beside its text: jansson's node, and its slot in an array or object. */
+#define VALUE_BYTES 64u
+/* Deeper than any state the API makes: such a state counts as too large. */
+#define STATE_DEPTH_MAX 8
+#define TOO_LARGE       SIZE_MAX /* a count that no table's bound admits */
+
+static size_t add_bytes(size_t a, size_t b)
+{
+	return b > TOO_LARGE - a ? TOO_LARGE : a + b;
+}
+
+/*
+ * What a state holds, counted without serializing it: each string's and key's bytes, and
+ * VALUE_BYTES a value. Serializing the state only to size it cost more than keeping it.
+ */
+static size_t state_bytes(const json_t *v, int depth)
+{
+	size_t n = VALUE_BYTES, i;
+	const char *key;
+	const json_t *item;
+
+	if (depth > STATE_DEPTH_MAX)
+		return TOO_LARGE;
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return add_bytes(n, json_string_length(v));
+	case JSON_ARRAY:
+		json_array_foreach(v, i, item) n = add_bytes(n, state_bytes(item, depth + 1));
+		return n;
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)v, key, item) n =
+		        add_bytes(n, add_bytes(strlen(key), state_bytes(item, depth + 1)));
+		return n;
+	default:
+		return n;
+	}
+}
+
 rp_pending_err rp_pending_put(rp_pending *t, const char *token, json_t *state, time_t now,
                               time_t expires)
 {
@@ -171,8 +209,8 @@ rp_pending_err rp_pending_put(rp_pending *t, const char *token, json_t *state, t
 	memcpy(e->token, token, strlen(token) + 1);
 	e->state = state;
 	e->expires = expires;
-	/* Counted as compact JSON: a state's size is the client's to choose (64 long ids). */
-	e->bytes = json_dumpb(state, NULL, 0, JSON_COMPACT) + sizeof(*e);
+	/* A state's size is the client's to choose (64 long ids). */
+	e->bytes = add_bytes(state_bytes(state, 0), sizeof(*e));
 	if (e->bytes > t->max_bytes) {
 		entry_free(e);
 		return RP_PENDING_TOO_LARGE;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "webauthn/cborx.h"
+#include "webauthn/hash.h"
 #include "webauthn/arraylen.h"
 
 /* COSE_Key labels */
@@ -58,13 +59,13 @@ const EVP_MD *wa_cose_alg_md(int64_t alg)
 	case WA_COSE_ES256:
 	case WA_COSE_RS256:
 	case WA_COSE_PS256:
-		return EVP_sha256();
+		return wa_sha2_md(256);
 	case WA_COSE_ES384:
 	case WA_COSE_RS384:
-		return EVP_sha384();
+		return wa_sha2_md(384);
 	case WA_COSE_ES512:
 	case WA_COSE_RS512:
-		return EVP_sha512();
+		return wa_sha2_md(512);
 	case WA_COSE_RS1:
 		return EVP_sha1();
 	default:
@@ -503,6 +504,32 @@ static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
 	}
 }
 
+/*
+ * ECDSA over the message's digest, made here: a context for the key alone, no digest context to
+ * set up (what OpenSSL's own speed test measures), a few microseconds less a check.
+ */
+static wa_err verify_ecdsa(EVP_PKEY *pkey, const EVP_MD *md, const uint8_t *msg, size_t msg_len,
+                           const uint8_t *sig, size_t sig_len)
+{
+	uint8_t digest[EVP_MAX_MD_SIZE];
+	unsigned int digest_len = 0;
+	EVP_PKEY_CTX *ctx;
+	int rc;
+
+	if (EVP_Digest(msg, msg_len, digest, &digest_len, md, NULL) != 1 ||
+	    (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+		return WA_ERR_NOMEM;
+	if (EVP_PKEY_verify_init(ctx) != 1) {
+		EVP_PKEY_CTX_free(ctx);
+		return WA_ERR_ARG; /* not a key that verifies */
+	}
+	rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
+	EVP_PKEY_CTX_free(ctx);
+	if (rc == 1)
+		return WA_OK;
+	return rc == 0 ? WA_ERR_SIG_INVALID : WA_ERR_SIG_ENCODING;
+}
+
 /* Verification proper; the caller has established that alg fits pkey. */
 static wa_err verify_fitted(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, size_t msg_len,
                             const uint8_t *sig, size_t sig_len)
@@ -514,6 +541,8 @@ static wa_err verify_fitted(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, siz
 
 	if (sig_len == 0)
 		return WA_ERR_SIG_ENCODING;
+	if (alg == WA_COSE_ES256 || alg == WA_COSE_ES384 || alg == WA_COSE_ES512)
+		return verify_ecdsa(pkey, md, msg, msg_len, sig, sig_len);
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return WA_ERR_NOMEM;
 	if (EVP_DigestVerifyInit(ctx, &pctx, md, NULL, pkey) != 1) {

@@ -2,10 +2,14 @@
 #ifndef KAGURA_WEBAUTHN_HASH_H
 #define KAGURA_WEBAUTHN_HASH_H
 
+#include <openssl/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define WA_SHA256_LEN 32
+
+/* SHA-256, -384 or -512 by its bits, fetched once (OpenSSL's; not to be freed); NULL for others. */
+const EVP_MD *wa_sha2_md(unsigned bits);
 
 void wa_sha256(const void *ptr, size_t len, uint8_t out[WA_SHA256_LEN]);
 /* SHA-256 over the concatenation a || b. */

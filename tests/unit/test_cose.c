@@ -906,9 +906,9 @@ static void test_alg_table(void **state)
 	assert_string_equal(wa_cose_alg_name(-47), "unknown");
 	assert_true(wa_cose_alg_supported(WA_COSE_PS256));
 	assert_false(wa_cose_alg_supported(-47));
-	assert_ptr_equal(wa_cose_alg_md(WA_COSE_ES384), EVP_sha384());
-	assert_ptr_equal(wa_cose_alg_md(WA_COSE_PS256), EVP_sha256());
-	assert_ptr_equal(wa_cose_alg_md(WA_COSE_RS512), EVP_sha512());
+	assert_true(EVP_MD_is_a(wa_cose_alg_md(WA_COSE_ES384), "SHA2-384"));
+	assert_true(EVP_MD_is_a(wa_cose_alg_md(WA_COSE_PS256), "SHA2-256"));
+	assert_true(EVP_MD_is_a(wa_cose_alg_md(WA_COSE_RS512), "SHA2-512"));
 	assert_null(wa_cose_alg_md(WA_COSE_EDDSA));
 	assert_null(wa_cose_alg_md(WA_COSE_ED448));
 	assert_false(wa_pkey_equal(NULL, rsa_key));

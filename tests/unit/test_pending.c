@@ -178,7 +178,8 @@ static json_t *state_big(const char *name)
  * reached, and a state larger than the whole table is refused. */
 static void test_bytes_bound(void **unused)
 {
-	size_t one = (size_t)BIG_IDS * (BIG_ID_CHARS + 3);
+	/* About what one such state holds: its ids' text, and a value's cost (64 bytes) each. */
+	size_t one = (size_t)BIG_IDS * (BIG_ID_CHARS + 64);
 	rp_pending *t = rp_pending_new(1000, 3 * one + one / 2);
 	rp_pending *tiny = rp_pending_new(1000, 64);
 	json_t *got = NULL;
@@ -208,6 +209,27 @@ static void test_bytes_bound(void **unused)
 	assert_int_equal(rp_pending_count(tiny), 0);
 	rp_pending_free(&t);
 	rp_pending_free(&tiny);
+}
+
+/* A state deeper than any the API makes counts as too large, whatever the table's bound. */
+static void test_deep_state_too_large(void **unused)
+{
+	rp_pending *t = rp_pending_new(0, 0);
+	json_t *deep = json_string("x");
+
+	(void)unused;
+	assert_non_null(t);
+	for (int i = 0; i < 12; i++)
+		deep = json_pack("{s:o}", "in", deep);
+	assert_non_null(deep);
+	assert_int_equal(rp_pending_put(t, "deep", deep, NOW, NOW + LIFETIME),
+	                 RP_PENDING_TOO_LARGE);
+	assert_int_equal(rp_pending_count(t), 0);
+	/* Three levels, as the API's states have at most: kept. */
+	assert_int_equal(rp_pending_put(t, "flat", json_pack("{s:{s:[s]}}", "a", "b", "c"), NOW,
+	                                NOW + LIFETIME),
+	                 RP_PENDING_OK);
+	rp_pending_free(&t);
 }
 
 static void test_full_drops_expired_first(void **unused)
@@ -307,6 +329,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_input),
 	        cmocka_unit_test(test_bound_evicts_oldest),
 	        cmocka_unit_test(test_bytes_bound),
+	        cmocka_unit_test(test_deep_state_too_large),
 	        cmocka_unit_test(test_full_drops_expired_first),
 	        cmocka_unit_test(test_concurrent_threads),
 	};
