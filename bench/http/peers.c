@@ -396,8 +396,8 @@ bool bh_run_capture(const char *const argv[], char *out, size_t size)
 	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* OpenSSL's P-256 verifications per second on one core, from `openssl speed`; NAN if unknown. */
-double bh_openssl_verify_rate(void)
+/* One `openssl speed` run's P-256 verifications per second; NAN if unknown. */
+static double verify_rate_once(void)
 {
 	static char out[8192];
 	const char *argv[] = {"openssl", "speed", "-seconds", "1", "ecdsap256", NULL};
@@ -412,4 +412,18 @@ double bh_openssl_verify_rate(void)
 		if (*p != ' ' && (p == line || p[-1] == ' '))
 			last = p;
 	return last ? strtod(last, NULL) : NAN;
+}
+
+double bh_openssl_verify_rate(void)
+{
+	double best = NAN;
+
+	/* The best run: a run the machine's other work slowed would lower the bar. */
+	for (int i = 0; i < BH_OPENSSL_RUNS; i++) {
+		double r = verify_rate_once();
+
+		if (!isnan(r) && (isnan(best) || r > best))
+			best = r;
+	}
+	return best;
 }

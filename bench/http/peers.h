@@ -63,7 +63,10 @@ bool bh_server_cpu(const bh_server *s, double *seconds);
 /* SIGTERM, then SIGKILL after a few seconds; removes its stderr log. */
 void bh_server_stop(bh_server *s);
 
-/* OpenSSL's P-256 verifications per second on one core, from `openssl speed`; NAN if unknown. */
+/* `openssl speed` runs (1 s each) whose best gives OpenSSL's one-core verify rate. */
+#define BH_OPENSSL_RUNS 3
+/* OpenSSL's P-256 verifications per second on one core, the best of BH_OPENSSL_RUNS runs of
+ * `openssl speed`; NAN if unknown. */
 double bh_openssl_verify_rate(void);
 /* Runs argv (PATH searched) to completion; its stdout in out (truncated), stderr dropped. */
 bool bh_run_capture(const char *const argv[], char *out, size_t size);
