@@ -155,8 +155,10 @@ static void insert_ordered(rp_pending *t, entry *e)
 		t->soonest = e;
 }
 
-/* What one value costs beside its text: jansson's node, and its slot in an array or object. */
-#define VALUE_BYTES 64u
+/* What one value costs beside its text: jansson's node, its text's allocation, its slot. */
+#define VALUE_BYTES 128u
+/* What an object or array costs beside its values: its table. */
+#define TABLE_BYTES 192u
 /* Deeper than any state the API makes: such a state counts as too large. */
 #define STATE_DEPTH_MAX 8
 #define TOO_LARGE       SIZE_MAX /* a count that no table's bound admits */
@@ -167,8 +169,10 @@ static size_t add_bytes(size_t a, size_t b)
 }
 
 /*
- * What a state holds, counted without serializing it: each string's and key's bytes, and
- * VALUE_BYTES a value. Serializing the state only to size it cost more than keeping it.
+ * What a state holds in memory, counted without serializing it: each string's and key's bytes,
+ * VALUE_BYTES a value and TABLE_BYTES an object or array: for the API's states, at least what
+ * the heap gives jansson and at most half again as much. Serializing the state only to size
+ * it cost more than keeping it.
  */
 static size_t state_bytes(const json_t *v, int depth)
 {
@@ -182,9 +186,11 @@ static size_t state_bytes(const json_t *v, int depth)
 	case JSON_STRING:
 		return add_bytes(n, json_string_length(v));
 	case JSON_ARRAY:
+		n += TABLE_BYTES;
 		json_array_foreach(v, i, item) n = add_bytes(n, state_bytes(item, depth + 1));
 		return n;
 	case JSON_OBJECT:
+		n += TABLE_BYTES;
 		json_object_foreach((json_t *)v, key, item) n =
 		        add_bytes(n, add_bytes(strlen(key), state_bytes(item, depth + 1)));
 		return n;

@@ -178,8 +178,8 @@ static json_t *state_big(const char *name)
  * reached, and a state larger than the whole table is refused. */
 static void test_bytes_bound(void **unused)
 {
-	/* About what one such state holds: its ids' text, and a value's cost (64 bytes) each. */
-	size_t one = (size_t)BIG_IDS * (BIG_ID_CHARS + 64);
+	/* About what one such state holds: its ids' text, and a value's cost (128 bytes) each. */
+	size_t one = (size_t)BIG_IDS * (BIG_ID_CHARS + 128);
 	rp_pending *t = rp_pending_new(1000, 3 * one + one / 2);
 	rp_pending *tiny = rp_pending_new(1000, 64);
 	json_t *got = NULL;
