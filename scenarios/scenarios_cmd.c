@@ -607,6 +607,8 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	if (rc == 0) {
 		if (o.format != SC_FORMAT_HTML)
 			sc_report_write(out, o.format, runs, n_runs);
+		/* The report first: on one pipe (make run, a CI log) the lines below follow it. */
+		fflush(out);
 		sc_report_count(runs, n_runs, &passed, &failed, &skipped);
 		rc = failed > 0 ? 1 : 0;
 		if (rc == 0 && causes_run(runs, n_runs) == 0 && !o.allow_empty) {

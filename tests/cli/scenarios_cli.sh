@@ -11,6 +11,11 @@ rp=$3
 check "a covered entry passes" 0 $?
 contains "table line" out "2.1    pass"
 contains "summary" out "1 passed, 0 failed, 0 skipped"
+# Both streams on one pipe (make run, a CI log): the times come after the report, not inside it.
+"$sc" run --manual 2.16 2.1 >both 2>&1
+check "one pipe" 0 $?
+check "the report, then the times" "1 passed, 0 failed, 0 skipped" \
+	"$(grep -B1 '^kagura-scenarios: wall' both | head -1 | sed 's/ (wall time.*//')"
 
 # The same scenario expecting another entry's message: a failure that explains itself.
 mkdir "$work/wrong"
