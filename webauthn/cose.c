@@ -96,6 +96,15 @@ static const struct ec_curve_info *ec_curve_for(int64_t alg, int64_t crv)
 	return NULL;
 }
 
+/* ES256, ES384, ES512: the algorithms of the curve table. */
+static bool is_ecdsa(int64_t alg)
+{
+	for (size_t i = 0; i < EC__COUNT; i++)
+		if (ec_curves[i].alg == alg)
+			return true;
+	return false;
+}
+
 /* The curve of an EC key, by either of its names; NULL for any other key or curve. */
 static const struct ec_curve_info *ec_curve_of_key(EVP_PKEY *key)
 {
@@ -541,7 +550,7 @@ static wa_err verify_fitted(EVP_PKEY *pkey, int64_t alg, const uint8_t *msg, siz
 
 	if (sig_len == 0)
 		return WA_ERR_SIG_ENCODING;
-	if (alg == WA_COSE_ES256 || alg == WA_COSE_ES384 || alg == WA_COSE_ES512)
+	if (is_ecdsa(alg))
 		return verify_ecdsa(pkey, md, msg, msg_len, sig, sig_len);
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return WA_ERR_NOMEM;

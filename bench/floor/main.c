@@ -244,9 +244,8 @@ int main(int argc, char **argv)
 	printf("%-*s %25.1f us\n", LABEL_WIDTH, "the parts of a ceremony", floor_us);
 	printf("\nOpenSSL P-256 verify, one core, best of %d runs (openssl speed -seconds 1 "
 	       "ecdsap256): %s/s;\n%.0f%% of it is a budget of %s us of server CPU a ceremony, "
-	       "which leaves %s "
-	       "us "
-	       "a ceremony\nfor everything else the server does (routing, the JSON answers, "
+	       "which leaves %s us a ceremony\nfor everything else the server does (routing, the "
+	       "JSON answers, "
 	       "challenges, cookies, the pending\nceremonies, the log, handing requests to "
 	       "handlers, scheduling)\n",
 	       BH_OPENSSL_RUNS, number(verify_rate, "%.0f", rate_text), BH_OPENSSL_SHARE * 100,
