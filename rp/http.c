@@ -163,11 +163,17 @@ const char *rp_http_query(const rp_http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
-void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
-                           const char *text)
+/* The status line's code and the body's type, whichever way the body comes. */
+static void set_head(rp_http_response *r, int status, const char *content_type)
 {
 	r->status = status;
 	snprintf(r->content_type, sizeof(r->content_type), "%s", content_type);
+}
+
+void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
+                           const char *text)
+{
+	set_head(r, status, content_type);
 	wa_blob_set(&r->body, text, strlen(text));
 }
 
@@ -181,8 +187,7 @@ void rp_http_response_json(rp_http_response *r, int status, json_t *json)
 		return;
 	}
 	/* The body is the dumped text itself (jansson's malloc by default: freed with free). */
-	r->status = status;
-	snprintf(r->content_type, sizeof(r->content_type), "%s", "application/json");
+	set_head(r, status, "application/json");
 	wa_blob_reset(&r->body);
 	r->body.ptr = (uint8_t *)text;
 	r->body.len = strlen(text);

@@ -3,14 +3,16 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 
+#include "webauthn/arraylen.h"
+
 /* The SHA-2 digests in use, fetched once; set by fetch_sha2, then only read. */
 static const char *const sha2_names[] = {"SHA2-256", "SHA2-384", "SHA2-512"};
 static pthread_once_t sha2_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha2_fetched[sizeof(sha2_names) / sizeof(sha2_names[0])];
+static EVP_MD *sha2_fetched[KAGURA_LEN(sha2_names)];
 
 static void fetch_sha2(void)
 {
-	for (size_t i = 0; i < sizeof(sha2_names) / sizeof(sha2_names[0]); i++)
+	for (size_t i = 0; i < KAGURA_LEN(sha2_names); i++)
 		sha2_fetched[i] = EVP_MD_fetch(NULL, sha2_names[i], NULL);
 }
 
