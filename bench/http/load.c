@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server_times.h"
 #include "stats.h"
 
 #define BACKOFF_S    0.010 /* after a broken request: no busy loop on a dead server */
@@ -189,11 +190,13 @@ static bool measure(shared *sh, const bh_server *server, int users, double warmu
 		nanosleep(&(struct timespec){0, RAMP_POLL_NS}, NULL);
 	if (server != NULL && !bh_server_cpu(server, &cpu0))
 		return false;
+	out->log_from = server != NULL ? bh_log_end(server->log_path) : -1;
 	self0 = bench_self_cpu_seconds();
 	t0 = bench_now_seconds();
 	atomic_store(&sh->window, true);
 	bench_sleep_seconds(seconds);
 	atomic_store(&sh->window, false);
+	out->log_to = server != NULL ? bh_log_end(server->log_path) : -1;
 	out->seconds = bench_now_seconds() - t0;
 	out->client_cpu_seconds = bench_self_cpu_seconds() - self0;
 	if (server != NULL && !bh_server_cpu(server, &cpu1))

@@ -29,6 +29,7 @@ typedef struct bh_round {
 	double cpu_seconds;        /* the server's user + system time in the window (or 0) */
 	double client_cpu_seconds; /* this process's (all virtual users'), in the window */
 	double ramp_seconds;       /* from the start until every user had a ceremony accepted */
+	off_t log_from, log_to;    /* the server's log's size at the window's ends (-1: unknown) */
 	char first_error[256];
 } bh_round;
 

@@ -21,6 +21,7 @@
 #include "stats.h"
 #include "load.h"
 #include "peers.h"
+#include "server_times.h"
 
 #define MAX_USERS_LEVELS  8
 #define MAX_USERS         1024
@@ -48,6 +49,8 @@ typedef struct config {
 
 typedef struct cell {
 	double rate[MAX_ROUNDS], p50[MAX_ROUNDS], p99[MAX_ROUNDS], per_cpu[MAX_ROUNDS];
+	/* inside the server, off its log (kagura-rp's only; NAN for the peers) */
+	double srv_p50[MAX_ROUNDS], srv_p99[MAX_ROUNDS];
 	int n;
 } cell;
 
@@ -275,6 +278,14 @@ static void measure(const config *c, size_t p, int level, int round, result *r)
 		bh_server_stop(&srv);
 		return;
 	}
+	cl->srv_p50[cl->n] = cl->srv_p99[cl->n] = NAN;
+	/* Read before the stop, which removes the log. */
+	if (bh_peers[p].kagura && !bh_server_times(srv.log_path, rd.log_from, rd.log_to,
+	                                           &cl->srv_p50[cl->n], &cl->srv_p99[cl->n])) {
+		fprintf(stderr, "bench-http: %s: its log holds no request times for the window\n",
+		        bh_peers[p].name);
+		r->broken = true;
+	}
 	bh_server_stop(&srv);
 	if (rd.ceremonies == 0)
 		r->broken = true;
@@ -304,6 +315,28 @@ static const char *cell_text(double v, const char *fmt, char *buf, size_t size)
 	else
 		snprintf(buf, size, "-");
 	return buf;
+}
+
+/* A row of p50 / p99 per user count for each server measured: the clients' figures, or (inside)
+ * the server's own, which only kagura-rp's log gives. */
+static void latency_rows(const config *c, const result *res, bool inside)
+{
+	char b1[32], b2[32];
+
+	for (size_t p = 0; p < bh_n_peers; p++) {
+		if (!c->want[p] || !res[p].gate_passed || (inside && !bh_peers[p].kagura))
+			continue;
+		printf("%-14s", bh_peers[p].name);
+		for (int l = 0; l < c->n_users; l++) {
+			const cell *t = &res[p].at[l];
+			printf(" | %7s / %7s",
+			       cell_text(bench_median(inside ? t->srv_p50 : t->p50, t->n), "%.2f",
+			                 b1, sizeof(b1)),
+			       cell_text(bench_median(inside ? t->srv_p99 : t->p99, t->n), "%.2f",
+			                 b2, sizeof(b2)));
+		}
+		printf("\n");
+	}
 }
 
 static void report(const config *c, const result *res, double verify_rate)
@@ -347,18 +380,10 @@ static void report(const config *c, const result *res, double verify_rate)
 		printf(" | %17s", head);
 	}
 	printf("\n");
-	for (size_t p = 0; p < bh_n_peers; p++) {
-		if (!c->want[p] || !res[p].gate_passed)
-			continue;
-		printf("%-14s", bh_peers[p].name);
-		for (int l = 0; l < c->n_users; l++) {
-			const cell *t = &res[p].at[l];
-			printf(" | %7s / %7s",
-			       cell_text(bench_median(t->p50, t->n), "%.2f", b1, sizeof(b1)),
-			       cell_text(bench_median(t->p99, t->n), "%.2f", b2, sizeof(b2)));
-		}
-		printf("\n");
-	}
+	latency_rows(c, res, false);
+	printf("\nthe same inside kagura-rp serve (its log: from a request's headers read to its "
+	       "answer handed to libmicrohttpd)\n");
+	latency_rows(c, res, true);
 	for (size_t p = 0; p < bh_n_peers; p++)
 		if (c->want[p] && res[p].errors > 0)
 			printf("%s's first error: %s\n", bh_peers[p].name, res[p].first_error);
