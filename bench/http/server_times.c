@@ -10,6 +10,8 @@
 
 /* A request line's fields before its time: remote, method, path, status, body bytes. */
 #define FIELDS_BEFORE_TIME 5
+/* Times kept before the first growth of the array. */
+#define TIMES_FIRST 1024
 
 off_t bh_log_end(const char *path)
 {
@@ -21,47 +23,58 @@ off_t bh_log_end(const char *path)
 /* The time a request line ends its fixed fields with, in ms; false for any other line. */
 static bool line_time(char *line, float *ms)
 {
-	char *save = NULL, *field = strtok_r(line, " ", &save), *end;
+	char *save = NULL, *field = strtok_r(line, " \n", &save), *end;
 
 	for (int i = 0; i < FIELDS_BEFORE_TIME && field != NULL; i++)
-		field = strtok_r(NULL, " ", &save);
+		field = strtok_r(NULL, " \n", &save);
 	if (field == NULL)
 		return false;
 	*ms = strtof(field, &end);
 	return end != field && strcmp(end, "ms") == 0 && *ms >= 0;
 }
 
+/* Appends v to *ms (n used, *cap allocated, grown by doubling); false when memory fails. */
+static bool keep(float **ms, size_t *n, size_t *cap, float v)
+{
+	if (*n == *cap) {
+		size_t want = *cap == 0 ? TIMES_FIRST : *cap * 2;
+		float *grown = realloc(*ms, want * sizeof(**ms));
+
+		if (grown == NULL)
+			return false;
+		*ms = grown;
+		*cap = want;
+	}
+	(*ms)[(*n)++] = v;
+	return true;
+}
+
 bool bh_server_times(const char *path, off_t from, off_t to, double *p50_ms, double *p99_ms)
 {
-	size_t len = to > from && from >= 0 ? (size_t)(to - from) : 0, n = 0;
-	char *text = len > 0 ? malloc(len + 1) : NULL;
-	float *ms = len > 0 ? malloc((len / 2 + 1) * sizeof(*ms)) : NULL; /* a line: >= 2 bytes */
-	FILE *f = text != NULL && ms != NULL ? fopen(path, "rb") : NULL;
-	bool ok = false;
+	FILE *f = from >= 0 && to > from ? fopen(path, "rb") : NULL;
+	char *line = NULL;
+	size_t line_cap = 0, n = 0, cap = 0;
+	float *ms = NULL, v;
+	off_t at = from;
+	ssize_t got;
+	/* The first line is whole when the window opens where a line starts (a newline before). */
+	bool ok = f != NULL && fseeko(f, from > 0 ? from - 1 : 0, SEEK_SET) == 0;
+	bool whole = ok && (from == 0 || fgetc(f) == '\n');
 
-	if (f != NULL && fseeko(f, from, SEEK_SET) == 0 && fread(text, 1, len, f) == len) {
-		char *line = text, *nl;
-
-		text[len] = '\0';
-		/* A line the window's start cut is not whole; nor is one without its newline. */
-		if (from > 0 && (line = strchr(text, '\n')) != NULL)
-			line++;
-		while (line != NULL && (nl = strchr(line, '\n')) != NULL) {
-			*nl = '\0';
-			if (line_time(line, &ms[n]))
-				n++;
-			line = nl + 1;
-		}
-		if (n > 0) {
-			qsort(ms, n, sizeof(*ms), bench_cmp_float);
-			*p50_ms = bench_quantile(ms, n, 0.50);
-			*p99_ms = bench_quantile(ms, n, 0.99);
-			ok = true;
-		}
+	for (; ok && at < to && (got = getline(&line, &line_cap, f)) > 0; whole = true) {
+		at += got;
+		/* Nor is one the window's end cut, or one still without its newline. */
+		if (whole && at <= to && line[got - 1] == '\n' && line_time(line, &v))
+			ok = keep(&ms, &n, &cap, v);
+	}
+	if ((ok = ok && n > 0)) {
+		qsort(ms, n, sizeof(*ms), bench_cmp_float);
+		*p50_ms = bench_quantile(ms, n, 0.50);
+		*p99_ms = bench_quantile(ms, n, 0.99);
 	}
 	if (f != NULL)
 		fclose(f);
-	free(text);
+	free(line);
 	free(ms);
 	return ok;
 }
