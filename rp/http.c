@@ -251,6 +251,28 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, rp_http_respon
 	return ret;
 }
 
+/*
+ * Writes text to the log with control bytes (and, for a field, spaces and backslashes) as \xHH:
+ * libmicrohttpd hands the URL over percent-decoded, and a decoded newline or space must not
+ * split the line or shift its fields.
+ */
+static void put_escaped(FILE *log, const char *text, bool field)
+{
+	const unsigned char *c = (const unsigned char *)text, *run = c;
+
+	for (;; c++) {
+		bool escape = *c < 0x20 || *c == 0x7f || (field && (*c == ' ' || *c == '\\'));
+
+		if (!escape)
+			continue;
+		fwrite(run, 1, (size_t)(c - run), log); /* the clean run before it, whole */
+		if (*c == '\0')
+			return;
+		fprintf(log, "\\x%02x", *c);
+		run = c + 1;
+	}
+}
+
 static void log_line(rp_http_server *srv, const char *method, const char *url, const char *remote,
                      const rp_http_response *resp, const struct timespec *start)
 {
@@ -264,9 +286,15 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 	          (long long)(end.tv_nsec - start->tv_nsec) + 50000LL) /
 	         100000LL;
 	pthread_mutex_lock(&srv->log_lock);
-	fprintf(srv->log, "%s %s %s %d %zu %lld.%lldms%s%s\n", remote[0] ? remote : "-", method,
-	        url, resp->status, resp->body.len, tenths / 10, tenths % 10,
-	        resp->why[0] ? " " : "", resp->why);
+	fprintf(srv->log, "%s %s ", remote[0] ? remote : "-", method);
+	put_escaped(srv->log, url, true);
+	fprintf(srv->log, " %d %zu %lld.%lldms", resp->status, resp->body.len, tenths / 10,
+	        tenths % 10);
+	if (resp->why[0] != '\0') {
+		putc(' ', srv->log);
+		put_escaped(srv->log, resp->why, false);
+	}
+	putc('\n', srv->log);
 	fflush(srv->log);
 	pthread_mutex_unlock(&srv->log_lock);
 }

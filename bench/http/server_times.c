@@ -10,6 +10,11 @@
 
 /* A request line's fields before its time: remote, method, path, status, body bytes. */
 #define FIELDS_BEFORE_TIME 5
+#define FIELD_METHOD       1
+#define FIELD_STATUS       3
+/* An answer's status: a request the server answered. */
+#define HTTP_STATUS_MIN 100
+#define HTTP_STATUS_MAX 599
 /* Times kept before the first growth of the array. */
 #define TIMES_FIRST 1024
 
@@ -20,17 +25,24 @@ off_t bh_log_end(const char *path)
 	return path[0] != '\0' && stat(path, &st) == 0 ? st.st_size : -1;
 }
 
-/* The time a request line ends its fixed fields with, in ms; false for any other line. */
+/*
+ * The time a request line ends its fixed fields with, in ms; false for any other line (the
+ * sweeper's "REMOTE - - 0 0 AGEms closed: ..." for a connection cut before its answer).
+ */
 static bool line_time(char *line, float *ms)
 {
-	char *save = NULL, *field = strtok_r(line, " \n", &save), *end;
+	char *save = NULL, *field[FIELDS_BEFORE_TIME + 1], *end;
+	long status;
 
-	for (int i = 0; i < FIELDS_BEFORE_TIME && field != NULL; i++)
-		field = strtok_r(NULL, " \n", &save);
-	if (field == NULL)
+	for (int i = 0; i <= FIELDS_BEFORE_TIME; i++)
+		if ((field[i] = strtok_r(i == 0 ? line : NULL, " \n", &save)) == NULL)
+			return false;
+	status = strtol(field[FIELD_STATUS], &end, 10);
+	if (strcmp(field[FIELD_METHOD], "-") == 0 || *end != '\0' || status < HTTP_STATUS_MIN ||
+	    status > HTTP_STATUS_MAX)
 		return false;
-	*ms = strtof(field, &end);
-	return end != field && strcmp(end, "ms") == 0 && *ms >= 0;
+	*ms = strtof(field[FIELDS_BEFORE_TIME], &end);
+	return end != field[FIELDS_BEFORE_TIME] && strcmp(end, "ms") == 0 && *ms >= 0;
 }
 
 /* Appends v to *ms (n used, *cap allocated, grown by doubling); false when memory fails. */
@@ -67,7 +79,8 @@ bool bh_server_times(const char *path, off_t from, off_t to, double *p50_ms, dou
 		if (whole && at <= to && line[got - 1] == '\n' && line_time(line, &v))
 			ok = keep(&ms, &n, &cap, v);
 	}
-	if ((ok = ok && n > 0)) {
+	/* A read that failed partway is no window's figure. */
+	if ((ok = ok && !ferror(f) && n > 0)) {
 		qsort(ms, n, sizeof(*ms), bench_cmp_float);
 		*p50_ms = bench_quantile(ms, n, 0.50);
 		*p99_ms = bench_quantile(ms, n, 0.99);

@@ -667,6 +667,49 @@ static void test_framing(void **state)
 	}
 }
 
+/* A decoded URL's newline, space or backslash cannot split a log line or shift its fields. */
+static void test_log_line_escapes(void **state)
+{
+	FILE *log = tmpfile();
+	rp_http_server *srv = NULL;
+	char bound[64], line[512];
+	int lines = 0;
+	uint16_t port;
+
+	(void)state;
+	assert_non_null(log);
+	world_reset();
+	assert_int_equal(rp_http_start_limits("127.0.0.1:0", NULL, NULL, MAX_BODY, handler, NULL,
+	                                      log, &srv, bound, sizeof(bound)),
+	                 RP_HTTP_OK);
+	port = (uint16_t)atoi(strrchr(bound, ':') + 1);
+	assert_int_equal(get_from(port, 7, "/x%0Afake%20200%205%2099999ms"), 200);
+	assert_int_equal(get_from(port, 7, "/a%5Cb%09c%7F"), 200);
+	rp_http_stop(srv);
+
+	rewind(log);
+	while (fgets(line, sizeof(line), log) != NULL) {
+		char remote[64], method[16], url[256], time[32];
+		int status;
+		size_t bytes;
+
+		if (strncmp(line, "127.0.0.7 ", 10) != 0)
+			continue;
+		lines++;
+		assert_int_equal(sscanf(line, "%63s %15s %255s %d %zu %31s", remote, method, url,
+		                        &status, &bytes, time),
+		                 6);
+		assert_int_equal(status, 200);
+		assert_string_equal(time + strlen(time) - 2, "ms");
+		if (lines == 1)
+			assert_string_equal(url, "/x\\x0afake\\x20200\\x205\\x2099999ms");
+		else
+			assert_string_equal(url, "/a\\x5cb\\x09c\\x7f");
+	}
+	assert_int_equal(lines, 2);
+	fclose(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +722,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_one_address_gets_its_limit, setup, teardown),
 	        cmocka_unit_test(test_trickled_request_is_cut),
 	        cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+	        cmocka_unit_test(test_log_line_escapes),
 	};
 
 	return cmocka_run_group_tests_name("http limits", tests, NULL, NULL);

@@ -12,13 +12,19 @@
 
 #include "server_times.h"
 
-/* Lines as the server writes them: a banner, requests (one with the reason it failed). */
-static const char log_text[] = "kagura-rp: serving http://127.0.0.1:8400\n"
-                               "127.0.0.1 POST /assertion/options 200 712 1.0ms\n"
-                               "127.0.0.1 POST /assertion/result 200 33 2.0ms\n"
-                               "127.0.0.1 POST /assertion/result 400 90 3.0ms verify: bad sig\n"
-                               "127.0.0.1 POST /attestation/options 200 712 4.0ms\n"
-                               "127.0.0.1 POST /attestation/result 200 33 5.0";
+/*
+ * Lines as the server writes them: requests (one with the reason it failed), its banner, the
+ * sweeper's line for a connection it cut, a time without its unit, and a last line not yet whole.
+ */
+static const char log_text[] =
+        "127.0.0.1 POST /assertion/options 200 712 1.0ms\n"
+        "kagura-rp: serving http://127.0.0.1:8400\n"
+        "127.0.0.1 POST /assertion/result 200 33 2.0ms\n"
+        "127.0.0.1 POST /assertion/result 400 90 3.0ms verify: bad sig\n"
+        "127.0.0.1 - - 0 0 30001.2ms closed: no whole request or answer within 30 s\n"
+        "127.0.0.1 POST /attestation/options 200 712 7.0\n"
+        "127.0.0.1 POST /attestation/options 200 712 4.0ms\n"
+        "127.0.0.1 POST /attestation/result 200 33 5.0ms";
 
 typedef struct fixture {
 	char path[64];
@@ -67,9 +73,9 @@ static void test_whole_log(void **state)
 	fixture *f = *state;
 	double p50 = 0, p99 = 0;
 
-	/* The banner and the last line (no newline yet) are not request times. */
+	/* The requests answered, the first line's included: 1, 2, 3 and 4 ms. */
 	assert_true(bh_server_times(f->path, 0, (off_t)strlen(log_text), &p50, &p99));
-	assert_true(p50 >= 2.0 && p50 <= 3.0);
+	assert_float_equal(p50, 2.0, 1e-6);
 	assert_float_equal(p99, 4.0, 1e-6);
 	assert_int_equal(bh_log_end(f->path), (off_t)strlen(log_text));
 }
@@ -83,12 +89,13 @@ static void test_window_cuts(void **state)
 	assert_true(bh_server_times(f->path, line_start(2), line_start(4), &p50, &p99));
 	assert_float_equal(p50, 2.0, 1e-6);
 	assert_float_equal(p99, 3.0, 1e-6);
-	/* Opened inside line 2 and closed inside line 4: only line 3 is whole. */
-	assert_true(bh_server_times(f->path, line_start(2) + 3, line_start(4) + 3, &p50, &p99));
+	/* Opened inside line 2 and closed inside line 6: only line 3 is a whole request's. */
+	assert_true(bh_server_times(f->path, line_start(2) + 3, line_start(6) + 3, &p50, &p99));
 	assert_float_equal(p50, 3.0, 1e-6);
 	assert_float_equal(p99, 3.0, 1e-6);
-	/* A window inside one line holds no time. */
-	assert_false(bh_server_times(f->path, line_start(1) + 1, line_start(1) + 9, &p50, &p99));
+	/* A window inside one line holds no time; nor one over the sweeper's line alone. */
+	assert_false(bh_server_times(f->path, line_start(2) + 1, line_start(2) + 9, &p50, &p99));
+	assert_false(bh_server_times(f->path, line_start(4), line_start(5), &p50, &p99));
 }
 
 static void test_nothing_to_read(void **state)
@@ -96,7 +103,8 @@ static void test_nothing_to_read(void **state)
 	fixture *f = *state;
 	double p50 = 0, p99 = 0;
 
-	assert_false(bh_server_times(f->path, 0, line_start(1), &p50, &p99)); /* the banner */
+	assert_false(
+	        bh_server_times(f->path, line_start(1), line_start(2), &p50, &p99)); /* banner */
 	assert_false(bh_server_times(f->path, 10, 10, &p50, &p99));
 	assert_false(bh_server_times(f->path, -1, 10, &p50, &p99));
 	assert_false(bh_server_times("/nonexistent/log", 0, 100, &p50, &p99));
