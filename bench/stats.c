@@ -28,17 +28,25 @@ double bench_median(const double *v, int n)
 	return m % 2 ? s[m / 2] : (s[m / 2 - 1] + s[m / 2]) / 2;
 }
 
-int bench_cmp_float(const void *a, const void *b)
+static int cmp_float(const void *a, const void *b)
 {
 	float x = *(const float *)a, y = *(const float *)b;
 	return (x > y) - (x < y);
 }
 
-double bench_quantile(const float *sorted, size_t n, double q)
+/* The q-quantile of sorted by the nearest-rank method. */
+static double quantile(const float *sorted, size_t n, double q)
 {
 	size_t rank = (size_t)ceil(q * (double)n);
 
 	return n == 0 ? NAN : sorted[rank == 0 ? 0 : rank - 1];
+}
+
+void bench_p50_p99(float *v, size_t n, double *p50, double *p99)
+{
+	qsort(v, n, sizeof(*v), cmp_float);
+	*p50 = quantile(v, n, 0.50);
+	*p99 = quantile(v, n, 0.99);
 }
 
 double bench_now_seconds(void)

@@ -9,9 +9,9 @@
 
 /* The median of the finite values among v[0..n) (n at most BENCH_MAX_ROUNDS); NAN when none. */
 double bench_median(const double *v, int n);
-/* qsort's order for floats, and the q-quantile of sorted by the nearest-rank method. */
-int bench_cmp_float(const void *a, const void *b);
-double bench_quantile(const float *sorted, size_t n, double q);
+/* The median and the 99th percentile of v[0..n) by the nearest-rank method (v sorted in place);
+ * NAN when n is 0. */
+void bench_p50_p99(float *v, size_t n, double *p50, double *p99);
 /* The monotonic clock in seconds, and a sleep of s seconds that signals do not cut short. */
 double bench_now_seconds(void);
 /* User plus system CPU seconds of this process (all its threads) so far. */

@@ -172,9 +172,7 @@ static bool gather(const slot *slots, int users, bh_round *out)
 			memcpy(all + at, lat, n * sizeof(*lat));
 		at += n;
 	}
-	qsort(all, n_all, sizeof(*all), bench_cmp_float);
-	out->p50_ms = bench_quantile(all, n_all, 0.50);
-	out->p99_ms = bench_quantile(all, n_all, 0.99);
+	bench_p50_p99(all, n_all, &out->p50_ms, &out->p99_ms);
 	free(all);
 	return true;
 }

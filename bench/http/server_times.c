@@ -80,11 +80,8 @@ bool bh_server_times(const char *path, off_t from, off_t to, double *p50_ms, dou
 			ok = keep(&ms, &n, &cap, v);
 	}
 	/* A read that failed partway is no window's figure. */
-	if ((ok = ok && !ferror(f) && n > 0)) {
-		qsort(ms, n, sizeof(*ms), bench_cmp_float);
-		*p50_ms = bench_quantile(ms, n, 0.50);
-		*p99_ms = bench_quantile(ms, n, 0.99);
-	}
+	if ((ok = ok && !ferror(f) && n > 0))
+		bench_p50_p99(ms, n, p50_ms, p99_ms);
 	if (f != NULL)
 		fclose(f);
 	free(line);
