@@ -13,8 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-/* A statement waits this long for another process's writer; a transaction's start, as long. */
-#define STORE_BUSY_MS 5000
 /* Between two tries of a transaction's start while another process writes (doubling). */
 #define STORE_RETRY_FIRST_MS 1
 #define STORE_RETRY_MAX_MS   50

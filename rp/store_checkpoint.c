@@ -12,7 +12,8 @@
  * thread runs once per CHECKPOINT_FRAMES new frames (not at every commit past them, which
  * synced both files for a handful of frames each time), and a WAL that still reaches
  * CHECKPOINT_INLINE_FRAMES is checkpointed by the committing call itself, as SQLite would:
- * nothing writes meanwhile, every frame is copied, and the next write starts the WAL over.
+ * nothing writes meanwhile, the thread's run ends first (its read would keep the WAL), every
+ * frame is copied and the WAL is reset, so the next write starts it over.
  */
 #include "rp/store_impl.h"
 
@@ -26,9 +27,11 @@
 struct store_checkpointer {
 	sqlite3 *db; /* its own connection */
 	pthread_t thread;
-	pthread_mutex_t lock; /* due, stop, due_at, inline_at */
-	pthread_cond_t cond;
+	pthread_mutex_t lock; /* due, stop, running, held, due_at, inline_at */
+	pthread_cond_t cond;  /* any of them changed */
 	bool due, stop;
+	/* The thread is checkpointing; held: a commit checkpoints itself, the thread waits. */
+	bool running, held;
 	int due_at;    /* the WAL's frames that make the thread's next checkpoint due */
 	int inline_at; /* the WAL's frames at which a commit next checkpoints itself */
 };
@@ -51,12 +54,30 @@ int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	} else if (frames >= k->due_at) {
 		k->due = true;
 		k->due_at = frames + CHECKPOINT_FRAMES;
-		pthread_cond_signal(&k->cond);
+		pthread_cond_broadcast(&k->cond);
 	}
+	if (!now) {
+		pthread_mutex_unlock(&k->lock);
+		return SQLITE_OK;
+	}
+	/*
+	 * Under the store's lock (this is its COMMIT). The thread's connection, while it
+	 * checkpoints, is a reader of the WAL, and a reader keeps it from starting over: the WAL
+	 * would grow another CHECKPOINT_FRAMES. So the thread's run ends first, and none starts
+	 * until this one has copied every frame and reset the WAL (RESTART). Another process's
+	 * reader is not waited for: no busy wait, the reset is then left for the next time.
+	 */
+	k->held = true;
+	while (k->running)
+		pthread_cond_wait(&k->cond, &k->lock);
 	pthread_mutex_unlock(&k->lock);
-	/* Under the store's lock (this is its COMMIT): BUSY only while the thread copies. */
-	if (now)
-		(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	sqlite3_busy_timeout(db, 0);
+	(void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	sqlite3_busy_timeout(db, STORE_BUSY_MS);
+	pthread_mutex_lock(&k->lock);
+	k->held = false;
+	pthread_cond_broadcast(&k->cond);
+	pthread_mutex_unlock(&k->lock);
 	return SQLITE_OK;
 }
 
@@ -66,15 +87,18 @@ static void *checkpointer_main(void *arg)
 
 	pthread_mutex_lock(&k->lock);
 	for (;;) {
-		while (!k->due && !k->stop)
+		while ((!k->due || k->held) && !k->stop)
 			pthread_cond_wait(&k->cond, &k->lock);
 		if (k->stop)
 			break;
 		k->due = false;
+		k->running = true;
 		pthread_mutex_unlock(&k->lock);
 		/* What could not be copied (a reader on old pages) is copied at the next one. */
 		(void)sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&k->lock);
+		k->running = false;
+		pthread_cond_broadcast(&k->cond);
 	}
 	pthread_mutex_unlock(&k->lock);
 	return NULL;
@@ -114,7 +138,7 @@ void store_checkpointer_stop(store_checkpointer **kp)
 		return;
 	pthread_mutex_lock(&k->lock);
 	k->stop = true;
-	pthread_cond_signal(&k->cond);
+	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->lock);
 	pthread_join(k->thread, NULL);
 	sqlite3_close(k->db);

@@ -12,6 +12,8 @@
 
 /* The file's PRAGMA application_id: 0x4B475253, "KGRS", a kagura rp store. */
 #define STORE_APP_ID 1262965331
+/* A statement waits this long for another process's writer; a transaction's start, as long. */
+#define STORE_BUSY_MS 5000
 #define CRED_ID_MAX  1023
 /* Limits of rp_store_code_* arguments the header gives no macro for. */
 #define ACTION_MAX 64
