@@ -389,54 +389,26 @@ static void stored_name(const char *username, char out[RP_USER_NAME_MAX + 1])
 }
 
 /*
- * What an assertion call reads with its user, in the same snapshot (rp_store_read): the user's
- * credentials (options), or the one credential the response names (result).
+ * What an assertion call reads with its user, in one snapshot (rp_store_user_creds): the user's
+ * credentials (options), or only the one the response names (result: cred_id).
  */
 typedef struct user_reads {
-	char stored[RP_USER_NAME_MAX + 1]; /* the user's name as stored */
-	rp_user *user;
-	rp_store_err user_err;
-	bool list_wanted;
-	rp_cred *list; /* the user's credentials (owned; rp_cred_list_free) */
-	size_t n_list;
-	rp_store_err list_err;
-	bool cred_wanted;
-	const uint8_t *cred_id;
+	const uint8_t *cred_id; /* NULL: every credential */
 	size_t cred_id_len;
-	rp_cred *cred;
-	rp_store_err cred_err;
+	rp_cred *list; /* owned; rp_cred_list_free */
+	size_t n_list;
 } user_reads;
 
-static rp_store_err read_user_and_more(rp_store *s, void *ctx)
-{
-	user_reads *r = ctx;
-
-	/* Each read's outcome is its own: the callers answer for each. */
-	r->user_err = rp_store_user_by_name(s, r->stored, r->user);
-	if (r->user_err != RP_STORE_OK || !r->user->enabled)
-		return RP_STORE_OK;
-	if (r->list_wanted)
-		r->list_err = rp_store_cred_list(s, r->user->id, &r->list, &r->n_list);
-	if (r->cred_wanted)
-		r->cred_err = rp_store_cred_by_id(s, r->cred_id, r->cred_id_len, r->cred);
-	return RP_STORE_OK;
-}
-
-/*
- * The API's user name, and what r asks for read with it; the 4xx/5xx answer written when there
- * is no user usable (what r asked for is the caller's to judge).
- */
 static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user,
                       user_reads *r)
 {
+	char stored[RP_USER_NAME_MAX + 1]; /* the user's name as stored */
 	rp_store_err err;
 	char why[160];
 
-	stored_name(name, r->stored);
-	r->user = user;
-	err = rp_store_read(app->store, read_user_and_more, r);
-	if (err == RP_STORE_OK)
-		err = r->user_err;
+	stored_name(name, stored);
+	err = rp_store_user_creds(app->store, stored, r->cred_id, r->cred_id_len, user, &r->list,
+	                          &r->n_list);
 	if (err == RP_STORE_NOT_FOUND) {
 		/* The profile's example text is "User does not exists!". */
 		snprintf(why, sizeof(why), "User does not exist: no user named \"%.64s\"", name);
@@ -903,7 +875,7 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	const char *username, *uv;
 	rp_user user;
 	/* The user and its credentials in one snapshot: the list offered is the user's. */
-	user_reads more = {.list_wanted = true};
+	user_reads more = {0};
 	char why[256], challenge[64];
 	rp_store_err err;
 	size_t i;
@@ -921,8 +893,7 @@ static void assertion_options(rp_app *app, const rp_http_request *req, rp_http_r
 	if (!find_user(app, username, resp, &user, &more))
 		goto out;
 	/* Req-1 P-1: allowCredentials names exactly the user's (usable) credentials. */
-	if ((err = more.list_err) != RP_STORE_OK ||
-	    (err = descriptors_of(more.list, more.n_list, true, &allow)) != RP_STORE_OK) {
+	if ((err = descriptors_of(more.list, more.n_list, true, &allow)) != RP_STORE_OK) {
 		fail_store(resp, "listing the user's credentials", err);
 		goto out;
 	}
@@ -992,7 +963,7 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	wa_auth_response r;
 	wa_blob allow[MAX_ALLOW];
 	size_t n_allow = 0;
-	user_reads more;
+	user_reads more = {0};
 	rp_store_err serr;
 	wa_err err;
 
@@ -1010,30 +981,32 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		goto out;
 	}
 	/* The user and the credential in one snapshot. */
-	more = (user_reads){.cred_wanted = true,
-	                    .cred_id = r.raw_id.ptr,
-	                    .cred_id_len = r.raw_id.len,
-	                    .cred = &c.rec};
-	if (!find_user(app, c.p.username, resp, &c.user, &more))
-		goto out;
-	serr = more.cred_err;
-	if (serr == RP_STORE_NOT_FOUND || serr == RP_STORE_INVALID) {
+	more = (user_reads){.cred_id = r.raw_id.ptr, .cred_id_len = r.raw_id.len};
+	if (r.raw_id.len == 0) {
 		fail_wa(resp, WA_ERR_CRED_UNKNOWN, NULL);
 		goto out;
 	}
-	if (serr != RP_STORE_OK) {
-		fail_store(resp, "reading the credential", serr);
+	if (!find_user(app, c.p.username, resp, &c.user, &more))
+		goto out;
+	if (more.n_list == 0) {
+		/*
+		 * Not the user's: unknown, or someone else's. The username named the user before
+		 * the ceremony (§7.2 step 6, first case): someone else's credential is not
+		 * acceptable even when allowCredentials was empty and the verifier has no list to
+		 * hold it to.
+		 */
+		serr = rp_store_cred_exists(app->store, r.raw_id.ptr, r.raw_id.len);
+		if (serr == RP_STORE_OK)
+			fail_wa(resp, WA_ERR_CRED_NOT_ALLOWED, NULL);
+		else if (serr == RP_STORE_NOT_FOUND || serr == RP_STORE_INVALID)
+			fail_wa(resp, WA_ERR_CRED_UNKNOWN, NULL);
+		else
+			fail_store(resp, "reading the credential", serr);
 		goto out;
 	}
-	/*
-	 * The username named the user before the ceremony (§7.2 step 6, first case):
-	 * someone else's credential is not acceptable even when allowCredentials was
-	 * empty and the verifier has no list to hold it to.
-	 */
-	if (c.rec.user_id != c.user.id) {
-		fail_wa(resp, WA_ERR_CRED_NOT_ALLOWED, NULL);
-		goto out;
-	}
+	/* The list's one credential becomes the call's (result_call_end resets it). */
+	c.rec = more.list[0];
+	memset(&more.list[0], 0, sizeof(more.list[0]));
 	if (!c.rec.enabled) {
 		rp_fail_json(resp, 403, "the credential is disabled");
 		goto out;
@@ -1067,6 +1040,7 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 	rp_write_then_answer(app, req, resp, &assertion_write, use);
 out:
 	rp_write_handler_end(app, resp);
+	rp_cred_list_free(&more.list, more.n_list);
 	for (size_t i = 0; i < n_allow; i++)
 		wa_blob_reset(&allow[i]);
 	wa_auth_response_reset(&r);

@@ -74,8 +74,8 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	}
 	/* The store goes with the platform: nothing of it needs syncing. */
 	reason[0] = '\0';
-	if ((se = rp_store_open_ex(p->db, RP_STORE_THROWAWAY, reason, sizeof(reason),
-	                           &p->app.store)) != RP_STORE_OK) {
+	if ((se = rp_store_open_ex(p->db, RP_STORE_OWNED | RP_STORE_THROWAWAY, reason,
+	                           sizeof(reason), &p->app.store)) != RP_STORE_OK) {
 		say(why, why_size, p->db, reason[0] ? reason : rp_store_strerr(se));
 		goto fail;
 	}

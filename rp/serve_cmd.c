@@ -232,8 +232,9 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	{
 		/* A temporary store goes with the process: nothing of it needs syncing. */
 		char why[256] = "";
-		if ((se = rp_store_open_ex(db, db == tmp_db ? RP_STORE_THROWAWAY : 0, why,
-		                           sizeof(why), &app.store)) != RP_STORE_OK) {
+		if ((se = rp_store_open_ex(db,
+		                           RP_STORE_OWNED | (db == tmp_db ? RP_STORE_THROWAWAY : 0),
+		                           why, sizeof(why), &app.store)) != RP_STORE_OK) {
 			fprintf(err, "kagura-rp serve: %s: %s\n", db,
 			        why[0] ? why : rp_store_strerr(se));
 			goto out;

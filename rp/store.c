@@ -7,11 +7,17 @@
 #include "rp/store_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "rp/store_cache.h"
 
 /* Between two tries of a transaction's start while another process writes (doubling). */
 #define STORE_RETRY_FIRST_MS 1
@@ -25,6 +31,7 @@ static const char *const err_text[RP_STORE__COUNT] = {
         [RP_STORE_IO] = "store could not be opened, read or written",
         [RP_STORE_SCHEMA] = "file is not a store of this schema version",
         [RP_STORE_NOMEM] = "out of memory",
+        [RP_STORE_IN_USE] = "store is served by another process",
 };
 
 const char *rp_store_strerr(rp_store_err err)
@@ -423,15 +430,45 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 	return add_later_indexes(c->db, why, size);
 }
 
+static void notes_truncate(rp_store *s, size_t keep);
+
 static void free_store(rp_store *s)
 {
 	if (s->conn != NULL)
 		sqlite3_wal_hook(s->conn->db, NULL, NULL); /* the checkpointer goes first */
 	store_checkpointer_stop(&s->checkpointer);
 	conn_close(s->conn);
+	store_cache_free(&s->cache);
+	notes_truncate(s, 0);
+	free(s->notes);
+	if (s->owner_fd >= 0)
+		close(s->owner_fd); /* lets the flock go */
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
 	free(s);
+}
+
+/*
+ * RP_STORE_OWNED: an exclusive flock on the file for as long as it is open. flock, not fcntl:
+ * SQLite's own locks are fcntl's, per process, and would not keep out another open of ours in
+ * this process; flock's are per open file and do not touch SQLite's.
+ */
+static rp_store_err take_ownership(rp_store *s, char *why, size_t size)
+{
+	if ((s->owner_fd = open(s->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		say(why, size, "cannot open the file to own it: %s", strerror(errno));
+		return RP_STORE_IO;
+	}
+	if (flock(s->owner_fd, LOCK_EX | LOCK_NB) == 0)
+		return RP_STORE_OK;
+	if (errno == EWOULDBLOCK) {
+		say(why, size,
+		    "another kagura-rp serve has this store open: one process serves a "
+		    "store at a time");
+		return RP_STORE_IN_USE;
+	}
+	say(why, size, "cannot lock the file: %s", strerror(errno));
+	return RP_STORE_IO;
 }
 
 /* The store's lock: recursive, so a call made inside the same thread's transaction reenters. */
@@ -469,7 +506,13 @@ rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_
 		return RP_STORE_NOMEM;
 	}
 	s->throwaway = (flags & RP_STORE_THROWAWAY) != 0;
-	if ((err = first_open(s, why, why_size)) != RP_STORE_OK) {
+	s->owner_fd = -1;
+	err = first_open(s, why, why_size);
+	if (err == RP_STORE_OK && (flags & RP_STORE_OWNED) != 0 &&
+	    (err = take_ownership(s, why, why_size)) == RP_STORE_OK &&
+	    (s->cache = store_cache_new(0)) == NULL)
+		err = RP_STORE_NOMEM;
+	if (err != RP_STORE_OK) {
 		/* Closing must not checkpoint a foreign WAL into a file we refused. */
 		if (s->conn != NULL)
 			sqlite3_db_config(s->conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
@@ -563,10 +606,12 @@ static rp_store_err batch_savepoint(rp_store *s)
 {
 	rp_store_err err = savepoint_begin(s);
 
-	if (err != RP_STORE_OK)
+	if (err != RP_STORE_OK) {
 		store_unlock(s);
-	else
+	} else {
 		s->in_savepoint = true;
+		s->savepoint_mark = s->n_notes;
+	}
 	return err;
 }
 
@@ -596,6 +641,57 @@ static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
 	if ((rel = store_run(s, st, rc, NULL)) != RP_STORE_OK)
 		s->batch_lost = true;
 	return err == RP_STORE_OK ? rel : err;
+}
+
+/* ---- the open transaction's counter updates, for the kept users at its COMMIT ---- */
+
+typedef struct store_note {
+	wa_blob id; /* the credential's (owned) */
+	uint32_t sign_count;
+	bool backup_state;
+} store_note;
+
+void store_note_use(rp_store *s, const uint8_t *id, size_t len, uint32_t sign_count,
+                    bool backup_state)
+{
+	store_note *n;
+
+	if (s->cache == NULL)
+		return;
+	if (s->n_notes == s->cap_notes) {
+		size_t cap = s->cap_notes ? 2 * s->cap_notes : 16;
+		store_note *grown = realloc(s->notes, cap * sizeof(*grown));
+		if (grown == NULL) {
+			/* Not kept for the COMMIT: the user is read from the file again. */
+			store_cache_forget_cred(s->cache, id, len);
+			return;
+		}
+		s->notes = grown;
+		s->cap_notes = cap;
+	}
+	n = &s->notes[s->n_notes];
+	*n = (store_note){.sign_count = sign_count, .backup_state = backup_state};
+	if (wa_blob_set(&n->id, id, len) != WA_OK) {
+		store_cache_forget_cred(s->cache, id, len);
+		return;
+	}
+	s->n_notes++;
+}
+
+/* Drops the notes after the first keep (their writes were undone, or all were applied). */
+static void notes_truncate(rp_store *s, size_t keep)
+{
+	while (s->n_notes > keep)
+		wa_blob_reset(&s->notes[--s->n_notes].id);
+}
+
+/* The transaction committed: the kept credentials get what it wrote. */
+static void notes_apply(rp_store *s)
+{
+	for (size_t i = 0; i < s->n_notes; i++)
+		store_cache_set_use(s->cache, s->notes[i].id.ptr, s->notes[i].id.len,
+		                    s->notes[i].sign_count, s->notes[i].backup_state);
+	notes_truncate(s, 0);
 }
 
 rp_store_err store_tx_begin(rp_store *s)
@@ -672,7 +768,8 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 		/* A write's transaction in a batch: its savepoint; none when store_tx_begin failed.
 		 */
 		if (s->in_savepoint) {
-			err = savepoint_end(s, err);
+			if ((err = savepoint_end(s, err)) != RP_STORE_OK)
+				notes_truncate(s, s->savepoint_mark);
 			s->in_savepoint = false;
 			store_unlock(s); /* the savepoint's, from store_tx_begin */
 		}
@@ -699,6 +796,10 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 	if (!sqlite3_get_autocommit(c->db))
 		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	c->in_tx = false;
+	if (err == RP_STORE_OK)
+		notes_apply(s);
+	else
+		notes_truncate(s, 0);
 	store_unlock(s); /* this call's */
 	store_unlock(s); /* the transaction's, from store_tx_begin */
 	return err;
@@ -708,10 +809,13 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 static rp_store_err batch_one(rp_store *s, rp_store_write *w)
 {
 	rp_store_err err = savepoint_begin(s);
+	size_t mark = s->n_notes;
 
 	if (err != RP_STORE_OK)
 		return err;
-	return savepoint_end(s, w->run(s, w->ctx));
+	if ((err = savepoint_end(s, w->run(s, w->ctx))) != RP_STORE_OK)
+		notes_truncate(s, mark); /* undone: its updates never reach the kept users */
+	return err;
 }
 
 rp_store_err rp_store_write_batch(rp_store *s, rp_store_write *writes, size_t n)

@@ -45,6 +45,7 @@ typedef enum rp_store_err {
 	RP_STORE_IO,      /* SQLite could not open, read or write */
 	RP_STORE_SCHEMA,  /* the file holds another schema version, or is not a store */
 	RP_STORE_NOMEM,
+	RP_STORE_IN_USE, /* an RP_STORE_OWNED open found the file owned by another process */
 	RP_STORE__COUNT
 } rp_store_err;
 
@@ -66,6 +67,14 @@ enum {
 	/* A temporary store, removed when its process ends: nothing is synced to disk (a
 	 * crash loses it anyway). */
 	RP_STORE_THROWAWAY = 1u << 0,
+	/*
+	 * The process owns the file while it is open (kagura-rp serve): no other RP_STORE_OWNED
+	 * open of it succeeds meanwhile (RP_STORE_IN_USE), and users with their credentials are
+	 * kept in memory as they were last committed (rp_store_user_creds). Other programs may
+	 * still read the file, and take its write lock; what they change in users or credentials
+	 * is seen once the user's entry is evicted or the process restarts.
+	 */
+	RP_STORE_OWNED = 1u << 1,
 };
 
 /*
@@ -159,6 +168,18 @@ rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len);
  * from "registered, then disabled or deleted" (3.8).
  */
 rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out);
+
+/*
+ * The user named name (1..RP_USER_NAME_MAX bytes), with their credentials oldest first, as last
+ * committed, in one snapshot: what an assertion reads. An RP_STORE_OWNED store answers from
+ * memory when it has read or written the user lately: no SQLite, no wait for a batch's commit.
+ * cred_id NULL: every credential; otherwise only that one when it is the user's (*n 0 when it
+ * is not, whoever's it is). *list is the caller's (rp_cred_list_free); NULL with *n 0 when
+ * empty. NOT_FOUND when no user has the name. Not inside a transaction (RP_STORE_INVALID when
+ * the store has to be read there).
+ */
+rp_store_err rp_store_user_creds(rp_store *s, const char *name, const uint8_t *cred_id,
+                                 size_t cred_id_len, rp_user *user, rp_cred **list, size_t *n);
 
 /*
  * Runs reads (store calls only, never other work: the store is held throughout) in one read

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rp/store_cache.h"
 #include "webauthn/arraylen.h"
 
 /* ---- credentials ---- */
@@ -30,6 +31,9 @@ rp_store_err store_cred_insert(rp_store *s, const rp_cred *c)
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
+	/* Under the transaction's lock: nobody reads the user's kept list from here on. */
+	if (s->cache != NULL)
+		store_cache_forget_user(s->cache, c->user_id);
 	st = store_use(s, Q_CRED_INSERT, &rc);
 	store_bind_int(st, 1, c->user_id, &rc);
 	store_bind_blob(st, 2, c->id.ptr, c->id.len, &rc);
@@ -194,7 +198,13 @@ static rp_store_err cred_update(rp_store *s, enum q q, const uint8_t *id, size_t
 	store_bind_blob(st, 1, id, len, &rc);
 	for (size_t i = 0; i < n; i++)
 		store_bind_int(st, 2 + (int)i, v[i], &rc);
-	return store_tx_end(s, store_run_one(s, st, rc));
+	err = store_run_one(s, st, rc);
+	/* The kept user: a counter update is applied once it commits, anything else forgets. */
+	if (err == RP_STORE_OK && q == Q_CRED_UPDATE_USE)
+		store_note_use(s, id, len, (uint32_t)v[0], v[1] != 0);
+	else if (s->cache != NULL)
+		store_cache_forget_cred(s->cache, id, len);
+	return store_tx_end(s, err);
 }
 
 rp_store_err rp_store_cred_update_use(rp_store *s, const uint8_t *id, size_t len,
@@ -222,6 +232,8 @@ rp_store_err rp_store_cred_set_label(rp_store *s, const uint8_t *id, size_t len,
 		return RP_STORE_INVALID;
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
+	if (s->cache != NULL)
+		store_cache_forget_cred(s->cache, id, len);
 	st = store_use(s, Q_CRED_SET_LABEL, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
 	store_bind_text(st, 2, label, &rc);
@@ -238,6 +250,8 @@ rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len)
 		return RP_STORE_INVALID;
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
+	if (s->cache != NULL)
+		store_cache_forget_cred(s->cache, id, len);
 	/* The owner keeps a trace: "deleted" is not "never registered" (manual 3.8 vs 3.12). */
 	st = store_use(s, Q_CRED_DELETED_MARK, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
@@ -269,4 +283,81 @@ rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out)
 		*out = sqlite3_column_int64(st, 0) != 0;
 	store_release(s, st);
 	return err;
+}
+
+/* ---- a user with their credentials, kept in memory when the store is owned ---- */
+
+typedef struct user_creds_read {
+	const char *name;
+	rp_user *user;
+	rp_cred **list;
+	size_t *n;
+} user_creds_read;
+
+/* In one read transaction; what it read is kept while the store's lock still holds off writes. */
+static rp_store_err read_user_creds(rp_store *s, void *ctx)
+{
+	user_creds_read *r = ctx;
+	rp_store_err err = rp_store_user_by_name(s, r->name, r->user);
+
+	if (err == RP_STORE_OK)
+		err = rp_store_cred_list(s, r->user->id, r->list, r->n);
+	if (err == RP_STORE_OK && s->cache != NULL)
+		store_cache_put(s->cache, r->user, *r->list, *r->n);
+	return err;
+}
+
+/* Keeps only the credential cred_id of *list (none when it is not there). */
+static void pick_cred(rp_cred **list, size_t *n, const uint8_t *cred_id, size_t cred_id_len)
+{
+	size_t at = *n;
+
+	for (size_t i = 0; i < *n && at == *n; i++)
+		if ((*list)[i].id.len == cred_id_len &&
+		    memcmp((*list)[i].id.ptr, cred_id, cred_id_len) == 0)
+			at = i;
+	if (at == *n) {
+		rp_cred_list_free(list, *n);
+		*n = 0;
+		return;
+	}
+	if (at != 0) {
+		rp_cred keep = (*list)[at];
+		(*list)[at] = (*list)[0];
+		(*list)[0] = keep;
+	}
+	for (size_t i = 1; i < *n; i++)
+		rp_cred_reset(&(*list)[i]);
+	*n = 1;
+}
+
+rp_store_err rp_store_user_creds(rp_store *s, const char *name, const uint8_t *cred_id,
+                                 size_t cred_id_len, rp_user *user, rp_cred **list, size_t *n)
+{
+	user_creds_read r = {.name = name, .user = user, .list = list, .n = n};
+	rp_store_err err;
+
+	if (list == NULL || n == NULL)
+		return RP_STORE_INVALID;
+	*list = NULL;
+	*n = 0;
+	if (!store_clear(user, sizeof(*user)))
+		return RP_STORE_INVALID;
+	if (s == NULL || !store_str_ok(name, 1, RP_USER_NAME_MAX) ||
+	    (cred_id != NULL && cred_id_len == 0))
+		return RP_STORE_INVALID;
+	if (s->cache != NULL) {
+		err = store_cache_get(s->cache, name, cred_id, cred_id_len, user, list, n);
+		if (err != RP_STORE_NOT_FOUND)
+			return err;
+	}
+	if ((err = rp_store_read(s, read_user_creds, &r)) != RP_STORE_OK) {
+		rp_cred_list_free(list, *n);
+		*n = 0;
+		memset(user, 0, sizeof(*user));
+		return err;
+	}
+	if (cred_id != NULL)
+		pick_cred(list, n, cred_id, cred_id_len);
+	return RP_STORE_OK;
 }

@@ -14,7 +14,7 @@
 #define STORE_APP_ID 1262965331
 /* A statement waits this long for another process's writer; a transaction's start, as long. */
 #define STORE_BUSY_MS 5000
-#define CRED_ID_MAX  1023
+#define CRED_ID_MAX   1023
 /* Limits of rp_store_code_* arguments the header gives no macro for. */
 #define ACTION_MAX 64
 /* WebAuthn user.id is at most 64 bytes; ours are 16. */
@@ -101,7 +101,21 @@ struct rp_store {
 	store_conn *conn; /* never NULL in a store rp_store_open_ex returned */
 	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;
+	/* RP_STORE_OWNED: users kept in memory (rp/store_cache.h), and the file's flock held on
+	 * owner_fd (-1 otherwise). */
+	struct store_cache *cache;
+	int owner_fd;
+	/* Under lock: counter updates of the open transaction, applied to the cache at its COMMIT
+	 * (store_note_use); savepoint_mark: how many there were when a write's savepoint began. */
+	struct store_note *notes;
+	size_t n_notes, cap_notes, savepoint_mark;
 };
+
+/* ---- the kept users (rp/store_cache.h), told of each write ---- */
+
+/* A counter update in the open transaction, for the cache once it commits (lock held). */
+void store_note_use(rp_store *s, const uint8_t *id, size_t len, uint32_t sign_count,
+                    bool backup_state);
 
 /* ---- checkpoints off the request path (rp/store_checkpoint.c) ---- */
 

@@ -40,6 +40,12 @@ post /test-control/users '{"name":"555"}' >/dev/null
 stop_rp
 start --test-control --db "$work/store.db"
 check "the user survives a restart" 409 "$(post /test-control/users '{"name":"555"}')"
+# One server per store: a second would keep its own copy of the users in memory.
+timeout 20 "$rp" serve --listen 127.0.0.1:0 --db "$work/store.db" >/dev/null 2>"$work/second.log"
+check "a second server on the same store does not start" 1 $?
+contains "the error says the store is served" "$work/second.log" \
+	"another kagura-rp serve has this store open"
+check "the first still serves" 409 "$(post /test-control/users '{"name":"555"}')"
 stop_rp
 
 printf 'not a database' >"$work/junk.db"

@@ -23,6 +23,7 @@
 #include "authenticator/device/device.h"
 #include "authenticator/device/fido_glue.h"
 #include "authenticator/phone/client.h"
+#include "testdir.h"
 #include "rp/app.h"
 #include "rp/conformance.h"
 #include "rp/pending.h"
@@ -101,8 +102,7 @@ static int setup(void **state)
 
 	if (w == NULL)
 		return -1;
-	strcpy(w->dir, "/tmp/kagura-conformance-XXXXXX");
-	if (mkdtemp(w->dir) == NULL)
+	if (!test_dir_make(w->dir, sizeof(w->dir), "kagura-conformance"))
 		return -1;
 	snprintf(w->db, sizeof(w->db), "%s/store.db", w->dir);
 	if (rp_store_open(w->db, &w->app.store) != RP_STORE_OK)
@@ -142,7 +142,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	world *w = *state;
-	char path[128];
 
 	au_fido_close(&w->fido);
 	au_hid_free(w->hid);
@@ -153,12 +152,7 @@ static int teardown(void **state)
 	rp_store_close(w->app.store);
 	wa_trust_reset(&w->app.trust);
 	rp_pending_free(&w->app.pending);
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-	for (size_t i = 0; i < KAGURA_LEN(suffixes); i++) {
-		snprintf(path, sizeof(path), "%s%s", w->db, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(w->dir);
+	test_dir_remove(w->dir);
 	free(w);
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "rp/store.h"
 
 typedef struct fixture {
@@ -29,8 +30,7 @@ static int setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "/tmp/kagura-regstore-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (!test_dir_make(f->dir, sizeof(f->dir), "kagura-regstore")) {
 		free(f);
 		return -1;
 	}
@@ -45,15 +45,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	char p[160];
 
 	rp_store_close(f->s);
-	for (const char *const *sfx = (const char *const[]){"", "-wal", "-shm", NULL}; *sfx;
-	     sfx++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, *sfx);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	test_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "testdir.h"
 #include "rp/credmap.h"
 #include "rp/store.h"
 #include "webauthn/arraylen.h"
@@ -40,8 +41,7 @@ static int fx_setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "/tmp/kagura-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (!test_dir_make(f->dir, sizeof(f->dir), "kagura-store")) {
 		free(f);
 		return -1;
 	}
@@ -64,15 +64,9 @@ static int fx_setup_open(void **state)
 static int fx_teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", ".other", NULL};
-	char file[160];
 
 	rp_store_close(f->s);
-	for (int i = 0; suffixes[i] != NULL; i++) {
-		snprintf(file, sizeof(file), "%s%s", f->path, suffixes[i]);
-		unlink(file);
-	}
-	rmdir(f->dir);
+	test_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

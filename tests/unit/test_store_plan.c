@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 /* The statement table is the store's internal one: the test enumerates it rather than copy it. */
+#include "testdir.h"
 #include "rp/store_impl.h"
 
 /* The plan's words for a full pass over a table, and for an index SQLite builds per query. */
@@ -67,8 +68,7 @@ static int fx_setup(void **state)
 	if (f == NULL)
 		return -1;
 	*state = f;
-	strcpy(f->dir, "/tmp/kagura-plan-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (!test_dir_make(f->dir, sizeof(f->dir), "kagura-plan"))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
 	if (rp_store_open(f->path, &f->s) != RP_STORE_OK)
@@ -79,16 +79,10 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal", NULL};
-	char file[160];
 
 	sqlite3_close(f->db);
 	rp_store_close(f->s);
-	for (int i = 0; suffixes[i] != NULL; i++) {
-		snprintf(file, sizeof(file), "%s%s", f->path, suffixes[i]);
-		unlink(file);
-	}
-	rmdir(f->dir);
+	test_dir_remove(f->dir);
 	free(f);
 	return 0;
 }

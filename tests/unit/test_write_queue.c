@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "testdir.h"
 #include "rp/store.h"
 #include "rp/write_queue.h"
 
@@ -35,8 +36,7 @@ static int setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "/tmp/kagura-writes-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (!test_dir_make(f->dir, sizeof(f->dir), "kagura-writes"))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
 	if (rp_store_open(f->path, &f->s) != RP_STORE_OK ||
@@ -50,17 +50,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
-	char file[160];
-
 	rp_write_queue_stop(&f->q);
 	rp_store_close(f->other);
 	rp_store_close(f->s);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(file, sizeof(file), "%s%s", f->path, suffixes[i]);
-		unlink(file);
-	}
-	rmdir(f->dir);
+	test_dir_remove(f->dir);
 	free(f);
 	return 0;
 }
