@@ -202,31 +202,17 @@ static rp_store_err store_registration(bf_parts *p)
 	return ++p->n_regs == p->batch ? flush_registrations(p) : RP_STORE_OK;
 }
 
-/* One authentication's reads of one user: with its credentials (options), or with the one
- * credential the response names (result). */
-typedef struct auth_reads {
-	const char *stored;
-	const uint8_t *id;
-	bool list_wanted;
-	size_t n; /* credentials listed */
-} auth_reads;
-
-static rp_store_err read_user_and(rp_store *s, void *ctx)
+/* One authentication's read of one user (rp_store_user_creds, as the conformance API reads): with
+ * all their credentials (options, id NULL), or with the one the response names (result); the
+ * number of credentials it gave. */
+static rp_store_err read_user_creds(rp_store *s, const char *stored, const uint8_t *id, size_t *n)
 {
-	auth_reads *r = ctx;
 	rp_user u;
-	rp_cred *list = NULL, c;
-	rp_store_err err = rp_store_user_by_name(s, r->stored, &u);
+	rp_cred *list = NULL;
+	rp_store_err err =
+	        rp_store_user_creds(s, stored, id, id ? BS_CRED_ID_LEN : 0, &u, &list, n);
 
-	if (err != RP_STORE_OK)
-		return err;
-	if (r->list_wanted) {
-		err = rp_store_cred_list(s, u.id, &list, &r->n);
-		rp_cred_list_free(&list, r->n);
-		return err;
-	}
-	err = rp_store_cred_by_id(s, r->id, BS_CRED_ID_LEN, &c);
-	rp_cred_reset(&c);
+	rp_cred_list_free(&list, *n);
 	return err;
 }
 
@@ -237,18 +223,19 @@ static rp_store_err store_authentication(bf_parts *p, size_t run)
 	uint8_t id[BS_CRED_ID_LEN];
 	size_t recent = p->registered < RECENT_USERS ? p->registered : RECENT_USERS;
 	size_t i = p->registered - 1 - run % recent;
-	auth_reads options = {.stored = stored, .list_wanted = true},
-	           result = {.stored = stored, .id = id};
+	size_t n = 0;
 	rp_store_err err;
 
 	user_names(i, plain, stored);
 	bs_user_cred_id(i, id);
-	if ((err = rp_store_read(p->store, read_user_and, &options)) != RP_STORE_OK)
+	if ((err = read_user_creds(p->store, stored, NULL, &n)) != RP_STORE_OK)
 		return err;
-	if (options.n != 1)
+	if (n != 1)
 		return RP_STORE_NOT_FOUND;
-	if ((err = rp_store_read(p->store, read_user_and, &result)) != RP_STORE_OK)
+	if ((err = read_user_creds(p->store, stored, id, &n)) != RP_STORE_OK)
 		return err;
+	if (n != 1)
+		return RP_STORE_NOT_FOUND;
 	memcpy(p->uses[p->n_uses].id, id, sizeof(id));
 	p->uses[p->n_uses].counter = ++p->counter;
 	return ++p->n_uses == p->batch ? flush_authentications(p) : RP_STORE_OK;
@@ -293,8 +280,8 @@ bf_parts *bf_parts_init(const char *dir, size_t batch, char *why, size_t why_siz
 		goto fail;
 	}
 	snprintf(p->db, sizeof(p->db), "%s/store.db", p->dir);
-	if ((serr = rp_store_open_ex(p->db, 0, open_why, sizeof(open_why), &p->store)) !=
-	    RP_STORE_OK) {
+	if ((serr = rp_store_open_ex(p->db, RP_STORE_OWNED, open_why, sizeof(open_why),
+	                             &p->store)) != RP_STORE_OK) {
 		snprintf(why, why_size, "the store did not open: %s %s", rp_store_strerr(serr),
 		         open_why);
 		goto fail;
