@@ -981,13 +981,14 @@ static void assertion_result(rp_app *app, const rp_http_request *req, rp_http_re
 		goto out;
 	}
 	/* The user and the credential in one snapshot. */
-	more = (user_reads){.cred_id = r.raw_id.ptr, .cred_id_len = r.raw_id.len};
+	more = (user_reads){.cred_id = r.raw_id.len ? r.raw_id.ptr : NULL,
+	                    .cred_id_len = r.raw_id.len};
+	if (!find_user(app, c.p.username, resp, &c.user, &more))
+		goto out;
 	if (r.raw_id.len == 0) {
 		fail_wa(resp, WA_ERR_CRED_UNKNOWN, NULL);
 		goto out;
 	}
-	if (!find_user(app, c.p.username, resp, &c.user, &more))
-		goto out;
 	if (more.n_list == 0) {
 		/*
 		 * Not the user's: unknown, or someone else's. The username named the user before

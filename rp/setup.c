@@ -9,6 +9,7 @@
 #include "rp/pages.h"
 #include "rp/pending.h"
 #include "rp/routes.h"
+#include "rp/store.h"
 #include "rp/write_queue.h"
 #include "webauthn/cose_cache.h"
 
@@ -81,6 +82,8 @@ void rp_store_remove_files(const char *path)
 	snprintf(companion, sizeof(companion), "%.4000s-wal", path);
 	unlink(companion);
 	snprintf(companion, sizeof(companion), "%.4000s-shm", path);
+	unlink(companion);
+	snprintf(companion, sizeof(companion), "%.4000s%s", path, RP_STORE_OWNER_SUFFIX);
 	unlink(companion);
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rp/store_cache.h"
@@ -441,34 +442,65 @@ static void free_store(rp_store *s)
 	store_cache_free(&s->cache);
 	notes_truncate(s, 0);
 	free(s->notes);
-	if (s->owner_fd >= 0)
-		close(s->owner_fd); /* lets the flock go */
+	if (s->owner_fd >= 0) {
+		/* Unlinked while still locked: whoever opened it meanwhile finds it gone (below).
+		 */
+		unlink(s->owner_path);
+		close(s->owner_fd);
+	}
+	free(s->owner_path);
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
 	free(s);
 }
 
+/* Tries to take the owner's file (owner_path) before another does. */
+#define OWNER_TRIES 3
+
 /*
- * RP_STORE_OWNED: an exclusive flock on the file for as long as it is open. flock, not fcntl:
- * SQLite's own locks are fcntl's, per process, and would not keep out another open of ours in
- * this process; flock's are per open file and do not touch SQLite's.
+ * RP_STORE_OWNED: an exclusive flock on FILE-owner, an empty file beside the store, held while
+ * the store is open and removed at its close. Not on the store's own file: closing any
+ * descriptor of a file drops every fcntl lock the process holds on it, SQLite's included.
+ * flock's are per open file, so a second open in this process is refused too. Taken before
+ * the file is opened: a refused open never touches a store another process serves.
  */
 static rp_store_err take_ownership(rp_store *s, char *why, size_t size)
 {
-	if ((s->owner_fd = open(s->path, O_RDONLY | O_CLOEXEC)) < 0) {
-		say(why, size, "cannot open the file to own it: %s", strerror(errno));
-		return RP_STORE_IO;
+	size_t n = strlen(s->path) + sizeof(RP_STORE_OWNER_SUFFIX);
+
+	if ((s->owner_path = malloc(n)) == NULL)
+		return RP_STORE_NOMEM;
+	snprintf(s->owner_path, n, "%s%s", s->path, RP_STORE_OWNER_SUFFIX);
+	for (int i = 0; i < OWNER_TRIES; i++) {
+		struct stat held, named;
+		int fd = open(s->owner_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			say(why, size, "cannot open %s: %s", s->owner_path, strerror(errno));
+			return RP_STORE_IO;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			int e = errno;
+			close(fd);
+			if (e == EWOULDBLOCK) {
+				say(why, size,
+				    "another kagura-rp serve has this store open: one process "
+				    "serves a store at a time");
+				return RP_STORE_IN_USE;
+			}
+			say(why, size, "cannot lock %s: %s", s->owner_path, strerror(e));
+			return RP_STORE_IO;
+		}
+		/* Still the file of that name: its owner did not remove it while we opened it. */
+		if (fstat(fd, &held) == 0 && stat(s->owner_path, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+			s->owner_fd = fd;
+			return RP_STORE_OK;
+		}
+		close(fd);
 	}
-	if (flock(s->owner_fd, LOCK_EX | LOCK_NB) == 0)
-		return RP_STORE_OK;
-	if (errno == EWOULDBLOCK) {
-		say(why, size,
-		    "another kagura-rp serve has this store open: one process serves a "
-		    "store at a time");
-		return RP_STORE_IN_USE;
-	}
-	say(why, size, "cannot lock the file: %s", strerror(errno));
-	return RP_STORE_IO;
+	say(why, size, "%s keeps changing: another process takes and drops it", s->owner_path);
+	return RP_STORE_IN_USE;
 }
 
 /* The store's lock: recursive, so a call made inside the same thread's transaction reenters. */
@@ -507,11 +539,13 @@ rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_
 	}
 	s->throwaway = (flags & RP_STORE_THROWAWAY) != 0;
 	s->owner_fd = -1;
-	err = first_open(s, why, why_size);
-	if (err == RP_STORE_OK && (flags & RP_STORE_OWNED) != 0 &&
+	err = RP_STORE_OK;
+	if ((flags & RP_STORE_OWNED) != 0 &&
 	    (err = take_ownership(s, why, why_size)) == RP_STORE_OK &&
 	    (s->cache = store_cache_new(0)) == NULL)
 		err = RP_STORE_NOMEM;
+	if (err == RP_STORE_OK)
+		err = first_open(s, why, why_size);
 	if (err != RP_STORE_OK) {
 		/* Closing must not checkpoint a foreign WAL into a file we refused. */
 		if (s->conn != NULL)
@@ -685,6 +719,15 @@ static void notes_truncate(rp_store *s, size_t keep)
 		wa_blob_reset(&s->notes[--s->n_notes].id);
 }
 
+/* The transaction failed: what it wrote may or may not be in the file (a COMMIT can fail after
+ * writing), so its credentials' users are read from the file again. */
+static void notes_forget(rp_store *s)
+{
+	for (size_t i = 0; i < s->n_notes; i++)
+		store_cache_forget_cred(s->cache, s->notes[i].id.ptr, s->notes[i].id.len);
+	notes_truncate(s, 0);
+}
+
 /* The transaction committed: the kept credentials get what it wrote. */
 static void notes_apply(rp_store *s)
 {
@@ -799,7 +842,7 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 	if (err == RP_STORE_OK)
 		notes_apply(s);
 	else
-		notes_truncate(s, 0);
+		notes_forget(s);
 	store_unlock(s); /* this call's */
 	store_unlock(s); /* the transaction's, from store_tx_begin */
 	return err;

@@ -69,13 +69,17 @@ enum {
 	RP_STORE_THROWAWAY = 1u << 0,
 	/*
 	 * The process owns the file while it is open (kagura-rp serve): no other RP_STORE_OWNED
-	 * open of it succeeds meanwhile (RP_STORE_IN_USE), and users with their credentials are
-	 * kept in memory as they were last committed (rp_store_user_creds). Other programs may
-	 * still read the file, and take its write lock; what they change in users or credentials
-	 * is seen once the user's entry is evicted or the process restarts.
+	 * open of it succeeds meanwhile (RP_STORE_IN_USE; an flock on the empty file
+	 * path RP_STORE_OWNER_SUFFIX beside it, which the close removes and a killed process
+	 * leaves behind, harmless), and users with their credentials are kept in memory as they
+	 * were last committed (rp_store_user_creds). Other programs may still read the file, and
+	 * take its write lock; what they change in users or credentials is seen once the user's
+	 * entry is evicted or the process restarts.
 	 */
 	RP_STORE_OWNED = 1u << 1,
 };
+/* Beside an owned store: the empty file whose flock says who owns it (removed at close). */
+#define RP_STORE_OWNER_SUFFIX "-owner"
 
 /*
  * rp_store_open with flags (RP_STORE_*); why (may be NULL) receives, when the open fails,
@@ -175,8 +179,8 @@ rp_store_err rp_store_user_had_device(rp_store *s, int64_t user_id, bool *out);
  * memory when it has read or written the user lately: no SQLite, no wait for a batch's commit.
  * cred_id NULL: every credential; otherwise only that one when it is the user's (*n 0 when it
  * is not, whoever's it is). *list is the caller's (rp_cred_list_free); NULL with *n 0 when
- * empty. NOT_FOUND when no user has the name. Not inside a transaction (RP_STORE_INVALID when
- * the store has to be read there).
+ * empty. NOT_FOUND when no user has the name. Not for use inside a transaction: it answers
+ * what is committed, from memory, or RP_STORE_INVALID when it has to read the file there.
  */
 rp_store_err rp_store_user_creds(rp_store *s, const char *name, const uint8_t *cred_id,
                                  size_t cred_id_len, rp_user *user, rp_cred **list, size_t *n);

@@ -185,9 +185,12 @@ static void drop(store_cache *k, entry *e)
 static size_t free_slot(store_cache *k)
 {
 	if (k->count < k->cap) {
+		size_t at;
 		while (k->slots[k->hand] != NULL)
 			k->hand = (k->hand + 1) % k->cap;
-		return k->hand;
+		at = k->hand;
+		k->hand = (k->hand + 1) % k->cap; /* the newest is not the next to go */
+		return at;
 	}
 	for (;;) {
 		size_t at = k->hand;
@@ -277,6 +280,7 @@ void store_cache_put(store_cache *k, const rp_user *user, const rp_cred *list, s
 		return;
 	e->user = *user;
 	e->n = n;
+	e->referenced = true; /* put by a read: used just now */
 	if (creds_copy(list, n, &e->creds) != RP_STORE_OK ||
 	    (n > 0 && (e->nodes = calloc(n, sizeof(*e->nodes))) == NULL)) {
 		entry_free(e);

@@ -101,9 +101,10 @@ struct rp_store {
 	store_conn *conn; /* never NULL in a store rp_store_open_ex returned */
 	/* Runs the WAL's checkpoints (rp/store_checkpoint.c); NULL: the connection's own. */
 	struct store_checkpointer *checkpointer;
-	/* RP_STORE_OWNED: users kept in memory (rp/store_cache.h), and the file's flock held on
-	 * owner_fd (-1 otherwise). */
+	/* RP_STORE_OWNED: users kept in memory (rp/store_cache.h), and the flock on owner_path
+	 * (path + RP_STORE_OWNER_SUFFIX) held on owner_fd (-1 otherwise). */
 	struct store_cache *cache;
+	char *owner_path;
 	int owner_fd;
 	/* Under lock: counter updates of the open transaction, applied to the cache at its COMMIT
 	 * (store_note_use); savepoint_mark: how many there were when a write's savepoint began. */

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -274,21 +276,188 @@ static void test_cred_picked(void **state)
 static void test_one_owner(void **state)
 {
 	fixture *f = *state;
-	char why[200] = "";
+	char why[200] = "", owner[160];
 	rp_store *second = NULL;
 
 	assert_int_equal(rp_store_open_ex(f->path, RP_STORE_OWNED, why, sizeof(why), &second),
 	                 RP_STORE_IN_USE);
 	assert_null(second);
 	assert_non_null(strstr(why, "another kagura-rp serve"));
-	/* Reading it is still anyone's; once the owner closes, another may own it. */
+	/* The owner's mark beside the store: there while it is open, gone once it closes, and
+	 * then another may own the store. */
+	snprintf(owner, sizeof(owner), "%s%s", f->path, RP_STORE_OWNER_SUFFIX);
+	assert_int_equal(access(owner, F_OK), 0);
 	rp_store_close(f->s);
 	f->s = NULL;
+	assert_int_equal(access(owner, F_OK), -1);
 	assert_int_equal(rp_store_open_ex(f->path, RP_STORE_OWNED, why, sizeof(why), &f->s),
 	                 RP_STORE_OK);
 	seen v = look(f->s, "alice");
 	assert_int_equal(v.err, RP_STORE_OK);
 	rp_cred_reset(&v.first);
+}
+
+/* ---- many threads: readers never see a counter that was not committed, nor an older one ---- */
+
+#define RACE_USERS       16
+#define RACE_WRITERS     2 /* writer w owns the users u with u % RACE_WRITERS == w */
+#define RACE_READERS     4
+#define RACE_BATCHES     150 /* each writer's, of RACE_BATCH counter updates */
+#define RACE_BATCH       8
+#define RACE_MAX_COUNTER (RACE_BATCHES * RACE_BATCH + 1)
+
+typedef struct race {
+	rp_store *s;
+	atomic_uint committed[RACE_USERS]; /* the last counter a committed batch wrote */
+	atomic_uint written[RACE_USERS];   /* the highest counter any write tried */
+	/* undone[u][v]: a write of counter v to user u was undone (its batch kept the others) */
+	atomic_bool undone[RACE_USERS][RACE_MAX_COUNTER + 1];
+	atomic_int writers_left;
+	atomic_long reads, older, unwritten, undone_seen, failures;
+} race;
+
+typedef struct race_write {
+	race *r;
+	int user;
+	uint32_t count;
+	bool fail_after;
+} race_write;
+
+static void race_cred_id(int user, uint8_t id[16])
+{
+	memset(id, 0x40, 16);
+	id[0] = (uint8_t)user;
+}
+
+static rp_store_err race_run(rp_store *s, void *ctx)
+{
+	race_write *w = ctx;
+	uint8_t id[16];
+	rp_store_err err;
+
+	race_cred_id(w->user, id);
+	err = rp_store_cred_update_use(s, id, sizeof(id), w->count, false);
+	return err == RP_STORE_OK && w->fail_after ? RP_STORE_INVALID : err;
+}
+
+typedef struct race_thread {
+	race *r;
+	int index;
+} race_thread;
+
+static void *race_writer(void *arg)
+{
+	race_thread *t = arg;
+	race *r = t->r;
+	unsigned seed = (unsigned)t->index + 1;
+
+	for (int b = 0; b < RACE_BATCHES; b++) {
+		race_write ws[RACE_BATCH];
+		rp_store_write wr[RACE_BATCH];
+		for (int i = 0; i < RACE_BATCH; i++) {
+			int u = (rand_r(&seed) % (RACE_USERS / RACE_WRITERS)) * RACE_WRITERS +
+			        t->index;
+			uint32_t v = atomic_load(&r->written[u]) + 1;
+			atomic_store(&r->written[u], v);
+			ws[i] = (race_write){r, u, v, rand_r(&seed) % 4 == 0};
+			wr[i] = (rp_store_write){race_run, &ws[i], RP_STORE_OK};
+		}
+		if (rp_store_write_batch(r->s, wr, RACE_BATCH) != RP_STORE_OK)
+			atomic_fetch_add(&r->failures, 1);
+		for (int i = 0; i < RACE_BATCH; i++) {
+			if (wr[i].result == RP_STORE_OK)
+				atomic_store(&r->committed[ws[i].user], ws[i].count);
+			else
+				atomic_store(&r->undone[ws[i].user][ws[i].count], true);
+		}
+		/* Now and then the user is forgotten, so readers read the file again. */
+		if (rand_r(&seed) % 8 == 0) {
+			uint8_t id[16];
+			race_cred_id(ws[0].user, id);
+			if (rp_store_cred_set_label(r->s, id, sizeof(id), "relabelled") !=
+			    RP_STORE_OK)
+				atomic_fetch_add(&r->failures, 1);
+		}
+	}
+	atomic_fetch_sub(&r->writers_left, 1);
+	return NULL;
+}
+
+static void *race_reader(void *arg)
+{
+	race_thread *t = arg;
+	race *r = t->r;
+	unsigned seed = (unsigned)t->index + 100;
+
+	while (atomic_load(&r->writers_left) > 0) {
+		int u = rand_r(&seed) % RACE_USERS;
+		uint32_t before = atomic_load(&r->committed[u]), count;
+		char name[16];
+		uint8_t id[16];
+		rp_cred *list = NULL;
+		size_t n = 0;
+		rp_user user;
+
+		snprintf(name, sizeof(name), "racer%d", u);
+		race_cred_id(u, id);
+		if (rp_store_user_creds(r->s, name, id, sizeof(id), &user, &list, &n) !=
+		            RP_STORE_OK ||
+		    n != 1) {
+			atomic_fetch_add(&r->failures, 1);
+			rp_cred_list_free(&list, n);
+			continue;
+		}
+		count = list[0].sign_count;
+		rp_cred_list_free(&list, n);
+		atomic_fetch_add(&r->reads, 1);
+		if (count < before)
+			atomic_fetch_add(&r->older, 1);
+		if (count > atomic_load(&r->written[u]))
+			atomic_fetch_add(&r->unwritten, 1);
+		if (count <= RACE_MAX_COUNTER && atomic_load(&r->undone[u][count]))
+			atomic_fetch_add(&r->undone_seen, 1);
+	}
+	return NULL;
+}
+
+static void test_readers_beside_batches(void **state)
+{
+	fixture *f = *state;
+	race *r = calloc(1, sizeof(*r));
+	pthread_t threads[RACE_WRITERS + RACE_READERS];
+	race_thread args[RACE_WRITERS + RACE_READERS];
+
+	assert_non_null(r);
+	r->s = f->s;
+	for (int u = 0; u < RACE_USERS; u++) {
+		char name[16];
+		uint8_t handle[16];
+		rp_cred c;
+
+		snprintf(name, sizeof(name), "racer%d", u);
+		memset(handle, 0x80 + u, sizeof(handle));
+		make_cred(&c, 0, 0, 0);
+		race_cred_id(u, (uint8_t *)c.id.ptr);
+		assert_int_equal(rp_store_user_create_handle(f->s, name, "", handle, &c, NULL),
+		                 RP_STORE_OK);
+		rp_cred_reset(&c);
+	}
+	atomic_store(&r->writers_left, RACE_WRITERS);
+	for (int i = 0; i < RACE_WRITERS + RACE_READERS; i++) {
+		args[i] = (race_thread){r, i < RACE_WRITERS ? i : i - RACE_WRITERS};
+		assert_int_equal(pthread_create(&threads[i], NULL,
+		                                i < RACE_WRITERS ? race_writer : race_reader,
+		                                &args[i]),
+		                 0);
+	}
+	for (int i = 0; i < RACE_WRITERS + RACE_READERS; i++)
+		pthread_join(threads[i], NULL);
+	assert_int_equal(atomic_load(&r->failures), 0);
+	assert_true(atomic_load(&r->reads) > 0);
+	assert_int_equal(atomic_load(&r->older), 0);
+	assert_int_equal(atomic_load(&r->unwritten), 0);
+	assert_int_equal(atomic_load(&r->undone_seen), 0);
+	free(r);
 }
 
 /* ---- the cache itself: bounded, a user read lately stays ---- */
@@ -317,30 +486,39 @@ static bool kept(store_cache *k, const char *name)
 
 static void test_bounded(void **state)
 {
-	store_cache *k = store_cache_new(2);
-	static const uint8_t cred_c[16] = {3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3};
+	store_cache *k = store_cache_new(3);
+	static const uint8_t cred_e[16] = {5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5};
 
 	(void)state;
 	assert_non_null(k);
 	keep(k, 1, "a");
 	keep(k, 2, "b");
-	assert_true(kept(k, "a")); /* read: stays when the hand passes */
 	keep(k, 3, "c");
-	assert_int_equal(store_cache_count(k), 2);
-	assert_true(kept(k, "a"));
-	assert_false(kept(k, "b"));
-	assert_true(kept(k, "c"));
-	/* Put again: replaces, never a second entry; forgotten by id, name or credential. */
-	keep(k, 3, "c");
-	assert_int_equal(store_cache_count(k), 2);
-	store_cache_forget_cred(k, cred_c, sizeof(cred_c));
-	assert_false(kept(k, "c"));
-	store_cache_forget_user(k, 1);
+	keep(k, 4, "d"); /* all put just now: the hand clears them all, the first goes */
+	assert_int_equal(store_cache_count(k), 3);
 	assert_false(kept(k, "a"));
-	assert_int_equal(store_cache_count(k), 0);
-	keep(k, 2, "b");
-	store_cache_forget_name(k, "b");
-	assert_int_equal(store_cache_count(k), 0);
+	assert_true(kept(k, "c")); /* read since the hand passed: stays */
+	keep(k, 5, "e");
+	assert_int_equal(store_cache_count(k), 3);
+	assert_false(kept(k, "b")); /* not read since: goes */
+	assert_true(kept(k, "c"));
+	assert_true(kept(k, "d"));
+	assert_true(kept(k, "e"));
+	/* Put again, under the same id or name: replaces, never a second entry. */
+	keep(k, 5, "e2");
+	assert_int_equal(store_cache_count(k), 3);
+	assert_false(kept(k, "e"));
+	assert_true(kept(k, "e2"));
+	keep(k, 6, "e2");
+	assert_int_equal(store_cache_count(k), 3);
+	/* Forgotten by credential, id or name. */
+	store_cache_forget_cred(k, cred_e, sizeof(cred_e));
+	assert_true(kept(k, "e2")); /* user 6's credential is another */
+	store_cache_forget_user(k, 6);
+	assert_false(kept(k, "e2"));
+	store_cache_forget_name(k, "c");
+	assert_false(kept(k, "c"));
+	assert_int_equal(store_cache_count(k), 1);
 	store_cache_free(&k);
 	assert_null(k);
 }
@@ -353,6 +531,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_batch_undone_not_applied, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cred_picked, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_owner, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_readers_beside_batches, setup, teardown),
 	        cmocka_unit_test(test_bounded),
 	};
 
