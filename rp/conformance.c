@@ -399,6 +399,10 @@ typedef struct user_reads {
 	size_t n_list;
 } user_reads;
 
+/*
+ * The API's user name, and what r asks for read with it; the 4xx/5xx answer written when there
+ * is no user usable (what r asked for is the caller's to judge).
+ */
 static bool find_user(rp_app *app, const char *name, rp_http_response *resp, rp_user *user,
                       user_reads *r)
 {
