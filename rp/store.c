@@ -679,11 +679,33 @@ static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
 
 /* ---- the open transaction's counter updates, for the kept users at its COMMIT ---- */
 
+/* What a write of the open transaction does to the kept users once it commits. */
+typedef enum note_kind {
+	NOTE_USE,      /* a credential's counter and backup state */
+	NOTE_NEW_USER, /* a user just created, with their first credential */
+} note_kind;
+
 typedef struct store_note {
-	wa_blob id; /* the credential's (owned) */
-	uint32_t sign_count;
-	bool backup_state;
+	note_kind kind;
+	rp_cred cred;   /* NOTE_USE: its id, sign_count, backup_state; NOTE_NEW_USER: all (owned) */
+	rp_user user;   /* NOTE_NEW_USER */
+	bool with_cred; /* NOTE_NEW_USER: the user has cred */
 } store_note;
+
+/* A new note at the end of the list (zeroed), or NULL without memory. */
+static store_note *note_new(rp_store *s)
+{
+	if (s->n_notes == s->cap_notes) {
+		size_t cap = s->cap_notes ? 2 * s->cap_notes : 16;
+		store_note *grown = realloc(s->notes, cap * sizeof(*grown));
+		if (grown == NULL)
+			return NULL;
+		s->notes = grown;
+		s->cap_notes = cap;
+	}
+	memset(&s->notes[s->n_notes], 0, sizeof(s->notes[0]));
+	return &s->notes[s->n_notes];
+}
 
 void store_note_use(rp_store *s, const uint8_t *id, size_t len, uint32_t sign_count,
                     bool backup_state)
@@ -692,22 +714,37 @@ void store_note_use(rp_store *s, const uint8_t *id, size_t len, uint32_t sign_co
 
 	if (s->cache == NULL)
 		return;
-	if (s->n_notes == s->cap_notes) {
-		size_t cap = s->cap_notes ? 2 * s->cap_notes : 16;
-		store_note *grown = realloc(s->notes, cap * sizeof(*grown));
-		if (grown == NULL) {
-			/* Not kept for the COMMIT: the user is read from the file again. */
-			store_cache_forget_cred(s->cache, id, len);
-			return;
-		}
-		s->notes = grown;
-		s->cap_notes = cap;
-	}
-	n = &s->notes[s->n_notes];
-	*n = (store_note){.sign_count = sign_count, .backup_state = backup_state};
-	if (wa_blob_set(&n->id, id, len) != WA_OK) {
+	if ((n = note_new(s)) == NULL || wa_blob_set(&n->cred.id, id, len) != WA_OK) {
+		/* Not kept for the COMMIT: the user is read from the file again. */
 		store_cache_forget_cred(s->cache, id, len);
 		return;
+	}
+	n->kind = NOTE_USE;
+	n->cred.sign_count = sign_count;
+	n->cred.backup_state = backup_state;
+	s->n_notes++;
+}
+
+void store_note_new_user(rp_store *s, const rp_user *user, const rp_cred *first)
+{
+	store_note *n;
+
+	/* Without memory nothing is kept: the user's first read reads the file. */
+	if (s->cache == NULL || (n = note_new(s)) == NULL)
+		return;
+	n->kind = NOTE_NEW_USER;
+	n->user = *user;
+	if (first != NULL) {
+		n->cred = *first;
+		n->cred.id = (wa_blob){0};
+		n->cred.public_key = (wa_blob){0};
+		if (wa_blob_set(&n->cred.id, first->id.ptr, first->id.len) != WA_OK ||
+		    wa_blob_set(&n->cred.public_key, first->public_key.ptr,
+		                first->public_key.len) != WA_OK) {
+			rp_cred_reset(&n->cred);
+			return;
+		}
+		n->with_cred = true;
 	}
 	s->n_notes++;
 }
@@ -716,24 +753,35 @@ void store_note_use(rp_store *s, const uint8_t *id, size_t len, uint32_t sign_co
 static void notes_truncate(rp_store *s, size_t keep)
 {
 	while (s->n_notes > keep)
-		wa_blob_reset(&s->notes[--s->n_notes].id);
+		rp_cred_reset(&s->notes[--s->n_notes].cred);
 }
 
 /* The transaction failed: what it wrote may or may not be in the file (a COMMIT can fail after
- * writing), so its credentials' users are read from the file again. */
+ * writing), so the users it touched are read from the file again. */
 static void notes_forget(rp_store *s)
 {
-	for (size_t i = 0; i < s->n_notes; i++)
-		store_cache_forget_cred(s->cache, s->notes[i].id.ptr, s->notes[i].id.len);
+	for (size_t i = 0; i < s->n_notes; i++) {
+		const store_note *n = &s->notes[i];
+		if (n->kind == NOTE_USE)
+			store_cache_forget_cred(s->cache, n->cred.id.ptr, n->cred.id.len);
+		else
+			store_cache_forget_name(s->cache, n->user.name);
+	}
 	notes_truncate(s, 0);
 }
 
-/* The transaction committed: the kept credentials get what it wrote. */
+/* The transaction committed: the kept users get what it wrote. */
 static void notes_apply(rp_store *s)
 {
-	for (size_t i = 0; i < s->n_notes; i++)
-		store_cache_set_use(s->cache, s->notes[i].id.ptr, s->notes[i].id.len,
-		                    s->notes[i].sign_count, s->notes[i].backup_state);
+	for (size_t i = 0; i < s->n_notes; i++) {
+		const store_note *n = &s->notes[i];
+		if (n->kind == NOTE_USE)
+			store_cache_set_use(s->cache, n->cred.id.ptr, n->cred.id.len,
+			                    n->cred.sign_count, n->cred.backup_state);
+		else
+			store_cache_put(s->cache, &n->user, n->with_cred ? &n->cred : NULL,
+			                n->with_cred ? 1 : 0);
+	}
 	notes_truncate(s, 0);
 }
 

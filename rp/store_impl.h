@@ -117,6 +117,9 @@ struct rp_store {
 /* A counter update in the open transaction, for the cache once it commits (lock held). */
 void store_note_use(rp_store *s, const uint8_t *id, size_t len, uint32_t sign_count,
                     bool backup_state);
+/* A user created in the open transaction, with their first credential (NULL: none), kept as
+ * their first read would find them once it commits (lock held). */
+void store_note_new_user(rp_store *s, const rp_user *user, const rp_cred *first);
 
 /* ---- checkpoints off the request path (rp/store_checkpoint.c) ---- */
 

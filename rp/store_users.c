@@ -41,7 +41,8 @@ rp_store_err rp_store_user_create_handle(rp_store *s, const char *name, const ch
                                          rp_user *out)
 {
 	sqlite3_stmt *st;
-	int64_t id = 0;
+	rp_user made = {.enabled = true};
+	rp_cred c; /* first, as stored: borrows first's blobs, never reset */
 	rp_store_err err;
 	int rc = SQLITE_OK;
 
@@ -59,21 +60,22 @@ rp_store_err rp_store_user_create_handle(rp_store *s, const char *name, const ch
 	store_bind_blob(st, 3, handle, sizeof(((rp_user *)NULL)->handle), &rc);
 	err = store_run(s, st, rc, NULL);
 	if (err == RP_STORE_OK)
-		id = sqlite3_last_insert_rowid(s->conn->db);
+		made.id = sqlite3_last_insert_rowid(s->conn->db);
+	strcpy(made.name, name);
+	strcpy(made.display_name, display_name);
+	memcpy(made.handle, handle, sizeof(made.handle));
 	if (err == RP_STORE_OK && first != NULL) {
-		rp_cred c = *first; /* borrows first's blobs: never reset */
-		c.user_id = id;
+		c = *first;
+		c.user_id = made.id;
 		err = store_cred_insert(s, &c);
 	}
+	/* The user's first read (an assertion's options, right after) finds them kept. */
+	if (err == RP_STORE_OK)
+		store_note_new_user(s, &made, first != NULL ? &c : NULL);
 	if ((err = store_tx_end(s, err)) != RP_STORE_OK)
 		return err;
-	if (out != NULL) {
-		out->id = id;
-		strcpy(out->name, name);
-		strcpy(out->display_name, display_name);
-		memcpy(out->handle, handle, sizeof(out->handle));
-		out->enabled = true;
-	}
+	if (out != NULL)
+		*out = made;
 	return RP_STORE_OK;
 }
 

@@ -149,6 +149,52 @@ static void test_kept_in_memory(void **state)
 	assert_int_equal(v.n, 0);
 }
 
+/* A user just created is kept as their first read would have found them in the file. */
+static void test_new_user_kept(void **state)
+{
+	fixture *f = *state;
+	rp_cred c;
+	rp_user made;
+	seen kept, file;
+
+	make_cred(&c, 0, 0x44, 9);
+	strcpy(c.transports, "hybrid,internal");
+	c.backup_eligible = true;
+	assert_int_equal(rp_store_user_create_handle(f->s, "carol", "Carol",
+	                                             (const uint8_t *)"fedcba9876543210", &c,
+	                                             &made),
+	                 RP_STORE_OK);
+	/* Changed behind the owner's back: what the owner answers was not read after this. */
+	assert_int_equal(rp_store_cred_update_use(f->other, c.id.ptr, c.id.len, 77, true),
+	                 RP_STORE_OK);
+	kept = look(f->s, "carol");
+	file = look(f->other, "carol");
+	assert_int_equal(kept.err, RP_STORE_OK);
+	assert_int_equal(file.err, RP_STORE_OK);
+	assert_int_equal(kept.first.sign_count, 9);
+	assert_false(kept.first.backup_state);
+	assert_int_equal(file.first.sign_count, 77);
+	/* Everything else as the file has it. */
+	assert_memory_equal(&kept.user, &file.user, sizeof(kept.user));
+	assert_memory_equal(&kept.user, &made, sizeof(made));
+	assert_int_equal(kept.n, 1);
+	assert_int_equal(kept.first.user_id, file.first.user_id);
+	assert_memory_equal(kept.first.id.ptr, file.first.id.ptr, file.first.id.len);
+	assert_memory_equal(kept.first.public_key.ptr, file.first.public_key.ptr,
+	                    file.first.public_key.len);
+	assert_int_equal(kept.first.alg, file.first.alg);
+	assert_memory_equal(kept.first.aaguid, file.first.aaguid, sizeof(file.first.aaguid));
+	assert_string_equal(kept.first.transports, file.first.transports);
+	assert_string_equal(kept.first.label, file.first.label);
+	assert_string_equal(kept.first.fmt, file.first.fmt);
+	assert_int_equal(kept.first.backup_eligible, file.first.backup_eligible);
+	assert_int_equal(kept.first.enabled, file.first.enabled);
+	assert_int_equal(kept.first.created, file.first.created);
+	rp_cred_reset(&kept.first);
+	rp_cred_reset(&file.first);
+	rp_cred_reset(&c);
+}
+
 static void test_each_write_seen(void **state)
 {
 	fixture *f = *state;
@@ -527,6 +573,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_kept_in_memory, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_new_user_kept, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_each_write_seen, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_batch_undone_not_applied, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_cred_picked, setup, teardown),
