@@ -677,7 +677,8 @@ static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
 	return err == RP_STORE_OK ? rel : err;
 }
 
-/* ---- the open transaction's counter updates, for the kept users at its COMMIT ---- */
+/* ---- the open transaction's counter updates and new users, for the kept users at its COMMIT ----
+ */
 
 /* What a write of the open transaction does to the kept users once it commits. */
 typedef enum note_kind {
@@ -734,18 +735,9 @@ void store_note_new_user(rp_store *s, const rp_user *user, const rp_cred *first)
 		return;
 	n->kind = NOTE_NEW_USER;
 	n->user = *user;
-	if (first != NULL) {
-		n->cred = *first;
-		n->cred.id = (wa_blob){0};
-		n->cred.public_key = (wa_blob){0};
-		if (wa_blob_set(&n->cred.id, first->id.ptr, first->id.len) != WA_OK ||
-		    wa_blob_set(&n->cred.public_key, first->public_key.ptr,
-		                first->public_key.len) != WA_OK) {
-			rp_cred_reset(&n->cred);
-			return;
-		}
-		n->with_cred = true;
-	}
+	if (first != NULL && rp_cred_copy(&n->cred, first) != RP_STORE_OK)
+		return;
+	n->with_cred = first != NULL;
 	s->n_notes++;
 }
 

@@ -132,6 +132,9 @@ typedef struct rp_cred {
 } rp_cred;
 
 void rp_cred_reset(rp_cred *c);
+/* dst becomes a copy of src with blobs of its own (dst's old content is not freed); on failure
+ * (RP_STORE_NOMEM) dst is empty. */
+rp_store_err rp_cred_copy(rp_cred *dst, const rp_cred *src);
 /*
  * RP_STORE_EXISTS when the credential id is registered already (to anyone);
  * RP_STORE_NOT_FOUND when user_id names no user. Id 1..1023 bytes, public key

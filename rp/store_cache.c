@@ -210,19 +210,6 @@ static size_t free_slot(store_cache *k)
 
 /* ---- copies ---- */
 
-static rp_store_err cred_copy(rp_cred *dst, const rp_cred *src)
-{
-	*dst = *src;
-	dst->id = (wa_blob){0};
-	dst->public_key = (wa_blob){0};
-	if (wa_blob_set(&dst->id, src->id.ptr, src->id.len) != WA_OK ||
-	    wa_blob_set(&dst->public_key, src->public_key.ptr, src->public_key.len) != WA_OK) {
-		rp_cred_reset(dst);
-		return RP_STORE_NOMEM;
-	}
-	return RP_STORE_OK;
-}
-
 /* n credentials copied into a new array (NULL when n is 0). */
 static rp_store_err creds_copy(const rp_cred *src, size_t n, rp_cred **out)
 {
@@ -234,7 +221,7 @@ static rp_store_err creds_copy(const rp_cred *src, size_t n, rp_cred **out)
 	if ((list = calloc(n, sizeof(*list))) == NULL)
 		return RP_STORE_NOMEM;
 	for (size_t i = 0; i < n; i++) {
-		if (cred_copy(&list[i], &src[i]) != RP_STORE_OK) {
+		if (rp_cred_copy(&list[i], &src[i]) != RP_STORE_OK) {
 			rp_cred_list_free(&list, i);
 			return RP_STORE_NOMEM;
 		}

@@ -4,11 +4,12 @@
  * and without waiting for the store's lock while a batch commits, as Keycloak answers them
  * from its user cache.
  *
- * Coherence: entries are put only under the store's lock, from a read that missed; every write
- * to a user or a credential forgets the user at once (under the same lock, before its COMMIT,
- * so nobody reads the old entry after the write is seen); a counter update is applied when
- * its transaction commits (rp/store.c's notes). Writes by another process are not seen until
- * the entry is evicted: the owning process is the file's only writer of users and credentials.
+ * Coherence: entries are put only under the store's lock, by a read that missed or by the
+ * COMMIT that created the user; every write to a user or a credential forgets the user at once
+ * (under the same lock, before its COMMIT, so nobody reads the old entry after the write is
+ * seen); a counter update is applied when its transaction commits (rp/store.c's notes). Writes by
+ * another process are not seen until the entry is evicted: the owning process is the file's only
+ * writer of users and credentials.
  *
  * Bounded: at most cap users (CLOCK eviction: a user read since the hand last passed stays).
  */

@@ -18,6 +18,19 @@ void rp_cred_reset(rp_cred *c)
 	memset(c, 0, sizeof(*c));
 }
 
+rp_store_err rp_cred_copy(rp_cred *dst, const rp_cred *src)
+{
+	*dst = *src;
+	dst->id = (wa_blob){0};
+	dst->public_key = (wa_blob){0};
+	if (wa_blob_set(&dst->id, src->id.ptr, src->id.len) != WA_OK ||
+	    wa_blob_set(&dst->public_key, src->public_key.ptr, src->public_key.len) != WA_OK) {
+		rp_cred_reset(dst);
+		return RP_STORE_NOMEM;
+	}
+	return RP_STORE_OK;
+}
+
 bool store_cred_ok(const rp_cred *c)
 {
 	return c != NULL && store_cred_id_ok(c->id.ptr, c->id.len) && c->public_key.ptr != NULL &&

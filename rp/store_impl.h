@@ -106,8 +106,9 @@ struct rp_store {
 	struct store_cache *cache;
 	char *owner_path;
 	int owner_fd;
-	/* Under lock: counter updates of the open transaction, applied to the cache at its COMMIT
-	 * (store_note_use); savepoint_mark: how many there were when a write's savepoint began. */
+	/* Under lock: counter updates and new users of the open transaction, for the cache at its
+	 * COMMIT (store_note_use, store_note_new_user); savepoint_mark: how many there were when a
+	 * write's savepoint began. */
 	struct store_note *notes;
 	size_t n_notes, cap_notes, savepoint_mark;
 };
