@@ -426,7 +426,8 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 		say(why, size, "cannot switch to WAL: %s", sqlite3_errstr(rc));
 		return store_map_rc(rc);
 	}
-	if ((err = check_schema(c->db, why, size)) != RP_STORE_OK)
+	/* A file made just now holds store_schema_sql as written: only an older one is compared. */
+	if (kind != FILE_EMPTY && (err = check_schema(c->db, why, size)) != RP_STORE_OK)
 		return err;
 	return add_later_indexes(c->db, why, size);
 }

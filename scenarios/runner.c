@@ -1,5 +1,5 @@
-/* nftw() is XSI. */
-#define _XOPEN_SOURCE 700
+/* nftw() is XSI; a thread's cores (pthread_setaffinity_np) are GNU, which includes XSI. */
+#define _GNU_SOURCE
 
 #include "scenarios/runner.h"
 
@@ -8,13 +8,16 @@
 #include <errno.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
 
+#include "authenticator/pc/pcbrowser.h"
 #include "rp/platform.h"
+#include "scenarios/control.h"
 #include "scenarios/keyring.h"
 #include "scenarios/textcut.h"
 #include "scenarios/textnorm.h"
@@ -254,23 +257,96 @@ typedef struct job {
 	sc_entry_result *results;
 	size_t n, done;
 	long wall_ms; /* from the run's start until its last entry ended */
-	pthread_mutex_t lock;
 	/* On a shared target, a cause that changes the platform's clock or networks runs alone
 	 * (write lock); every other cause, of any catalogue, shares (read lock): the run's one
 	 * lock, borrowed. */
 	pthread_rwlock_t *target;
-	/*
-	 * Without a target, the embedded platforms every cause that leaves the platform as it
-	 * found it shares (started on first use, under lock; one plain, one with the card PKI):
-	 * its users, cards and links are its own, as on a shared target. A cause that changes
-	 * the clock or networks gets a platform of its own instead.
-	 */
 	const sc_keyring *keys; /* the run's (sc_run_all's); NULL: keys_why says why */
 	const char *keys_why;
-	rp_platform *shared[EMBEDDED_KINDS];
-	bool shared_failed[EMBEDDED_KINDS];
-	char shared_why[EMBEDDED_KINDS][300];
+	const au_pcb_table *pc_pages; /* the run's (sc_run_all's); NULL: each world reads its own */
 } job;
+
+/* The test-control client of a job's target (kept.hand's last slot). */
+#define TARGET_HAND EMBEDDED_KINDS
+
+/*
+ * What a worker keeps from one of its causes to the next, for one catalogue's job (owned by the
+ * worker, stopped and freed when it ends).
+ *
+ * Without a target, the embedded platforms every cause that leaves the platform as it found it
+ * shares (started on first use; one plain, one with the card PKI): its users, cards and links
+ * are its own, as on a shared target. A cause that changes the clock or networks gets a platform
+ * of its own instead. Each worker starts its own, from its own thread: a platform's threads then
+ * run where the worker runs (worker_main), and the worker's requests never wait for another's.
+ *
+ * The test-control client of each platform that outlives a cause: the CA's hand keeps one
+ * connection to it, as an administrator's browser would, instead of a new one and a TLS
+ * handshake for every cause. It keeps no cookies, so no cause sees what another did through it.
+ * A platform of a cause's own gets the world's own client, gone with it.
+ */
+typedef struct kept {
+	const job *j;
+	rp_platform *platform[EMBEDDED_KINDS];
+	char platform_why[EMBEDDED_KINDS][300]; /* "" until a platform of the kind failed */
+	sc_control *hand[EMBEDDED_KINDS + 1];
+} kept;
+
+typedef struct worker_state {
+	kept kept[SC_MAX_RUNS];
+	size_t n;
+} worker_state;
+
+/* What the worker keeps for j (added on first use; never NULL: one slot per job of a run). */
+static kept *kept_for(worker_state *ws, const job *j)
+{
+	size_t i = 0;
+
+	while (i < ws->n && ws->kept[i].j != j)
+		i++;
+	if (i == ws->n) {
+		memset(&ws->kept[i], 0, sizeof(ws->kept[i]));
+		ws->kept[i].j = j;
+		ws->n++;
+	}
+	return &ws->kept[i];
+}
+
+/* The worker's platform of a kind for k's job, started on first use; NULL with why when it
+ * cannot start (and every later cause of that kind is told the same). */
+static rp_platform *shared_platform(kept *k, embedded_kind kind, const rp_platform_options *po,
+                                    char *why, size_t why_size)
+{
+	if (k->platform[kind] == NULL && k->platform_why[kind][0] == '\0' &&
+	    (k->platform[kind] = rp_platform_start(po, k->platform_why[kind],
+	                                           sizeof(k->platform_why[kind]))) == NULL &&
+	    k->platform_why[kind][0] == '\0')
+		snprintf(k->platform_why[kind], sizeof(k->platform_why[kind]), "did not start");
+	if (k->platform[kind] == NULL)
+		snprintf(why, why_size, "%s", k->platform_why[kind]);
+	return k->platform[kind];
+}
+
+/* The worker's test-control client for the platform at base (slot: its kind, or TARGET_HAND),
+ * made on first use; NULL when it cannot be made (the world then makes its own, and says what
+ * went wrong). */
+static sc_control *hand_for(kept *k, int slot, const char *base, const char *ca_file)
+{
+	if (k->hand[slot] == NULL)
+		k->hand[slot] = sc_control_mock_new(base, ca_file);
+	return k->hand[slot];
+}
+
+/* The clients first: a platform stops with no connection of the worker's left open to it. */
+static void worker_state_free(worker_state *ws)
+{
+	for (size_t i = 0; i < ws->n; i++) {
+		for (int h = 0; h <= TARGET_HAND; h++)
+			sc_control_free(ws->kept[i].hand[h]);
+		for (int kind = 0; kind < EMBEDDED_KINDS; kind++)
+			rp_platform_stop(ws->kept[i].platform[kind]);
+	}
+	ws->n = 0;
+}
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -415,34 +491,16 @@ static const char *scratch_root(void)
 	return access(SCRATCH_IN_MEMORY, W_OK | X_OK) == 0 ? SCRATCH_IN_MEMORY : "/tmp";
 }
 
-/* The run's shared embedded platform of a kind, started on first use; NULL with why when it
- * cannot start (and every later cause of that kind is told the same). */
-static rp_platform *shared_platform(job *j, embedded_kind kind, const rp_platform_options *po,
-                                    char *why, size_t why_size)
-{
-	rp_platform *p;
-
-	pthread_mutex_lock(&j->lock);
-	if (j->shared[kind] == NULL && !j->shared_failed[kind]) {
-		j->shared[kind] =
-		        rp_platform_start(po, j->shared_why[kind], sizeof(j->shared_why[kind]));
-		j->shared_failed[kind] = j->shared[kind] == NULL;
-	}
-	p = j->shared[kind];
-	if (p == NULL)
-		snprintf(why, why_size, "%s", j->shared_why[kind]);
-	pthread_mutex_unlock(&j->lock);
-	return p;
-}
-
-static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const char *entry,
-                      sc_entry_result *r, FILE *trace)
+static void run_cause(job *j, worker_state *ws, const sc_scenario *s, const sc_cause *c,
+                      const char *entry, sc_entry_result *r, FILE *trace)
 {
 	const sc_run_config *cfg = j->cfg;
 	sc_cause_result *cr = &r->causes[r->n_causes++];
 	char workdir[64], why[300];
-	rp_platform *platform = NULL, *borrowed = NULL; /* borrowed: the run's shared one */
+	rp_platform *platform = NULL, *borrowed = NULL; /* borrowed: the worker's shared one */
+	kept *k = kept_for(ws, j);
 	sc_world *w = NULL;
+	sc_control *control = cfg->target_control;
 	bool alone = cfg->target != NULL && cause_changes_platform(s, c);
 	rp_platform_options po = {
 	        .manual = cfg->manual, .fixtures_dir = cfg->fixtures_dir, .test_control = true};
@@ -468,15 +526,20 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 		embedded_kind kind = po.card_pki != NULL ? EMBEDDED_CARDS : EMBEDDED_PLAIN;
 		bool own = cause_changes_platform(s, c);
 		platform = own ? rp_platform_start(&po, why, sizeof(why))
-		               : shared_platform(j, kind, &po, why, sizeof(why));
+		               : shared_platform(k, kind, &po, why, sizeof(why));
 		if (platform == NULL) {
 			cr->status = SC_ERROR;
 			sc_text_printf(cr->at.detail, sizeof(cr->at.detail),
 			               "embedded platform: %s", why);
 			goto out;
 		}
-		if (!own)
+		if (!own) {
 			borrowed = platform;
+			control = hand_for(k, kind, rp_platform_base(platform),
+			                   rp_platform_tls_ca(platform));
+		}
+	} else if (control == NULL && cfg->target_test_control) {
+		control = hand_for(k, TARGET_HAND, cfg->target, cfg->target_ca_file);
 	}
 	if (j->keys == NULL) {
 		cr->status = SC_ERROR;
@@ -501,6 +564,7 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 	        .pki_dir = cfg->pki_dir,
 	        .tls_ca = platform ? rp_platform_tls_ca(platform) : cfg->target_ca_file,
 	        .fixtures_dir = cfg->fixtures_dir,
+	        .pc_pages = j->pc_pages,
 	        .card_front = {platform ? rp_platform_front(platform, RP_FRONT_TLS12)
 	                                : cfg->target_fronts[0],
 	                       platform ? rp_platform_front(platform, RP_FRONT_TLS13)
@@ -509,7 +573,7 @@ static void run_cause(job *j, const sc_scenario *s, const sc_cause *c, const cha
 	        .host_from = platform ? NULL : cfg->host_from,
 	        .host_to = platform ? NULL : cfg->host_to,
 	        .trace = trace,
-	        .control = platform ? NULL : cfg->target_control,
+	        .control = control,
 	        .login_url = platform ? NULL : cfg->target_login_url,
 	        .done_url = platform ? NULL : cfg->target_done_url,
 	        .keep_pages = cfg->keep_screens,
@@ -604,7 +668,7 @@ static void skip_reason(sc_entry_result *r)
 	sc_text_copy(r->detail, sizeof(r->detail), r->remedy_detail);
 }
 
-static void run_entry(job *j, sc_entry_result *r)
+static void run_entry(job *j, worker_state *ws, sc_entry_result *r)
 {
 	const sc_run_config *cfg = j->cfg;
 	const sc_scenario *ss[MAX_FILES_PER_ENTRY];
@@ -626,7 +690,7 @@ static void run_entry(job *j, sc_entry_result *r)
 	sc_text_copy(r->scenario, sizeof(r->scenario), ss[0]->path);
 	for (size_t k = 0; k < n; k++)
 		for (size_t i = 0; i < ss[k]->n_causes && r->n_causes < SC_MAX_CAUSES_SEEN; i++)
-			run_cause(j, ss[k], &ss[k]->causes[i], r->id, r, trace);
+			run_cause(j, ws, ss[k], &ss[k]->causes[i], r->id, r, trace);
 	r->status = SC_PASS;
 	for (size_t i = 0; i < r->n_causes; i++)
 		merge(&r->status, r->causes[i].status);
@@ -671,18 +735,41 @@ typedef struct pool {
 	struct timespec started;
 } pool;
 
-static void *worker(void *arg)
-{
-	pool *p = arg;
+/* A worker: the run's queue, and the core it keeps to (NO_CORE: any). */
+#define NO_CORE (-1)
+typedef struct worker_arg {
+	pool *p;
+	int core;
+} worker_arg;
 
+static void *worker_main(void *arg)
+{
+	const worker_arg *a = arg;
+	pool *p = a->p;
+	worker_state ws = {0};
+
+	/*
+	 * Set before the first platform starts, so its threads (created here) keep to the same
+	 * core: a request and its answer then pass between threads of one core, never waking the
+	 * other from idle, which costs most on a virtual machine. Refused: the worker runs
+	 * anywhere.
+	 */
+	if (a->core != NO_CORE) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(a->core, &one);
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+	}
 	for (;;) {
 		task *t;
 		pthread_mutex_lock(&p->lock);
 		t = p->next < p->n ? &p->tasks[p->next++] : NULL;
 		pthread_mutex_unlock(&p->lock);
-		if (t == NULL)
+		if (t == NULL) {
+			worker_state_free(&ws);
 			return NULL;
-		run_entry(t->j, &t->j->results[t->i]);
+		}
+		run_entry(t->j, &ws, &t->j->results[t->i]);
 		pthread_mutex_lock(&p->lock);
 		t->j->done++;
 		t->j->wall_ms = ms_since(&p->started);
@@ -753,6 +840,26 @@ static int heavier_first(const void *a, const void *b)
 	                              : (x->i > y->i) - (x->i < y->i);
 }
 
+/*
+ * The core each worker keeps to, when the process may run on at least as many cores as there
+ * are workers: each its own. Otherwise (or with one worker) none: two workers kept to one core
+ * would wait for each other while another idles.
+ */
+static void pick_cores(int n_workers, worker_arg *args)
+{
+	cpu_set_t allowed;
+	int t = 0;
+
+	for (int i = 0; i < n_workers; i++)
+		args[i].core = NO_CORE;
+	if (n_workers < 2 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
+	    CPU_COUNT(&allowed) < n_workers)
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE && t < n_workers; cpu++)
+		if (CPU_ISSET(cpu, &allowed))
+			args[t++].core = cpu;
+}
+
 /* A catalogue's job: its entries in the catalogue's order, its scenario files. */
 static bool job_init(job *j, const sc_run_config *cfg, file_set *fs)
 {
@@ -775,16 +882,12 @@ static bool job_init(job *j, const sc_run_config *cfg, file_set *fs)
 		j->n++;
 	}
 	j->files = fs;
-	pthread_mutex_init(&j->lock, NULL);
 	return true;
 }
 
-/* Ends a job: its shared platforms stop, a broken scenario file is a failure of the run. */
+/* Ends a job: a broken scenario file is a failure of the run. */
 static sc_entry_result *job_finish(job *j, file_set *fs, size_t *n)
 {
-	for (int k = 0; k < EMBEDDED_KINDS; k++)
-		rp_platform_stop(j->shared[k]);
-	pthread_mutex_destroy(&j->lock);
 	/* A file that is broken is a failure of the run, whichever entry it meant. */
 	for (size_t i = 0; i < fs->n_broken; i++) {
 		sc_entry_result *r = &j->results[j->n++];
@@ -805,7 +908,9 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 	pthread_rwlock_t target = PTHREAD_RWLOCK_INITIALIZER;
 	char keys_why[300] = "";
 	sc_keyring *keys = NULL;
+	au_pcb_table *pc_pages = NULL;
 	pthread_t threads[MAX_JOBS];
+	worker_arg args[MAX_JOBS];
 	int n_threads, started = 0;
 	size_t ready = 0, n_tasks = 0;
 	bool ok = n_cfgs > 0 && n_cfgs <= SC_MAX_RUNS;
@@ -815,12 +920,15 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 		jobs[k].target = &target;
 		ready += ok;
 	}
-	if (ok)
+	if (ok) {
 		keys = sc_keyring_load(cfgs[0]->pki_dir, cfgs[0]->attestation_dir, keys_why,
 		                       sizeof(keys_why));
+		pc_pages = sc_world_pc_pages_load(cfgs[0]->fixtures_dir);
+	}
 	for (size_t k = 0; ok && k < n_cfgs; k++) {
 		jobs[k].keys = keys;
 		jobs[k].keys_why = keys_why;
+		jobs[k].pc_pages = pc_pages;
 		n_tasks += jobs[k].n;
 	}
 	if (ok && (p.tasks = calloc(n_tasks + 1, sizeof(*p.tasks))) == NULL)
@@ -836,17 +944,26 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 		n_threads = cfgs[0]->jobs < 1          ? 1
 		            : cfgs[0]->jobs > MAX_JOBS ? MAX_JOBS
 		                                       : cfgs[0]->jobs;
-		for (int t = 0; t < n_threads && (size_t)t < p.n; t++)
-			if (pthread_create(&threads[t], NULL, worker, &p) == 0)
+		if ((size_t)n_threads > p.n)
+			n_threads = p.n > 0 ? (int)p.n : 1;
+		pick_cores(n_threads, args);
+		for (int t = 0; t < n_threads; t++) {
+			args[t].p = &p;
+			if (pthread_create(&threads[started], NULL, worker_main, &args[t]) == 0)
 				started++;
-		if (started == 0)
-			worker(&p);
+		}
+		if (started == 0) {
+			worker_arg here = {&p,
+			                   NO_CORE}; /* the caller's thread keeps its own cores */
+			worker_main(&here);
+		}
 		for (int t = 0; t < started; t++)
 			pthread_join(threads[t], NULL);
 		pthread_mutex_destroy(&p.lock);
 	}
 	free(p.tasks);
 	sc_keyring_free(keys);
+	au_pcb_free(pc_pages);
 	pthread_rwlock_destroy(&target);
 	for (size_t k = 0; k < ready; k++) {
 		if (ok) {

@@ -353,10 +353,18 @@ json_t *world_devices(sc_world *w, named_user *u, sc_outcome *out)
 	return json_is_array(list) ? list : (json_decref(list), NULL);
 }
 
+au_pcb_table *sc_world_pc_pages_load(const char *fixtures_dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/pc/browsers.json",
+	         fixtures_dir ? fixtures_dir : KAGURA_PC_FIXTURES_DIR);
+	return au_pcb_load(path, NULL, 0);
+}
+
 sc_world *sc_world_new(const sc_world_config *cfg)
 {
 	sc_world *w = calloc(1, sizeof(*w));
-	char path[4096];
 
 	if (w == NULL)
 		return NULL;
@@ -369,9 +377,9 @@ sc_world *sc_world_new(const sc_world_config *cfg)
 		}
 		w->control = w->own_control;
 	}
-	snprintf(path, sizeof(path), "%s/pc/browsers.json",
-	         cfg->fixtures_dir ? cfg->fixtures_dir : KAGURA_PC_FIXTURES_DIR);
-	w->pages = au_pcb_load(path, NULL, 0);
+	if (cfg->pc_pages == NULL)
+		w->own_pages = sc_world_pc_pages_load(cfg->fixtures_dir);
+	w->pages = cfg->pc_pages ? cfg->pc_pages : w->own_pages;
 	return w;
 }
 
@@ -388,7 +396,7 @@ void sc_world_free(sc_world *w)
 	}
 	for (size_t i = 0; i < w->n_cards; i++)
 		au_card_free(w->cards[i]);
-	au_pcb_free(w->pages);
+	au_pcb_free(w->own_pages);
 	free(w->phone_served.html);
 	free(w->pc_served.html);
 	sc_control_free(w->own_control);

@@ -42,6 +42,9 @@ typedef struct sc_world_config {
 	const char *pki_dir;
 	const char *tls_ca;
 	const char *fixtures_dir;
+	/* The PC browsers' error pages, borrowed (read only, so one table serves every world of a
+	 * run); NULL: the world reads fixtures_dir's pc/browsers.json itself. */
+	const struct au_pcb_table *pc_pages;
 	/* The platform's card-login front servers (rp/front.h): TLS 1.2, TLS 1.3; NULL none. */
 	const char *card_front[2];
 	/* A platform others use too (--target): the world leaves nothing of its own enabled and
@@ -82,6 +85,9 @@ typedef struct sc_outcome {
 typedef struct sc_world sc_world;
 
 sc_world *sc_world_new(const sc_world_config *cfg);
+/* The PC browsers' error pages of fixtures_dir (NULL: the built-in fixtures), for
+ * sc_world_config.pc_pages (owned; au_pcb_free); NULL when unreadable: each world then says so. */
+struct au_pcb_table *sc_world_pc_pages_load(const char *fixtures_dir);
 /* The cause's stand-in note (note.stand-in), "" none. */
 const char *sc_world_stand_in(const sc_world *w);
 void sc_world_free(sc_world *w);

@@ -109,7 +109,10 @@ struct sc_world {
 	seen phone_page, phone_error, phone_prompt, pc_page, pc_browser, pc_dialog, pc_viewer;
 	/* The pages behind phone_page and pc_page, as served (cfg.keep_pages). */
 	served_page phone_served, pc_served;
-	au_pcb_table *pages; /* the PC browsers' own error pages (fixtures/pc/browsers.json) */
+	/* The PC browsers' own error pages (fixtures/pc/browsers.json): cfg.pc_pages, else
+	 * own_pages (owned, read by this world). */
+	const au_pcb_table *pages;
+	au_pcb_table *own_pages;
 	char stand_in[SC_STAND_IN_MAX]; /* note.stand-in: "" the cause is the real condition */
 	size_t reissue_keys_used;       /* the PKI's spare keys this world's reissued cards took */
 	au_card *cards[MAX_CARDS];
