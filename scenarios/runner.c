@@ -841,17 +841,20 @@ static int heavier_first(const void *a, const void *b)
 }
 
 /*
- * The core each worker keeps to, when the process may run on at least as many cores as there
- * are workers: each its own. Otherwise (or with one worker) none: two workers kept to one core
- * would wait for each other while another idles.
+ * The core each of n_workers keeps to, when they start embedded platforms and the process may
+ * run on at least as many cores as there are workers: each its own. Otherwise none: two workers
+ * kept to one core would wait for each other while another idles, and a target's threads are
+ * not the workers' to keep anywhere.
  */
-static void pick_cores(int n_workers, worker_arg *args)
+static void pick_cores(int n_workers, bool embedded, worker_arg *args)
 {
 	cpu_set_t allowed;
 	int t = 0;
 
 	for (int i = 0; i < n_workers; i++)
 		args[i].core = NO_CORE;
+	if (!embedded)
+		return;
 	if (n_workers < 2 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
 	    CPU_COUNT(&allowed) < n_workers)
 		return;
@@ -946,7 +949,7 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 		                                       : cfgs[0]->jobs;
 		if ((size_t)n_threads > p.n)
 			n_threads = p.n > 0 ? (int)p.n : 1;
-		pick_cores(n_threads, args);
+		pick_cores(n_threads, cfgs[0]->target == NULL, args);
 		for (int t = 0; t < n_threads; t++) {
 			args[t].p = &p;
 			if (pthread_create(&threads[started], NULL, worker_main, &args[t]) == 0)
