@@ -1,8 +1,11 @@
 /* Test control as one interface (scenarios/control.h): what a kind lacks and why, a call it
- * cannot make; the CA's mailbox (scenarios/smtp_sink.h); the Keycloak admin file; the
- * differential table and its check (scenarios/diff.h). */
+ * cannot make, the mock's client keeping one connection and no cookie; the CA's mailbox
+ * (scenarios/smtp_sink.h); the Keycloak admin file; the differential table and its check
+ * (scenarios/diff.h). */
+#define _GNU_SOURCE /* strcasestr */
 #include <setjmp.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -111,6 +114,101 @@ static void test_mock_down_is_an_error(void **state)
 	assert_null(answer);
 	assert_non_null(strstr(why, "test control users"));
 	sc_control_free(mock);
+}
+
+/*
+ * A platform of one thread that answers every test-control call "ok", keep-alive, and asks for
+ * a cookie: it counts the connections it accepts and the requests that brought a cookie back.
+ */
+typedef struct cookie_platform {
+	int listener;
+	int connections, requests, with_cookie;
+	int want; /* requests to answer before it stops */
+} cookie_platform;
+
+static void *cookie_platform_main(void *arg)
+{
+	static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	                             "Set-Cookie: ca_session=kept; Path=/\r\n"
+	                             "Content-Length: 15\r\n\r\n{\"status\":\"ok\"}";
+	cookie_platform *cp = arg;
+	char buf[8192];
+
+	while (cp->requests < cp->want) {
+		int fd = accept(cp->listener, NULL, NULL);
+		size_t have = 0;
+
+		if (fd < 0)
+			break;
+		cp->connections++;
+		for (;;) {
+			ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+			char *end, *length;
+			size_t head, body;
+
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+			buf[have] = '\0';
+			if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+				continue;
+			head = (size_t)(end - buf) + 4;
+			length = strcasestr(buf, "\r\nContent-Length:");
+			body = length != NULL && length < end ? strtoul(length + 17, NULL, 10) : 0;
+			if (have < head + body)
+				continue;
+			cp->requests++;
+			length = strcasestr(buf, "\r\nCookie:");
+			cp->with_cookie += length != NULL && length < end;
+			/* No cmocka assertion off the test's thread: a short write shows as a
+			 * failed call. */
+			if (write(fd, answer, sizeof(answer) - 1) != (ssize_t)(sizeof(answer) - 1))
+				break;
+			memmove(buf, buf + head + body, have - head - body);
+			have -= head + body;
+			if (cp->requests == cp->want)
+				break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+/* One client serves a runner's worker through many causes: one connection, and no cookie the
+ * platform set reaches a later call. */
+static void test_mock_keeps_its_connection_and_no_cookie(void **state)
+{
+	cookie_platform cp = {.want = 3};
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	pthread_t t;
+	char base[64], why[300];
+	sc_control *mock;
+
+	(void)state;
+	cp.listener = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(cp.listener >= 0);
+	assert_int_equal(bind(cp.listener, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(cp.listener, 4), 0);
+	assert_int_equal(getsockname(cp.listener, (struct sockaddr *)&a, &len), 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", ntohs(a.sin_port));
+	assert_int_equal(pthread_create(&t, NULL, cookie_platform_main, &cp), 0);
+	mock = sc_control_mock_new(base, NULL);
+	assert_non_null(mock);
+	for (int i = 0; i < cp.want; i++) {
+		json_t *answer = NULL;
+		assert_int_equal(sc_control_call(mock, SC_CTL_USER_CREATE,
+		                                 json_pack("{s:s}", "name", "x"), &answer, why,
+		                                 sizeof(why)),
+		                 SC_CONTROL_OK);
+		json_decref(answer);
+	}
+	pthread_join(t, NULL);
+	sc_control_free(mock);
+	close(cp.listener);
+	assert_int_equal(cp.requests, 3);
+	assert_int_equal(cp.connections, 1);
+	assert_int_equal(cp.with_cookie, 0);
 }
 
 /* ---- the CA's mailbox ---- */
@@ -301,6 +399,7 @@ int main(void)
 	        cmocka_unit_test(test_lacks_names_the_first_missing_capability),
 	        cmocka_unit_test(test_call_unsupported_is_a_reason),
 	        cmocka_unit_test(test_mock_down_is_an_error),
+	        cmocka_unit_test(test_mock_keeps_its_connection_and_no_cookie),
 	        cmocka_unit_test(test_mailbox_keeps_mail_by_recipient),
 	        cmocka_unit_test(test_quoted_printable),
 	        cmocka_unit_test(test_admin_env),
