@@ -1077,8 +1077,6 @@ static rp_http_limits fill_limits(const rp_http_limits *limits)
 		l.connections = DEFAULT_CONNECTIONS;
 	if (l.connections > room)
 		l.connections = room;
-	if (l.connections < cores())
-		l.connections = cores();
 	if (l.request_seconds == 0)
 		l.request_seconds = DEFAULT_REQUEST_SECONDS;
 	if (l.idle_seconds == 0)
@@ -1087,6 +1085,13 @@ static rp_http_limits fill_limits(const rp_http_limits *limits)
 		l.workers = DEFAULT_WORKERS_PER_CORE * cores();
 	if (l.workers > MAX_WORKERS)
 		l.workers = MAX_WORKERS;
+	if (l.poll_threads == 0)
+		l.poll_threads = cores();
+	if (l.poll_threads > MAX_POLL_THREADS)
+		l.poll_threads = MAX_POLL_THREADS;
+	/* libmicrohttpd refuses a pool with more threads than connections. */
+	if (l.connections < l.poll_threads)
+		l.connections = l.poll_threads;
 	return l;
 }
 
@@ -1160,7 +1165,8 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		                                                          ? TLS_PRIORITIES_OLD
 		                                                          : TLS_PRIORITIES)};
 	}
-	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, cores(), NULL};
+	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+	                                         srv->limits.poll_threads, NULL};
 	opts[n_opts++] =
 	        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, srv->limits.connections, NULL};
 	opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,

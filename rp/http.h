@@ -153,6 +153,8 @@ typedef struct rp_http_limits {
 	unsigned request_seconds;
 	unsigned idle_seconds; /* a connection silent this long is closed (30) */
 	unsigned workers;      /* threads running handlers (2 per core) */
+	unsigned poll_threads; /* libmicrohttpd's threads, each polling its connections (1 per core)
+	                        */
 	/* HTTPS also with TLS 1.0 and 1.1 (false: TLS 1.2 and 1.3 only, older clients refused). */
 	bool tls_old_versions;
 } rp_http_limits;

@@ -94,14 +94,15 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		if (tls.client_ca_file == NULL && opt->card_pki != NULL)
 			tls.client_ca_file = p->pki.client_ca;
 		p->has_tls_ca = opt->card_pki != NULL;
-		if ((he = rp_http_start_tls("127.0.0.1:0", &tls, MAX_BODY, rp_app_handle, &p->app,
-		                            opt->log, &p->srv, bound, sizeof(bound))) !=
-		    RP_HTTP_OK) {
+		if ((he = rp_http_start_limits("127.0.0.1:0", &tls, opt->limits, MAX_BODY,
+		                               rp_app_handle, &p->app, opt->log, &p->srv, bound,
+		                               sizeof(bound))) != RP_HTTP_OK) {
 			say(why, why_size, "cannot serve HTTPS on 127.0.0.1", rp_http_strerr(he));
 			goto fail;
 		}
-	} else if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &p->app, opt->log, &p->srv,
-	                         bound, sizeof(bound)) != RP_HTTP_OK) {
+	} else if (rp_http_start_limits("127.0.0.1:0", NULL, opt->limits, MAX_BODY, rp_app_handle,
+	                                &p->app, opt->log, &p->srv, bound,
+	                                sizeof(bound)) != RP_HTTP_OK) {
 		say(why, why_size, "cannot listen on 127.0.0.1", NULL);
 		goto fail;
 	}

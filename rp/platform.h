@@ -37,6 +37,8 @@ typedef struct rp_platform_options {
 	 * TLS 1.3, each insisting on a valid client certificate before passing requests on.
 	 */
 	bool card_fronts;
+	/* The HTTP server's limits and threads (rp/http.h); NULL: its defaults. */
+	const struct rp_http_limits *limits;
 } rp_platform_options;
 
 typedef struct rp_platform rp_platform;

@@ -194,13 +194,15 @@ static rp_store_err classify(sqlite3 *db, enum file_kind *kind, char *why, size_
 	return RP_STORE_OK;
 }
 
-/* Creates the schema in an empty file; another opener may have done it meanwhile. */
-static rp_store_err init_schema(rp_store *s, sqlite3 *db, char *why, size_t size)
+/* Creates the schema in an empty file; another opener may have done it meanwhile. *created:
+ * whether this call wrote store_schema_sql (only then is the file known to hold it as written). */
+static rp_store_err init_schema(rp_store *s, sqlite3 *db, bool *created, char *why, size_t size)
 {
 	enum file_kind kind;
 	rp_store_err err;
 	int rc;
 
+	*created = false;
 	/* WAL can only be switched on outside a transaction. */
 	if ((rc = journal_mode_is(db, "PRAGMA journal_mode = WAL", "wal")) != SQLITE_OK) {
 		say(why, size, "cannot switch to WAL: %s", sqlite3_errstr(rc));
@@ -213,7 +215,9 @@ static rp_store_err init_schema(rp_store *s, sqlite3 *db, char *why, size_t size
 		err = store_map_rc(sqlite3_exec(db, store_schema_sql, NULL, NULL, NULL));
 	else if (err == RP_STORE_OK && kind == FILE_FOREIGN)
 		err = RP_STORE_SCHEMA;
-	return store_tx_end(s, err);
+	err = store_tx_end(s, err);
+	*created = err == RP_STORE_OK && kind == FILE_EMPTY;
+	return err;
 }
 
 /* Columns of a table as "name type notnull pk" lines, sorted by name (owned; NULL: no memory). */
@@ -407,6 +411,7 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 	enum file_kind kind;
 	store_conn *c;
 	rp_store_err err;
+	bool created = false;
 	int rc;
 
 	if ((rc = conn_open(s, &s->conn)) != SQLITE_OK) {
@@ -419,15 +424,16 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 		return err;
 	if (kind == FILE_FOREIGN)
 		return RP_STORE_SCHEMA;
-	if (kind == FILE_EMPTY && (err = init_schema(s, c->db, why, size)) != RP_STORE_OK)
+	if (kind == FILE_EMPTY && (err = init_schema(s, c->db, &created, why, size)) != RP_STORE_OK)
 		return err;
 	/* WAL is persistent in the file; this confirms it for a store created earlier. */
 	if ((rc = journal_mode_is(c->db, "PRAGMA journal_mode = WAL", "wal")) != SQLITE_OK) {
 		say(why, size, "cannot switch to WAL: %s", sqlite3_errstr(rc));
 		return store_map_rc(rc);
 	}
-	/* A file made just now holds store_schema_sql as written: only an older one is compared. */
-	if (kind != FILE_EMPTY && (err = check_schema(c->db, why, size)) != RP_STORE_OK)
+	/* A file this open just made holds store_schema_sql as written: any other is compared,
+	 * one another opener made meanwhile included (another build may have made it). */
+	if (!created && (err = check_schema(c->db, why, size)) != RP_STORE_OK)
 		return err;
 	return add_later_indexes(c->db, why, size);
 }

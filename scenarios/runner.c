@@ -266,6 +266,10 @@ typedef struct job {
 	const au_pcb_table *pc_pages; /* the run's (sc_run_all's); NULL: each world reads its own */
 } job;
 
+/* An embedded platform serves one worker's world, a few requests at a time (its phones, its PC,
+ * the CA's hand): one polling thread and two handlers, however many cores the machine has. */
+static const rp_http_limits platform_limits = {.poll_threads = 1, .workers = 2};
+
 /* The test-control client of a job's target (kept.hand's last slot). */
 #define TARGET_HAND EMBEDDED_KINDS
 
@@ -312,7 +316,7 @@ static kept *kept_for(worker_state *ws, const job *j)
 }
 
 /* The worker's platform of a kind for k's job, started on first use; NULL with why when it
- * cannot start (and every later cause of that kind is told the same). */
+ * cannot start (and this worker's later causes of that kind are told the same). */
 static rp_platform *shared_platform(kept *k, embedded_kind kind, const rp_platform_options *po,
                                     char *why, size_t why_size)
 {
@@ -327,8 +331,7 @@ static rp_platform *shared_platform(kept *k, embedded_kind kind, const rp_platfo
 }
 
 /* The worker's test-control client for the platform at base (slot: its kind, or TARGET_HAND),
- * made on first use; NULL when it cannot be made (the world then makes its own, and says what
- * went wrong). */
+ * made on first use; NULL when it cannot be made (the world then tries to make its own). */
 static sc_control *hand_for(kept *k, int slot, const char *base, const char *ca_file)
 {
 	if (k->hand[slot] == NULL)
@@ -500,10 +503,12 @@ static void run_cause(job *j, worker_state *ws, const sc_scenario *s, const sc_c
 	rp_platform *platform = NULL, *borrowed = NULL; /* borrowed: the worker's shared one */
 	kept *k = kept_for(ws, j);
 	sc_world *w = NULL;
-	sc_control *control = cfg->target_control;
+	sc_control *control = cfg->target != NULL ? cfg->target_control : NULL;
 	bool alone = cfg->target != NULL && cause_changes_platform(s, c);
-	rp_platform_options po = {
-	        .manual = cfg->manual, .fixtures_dir = cfg->fixtures_dir, .test_control = true};
+	rp_platform_options po = {.manual = cfg->manual,
+	                          .fixtures_dir = cfg->fixtures_dir,
+	                          .test_control = true,
+	                          .limits = &platform_limits};
 
 	sc_text_copy(cr->id, sizeof(cr->id), c->block.id);
 	sc_text_copy(cr->label, sizeof(cr->label), c->block.label);
@@ -841,10 +846,14 @@ static int heavier_first(const void *a, const void *b)
 }
 
 /*
- * The core each of n_workers keeps to, when they start embedded platforms and the process may
- * run on at least as many cores as there are workers: each its own. Otherwise none: two workers
- * kept to one core would wait for each other while another idles, and a target's threads are
- * not the workers' to keep anywhere.
+ * The core each of n_workers keeps to: each its own, when they start embedded platforms and
+ * there are exactly as many cores the process may run on as workers, so that the run takes the
+ * whole machine and no other placement could be better. Otherwise none:
+ *  - with fewer cores, two workers kept to one would wait for each other while another idled;
+ *  - with more, other processes (another run, a shard, the tests) would be kept to the same
+ *    first cores while the others idled;
+ *  - one worker gains nothing (there is no other core to wake);
+ *  - a target's threads are not the workers' to place.
  */
 static void pick_cores(int n_workers, bool embedded, worker_arg *args)
 {
@@ -853,10 +862,8 @@ static void pick_cores(int n_workers, bool embedded, worker_arg *args)
 
 	for (int i = 0; i < n_workers; i++)
 		args[i].core = NO_CORE;
-	if (!embedded)
-		return;
-	if (n_workers < 2 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
-	    CPU_COUNT(&allowed) < n_workers)
+	if (!embedded || n_workers < 2 || sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
+	    CPU_COUNT(&allowed) != n_workers)
 		return;
 	for (int cpu = 0; cpu < CPU_SETSIZE && t < n_workers; cpu++)
 		if (CPU_ISSET(cpu, &allowed))

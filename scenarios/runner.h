@@ -94,8 +94,9 @@ typedef struct sc_run_output {
 #define SC_MAX_RUNS 2 /* the manual's generations */
 
 /* Runs several catalogues' entries from one queue (cfgs[0]->jobs workers in all), so both cores
- * stay busy to the end; outs[k] for cfgs[k]. false when a catalogue's scenarios cannot be read
- * (then outs holds nothing). */
+ * stay busy to the end; outs[k] for cfgs[k]. What the worlds share is read once, from cfgs[0]:
+ * its pki_dir, attestation_dir and fixtures_dir stand for every catalogue's. false when a
+ * catalogue's scenarios cannot be read (then outs holds nothing). */
 bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *outs);
 void sc_results_free(sc_entry_result *results, size_t n);
 

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* strcasestr */
 #include <setjmp.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -120,6 +121,8 @@ static void test_mock_down_is_an_error(void **state)
  * A platform of one thread that answers every test-control call "ok", keep-alive, and asks for
  * a cookie: it counts the connections it accepts and the requests that brought a cookie back.
  */
+#define IDLE_CONNECTION_MS 1000
+
 typedef struct cookie_platform {
 	int listener;
 	int connections, requests, with_cookie;
@@ -142,11 +145,15 @@ static void *cookie_platform_main(void *arg)
 			break;
 		cp->connections++;
 		for (;;) {
-			ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+			struct pollfd more = {.fd = fd, .events = POLLIN};
+			ssize_t n;
 			char *end, *length;
 			size_t head, body;
 
-			if (n <= 0)
+			/* A client that left this connection for a new one fails fast, not at its
+			 * timeout: the idle connection is closed and the next one accepted. */
+			if (poll(&more, 1, IDLE_CONNECTION_MS) <= 0 ||
+			    (n = read(fd, buf + have, sizeof(buf) - 1 - have)) <= 0)
 				break;
 			have += (size_t)n;
 			buf[have] = '\0';
