@@ -324,6 +324,52 @@ static void test_stalled_handler_holds_up_only_its_request(void **state)
 	assert_int_equal(stall.status, 200);
 }
 
+/* The embedded platforms' pool (one polling thread, two handlers), as asked: a stalled handler
+ * still leaves the other to answer. */
+static void test_small_pool(void **state)
+{
+	rp_http_limits small = {.poll_threads = 1, .workers = 2}, got;
+	fixture f = {0};
+	call stall;
+	pthread_t t;
+	int stalled, answered = 0;
+
+	(void)state;
+	f.srv = start(&small, &f.port);
+	got = rp_http_limits_of(f.srv);
+	assert_int_equal(got.poll_threads, 1);
+	assert_int_equal(got.workers, 2);
+	stall = (call){f.port, "/stall", 0};
+	assert_int_equal(pthread_create(&t, NULL, call_main, &stall), 0);
+	pthread_mutex_lock(&W.lock);
+	stalled = wait_for(&W.stalled, 1);
+	pthread_mutex_unlock(&W.lock);
+	for (int i = 0; i < 20 && stalled == 1; i++)
+		answered += get_from(f.port, 2, "/ping") == 200;
+	world_release();
+	pthread_join(t, NULL);
+	rp_http_stop(f.srv);
+	assert_int_equal(stalled, 1);
+	assert_int_equal(answered, 20);
+	assert_int_equal(stall.status, 200);
+}
+
+/* rp/http.c's bound on libmicrohttpd's threads, however many cores. */
+#define POLL_THREADS_MAX 16
+
+/* Without limits: one polling thread a core, two handlers a polling thread. */
+static void test_default_pool_is_per_core(void **state)
+{
+	fixture *f = *state;
+	rp_http_limits got = rp_http_limits_of(f->srv);
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	assert_int_equal(got.poll_threads, online < 1                  ? 1
+	                                   : online > POLL_THREADS_MAX ? POLL_THREADS_MAX
+	                                                               : online);
+	assert_int_equal(got.workers, 2 * got.poll_threads);
+}
+
 /* ---- an answer deferred to another thread ---- */
 
 /* The /defer request, once its handler returned and deferred it (NULL: it never did). */
@@ -716,6 +762,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stalled_handler_holds_up_only_its_request,
 	                                        setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_run_alone, setup, teardown),
+	        cmocka_unit_test(test_small_pool),
+	        cmocka_unit_test_setup_teardown(test_default_pool_is_per_core, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deferred_answer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_stop_waits_for_deferred, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_slow_connections_leave_room, setup, teardown),
