@@ -963,8 +963,8 @@ bool sc_run_all(const sc_run_config *const *cfgs, size_t n_cfgs, sc_run_output *
 				started++;
 		}
 		if (started == 0) {
-			worker_arg here = {&p,
-			                   NO_CORE}; /* the caller's thread keeps its own cores */
+			/* The caller's thread keeps the cores it had. */
+			worker_arg here = {&p, NO_CORE};
 			worker_main(&here);
 		}
 		for (int t = 0; t < started; t++)
