@@ -84,7 +84,7 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		say(why, why_size, "card PKI", reason);
 		goto fail;
 	}
-	if (opt->https) {
+	{
 		rp_http_tls tls = {opt->tls_cert, opt->tls_key, opt->client_ca};
 		rp_http_err he;
 		if (tls.cert_file == NULL && opt->card_pki != NULL)
@@ -93,18 +93,16 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 			tls.key_file = p->pki.tls_key;
 		if (tls.client_ca_file == NULL && opt->card_pki != NULL)
 			tls.client_ca_file = p->pki.client_ca;
-		p->has_tls_ca = opt->card_pki != NULL;
-		if ((he = rp_http_start_limits("127.0.0.1:0", &tls, opt->limits, MAX_BODY,
-		                               rp_app_handle, &p->app, opt->log, &p->srv, bound,
-		                               sizeof(bound))) != RP_HTTP_OK) {
-			say(why, why_size, "cannot serve HTTPS on 127.0.0.1", rp_http_strerr(he));
+		p->has_tls_ca = opt->https && opt->card_pki != NULL;
+		if ((he = rp_http_start_limits("127.0.0.1:0", opt->https ? &tls : NULL, opt->limits,
+		                               MAX_BODY, rp_app_handle, &p->app, opt->log, &p->srv,
+		                               bound, sizeof(bound))) != RP_HTTP_OK) {
+			say(why, why_size,
+			    opt->https ? "cannot serve HTTPS on 127.0.0.1"
+			               : "cannot listen on 127.0.0.1",
+			    rp_http_strerr(he));
 			goto fail;
 		}
-	} else if (rp_http_start_limits("127.0.0.1:0", NULL, opt->limits, MAX_BODY, rp_app_handle,
-	                                &p->app, opt->log, &p->srv, bound,
-	                                sizeof(bound)) != RP_HTTP_OK) {
-		say(why, why_size, "cannot listen on 127.0.0.1", NULL);
-		goto fail;
 	}
 	/* The front server's clock is the platform's (manual 3.17 measures with it). */
 	rp_http_set_clock(p->srv, &p->app.clock);

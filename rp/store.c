@@ -656,11 +656,9 @@ static rp_store_err batch_savepoint(rp_store *s)
 	return err;
 }
 
-/*
- * Ends the innermost savepoint: kept (RELEASE) when err is OK, else undone first; err, or the
- * failure to release. A transaction SQLite rolled back whole leaves the batch lost.
- */
-static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
+/* Ends the innermost savepoint: kept (RELEASE) when err is OK, else undone first; err, or the
+ * failure to release. A transaction SQLite rolled back whole leaves the batch lost. */
+static rp_store_err savepoint_close(rp_store *s, rp_store_err err)
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
@@ -682,6 +680,17 @@ static rp_store_err savepoint_end(rp_store *s, rp_store_err err)
 	if ((rel = store_run(s, st, rc, NULL)) != RP_STORE_OK)
 		s->batch_lost = true;
 	return err == RP_STORE_OK ? rel : err;
+}
+
+/* savepoint_close; a savepoint not kept takes its notes (those after mark, how many there were
+ * when it began) with it: its writes never reach the kept users. */
+static rp_store_err savepoint_end(rp_store *s, rp_store_err err, size_t mark)
+{
+	rp_store_err out = savepoint_close(s, err);
+
+	if (out != RP_STORE_OK)
+		notes_truncate(s, mark);
+	return out;
 }
 
 /* ---- the open transaction's counter updates and new users, for the kept users at its COMMIT ----
@@ -858,8 +867,7 @@ rp_store_err store_tx_end(rp_store *s, rp_store_err err)
 		/* A write's transaction in a batch: its savepoint; none when store_tx_begin failed.
 		 */
 		if (s->in_savepoint) {
-			if ((err = savepoint_end(s, err)) != RP_STORE_OK)
-				notes_truncate(s, s->savepoint_mark);
+			err = savepoint_end(s, err, s->savepoint_mark);
 			s->in_savepoint = false;
 			store_unlock(s); /* the savepoint's, from store_tx_begin */
 		}
@@ -903,9 +911,7 @@ static rp_store_err batch_one(rp_store *s, rp_store_write *w)
 
 	if (err != RP_STORE_OK)
 		return err;
-	if ((err = savepoint_end(s, w->run(s, w->ctx))) != RP_STORE_OK)
-		notes_truncate(s, mark); /* undone: its updates never reach the kept users */
-	return err;
+	return savepoint_end(s, w->run(s, w->ctx), mark);
 }
 
 rp_store_err rp_store_write_batch(rp_store *s, rp_store_write *writes, size_t n)

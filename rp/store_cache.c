@@ -238,6 +238,8 @@ rp_store_err store_cache_get(store_cache *k, const char *name, const uint8_t *cr
 	rp_store_err err = RP_STORE_NOT_FOUND;
 	entry *e;
 
+	if (k == NULL)
+		return RP_STORE_NOT_FOUND;
 	pthread_mutex_lock(&k->lock);
 	if ((e = find_name(k, name)) != NULL) {
 		const rp_cred *from = e->creds;
@@ -260,14 +262,14 @@ rp_store_err store_cache_get(store_cache *k, const char *name, const uint8_t *cr
 
 void store_cache_put(store_cache *k, const rp_user *user, const rp_cred *list, size_t n)
 {
-	entry *e = calloc(1, sizeof(*e)), *old;
+	entry *e, *old;
 	size_t slot;
 
-	if (e == NULL)
+	if (k == NULL || (e = calloc(1, sizeof(*e))) == NULL)
 		return;
 	e->user = *user;
 	e->n = n;
-	e->referenced = true; /* put by a read: used just now */
+	e->referenced = true; /* put by a read, or the COMMIT that made the user: used just now */
 	if (creds_copy(list, n, &e->creds) != RP_STORE_OK ||
 	    (n > 0 && (e->nodes = calloc(n, sizeof(*e->nodes))) == NULL)) {
 		entry_free(e);
@@ -309,6 +311,8 @@ void store_cache_forget_user(store_cache *k, int64_t user_id)
 {
 	entry *e;
 
+	if (k == NULL)
+		return;
 	pthread_mutex_lock(&k->lock);
 	if ((e = find_id(k, user_id)) != NULL)
 		drop(k, e);
@@ -319,6 +323,8 @@ void store_cache_forget_name(store_cache *k, const char *name)
 {
 	entry *e;
 
+	if (k == NULL)
+		return;
 	pthread_mutex_lock(&k->lock);
 	if ((e = find_name(k, name)) != NULL)
 		drop(k, e);
@@ -329,6 +335,8 @@ void store_cache_forget_cred(store_cache *k, const uint8_t *id, size_t len)
 {
 	cred_node *c;
 
+	if (k == NULL)
+		return;
 	pthread_mutex_lock(&k->lock);
 	if ((c = find_cred(k, id, len)) != NULL)
 		drop(k, c->owner);
@@ -340,6 +348,8 @@ void store_cache_set_use(store_cache *k, const uint8_t *id, size_t len, uint32_t
 {
 	cred_node *c;
 
+	if (k == NULL)
+		return;
 	pthread_mutex_lock(&k->lock);
 	if ((c = find_cred(k, id, len)) != NULL) {
 		rp_cred *cred = &c->owner->creds[c->i];

@@ -33,6 +33,11 @@ store_cache *store_cache_new(size_t cap);
 void store_cache_free(store_cache **k);
 
 /*
+ * Every call takes k NULL (a store that keeps nobody: not RP_STORE_OWNED) as an empty cache that
+ * stays empty, so the store's writes tell it without asking whether there is one.
+ */
+
+/*
  * The user named name, with their credentials (oldest first), copied out: OK when kept,
  * NOT_FOUND when not (a miss: the caller reads the store), NOMEM. With cred_id, *list holds
  * only that credential when it is the user's, else nothing (*n 0). *list is the caller's

@@ -45,8 +45,7 @@ rp_store_err store_cred_insert(rp_store *s, const rp_cred *c)
 	int rc = SQLITE_OK;
 
 	/* Under the transaction's lock: nobody reads the user's kept list from here on. */
-	if (s->cache != NULL)
-		store_cache_forget_user(s->cache, c->user_id);
+	store_cache_forget_user(s->cache, c->user_id);
 	st = store_use(s, Q_CRED_INSERT, &rc);
 	store_bind_int(st, 1, c->user_id, &rc);
 	store_bind_blob(st, 2, c->id.ptr, c->id.len, &rc);
@@ -215,7 +214,7 @@ static rp_store_err cred_update(rp_store *s, enum q q, const uint8_t *id, size_t
 	/* The kept user: a counter update is applied once it commits, anything else forgets. */
 	if (err == RP_STORE_OK && q == Q_CRED_UPDATE_USE)
 		store_note_use(s, id, len, (uint32_t)v[0], v[1] != 0);
-	else if (s->cache != NULL)
+	else
 		store_cache_forget_cred(s->cache, id, len);
 	return store_tx_end(s, err);
 }
@@ -245,8 +244,7 @@ rp_store_err rp_store_cred_set_label(rp_store *s, const uint8_t *id, size_t len,
 		return RP_STORE_INVALID;
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
-	if (s->cache != NULL)
-		store_cache_forget_cred(s->cache, id, len);
+	store_cache_forget_cred(s->cache, id, len);
 	st = store_use(s, Q_CRED_SET_LABEL, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
 	store_bind_text(st, 2, label, &rc);
@@ -263,8 +261,7 @@ rp_store_err rp_store_cred_delete(rp_store *s, const uint8_t *id, size_t len)
 		return RP_STORE_INVALID;
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
-	if (s->cache != NULL)
-		store_cache_forget_cred(s->cache, id, len);
+	store_cache_forget_cred(s->cache, id, len);
 	/* The owner keeps a trace: "deleted" is not "never registered" (manual 3.8 vs 3.12). */
 	st = store_use(s, Q_CRED_DELETED_MARK, &rc);
 	store_bind_blob(st, 1, id, len, &rc);
@@ -315,7 +312,7 @@ static rp_store_err read_user_creds(rp_store *s, void *ctx)
 
 	if (err == RP_STORE_OK)
 		err = rp_store_cred_list(s, r->user->id, r->list, r->n);
-	if (err == RP_STORE_OK && s->cache != NULL)
+	if (err == RP_STORE_OK)
 		store_cache_put(s->cache, r->user, *r->list, *r->n);
 	return err;
 }
@@ -359,11 +356,9 @@ rp_store_err rp_store_user_creds(rp_store *s, const char *name, const uint8_t *c
 	if (s == NULL || !store_str_ok(name, 1, RP_USER_NAME_MAX) ||
 	    (cred_id != NULL && cred_id_len == 0))
 		return RP_STORE_INVALID;
-	if (s->cache != NULL) {
-		err = store_cache_get(s->cache, name, cred_id, cred_id_len, user, list, n);
-		if (err != RP_STORE_NOT_FOUND)
-			return err;
-	}
+	err = store_cache_get(s->cache, name, cred_id, cred_id_len, user, list, n);
+	if (err != RP_STORE_NOT_FOUND)
+		return err;
 	if ((err = rp_store_read(s, read_user_creds, &r)) != RP_STORE_OK) {
 		rp_cred_list_free(list, *n);
 		*n = 0;

@@ -11,9 +11,8 @@
 /*
  * Indexes added within schema version 1, created by every open once the file passed the check
  * against store_schema_sql (or was made by that open from it), so a store made before them gets
- * them. The purge
- * finds what expired through them, not by reading every row; partial, so rows that never expire
- * ("expires 0") are not in them at all.
+ * them. The purge finds what expired through them, not by reading every row; partial, so rows
+ * that never expire ("expires 0") are not in them at all.
  */
 /* clang-format off */
 #define STORE_LATER_INDEXES \

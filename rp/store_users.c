@@ -137,8 +137,7 @@ rp_store_err rp_store_user_set_enabled(rp_store *s, const char *name, bool enabl
 		return RP_STORE_INVALID;
 	if ((err = store_tx_begin(s)) != RP_STORE_OK)
 		return err;
-	if (s->cache != NULL)
-		store_cache_forget_name(s->cache, name);
+	store_cache_forget_name(s->cache, name);
 	st = store_use(s, Q_USER_SET_ENABLED, &rc);
 	store_bind_text(st, 1, name, &rc);
 	store_bind_int(st, 2, enabled, &rc);
