@@ -706,6 +706,45 @@ static void test_framing(void **state)
 	}
 }
 
+/* ---- a connection's memory: headers up to it, bodies beyond it ---- */
+
+/* A request to path with a Cookie header of cookie_len bytes and a body of body_len. */
+static char *big_request(const char *path, size_t cookie_len, size_t body_len)
+{
+	size_t size = cookie_len + body_len + 256;
+	char *text = malloc(size);
+	int at;
+
+	assert_non_null(text);
+	at = snprintf(text, size,
+	              "POST %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+	              "Content-Length: %zu\r\nCookie: c=",
+	              path, body_len);
+	memset(text + at, 'a', cookie_len);
+	at += (int)cookie_len;
+	at += snprintf(text + at, size - (size_t)at, "\r\n\r\n");
+	memset(text + at, 'b', body_len);
+	text[at + (int)body_len] = '\0';
+	return text;
+}
+
+static void test_header_room(void **state)
+{
+	fixture *f = *state;
+	char reply[2048];
+	char *fits = big_request("/body", 8 * 1024, MAX_BODY);
+	char *too_big = big_request("/body", 64 * 1024, 10);
+
+	/* A browser's 8 KiB of cookies is served, and the body after them read whole. */
+	assert_int_equal(request_from(f->port, 7, fits, reply, sizeof(reply)), 200);
+	assert_non_null(strstr(reply, "\r\n\r\n1024\n"));
+	/* Headers past the room: refused as too large, and the server goes on. */
+	assert_int_equal(request_from(f->port, 7, too_big, reply, sizeof(reply)), 431);
+	assert_int_equal(get_from(f->port, 7, "/ping"), 200);
+	free(fits);
+	free(too_big);
+}
+
 /* A decoded URL's newline, space or backslash cannot split a log line or shift its fields. */
 static void test_log_line_escapes(void **state)
 {
@@ -763,6 +802,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_one_address_gets_its_limit, setup, teardown),
 	        cmocka_unit_test(test_trickled_request_is_cut),
 	        cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_header_room, setup, teardown),
 	        cmocka_unit_test(test_log_line_escapes),
 	};
 
