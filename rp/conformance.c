@@ -717,6 +717,7 @@ static bool result_call_begin(rp_app *app, const rp_http_request *req, rp_http_r
                               ceremony kind, result_call *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->report.failures_only = true; /* fail_wa reads the failed step alone */
 	c->body = read_body(req, resp);
 	return c->body != NULL && take_pending(app, req, resp, kind, &c->p);
 }

@@ -327,7 +327,7 @@ wa_err rp_flow_verify_assertion(rp_app *app, rp_http_response *resp, const rp_fo
 	rp_cred cred = {0};
 	wa_credential rec = {0};
 	wa_auth_response ar = {0};
-	wa_report report = {0};
+	wa_report report = {.failures_only = true}; /* the message reads the failed step alone */
 	wa_blob chal = {0};
 	rp_store_err e;
 	wa_err err;

@@ -9,7 +9,7 @@ void wa_report_step(wa_report *r, const char *what, wa_step_status status, wa_er
 	wa_step *s;
 	va_list ap;
 
-	if (r == NULL || r->n >= WA_REPORT_MAX)
+	if (r == NULL || r->n >= WA_REPORT_MAX || (r->failures_only && status != WA_STEP_FAILED))
 		return;
 	s = &r->steps[r->n++];
 	s->what = what;

@@ -2,6 +2,7 @@
 #ifndef KAGURA_WEBAUTHN_REPORT_H
 #define KAGURA_WEBAUTHN_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "webauthn/error.h"
@@ -23,6 +24,9 @@ typedef struct wa_step {
 
 typedef struct wa_report {
 	const char *ceremony; /* "registration" or "authentication" */
+	/* Only failed steps are kept: all a server's error message reads (its last step), and
+	 * nothing is formatted on the way of a ceremony that passes. */
+	bool failures_only;
 	size_t n;
 	wa_step steps[WA_REPORT_MAX];
 } wa_report;

@@ -1657,6 +1657,27 @@ static void test_case(void **state)
 	assert_null(cred.key.pkey); /* nothing produced on failure */
 	wa_credential_reset(&cred);
 	sa_credential_free(&sc);
+	/* A server's report keeps the failed step alone: the same step, code and detail. */
+	{
+		wa_report failed = {.failures_only = true};
+
+		err = c->ceremony == REG ? run_reg(c, &pki, &cred, &sc, &failed)
+		                         : run_auth(c, &pki, &failed);
+		assert_int_equal(err, c->expected);
+		for (size_t i = 0; i < failed.n; i++)
+			assert_int_equal(failed.steps[i].status, WA_STEP_FAILED);
+		assert_int_equal(failed.n > 0, report.n > 0 && report.steps[report.n - 1].status ==
+		                                                       WA_STEP_FAILED);
+		if (failed.n > 0) {
+			const wa_step *a = &failed.steps[failed.n - 1],
+			              *b = &report.steps[report.n - 1];
+			assert_string_equal(a->what, b->what);
+			assert_int_equal(a->err, b->err);
+			assert_string_equal(a->detail, b->detail);
+		}
+		wa_credential_reset(&cred);
+		sa_credential_free(&sc);
+	}
 	sa_pki_free(&pki);
 }
 
