@@ -4,7 +4,7 @@
  * Optionally HTTPS (GnuTLS inside libmicrohttpd, TLS 1.2 and 1.3), asking the
  * client for a certificate the way the platform's card-login endpoints do.
  *
- * Threads: libmicrohttpd's epoll threads (one per core) read and write every
+ * Threads: libmicrohttpd's epoll threads (one per 4 cores) read and write every
  * connection and never wait for a handler; the handlers run on a pool of their own
  * (rp_http_limits.workers), several at once, so one that waits (on the store's
  * lock, say) holds up only its own request. Requests under a rp_http_run_alone
@@ -152,9 +152,9 @@ typedef struct rp_http_limits {
 	 */
 	unsigned request_seconds;
 	unsigned idle_seconds; /* a connection silent this long is closed (30) */
-	unsigned workers;      /* threads running handlers (2 per core) */
-	unsigned poll_threads; /* libmicrohttpd's threads, each polling its connections (1 per core)
-	                        */
+	unsigned workers;      /* threads running handlers (one per core and one) */
+	/* libmicrohttpd's threads, each polling its connections (1 per 4 cores) */
+	unsigned poll_threads;
 	/* HTTPS also with TLS 1.0 and 1.1 (false: TLS 1.2 and 1.3 only, older clients refused). */
 	bool tls_old_versions;
 } rp_http_limits;

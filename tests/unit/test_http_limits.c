@@ -347,20 +347,19 @@ static void test_small_pool(void **state)
 	rp_http_stop(f.srv);
 }
 
-/* rp/http.c's bound on libmicrohttpd's threads, however many cores. */
-#define POLL_THREADS_MAX 16
+/* rp/http.c counts at most this many cores. */
+#define CORES_MAX 16
 
-/* Without limits: one polling thread a core, two handlers a polling thread. */
+/* Without limits: a handler a core and one more, a polling thread for every 4 cores. */
 static void test_default_pool_is_per_core(void **state)
 {
 	fixture *f = *state;
 	rp_http_limits got = rp_http_limits_of(f->srv);
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned cores = online < 1 ? 1u : online > CORES_MAX ? CORES_MAX : (unsigned)online;
 
-	assert_int_equal(got.poll_threads, online < 1                  ? 1
-	                                   : online > POLL_THREADS_MAX ? POLL_THREADS_MAX
-	                                                               : online);
-	assert_int_equal(got.workers, 2 * got.poll_threads);
+	assert_int_equal(got.workers, cores + 1);
+	assert_int_equal(got.poll_threads, (cores + 3) / 4);
 }
 
 /* ---- an answer deferred to another thread ---- */
