@@ -30,11 +30,16 @@
 #define WA_COSE_CRV_ED25519 6
 #define WA_COSE_CRV_ED448   7
 
+struct wa_cose_verifier;
+
 typedef struct wa_cose_key {
 	int64_t alg;
 	int64_t kty;
 	int64_t crv; /* 0 for RSA */
 	EVP_PKEY *pkey;
+	/* An ECDSA key's shared verification context (webauthn/cose_verifier.h), one hold this
+	 * copy's; NULL: each check makes its own. */
+	struct wa_cose_verifier *verifier;
 } wa_cose_key;
 
 /*
@@ -72,6 +77,12 @@ bool wa_cose_alg_supported(int64_t alg);
 
 /* True when two keys are the same public key. */
 bool wa_pkey_equal(EVP_PKEY *a, EVP_PKEY *b);
+
+/* A copy of src in dst with holds of its own on the key and its context; false without memory. */
+bool wa_cose_key_copy(const wa_cose_key *src, wa_cose_key *dst);
+/* Gives an ECDSA key the context its copies will share (no change for other keys, or when it
+ * already has one); without memory it simply has none. */
+void wa_cose_key_share_verifier(wa_cose_key *key);
 
 void wa_cose_key_reset(wa_cose_key *key);
 

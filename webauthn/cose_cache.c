@@ -59,22 +59,20 @@ void wa_cose_cache_free(wa_cose_cache **cache)
 	*cache = NULL;
 }
 
-/* A copy of s's key holding its own reference; false when the slot holds other bytes. */
+/* A copy of s's key holding its own references; false when the slot holds other bytes. */
 static bool take_hit(const slot *s, const uint8_t *ptr, size_t len, wa_cose_key *out)
 {
-	if (s->key.pkey == NULL || s->len != len || memcmp(s->bytes, ptr, len) != 0 ||
-	    EVP_PKEY_up_ref(s->key.pkey) != 1)
-		return false;
-	*out = s->key;
-	return true;
+	return s->key.pkey != NULL && s->len == len && memcmp(s->bytes, ptr, len) == 0 &&
+	       wa_cose_key_copy(&s->key, out);
 }
 
 /* Keeps a decoded key in its slot, replacing whatever was there; nothing kept without memory. */
 static void keep(slot *s, const uint8_t *ptr, size_t len, const wa_cose_key *key)
 {
 	uint8_t *copy = malloc(len);
+	wa_cose_key kept;
 
-	if (copy == NULL || EVP_PKEY_up_ref(key->pkey) != 1) {
+	if (copy == NULL || !wa_cose_key_copy(key, &kept)) {
 		free(copy);
 		return;
 	}
@@ -82,7 +80,9 @@ static void keep(slot *s, const uint8_t *ptr, size_t len, const wa_cose_key *key
 	slot_clear(s);
 	s->bytes = copy;
 	s->len = len;
-	s->key = *key;
+	s->key = kept;
+	/* Every later hit's check shares one prepared context. */
+	wa_cose_key_share_verifier(&s->key);
 }
 
 wa_err wa_cose_decode_cached(wa_cose_cache *cache, const uint8_t *ptr, size_t len, wa_cose_key *out)

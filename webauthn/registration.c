@@ -74,9 +74,8 @@ static wa_err fill_record(const wa_reg_response *resp, const wa_attobj *obj, con
 	    (err = wa_blob_set(&out->public_key, ad->cose_key, ad->cose_key_len)) != WA_OK)
 		return err;
 	/* The key the checks decoded from these bytes: the record takes its own reference. */
-	if (EVP_PKEY_up_ref(key->pkey) != 1)
+	if (!wa_cose_key_copy(key, &out->key))
 		return WA_ERR_NOMEM;
-	out->key = *key;
 	out->sign_count = ad->sign_count;
 	out->uv_initialized = (ad->flags & WA_FLAG_UV) != 0;
 	out->backup_eligible = (ad->flags & WA_FLAG_BE) != 0;

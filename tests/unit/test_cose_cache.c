@@ -2,8 +2,10 @@
  * The cache of decoded COSE keys (webauthn/cose_cache.h): the same bytes give the same shared
  * key, other bytes another key, bytes that do not decode the decoder's own error every time
  * and nothing kept, a key handed out outlives its slot and the cache, a key put in is the one
- * found, and no cache decodes plainly.
+ * found, no cache decodes plainly, and the hits of an ECDSA key share one verification context
+ * that checks right under threads, after a refusal and past its slot's eviction.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 
 #include "webauthn/cose.h"
 #include "webauthn/cose_cache.h"
+#include "webauthn/cose_verifier.h"
 
 /* A fresh P-256 key as a COSE_Key. */
 static void p256_cose(wa_blob *out, EVP_PKEY **key)
@@ -157,6 +160,88 @@ static void test_no_cache_decodes(void **state)
 	EVP_PKEY_free(ka);
 }
 
+/* ---- hits share one verification context ---- */
+
+#define CHECKERS        4
+#define CHECKS_A_THREAD 200
+
+static const uint8_t message[] = "authenticatorData || SHA-256(clientDataJSON)";
+
+typedef struct checker {
+	const wa_cose_key *key; /* the thread's own copy */
+	const wa_blob *good, *bad;
+	int wrong; /* checks that did not end as they should */
+} checker;
+
+static void *checker_main(void *arg)
+{
+	checker *c = arg;
+
+	for (int i = 0; i < CHECKS_A_THREAD; i++) {
+		const wa_blob *sig = i % 3 == 2 ? c->bad : c->good;
+		wa_err want = sig == c->bad ? WA_ERR_SIG_INVALID : WA_OK;
+
+		if (wa_cose_verify(c->key, message, sizeof(message), sig->ptr, sig->len) != want)
+			c->wrong++;
+	}
+	return NULL;
+}
+
+static void test_hits_share_one_verifier(void **state)
+{
+	wa_cose_cache *cache = wa_cose_cache_new(1); /* one slot: b evicts a below */
+	wa_blob a = {0}, b = {0}, good = {0}, bad = {0};
+	EVP_PKEY *ka, *kb;
+	wa_cose_key first, hits[CHECKERS], other;
+	pthread_t threads[CHECKERS];
+	checker checkers[CHECKERS];
+
+	(void)state;
+	p256_cose(&a, &ka);
+	p256_cose(&b, &kb);
+	assert_int_equal(wa_cose_sign(ka, WA_COSE_ES256, message, sizeof(message), &good), WA_OK);
+	assert_int_equal(wa_blob_set(&bad, good.ptr, good.len), WA_OK);
+	bad.ptr[bad.len - 1] ^= 0x01; /* still DER, no longer the signature */
+	/* The decode that fills the slot has no context; every hit shares the slot's one. */
+	assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &first), WA_OK);
+	assert_null(first.verifier);
+	for (int i = 0; i < CHECKERS; i++) {
+		assert_int_equal(wa_cose_decode_cached(cache, a.ptr, a.len, &hits[i]), WA_OK);
+		assert_non_null(hits[i].verifier);
+		assert_ptr_equal(hits[i].verifier, hits[0].verifier);
+	}
+	/* A refusal leaves the shared context fit for the next check. */
+	assert_int_equal(wa_cose_verify(&hits[0], message, sizeof(message), bad.ptr, bad.len),
+	                 WA_ERR_SIG_INVALID);
+	assert_int_equal(wa_cose_verify(&hits[0], message, sizeof(message), good.ptr, good.len),
+	                 WA_OK);
+	/* The slot's key evicted and the cache gone: the copies' holds keep the context. */
+	assert_int_equal(wa_cose_decode_cached(cache, b.ptr, b.len, &other), WA_OK);
+	wa_cose_cache_free(&cache);
+	/* Checks at once on the same context: one at a time uses it, the others make their own. */
+	for (int i = 0; i < CHECKERS; i++) {
+		checkers[i] = (checker){.key = &hits[i], .good = &good, .bad = &bad};
+		assert_int_equal(pthread_create(&threads[i], NULL, checker_main, &checkers[i]), 0);
+	}
+	for (int i = 0; i < CHECKERS; i++) {
+		pthread_join(threads[i], NULL);
+		assert_int_equal(checkers[i].wrong, 0);
+	}
+	/* No other key's signature passes through it. */
+	assert_int_equal(wa_cose_verify(&other, message, sizeof(message), good.ptr, good.len),
+	                 WA_ERR_SIG_INVALID);
+	for (int i = 0; i < CHECKERS; i++)
+		wa_cose_key_reset(&hits[i]);
+	wa_cose_key_reset(&first);
+	wa_cose_key_reset(&other);
+	wa_blob_reset(&a);
+	wa_blob_reset(&b);
+	wa_blob_reset(&good);
+	wa_blob_reset(&bad);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +250,7 @@ int main(void)
 	        cmocka_unit_test(test_key_outlives_slot_and_cache),
 	        cmocka_unit_test(test_put_then_hit),
 	        cmocka_unit_test(test_no_cache_decodes),
+	        cmocka_unit_test(test_hits_share_one_verifier),
 	};
 	return cmocka_run_group_tests_name("cose cache", tests, NULL, NULL);
 }
