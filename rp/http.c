@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -14,6 +15,7 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -54,6 +56,9 @@
 #define MAX_WORKERS      256u
 #define LISTEN_BACKLOG   1024u
 
+/* The request log's own buffer: about 200 lines under load, one write for them all. */
+#define LOG_BUFFER (16u * 1024u)
+
 /* GnuTLS priorities: TLS 1.2 and 1.3, unless old versions were asked for. */
 #define TLS_PRIORITIES     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define TLS_PRIORITIES_OLD TLS_PRIORITIES ":+VERS-TLS1.1:+VERS-TLS1.0"
@@ -65,7 +70,15 @@ struct rp_http_server {
 	struct MHD_Daemon *daemon;
 	rp_http_handler handler;
 	void *app;
+	/*
+	 * Where lines go: a stream of the server's own (own_log), buffered, on the caller's log's
+	 * file; or the caller's stream itself when it has no file (a memory stream); NULL: no log.
+	 * A line is written out at once when no other request is in the server; under load when
+	 * the buffer fills, at the sweeper's tick (each second) and at stop.
+	 */
 	FILE *log;
+	bool own_log;
+	atomic_uint requests_in; /* requests read (headers in) and not yet completed */
 	size_t max_body;
 	rp_http_limits limits;    /* defaults filled in */
 	pthread_mutex_t log_lock; /* requests may be logged from several connections */
@@ -168,11 +181,21 @@ const char *rp_http_query(const rp_http_request *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* text into dst, cut to size - 1 bytes as snprintf cuts, without its formatting machinery:
+ * every answer sets about ten headers. */
+static void copy_cut(char *dst, size_t size, const char *text)
+{
+	size_t n = strnlen(text, size - 1);
+
+	memcpy(dst, text, n);
+	dst[n] = '\0';
+}
+
 /* The status line's code and the body's type, whichever way the body comes. */
 static void set_head(rp_http_response *r, int status, const char *content_type)
 {
 	r->status = status;
-	snprintf(r->content_type, sizeof(r->content_type), "%s", content_type);
+	copy_cut(r->content_type, sizeof(r->content_type), content_type);
 }
 
 void rp_http_response_text(rp_http_response *r, int status, const char *content_type,
@@ -218,8 +241,8 @@ void rp_http_response_header(rp_http_response *r, const char *name, const char *
 {
 	if (r->n_headers == RP_HTTP_MAX_HEADERS)
 		return;
-	snprintf(r->headers[r->n_headers][0], sizeof(r->headers[0][0]), "%s", name);
-	snprintf(r->headers[r->n_headers][1], sizeof(r->headers[0][1]), "%s", value);
+	copy_cut(r->headers[r->n_headers][0], sizeof(r->headers[0][0]), name);
+	copy_cut(r->headers[r->n_headers][1], sizeof(r->headers[0][1]), value);
 	r->n_headers++;
 }
 
@@ -300,7 +323,9 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 		put_escaped(srv->log, resp->why, false);
 	}
 	putc('\n', srv->log);
-	fflush(srv->log);
+	/* This request is still counted: no other one means nothing more is coming soon. */
+	if (atomic_load(&srv->requests_in) <= 1)
+		fflush(srv->log);
 	pthread_mutex_unlock(&srv->log_lock);
 }
 
@@ -476,6 +501,12 @@ static void *sweeper_main(void *arg)
 				fflush(srv->log);
 				pthread_mutex_unlock(&srv->log_lock);
 			}
+		}
+		/* Lines kept while requests kept coming go out within a tick. */
+		if (srv->log != NULL) {
+			pthread_mutex_lock(&srv->log_lock);
+			fflush(srv->log);
+			pthread_mutex_unlock(&srv->log_lock);
 		}
 	}
 	pthread_mutex_unlock(&srv->conn_lock);
@@ -727,6 +758,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* The headers are in; the body, if any, has not been read. */
 		if ((p = new_pending()) == NULL)
 			return MHD_NO;
+		atomic_fetch_add(&srv->requests_in, 1);
 		wa_buf_init(&p->body, srv->max_body);
 		clock_gettime(CLOCK_MONOTONIC, &p->start);
 		p->conn = conn;
@@ -777,6 +809,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)toe;
 	if (p != NULL) {
+		atomic_fetch_sub(&srv->requests_in, 1);
 		wa_buf_free(&p->body);
 		wa_blob_reset(&p->peer_chain);
 		wa_blob_reset(&p->resp.body);
@@ -949,6 +982,10 @@ static void stop_threads(rp_http_server *srv)
 static void free_server(rp_http_server *srv)
 {
 	stop_threads(srv);
+	if (srv->own_log)
+		fclose(srv->log); /* its last lines written */
+	else if (srv->log != NULL)
+		fflush(srv->log);
 	free(srv->workers);
 	pthread_mutex_destroy(&srv->log_lock);
 	pthread_mutex_destroy(&srv->queue_lock);
@@ -963,6 +1000,28 @@ static void free_server(rp_http_server *srv)
 	free(srv->alone_prefix);
 	free_secret(srv->tls_key, srv->tls_key_len);
 	free(srv);
+}
+
+/*
+ * A buffered stream of the server's own writing where log writes (the caller's stream flushed
+ * first, so what it wrote comes before); NULL when log is NULL, has no file, socket or pipe (a
+ * memory stream) or no descriptor is left.
+ */
+static FILE *log_stream(FILE *log)
+{
+	int fd;
+	FILE *out;
+
+	if (log == NULL || fflush(log) != 0 || fileno(log) < 0 ||
+	    (fd = fcntl(fileno(log), F_DUPFD_CLOEXEC, 3)) < 0)
+		return NULL;
+	/* "w" on a descriptor truncates nothing; it shares the caller's file offset. */
+	if ((out = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	setvbuf(out, NULL, _IOFBF, LOG_BUFFER);
+	return out;
 }
 
 /* The server's locks; false when one could not be made. */
@@ -1143,7 +1202,10 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		return RP_HTTP_NOMEM;
 	srv->handler = handler;
 	srv->app = app;
-	srv->log = log;
+	srv->log = log_stream(log);
+	srv->own_log = srv->log != NULL;
+	if (!srv->own_log)
+		srv->log = log;
 	srv->max_body = max_body;
 	srv->limits = fill_limits(limits);
 	if (!init_locks(srv) || !start_threads(srv)) {

@@ -787,6 +787,68 @@ static void test_log_line_escapes(void **state)
 	fclose(log);
 }
 
+/* ---- the log's lines go out when the server is idle, and within a tick under load ---- */
+
+/* Whether the file behind log holds text (read from its start, the stream left alone). */
+static bool log_holds(FILE *log, const char *text)
+{
+	char buf[8192];
+	ssize_t n = pread(fileno(log), buf, sizeof(buf) - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
+/* Waits up to CAP_SECONDS for the log to hold text. */
+static bool log_gets(FILE *log, const char *text)
+{
+	for (int i = 0; i < CAP_SECONDS * 100; i++) {
+		if (log_holds(log, text))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+static void test_log_lines_written(void **state)
+{
+	FILE *log = tmpfile();
+	rp_http_server *srv = NULL;
+	char bound[64];
+	call hold = {0, "/hold", 0};
+	pthread_t th;
+	int inside;
+
+	(void)state;
+	assert_non_null(log);
+	world_reset();
+	assert_int_equal(rp_http_start_limits("127.0.0.1:0", NULL, NULL, MAX_BODY, handler, NULL,
+	                                      log, &srv, bound, sizeof(bound)),
+	                 RP_HTTP_OK);
+	hold.port = (uint16_t)atoi(strrchr(bound, ':') + 1);
+	/* Nothing else in the server: the line is in the file once the answer is. */
+	assert_int_equal(get_from(hold.port, 8, "/idle-first"), 200);
+	assert_true(log_holds(log, " GET /idle-first 200 "));
+	/* A request still in: the next line waits, but no longer than the sweeper's tick. */
+	assert_int_equal(pthread_create(&th, NULL, call_main, &hold), 0);
+	pthread_mutex_lock(&W.lock);
+	inside = wait_for(&W.hold_inside, 1);
+	pthread_mutex_unlock(&W.lock);
+	assert_int_equal(inside, 1);
+	assert_int_equal(get_from(hold.port, 8, "/while-held"), 200);
+	assert_true(log_gets(log, " GET /while-held 200 "));
+	pthread_mutex_lock(&W.lock);
+	inside = W.hold_inside; /* written while /hold was still in */
+	pthread_mutex_unlock(&W.lock);
+	assert_int_equal(inside, 1);
+	world_release();
+	pthread_join(th, NULL);
+	assert_int_equal(hold.status, 200);
+	rp_http_stop(srv);
+	assert_true(log_holds(log, " GET /hold 200 "));
+	fclose(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -803,6 +865,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_framing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_header_room, setup, teardown),
 	        cmocka_unit_test(test_log_line_escapes),
+	        cmocka_unit_test(test_log_lines_written),
 	};
 
 	return cmocka_run_group_tests_name("http limits", tests, NULL, NULL);
