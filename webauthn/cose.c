@@ -202,7 +202,6 @@ static wa_err pkey_from_builder(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY 
 	return err;
 }
 
-/* On the curve, not infinity, suffices: with cofactor 1 (P-256/384/521) the point has order n. */
 static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 {
 	const uint8_t *x, *y;
@@ -228,9 +227,10 @@ static wa_err decode_ec2(const cbor_item_t *map, wa_cose_key *out)
 		return WA_ERR_INTERNAL;
 	/*
 	 * Setting the point is the check: OpenSSL refuses a coordinate not below the field's prime
-	 * and a point off the curve there, and 0x04 never encodes the point at infinity (the
-	 * curves' cofactor is 1). EVP_PKEY_public_check_quick after it checked all three again:
-	 * half a decode's time. test_cose's decode_curve cases hold each refusal.
+	 * and a point off the curve there, and 0x04 never encodes the point at infinity. That
+	 * suffices: with cofactor 1 (P-256/384/521) a point on the curve has order n.
+	 * EVP_PKEY_public_check_quick after it checked the same again, half a decode's time.
+	 * test_cose's decode_curve cases hold each refusal.
 	 */
 	return ec_key_from_template(tmpl, point, 1 + 2 * coord_len, &out->pkey);
 }
@@ -525,31 +525,33 @@ static bool alg_fits_key(EVP_PKEY *key, int64_t alg)
 
 /*
  * ECDSA over the message's digest, made here: a context for the key alone, no digest context to
- * set up (what OpenSSL's own speed test measures), a few microseconds less a check.
+ * set up (what OpenSSL's own speed test measures), a few microseconds less a check; the key's
+ * shared context when it has one free (webauthn/cose_verifier.h).
  */
 static wa_err verify_ecdsa(EVP_PKEY *pkey, wa_cose_verifier *shared, const EVP_MD *md,
                            const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len)
 {
 	uint8_t digest[EVP_MAX_MD_SIZE];
 	unsigned int digest_len = 0;
-	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY_CTX *ctx, *own = NULL; /* own: made for this check alone */
 	int rc;
 
 	if (EVP_Digest(msg, msg_len, digest, &digest_len, md, NULL) != 1)
 		return WA_ERR_NOMEM;
-	if ((ctx = wa_cose_verifier_take(shared)) != NULL) {
-		rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
-		wa_cose_verifier_release(shared);
-	} else {
-		if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
+	if ((ctx = wa_cose_verifier_take(shared)) == NULL) {
+		if ((own = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL)
 			return WA_ERR_NOMEM;
-		if (EVP_PKEY_verify_init(ctx) != 1) {
-			EVP_PKEY_CTX_free(ctx);
+		if (EVP_PKEY_verify_init(own) != 1) {
+			EVP_PKEY_CTX_free(own);
 			return WA_ERR_ARG; /* not a key that verifies */
 		}
-		rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
-		EVP_PKEY_CTX_free(ctx);
+		ctx = own;
 	}
+	rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len);
+	if (own != NULL)
+		EVP_PKEY_CTX_free(own);
+	else
+		wa_cose_verifier_release(shared);
 	if (rc == 1)
 		return WA_OK;
 	return rc == 0 ? WA_ERR_SIG_INVALID : WA_ERR_SIG_ENCODING;

@@ -66,28 +66,39 @@ static bool take_hit(const slot *s, const uint8_t *ptr, size_t len, wa_cose_key 
 	       wa_cose_key_copy(&s->key, out);
 }
 
-/* Keeps a decoded key in its slot, replacing whatever was there; nothing kept without memory. */
-static void keep(slot *s, const uint8_t *ptr, size_t len, const wa_cose_key *key)
+/*
+ * What a slot will hold: a copy of the bytes and of key, its checks' shared context prepared;
+ * made before the lock is taken, so other threads' hits never wait for it. False without memory.
+ */
+static bool make_entry(const uint8_t *ptr, size_t len, const wa_cose_key *key, slot *out)
 {
-	uint8_t *copy = malloc(len);
-	wa_cose_key kept;
-
-	if (copy == NULL || !wa_cose_key_copy(key, &kept)) {
-		free(copy);
-		return;
+	memset(out, 0, sizeof(*out));
+	if ((out->bytes = malloc(len)) == NULL || !wa_cose_key_copy(key, &out->key)) {
+		free(out->bytes);
+		out->bytes = NULL;
+		return false;
 	}
-	memcpy(copy, ptr, len);
-	slot_clear(s);
-	s->bytes = copy;
-	s->len = len;
-	s->key = kept;
-	/* Every later hit's check shares one prepared context. */
-	wa_cose_key_share_verifier(&s->key);
+	memcpy(out->bytes, ptr, len);
+	out->len = len;
+	wa_cose_key_share_verifier(&out->key); /* every later hit's check shares it */
+	return true;
+}
+
+/* Puts entry in its slot (a copy of the bytes hashed there); what the slot held is freed after. */
+static void keep(wa_cose_cache *c, slot *entry)
+{
+	slot *s = &c->slots[wa_fnv1a64(entry->bytes, entry->len) % c->n_slots], old;
+
+	pthread_mutex_lock(&c->lock);
+	old = *s;
+	*s = *entry;
+	pthread_mutex_unlock(&c->lock);
+	slot_clear(&old);
 }
 
 wa_err wa_cose_decode_cached(wa_cose_cache *cache, const uint8_t *ptr, size_t len, wa_cose_key *out)
 {
-	slot *s;
+	slot *s, entry;
 	wa_err err;
 	bool hit;
 
@@ -102,20 +113,18 @@ wa_err wa_cose_decode_cached(wa_cose_cache *cache, const uint8_t *ptr, size_t le
 	/* Decoded outside the lock: other threads' hits never wait for a decode. */
 	if ((err = wa_cose_decode(ptr, len, out)) != WA_OK)
 		return err;
-	pthread_mutex_lock(&cache->lock);
-	keep(s, ptr, len, out);
-	pthread_mutex_unlock(&cache->lock);
+	wa_cose_key_share_verifier(out); /* this check and the later hits' share it */
+	if (make_entry(ptr, len, out, &entry))
+		keep(cache, &entry);
 	return WA_OK;
 }
 
 void wa_cose_cache_put(wa_cose_cache *cache, const uint8_t *ptr, size_t len, const wa_cose_key *key)
 {
-	slot *s;
+	slot entry;
 
 	if (cache == NULL || ptr == NULL || len == 0 || len > KEY_BYTES_MAX || key->pkey == NULL)
 		return;
-	s = &cache->slots[wa_fnv1a64(ptr, len) % cache->n_slots];
-	pthread_mutex_lock(&cache->lock);
-	keep(s, ptr, len, key);
-	pthread_mutex_unlock(&cache->lock);
+	if (make_entry(ptr, len, key, &entry))
+		keep(cache, &entry);
 }

@@ -25,7 +25,8 @@ typedef struct wa_step {
 typedef struct wa_report {
 	const char *ceremony; /* "registration" or "authentication" */
 	/* Only failed steps are kept: all a server's error message reads (its last step), and
-	 * nothing is formatted on the way of a ceremony that passes. */
+	 * nothing is formatted on the way of a ceremony that passes. The caller's choice, set
+	 * before the verification (which resets only n and ceremony): = {0} keeps every step. */
 	bool failures_only;
 	size_t n;
 	wa_step steps[WA_REPORT_MAX];

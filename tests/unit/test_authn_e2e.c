@@ -133,7 +133,7 @@ static void register_and_verify(world *w, json_t *opts, bool uv, wa_credential *
 	au_client_result res;
 	wa_reg_response resp;
 	wa_trust trust;
-	wa_report report;
+	wa_report report = {0}; /* every step kept */
 	wa_blob chal = {0};
 	const char *c = json_string_value(json_object_get(opts, "challenge"));
 	wa_err err;

@@ -158,17 +158,23 @@ typedef struct fixture {
 	uint16_t port;
 } fixture;
 
-static rp_http_server *start(const rp_http_limits *limits, uint16_t *port)
+/* A server with limits (NULL: the defaults) logging to log (NULL: none), its port in *port. */
+static rp_http_server *start_logging(const rp_http_limits *limits, FILE *log, uint16_t *port)
 {
 	char bound[64];
 	rp_http_server *srv = NULL;
 
 	world_reset();
 	assert_int_equal(rp_http_start_limits("127.0.0.1:0", NULL, limits, MAX_BODY, handler, NULL,
-	                                      NULL, &srv, bound, sizeof(bound)),
+	                                      log, &srv, bound, sizeof(bound)),
 	                 RP_HTTP_OK);
 	*port = (uint16_t)atoi(strrchr(bound, ':') + 1);
 	return srv;
+}
+
+static rp_http_server *start(const rp_http_limits *limits, uint16_t *port)
+{
+	return start_logging(limits, NULL, port);
 }
 
 static int setup(void **state)
@@ -748,18 +754,14 @@ static void test_header_room(void **state)
 static void test_log_line_escapes(void **state)
 {
 	FILE *log = tmpfile();
-	rp_http_server *srv = NULL;
-	char bound[64], line[512];
+	rp_http_server *srv;
+	char line[512];
 	int lines = 0;
 	uint16_t port;
 
 	(void)state;
 	assert_non_null(log);
-	world_reset();
-	assert_int_equal(rp_http_start_limits("127.0.0.1:0", NULL, NULL, MAX_BODY, handler, NULL,
-	                                      log, &srv, bound, sizeof(bound)),
-	                 RP_HTTP_OK);
-	port = (uint16_t)atoi(strrchr(bound, ':') + 1);
+	srv = start_logging(NULL, log, &port);
 	assert_int_equal(get_from(port, 7, "/x%0Afake%20200%205%2099999ms"), 200);
 	assert_int_equal(get_from(port, 7, "/a%5Cb%09c%7F"), 200);
 	rp_http_stop(srv);
@@ -813,19 +815,14 @@ static bool log_gets(FILE *log, const char *text)
 static void test_log_lines_written(void **state)
 {
 	FILE *log = tmpfile();
-	rp_http_server *srv = NULL;
-	char bound[64];
+	rp_http_server *srv;
 	call hold = {0, "/hold", 0};
 	pthread_t th;
 	int inside;
 
 	(void)state;
 	assert_non_null(log);
-	world_reset();
-	assert_int_equal(rp_http_start_limits("127.0.0.1:0", NULL, NULL, MAX_BODY, handler, NULL,
-	                                      log, &srv, bound, sizeof(bound)),
-	                 RP_HTTP_OK);
-	hold.port = (uint16_t)atoi(strrchr(bound, ':') + 1);
+	srv = start_logging(NULL, log, &hold.port);
 	/* Nothing else in the server: the line is in the file once the answer is. */
 	assert_int_equal(get_from(hold.port, 8, "/idle-first"), 200);
 	assert_true(log_holds(log, " GET /idle-first 200 "));

@@ -57,7 +57,7 @@ static void verify_vector(const expect_vector *ev)
 	wa_auth_response aresp;
 	wa_credential cred;
 	wa_trust trust;
-	wa_report report;
+	wa_report report = {0}; /* every step kept */
 	time_t at;
 	wa_err err;
 
