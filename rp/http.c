@@ -56,8 +56,10 @@
 #define MAX_WORKERS      256u
 #define LISTEN_BACKLOG   1024u
 
-/* The request log's own buffer: about 200 lines under load, one write for them all. */
-#define LOG_BUFFER (16u * 1024u)
+/* Under load the log's lines are written together once this many bytes gather (about 200
+ * lines); its stream's buffer is larger, so that it never writes out half a line first. */
+#define LOG_GATHER (16u * 1024u)
+#define LOG_BUFFER (4u * LOG_GATHER)
 
 /* GnuTLS priorities: TLS 1.2 and 1.3, unless old versions were asked for. */
 #define TLS_PRIORITIES     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -72,13 +74,15 @@ struct rp_http_server {
 	void *app;
 	/*
 	 * Where lines go: a stream of the server's own (own_log), buffered, on the caller's log's
-	 * file; or the caller's stream itself when it has no file (a memory stream); NULL: no log.
-	 * A line is written out at once when no other request is in the server; under load when
-	 * the buffer fills, at the sweeper's tick (each second) and at stop.
+	 * file; or the caller's stream itself when it has no file (a memory stream: each line
+	 * flushed at once). A line is written out at once when no other request awaits its answer;
+	 * under load once LOG_GATHER bytes gathered, at the sweeper's tick (each second) and at
+	 * stop. NULL: no log.
 	 */
 	FILE *log;
 	bool own_log;
-	atomic_uint requests_in; /* requests read (headers in) and not yet completed */
+	size_t log_gathered;    /* bytes in own_log's buffer (log_lock) */
+	atomic_uint unanswered; /* requests read (headers in) and not yet answered */
 	size_t max_body;
 	rp_http_limits limits;    /* defaults filled in */
 	pthread_mutex_t log_lock; /* requests may be logged from several connections */
@@ -130,6 +134,7 @@ struct pending {
 	rp_http_request req;
 	rp_http_server *srv;
 	pending *next;         /* the queue */
+	bool answered;         /* counted off rp_http_server.unanswered */
 	rp_http_response resp; /* last: see new_pending */
 };
 
@@ -284,28 +289,38 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, rp_http_respon
  * libmicrohttpd hands the URL over percent-decoded, and a decoded newline or space must not
  * split the line or shift its fields.
  */
-static void put_escaped(FILE *log, const char *text, bool field)
+static size_t put_escaped(FILE *log, const char *text, bool field)
 {
 	const unsigned char *c = (const unsigned char *)text, *run = c;
+	size_t n = 0;
 
 	for (;; c++) {
 		bool escape = *c < 0x20 || *c == 0x7f || (field && (*c == ' ' || *c == '\\'));
 
 		if (!escape)
 			continue;
-		fwrite(run, 1, (size_t)(c - run), log); /* the clean run before it, whole */
+		n += fwrite(run, 1, (size_t)(c - run), log); /* the clean run before it, whole */
 		if (*c == '\0')
-			return;
-		fprintf(log, "\\x%02x", *c);
+			return n;
+		n += (size_t)fprintf(log, "\\x%02x", *c);
 		run = c + 1;
 	}
 }
 
+/* Writes the log's gathered lines out (log_lock held). */
+static void log_flush(rp_http_server *srv)
+{
+	fflush(srv->log);
+	srv->log_gathered = 0;
+}
+
+/* The request's line; idle: no other request awaits its answer, so none is coming soon. */
 static void log_line(rp_http_server *srv, const char *method, const char *url, const char *remote,
-                     const rp_http_response *resp, const struct timespec *start)
+                     const rp_http_response *resp, const struct timespec *start, bool idle)
 {
 	struct timespec end;
 	long long tenths; /* of a millisecond: integers, as a float's formatting cost more */
+	size_t n;
 
 	if (srv->log == NULL)
 		return;
@@ -314,18 +329,18 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 	          (long long)(end.tv_nsec - start->tv_nsec) + 50000LL) /
 	         100000LL;
 	pthread_mutex_lock(&srv->log_lock);
-	fprintf(srv->log, "%s %s ", remote[0] ? remote : "-", method);
-	put_escaped(srv->log, url, true);
-	fprintf(srv->log, " %d %zu %lld.%lldms", resp->status, resp->body.len, tenths / 10,
-	        tenths % 10);
+	n = (size_t)fprintf(srv->log, "%s %s ", remote[0] ? remote : "-", method);
+	n += put_escaped(srv->log, url, true);
+	n += (size_t)fprintf(srv->log, " %d %zu %lld.%lldms", resp->status, resp->body.len,
+	                     tenths / 10, tenths % 10);
 	if (resp->why[0] != '\0') {
 		putc(' ', srv->log);
-		put_escaped(srv->log, resp->why, false);
+		n += 1 + put_escaped(srv->log, resp->why, false);
 	}
 	putc('\n', srv->log);
-	/* This request is still counted: no other one means nothing more is coming soon. */
-	if (atomic_load(&srv->requests_in) <= 1)
-		fflush(srv->log);
+	srv->log_gathered += n + 1;
+	if (idle || !srv->own_log || srv->log_gathered >= LOG_GATHER)
+		log_flush(srv);
 	pthread_mutex_unlock(&srv->log_lock);
 }
 
@@ -498,15 +513,18 @@ static void *sweeper_main(void *arg)
 				        "%u s\n",
 				        ci->remote[0] ? ci->remote : "-", age * 1e3,
 				        srv->limits.request_seconds);
-				fflush(srv->log);
+				log_flush(srv);
 				pthread_mutex_unlock(&srv->log_lock);
 			}
 		}
-		/* Lines kept while requests kept coming go out within a tick. */
-		if (srv->log != NULL) {
+		/* Lines kept while requests kept coming go out within a tick; not under conn_lock,
+		 * which the polling threads need, in case the log's reader is slow. */
+		if (srv->own_log) {
+			pthread_mutex_unlock(&srv->conn_lock);
 			pthread_mutex_lock(&srv->log_lock);
-			fflush(srv->log);
+			log_flush(srv);
 			pthread_mutex_unlock(&srv->log_lock);
+			pthread_mutex_lock(&srv->conn_lock);
 		}
 	}
 	pthread_mutex_unlock(&srv->conn_lock);
@@ -712,6 +730,15 @@ static bool prepare(rp_http_server *srv, struct MHD_Connection *conn, pending *p
 	return true;
 }
 
+/* p answered (or closed unanswered): true when no other request awaits its answer. */
+static bool answered(rp_http_server *srv, pending *p)
+{
+	if (p->answered)
+		return atomic_load(&srv->unanswered) == 0;
+	p->answered = true;
+	return atomic_fetch_sub(&srv->unanswered, 1) == 1;
+}
+
 /* Sends what p->resp holds (libmicrohttpd's thread) and logs it. */
 static enum MHD_Result answer(rp_http_server *srv, struct MHD_Connection *conn, pending *p)
 {
@@ -720,11 +747,11 @@ static enum MHD_Result answer(rp_http_server *srv, struct MHD_Connection *conn, 
 	conn_phase(srv, conn, false); /* the answer must go out within the deadline too */
 	if (p->resp.close_connection) {
 		/* No answer: MHD_NO closes the connection. */
-		log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start);
+		log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start, answered(srv, p));
 		return MHD_NO;
 	}
 	ret = send_response(conn, &p->resp);
-	log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start);
+	log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start, answered(srv, p));
 	return ret;
 }
 
@@ -758,7 +785,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* The headers are in; the body, if any, has not been read. */
 		if ((p = new_pending()) == NULL)
 			return MHD_NO;
-		atomic_fetch_add(&srv->requests_in, 1);
+		atomic_fetch_add(&srv->unanswered, 1);
 		wa_buf_init(&p->body, srv->max_body);
 		clock_gettime(CLOCK_MONOTONIC, &p->start);
 		p->conn = conn;
@@ -809,7 +836,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)toe;
 	if (p != NULL) {
-		atomic_fetch_sub(&srv->requests_in, 1);
+		(void)answered(srv, p); /* a request closed before its answer */
 		wa_buf_free(&p->body);
 		wa_blob_reset(&p->peer_chain);
 		wa_blob_reset(&p->resp.body);
@@ -1075,7 +1102,7 @@ static void mhd_log(void *arg, const char *fmt, va_list ap)
 	if (srv->log != NULL && srv->running) {
 		fputs("libmicrohttpd: ", srv->log);
 		vfprintf(srv->log, fmt, ap);
-		fflush(srv->log);
+		log_flush(srv);
 	}
 	pthread_mutex_unlock(&srv->log_lock);
 }
@@ -1099,11 +1126,12 @@ static rp_http_err bind_failure(const struct sockaddr_in *addr)
 	return err;
 }
 
+/* The cores online (at least 1; more than MAX_WORKERS counts as that many). */
 static unsigned cores(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 1u : n > (long)MAX_POLL_THREADS ? MAX_POLL_THREADS : (unsigned)n;
+	return n < 1 ? 1u : n > (long)MAX_WORKERS ? MAX_WORKERS : (unsigned)n;
 }
 
 /*

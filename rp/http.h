@@ -162,7 +162,9 @@ typedef struct rp_http_limits {
 /*
  * Serves listen ("127.0.0.1:8400"; port 0 picks a free one, written back to
  * bound as "ADDR:PORT"). Bodies over max_body get 413 before the handler runs.
- * log (may be NULL) receives one line per request.
+ * log (may be NULL) receives one line per request, through a buffered stream of the server's
+ * own on log's file: written at once when no other request awaits its answer, else within a
+ * second, and all of it by rp_http_stop (a memory stream gets each line at once).
  */
 rp_http_err rp_http_start(const char *listen, size_t max_body, rp_http_handler handler, void *app,
                           FILE *log, rp_http_server **out, char *bound, size_t bound_size);

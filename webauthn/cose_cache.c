@@ -13,7 +13,7 @@
 typedef struct slot {
 	uint8_t *bytes; /* owned */
 	size_t len;
-	wa_cose_key key; /* owns one reference to key.pkey */
+	wa_cose_key key; /* owns one reference to key.pkey and one hold on key.verifier */
 } slot;
 
 struct wa_cose_cache {

@@ -21,6 +21,13 @@ check() { if [ "$2" != "$3" ]; then fail "$1: got $3, expected $2"; else ok "$1"
 # contains NAME FILE TEXT / lacks NAME FILE TEXT: TEXT (a fixed string) in FILE, or not.
 contains() { if grep -qF -- "$3" "$2"; then ok "$1"; else fail "$1: '$3' not in:"; sed 's/^/     /' "$2"; fi; }
 lacks() { if grep -qF -- "$3" "$2"; then fail "$1: '$3' in:"; sed 's/^/     /' "$2"; else ok "$1"; fi; }
+# logged NAME FILE TEXT: a running server's log holds TEXT within 3 s (a line answered while
+# another request awaited its answer is written within the server's 1-second tick).
+logged() {
+	_i=0
+	while [ $_i -lt 30 ] && ! grep -qF -- "$3" "$2"; do sleep 0.1; _i=$((_i + 1)); done
+	contains "$1" "$2" "$3"
+}
 # same NAME FILE1 FILE2: byte-identical files.
 same() { if cmp -s "$2" "$3"; then ok "$1"; else fail "$1: files differ"; fi; }
 

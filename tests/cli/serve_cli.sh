@@ -23,7 +23,7 @@ check "still serving after that" 409 "$(post /test-control/users '{"name":"12345
 check "forbid loopback" 200 "$(post /test-control/forbidden-networks '{"networks":["127.0.0.0/8"]}')"
 check "forbidden network gets 403" 403 "$(post /attestation/options '{"username":"a","displayName":"a"}')"
 check "test control still reachable" 200 "$(post /test-control/forbidden-networks '{"networks":[]}')"
-contains "one log line per request" "$rp_log" ' POST /test-control/users 200 '
+logged "one log line per request" "$rp_log" ' POST /test-control/users 200 '
 tmpdb=$(ls "$TMPDIR"/kagura-rp-* 2>/dev/null | head -1)
 [ -n "$tmpdb" ] && ok "temporary store in TMPDIR" || fail "no temporary store in $TMPDIR"
 stop_rp

@@ -647,8 +647,10 @@ static const decode_case decode_point[] = {
         {"1:2 3:-7 -1:1 -2:x -3:yflip", WA_ERR_COSE_POINT},
         /* the point at infinity has no affine form; (0, 0) is not on P-256 */
         {"1:2 3:-7 -1:1 -2:zero -3:zero", WA_ERR_COSE_POINT},
-        /* coordinates not below the field prime */
+        /* coordinates not below the field prime; a P-521 point's x plus the prime, the same
+         * point modulo the prime */
         {"1:2 3:-7 -1:1 -2:ones -3:ones", WA_ERR_COSE_POINT},
+        {"1:2 3:-36 -1:3 -2:x521p -3:y521", WA_ERR_COSE_POINT},
         /* P-384 with a bit of x flipped, P-521 with the last bit of y flipped */
         {"1:2 3:-35 -1:2 -2:x384flip -3:y384", WA_ERR_COSE_POINT},
         {"1:2 3:-36 -1:3 -2:x521 -3:y521flip", WA_ERR_COSE_POINT},
@@ -673,12 +675,12 @@ static const decode_case decode_rsa[] = {
 
 /* The named byte strings every case may take bytes from: fresh P-256, P-384 and P-521 points
  * (x, y; x384, y384; x521, y521), the same with a bit flipped off the curve (yflip, x384flip,
- * y521flip), x after a zero byte (big), zeros and 0xff bytes, the RSA key's modulus and exponent
- * (n, e), n made even (even), after a zero byte (padded), 1025 bytes of 0xff (ones1025), the
- * exponents 1 and 2 (one, two). */
+ * y521flip), x521 plus P-521's prime (x521p), x after a zero byte (big), zeros and 0xff bytes, the
+ * RSA key's modulus and exponent (n, e), n made even (even), after a zero byte (padded), 1025 bytes
+ * of 0xff (ones1025), the exponents 1 and 2 (one, two). */
 typedef struct sources {
 	ec_coords p256, p384, p521;
-	uint8_t yflip[32], x384flip[48], y521flip[66], big[33], zero[32], ones[32];
+	uint8_t yflip[32], x384flip[48], y521flip[66], x521p[66], big[33], zero[32], ones[32];
 	uint8_t n[1100], e[8], even[1100], padded[1100], ones1025[1025], one[1], two[1];
 	size_t nlen, elen;
 	source list[24];
@@ -689,6 +691,17 @@ static void add_source(sources *s, const char *name, const uint8_t *bytes, size_
 {
 	assert_true(s->count < sizeof(s->list) / sizeof(s->list[0]));
 	s->list[s->count++] = (source){name, bytes, len};
+}
+
+/* x + p for P-521 (p = 2^521 - 1): the same x modulo p, in 66 bytes, yet not below p. */
+static void x_plus_prime_521(const uint8_t x[66], uint8_t out[66])
+{
+	BIGNUM *v = BN_bin2bn(x, 66, NULL), *p = BN_new();
+
+	assert_true(v != NULL && p != NULL && BN_set_bit(p, 521) && BN_sub_word(p, 1) &&
+	            BN_add(v, v, p) && BN_bn2binpad(v, out, 66) == 66);
+	BN_free(v);
+	BN_free(p);
 }
 
 static void make_sources(sources *s)
@@ -703,6 +716,7 @@ static void make_sources(sources *s)
 	s->x384flip[0] ^= 0x40;
 	memcpy(s->y521flip, s->p521.y, 66);
 	s->y521flip[65] ^= 0x01;
+	x_plus_prime_521(s->p521.x, s->x521p);
 	memcpy(s->big + 1, s->p256.x, 32);
 	memset(s->ones, 0xff, sizeof(s->ones));
 	s->nlen = bn_param(rsa_key, OSSL_PKEY_PARAM_RSA_N, s->n, 0);
@@ -723,6 +737,7 @@ static void make_sources(sources *s)
 	add_source(s, "yflip", s->yflip, 32);
 	add_source(s, "x384flip", s->x384flip, 48);
 	add_source(s, "y521flip", s->y521flip, 66);
+	add_source(s, "x521p", s->x521p, 66);
 	add_source(s, "big", s->big, 33);
 	add_source(s, "zero", s->zero, 32);
 	add_source(s, "ones", s->ones, 32);

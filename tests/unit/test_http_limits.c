@@ -353,8 +353,9 @@ static void test_small_pool(void **state)
 	rp_http_stop(f.srv);
 }
 
-/* rp/http.c counts at most this many cores. */
-#define CORES_MAX 16
+/* rp/http.c's bounds on its threads, however many cores. */
+#define WORKERS_MAX      256
+#define POLL_THREADS_MAX 16
 
 /* Without limits: a handler a core and one more, a polling thread for every 4 cores. */
 static void test_default_pool_is_per_core(void **state)
@@ -362,10 +363,11 @@ static void test_default_pool_is_per_core(void **state)
 	fixture *f = *state;
 	rp_http_limits got = rp_http_limits_of(f->srv);
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned cores = online < 1 ? 1u : online > CORES_MAX ? CORES_MAX : (unsigned)online;
+	long cores = online < 1 ? 1 : online;
+	long workers = cores + 1, polls = (cores + 3) / 4;
 
-	assert_int_equal(got.workers, cores + 1);
-	assert_int_equal(got.poll_threads, (cores + 3) / 4);
+	assert_int_equal(got.workers, workers > WORKERS_MAX ? WORKERS_MAX : workers);
+	assert_int_equal(got.poll_threads, polls > POLL_THREADS_MAX ? POLL_THREADS_MAX : polls);
 }
 
 /* ---- an answer deferred to another thread ---- */
