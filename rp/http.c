@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio_ext.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -81,7 +82,6 @@ struct rp_http_server {
 	 */
 	FILE *log;
 	bool own_log;
-	size_t log_gathered;    /* bytes in own_log's buffer (log_lock) */
 	atomic_uint unanswered; /* requests read (headers in) and not yet answered */
 	size_t max_body;
 	rp_http_limits limits;    /* defaults filled in */
@@ -289,29 +289,21 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, rp_http_respon
  * libmicrohttpd hands the URL over percent-decoded, and a decoded newline or space must not
  * split the line or shift its fields.
  */
-static size_t put_escaped(FILE *log, const char *text, bool field)
+static void put_escaped(FILE *log, const char *text, bool field)
 {
 	const unsigned char *c = (const unsigned char *)text, *run = c;
-	size_t n = 0;
 
 	for (;; c++) {
 		bool escape = *c < 0x20 || *c == 0x7f || (field && (*c == ' ' || *c == '\\'));
 
 		if (!escape)
 			continue;
-		n += fwrite(run, 1, (size_t)(c - run), log); /* the clean run before it, whole */
+		fwrite(run, 1, (size_t)(c - run), log); /* the clean run before it, whole */
 		if (*c == '\0')
-			return n;
-		n += (size_t)fprintf(log, "\\x%02x", *c);
+			return;
+		fprintf(log, "\\x%02x", *c);
 		run = c + 1;
 	}
-}
-
-/* Writes the log's gathered lines out (log_lock held). */
-static void log_flush(rp_http_server *srv)
-{
-	fflush(srv->log);
-	srv->log_gathered = 0;
 }
 
 /* The request's line; idle: no other request awaits its answer, so none is coming soon. */
@@ -320,7 +312,6 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 {
 	struct timespec end;
 	long long tenths; /* of a millisecond: integers, as a float's formatting cost more */
-	size_t n;
 
 	if (srv->log == NULL)
 		return;
@@ -329,18 +320,18 @@ static void log_line(rp_http_server *srv, const char *method, const char *url, c
 	          (long long)(end.tv_nsec - start->tv_nsec) + 50000LL) /
 	         100000LL;
 	pthread_mutex_lock(&srv->log_lock);
-	n = (size_t)fprintf(srv->log, "%s %s ", remote[0] ? remote : "-", method);
-	n += put_escaped(srv->log, url, true);
-	n += (size_t)fprintf(srv->log, " %d %zu %lld.%lldms", resp->status, resp->body.len,
-	                     tenths / 10, tenths % 10);
+	fprintf(srv->log, "%s %s ", remote[0] ? remote : "-", method);
+	put_escaped(srv->log, url, true);
+	fprintf(srv->log, " %d %zu %lld.%lldms", resp->status, resp->body.len, tenths / 10,
+	        tenths % 10);
 	if (resp->why[0] != '\0') {
 		putc(' ', srv->log);
-		n += 1 + put_escaped(srv->log, resp->why, false);
+		put_escaped(srv->log, resp->why, false);
 	}
 	putc('\n', srv->log);
-	srv->log_gathered += n + 1;
-	if (idle || !srv->own_log || srv->log_gathered >= LOG_GATHER)
-		log_flush(srv);
+	/* __fpending (glibc's stdio_ext.h): the bytes the stream holds, not yet written. */
+	if (idle || !srv->own_log || __fpending(srv->log) >= LOG_GATHER)
+		fflush(srv->log);
 	pthread_mutex_unlock(&srv->log_lock);
 }
 
@@ -513,7 +504,7 @@ static void *sweeper_main(void *arg)
 				        "%u s\n",
 				        ci->remote[0] ? ci->remote : "-", age * 1e3,
 				        srv->limits.request_seconds);
-				log_flush(srv);
+				fflush(srv->log);
 				pthread_mutex_unlock(&srv->log_lock);
 			}
 		}
@@ -522,7 +513,7 @@ static void *sweeper_main(void *arg)
 		if (srv->own_log) {
 			pthread_mutex_unlock(&srv->conn_lock);
 			pthread_mutex_lock(&srv->log_lock);
-			log_flush(srv);
+			fflush(srv->log);
 			pthread_mutex_unlock(&srv->log_lock);
 			pthread_mutex_lock(&srv->conn_lock);
 		}
@@ -730,11 +721,12 @@ static bool prepare(rp_http_server *srv, struct MHD_Connection *conn, pending *p
 	return true;
 }
 
-/* p answered (or closed unanswered): true when no other request awaits its answer. */
+/* Counts p off the requests awaiting an answer (once: answered, or closed unanswered); true
+ * when no other one awaits it. */
 static bool answered(rp_http_server *srv, pending *p)
 {
 	if (p->answered)
-		return atomic_load(&srv->unanswered) == 0;
+		return false;
 	p->answered = true;
 	return atomic_fetch_sub(&srv->unanswered, 1) == 1;
 }
@@ -1102,7 +1094,7 @@ static void mhd_log(void *arg, const char *fmt, va_list ap)
 	if (srv->log != NULL && srv->running) {
 		fputs("libmicrohttpd: ", srv->log);
 		vfprintf(srv->log, fmt, ap);
-		log_flush(srv);
+		fflush(srv->log);
 	}
 	pthread_mutex_unlock(&srv->log_lock);
 }

@@ -28,12 +28,30 @@ static void say(char *why, size_t why_size, const char *what, const char *detail
 		snprintf(why, why_size, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
+/* p's server on a free loopback port: HTTPS with the options' files, the card PKI's in their
+ * place, or plain HTTP. */
+static rp_http_err serve(rp_platform *p, const rp_platform_options *opt, char *bound,
+                         size_t bound_size)
+{
+	rp_http_tls tls = {opt->tls_cert, opt->tls_key, opt->client_ca};
+
+	if (tls.cert_file == NULL && opt->card_pki != NULL)
+		tls.cert_file = p->pki.tls_cert;
+	if (tls.key_file == NULL && opt->card_pki != NULL)
+		tls.key_file = p->pki.tls_key;
+	if (tls.client_ca_file == NULL && opt->card_pki != NULL)
+		tls.client_ca_file = p->pki.client_ca;
+	return rp_http_start_limits("127.0.0.1:0", opt->https ? &tls : NULL, opt->limits, MAX_BODY,
+	                            rp_app_handle, &p->app, opt->log, &p->srv, bound, bound_size);
+}
+
 rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size)
 {
 	rp_platform *p = calloc(1, sizeof(*p));
 	char bound[64], reason[256];
 	const rp_generation *generation;
 	rp_store_err se;
+	rp_http_err he;
 
 	if (p == NULL) {
 		say(why, why_size, "out of memory", NULL);
@@ -84,25 +102,12 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		say(why, why_size, "card PKI", reason);
 		goto fail;
 	}
-	{
-		rp_http_tls tls = {opt->tls_cert, opt->tls_key, opt->client_ca};
-		rp_http_err he;
-		if (tls.cert_file == NULL && opt->card_pki != NULL)
-			tls.cert_file = p->pki.tls_cert;
-		if (tls.key_file == NULL && opt->card_pki != NULL)
-			tls.key_file = p->pki.tls_key;
-		if (tls.client_ca_file == NULL && opt->card_pki != NULL)
-			tls.client_ca_file = p->pki.client_ca;
-		p->has_tls_ca = opt->https && opt->card_pki != NULL;
-		if ((he = rp_http_start_limits("127.0.0.1:0", opt->https ? &tls : NULL, opt->limits,
-		                               MAX_BODY, rp_app_handle, &p->app, opt->log, &p->srv,
-		                               bound, sizeof(bound))) != RP_HTTP_OK) {
-			say(why, why_size,
-			    opt->https ? "cannot serve HTTPS on 127.0.0.1"
-			               : "cannot listen on 127.0.0.1",
-			    rp_http_strerr(he));
-			goto fail;
-		}
+	p->has_tls_ca = opt->https && opt->card_pki != NULL;
+	if ((he = serve(p, opt, bound, sizeof(bound))) != RP_HTTP_OK) {
+		say(why, why_size,
+		    opt->https ? "cannot serve HTTPS on 127.0.0.1" : "cannot listen on 127.0.0.1",
+		    rp_http_strerr(he));
+		goto fail;
 	}
 	/* The front server's clock is the platform's (manual 3.17 measures with it). */
 	rp_http_set_clock(p->srv, &p->app.clock);

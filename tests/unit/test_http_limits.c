@@ -713,7 +713,7 @@ static void test_framing(void **state)
 	}
 }
 
-/* ---- a connection's memory: headers up to it, bodies beyond it ---- */
+/* ---- a connection's memory: headers up to it, the body after them read whole ---- */
 
 /* A request to path with a Cookie header of cookie_len bytes and a body of body_len. */
 static char *big_request(const char *path, size_t cookie_len, size_t body_len)
