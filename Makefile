@@ -60,7 +60,7 @@ bench: deps build
 
 # libFuzzer (clang): every parser that reads outside input, FUZZ_SECONDS each (FUZZ_TARGETS: some).
 fuzz-build: deps
-	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAGURA_FUZZ=ON $(CMAKE_ARGS) >/dev/null
+	@CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKAGURA_FUZZ=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz
 
 fuzz: fuzz-build
@@ -105,7 +105,7 @@ test-keycloak: build keycloak-dist
 		echo "keycloak suite: wall time $$(($$(date +%s) - start)) s"; exit $$rc
 
 format:
-	@find webauthn rp authenticator scenarios tests bench fuzz -name '*.[ch]' 2>/dev/null | xargs -r clang-format -i
+	@find webauthn rp authenticator scenarios tests bench fuzz \( -name '*.[ch]' -o -name '*.cc' \) 2>/dev/null | xargs -r clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

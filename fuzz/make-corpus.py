@@ -27,6 +27,8 @@ GET_CHALLENGE = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8"
 AUTHDATA_FIXED = 37
 ATTESTED_HEAD = AUTHDATA_FIXED + 16 + 2
 FLAG_AT = 0x40
+# The JSON reader and writer (json_read, json_write) are seeded with the JSON texts these read.
+JSON_READ_FROM = ("clientdata", "response")
 # The personas the generated device files and passkeys are made for, one per platform family.
 PERSONAS = ("android-chrome", "ios18-safari", "desktop-chrome")
 ATTESTATIONS = ("none", "packed", "fido-u2f")
@@ -47,10 +49,11 @@ class Corpus:
     def add(self, target, name, data):
         if isinstance(data, str):
             data = data.encode()
-        folder = os.path.join(self.out, target)
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, name), "wb") as f:
-            f.write(data)
+        for t in (target, "json_read", "json_write") if target in JSON_READ_FROM else (target,):
+            folder = os.path.join(self.out, t)
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(data)
 
 
 def cose_key_of(auth_data):

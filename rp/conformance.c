@@ -18,6 +18,7 @@
 #include "webauthn/authentication.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
+#include "webauthn/json_read.h"
 #include "webauthn/registration.h"
 
 #define COOKIE_NAME     "kagura_conformance"
@@ -96,8 +97,8 @@ static json_t *read_body(const rp_http_request *req, rp_http_response *resp)
 		return NULL;
 	}
 	/* Any JSON value parses, so a non-object gets its own message below. */
-	root = json_loadb((const char *)req->body, req->body_len,
-	                  JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	root = wa_json_loadb((const char *)req->body, req->body_len,
+	                     JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
 		snprintf(why, sizeof(why),
 		         "request body is not valid JSON: %.120s (line %d, column %d)", jerr.text,

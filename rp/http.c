@@ -31,6 +31,7 @@
 #include "rp/listen.h"
 #include "rp/readfile.h"
 #include "webauthn/b64url.h"
+#include "webauthn/json_write.h"
 
 /* A certificate or key file larger than this is not one. */
 #define TLS_FILE_MAX (1024u * 1024u)
@@ -212,18 +213,19 @@ void rp_http_response_text(rp_http_response *r, int status, const char *content_
 
 void rp_http_response_json(rp_http_response *r, int status, json_t *json)
 {
-	char *text = json ? json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t len = 0;
+	char *text = json ? wa_json_dumps(json, &len) : NULL;
 
 	json_decref(json);
 	if (text == NULL) {
 		rp_http_response_text(r, 500, "application/json", "{}");
 		return;
 	}
-	/* The body is the dumped text itself (jansson's malloc by default: freed with free). */
+	/* The body is the written text itself (malloc'd: freed with free). */
 	set_head(r, status, "application/json");
 	wa_blob_reset(&r->body);
 	r->body.ptr = (uint8_t *)text;
-	r->body.len = strlen(text);
+	r->body.len = len;
 }
 
 void rp_http_response_close(rp_http_response *r)

@@ -11,10 +11,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # openjdk-17-jdk-headless and maven build and run tests/java's webauthn4j checker (Maven fetches webauthn4j).
 # The same JDK and Maven fetch and run the real Keycloak (tools/keycloak/: OpenJDK 17 for Keycloak 26.5).
 # libpsl-dev and publicsuffix: the browser client's RP ID rule reads the Public Suffix List, as browsers do.
+# libsimdjson-dev reads the servers' hot JSON (webauthn/json_read.cc, C++17: build-essential's g++).
 debs="build-essential cmake pkg-config clang-format
 libfido2-dev libcbor-dev libssl-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libxml2-dev libqrencode-dev libcmocka-dev libgnutls28-dev
-libpsl-dev publicsuffix
+libpsl-dev publicsuffix libsimdjson-dev
 fido2-tools python3-fido2 openssl ca-certificates curl sqlite3
 openjdk-17-jdk-headless maven
 chromium fonts-noto-cjk clang libclang-rt-14-dev"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "webauthn/b64url.h"
+#include "webauthn/json_read.h"
 
 bool wa_utf8_valid(const uint8_t *p, size_t len)
 {
@@ -116,7 +117,7 @@ wa_err wa_clientdata_parse(const uint8_t *ptr, size_t len, wa_clientdata *out)
 	}
 	if (!wa_utf8_valid(ptr, len))
 		return WA_ERR_CDATA_UTF8;
-	root = json_loadb((const char *)ptr, len, JSON_REJECT_DUPLICATES, &jerr);
+	root = wa_json_loadb((const char *)ptr, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return json_error_code(&jerr) == json_error_duplicate_key ? WA_ERR_CDATA_DUPLICATE
 		                                                          : WA_ERR_CDATA_JSON;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "webauthn/b64url.h"
+#include "webauthn/json_read.h"
 
 /* A required base64url field given as text (NULL when absent); an empty one counts as missing. */
 static wa_err b64_field(const char *value, wa_err missing, wa_err bad, wa_blob *out)
@@ -69,7 +70,7 @@ static wa_err parse_common(const json_t *obj, wa_blob *raw_id, const json_t **re
 static json_t *load(const char *text, size_t len, wa_err *err)
 {
 	json_error_t jerr;
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = wa_json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 
 	*err = root == NULL ? WA_ERR_JSON_SYNTAX : WA_OK;
 	return root;
