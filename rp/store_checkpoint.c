@@ -10,10 +10,13 @@
  * The WAL starts over only when a write begins with every frame copied. Writes that never
  * pause keep the thread's checkpoint a few frames behind, so that moment never comes: the
  * thread runs once per CHECKPOINT_FRAMES new frames (not at every commit past them, which
- * synced both files for a handful of frames each time), and a WAL that still reaches
- * CHECKPOINT_INLINE_FRAMES is checkpointed by the committing call itself, as SQLite would:
- * nothing writes meanwhile, the thread's run ends first (its read would keep the WAL), every
- * frame is copied and the WAL is reset, so the next write starts it over.
+ * synced both files for a handful of frames each time), and the first commit after its run
+ * checkpoints the few frames written meanwhile itself and resets the WAL (RESTART): nothing
+ * writes meanwhile, so every frame is copied and the next write starts the WAL over. That
+ * commit's callers wait for a few frames and two syncs (~1 ms on disk), not for the thousands
+ * a WAL left to grow would hold (a stall of 20-30 ms). A WAL that still reaches
+ * CHECKPOINT_INLINE_FRAMES (the thread too slow, another process's reader) is checkpointed the
+ * same way.
  */
 #include "rp/store_impl.h"
 
@@ -32,6 +35,8 @@ struct store_checkpointer {
 	bool due, stop;
 	/* The thread is checkpointing; held: a commit checkpoints itself, the thread waits. */
 	bool running, held;
+	/* The thread's run ended: the next commit copies what is left and resets the WAL. */
+	bool reset_due;
 	int due_at;    /* the WAL's frames that make the thread's next checkpoint due */
 	int inline_at; /* the WAL's frames at which a commit next checkpoints itself */
 };
@@ -49,7 +54,8 @@ int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	}
 	/* Tried again only CHECKPOINT_FRAMES later: a reader that keeps the WAL (another
 	 * process's) must not make every commit sync both files. */
-	if ((now = frames >= k->inline_at)) {
+	if ((now = frames >= k->inline_at || (k->reset_due && !k->running))) {
+		k->reset_due = false;
 		k->inline_at = frames + CHECKPOINT_FRAMES;
 	} else if (frames >= k->due_at) {
 		k->due = true;
@@ -98,6 +104,7 @@ static void *checkpointer_main(void *arg)
 		(void)sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		pthread_mutex_lock(&k->lock);
 		k->running = false;
+		k->reset_due = true;
 		pthread_cond_broadcast(&k->cond);
 	}
 	pthread_mutex_unlock(&k->lock);

@@ -25,6 +25,15 @@
 #define COMMITS     1500
 #define CAP_SECONDS 30
 #define POLL_NS     (20 * 1000 * 1000)
+/* The WAL's layout (sqlite.org/fileformat.html) with the store's page size. */
+#define WAL_HEADER       32
+#define WAL_FRAME_HEADER 24
+#define PAGE_SIZE        4096
+/* rp/store_checkpoint.c's CHECKPOINT_INLINE_FRAMES: a reset at that size is SQLite's own. */
+#define INLINE_FRAMES 4000
+/* Enough commits for several resets either way; a short gap between them, never a pause. */
+#define MAX_STEADY_COMMITS 12000
+#define STEADY_GAP_NS      (100 * 1000)
 
 static long long file_size(const char *path)
 {
@@ -70,10 +79,68 @@ static void test_wal_checkpointed_while_open(void **state)
 	rmdir(dir);
 }
 
+/* The WAL header's checkpoint sequence number (big-endian at byte 12): a reset counts it up. */
+static long wal_sequence(const char *wal)
+{
+	unsigned char h[16];
+	FILE *f = fopen(wal, "rb");
+	size_t got = f ? fread(h, 1, sizeof(h), f) : 0;
+
+	if (f)
+		fclose(f);
+	return got == sizeof(h) ? (long)h[12] << 24 | h[13] << 16 | h[14] << 8 | h[15] : -1;
+}
+
+/*
+ * Writes that never pause: the WAL still starts over right after the thread's run, not only
+ * when it reaches CHECKPOINT_INLINE_FRAMES (whose inline checkpoint copies thousands of frames
+ * while every write waits). Counted in frames, the WAL file's size when its sequence moves.
+ */
+static void test_wal_starts_over_after_the_threads_run(void **state)
+{
+	char dir[] = "/tmp/kagura-ckpt-XXXXXX", path[64], wal[80], key[32], value[256];
+	long long frames_at_reset = -1;
+	rp_store *s = NULL;
+	long first = -1;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(rp_store_open(path, &s), RP_STORE_OK);
+	assert_non_null(s->checkpointer);
+	memset(value, 'w', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	for (int i = 0; i < MAX_STEADY_COMMITS && frames_at_reset < 0; i++) {
+		long seq;
+
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(rp_store_record_put(s, "steady", key, value, 1, 0), RP_STORE_OK);
+		seq = wal_sequence(wal);
+		if (first < 0)
+			first = seq;
+		else if (seq != first)
+			frames_at_reset =
+			        (file_size(wal) - WAL_HEADER) / (WAL_FRAME_HEADER + PAGE_SIZE);
+		/* A steady stream, as under load: commits go on during the thread's run. */
+		nanosleep(&(struct timespec){0, STEADY_GAP_NS}, NULL);
+	}
+	assert_true(first >= 0);
+	assert_true(frames_at_reset > 0);
+	assert_true(frames_at_reset < INLINE_FRAMES);
+	rp_store_close(s);
+	unlink(path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_wal_checkpointed_while_open),
+	        cmocka_unit_test(test_wal_starts_over_after_the_threads_run),
 	};
 	return cmocka_run_group_tests_name("store checkpoint", tests, NULL, NULL);
 }
