@@ -6,6 +6,7 @@
 
 #include "webauthn/b64url.h"
 #include "webauthn/json_read.h"
+#include "webauthn/json_write.h"
 
 bool wa_utf8_valid(const uint8_t *p, size_t len)
 {
@@ -149,6 +150,7 @@ wa_err wa_clientdata_build(const char *type, const uint8_t *challenge, size_t ch
 	char *chal = wa_b64url_encode(challenge, challenge_len);
 	json_t *obj = json_object();
 	char *text = NULL;
+	size_t len = 0;
 	wa_err err = WA_ERR_NOMEM;
 
 	/* jansson keeps insertion order, which is what fixes Chromium's key order. */
@@ -159,9 +161,9 @@ wa_err wa_clientdata_build(const char *type, const uint8_t *challenge, size_t ch
 		goto out;
 	if (top_origin != NULL && json_object_set_new(obj, "topOrigin", json_string(top_origin)))
 		goto out;
-	if ((text = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+	if ((text = wa_json_dumps(obj, &len)) == NULL)
 		goto out;
-	err = wa_blob_set(out, text, strlen(text));
+	err = wa_blob_set(out, text, len);
 out:
 	free(text);
 	free(chal);

@@ -9,6 +9,8 @@
 #include "softauthn.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
+#include "webauthn/json_read.h"
+#include "webauthn/json_write.h"
 
 #define MAX_REPLY       (256 * 1024) /* any answer of the API is far smaller */
 #define REQUEST_TIMEOUT 30L          /* seconds; the slowest peer at 64 users is well under */
@@ -144,9 +146,10 @@ static void record(bh_vuser *u, double ms)
 static bool prepare(bh_vuser *u, const char *path, json_t *body, char *msg, size_t size)
 {
 	char url[256];
+	size_t len = 0;
 
 	free(u->request);
-	u->request = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	u->request = body ? wa_json_dumps(body, &len) : NULL;
 	json_decref(body);
 	if (u->request == NULL) {
 		snprintf(msg, size, "%s: cannot build the request", path);
@@ -158,7 +161,7 @@ static bool prepare(bh_vuser *u, const char *path, json_t *body, char *msg, size
 	u->reply_overflow = false;
 	curl_easy_setopt(u->curl, CURLOPT_URL, url);
 	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDS, u->request);
-	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(u->request));
+	curl_easy_setopt(u->curl, CURLOPT_POSTFIELDSIZE, (long)len);
 	return true;
 }
 
@@ -189,7 +192,7 @@ static bh_outcome finish(bh_vuser *u, CURLcode rc, json_t **reply, char *msg, si
 	}
 	curl_easy_getinfo(u->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (u->reply_len > 0)
-		root = json_loadb(u->reply, u->reply_len, 0, NULL);
+		root = wa_json_loadb(u->reply, u->reply_len, 0, NULL);
 	status = json_string_value(json_object_get(root, "status"));
 	if (status != NULL && strcmp(status, "ok") == 0) {
 		out = BH_OK;
