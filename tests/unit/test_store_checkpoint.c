@@ -42,41 +42,67 @@ static long long file_size(const char *path)
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
+/* A store opened in a temporary folder of its own, with its checkpoint thread. */
+typedef struct ckpt_store {
+	char dir[32], path[64], wal[80];
+	rp_store *s;
+} ckpt_store;
+
+static void open_store(ckpt_store *c)
+{
+	snprintf(c->dir, sizeof(c->dir), "/tmp/kagura-ckpt-XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(c->path, sizeof(c->path), "%s/store.db", c->dir);
+	snprintf(c->wal, sizeof(c->wal), "%s-wal", c->path);
+	c->s = NULL;
+	assert_int_equal(rp_store_open(c->path, &c->s), RP_STORE_OK);
+	/* Without its thread SQLite's own checkpoint would run in the committing call: the
+	 * thread is there, or these tests prove nothing. */
+	assert_non_null(c->s->checkpointer);
+}
+
+static void close_store(ckpt_store *c)
+{
+	char shm[80];
+
+	rp_store_close(c->s);
+	unlink(c->path);
+	unlink(c->wal);
+	snprintf(shm, sizeof(shm), "%s-shm", c->path);
+	unlink(shm);
+	rmdir(c->dir);
+}
+
+/* A record value of n - 1 bytes of c. */
+static void fill_value(char *value, size_t n, char c)
+{
+	memset(value, c, n - 1);
+	value[n - 1] = '\0';
+}
+
 static void test_wal_checkpointed_while_open(void **state)
 {
-	char dir[] = "/tmp/kagura-ckpt-XXXXXX", path[64], wal[80], key[32], value[256];
-	rp_store *s = NULL;
+	char key[32], value[256];
 	long long before, after = -1;
+	ckpt_store c;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/store.db", dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	assert_int_equal(rp_store_open(path, &s), RP_STORE_OK);
-	/* Without its thread SQLite's own checkpoint would run in the committing call, and the file
-	 * would grow all the same: the thread is there, or this test proves nothing. */
-	assert_non_null(s->checkpointer);
-	before = file_size(path);
+	open_store(&c);
+	before = file_size(c.path);
 	assert_true(before > 0);
-	memset(value, 'v', sizeof(value) - 1);
-	value[sizeof(value) - 1] = '\0';
+	fill_value(value, sizeof(value), 'v');
 	for (int i = 0; i < COMMITS; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		assert_int_equal(rp_store_record_put(s, "ckpt", key, value, 1, 0), RP_STORE_OK);
+		assert_int_equal(rp_store_record_put(c.s, "ckpt", key, value, 1, 0), RP_STORE_OK);
 	}
 	for (int waited = 0; waited < CAP_SECONDS * 50; waited++) {
-		if ((after = file_size(path)) > before)
+		if ((after = file_size(c.path)) > before)
 			break;
 		nanosleep(&(struct timespec){0, POLL_NS}, NULL);
 	}
 	/* Still open: only a checkpoint can have copied the rows into the file. */
 	assert_true(after > before);
-	rp_store_close(s);
-	unlink(path);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", path);
-	unlink(wal);
-	rmdir(dir);
+	close_store(&c);
 }
 
 /* The WAL header's checkpoint sequence number (big-endian at byte 12): a reset counts it up. */
@@ -98,42 +124,32 @@ static long wal_sequence(const char *wal)
  */
 static void test_wal_starts_over_after_the_threads_run(void **state)
 {
-	char dir[] = "/tmp/kagura-ckpt-XXXXXX", path[64], wal[80], key[32], value[256];
+	char key[32], value[256];
 	long long frames_at_reset = -1;
-	rp_store *s = NULL;
 	long first = -1;
+	ckpt_store c;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/store.db", dir);
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	assert_int_equal(rp_store_open(path, &s), RP_STORE_OK);
-	assert_non_null(s->checkpointer);
-	memset(value, 'w', sizeof(value) - 1);
-	value[sizeof(value) - 1] = '\0';
+	open_store(&c);
+	fill_value(value, sizeof(value), 'w');
 	for (int i = 0; i < MAX_STEADY_COMMITS && frames_at_reset < 0; i++) {
 		long seq;
 
 		snprintf(key, sizeof(key), "k%d", i);
-		assert_int_equal(rp_store_record_put(s, "steady", key, value, 1, 0), RP_STORE_OK);
-		seq = wal_sequence(wal);
+		assert_int_equal(rp_store_record_put(c.s, "steady", key, value, 1, 0), RP_STORE_OK);
+		seq = wal_sequence(c.wal);
 		if (first < 0)
 			first = seq;
 		else if (seq != first)
 			frames_at_reset =
-			        (file_size(wal) - WAL_HEADER) / (WAL_FRAME_HEADER + PAGE_SIZE);
+			        (file_size(c.wal) - WAL_HEADER) / (WAL_FRAME_HEADER + PAGE_SIZE);
 		/* A steady stream, as under load: commits go on during the thread's run. */
 		nanosleep(&(struct timespec){0, STEADY_GAP_NS}, NULL);
 	}
 	assert_true(first >= 0);
 	assert_true(frames_at_reset > 0);
 	assert_true(frames_at_reset < INLINE_FRAMES);
-	rp_store_close(s);
-	unlink(path);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", path);
-	unlink(wal);
-	rmdir(dir);
+	close_store(&c);
 }
 
 int main(void)
