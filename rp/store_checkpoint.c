@@ -30,7 +30,7 @@
 struct store_checkpointer {
 	sqlite3 *db; /* its own connection */
 	pthread_t thread;
-	pthread_mutex_t lock; /* due, stop, running, held, due_at, inline_at */
+	pthread_mutex_t lock; /* due, stop, running, held, reset_due, due_at, inline_at */
 	pthread_cond_t cond;  /* any of them changed */
 	bool due, stop;
 	/* The thread is checkpointing; held: a commit checkpoints itself, the thread waits. */
@@ -52,8 +52,9 @@ int store_wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 		k->due_at = CHECKPOINT_FRAMES;
 		k->inline_at = CHECKPOINT_INLINE_FRAMES;
 	}
-	/* Tried again only CHECKPOINT_FRAMES later: a reader that keeps the WAL (another
-	 * process's) must not make every commit sync both files. */
+	/* After each run of the thread (once), or at inline_at; tried again only CHECKPOINT_FRAMES
+	 * later: a reader that keeps the WAL (another process's) must not make every commit sync
+	 * both files. */
 	if ((now = frames >= k->inline_at || (k->reset_due && !k->running))) {
 		k->reset_due = false;
 		k->inline_at = frames + CHECKPOINT_FRAMES;

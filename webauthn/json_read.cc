@@ -13,7 +13,6 @@
 #include "webauthn/json_read.h"
 
 #include <cstring>
-#include <new>
 #include <string_view>
 
 #include <simdjson.h>
@@ -41,9 +40,11 @@ json_t *to_jansson(simdjson::dom::element e)
 {
 	switch (e.type()) {
 	case simdjson::dom::element_type::OBJECT: {
+		/* A copy, not the call's temporary: a range over it would outlive it. */
+		simdjson::dom::object members = e.get_object().value_unsafe();
 		json_t *obj = json_object();
 
-		for (simdjson::dom::key_value_pair member : simdjson::dom::object(e)) {
+		for (simdjson::dom::key_value_pair member : members) {
 			json_t *value;
 
 			if (obj == nullptr || has_nul(member.key) ||
@@ -59,9 +60,10 @@ json_t *to_jansson(simdjson::dom::element e)
 		return obj;
 	}
 	case simdjson::dom::element_type::ARRAY: {
+		simdjson::dom::array items = e.get_array().value_unsafe();
 		json_t *arr = json_array();
 
-		for (simdjson::dom::element item : simdjson::dom::array(e)) {
+		for (simdjson::dom::element item : items) {
 			json_t *value;
 
 			if (arr == nullptr || (value = to_jansson(item)) == nullptr ||
@@ -103,28 +105,31 @@ bool starts_with_bom(const char *text, size_t len)
 
 } // namespace
 
-json_t *wa_json_read_simd(const char *text, size_t len, size_t flags)
+json_t *wa_json_read_simd(const char *text, size_t len, size_t flags) WA_JSON_READ_NOTHROW
 {
-	if ((flags & ~static_cast<size_t>(WA_JSON_READ_FLAGS)) != 0 || starts_with_bom(text, len))
-		return nullptr;
-	try {
-		/* A cache of buffers, never shared between threads: nothing read stays in it. */
-		thread_local simdjson::dom::parser kept;
-		simdjson::dom::parser own;
-		simdjson::dom::parser &parser = len <= KEPT_PARSER_BYTES ? kept : own;
-		simdjson::dom::element root;
+	/* Nothing here throws: simdjson's error-code interface, a type checked before each read. */
+	thread_local simdjson::dom::parser kept;
+	simdjson::dom::parser own;
+	/*
+	 * The thread's own parser keeps its buffers (and the last text's copy in them) until its
+	 * next read or the thread's end, never shared: a fresh parser's allocations cost more
+	 * than the reading.
+	 */
+	simdjson::dom::parser &parser = len <= KEPT_PARSER_BYTES ? kept : own;
+	simdjson::dom::element root;
 
-		if (parser.parse(text, len).get(root) != simdjson::SUCCESS)
-			return nullptr;
-		if ((flags & JSON_DECODE_ANY) == 0 && !root.is_object() && !root.is_array())
-			return nullptr;
-		return to_jansson(root);
-	} catch (const std::bad_alloc &) {
+	if (text == nullptr || (flags & ~static_cast<size_t>(WA_JSON_READ_FLAGS)) != 0 ||
+	    starts_with_bom(text, len))
+		return nullptr; /* jansson's own answer: a NULL text is its "wrong arguments" */
+	if (parser.parse(text, len).get(root) != simdjson::SUCCESS)
 		return nullptr;
-	}
+	if ((flags & JSON_DECODE_ANY) == 0 && !root.is_object() && !root.is_array())
+		return nullptr;
+	return to_jansson(root);
 }
 
-json_t *wa_json_loadb(const char *text, size_t len, size_t flags, json_error_t *err)
+json_t *wa_json_loadb(const char *text, size_t len, size_t flags,
+                      json_error_t *err) WA_JSON_READ_NOTHROW
 {
 	json_t *root = wa_json_read_simd(text, len, flags);
 

@@ -16,6 +16,10 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* Defined in C++: nothing may unwind into the C callers (a throw would end the program here). */
+#define WA_JSON_READ_NOTHROW noexcept
+#else
+#define WA_JSON_READ_NOTHROW
 #endif
 
 /* The flags the simdjson reading knows; with any other flag it leaves the text to jansson. */
@@ -25,10 +29,11 @@ extern "C" {
  * The tree json_loadb(text, len, flags, NULL) gives, read by simdjson (caller owns it), or NULL
  * where simdjson does not read the text as jansson would: then only jansson can say.
  */
-json_t *wa_json_read_simd(const char *text, size_t len, size_t flags);
+json_t *wa_json_read_simd(const char *text, size_t len, size_t flags) WA_JSON_READ_NOTHROW;
 
 /* json_loadb(text, len, flags, err): the same tree, or the same refusal with the same error. */
-json_t *wa_json_loadb(const char *text, size_t len, size_t flags, json_error_t *err);
+json_t *wa_json_loadb(const char *text, size_t len, size_t flags,
+                      json_error_t *err) WA_JSON_READ_NOTHROW;
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,8 @@
 #include "webauthn/buf.h"
 #include "webauthn/clientdata.h"
 
-/* The most text one answer may grow to: far beyond any, well below memory. */
+/* The most text one answer may grow to (webauthn/json_write.h): far beyond any, well below memory.
+ */
 #define WRITE_MAX_BYTES (64u * 1024 * 1024)
 
 struct writer {

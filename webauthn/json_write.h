@@ -18,7 +18,8 @@
 /*
  * json_dumps(json, JSON_COMPACT): the text (caller frees) and its length in *len, or NULL where
  * jansson gives NULL (not an object or array, a string that is not UTF-8), for a key that is not
- * UTF-8 (jansson writes it empty), a tree deeper than WA_JSON_WRITE_DEPTH, or out of memory.
+ * UTF-8 (jansson writes a lone quote: no JSON), a tree deeper than WA_JSON_WRITE_DEPTH, a text
+ * over 64 MiB, or out of memory.
  */
 char *wa_json_dumps(const json_t *json, size_t *len);
 

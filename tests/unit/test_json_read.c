@@ -20,6 +20,7 @@
 #define BOTH_FLAGS  (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 #define DUMP_FLAGS  (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17))
 #define DEEP_LEVELS 1500 /* beyond simdjson's 1024, within jansson's 2048 */
+#define LARGE_ITEMS 1000 /* about 21 KiB of text: beyond the kept parser's 16 KiB */
 
 /*
  * Reads text both ways and checks they agree; true when simdjson's path gave the tree.
@@ -67,6 +68,20 @@ static bool agree(const char *text, size_t len, size_t flags)
 static bool agree_str(const char *text, size_t flags)
 {
 	return agree(text, strlen(text), flags);
+}
+
+/* jansson's own verdict on the text: what the cases below are about. */
+static bool jansson_reads(const char *text, size_t len, size_t flags)
+{
+	json_t *json = json_loadb(text, len, flags, NULL);
+
+	json_decref(json);
+	return json != NULL;
+}
+
+static bool jansson_reads_str(const char *text, size_t flags)
+{
+	return jansson_reads(text, strlen(text), flags);
 }
 
 /* What servers read every ceremony: simdjson's path, jansson's tree. */
@@ -161,11 +176,17 @@ static void test_refused_texts_keep_janssons_error(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_false(jansson_reads_str(texts[i], BOTH_FLAGS));
 		assert_false(agree_str(texts[i], BOTH_FLAGS));
+	}
 	/* A NUL byte in the text itself. */
+	assert_false(jansson_reads("[1]\0", 4, BOTH_FLAGS));
 	assert_false(agree("[1]\0", 4, BOTH_FLAGS));
+	assert_false(jansson_reads("[\"a\0b\"]", 7, BOTH_FLAGS));
 	assert_false(agree("[\"a\0b\"]", 7, BOTH_FLAGS));
+	/* No text at all: jansson's "wrong arguments". */
+	assert_false(agree(NULL, 0, BOTH_FLAGS));
 	/* The duplicate's own error code, which clientDataJSON's reader tells apart. */
 	{
 		json_error_t err;
@@ -182,12 +203,17 @@ static void test_left_to_jansson(void **state)
 
 	(void)state;
 	/* Without JSON_REJECT_DUPLICATES jansson keeps the last member. */
+	assert_true(jansson_reads_str("{\"a\":1,\"a\":2}", 0));
 	assert_false(agree_str("{\"a\":1,\"a\":2}", 0));
 	/* Flags simdjson's reading does not know. */
+	assert_true(jansson_reads_str("[1]", JSON_DECODE_INT_AS_REAL));
 	assert_false(agree_str("[1]", JSON_DECODE_INT_AS_REAL));
+	assert_true(jansson_reads_str("[\"a\\u0000b\"]", JSON_ALLOW_NUL));
 	assert_false(agree_str("[\"a\\u0000b\"]", JSON_ALLOW_NUL));
 	/* Reals of 2^63 and beyond. */
+	assert_true(jansson_reads_str("[1e19]", BOTH_FLAGS));
 	assert_false(agree_str("[1e19]", BOTH_FLAGS));
+	assert_true(jansson_reads_str("[-9.3e18]", BOTH_FLAGS));
 	assert_false(agree_str("[-9.3e18]", BOTH_FLAGS));
 	assert_true(agree_str("[9.2e18]", BOTH_FLAGS));
 	/* Deeper than simdjson reads. */
@@ -195,6 +221,7 @@ static void test_left_to_jansson(void **state)
 	memset(deep, '[', DEEP_LEVELS);
 	memset(deep + DEEP_LEVELS, ']', DEEP_LEVELS);
 	deep[2 * DEEP_LEVELS] = '\0';
+	assert_true(jansson_reads_str(deep, BOTH_FLAGS));
 	assert_false(agree_str(deep, BOTH_FLAGS));
 	free(deep);
 }
@@ -214,6 +241,26 @@ static void test_length_bounds_the_text(void **state)
 	free(exact);
 }
 
+/* A text beyond the thread's kept parser gets a parser of its own; the kept one goes on. */
+static void test_large_text_own_parser(void **state)
+{
+	size_t cap = LARGE_ITEMS * 32 + 16, len = 0;
+	char *text = malloc(cap);
+
+	(void)state;
+	assert_non_null(text);
+	text[len++] = '[';
+	for (int i = 0; i < LARGE_ITEMS; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\"item %05d of many\"",
+		                        i ? "," : "", i);
+	text[len++] = ']';
+	assert_true(len > 16 * 1024);
+	assert_true(agree(text, len, BOTH_FLAGS));
+	assert_true(agree_str("{\"small\":[true,null]}", BOTH_FLAGS));
+	assert_true(agree(text, len, BOTH_FLAGS));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +268,7 @@ int main(void)
 	        cmocka_unit_test(test_refused_texts_keep_janssons_error),
 	        cmocka_unit_test(test_left_to_jansson),
 	        cmocka_unit_test(test_length_bounds_the_text),
+	        cmocka_unit_test(test_large_text_own_parser),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,7 +85,7 @@ static void test_refused_as_jansson_refuses(void **state)
 	json_object_set_new(obj, "bad", json_stringn_nocheck("\xff", 1));
 	same_text(obj);
 	json_decref(obj);
-	/* A key that is not UTF-8: refused (jansson writes it as an empty key). */
+	/* A key that is not UTF-8: refused (jansson writes a lone quote, no JSON). */
 	obj = json_object();
 	json_object_set_new_nocheck(obj, "\xc0\xaf", json_true());
 	assert_null(wa_json_dumps(obj, &len));
