@@ -110,11 +110,8 @@ json_t *wa_json_read_simd(const char *text, size_t len, size_t flags) WA_JSON_RE
 	/* Nothing here throws: simdjson's error-code interface, a type checked before each read. */
 	thread_local simdjson::dom::parser kept;
 	simdjson::dom::parser own;
-	/*
-	 * The thread's own parser keeps its buffers (and the last text's copy in them) until its
-	 * next read or the thread's end, never shared: a fresh parser's allocations cost more
-	 * than the reading.
-	 */
+	/* kept holds its buffers (the last text's copy in them) until its next read or the
+	 * thread's end, never shared between threads (KEPT_PARSER_BYTES says why). */
 	simdjson::dom::parser &parser = len <= KEPT_PARSER_BYTES ? kept : own;
 	simdjson::dom::element root;
 
