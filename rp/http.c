@@ -413,6 +413,18 @@ static conn_info *conn_of(struct MHD_Connection *conn)
 	return info ? (conn_info *)info->socket_context : NULL;
 }
 
+/* The client's address as text: the connection's, written once when it was accepted. */
+static void remote_of(struct MHD_Connection *conn, char *buf, size_t size)
+{
+	const conn_info *ci = conn_of(conn);
+	size_t n = ci != NULL ? strnlen(ci->remote, sizeof(ci->remote)) : size;
+
+	if (n < size)
+		memcpy(buf, ci->remote, n + 1);
+	else
+		remote_text(conn, buf, size);
+}
+
 static double seconds_since(const struct timespec *then, const struct timespec *now)
 {
 	return (double)(now->tv_sec - then->tv_sec) + (double)(now->tv_nsec - then->tv_nsec) / 1e9;
@@ -786,7 +798,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		p->srv = srv;
 		p->method = method;
 		p->url = url;
-		remote_text(conn, p->remote, sizeof(p->remote));
+		remote_of(conn, p->remote, sizeof(p->remote));
 		*con_cls = p;
 		/* Refused before any body is read: the answer goes now, and the connection closes.
 		 */
