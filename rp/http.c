@@ -417,12 +417,13 @@ static conn_info *conn_of(struct MHD_Connection *conn)
 static void remote_of(struct MHD_Connection *conn, char *buf, size_t size)
 {
 	const conn_info *ci = conn_of(conn);
-	size_t n = ci != NULL ? strnlen(ci->remote, sizeof(ci->remote)) : size;
+	size_t n;
 
-	if (n < size)
-		memcpy(buf, ci->remote, n + 1);
-	else
+	if (ci == NULL || (n = strnlen(ci->remote, sizeof(ci->remote))) >= size) {
 		remote_text(conn, buf, size);
+		return;
+	}
+	memcpy(buf, ci->remote, n + 1);
 }
 
 static double seconds_since(const struct timespec *then, const struct timespec *now)
