@@ -1254,7 +1254,9 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 			return err;
 		}
 		srv->tls = true;
-		flags |= MHD_USE_TLS;
+		/* On epoll, libmicrohttpd 0.9.75 polls a handshaking connection in a loop until the
+		 * client's next flight (GnuTLS reads the socket, so it never sees EAGAIN): poll. */
+		flags = (flags & ~(unsigned)MHD_USE_EPOLL) | MHD_USE_POLL | MHD_USE_TLS;
 		opts[n_opts++] =
 		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
 		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};

@@ -3,7 +3,8 @@
  * and the card check behind it: real TLS handshakes on 127.0.0.1, the simulated PC browser
  * (libcurl, authenticator/web/web.c) presenting cards of the test PKI (KAGURA_PKI_DIR), the handler
  * seeing the chain and rp_cardcert_check classifying it; no certificate still reaches the handler;
- * bad TLS files are refused with their own error; kagura-rp serve --tls-cert/--tls-key/--client-ca.
+ * bad TLS files are refused with their own error; kagura-rp serve --tls-cert/--tls-key/--client-ca;
+ * a client that stops halfway through its handshake leaves the server idle, not polling.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +15,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +28,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "authenticator/web/web.h"
 #include "rp/cardcert.h"
@@ -310,6 +315,61 @@ static void test_plain_and_tls_apart(void **state)
 	au_web_free(web);
 }
 
+/* This process's CPU time (every thread's), in milliseconds. */
+static double process_cpu_ms(void)
+{
+	struct timespec t;
+
+	assert_int_equal(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t), 0);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/*
+ * A client that sent its ClientHello, got the server's answer and says nothing more: the
+ * server waits for its next flight asleep. (libmicrohttpd 0.9.75 on epoll marks such a
+ * connection readable for good, since GnuTLS reads the socket itself, and its thread polled
+ * it in a loop for as long as the client took: a core's worth of CPU.)
+ */
+static void test_stalled_handshake_leaves_server_idle(void **state)
+{
+	enum { STALL_MS = 400, IDLE_MAX_MS = 100 };
+	server s;
+	SSL_CTX *ctx;
+	SSL *ssl;
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct pollfd pfd;
+	struct timespec stall = {0, STALL_MS * 1000000L};
+	double before, used;
+	int fd;
+
+	(void)state;
+	start(&s, "trust/client-ca.pem");
+	to.sin_port = htons((uint16_t)atoi(strrchr(s.url + strlen("https://"), ':') + 1));
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+	assert_non_null(ctx = SSL_CTX_new(TLS_client_method()));
+	assert_non_null(ssl = SSL_new(ctx));
+	assert_int_equal(SSL_set_fd(ssl, fd), 1);
+	/* The ClientHello goes; the handshake then needs the server's flight. */
+	assert_int_equal(SSL_connect(ssl), -1);
+	assert_int_equal(SSL_get_error(ssl, -1), SSL_ERROR_WANT_READ);
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&pfd, 1, 10000), 1); /* the server has answered: it now waits */
+
+	before = process_cpu_ms();
+	nanosleep(&stall, NULL);
+	used = process_cpu_ms() - before;
+	if (used > IDLE_MAX_MS)
+		fail_msg("the server used %.0f ms of CPU in %d ms waiting for a silent client",
+		         used, STALL_MS);
+
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	stop(&s);
+}
+
 static rp_http_err try_start(const char *cert, const char *key, const char *client_ca)
 {
 	char c[1024], k[1024], a[1024], bound[64];
@@ -511,6 +571,7 @@ int main(void)
 	        cmocka_unit_test(test_wrong_key_usage_refused_in_handshake),
 	        cmocka_unit_test(test_no_client_ca),
 	        cmocka_unit_test(test_plain_and_tls_apart),
+	        cmocka_unit_test(test_stalled_handshake_leaves_server_idle),
 	        cmocka_unit_test(test_bad_tls_files),
 	        cmocka_unit_test(test_serve_options),
 	};
