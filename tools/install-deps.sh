@@ -12,10 +12,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # The same JDK and Maven fetch and run the real Keycloak (tools/keycloak/: OpenJDK 17 for Keycloak 26.5).
 # libpsl-dev and publicsuffix: the browser client's RP ID rule reads the Public Suffix List, as browsers do.
 # libsimdjson-dev reads the servers' hot JSON (webauthn/json_read.cc, C++17: build-essential's g++).
+# libmimalloc-dev: kagura-rp's allocator (its threads free what others allocated; not in sanitizer builds).
 debs="build-essential cmake pkg-config clang-format
 libfido2-dev libcbor-dev libssl-dev libmicrohttpd-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev libxml2-dev libqrencode-dev libcmocka-dev libgnutls28-dev
-libpsl-dev publicsuffix libsimdjson-dev
+libpsl-dev publicsuffix libsimdjson-dev libmimalloc-dev
 fido2-tools python3-fido2 openssl ca-certificates curl sqlite3
 openjdk-17-jdk-headless maven
 chromium fonts-noto-cjk clang libclang-rt-14-dev"
