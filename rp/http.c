@@ -53,7 +53,7 @@
 #define FD_RESERVE 256u
 /* The most open files asked for when the hard limit is unlimited. */
 #define FD_WANTED (1u << 20)
-/* libmicrohttpd's epoll threads: at most this many. */
+/* libmicrohttpd's polling threads: at most this many. */
 #define MAX_POLL_THREADS 16u
 #define MAX_WORKERS      256u
 #define LISTEN_BACKLOG   1024u
@@ -1216,7 +1216,8 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 	rp_listen_addr where;
 	rp_http_server *srv;
 	const union MHD_DaemonInfo *info;
-	/* epoll: no FD_SETSIZE ceiling; suspend/resume: handlers run on the workers. */
+	/* epoll (poll over HTTPS, below): no FD_SETSIZE ceiling; suspend/resume: handlers run on
+	 * the workers. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 	                 MHD_ALLOW_SUSPEND_RESUME |
 	                 (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL

@@ -4,8 +4,8 @@
  * Optionally HTTPS (GnuTLS inside libmicrohttpd, TLS 1.2 and 1.3), asking the
  * client for a certificate the way the platform's card-login endpoints do.
  *
- * Threads: libmicrohttpd's epoll threads (one per 4 cores) read and write every
- * connection and never wait for a handler; the handlers run on a pool of their own
+ * Threads: libmicrohttpd's polling threads (one per 4 cores; epoll, poll over HTTPS) read and write
+ * every connection and never wait for a handler; the handlers run on a pool of their own
  * (rp_http_limits.workers), several at once, so one that waits (on the store's
  * lock, say) holds up only its own request. Requests under a rp_http_run_alone
  * prefix run with no other handler running.
