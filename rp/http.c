@@ -1216,12 +1216,16 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 	rp_listen_addr where;
 	rp_http_server *srv;
 	const union MHD_DaemonInfo *info;
-	/* epoll (poll over HTTPS, below): no FD_SETSIZE ceiling; suspend/resume: handlers run on
-	 * the workers. */
+	/*
+	 * epoll or poll: no FD_SETSIZE ceiling; suspend/resume: handlers run on the workers. HTTPS
+	 * polls: on epoll, libmicrohttpd 0.9.75 goes round a handshaking connection in a loop until
+	 * the client's next flight (GnuTLS reads the socket, so it never sees EAGAIN).
+	 */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 	                 MHD_ALLOW_SUSPEND_RESUME |
-	                 (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL
-	                                                                         : MHD_USE_POLL);
+	                 (tls == NULL && MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES
+	                          ? MHD_USE_EPOLL
+	                          : MHD_USE_POLL);
 	struct MHD_OptionItem opts[16];
 	size_t n_opts = 0;
 
@@ -1255,9 +1259,7 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 			return err;
 		}
 		srv->tls = true;
-		/* On epoll, libmicrohttpd 0.9.75 polls a handshaking connection in a loop until the
-		 * client's next flight (GnuTLS reads the socket, so it never sees EAGAIN): poll. */
-		flags = (flags & ~(unsigned)MHD_USE_EPOLL) | MHD_USE_POLL | MHD_USE_TLS;
+		flags |= MHD_USE_TLS;
 		opts[n_opts++] =
 		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
 		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
