@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "rp/cardcert.h"
 #include "rp/generation.h"
 #include "rp/http.h"
@@ -63,8 +65,9 @@ struct rp_app {
 	size_t n_routes;
 	/* When the store's expired rows were last purged, by the platform's clock (0: never). */
 	atomic_llong purged_at;
-	/* Keys the user.id the conformance API sends for a user not made yet (random at start). */
-	uint8_t user_key[32];
+	/* HMAC-SHA256 under a key drawn at start, ready to be copied for each use: it makes the
+	 * user.id the conformance API sends for a user not made yet (owned). */
+	EVP_MAC_CTX *user_mac;
 	/* Credentials' public keys as decoded for their last assertion (owned; NULL: none). */
 	struct wa_cose_cache *keys;
 	/* The conformance API's pending ceremonies, in memory only (owned; rp/pending.h). */

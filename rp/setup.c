@@ -1,5 +1,8 @@
 #include "rp/setup.h"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,28 @@
 #include "rp/write_queue.h"
 #include "webauthn/cose_cache.h"
 
+/* HMAC-SHA256 keyed with a fresh random key; NULL when OpenSSL fails. */
+static EVP_MAC_CTX *user_mac_new(void)
+{
+	uint8_t key[32];
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+	        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+	        OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
+
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (ctx == NULL || RAND_bytes(key, sizeof(key)) != 1 ||
+	    EVP_MAC_init(ctx, key, sizeof(key), params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	return ctx;
+}
+
 bool rp_app_init(rp_app *app, const rp_generation *generation)
 {
 	memset(app, 0, sizeof(*app));
@@ -20,8 +45,7 @@ bool rp_app_init(rp_app *app, const rp_generation *generation)
 	app->clock = wa_clock_system(0);
 	app->routes = rp_platform_routes;
 	app->n_routes = rp_platform_route_count;
-	return RAND_bytes(app->user_key, sizeof(app->user_key)) == 1 &&
-	       wa_trust_init(&app->trust, 0) == WA_OK &&
+	return (app->user_mac = user_mac_new()) != NULL && wa_trust_init(&app->trust, 0) == WA_OK &&
 	       (app->keys = wa_cose_cache_new(0)) != NULL &&
 	       (app->pending = rp_pending_new(0, 0)) != NULL;
 }
@@ -35,6 +59,8 @@ void rp_app_release(rp_app *app)
 	rp_cardcert_ctx_free(app->cards);
 	wa_cose_cache_free(&app->keys);
 	rp_pending_free(&app->pending);
+	EVP_MAC_CTX_free(app->user_mac);
+	app->user_mac = NULL;
 	rp_pages_free(app->pages);
 	app->pages = NULL;
 	app->store = NULL;

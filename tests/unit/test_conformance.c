@@ -27,6 +27,7 @@
 #include "rp/app.h"
 #include "rp/conformance.h"
 #include "rp/pending.h"
+#include "rp/setup.h"
 #include "rp/write_queue.h"
 #include "softauthn.h"
 #include "webauthn/b64url.h"
@@ -105,19 +106,16 @@ static int setup(void **state)
 	if (!test_dir_make(w->dir, sizeof(w->dir), "kagura-conformance"))
 		return -1;
 	snprintf(w->db, sizeof(w->db), "%s/store.db", w->dir);
+	if (!rp_app_init(&w->app, rp_generation_find("2.16")))
+		return -1;
 	/* Owned, as kagura-rp serve opens it: the assertions read their users from memory. */
 	if (rp_store_open_ex(w->db, RP_STORE_OWNED, NULL, 0, &w->app.store) != RP_STORE_OK)
 		return -1;
 	w->app.cfg.origin = ORIGIN;
 	w->app.cfg.rp_id = RP_ID;
-	w->app.cfg.generation = rp_generation_find("2.16");
 	w->app.cfg.conformance_api = true; /* off unless asked (rp/conformance.h) */
 	w->app.routes = conformance_only;
 	w->app.n_routes = KAGURA_LEN(conformance_only);
-	w->app.clock = wa_clock_system(0);
-	if (wa_trust_init(&w->app.trust, 0) != WA_OK ||
-	    (w->app.pending = rp_pending_new(0, 0)) == NULL)
-		return -1;
 	if (with_write_queue && (w->app.writes = rp_write_queue_start(w->app.store)) == NULL)
 		return -1;
 	if (rp_http_start("127.0.0.1:0", MAX_BODY, rp_app_handle, &w->app, NULL, &w->srv, bound,
@@ -149,10 +147,7 @@ static int teardown(void **state)
 	au_device_free(&w->dev);
 	curl_easy_cleanup(w->browser);
 	rp_http_stop(w->srv);
-	rp_write_queue_stop(&w->app.writes);
-	rp_store_close(w->app.store);
-	wa_trust_reset(&w->app.trust);
-	rp_pending_free(&w->app.pending);
+	rp_app_release(&w->app); /* the write queue, then the store */
 	test_dir_remove(w->dir);
 	free(w);
 	return 0;
