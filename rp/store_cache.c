@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "webauthn/hash.h"
+
 typedef struct entry entry;
 
 /* A kept credential in the index by credential id. */
@@ -35,29 +37,19 @@ struct store_cache {
 };
 
 /* FNV-1a: keys are names and ids the store already checked, not chosen to collide here. */
-static uint64_t hash_bytes(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h = 14695981039346656037ull;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 1099511628211ull;
-	return h;
-}
-
 static size_t name_bucket(const store_cache *k, const char *name)
 {
-	return (size_t)hash_bytes(name, strlen(name)) & k->mask;
+	return (size_t)wa_fnv1a64(name, strlen(name)) & k->mask;
 }
 
 static size_t id_bucket(const store_cache *k, int64_t id)
 {
-	return (size_t)hash_bytes(&id, sizeof(id)) & k->mask;
+	return (size_t)wa_fnv1a64(&id, sizeof(id)) & k->mask;
 }
 
 static size_t cred_bucket(const store_cache *k, const uint8_t *id, size_t len)
 {
-	return (size_t)hash_bytes(id, len) & k->mask;
+	return (size_t)wa_fnv1a64(id, len) & k->mask;
 }
 
 store_cache *store_cache_new(size_t cap)
