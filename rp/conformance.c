@@ -524,7 +524,7 @@ static bool new_user_handle(const rp_app *app, const char *username, uint8_t out
 	size_t n = 0;
 	/* A copy of the keyed context: no fetch of HMAC and SHA-256 per call, and threads share
 	 * the original only to read it. */
-	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(app->user_mac);
+	EVP_MAC_CTX *ctx = app->user_mac != NULL ? EVP_MAC_CTX_dup(app->user_mac) : NULL;
 	bool ok = ctx != NULL &&
 	          EVP_MAC_update(ctx, (const unsigned char *)username, strlen(username)) == 1 &&
 	          EVP_MAC_final(ctx, mac, &n, sizeof(mac)) == 1 && n >= 16;
