@@ -73,7 +73,7 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		return NULL;
 	}
 	if (!rp_app_init(&p->app, generation)) {
-		say(why, why_size, "trust store", "cannot be created");
+		say(why, why_size, "the app's trust store, caches or keys", "cannot be created");
 		free(p);
 		return NULL;
 	}

@@ -45,9 +45,12 @@ bool rp_app_init(rp_app *app, const rp_generation *generation)
 	app->clock = wa_clock_system(0);
 	app->routes = rp_platform_routes;
 	app->n_routes = rp_platform_route_count;
-	return (app->user_mac = user_mac_new()) != NULL && wa_trust_init(&app->trust, 0) == WA_OK &&
-	       (app->keys = wa_cose_cache_new(0)) != NULL &&
-	       (app->pending = rp_pending_new(0, 0)) != NULL;
+	if ((app->user_mac = user_mac_new()) != NULL && wa_trust_init(&app->trust, 0) == WA_OK &&
+	    (app->keys = wa_cose_cache_new(0)) != NULL &&
+	    (app->pending = rp_pending_new(0, 0)) != NULL)
+		return true;
+	rp_app_release(app); /* what was made; the rest is still zero */
+	return false;
 }
 
 void rp_app_release(rp_app *app)

@@ -12,8 +12,9 @@
 
 /*
  * An app of generation (rp/generation.h) serving the whole platform (rp/routes.h), on the
- * system clock, its trust store empty; false when the trust store cannot be made. The caller
- * sets the rest of cfg, then loads the fixtures.
+ * system clock, its trust store empty; false (nothing left to release) when its trust store,
+ * key cache, pending ceremonies or user.id key cannot be made. The caller sets the rest of cfg,
+ * then loads the fixtures.
  */
 bool rp_app_init(rp_app *app, const rp_generation *generation);
 /* Frees what the app owns (store, bundle, trust store, card trust). */

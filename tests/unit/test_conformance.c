@@ -427,7 +427,7 @@ static void test_creation_options(void **state)
 	                  "authenticatorAttachment", "cross-platform", "requireResidentKey", 0,
 	                  "userVerification", "preferred", "attestation", "direct", "extensions",
 	                  "example.extension", 1);
-	reply r = post_json(w, w->browser, "/attestation/options", req), r2, r3;
+	reply r = post_json(w, w->browser, "/attestation/options", req), r2, r3, r4;
 	const json_t *user, *rp, *params, *p, *sel;
 	size_t i;
 	char *cookie;
@@ -489,6 +489,13 @@ static void test_creation_options(void **state)
 	assert_string_equal(
 	        json_string_value(json_object_get(json_object_get(r3.json, "user"), "id")),
 	        json_string_value(json_object_get(user, "id")));
+	/* Another name, another user.id: the key is the server's, the name what it keys. */
+	r4 = attestation_options(w, w->browser, "conf-user-2", NULL, NULL);
+	assert_int_equal(r4.status, 200);
+	assert_string_not_equal(
+	        json_string_value(json_object_get(json_object_get(r4.json, "user"), "id")),
+	        json_string_value(json_object_get(user, "id")));
+	reply_reset(&r4);
 
 	/* P-3: every call a fresh challenge. */
 	assert_string_not_equal(json_string_value(json_object_get(r.json, "challenge")),
