@@ -93,7 +93,9 @@ struct rp_http_server {
 	size_t tls_key_len;
 	const wa_clock *clock; /* connected_at; NULL: the system clock (under alone) */
 	bool running;          /* the daemon started; under log_lock, for mhd_log */
-	char *front_secret;    /* rp_http_trust_front; NULL: no front */
+	/* rp_http_trust_front: written once, then front_trusted set (release); read after it. */
+	char front_secret[RP_HTTP_FRONT_SECRET_MAX + 1];
+	atomic_bool front_trusted;
 
 	/* The handlers' threads and the requests waiting for one (a queue, oldest first). */
 	pthread_t *workers;
@@ -375,11 +377,13 @@ static bool front_chain(rp_http_server *srv, struct MHD_Connection *conn, wa_blo
 	const char *secret, *chain;
 	size_t at = 0;
 
-	if (srv->front_secret == NULL)
+	if (!atomic_load_explicit(&srv->front_trusted, memory_order_acquire))
 		return false;
 	secret = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, RP_FRONT_SECRET_HEADER);
 	chain = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, RP_FRONT_CHAIN_HEADER);
-	if (secret == NULL || chain == NULL || strcmp(secret, srv->front_secret) != 0)
+	/* In constant time: the header's value is anyone's guess, the secret is not. */
+	if (secret == NULL || chain == NULL || strlen(secret) != strlen(srv->front_secret) ||
+	    CRYPTO_memcmp(secret, srv->front_secret, strlen(secret)) != 0)
 		return false;
 	wa_blob_reset(out);
 	*count = 0;
@@ -399,10 +403,24 @@ static bool front_chain(rp_http_server *srv, struct MHD_Connection *conn, wa_blo
 	return true;
 }
 
-void rp_http_trust_front(rp_http_server *srv, const char *secret)
+bool rp_http_trust_front(rp_http_server *srv, const char *secret)
 {
-	free(srv->front_secret);
-	srv->front_secret = secret ? strdup(secret) : NULL;
+	if (srv == NULL || secret == NULL || secret[0] == '\0' ||
+	    strlen(secret) > RP_HTTP_FRONT_SECRET_MAX ||
+	    atomic_load_explicit(&srv->front_trusted, memory_order_acquire))
+		return false;
+	strcpy(srv->front_secret, secret);
+	atomic_store_explicit(&srv->front_trusted, true, memory_order_release);
+	return true;
+}
+
+void rp_http_change_app(rp_http_server *srv, void (*change)(void *ctx), void *ctx)
+{
+	if (srv != NULL)
+		pthread_rwlock_wrlock(&srv->alone);
+	change(ctx);
+	if (srv != NULL)
+		pthread_rwlock_unlock(&srv->alone);
 }
 
 static conn_info *conn_of(struct MHD_Connection *conn)
@@ -1030,7 +1048,6 @@ static void free_server(rp_http_server *srv)
 	pthread_cond_destroy(&srv->sweep_cond);
 	free(srv->tls_cert);
 	free(srv->tls_trust);
-	free(srv->front_secret);
 	free(srv->alone_prefix);
 	free_secret(srv->tls_key, srv->tls_key_len);
 	free(srv);

@@ -193,10 +193,18 @@ void rp_http_run_alone(rp_http_server *srv, const char *prefix);
 void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock);
 /*
  * Requests that carry secret in the front server's header (rp/front.h) take the client
- * certificates from its chain header: the front verified them in its own handshake. NULL
- * trusts no front. Set it before any client knows the address.
+ * certificates from its chain header: the front verified them in its own handshake. Once per
+ * server, at most RP_HTTP_FRONT_SECRET_MAX bytes; false (nothing changed) otherwise. Until it
+ * is set no front is trusted; the server's thread may already be reading requests.
  */
-void rp_http_trust_front(rp_http_server *srv, const char *secret);
+#define RP_HTTP_FRONT_SECRET_MAX 64
+bool rp_http_trust_front(rp_http_server *srv, const char *secret);
+/*
+ * Runs change(ctx) while no handler runs (under the lock a run-alone request holds): what the
+ * handlers read of the app (its address, its origin, the card fronts' URLs) changes only so
+ * once the server is up. Without a server (NULL) change runs at once.
+ */
+void rp_http_change_app(rp_http_server *srv, void (*change)(void *ctx), void *ctx);
 void rp_http_stop(rp_http_server *srv);
 
 #endif

@@ -113,7 +113,7 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	rp_http_set_clock(p->srv, &p->app.clock);
 	snprintf(p->base, sizeof(p->base), "%s://%s", opt->https ? "https" : "http", bound);
 	snprintf(p->listen, sizeof(p->listen), "%s", bound);
-	p->app.cfg.listen = p->listen; /* test control's own Host */
+	rp_app_set_address(&p->app, p->srv, p->listen, NULL); /* test control's own Host */
 	/* Test control changes what every handler reads (clock, networks): it runs alone. */
 	rp_http_run_alone(p->srv, RP_TEST_CONTROL_PREFIX);
 	if (opt->https && opt->card_fronts &&
@@ -154,7 +154,7 @@ void rp_platform_stop(rp_platform *p)
 {
 	if (p == NULL)
 		return;
-	rp_card_fronts_stop(&p->app, p->front);
+	rp_card_fronts_stop(&p->app, p->srv, p->front);
 	rp_http_stop(p->srv);
 	rp_app_release(&p->app);
 	if (p->db[0] != '\0')

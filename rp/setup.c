@@ -134,6 +134,22 @@ bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *why, size
 	return rp_messages_load(messages, &app->msgs, why, why_size) == RP_MSG_OK;
 }
 
+/* The fronts' URLs as the handlers read them (app->card_front); fronts NULL: none. */
+typedef struct fronts_change {
+	rp_app *app;
+	rp_front **fronts;
+} fronts_change;
+
+static void publish_fronts(void *ctx)
+{
+	fronts_change *c = ctx;
+
+	for (int m = 0; m < RP_CARD_FRONTS; m++)
+		c->app->card_front[m] = c->fronts != NULL && c->fronts[m] != NULL
+		                                ? rp_front_url(c->fronts[m])
+		                                : NULL;
+}
+
 bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_files *pki,
                           const char *backend, rp_front *fronts[RP_CARD_FRONTS], char *why,
                           size_t why_size)
@@ -147,7 +163,10 @@ bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_fi
 	}
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(secret + 2 * i, 3, "%02x", r[i]);
-	rp_http_trust_front(srv, secret);
+	if (!rp_http_trust_front(srv, secret)) {
+		snprintf(why, why_size, "card front: the server trusts a front already");
+		return false;
+	}
 	for (int m = RP_FRONT_TLS12; m <= RP_FRONT_TLS13; m++) {
 		rp_front_opts fo = {.mode = (rp_front_mode)m,
 		                    .cert_file = pki->tls_cert,
@@ -159,19 +178,44 @@ bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_fi
 		                                                                      : NULL};
 		if (!rp_front_start(&fo, &fronts[m], reason, sizeof(reason))) {
 			snprintf(why, why_size, "card front: %s", reason);
-			rp_card_fronts_stop(app, fronts);
+			rp_card_fronts_stop(app, srv, fronts);
 			return false;
 		}
-		app->card_front[m] = rp_front_url(fronts[m]);
 	}
+	fronts_change c = {app, fronts};
+	rp_http_change_app(srv, publish_fronts, &c);
 	return true;
 }
 
-void rp_card_fronts_stop(rp_app *app, rp_front *fronts[RP_CARD_FRONTS])
+void rp_card_fronts_stop(rp_app *app, rp_http_server *srv, rp_front *fronts[RP_CARD_FRONTS])
 {
+	fronts_change c = {app, NULL};
+
+	/* No handler holds a front's URL once this returns: only then are the fronts freed. */
+	rp_http_change_app(srv, publish_fronts, &c);
 	for (int m = 0; m < RP_CARD_FRONTS; m++) {
-		app->card_front[m] = NULL;
 		rp_front_stop(fronts[m]);
 		fronts[m] = NULL;
 	}
+}
+
+typedef struct address_change {
+	rp_app *app;
+	const char *listen, *origin;
+} address_change;
+
+static void set_address(void *ctx)
+{
+	address_change *c = ctx;
+
+	c->app->cfg.listen = c->listen;
+	if (c->origin != NULL)
+		c->app->cfg.origin = c->origin;
+}
+
+void rp_app_set_address(rp_app *app, rp_http_server *srv, const char *listen, const char *origin)
+{
+	address_change c = {app, listen, origin};
+
+	rp_http_change_app(srv, set_address, &c);
 }
