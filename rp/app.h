@@ -26,9 +26,9 @@ typedef struct rp_config {
 	bool test_control;               /* the CA/clock control API is served (--test-control) */
 	bool conformance_api; /* the FIDO conformance API is served (--conformance-api) */
 	/*
-	 * The address the server listens on as bound ("127.0.0.1:8400"), set before any client
-	 * knows it: test control takes no other Host than this or the origin's. NULL: only the
-	 * origin's.
+	 * The address the server listens on as bound ("127.0.0.1:8400"), set with the origin
+	 * while no handler runs (rp_app_set_address): test control takes no other Host than this
+	 * or the origin's. NULL: only the origin's.
 	 */
 	const char *listen;
 	/*
@@ -58,7 +58,8 @@ struct rp_app {
 	struct rp_pages *pages; /* its templates as read (owned; NULL until the fixtures load) */
 	/* The IC cards' trust (rp/card_pki.h), owned by whoever built it; NULL: no card login. */
 	rp_cardcert_ctx *cards;
-	/* The card-login front servers' URLs (TLS 1.2, TLS 1.3), borrowed; NULL none. */
+	/* The card-login front servers' URLs (TLS 1.2, TLS 1.3), borrowed; NULL none. Changed
+	 * only while no handler runs (rp_card_fronts_start, rp_card_fronts_stop). */
 	const char *card_front[RP_CARD_FRONTS];
 	/* What the app serves, tried in this order (rp/routes.h: the whole platform's). */
 	const rp_route_table *const *routes;

@@ -104,6 +104,7 @@ struct rp_http_server {
 	pthread_cond_t queue_cond;
 	pending *queue_head, *queue_tail;
 	bool stopping;     /* under queue_lock: no request is queued any more */
+	bool held;         /* under queue_lock: no handler runs yet (rp_http_ready) */
 	unsigned deferred; /* under queue_lock: requests whose deferred answer is not in yet */
 	pthread_cond_t deferred_cond; /* with queue_lock: the last deferred answer came */
 	/* Handlers read (shared), a run-alone request writes (exclusive). */
@@ -414,6 +415,16 @@ bool rp_http_trust_front(rp_http_server *srv, const char *secret)
 	return true;
 }
 
+void rp_http_ready(rp_http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	pthread_mutex_lock(&srv->queue_lock);
+	srv->held = false;
+	pthread_cond_broadcast(&srv->queue_cond);
+	pthread_mutex_unlock(&srv->queue_lock);
+}
+
 void rp_http_change_app(rp_http_server *srv, void (*change)(void *ctx), void *ctx)
 {
 	if (srv != NULL)
@@ -665,7 +676,8 @@ static void *worker_main(void *arg)
 		pending *p;
 		bool alone;
 
-		while (srv->queue_head == NULL && !srv->stopping)
+		/* Held: requests wait for rp_http_ready, unless the server stops first. */
+		while ((srv->queue_head == NULL || srv->held) && !srv->stopping)
 			pthread_cond_wait(&srv->queue_cond, &srv->queue_lock);
 		if ((p = srv->queue_head) == NULL)
 			break; /* stopping, and nothing left */
@@ -1046,6 +1058,7 @@ static void free_server(rp_http_server *srv)
 	pthread_rwlock_destroy(&srv->alone);
 	pthread_mutex_destroy(&srv->conn_lock);
 	pthread_cond_destroy(&srv->sweep_cond);
+	OPENSSL_cleanse(srv->front_secret, sizeof(srv->front_secret));
 	free(srv->tls_cert);
 	free(srv->tls_trust);
 	free(srv->alone_prefix);
@@ -1265,6 +1278,7 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		srv->log = log;
 	srv->max_body = max_body;
 	srv->limits = fill_limits(limits);
+	srv->held = srv->limits.held; /* before any worker runs */
 	if (!init_locks(srv) || !start_threads(srv)) {
 		free_server(srv);
 		return RP_HTTP_NOMEM;

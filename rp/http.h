@@ -157,6 +157,12 @@ typedef struct rp_http_limits {
 	unsigned poll_threads;
 	/* HTTPS also with TLS 1.0 and 1.1 (false: TLS 1.2 and 1.3 only, older clients refused). */
 	bool tls_old_versions;
+	/*
+	 * Requests are read and queued but no handler runs until rp_http_ready: the caller sets up
+	 * what the handlers read (run-alone prefix, clock, the app's address) with the server
+	 * already listening, as a client that knew a fixed port may be in.
+	 */
+	bool held;
 } rp_http_limits;
 
 /*
@@ -182,29 +188,34 @@ rp_http_limits rp_http_limits_of(const rp_http_server *srv);
 /*
  * Requests whose path starts with prefix run alone: each waits until no other handler runs,
  * and none starts until it is done (test control changes what every handler reads: the clock,
- * the network policy). NULL: none. Set it before any client knows the address.
+ * the network policy). NULL: none. Set it before handlers run (rp_http_limits.held): a request
+ * taken before it is not run alone.
  */
 void rp_http_run_alone(rp_http_server *srv, const char *prefix);
 /*
  * The clock rp_http_request.connected_at is read from (the platform's, which test control
- * advances); NULL the system clock. Set it before any client knows the address: it is read by
- * the server's thread, at each new connection.
+ * advances); NULL the system clock. Read by the server's thread at each new connection: one
+ * accepted before it is set has the system clock's time.
  */
 void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock);
 /*
  * Requests that carry secret in the front server's header (rp/front.h) take the client
  * certificates from its chain header: the front verified them in its own handshake. Once per
- * server, at most RP_HTTP_FRONT_SECRET_MAX bytes; false (nothing changed) otherwise. Until it
- * is set no front is trusted; the server's thread may already be reading requests.
+ * server, from one thread, at most RP_HTTP_FRONT_SECRET_MAX bytes; false (nothing changed)
+ * otherwise. Until it is set no front is trusted; the server's thread may already be reading
+ * requests.
  */
 #define RP_HTTP_FRONT_SECRET_MAX 64
 bool rp_http_trust_front(rp_http_server *srv, const char *secret);
 /*
  * Runs change(ctx) while no handler runs (under the lock a run-alone request holds): what the
  * handlers read of the app (its address, its origin, the card fronts' URLs) changes only so
- * once the server is up. Without a server (NULL) change runs at once.
+ * once the server is up. Without a server (NULL) change runs at once. Never from a handler
+ * (it holds that lock already), and from one thread at a time.
  */
 void rp_http_change_app(rp_http_server *srv, void (*change)(void *ctx), void *ctx);
+/* Handlers run from now on (rp_http_limits.held); a server not held is ready from its start. */
+void rp_http_ready(rp_http_server *srv);
 void rp_http_stop(rp_http_server *srv);
 
 #endif

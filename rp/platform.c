@@ -41,7 +41,10 @@ static rp_http_err serve(rp_platform *p, const rp_platform_options *opt, char *b
 		tls.key_file = p->pki.tls_key;
 	if (tls.client_ca_file == NULL && opt->card_pki != NULL)
 		tls.client_ca_file = p->pki.client_ca;
-	return rp_http_start_limits("127.0.0.1:0", opt->https ? &tls : NULL, opt->limits, MAX_BODY,
+	rp_http_limits limits = opt->limits ? *opt->limits : (rp_http_limits){0};
+
+	limits.held = true; /* rp_platform_start makes it ready once set up */
+	return rp_http_start_limits("127.0.0.1:0", opt->https ? &tls : NULL, &limits, MAX_BODY,
 	                            rp_app_handle, &p->app, opt->log, &p->srv, bound, bound_size);
 }
 
@@ -122,6 +125,7 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 		say(why, why_size, opt->card_pki ? reason : "card front: needs card_pki", NULL);
 		goto fail;
 	}
+	rp_http_ready(p->srv);
 	return p;
 fail:
 	rp_platform_stop(p);

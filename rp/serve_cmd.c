@@ -248,8 +248,10 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	he = rp_http_start_tls(listen, tls.cert_file ? &tls : NULL, MAX_BODY, rp_app_handle, &app,
-	                       err, &srv, bound, sizeof(bound));
+	/* Held: a client that knew the port waits until the server below is set up. */
+	he = rp_http_start_limits(listen, tls.cert_file ? &tls : NULL,
+	                          &(rp_http_limits){.held = true}, MAX_BODY, rp_app_handle, &app,
+	                          err, &srv, bound, sizeof(bound));
 	if (he == RP_HTTP_TLS_CERT || he == RP_HTTP_TLS_CLIENT_CA) {
 		fprintf(err, "kagura-rp serve: %s %s: %s\n",
 		        he == RP_HTTP_TLS_CERT ? "--tls-cert" : "--client-ca",
@@ -276,7 +278,6 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
 		goto out;
 	}
-	/* The server is up (a client that knew the port may be in): set while no handler runs. */
 	rp_app_set_address(&app, srv, bound, with_port);
 	/* With the card PKI, the card-login front servers stand before it (manual 3.1, 3.2, 3.21).
 	 */
@@ -287,6 +288,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			goto out;
 		}
 	}
+	rp_http_ready(srv);
 	fprintf(out, "kagura-rp: serving %s://%s (origin %s, RP ID %s, manual %s%s%s)\n",
 	        tls.cert_file ? "https" : "http", bound, app.cfg.origin, app.cfg.rp_id,
 	        app.cfg.generation->name, app.cfg.test_control ? ", test control on" : "",

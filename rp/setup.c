@@ -164,7 +164,9 @@ bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_fi
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(secret + 2 * i, 3, "%02x", r[i]);
 	if (!rp_http_trust_front(srv, secret)) {
-		snprintf(why, why_size, "card front: the server trusts a front already");
+		snprintf(why, why_size, "card front: %s",
+		         srv == NULL ? "no server to stand before"
+		                     : "the server trusts a front already");
 		return false;
 	}
 	for (int m = RP_FRONT_TLS12; m <= RP_FRONT_TLS13; m++) {

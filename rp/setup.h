@@ -48,10 +48,12 @@ bool rp_app_load_fixtures(rp_app *app, const char *fixtures_dir, char *why, size
 bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_files *pki,
                           const char *backend, rp_front *fronts[RP_CARD_FRONTS], char *why,
                           size_t why_size);
+/* Withdraws the fronts' URLs while none of srv's handlers runs, then stops the fronts; never
+ * from a handler. srv NULL: no server runs. */
 void rp_card_fronts_stop(rp_app *app, rp_http_server *srv, rp_front *fronts[RP_CARD_FRONTS]);
 /*
  * The address srv is bound to (test control's own Host) and, when not NULL, the origin, set
- * while none of srv's handlers runs (rp_http_change_app): the server is up by then. Both are
+ * while none of srv's handlers runs (rp_http_change_app), never from a handler. Both are
  * borrowed.
  */
 void rp_app_set_address(rp_app *app, rp_http_server *srv, const char *listen, const char *origin);

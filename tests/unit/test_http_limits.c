@@ -420,6 +420,52 @@ static void test_deferred_answer(void **state)
 	assert_int_equal(later.status, 201);
 }
 
+/*
+ * A held server reads a request but runs no handler until rp_http_ready, so what the handlers
+ * read can be set up with the port already open; then the request is answered. (The wait
+ * before ready only gives a server without the hold time to answer.)
+ */
+static void test_held_until_ready(void **state)
+{
+	uint16_t port;
+	rp_http_server *srv = start(&(rp_http_limits){.held = true}, &port);
+	struct pollfd p;
+	char reply[1024];
+	int fd;
+
+	(void)state;
+	assert_true((fd = connect_from(port, 1)) >= 0);
+	assert_true(send_all(fd, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+	p = (struct pollfd){.fd = fd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 300), 0); /* no answer */
+	pthread_mutex_lock(&W.lock);
+	assert_int_equal(W.max_in_flight, 0); /* and no handler ran */
+	pthread_mutex_unlock(&W.lock);
+	rp_http_ready(srv);
+	assert_true(read_reply(fd, reply, sizeof(reply)) > 0);
+	assert_non_null(strstr(reply, "HTTP/1.1 200"));
+	close(fd);
+	world_release();
+	rp_http_stop(srv);
+}
+
+/* A held server that stops before it is ready still answers what it took, and stops. */
+static void test_held_server_stops(void **state)
+{
+	uint16_t port;
+	rp_http_server *srv = start(&(rp_http_limits){.held = true}, &port);
+	char reply[1024];
+	int fd;
+
+	(void)state;
+	assert_true((fd = connect_from(port, 1)) >= 0);
+	assert_true(send_all(fd, "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+	sleep_ms(100); /* the request is read (or not: either way the stop must not hang) */
+	rp_http_stop(srv);
+	(void)read_reply(fd, reply, sizeof(reply));
+	close(fd);
+}
+
 /* rp_http_stop waits for a deferred answer: the connection stays suspended until it comes. */
 static void test_stop_waits_for_deferred(void **state)
 {
@@ -857,6 +903,8 @@ int main(void)
 	        cmocka_unit_test(test_small_pool),
 	        cmocka_unit_test_setup_teardown(test_default_pool_is_per_core, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_deferred_answer, setup, teardown),
+	        cmocka_unit_test(test_held_until_ready),
+	        cmocka_unit_test(test_held_server_stops),
 	        cmocka_unit_test_setup_teardown(test_stop_waits_for_deferred, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_slow_connections_leave_room, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_address_gets_its_limit, setup, teardown),
