@@ -27,8 +27,8 @@ typedef struct rp_config {
 	bool conformance_api; /* the FIDO conformance API is served (--conformance-api) */
 	/*
 	 * The address the server listens on as bound ("127.0.0.1:8400"), set with the origin
-	 * while no handler runs (rp_app_set_address): test control takes no other Host than this
-	 * or the origin's. NULL: only the origin's.
+	 * while the server is held (rp_http_limits.held), before any handler runs: test control
+	 * takes no other Host than this or the origin's. NULL: only the origin's.
 	 */
 	const char *listen;
 	/*

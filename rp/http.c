@@ -376,15 +376,16 @@ static bool front_chain(rp_http_server *srv, struct MHD_Connection *conn, wa_blo
                         size_t *count)
 {
 	const char *secret, *chain;
-	size_t at = 0;
+	size_t at = 0, len;
 
 	if (!atomic_load_explicit(&srv->front_trusted, memory_order_acquire))
 		return false;
 	secret = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, RP_FRONT_SECRET_HEADER);
 	chain = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, RP_FRONT_CHAIN_HEADER);
 	/* In constant time: the header's value is anyone's guess, the secret is not. */
-	if (secret == NULL || chain == NULL || strlen(secret) != strlen(srv->front_secret) ||
-	    CRYPTO_memcmp(secret, srv->front_secret, strlen(secret)) != 0)
+	if (secret == NULL || chain == NULL ||
+	    (len = strlen(secret)) != strlen(srv->front_secret) ||
+	    CRYPTO_memcmp(secret, srv->front_secret, len) != 0)
 		return false;
 	wa_blob_reset(out);
 	*count = 0;

@@ -209,9 +209,9 @@ void rp_http_set_clock(rp_http_server *srv, const wa_clock *clock);
 bool rp_http_trust_front(rp_http_server *srv, const char *secret);
 /*
  * Runs change(ctx) while no handler runs (under the lock a run-alone request holds): what the
- * handlers read of the app (its address, its origin, the card fronts' URLs) changes only so
- * once the server is up. Without a server (NULL) change runs at once. Never from a handler
- * (it holds that lock already), and from one thread at a time.
+ * handlers read of the app (the card fronts' URLs) changes only so once handlers run. Without a
+ * server (NULL) change runs at once. Never from a handler (it holds that lock already), and from
+ * one thread at a time.
  */
 void rp_http_change_app(rp_http_server *srv, void (*change)(void *ctx), void *ctx);
 /* Handlers run from now on (rp_http_limits.held); a server not held is ready from its start. */

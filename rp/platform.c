@@ -116,7 +116,8 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	rp_http_set_clock(p->srv, &p->app.clock);
 	snprintf(p->base, sizeof(p->base), "%s://%s", opt->https ? "https" : "http", bound);
 	snprintf(p->listen, sizeof(p->listen), "%s", bound);
-	rp_app_set_address(&p->app, p->srv, p->listen, NULL); /* test control's own Host */
+	/* Held (serve above): no handler reads it until rp_http_ready below. */
+	p->app.cfg.listen = p->listen; /* test control's own Host */
 	/* Test control changes what every handler reads (clock, networks): it runs alone. */
 	rp_http_run_alone(p->srv, RP_TEST_CONTROL_PREFIX);
 	if (opt->https && opt->card_fronts &&

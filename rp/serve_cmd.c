@@ -97,7 +97,6 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	int c, sig, rc = 1;
 	rp_store_err se;
 	rp_listen_addr where = {.host = "127.0.0.1"};
-	const char *with_port; /* --origin with the bound port put in */
 
 	if (!rp_app_init(&app, rp_generation_find(RP_GENERATION_DEFAULT)))
 		return 1;
@@ -273,12 +272,12 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 	rp_http_set_clock(srv, &app.clock); /* the front server's clock (manual 3.17) */
 	/* Test control changes what every handler reads (clock, networks): it runs alone. */
 	rp_http_run_alone(srv, RP_TEST_CONTROL_PREFIX);
-	with_port = app.cfg.origin;
-	if (!origin_with_port(&with_port, bound, origin, sizeof(origin))) {
+	/* The server is held: no handler reads these until rp_http_ready below. */
+	app.cfg.listen = bound; /* test control's own Host */
+	if (!origin_with_port(&app.cfg.origin, bound, origin, sizeof(origin))) {
 		fprintf(err, "kagura-rp serve: --origin too long: %s\n", app.cfg.origin);
 		goto out;
 	}
-	rp_app_set_address(&app, srv, bound, with_port);
 	/* With the card PKI, the card-login front servers stand before it (manual 3.1, 3.2, 3.21).
 	 */
 	if (card_pki != NULL) {

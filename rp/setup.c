@@ -200,24 +200,3 @@ void rp_card_fronts_stop(rp_app *app, rp_http_server *srv, rp_front *fronts[RP_C
 		fronts[m] = NULL;
 	}
 }
-
-typedef struct address_change {
-	rp_app *app;
-	const char *listen, *origin;
-} address_change;
-
-static void set_address(void *ctx)
-{
-	address_change *c = ctx;
-
-	c->app->cfg.listen = c->listen;
-	if (c->origin != NULL)
-		c->app->cfg.origin = c->origin;
-}
-
-void rp_app_set_address(rp_app *app, rp_http_server *srv, const char *listen, const char *origin)
-{
-	address_change c = {app, listen, origin};
-
-	rp_http_change_app(srv, set_address, &c);
-}

@@ -51,11 +51,5 @@ bool rp_card_fronts_start(rp_app *app, rp_http_server *srv, const rp_card_pki_fi
 /* Withdraws the fronts' URLs while none of srv's handlers runs, then stops the fronts; never
  * from a handler. srv NULL: no server runs. */
 void rp_card_fronts_stop(rp_app *app, rp_http_server *srv, rp_front *fronts[RP_CARD_FRONTS]);
-/*
- * The address srv is bound to (test control's own Host) and, when not NULL, the origin, set
- * while none of srv's handlers runs (rp_http_change_app), never from a handler. Both are
- * borrowed.
- */
-void rp_app_set_address(rp_app *app, rp_http_server *srv, const char *listen, const char *origin);
 
 #endif

@@ -26,7 +26,6 @@
 #include "testdir.h"
 #include "rp/app.h"
 #include "rp/conformance.h"
-#include "rp/pending.h"
 #include "rp/setup.h"
 #include "rp/write_queue.h"
 #include "softauthn.h"
