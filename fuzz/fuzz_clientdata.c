@@ -1,5 +1,6 @@
 /* clientDataJSON (W3C §5.8.1): strict UTF-8 and JSON, wa_clientdata_parse. */
 #include "webauthn/clientdata.h"
+#include "webauthn/utf8.h"
 
 #include "fuzz.h"
 

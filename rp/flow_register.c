@@ -18,7 +18,7 @@
 #include "rp/token.h"
 #include "rp/verifier_why.h"
 #include "webauthn/b64url.h"
-#include "webauthn/clientdata.h"
+#include "webauthn/utf8.h"
 #include "webauthn/registration.h"
 
 /* records kind of the phone session's registration: {"qr", "id_ok", "until"} */

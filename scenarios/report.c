@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenarios/report_html.h"
 #include "scenarios/textcut.h"
 #include "webauthn/arraylen.h"
 
@@ -38,17 +39,6 @@ bool sc_format_parse(const char *name, sc_format *out)
 static bool is_failure(sc_status s)
 {
 	return s != SC_PASS && s != SC_SKIP;
-}
-
-void sc_report_count(const sc_report_run *runs, size_t n_runs, size_t *passed, size_t *failed,
-                     size_t *skipped)
-{
-	*passed = *failed = *skipped = 0;
-	for (size_t r = 0; r < n_runs; r++)
-		for (size_t i = 0; i < runs[r].n; i++) {
-			sc_status s = runs[r].results[i].status;
-			*(s == SC_PASS ? passed : s == SC_SKIP ? skipped : failed) += 1;
-		}
 }
 
 /* A caller's text that may be absent. */

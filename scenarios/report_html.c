@@ -7,7 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "scenarios/report.h"
+#include "scenarios/report_html.h"
 
 #include <errno.h>
 #include <spawn.h>

@@ -11,6 +11,7 @@
 #include "scenarios/explain.h"
 #include "scenarios/keycloak_control.h"
 #include "scenarios/report.h"
+#include "scenarios/report_html.h"
 #include "scenarios/runner.h"
 #include "scenarios/target.h"
 

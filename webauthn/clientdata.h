@@ -35,7 +35,4 @@ wa_err wa_clientdata_build(const char *type, const uint8_t *challenge, size_t ch
                            const char *origin, bool cross_origin, const char *top_origin,
                            wa_blob *out);
 
-/* True when the bytes are well-formed UTF-8 (no overlongs, no surrogates). */
-bool wa_utf8_valid(const uint8_t *p, size_t len);
-
 #endif

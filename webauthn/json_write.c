@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "webauthn/buf.h"
-#include "webauthn/clientdata.h"
+#include "webauthn/utf8.h"
 
 /* The most text one answer may grow to (webauthn/json_write.h): far beyond any, well below memory.
  */

@@ -15,6 +15,7 @@
 
 #include "webauthn/b64url.h"
 #include "webauthn/clientdata.h"
+#include "webauthn/utf8.h"
 
 /* 32 bytes 0x00..0x1f and their base64url form. */
 #define CHAL_B64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"

@@ -18,6 +18,7 @@
 #include <libxml/tree.h>
 
 #include "scenarios/report.h"
+#include "scenarios/report_html.h"
 #include "scenarios/textcut.h"
 
 #define ARRAY_LEN(a)   (sizeof(a) / sizeof((a)[0]))
