@@ -4,37 +4,30 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gnutls/gnutls.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdio_ext.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rp/front.h"
+#include "rp/http_framing.h"
+#include "rp/http_log.h"
 #include "rp/listen.h"
-#include "rp/readfile.h"
+#include "rp/tls_pem.h"
 #include "webauthn/b64url.h"
 #include "webauthn/json_write.h"
-
-/* A certificate or key file larger than this is not one. */
-#define TLS_FILE_MAX (1024u * 1024u)
 
 /* rp_http_limits' defaults. */
 #define DEFAULT_PER_ADDRESS     128u
@@ -58,11 +51,6 @@
 #define MAX_WORKERS      256u
 #define LISTEN_BACKLOG   1024u
 
-/* Under load the log's lines are written together once this many bytes gather (about 200
- * lines); its stream's buffer is larger, so that it never writes out half a line first. */
-#define LOG_GATHER (16u * 1024u)
-#define LOG_BUFFER (4u * LOG_GATHER)
-
 /* GnuTLS priorities: TLS 1.2 and 1.3, unless old versions were asked for. */
 #define TLS_PRIORITIES     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define TLS_PRIORITIES_OLD TLS_PRIORITIES ":+VERS-TLS1.1:+VERS-TLS1.0"
@@ -74,25 +62,13 @@ struct rp_http_server {
 	struct MHD_Daemon *daemon;
 	rp_http_handler handler;
 	void *app;
-	/*
-	 * Where lines go: a stream of the server's own (own_log), buffered, on the caller's log's
-	 * file; or the caller's stream itself when it has no file (a memory stream: each line
-	 * flushed at once). A line is written out at once when no other request awaits its answer;
-	 * under load once LOG_GATHER bytes gathered, at the sweeper's tick (each second) and at
-	 * stop. NULL: no log.
-	 */
-	FILE *log;
-	bool own_log;
+	rp_http_log log;        /* its tick is the sweeper's */
 	atomic_uint unanswered; /* requests read (headers in) and not yet answered */
 	size_t max_body;
-	rp_http_limits limits;    /* defaults filled in */
-	pthread_mutex_t log_lock; /* requests may be logged from several connections */
+	rp_http_limits limits; /* defaults filled in */
 	bool tls;
-	/* The PEM texts libmicrohttpd reads, re-encoded by OpenSSL (owned; the key cleansed). */
-	char *tls_cert, *tls_key, *tls_trust;
-	size_t tls_key_len;
+	rp_tls_pem tls_pem;    /* the texts libmicrohttpd reads (owned) */
 	const wa_clock *clock; /* connected_at; NULL: the system clock (under alone) */
-	bool running;          /* the daemon started; under log_lock, for mhd_log */
 	/* rp_http_trust_front: written once, then front_trusted set (release); read after it. */
 	char front_secret[RP_HTTP_FRONT_SECRET_MAX + 1];
 	atomic_bool front_trusted;
@@ -287,57 +263,6 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, rp_http_respon
 	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
-}
-
-/*
- * Writes text to the log with control bytes (and, for a field, spaces and backslashes) as \xHH:
- * libmicrohttpd hands the URL over percent-decoded, and a decoded newline or space must not
- * split the line or shift its fields.
- */
-static void put_escaped(FILE *log, const char *text, bool field)
-{
-	const unsigned char *c = (const unsigned char *)text, *run = c;
-
-	for (;; c++) {
-		bool escape = *c < 0x20 || *c == 0x7f || (field && (*c == ' ' || *c == '\\'));
-
-		if (!escape)
-			continue;
-		fwrite(run, 1, (size_t)(c - run), log); /* the clean run before it, whole */
-		if (*c == '\0')
-			return;
-		fprintf(log, "\\x%02x", *c);
-		run = c + 1;
-	}
-}
-
-/* The request's line; idle: no other request awaits its answer, so none is coming soon. */
-static void log_line(rp_http_server *srv, const char *method, const char *url, const char *remote,
-                     const rp_http_response *resp, const struct timespec *start, bool idle)
-{
-	struct timespec end;
-	long long tenths; /* of a millisecond: integers, as a float's formatting cost more */
-
-	if (srv->log == NULL)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	tenths = ((long long)(end.tv_sec - start->tv_sec) * 1000000000LL +
-	          (long long)(end.tv_nsec - start->tv_nsec) + 50000LL) /
-	         100000LL;
-	pthread_mutex_lock(&srv->log_lock);
-	fprintf(srv->log, "%s %s ", remote[0] ? remote : "-", method);
-	put_escaped(srv->log, url, true);
-	fprintf(srv->log, " %d %zu %lld.%lldms", resp->status, resp->body.len, tenths / 10,
-	        tenths % 10);
-	if (resp->why[0] != '\0') {
-		putc(' ', srv->log);
-		put_escaped(srv->log, resp->why, false);
-	}
-	putc('\n', srv->log);
-	/* __fpending (glibc's stdio_ext.h): the bytes the stream holds, not yet written. */
-	if (idle || !srv->own_log || __fpending(srv->log) >= LOG_GATHER)
-		fflush(srv->log);
-	pthread_mutex_unlock(&srv->log_lock);
 }
 
 /* The certificates the TLS client sent, DER concatenated; false when out of memory. */
@@ -541,86 +466,26 @@ static void *sweeper_main(void *arg)
 				continue;
 			ci->cut = true;
 			shutdown(ci->fd, SHUT_RDWR);
-			if (srv->log != NULL) {
-				pthread_mutex_lock(&srv->log_lock);
-				fprintf(srv->log,
-				        "%s - - 0 0 %.1fms closed: no whole request or answer "
-				        "within "
-				        "%u s\n",
-				        ci->remote[0] ? ci->remote : "-", age * 1e3,
-				        srv->limits.request_seconds);
-				fflush(srv->log);
-				pthread_mutex_unlock(&srv->log_lock);
-			}
+			rp_http_log_cut(&srv->log, ci->remote, age * 1e3,
+			                srv->limits.request_seconds);
 		}
 		/* Lines kept while requests kept coming go out within a tick; not under conn_lock,
 		 * which the polling threads need, in case the log's reader is slow. */
-		if (srv->own_log) {
-			pthread_mutex_unlock(&srv->conn_lock);
-			pthread_mutex_lock(&srv->log_lock);
-			fflush(srv->log);
-			pthread_mutex_unlock(&srv->log_lock);
-			pthread_mutex_lock(&srv->conn_lock);
-		}
+		pthread_mutex_unlock(&srv->conn_lock);
+		rp_http_log_tick(&srv->log);
+		pthread_mutex_lock(&srv->conn_lock);
 	}
 	pthread_mutex_unlock(&srv->conn_lock);
 	return NULL;
 }
 
-/* ---- framing: what libmicrohttpd lets through and a proxy in front might read otherwise ---- */
-
-typedef struct framing {
-	unsigned content_length, transfer_encoding, host;
-	bool lengths_differ;
-	const char *length, *coding;
-} framing;
-
-static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
-                                     const char *value)
-{
-	framing *f = cls;
-
-	(void)kind;
-	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
-		if (f->content_length++ > 0 && strcmp(f->length, value ? value : "") != 0)
-			f->lengths_differ = true;
-		f->length = value ? value : "";
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		f->transfer_encoding++;
-		f->coding = value ? value : "";
-	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
-		f->host++;
-	}
-	return MHD_YES;
-}
-
-/*
- * Why the request's framing is refused (RFC 9112 §6.1, §6.3, §3.2), into resp; false when it
- * is sound. libmicrohttpd itself refuses an HTTP/1.1 request without Host (strict mode) and a
- * Content-Length that is not a number; it would take the first of two Content-Lengths, and
- * Transfer-Encoding over Content-Length, where a proxy in front may have read the other.
- */
+/* An ambiguously framed request's answer (rp/http_framing.h) into resp; false when sound. */
 static bool framing_refused(struct MHD_Connection *conn, const char *version,
                             rp_http_response *resp)
 {
-	framing f = {0};
-	const char *why = NULL;
-	int status = 400;
+	int status;
+	const char *why = rp_http_framing_fault(conn, version, &status);
 
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
-	if (f.lengths_differ)
-		why = "two different Content-Length values";
-	else if (f.content_length > 0 && f.transfer_encoding > 0)
-		why = "both Content-Length and Transfer-Encoding";
-	else if (f.transfer_encoding > 1)
-		why = "Transfer-Encoding more than once";
-	else if (f.transfer_encoding == 1 && strcasecmp(f.coding, "chunked") != 0) {
-		why = "a transfer coding other than chunked alone";
-		status = 501;
-	} else if (f.host > 1)
-		why = "more than one Host";
-	else if (f.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
-		why = "HTTP/1.1 without Host";
 	if (why == NULL)
 		return false;
 	rp_http_response_text(resp, status, "text/plain; charset=utf-8",
@@ -777,6 +642,13 @@ static bool answered(rp_http_server *srv, pending *p)
 	return atomic_fetch_sub(&srv->unanswered, 1) == 1;
 }
 
+/* p's line in the request log (libmicrohttpd's thread, as its answer goes). */
+static void log_request(rp_http_server *srv, pending *p)
+{
+	rp_http_log_request(&srv->log, p->remote, p->method, p->url, p->resp.status,
+	                    p->resp.body.len, p->resp.why, &p->start, answered(srv, p));
+}
+
 /* Sends what p->resp holds (libmicrohttpd's thread) and logs it. */
 static enum MHD_Result answer(rp_http_server *srv, struct MHD_Connection *conn, pending *p)
 {
@@ -785,11 +657,11 @@ static enum MHD_Result answer(rp_http_server *srv, struct MHD_Connection *conn, 
 	conn_phase(srv, conn, false); /* the answer must go out within the deadline too */
 	if (p->resp.close_connection) {
 		/* No answer: MHD_NO closes the connection. */
-		log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start, answered(srv, p));
+		log_request(srv, p);
 		return MHD_NO;
 	}
 	ret = send_response(conn, &p->resp);
-	log_line(srv, p->method, p->url, p->remote, &p->resp, &p->start, answered(srv, p));
+	log_request(srv, p);
 	return ret;
 }
 
@@ -885,139 +757,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	conn_phase(srv, conn, false);
 }
 
-/* Frees a string that held a private key: it must not linger in freed heap. */
-static void free_secret(char *text, size_t len)
-{
-	if (text != NULL)
-		OPENSSL_cleanse(text, len);
-	free(text);
-}
-
-/* The PEM text a memory BIO holds, NUL-terminated (owned); NULL when out of memory. */
-static char *bio_text(BIO *bio, size_t *len)
-{
-	char *p, *copy;
-	long n = BIO_get_mem_data(bio, &p);
-
-	if (n <= 0 || (copy = malloc((size_t)n + 1)) == NULL)
-		return NULL;
-	memcpy(copy, p, (size_t)n);
-	copy[n] = '\0';
-	if (len != NULL)
-		*len = (size_t)n;
-	return copy;
-}
-
-/* Every certificate of a PEM file, re-encoded as plain PEM; NULL with err set on failure. */
-static char *read_certs(const char *path, rp_http_err bad, rp_http_err *err, X509 **first)
-{
-	const char *why;
-	size_t len, n = 0;
-	char *text = rp_read_file(path, TLS_FILE_MAX, &len, &why), *out = NULL;
-	BIO *in = text ? BIO_new_mem_buf(text, (int)len) : NULL, *pem = BIO_new(BIO_s_mem());
-	X509 *x;
-
-	*err = bad;
-	if (in == NULL || pem == NULL)
-		goto done;
-	ERR_set_mark();
-	while ((x = PEM_read_bio_X509(in, NULL, NULL, NULL)) != NULL) {
-		bool ok = PEM_write_bio_X509(pem, x) == 1;
-		if (ok && n == 0 && first != NULL)
-			*first = x;
-		else
-			X509_free(x);
-		if (!ok)
-			break;
-		n++;
-	}
-	/* The loop ends at the end of the file or at a block it could not read: tell them apart. */
-	{
-		unsigned long e = ERR_peek_last_error();
-		bool at_end = e == 0 || (ERR_GET_LIB(e) == ERR_LIB_PEM &&
-		                         ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
-		ERR_pop_to_mark();
-		if (n > 0 && at_end && (out = bio_text(pem, NULL)) == NULL)
-			*err = RP_HTTP_NOMEM;
-	}
-done:
-	if (out == NULL && first != NULL && *first != NULL) {
-		X509_free(*first);
-		*first = NULL;
-	}
-	BIO_free(in);
-	BIO_free(pem);
-	free(text);
-	return out;
-}
-
-/* A PEM key callback that never prompts: an encrypted key is an unreadable key here. */
-static int no_password(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)u;
-	return -1;
-}
-
-/* Reads and cross-checks the TLS files into srv's PEM texts. */
-static rp_http_err load_tls(rp_http_server *srv, const rp_http_tls *tls)
-{
-	X509 *leaf = NULL;
-	EVP_PKEY *key = NULL;
-	BIO *in = NULL, *pem = NULL;
-	char *text = NULL;
-	const char *why;
-	size_t len = 0;
-	rp_http_err err;
-
-	if (tls->cert_file == NULL || tls->key_file == NULL)
-		return tls->cert_file == NULL ? RP_HTTP_TLS_CERT : RP_HTTP_TLS_KEY;
-	if ((srv->tls_cert = read_certs(tls->cert_file, RP_HTTP_TLS_CERT, &err, &leaf)) == NULL)
-		return err;
-	err = RP_HTTP_TLS_KEY;
-	if ((text = rp_read_file(tls->key_file, TLS_FILE_MAX, &len, &why)) == NULL ||
-	    (in = BIO_new_mem_buf(text, (int)len)) == NULL)
-		goto out;
-	ERR_set_mark();
-	key = PEM_read_bio_PrivateKey(in, NULL, no_password, NULL);
-	ERR_pop_to_mark();
-	if (key == NULL)
-		goto out;
-	err = RP_HTTP_TLS_KEY_MISMATCH;
-	ERR_set_mark();
-	if (X509_check_private_key(leaf, key) != 1) {
-		ERR_pop_to_mark();
-		goto out;
-	}
-	ERR_pop_to_mark();
-	/* PKCS#8 PEM: a form GnuTLS reads whatever the file held. */
-	err = RP_HTTP_NOMEM;
-	if ((pem = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_PrivateKey(pem, key, NULL, NULL, 0, NULL, NULL) != 1 ||
-	    (srv->tls_key = bio_text(pem, &srv->tls_key_len)) == NULL)
-		goto out;
-	if (tls->client_ca_file != NULL &&
-	    (srv->tls_trust = read_certs(tls->client_ca_file, RP_HTTP_TLS_CLIENT_CA, &err, NULL)) ==
-	            NULL)
-		goto out;
-	err = RP_HTTP_OK;
-out:
-	if (pem != NULL) {
-		char *p;
-		long n = BIO_get_mem_data(pem, &p);
-		if (n > 0)
-			OPENSSL_cleanse(p, (size_t)n);
-	}
-	BIO_free(pem);
-	BIO_free(in);
-	free_secret(text, len);
-	EVP_PKEY_free(key);
-	X509_free(leaf);
-	return err;
-}
-
 /* Stops and joins the threads that started (workers first: they drain the queue). */
 static void stop_threads(rp_http_server *srv)
 {
@@ -1047,12 +786,8 @@ static void stop_threads(rp_http_server *srv)
 static void free_server(rp_http_server *srv)
 {
 	stop_threads(srv);
-	if (srv->own_log)
-		fclose(srv->log); /* its last lines written */
-	else if (srv->log != NULL)
-		fflush(srv->log);
+	rp_http_log_release(&srv->log); /* its last lines written */
 	free(srv->workers);
-	pthread_mutex_destroy(&srv->log_lock);
 	pthread_mutex_destroy(&srv->queue_lock);
 	pthread_cond_destroy(&srv->queue_cond);
 	pthread_cond_destroy(&srv->deferred_cond);
@@ -1060,33 +795,9 @@ static void free_server(rp_http_server *srv)
 	pthread_mutex_destroy(&srv->conn_lock);
 	pthread_cond_destroy(&srv->sweep_cond);
 	OPENSSL_cleanse(srv->front_secret, sizeof(srv->front_secret));
-	free(srv->tls_cert);
-	free(srv->tls_trust);
 	free(srv->alone_prefix);
-	free_secret(srv->tls_key, srv->tls_key_len);
+	rp_tls_pem_release(&srv->tls_pem);
 	free(srv);
-}
-
-/*
- * A buffered stream of the server's own writing where log writes (the caller's stream flushed
- * first, so what it wrote comes before); NULL when log is NULL, has no file, socket or pipe (a
- * memory stream) or no descriptor is left.
- */
-static FILE *log_stream(FILE *log)
-{
-	int fd;
-	FILE *out;
-
-	if (log == NULL || fflush(log) != 0 || fileno(log) < 0 ||
-	    (fd = fcntl(fileno(log), F_DUPFD_CLOEXEC, 3)) < 0)
-		return NULL;
-	/* "w" on a descriptor truncates nothing; it shares the caller's file offset. */
-	if ((out = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	setvbuf(out, NULL, _IOFBF, LOG_BUFFER);
-	return out;
 }
 
 /* The server's locks; false when one could not be made. */
@@ -1096,7 +807,6 @@ static bool init_locks(rp_http_server *srv)
 	pthread_condattr_t mono;
 	bool ok;
 
-	pthread_mutex_init(&srv->log_lock, NULL);
 	pthread_mutex_init(&srv->queue_lock, NULL);
 	pthread_cond_init(&srv->queue_cond, NULL);
 	pthread_cond_init(&srv->deferred_cond, NULL);
@@ -1136,13 +846,7 @@ static void mhd_log(void *arg, const char *fmt, va_list ap)
 {
 	rp_http_server *srv = arg;
 
-	pthread_mutex_lock(&srv->log_lock);
-	if (srv->log != NULL && srv->running) {
-		fputs("libmicrohttpd: ", srv->log);
-		vfprintf(srv->log, fmt, ap);
-		fflush(srv->log);
-	}
-	pthread_mutex_unlock(&srv->log_lock);
+	rp_http_log_library(&srv->log, fmt, ap);
 }
 
 /* Why the daemon could not bind addr: the same bind again, with SO_REUSEADDR as libmicrohttpd
@@ -1273,10 +977,7 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		return RP_HTTP_NOMEM;
 	srv->handler = handler;
 	srv->app = app;
-	srv->log = log_stream(log);
-	srv->own_log = srv->log != NULL;
-	if (!srv->own_log)
-		srv->log = log;
+	rp_http_log_init(&srv->log, log);
 	srv->max_body = max_body;
 	srv->limits = fill_limits(limits);
 	srv->held = srv->limits.held; /* before any worker runs */
@@ -1285,7 +986,8 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		return RP_HTTP_NOMEM;
 	}
 	if (tls != NULL) {
-		rp_http_err err = load_tls(srv, tls);
+		rp_http_err err = rp_tls_pem_load(tls->cert_file, tls->key_file,
+		                                  tls->client_ca_file, &srv->tls_pem);
 		if (err != RP_HTTP_OK) {
 			free_server(srv);
 			return err;
@@ -1293,13 +995,14 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		srv->tls = true;
 		flags |= MHD_USE_TLS;
 		opts[n_opts++] =
-		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
-		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_pem.cert};
+		opts[n_opts++] =
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_pem.key};
 		/* libmicrohttpd then asks GnuTLS for GNUTLS_CERT_REQUEST: requested, not required.
 		 */
-		if (srv->tls_trust != NULL)
+		if (srv->tls_pem.trust != NULL)
 			opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0,
-			                                         srv->tls_trust};
+			                                         srv->tls_pem.trust};
 		opts[n_opts++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
 		                                         (void *)(srv->limits.tls_old_versions
 		                                                          ? TLS_PRIORITIES_OLD
@@ -1329,9 +1032,7 @@ rp_http_err rp_http_start_limits(const char *listen, const rp_http_tls *tls,
 		free_server(srv);
 		return bind_failure(&addr);
 	}
-	pthread_mutex_lock(&srv->log_lock);
-	srv->running = true;
-	pthread_mutex_unlock(&srv->log_lock);
+	rp_http_log_open(&srv->log);
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	if (bound != NULL)
 		snprintf(bound, bound_size, "%s:%u", where.host,

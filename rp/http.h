@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "rp/http_error.h"
 #include "webauthn/blob.h"
 #include "webauthn/clock.h"
 
@@ -107,22 +108,6 @@ void rp_http_finish(const rp_http_request *req);
 typedef void (*rp_http_handler)(void *app, const rp_http_request *req, rp_http_response *resp);
 
 typedef struct rp_http_server rp_http_server;
-
-typedef enum rp_http_err {
-	RP_HTTP_OK,
-	RP_HTTP_ADDRESS,     /* listen address is not IPv4:port (rp/listen.h) */
-	RP_HTTP_START,       /* the daemon could not start (none of the reasons below) */
-	RP_HTTP_IN_USE,      /* another socket listens on that address and port */
-	RP_HTTP_UNAVAILABLE, /* the address is not one of this host's */
-	RP_HTTP_DENIED,      /* binding needs a privilege (a port below 1024) */
-	RP_HTTP_NOMEM,
-	RP_HTTP_TLS_CERT,         /* server certificate file unreadable or no PEM certificate */
-	RP_HTTP_TLS_KEY,          /* key file unreadable, not a PEM private key, or encrypted */
-	RP_HTTP_TLS_KEY_MISMATCH, /* the key is not the server certificate's */
-	RP_HTTP_TLS_CLIENT_CA,    /* client CA file unreadable or no PEM certificate */
-	RP_HTTP_TLS_UNSUPPORTED,  /* libmicrohttpd was built without TLS */
-	RP_HTTP__COUNT
-} rp_http_err;
 
 const char *rp_http_strerr(rp_http_err err);
 
