@@ -16,17 +16,22 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A peer that neither sends nor takes anything for this long is gone. */
 #define RELAY_TIMEOUT_S 5
 #define RELAY_BACKLOG   16
 #define RELAY_COPY_BUF  16384
+/* How often connections are checked against cm_relay_opts.conn_seconds. */
+#define DEADLINE_TICK_MS 1000
 
 struct cm_conn {
 	cm_relay *r;
-	int fd;    /* the client's */
-	int up_fd; /* what cm_conn_connect opened; -1 none */
+	int fd;                 /* the client's */
+	int up_fd;              /* what cm_conn_connect opened; -1 none */
+	struct timespec since;  /* monotonic: when it was accepted */
+	bool cut;               /* its deadline passed: its sockets are shut down (under lock) */
 	cm_conn *prev, *next;
 };
 
@@ -101,7 +106,7 @@ int cm_conn_connect(cm_conn *c, const char *host, const char *port)
 	if ((fd = connect_to(host, port)) < 0)
 		return -1;
 	pthread_mutex_lock(&c->r->lock);
-	if (c->r->stopping) {
+	if (c->r->stopping || c->cut) {
 		close(fd);
 		fd = -1;
 	}
@@ -180,6 +185,7 @@ static void conn_start(cm_relay *r, int fd)
 		return;
 	}
 	*c = (cm_conn){.r = r, .fd = fd, .up_fd = -1};
+	clock_gettime(CLOCK_MONOTONIC, &c->since);
 	pthread_mutex_lock(&r->lock);
 	if (!r->stopping && (r->opts.max_conns == 0 || r->n_conns < r->opts.max_conns) &&
 	    pthread_attr_init(&attr) == 0) {
@@ -206,16 +212,38 @@ static void conn_start(cm_relay *r, int fd)
 	}
 }
 
+/* Shuts down the sockets of every connection open longer than conn_seconds. */
+static void cut_overdue(cm_relay *r)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&r->lock);
+	for (cm_conn *c = r->conns; c != NULL; c = c->next) {
+		if (c->cut || now.tv_sec - c->since.tv_sec < (time_t)r->opts.conn_seconds)
+			continue;
+		c->cut = true;
+		shutdown(c->fd, SHUT_RDWR);
+		if (c->up_fd >= 0)
+			shutdown(c->up_fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void *accept_main(void *arg)
 {
 	cm_relay *r = arg;
+	/* With a deadline the loop looks at the connections once a second, else only wakes. */
+	int tick_ms = r->opts.conn_seconds > 0 ? DEADLINE_TICK_MS : -1;
 
 	for (;;) {
 		struct pollfd pf[2] = {{r->listen_fd, POLLIN, 0}, {r->wake[0], POLLIN, 0}};
 		int fd;
 
-		if (poll(pf, 2, -1) < 0 && errno != EINTR)
+		if (poll(pf, 2, tick_ms) < 0 && errno != EINTR)
 			break;
+		if (tick_ms > 0)
+			cut_overdue(r);
 		if (pf[1].revents != 0)
 			break; /* the stop */
 		if ((pf[0].revents & POLLIN) == 0)

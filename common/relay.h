@@ -29,6 +29,9 @@ typedef struct cm_relay_opts {
 	cm_relay_serve_fn serve;
 	void *arg;
 	unsigned max_conns; /* open at once; one more is closed unserved; 0: no limit */
+	/* A connection still open after this many seconds has its sockets shut down, whatever it
+	 * is blocked in (a peer can keep each read short of the 5-second timeout); 0: no limit. */
+	unsigned conn_seconds;
 	/* The TLS contexts the connections use (cm_conn_tls), NULL none: the relay holds a
 	 * reference of each until its last connection has ended, so the caller drops its own
 	 * whenever it likes. */

@@ -15,6 +15,17 @@
 
 #define MAX_HEAD 16384
 #define MAX_BODY (1024 * 1024)
+/* A browser's connections at once: far beyond one test's, few enough to hold in threads. */
+#define FRONT_MAX_CONNS 256
+/* A connection's handshake, request and answer within this, however steadily bytes trickle
+ * (the platform's own whole-request deadline). */
+#define FRONT_CONN_SECONDS 30
+
+static const char bad_request[] = "HTTP/1.1 400 Bad Request\r\n"
+                                  "Content-Type: text/plain; charset=utf-8\r\n"
+                                  "Content-Length: 16\r\n"
+                                  "Connection: close\r\n\r\n"
+                                  "400 Bad Request\n";
 
 /* The relay's TLS contexts (cm_conn_tls). */
 enum { FRONT_ACCEPT, FRONT_UPSTREAM };
@@ -118,6 +129,27 @@ fail:
 	return false;
 }
 
+/*
+ * True when every line of the head ends in CRLF, no CR or LF stands alone, no line is folded
+ * (starts with a space or tab) and no byte is NUL: then the platform's parser splits the head
+ * into the lines forward_head filters. libmicrohttpd also ends a line at a bare LF, so a front
+ * header hidden behind one would pass the filter and reach the platform as the client's.
+ */
+static bool head_clean(const char *req, size_t head_len)
+{
+	for (size_t i = 0; i < head_len; i++) {
+		char c = req[i];
+		bool crlf_lf = c == '\n' && i > 0 && req[i - 1] == '\r';
+		bool crlf_cr = c == '\r' && i + 1 < head_len && req[i + 1] == '\n';
+
+		if (c == '\0' || (c == '\n' && !crlf_lf) || (c == '\r' && !crlf_cr))
+			return false;
+		if (crlf_lf && i + 1 < head_len && (req[i + 1] == ' ' || req[i + 1] == '\t'))
+			return false;
+	}
+	return true;
+}
+
 /* The request for the platform: the client's head without its Connection and front headers,
  * the front's headers, Connection: close, then the body. Owned. */
 static char *forward_head(const char *req, size_t head_len, const char *secret, const char *chain,
@@ -188,8 +220,15 @@ static void serve(void *arg, cm_conn *c)
 		cm_conn_linger(c); /* the alert reaches the browser before the socket goes */
 		goto out;
 	}
-	if (read_request(ssl, &req, &len, &head_len) && (chain = chain_text(ssl)) != NULL)
+	if (!read_request(ssl, &req, &len, &head_len))
+		goto done;
+	if (!head_clean(req, head_len)) {
+		SSL_write(ssl, bad_request, (int)sizeof(bad_request) - 1);
+		goto done;
+	}
+	if ((chain = chain_text(ssl)) != NULL)
 		forward(f, c, ssl, req, len, head_len, chain);
+done:
 	SSL_shutdown(ssl);
 out:
 	SSL_free(ssl);
@@ -269,6 +308,8 @@ bool rp_front_start(const rp_front_opts *o, rp_front **out, char *err, size_t er
 		        &(cm_relay_opts){
 		                .serve = serve,
 		                .arg = f,
+		                .max_conns = FRONT_MAX_CONNS,
+		                .conn_seconds = FRONT_CONN_SECONDS,
 		                .tls = {[FRONT_ACCEPT] = accept, [FRONT_UPSTREAM] = upstream}},
 		        &f->relay, why, sizeof(why));
 		if (!ok && err != NULL && err_size > 0)

@@ -4,8 +4,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rp/front.h"
+
 typedef struct framing {
-	unsigned content_length, transfer_encoding, host;
+	unsigned content_length, transfer_encoding, host, front_secret, front_chain;
 	bool lengths_differ;
 	const char *length, *coding;
 } framing;
@@ -25,6 +27,10 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 		f->coding = value ? value : "";
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
 		f->host++;
+	} else if (strcasecmp(key, RP_FRONT_SECRET_HEADER) == 0) {
+		f->front_secret++;
+	} else if (strcasecmp(key, RP_FRONT_CHAIN_HEADER) == 0) {
+		f->front_chain++;
 	}
 	return MHD_YES;
 }
@@ -49,5 +55,8 @@ const char *rp_http_framing_fault(struct MHD_Connection *conn, const char *versi
 		return "more than one Host";
 	if (f.host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
 		return "HTTP/1.1 without Host";
+	/* The server reads the first of each: a second one is a client's, smuggled past a front. */
+	if (f.front_secret > 1 || f.front_chain > 1)
+		return "a card-login front's header more than once";
 	return NULL;
 }

@@ -2,7 +2,8 @@
  * A request's framing as a proxy in front might read it (RFC 9112 §6.1, §6.3, §3.2):
  * libmicrohttpd itself refuses an HTTP/1.1 request without Host (strict mode) and a
  * Content-Length that is not a number; it would take the first of two Content-Lengths, and
- * Transfer-Encoding over Content-Length, where a proxy may have read the other.
+ * Transfer-Encoding over Content-Length, where a proxy may have read the other. A card-login
+ * front's headers (rp/front.h) come once each: the server reads the first.
  */
 #ifndef KAGURA_RP_HTTP_FRAMING_H
 #define KAGURA_RP_HTTP_FRAMING_H

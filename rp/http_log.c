@@ -36,6 +36,9 @@ void rp_http_log_init(rp_http_log *log, FILE *caller)
 	if (!log->own)
 		log->out = caller;
 	log->open = false;
+	log->last_format = NULL;
+	log->last_second = 0;
+	log->repeats = 0;
 	pthread_mutex_init(&log->lock, NULL);
 }
 
@@ -119,12 +122,28 @@ void rp_http_log_open(rp_http_log *log)
 
 void rp_http_log_library(rp_http_log *log, const char *fmt, va_list ap)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&log->lock);
-	if (log->out != NULL && log->open) {
-		fputs("libmicrohttpd: ", log->out);
-		vfprintf(log->out, fmt, ap);
-		fflush(log->out);
+	if (log->out == NULL || !log->open) {
+		pthread_mutex_unlock(&log->lock);
+		return;
 	}
+	if (fmt == log->last_format && now.tv_sec == log->last_second) {
+		log->repeats++;
+		pthread_mutex_unlock(&log->lock);
+		return;
+	}
+	if (log->repeats > 0)
+		fprintf(log->out, "libmicrohttpd: the message before came %lu more times\n",
+		        log->repeats);
+	log->last_format = fmt;
+	log->last_second = now.tv_sec;
+	log->repeats = 0;
+	fputs("libmicrohttpd: ", log->out);
+	vfprintf(log->out, fmt, ap);
+	fflush(log->out);
 	pthread_mutex_unlock(&log->lock);
 }
 

@@ -2,8 +2,10 @@
  * The embedded platform's card-login front servers (rp/front.h) over real TLS on loopback:
  * the alerts each flavour sends for no certificate, an expired one and (manual 1.04) a revoked
  * one; a valid card goes through to the platform; the certificate header the front adds is
- * ignored without the front's secret (a client cannot claim a card it does not hold); the
- * server-first inspecting proxy refuses the browser like the front refused it.
+ * ignored without the front's secret (a client cannot claim a card it does not hold), and one
+ * hidden behind a bare LF, which the platform's parser would read as a line of its own, is
+ * refused by the front; the server-first inspecting proxy refuses the browser like the front
+ * refused it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,11 +16,14 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "authenticator/pc/pcbrowser.h"
 #include "authenticator/pc/proxy.h"
 #include "authenticator/web/web.h"
 #include "rp/platform.h"
+#include "webauthn/b64url.h"
 
 #define PKI KAGURA_PKI_DIR
 
@@ -198,6 +203,99 @@ static void test_forged_header_ignored(void **state)
 	curl_easy_cleanup(c);
 }
 
+/* Another card holder's certificates, DER concatenated, base64url (owned). */
+static char *chain_of(const char *card)
+{
+	char path[512];
+	FILE *in;
+	X509 *x;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/cards/%s-chain.pem", PKI, card);
+	assert_non_null(in = fopen(path, "r"));
+	while ((x = PEM_read_X509(in, NULL, NULL, NULL)) != NULL) {
+		unsigned char *one = NULL;
+		int n = i2d_X509(x, &one);
+		assert_true(n > 0);
+		assert_non_null(der = realloc(der, len + (size_t)n));
+		memcpy(der + len, one, (size_t)n);
+		len += (size_t)n;
+		OPENSSL_free(one);
+		X509_free(x);
+	}
+	fclose(in);
+	assert_non_null(text = wa_b64url_encode(der, len));
+	free(der);
+	return text;
+}
+
+/* The status line's code of request sent raw over TLS to the front of m, with card's
+ * certificate and key; 0 when nothing came back. */
+static int raw_through_front(const fixture *f, rp_front_mode m, const char *card,
+                             const char *request)
+{
+	const char *url = rp_platform_front(f->rp, m);
+	unsigned port = (unsigned)atoi(strrchr(url, ':') + 1);
+	char cert[512], key[512], reply[256] = "";
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	BIO *bio;
+	int n, status = 0;
+
+	assert_non_null(ctx);
+	snprintf(cert, sizeof(cert), "%s/cards/%s-chain.pem", PKI, card);
+	snprintf(key, sizeof(key), "%s/cards/%s.key", PKI, card);
+	assert_int_equal(SSL_CTX_use_certificate_chain_file(ctx, cert), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM), 1);
+	assert_int_equal(SSL_CTX_load_verify_locations(ctx, rp_platform_tls_ca(f->rp), NULL), 1);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	snprintf(reply, sizeof(reply), "127.0.0.1:%u", port);
+	assert_non_null(bio = BIO_new_ssl_connect(ctx));
+	BIO_set_conn_hostname(bio, reply);
+	assert_int_equal(BIO_do_connect(bio), 1);
+	assert_int_equal(BIO_write(bio, request, (int)strlen(request)), (int)strlen(request));
+	n = BIO_read(bio, reply, sizeof(reply) - 1);
+	reply[n > 0 ? n : 0] = '\0';
+	sscanf(reply, "HTTP/1.%*d %d", &status);
+	BIO_free_all(bio);
+	SSL_CTX_free(ctx);
+	return status;
+}
+
+/* A doctor's card, and the pharmacist's certificates in a header behind a bare LF: libmicrohttpd
+ * would end a line there and read them as the front's own header, the first of two. */
+static void test_smuggled_chain_refused(void **state)
+{
+	fixture *f = *state;
+	char *other = chain_of("hpki-pharmacist-valid");
+	size_t size = strlen(other) + 512;
+	char *request = malloc(size);
+
+	user(f, "1000000001");
+	user(f, "2000000001");
+	assert_non_null(request);
+	snprintf(request, size,
+	         "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: a\n%s: %s\r\n\r\n",
+	         RP_FRONT_CHAIN_HEADER, other);
+	assert_int_equal(raw_through_front(f, RP_FRONT_TLS12, "hpki-doctor-valid", request), 400);
+	assert_int_equal(raw_through_front(f, RP_FRONT_TLS13, "hpki-doctor-valid", request), 400);
+	/* A folded line and a bare CR the same. */
+	snprintf(request, size,
+	         "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: a\r\n %s: %s\r\n\r\n",
+	         RP_FRONT_CHAIN_HEADER, other);
+	assert_int_equal(raw_through_front(f, RP_FRONT_TLS13, "hpki-doctor-valid", request), 400);
+	snprintf(request, size,
+	         "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: a\r%s: %s\r\n\r\n",
+	         RP_FRONT_CHAIN_HEADER, other);
+	assert_int_equal(raw_through_front(f, RP_FRONT_TLS13, "hpki-doctor-valid", request), 400);
+	/* The same card's honest request goes through: the platform answers the login. */
+	snprintf(request, size, "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+	assert_int_equal(raw_through_front(f, RP_FRONT_TLS13, "hpki-doctor-valid", request), 303);
+	free(request);
+	free(other);
+}
+
 /* The server-first inspecting proxy refuses the browser the way the front refused it. */
 static void test_inspect_first_proxy(void **state)
 {
@@ -234,7 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        ON("2.16", test_front_alerts),         ON("2.16", test_front_revocation),
 	        ON("1.04", test_front_revocation_104), ON("2.16", test_forged_header_ignored),
-	        ON("2.16", test_inspect_first_proxy),
+	        ON("2.16", test_inspect_first_proxy),  ON("2.16", test_smuggled_chain_refused),
 	};
 	int rc;
 

@@ -2,7 +2,7 @@
  * common/relay.h on loopback with plain sockets: a connection copied both ways to the socket it
  * opened upstream; every accepted connection counted, one over the limit closed unserved; the
  * stop ends a connection blocked in a read (the read sees the end, not its timeout) and refuses
- * it a new upstream.
+ * it a new upstream; a connection past its deadline is cut though its client keeps sending.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/relay.h"
@@ -178,6 +179,54 @@ static void test_limit(void **state)
 	close(p.started[1]);
 }
 
+/* Reads its client a byte at a time until the stream ends or fails. */
+static void serve_reading(void *arg, cm_conn *c)
+{
+	probe *p = arg;
+	char byte;
+	ssize_t n;
+
+	started(p);
+	while ((n = recv(cm_conn_fd(c), &byte, 1, 0)) > 0)
+		;
+	p->read_result = n;
+}
+
+/* A client trickling a byte every TRICKLE_NS keeps each read short of the socket's timeout;
+ * the deadline (1 s) cuts it long before TRICKLE_STEPS bytes. */
+#define TRICKLE_NS    200000000L
+#define TRICKLE_STEPS 40
+
+static void test_deadline(void **state)
+{
+	probe p = {.read_result = 99};
+	cm_relay *r = NULL;
+	char why[128], byte;
+	int client;
+	bool cut = false;
+
+	(void)state;
+	assert_int_equal(pipe(p.started), 0);
+	assert_true(cm_relay_start(
+	        &(cm_relay_opts){.serve = serve_reading, .arg = &p, .conn_seconds = 1}, &r, why,
+	        sizeof(why)));
+	client = connect_loopback(cm_relay_port(r));
+	wait_started(&p);
+	for (int i = 0; i < TRICKLE_STEPS && !cut; i++) {
+		cut = send(client, "x", 1, MSG_NOSIGNAL) != 1 ||
+		      recv(client, &byte, 1, MSG_DONTWAIT) == 0;
+		nanosleep(&(struct timespec){0, TRICKLE_NS}, NULL);
+	}
+	assert_true(cut);
+	cm_relay_stop(r);
+	/* Its read ended: the end of the stream, or a reset where the client's byte met the shut
+	 * socket. */
+	assert_true(p.read_result <= 0);
+	close(client);
+	close(p.started[0]);
+	close(p.started[1]);
+}
+
 static void test_arguments(void **state)
 {
 	cm_relay *r = (cm_relay *)&r;
@@ -198,6 +247,7 @@ int main(void)
 	        cmocka_unit_test(test_copy_both_ways),
 	        cmocka_unit_test(test_stop_ends_a_blocked_connection),
 	        cmocka_unit_test(test_limit),
+	        cmocka_unit_test(test_deadline),
 	        cmocka_unit_test(test_arguments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
