@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -426,15 +427,16 @@ static rp_store_err first_open(rp_store *s, char *why, size_t size)
 		return RP_STORE_SCHEMA;
 	if (kind == FILE_EMPTY && (err = init_schema(s, c->db, &created, why, size)) != RP_STORE_OK)
 		return err;
+	/* A file this open just made holds store_schema_sql as written: any other is compared,
+	 * one another opener made meanwhile included (another build may have made it), before
+	 * anything is written to it. */
+	if (!created && (err = check_schema(c->db, why, size)) != RP_STORE_OK)
+		return err;
 	/* WAL is persistent in the file; this confirms it for a store created earlier. */
 	if ((rc = journal_mode_is(c->db, "PRAGMA journal_mode = WAL", "wal")) != SQLITE_OK) {
 		say(why, size, "cannot switch to WAL: %s", sqlite3_errstr(rc));
 		return store_map_rc(rc);
 	}
-	/* A file this open just made holds store_schema_sql as written: any other is compared,
-	 * one another opener made meanwhile included (another build may have made it). */
-	if (!created && (err = check_schema(c->db, why, size)) != RP_STORE_OK)
-		return err;
 	return add_later_indexes(c->db, why, size);
 }
 
@@ -524,11 +526,23 @@ static bool init_lock(pthread_mutex_t *lock)
 	return ok;
 }
 
+/* Whether path's WAL file is there (another process's, or one a crash left). */
+static bool wal_exists(const char *path)
+{
+	char wal[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
+		return true; /* cannot tell: as if it were */
+	return stat(wal, &st) == 0;
+}
+
 rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_t why_size,
                               rp_store **out)
 {
 	rp_store *s;
 	rp_store_err err;
+	bool wal_before;
 
 	if (why != NULL && why_size > 0)
 		why[0] = '\0';
@@ -551,11 +565,13 @@ rp_store_err rp_store_open_ex(const char *path, unsigned flags, char *why, size_
 	    (err = take_ownership(s, why, why_size)) == RP_STORE_OK &&
 	    (s->cache = store_cache_new(0)) == NULL)
 		err = RP_STORE_NOMEM;
+	wal_before = wal_exists(path);
 	if (err == RP_STORE_OK)
 		err = first_open(s, why, why_size);
 	if (err != RP_STORE_OK) {
-		/* Closing must not checkpoint a foreign WAL into a file we refused. */
-		if (s->conn != NULL)
+		/* Closing must not checkpoint a foreign WAL into a file we refused; a WAL this open
+		 * made holds nothing, and the close removes it. */
+		if (s->conn != NULL && wal_before)
 			sqlite3_db_config(s->conn->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 			                  (int *)NULL);
 		say(why, why_size, "%s", rp_store_strerr(err));

@@ -371,7 +371,7 @@ static void test_open_refuses_other_schema(void **state)
 }
 
 /* A store of this version missing a table, a column or an index, or with a column declared
- * otherwise: refused at open with what is wrong, and left unchanged. */
+ * otherwise: refused at open with what is wrong, and left unchanged, its journal mode too. */
 static void expect_schema_why(const char *path, const char *why)
 {
 	size_t before_len, after_len;
@@ -379,12 +379,20 @@ static void expect_schema_why(const char *path, const char *why)
 	rp_store *s = (rp_store *)&s;
 	char got[256];
 
+	char side[200];
+	struct stat st;
+
 	assert_int_equal(rp_store_open_ex(path, 0, got, sizeof(got), &s), RP_STORE_SCHEMA);
 	assert_null(s);
 	assert_string_equal(got, why);
 	after = read_bytes(path, &after_len);
 	assert_int_equal(after_len, before_len);
 	assert_memory_equal(after, before, before_len);
+	/* Nor is a WAL left beside it (the damage's own connection closed cleanly). */
+	snprintf(side, sizeof(side), "%s-wal", path);
+	assert_int_not_equal(stat(side, &st), 0);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	assert_int_not_equal(stat(side, &st), 0);
 	free(before);
 	free(after);
 }
@@ -396,6 +404,8 @@ static void test_open_checks_schema(void **state)
 		const char *damage, *why;
 	} cases[] = {
 	        {"DROP TABLE codes", "table codes is missing"},
+	        /* A copy a tool left in rollback-journal mode: not switched to WAL either. */
+	        {"DROP TABLE codes; PRAGMA journal_mode = DELETE", "table codes is missing"},
 	        {"DROP INDEX credentials_by_user", "index credentials_by_user is missing"},
 	        {"ALTER TABLE credentials RENAME COLUMN sign_count TO counter",
 	         "table credentials has no column sign_count INTEGER NOT NULL"},
