@@ -51,7 +51,7 @@ static rp_http_err serve(rp_platform *p, const rp_platform_options *opt, char *b
 rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t why_size)
 {
 	rp_platform *p = calloc(1, sizeof(*p));
-	char bound[64], reason[256];
+	char bound[64], reason[640];
 	const rp_generation *generation;
 	rp_store_err se;
 	rp_http_err he;
@@ -62,10 +62,9 @@ rp_platform *rp_platform_start(const rp_platform_options *opt, char *why, size_t
 	}
 	snprintf(p->origin, sizeof(p->origin), "%s",
 	         opt->origin ? opt->origin : "https://mahpki-auth.2nds.medis.or.jp");
-	if (opt->rp_id != NULL)
-		snprintf(p->rp_id, sizeof(p->rp_id), "%s", opt->rp_id);
-	else if (!rp_origin_host(p->origin, p->rp_id, sizeof(p->rp_id))) {
-		say(why, why_size, "origin is not scheme://host[:port]", p->origin);
+	if (!rp_origin_rp_id(p->origin, opt->rp_id, p->rp_id, sizeof(p->rp_id), reason,
+	                     sizeof(reason))) {
+		say(why, why_size, reason, NULL);
 		free(p);
 		return NULL;
 	}

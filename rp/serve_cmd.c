@@ -30,8 +30,9 @@ static const char usage_text[] =
         "  --card-pki  IC-card login (/card-login/hpki, /card-login/jpki) trusting the cards\n"
         "             of this built test PKI (its index.json); without --tls-cert it also\n"
         "             serves HTTPS with the PKI's server certificate and client CAs\n"
-        "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host;\n"
-        "             a literal {port} in it becomes the port bound (http://localhost:{port})\n"
+        "  --origin   default https://mahpki-auth.2nds.medis.or.jp; --rp-id defaults to its host,\n"
+        "             else is its host or a registrable domain suffix of it; a literal {port}\n"
+        "             in it becomes the port bound (http://localhost:{port})\n"
         "  --test-control  serve the CA/clock control API under /test-control/ (off by default;\n"
         "             it creates users, issues registration QRs, moves the clock: keep it on\n"
         "             loopback)\n"
@@ -208,9 +209,11 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		if (tls.client_ca_file == NULL)
 			tls.client_ca_file = pki.client_ca;
 	}
-	if (app.cfg.rp_id == NULL) {
-		if (!rp_origin_host(app.cfg.origin, rp_id, sizeof(rp_id))) {
-			rc = usage(err, "--origin is not scheme://host[:port]:", app.cfg.origin);
+	{
+		char why[640];
+		if (!rp_origin_rp_id(app.cfg.origin, app.cfg.rp_id, rp_id, sizeof(rp_id), why,
+		                     sizeof(why))) {
+			rc = usage(err, "--origin and --rp-id:", why);
 			goto out;
 		}
 		app.cfg.rp_id = rp_id;

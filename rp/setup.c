@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* An origin, "{port}" and all, longer than this is not one. */
+#define RP_ORIGIN_MAX 512
+
+#include "common/origin.h"
 #include "rp/pages.h"
 #include "rp/pending.h"
 #include "rp/routes.h"
@@ -71,19 +75,35 @@ void rp_app_release(rp_app *app)
 	app->cards = NULL;
 }
 
-bool rp_origin_host(const char *origin, char *buf, size_t size)
+bool rp_origin_rp_id(const char *origin, const char *given, char *buf, size_t size, char *why,
+                     size_t why_size)
 {
-	const char *p = strstr(origin, "://");
-	size_t n;
+	char concrete[RP_ORIGIN_MAX];
+	const char *port = strstr(origin, "{port}");
+	cm_origin o;
+	int n = port == NULL ? snprintf(concrete, sizeof(concrete), "%s", origin)
+	                     : snprintf(concrete, sizeof(concrete), "%.*s0%s", (int)(port - origin),
+	                                origin, port + strlen("{port}"));
 
-	if (p == NULL)
+	if (n < 0 || (size_t)n >= sizeof(concrete) || !cm_origin_parse(concrete, &o) ||
+	    (strcmp(o.scheme, "https") != 0 && strcmp(o.scheme, "http") != 0)) {
+		snprintf(why, why_size, "origin %s is not http(s)://host[:port]", origin);
 		return false;
-	p += 3;
-	n = strcspn(p, ":/");
-	if (n == 0 || n >= size)
+	}
+	if (given == NULL)
+		given = o.host;
+	if (!cm_rp_id_suffix_ok(o.host, given)) {
+		snprintf(
+		        why, why_size,
+		        "RP ID %s is neither the host of origin %s nor a registrable domain suffix "
+		        "of it",
+		        given, origin);
 		return false;
-	memcpy(buf, p, n);
-	buf[n] = '\0';
+	}
+	if ((size_t)snprintf(buf, size, "%s", given) >= size) {
+		snprintf(why, why_size, "RP ID %s is too long", given);
+		return false;
+	}
 	return true;
 }
 

@@ -20,8 +20,14 @@ bool rp_app_init(rp_app *app, const rp_generation *generation);
 /* Frees what the app owns (store, bundle, trust store, card trust). */
 void rp_app_release(rp_app *app);
 
-/* The host of an origin ("https://host:443/" → "host"), the default RP ID. */
-bool rp_origin_host(const char *origin, char *buf, size_t size);
+/*
+ * The RP ID the platform serves under origin: given (NULL: the origin's host), into buf. False,
+ * with why, when origin is not http(s)://host[:port] (a literal "{port}" counts as a port) or
+ * given is neither its host nor a registrable domain suffix of it: no browser would run a
+ * ceremony there.
+ */
+bool rp_origin_rp_id(const char *origin, const char *given, char *buf, size_t size, char *why,
+                     size_t why_size);
 
 /*
  * A fresh temporary store path in $TMPDIR (default /tmp), so parallel runs can tell their

@@ -1,12 +1,11 @@
 #include "authenticator/phone/client.h"
 
-#include <ctype.h>
-#include <libpsl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "authenticator/device/ctap.h"
+#include "common/origin.h"
 #include "webauthn/arraylen.h"
 #include "webauthn/authdata.h"
 #include "webauthn/b64url.h"
@@ -69,104 +68,20 @@ static au_failure fail(au_client_result *out, au_failure f, const char *fmt, con
 
 /* ---- origin and RP ID (a browser's rules) ---- */
 
-typedef struct origin_parts {
-	char scheme[8];
-	char host[256];
-} origin_parts;
-
-static bool parse_origin(const char *origin, origin_parts *o)
-{
-	const char *p = strstr(origin, "://"), *h, *end;
-	size_t n;
-
-	if (p == NULL || (size_t)(p - origin) >= sizeof(o->scheme))
-		return false;
-	memcpy(o->scheme, origin, (size_t)(p - origin));
-	o->scheme[p - origin] = '\0';
-	h = p + 3;
-	if (*h == '[') /* IPv6 literal */
-		end = strchr(h, ']') ? strchr(h, ']') + 1 : NULL;
-	else
-		end = h + strcspn(h, ":/");
-	if (end == NULL || (n = (size_t)(end - h)) == 0 || n >= sizeof(o->host))
-		return false;
-	memcpy(o->host, h, n);
-	o->host[n] = '\0';
-	/* An origin has no path: only an optional :port may follow the host. */
-	if (*end == ':') {
-		for (end++; isdigit((unsigned char)*end); end++)
-			;
-	}
-	return *end == '\0';
-}
-
-static bool is_ip_literal(const char *host)
-{
-	if (host[0] == '[')
-		return true;
-	for (const char *p = host; *p; p++)
-		if (!isdigit((unsigned char)*p) && *p != '.')
-			return false;
-	return true;
-}
-
-/* Loopback hosts are potentially trustworthy (W3C Secure Contexts §3.2): http is secure there. */
-static bool is_loopback(const char *host)
-{
-	size_t n = strlen(host);
-	return strcmp(host, "localhost") == 0 ||
-	       (n > 10 && strcmp(host + n - 10, ".localhost") == 0) ||
-	       strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0;
-}
-
-/* Which Public Suffix List the RP ID rule reads. */
-typedef enum psl_source { PSL_LATEST, PSL_BUILTIN, PSL_NONE } psl_source;
-
-/*
- * HTML's "is a registrable domain suffix of or is equal to": rp_id is host, or a dot-separated
- * suffix of it that is no public suffix and not inside host's public suffix, i.e. it ends with
- * host's registrable domain. libpsl's newest list (Debian's publicsuffix, else its built-in).
- */
-static bool rp_id_suffix_ok(const char *host, const char *rp_id)
-{
-	size_t hn = strlen(host), rn = strlen(rp_id), dn;
-	psl_ctx_t *latest;
-	const psl_ctx_t *psl;
-	const char *domain;
-	psl_source source;
-	bool ok;
-
-	if (strcmp(host, rp_id) == 0)
-		return true;
-	if (rn == 0 || rn >= hn || host[hn - rn - 1] != '.' || strcmp(host + hn - rn, rp_id) != 0)
-		return false;
-	latest = psl_latest(NULL); /* owned here, freed below */
-	psl = latest != NULL ? latest : psl_builtin();
-	source = latest != NULL ? PSL_LATEST : psl != NULL ? PSL_BUILTIN : PSL_NONE;
-	if (source == PSL_NONE)
-		return false; /* without the list no suffix can be shown registrable */
-	domain = psl_registrable_domain(psl, host);
-	dn = domain != NULL ? strlen(domain) : 0;
-	ok = domain != NULL && !psl_is_public_suffix(psl, rp_id) && rn >= dn &&
-	     strcmp(rp_id + rn - dn, domain) == 0 && (rn == dn || rp_id[rn - dn - 1] == '.');
-	psl_free(latest);
-	return ok;
-}
-
 au_failure au_client_check_origin(const char *origin, const char *rp_id)
 {
-	origin_parts o;
+	cm_origin o;
 
-	if (origin == NULL || !parse_origin(origin, &o))
+	if (origin == NULL || !cm_origin_parse(origin, &o))
 		return AU_FAIL_INSECURE_CONTEXT;
 	if (strcmp(o.scheme, "https") != 0 &&
-	    !(strcmp(o.scheme, "http") == 0 && is_loopback(o.host)))
+	    !(strcmp(o.scheme, "http") == 0 && cm_host_is_loopback(o.host)))
 		return AU_FAIL_INSECURE_CONTEXT;
-	if (is_ip_literal(o.host))
+	if (cm_host_is_ip(o.host))
 		return AU_FAIL_INVALID_DOMAIN;
 	if (rp_id == NULL)
 		return AU_FAIL_NONE;
-	return rp_id_suffix_ok(o.host, rp_id) ? AU_FAIL_NONE : AU_FAIL_BAD_RP_ID;
+	return cm_rp_id_suffix_ok(o.host, rp_id) ? AU_FAIL_NONE : AU_FAIL_BAD_RP_ID;
 }
 
 /* ---- options ---- */
@@ -290,7 +205,7 @@ static au_failure check_authdata(const uint8_t *ad, size_t len, const char *rp_i
 /* rp.id defaults to the origin's host. */
 static bool effective_rp_id(const char *given, const char *origin, char *buf, size_t size)
 {
-	origin_parts o;
+	cm_origin o;
 
 	if (given != NULL) {
 		if (strlen(given) >= size)
@@ -298,7 +213,7 @@ static bool effective_rp_id(const char *given, const char *origin, char *buf, si
 		strcpy(buf, given);
 		return true;
 	}
-	if (!parse_origin(origin, &o))
+	if (!cm_origin_parse(origin, &o))
 		return false;
 	snprintf(buf, size, "%s", o.host);
 	return true;

@@ -55,6 +55,19 @@ check "left untouched" "not a database" "$(cat "$work/junk.db")"
 "$rp" serve --listen 999.0.0.1:1 >/dev/null 2>&1; check "bad listen address" 2 $?
 "$rp" serve --manual 3.0 >/dev/null 2>&1; check "bad manual version" 2 $?
 "$rp" serve --forbidden-network 10.0.0.0/33 >/dev/null 2>&1; check "bad CIDR" 2 $?
+# An origin and RP ID no browser would hold a ceremony under: refused before anything starts.
+for bad in "--origin garbage --rp-id x" "--rp-id=" "--origin https://host/path?q#f" \
+	"--origin ftp://host.example" "--rp-id evil.example --origin https://good.example" \
+	"--rp-id co.jp --origin https://a.example.co.jp"; do
+	# shellcheck disable=SC2086 # the flags are meant to split
+	timeout 20 "$rp" serve --listen 127.0.0.1:0 $bad >/dev/null 2>"$work/origin.log"
+	check "refused: $bad" 2 $?
+	contains "says which: $bad" "$work/origin.log" "--origin and --rp-id:"
+done
+start --origin https://login.example.co.jp --rp-id example.co.jp
+check "a registrable suffix as the RP ID" "example.co.jp" \
+	"$(sed -n 's/.*, RP ID \([^,]*\),.*/\1/p' "$rp_out")"
+stop_rp
 
 # A literal {port} in --origin becomes the port the kernel chose (a browser needs
 # http://localhost:PORT); the RP ID still defaults to the origin's host.
