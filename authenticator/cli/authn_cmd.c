@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include "authenticator/web/keycloak_page.h"
 #include "authenticator/web/page.h"
 #include "authenticator/web/web.h"
+#include "common/regular_file.h"
 #include "webauthn/arraylen.h"
 #include "webauthn/b64url.h"
 
@@ -210,6 +212,20 @@ static int lock_device(const authn_env *env, const char *path, au_device_lock_ta
 
 /* ---- device new / show / set ---- */
 
+/*
+ * A device file path where something else than a regular file is (a device, a FIFO, a link to
+ * nothing), which no --force replaces; 0 or exit code 2. A link to a regular file is written
+ * through.
+ */
+static int refuse_non_regular(const authn_env *env, const char *path)
+{
+	char file[PATH_MAX];
+	bool exists;
+	au_err e = au_device_target(path, file, sizeof(file), &exists);
+
+	return e == AU_OK ? 0 : fail_input(env, "device file", path, au_strerr(e));
+}
+
 static void phone_env(const authn_env *env, au_phone_env *pe)
 {
 	*pe = (au_phone_env){.persona_dir = env->persona_dir,
@@ -233,6 +249,8 @@ static int device_new(int argc, char **argv, const authn_env *env)
 	if (a.persona == NULL || optind != argc - 1)
 		return usage(env, "device new needs --persona NAME and one FILE", NULL);
 	file = argv[optind];
+	if ((rc = refuse_non_regular(env, file)) != 0)
+		return rc;
 	/* Whether the file exists is asked under its lock: of two at once, one makes it. */
 	if ((rc = lock_device(env, file, AU_LOCK_NEW, &lock)) != 0)
 		return rc;
@@ -294,6 +312,39 @@ static int device_show(int argc, char **argv, const authn_env *env)
 	return 0;
 }
 
+/* Whether one of the KEY=VALUE pairs after FILE in argv sets key. */
+static bool sets_key(int argc, char **argv, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (int i = 2; i < argc; i++)
+		if (strncmp(argv[i], key, n) == 0 && argv[i][n] == '=')
+			return true;
+	return false;
+}
+
+/*
+ * The personas a changed persona or default_browser leave the device with, checked as opening
+ * the phone checks them: a file saved with one it cannot open would refuse every later command.
+ * 0 or exit code 2.
+ */
+static int check_personas(const authn_env *env, const au_settings *s)
+{
+	const char *key, *value;
+	char pair[160], why[400];
+	au_phone_env pe;
+	au_err e;
+
+	phone_env(env, &pe);
+	if ((e = au_phone_check_personas(&pe, s, &key, &value, why, sizeof(why))) == AU_OK)
+		return 0;
+	snprintf(pair, sizeof(pair), "%s=%s", key, value);
+	fail_input(env, "setting", pair, why);
+	if (e == AU_ERR_PERSONA_UNKNOWN)
+		list_personas(env);
+	return 2;
+}
+
 static int device_set(int argc, char **argv, const authn_env *env)
 {
 	au_device_lock *lock = NULL;
@@ -336,6 +387,8 @@ static int device_set(int argc, char **argv, const authn_env *env)
 			break;
 		}
 	}
+	if (rc == 0 && (sets_key(argc, argv, "persona") || sets_key(argc, argv, "default_browser")))
+		rc = check_personas(env, &dev.settings);
 	if (rc == 0 && (e = au_device_save(&dev, argv[1])) != AU_OK)
 		rc = fail_input(env, "device file", argv[1], au_strerr(e));
 	au_device_lock_release(&lock);
@@ -623,12 +676,15 @@ static int page_options(int argc, char **argv, const authn_env *env)
 	const char *missing = NULL;
 	au_kc_page kind;
 	au_kc_err ke = AU_KC_ERR_NOT_WEBAUTHN;
+	cm_file_err fe;
 	int rc = 2;
 
 	if (argc != 2)
 		return usage(env, "options needs one PAGE.html", NULL);
-	if ((f = fopen(argv[1], "rb")) == NULL)
-		return fail_input(env, "page", argv[1], strerror(errno));
+	/* A FIFO is refused at once: with no writer, reading it would wait forever. */
+	if ((fe = cm_file_open_regular(argv[1], &f)) != CM_FILE_OK)
+		return fail_input(env, "page", argv[1],
+		                  fe == CM_FILE_OPEN ? strerror(errno) : cm_file_strerr(fe));
 	for (char chunk[4096];;) {
 		size_t n = fread(chunk, 1, sizeof(chunk), f);
 		char *grown = n ? realloc(html, len + n) : html;

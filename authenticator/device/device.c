@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/x509.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "authenticator/device/device_lock.h"
+#include "common/regular_file.h"
 #include "webauthn/b64url.h"
 #include "webauthn/cose.h"
 #include "webauthn/credential.h"
@@ -482,10 +484,15 @@ out:
 au_err au_device_save(au_device *dev, const char *path)
 {
 	au_device_lock *lock = NULL;
-	au_err err = au_device_lock_take(path, AU_LOCK_NEW, &lock);
+	char file[PATH_MAX];
+	bool exists;
+	/* Through a symbolic link, the file it leads to is replaced and the link stays. */
+	au_err err = au_device_target(path, file, sizeof(file), &exists);
 
 	if (err == AU_OK)
-		err = write_file(dev, path);
+		err = au_device_lock_take(path, AU_LOCK_NEW, &lock);
+	if (err == AU_OK)
+		err = write_file(dev, file);
 	au_device_lock_release(&lock);
 	return err;
 }
@@ -619,10 +626,24 @@ static au_err load_root(const json_t *root, au_device *dev)
 	return AU_OK;
 }
 
+/* The device file's JSON; a FIFO or a device is refused at once instead of read (or waited on). */
+static au_err read_json(const char *path, json_t **root)
+{
+	json_error_t jerr;
+	FILE *f;
+	cm_file_err fe = cm_file_open_regular(path, &f);
+
+	*root = NULL;
+	if (fe != CM_FILE_OK)
+		return fe == CM_FILE_NOT_REGULAR ? AU_ERR_NOT_REGULAR : AU_ERR_IO;
+	*root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	return *root != NULL ? AU_OK : AU_ERR_FILE_FORMAT;
+}
+
 au_err au_device_load(au_device *dev, const char *path)
 {
 	au_device_lock *lock;
-	json_error_t jerr;
 	json_t *root;
 	au_err err;
 
@@ -630,10 +651,10 @@ au_err au_device_load(au_device *dev, const char *path)
 	/* Inside a writer's lock the lock nests; on its own a reader takes it only when it is free
 	 * (which removes stale temporaries), else reads the whole file the last save renamed. */
 	lock = au_device_lock_try(path);
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	err = read_json(path, &root);
 	au_device_lock_release(&lock);
-	if (root == NULL)
-		return access(path, R_OK) == 0 ? AU_ERR_FILE_FORMAT : AU_ERR_IO;
+	if (err != AU_OK)
+		return err;
 	err = load_root(root, dev);
 	json_decref(root);
 	if (err != AU_OK)

@@ -71,6 +71,95 @@ bool au_device_folder(const char *path, char *dir, size_t size)
 	       size;
 }
 
+/* FILE.lock, the lock of the device file at file; false when it does not fit. */
+static bool lock_name(const char *file, char *lock_path, size_t size)
+{
+	return (size_t)snprintf(lock_path, size, "%s" LOCK_SUFFIX, file) < size;
+}
+
+/* path into out; AU_ERR_IO with ENAMETOOLONG when it does not fit. */
+static au_err copy_path(const char *path, char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "%s", path) >= size) {
+		errno = ENAMETOOLONG;
+		return AU_ERR_IO;
+	}
+	return AU_OK;
+}
+
+au_err au_device_target(const char *path, char *target, size_t size, bool *exists)
+{
+	char resolved[PATH_MAX];
+	struct stat st;
+
+	*exists = false;
+	if (lstat(path, &st) != 0)
+		return copy_path(path, target, size);
+	*exists = true;
+	if (S_ISLNK(st.st_mode)) {
+		if (realpath(path, resolved) == NULL)
+			return errno == ENOENT || errno == ENOTDIR ? AU_ERR_LINK_MISSING
+			                                           : AU_ERR_IO;
+		if (stat(resolved, &st) != 0)
+			return AU_ERR_IO;
+		path = resolved;
+	}
+	if (!S_ISREG(st.st_mode))
+		return AU_ERR_NOT_REGULAR;
+	return copy_path(path, target, size);
+}
+
+/* Whether the file at path is the one st describes. */
+static bool same_file(const char *path, const struct stat *st)
+{
+	struct stat other;
+
+	return stat(path, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino;
+}
+
+/* The part of path after its last '/'. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Whether path (maybe not made yet) has the name of file's lock or temporary, in its folder. */
+static bool kin_name(const char *file, const char *path)
+{
+	char file_dir[PATH_MAX], path_dir[PATH_MAX], resolved[PATH_MAX];
+	const char *base = base_name(file), *name;
+	size_t base_len = strlen(base);
+	struct stat st;
+
+	/* A link that leads somewhere is judged by where it leads. */
+	if (realpath(path, resolved) != NULL)
+		path = resolved;
+	name = base_name(path);
+	if (!au_device_folder(file, file_dir, sizeof(file_dir)) ||
+	    !au_device_folder(path, path_dir, sizeof(path_dir)) || stat(file_dir, &st) != 0 ||
+	    !same_file(path_dir, &st))
+		return false;
+	return (strncmp(name, base, base_len) == 0 && strcmp(name + base_len, LOCK_SUFFIX) == 0) ||
+	       temp_name(name, base, base_len);
+}
+
+bool au_device_file_kin(const char *device_path, const char *path)
+{
+	char file[PATH_MAX], lock_path[PATH_MAX];
+	struct stat st;
+	bool exists;
+
+	if (au_device_target(device_path, file, sizeof(file), &exists) != AU_OK)
+		return false;
+	if (stat(path, &st) == 0 &&
+	    (same_file(file, &st) ||
+	     (lock_name(file, lock_path, sizeof(lock_path)) && same_file(lock_path, &st))))
+		return true;
+	return kin_name(file, path);
+}
+
 /* With the lock taken: the temporaries of path that writers killed before their rename left. */
 static void remove_stale_temps(const char *path)
 {
@@ -106,16 +195,18 @@ static int lock_fd(int fd, bool wait)
 
 static au_err take(const char *path, au_device_lock_target target, bool wait, au_device_lock **out)
 {
-	char lock_path[PATH_MAX];
+	char file[PATH_MAX], lock_path[PATH_MAX];
 	struct stat st, now;
 	au_device_lock *l;
+	bool exists;
 	int fd, saved;
 
 	*out = NULL;
-	if (target == AU_LOCK_EXISTING && (stat(path, &st) != 0 || !S_ISREG(st.st_mode)))
+	/* Nothing to guard at a path that is no regular file: the load or the save says why. */
+	if (au_device_target(path, file, sizeof(file), &exists) != AU_OK ||
+	    (target == AU_LOCK_EXISTING && !exists))
 		return AU_OK;
-	if (snprintf(lock_path, sizeof(lock_path), "%s" LOCK_SUFFIX, path) >=
-	    (int)sizeof(lock_path)) {
+	if (!lock_name(file, lock_path, sizeof(lock_path))) {
 		errno = ENAMETOOLONG;
 		return AU_ERR_IO;
 	}
@@ -146,7 +237,7 @@ static au_err take(const char *path, au_device_lock_target target, bool wait, au
 	l->depth = 1;
 	l->next = held;
 	held = l;
-	remove_stale_temps(path);
+	remove_stale_temps(file);
 	*out = l;
 	return AU_OK;
 fail:

@@ -10,6 +10,9 @@
  * au_device_load and au_device_save take it themselves, inside a caller's read-modify-write or on
  * their own.
  *
+ * A device file may be a symbolic link to a regular file: the lock and the temporaries are beside
+ * the file the link leads to (au_device_target), which is the file a save replaces.
+ *
  * FILE.lock is removed when the lock is released (one waiting on the removed file takes the new
  * one), so nothing stays beside the device file but what a killed holder leaves: FILE.lock, which
  * the next holder reuses, and its temporary. Taking the free lock removes such temporaries:
@@ -47,5 +50,22 @@ void au_device_lock_release(au_device_lock **lock);
 
 /* The folder the file at path is in ("." for a bare name); false when it does not fit. */
 bool au_device_folder(const char *path, char *dir, size_t size);
+
+/*
+ * The file a device file path stands for, into target: path itself, or the regular file a
+ * symbolic link at path leads to (realpath), so that the lock, the temporaries and the rename
+ * of a save are beside that file and the link stays a link. *exists false when nothing is at
+ * path (target is path). AU_ERR_NOT_REGULAR when what is at path, or where its link leads, is
+ * not a regular file (a device, a FIFO, a directory, a socket); AU_ERR_LINK_MISSING for a link
+ * to nothing; AU_ERR_IO when target does not fit.
+ */
+au_err au_device_target(const char *path, char *target, size_t size, bool *exists);
+
+/*
+ * Whether writing to path would write into the device file at device_path: path is that file
+ * (through any link or hard link), its lock file, or has the name of its lock or of one of its
+ * temporaries in its folder.
+ */
+bool au_device_file_kin(const char *device_path, const char *path);
 
 #endif

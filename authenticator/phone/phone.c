@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authenticator/device/device_lock.h"
 #include "authenticator/device/fido_glue.h"
 #include "authenticator/phone/phone_impl.h"
 
@@ -20,10 +21,23 @@ au_os_family au_phone_os_family(const au_persona *p)
 	                                               : AU_OS_DESKTOP;
 }
 
+/* The persona name of the settings' default browser: the phone's own when none is set. */
+static const char *browser_of(const au_settings *s)
+{
+	return s->default_browser[0] ? s->default_browser : s->persona;
+}
+
 const char *au_phone_browser_name(const au_phone *p)
 {
-	return p->dev.settings.default_browser[0] ? p->dev.settings.default_browser
-	                                          : p->dev.settings.persona;
+	return browser_of(&p->dev.settings);
+}
+
+/* Why browser cannot be the default browser of a phone of persona phone; NULL when it can. */
+static const char *browser_misfit(const au_persona *phone, const au_persona *browser)
+{
+	return browser->os_family != phone->os_family
+	               ? "a browser of another OS family than the phone's"
+	               : NULL;
 }
 
 au_err au_phone_load_browser(au_phone *p, const char *name, const char **why)
@@ -36,14 +50,41 @@ au_err au_phone_load_browser(au_phone *p, const char *name, const char **why)
 		*why = "no such browser persona";
 		return e == AU_ERR_PERSONA_UNKNOWN ? AU_ERR_SETTING_VALUE : e;
 	}
-	if (b.os_family != p->persona.os_family) {
+	if ((*why = browser_misfit(&p->persona, &b)) != NULL) {
 		au_persona_free(&b);
-		*why = "a browser of another OS family than the phone's";
 		return AU_ERR_SETTING_VALUE;
 	}
 	au_persona_free(&p->browser);
 	p->browser = b;
 	return AU_OK;
+}
+
+au_err au_phone_check_personas(const au_phone_env *env, const au_settings *s, const char **key,
+                               const char **value, char *why, size_t why_size)
+{
+	au_persona phone, browser;
+	const char *misfit;
+	au_err e;
+
+	*key = "persona";
+	*value = s->persona;
+	if ((e = au_persona_get(env->personas, env->persona_dir, s->persona, &phone)) != AU_OK) {
+		snprintf(why, why_size, "%s", phone.why[0] ? phone.why : au_strerr(e));
+		return e;
+	}
+	*key = "default_browser";
+	*value = browser_of(s);
+	if ((e = au_persona_get(env->personas, env->persona_dir, *value, &browser)) != AU_OK) {
+		snprintf(why, why_size, "%s", browser.why[0] ? browser.why : au_strerr(e));
+		au_persona_free(&phone);
+		return e;
+	}
+	misfit = browser_misfit(&phone, &browser);
+	if (misfit != NULL)
+		snprintf(why, why_size, "%s (%s)", misfit, s->persona);
+	au_persona_free(&browser);
+	au_persona_free(&phone);
+	return misfit != NULL ? AU_ERR_SETTING_VALUE : AU_OK;
 }
 
 /* The phone's paths; false (why filled) when one is too long. */
@@ -79,6 +120,14 @@ static au_err start(au_phone *p, const au_phone_env *env, const char *event_log,
 	if ((e = au_phone_load_browser(p, au_phone_browser_name(p), &bad)) != AU_OK) {
 		au_phone_why(why, why_size, au_phone_browser_name(p), bad);
 		return e;
+	}
+	/* Events appended to the device file (or its lock, or a temporary a save renames over it)
+	 * would leave it no device file. */
+	if (event_log != NULL && au_device_file_kin(p->device_path, event_log)) {
+		char what[sizeof(p->device_path) + 16];
+		snprintf(what, sizeof(what), "event log %s", event_log);
+		au_phone_why(why, why_size, what, au_strerr(AU_ERR_EVENT_LOG));
+		return AU_ERR_EVENT_LOG;
 	}
 	if (event_log != NULL && (p->log_file = fopen(event_log, "a")) == NULL) {
 		au_phone_why(why, why_size, event_log, "event log cannot be opened");

@@ -95,9 +95,20 @@ au_err au_phone_create(au_phone *p, const au_phone_env *env, const char *persona
 au_err au_phone_trust_ca(au_phone *p, const char *ca_file);
 
 /*
+ * Whether settings name personas a phone opens with, as au_phone_open and the remedy
+ * set-default-browser check them: a persona of persona_dir, and a default browser of its OS
+ * family. Otherwise *key and *value name the setting at fault ("persona" or "default_browser",
+ * its value in s) and why says what is wrong with it.
+ */
+au_err au_phone_check_personas(const au_phone_env *env, const au_settings *s, const char **key,
+                               const char **value, char *why, size_t why_size);
+
+/*
  * Opens device_path with its persona (the phone) and the persona of its default
  * browser; why (may be NULL) names what failed. Each browser keeps its own site
  * data: DEVICE.cookies for the phone's own browser, DEVICE.BROWSER.cookies for another.
+ * event_log (NULL: none) is appended to; AU_ERR_EVENT_LOG, before anything is written, when it
+ * is the device file, its lock or one of its temporaries (au_device_file_kin).
  */
 au_err au_phone_open(au_phone *p, const au_phone_env *env, const char *device_path,
                      const char *event_log, char *why, size_t why_size);

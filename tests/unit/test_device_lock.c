@@ -3,7 +3,9 @@
  * all keep their credentials; the temporary of a writer killed before its rename is removed by the
  * next load and the file is whole; a lock nests in its thread (load and save inside a caller's
  * read-modify-write leave the lock held) and excludes other processes and threads; a reader never
- * waits; nothing is left beside the file, and no lock file is made beside a missing one.
+ * waits; nothing is left beside the file, and no lock file is made beside a missing one. A save
+ * through a symbolic link replaces the file it leads to; a FIFO or a device is refused at once;
+ * the names that would write into a device file (its lock, its temporaries) are known.
  */
 #define _XOPEN_SOURCE 700 /* mkdtemp, pthread */
 #include <setjmp.h>
@@ -368,6 +370,109 @@ static void test_missing_file_no_lock_file(void **state)
 	assert_string_equal(names, "");
 }
 
+/* ---- what a device file path may be ---- */
+
+/* A save through a symbolic link replaces the file it leads to: the link stays a link, and
+ * nothing is left beside either. */
+static void test_save_through_link(void **state)
+{
+	folder *f = *state;
+	char link[128], names[512];
+	struct stat st;
+	au_device dev;
+
+	device_with(&dev, NULL);
+	assert_int_equal(au_device_save(&dev, f->path), AU_OK);
+	snprintf(link, sizeof(link), "%s/link.json", f->dir);
+	assert_int_equal(symlink("phone.json", link), 0);
+	dev.settings.delay_ms = 7;
+	assert_int_equal(au_device_save(&dev, link), AU_OK);
+	au_device_free(&dev);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(au_device_load(&dev, f->path), AU_OK);
+	assert_int_equal(dev.settings.delay_ms, 7);
+	au_device_free(&dev);
+	listing(f->dir, names, sizeof(names));
+	assert_string_equal(names, "link.json phone.json");
+	assert_int_equal(unlink(link), 0);
+}
+
+/* A FIFO, or a link to a device, is no device file: the load says so at once (a FIFO's reader
+ * would wait for a writer forever), the save leaves it as it is. */
+static void test_not_regular_refused(void **state)
+{
+	folder *f = *state;
+	char link[128];
+	struct stat st;
+	au_device dev;
+
+	alarm(10); /* a load that waits on the FIFO fails the test instead of hanging it */
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	assert_int_equal(au_device_load(&dev, f->path), AU_ERR_NOT_REGULAR);
+	device_with(&dev, NULL);
+	assert_int_equal(au_device_save(&dev, f->path), AU_ERR_NOT_REGULAR);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	snprintf(link, sizeof(link), "%s/null.json", f->dir);
+	assert_int_equal(symlink("/dev/null", link), 0);
+	assert_int_equal(au_device_save(&dev, link), AU_ERR_NOT_REGULAR);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink("missing.json", link), 0);
+	assert_int_equal(au_device_save(&dev, link), AU_ERR_LINK_MISSING);
+	assert_int_equal(unlink(link), 0);
+	au_device_free(&dev);
+	alarm(0);
+}
+
+/* What writing to a path would write into the device file: the file under any name, its lock,
+ * a temporary's name; not another file beside it. */
+static void test_file_kin(void **state)
+{
+	static const struct {
+		const char *name;
+		bool kin;
+	} cases[] = {
+	        {"phone.json", true},
+	        {"link.json", true},
+	        {"hard.json", true},
+	        {"phone.json.lock", true},
+	        {"phone.json.tmpAb3dE6", true},
+	        {"./phone.json.tmpZZZZZZ", true},
+	        {"phone.json.tmpAb3", false},
+	        {"phone.json.log", false},
+	        {"other.json", false},
+	        {"phone.json.lock.log", false},
+	};
+	folder *f = *state;
+	au_device_lock *lock = NULL;
+	char path[192];
+	au_device dev;
+
+	device_with(&dev, NULL);
+	assert_int_equal(au_device_save(&dev, f->path), AU_OK);
+	au_device_free(&dev);
+	assert_int_equal(chdir(f->dir), 0);
+	assert_int_equal(symlink("phone.json", "link.json"), 0);
+	assert_int_equal(link("phone.json", "hard.json"), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, cases[i].name);
+		if (au_device_file_kin(f->path, path) != cases[i].kin)
+			fail_msg("%s: kin %d", cases[i].name, !cases[i].kin);
+		/* Named from the folder itself, and the device file through its link. */
+		assert_int_equal(au_device_file_kin("link.json", cases[i].name), cases[i].kin);
+	}
+	/* The lock file as it is while held. */
+	assert_int_equal(au_device_lock_take(f->path, AU_LOCK_EXISTING, &lock), AU_OK);
+	assert_true(au_device_file_kin(f->path, "phone.json.lock"));
+	au_device_lock_release(&lock);
+	assert_int_equal(unlink("link.json"), 0);
+	assert_int_equal(unlink("hard.json"), 0);
+	assert_int_equal(chdir("/"), 0);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -377,6 +482,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_other_temps_kept, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_lock_nests_and_excludes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_missing_file_no_lock_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_save_through_link, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_not_regular_refused, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_file_kin, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
  * and the Chromium measurements) and the error manual — a second source, never
  * the files.
  * Malformed copies (missing class, wrong type, bad JSON, "../" names ...) must
- * give a clear error and no crash or leak.
+ * give a clear error and no crash or leak. A device's persona and default browser are checked
+ * against the files as opening a phone checks them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 
 #include "authenticator/phone/persona.h"
 #include "authenticator/phone/persona_shelf.h"
+#include "authenticator/phone/phone.h"
 
 #ifndef KAGURA_PERSONA_DIR
 #error "KAGURA_PERSONA_DIR must name fixtures/personas"
@@ -830,6 +832,48 @@ static void test_bad_names(void **state)
 	assert_false(au_persona_name_valid("ios18_safari"));
 }
 
+/* The personas a device's settings name, checked as opening the phone checks them: `device set`
+ * refuses a persona or default browser the phone could not open with. */
+static void test_check_personas(void **state)
+{
+	static const struct {
+		const char *persona, *browser;
+		au_err err;
+		const char *key, *needle;
+	} cases[] = {
+	        {"android-chrome", "android-chrome", AU_OK, NULL, NULL},
+	        {"android-chrome", "android-chrome-old", AU_OK, NULL, NULL},
+	        {"nope", "android-chrome", AU_ERR_PERSONA_UNKNOWN, "persona",
+	         "no persona \"nope\""},
+	        {"../../../etc/passwd", "android-chrome", AU_ERR_PERSONA_UNKNOWN, "persona",
+	         "is not a persona name"},
+	        {"android-chrome", "nope", AU_ERR_PERSONA_UNKNOWN, "default_browser",
+	         "no persona \"nope\""},
+	        {"android-chrome", "ios17-safari", AU_ERR_SETTING_VALUE, "default_browser",
+	         "another OS family"},
+	};
+	au_phone_env env = {.persona_dir = KAGURA_PERSONA_DIR};
+	const char *key, *value;
+	char why[400];
+	au_settings s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		snprintf(s.persona, sizeof(s.persona), "%s", cases[i].persona);
+		snprintf(s.default_browser, sizeof(s.default_browser), "%s", cases[i].browser);
+		why[0] = '\0';
+		assert_int_equal(au_phone_check_personas(&env, &s, &key, &value, why, sizeof(why)),
+		                 cases[i].err);
+		if (cases[i].err == AU_OK)
+			continue;
+		assert_string_equal(key, cases[i].key);
+		assert_string_equal(value, strcmp(key, "persona") == 0 ? cases[i].persona
+		                                                       : cases[i].browser);
+		assert_non_null(strstr(why, cases[i].needle));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -849,6 +893,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_bad_values, tmp_setup, tmp_teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_json, tmp_setup, tmp_teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_names, tmp_setup, tmp_teardown),
+	        cmocka_unit_test(test_check_personas),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
