@@ -80,14 +80,17 @@ sc_status step_ca_qr(sc_world *w, const sc_step *st, sc_outcome *out)
 	named_user *u = world_user(w, sc_step_word(st, 0));
 	named_var *v = world_var(w, sc_step_get(st, "as"), true);
 	const char *ttl = sc_step_get(st, "ttl");
+	uint64_t seconds = 0;
 	json_t *body, *a;
 	const char *url;
 
 	if (u == NULL || v == NULL)
 		return sc_result(out, SC_ERROR, "ca.qr USER as=NAME [ttl=SECONDS]");
+	if (ttl != NULL && !world_number(ttl, SC_NUMBER_SECONDS, &seconds, out))
+		return out->status;
 	body = json_pack("{s:s}", "user", u->id);
 	if (ttl != NULL)
-		json_object_set_new(body, "ttl_seconds", json_integer(atoll(ttl)));
+		json_object_set_new(body, "ttl_seconds", json_integer((json_int_t)seconds));
 	if ((a = sc_world_control(w, SC_CTL_REGISTRATION_QR, body, out)) == NULL)
 		return out->status;
 	url = json_string_value(json_object_get(a, "url"));

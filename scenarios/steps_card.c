@@ -43,8 +43,12 @@ sc_status step_card_reader(sc_world *w, const sc_step *st, sc_outcome *out)
 		return out->status;
 	if (metal != NULL) {
 		/* metal=N: on a metal desk, N reads fail; metal=no: on wood or plastic */
-		s->reader.on_metal = strcmp(metal, "no") != 0;
-		s->reader.metal_failures = s->reader.on_metal ? (unsigned)atoi(metal) : 0;
+		uint64_t failures = 0;
+		bool on_metal = strcmp(metal, "no") != 0;
+		if (on_metal && !world_number(metal, SC_NUMBER_N, &failures, out))
+			return out->status;
+		s->reader.on_metal = on_metal;
+		s->reader.metal_failures = (unsigned)failures;
 		s->reader.reads = 0;
 	}
 	return SC_PASS;

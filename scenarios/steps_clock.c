@@ -6,15 +6,15 @@
 
 #include "scenarios/world_impl.h"
 
+#define SECONDS_PER_MINUTE 60
+
 sc_status step_clock_advance(sc_world *w, const sc_step *st, sc_outcome *out)
 {
-	const char *min = sc_step_word(st, 0);
-	char *end = NULL;
-	double minutes = min ? strtod(min, &end) : -1;
+	uint64_t minutes;
 
-	if (min == NULL || *end != '\0' || minutes <= 0 || minutes > 60 * 24 * 365)
-		return sc_result(out, SC_ERROR, "clock.advance MINUTES (a positive number)");
-	return sc_world_advance_clock(w, (json_int_t)(minutes * 60), out);
+	if (!world_number(sc_step_word(st, 0), SC_NUMBER_MINUTES, &minutes, out))
+		return out->status;
+	return sc_world_advance_clock(w, (json_int_t)minutes * SECONDS_PER_MINUTE, out);
 }
 
 sc_status sc_world_advance_clock(sc_world *w, json_int_t seconds, sc_outcome *out)

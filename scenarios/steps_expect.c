@@ -168,13 +168,16 @@ sc_status step_expect_status(sc_world *w, const sc_step *st, sc_outcome *out)
 {
 	const seen *s = where_step(w, st, out);
 	const char *code = sc_step_word(st, 1);
+	uint64_t want;
 
 	if (s == NULL)
 		return out->status;
 	if (code == NULL)
 		return sc_result(out, SC_ERROR, "expect.status WHERE CODE");
+	if (!world_number(code, SC_NUMBER_HTTP_STATUS, &want, out))
+		return out->status;
 	snprintf(out->expected, sizeof(out->expected), "HTTP %s", code);
-	if (s->any && s->status == atol(code))
+	if (s->any && s->status == (long)want)
 		return SC_PASS;
 	return sc_result(out, SC_FAIL, "the %s came with HTTP %ld", out->where, s->status);
 }
@@ -185,9 +188,12 @@ sc_status step_expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
 	const char *want = sc_step_word(st, 1);
 	json_t *list, *c;
 	size_t i, enabled = 0;
+	uint64_t count;
 
 	if (u == NULL || want == NULL)
 		return sc_result(out, SC_ERROR, "expect.devices USER COUNT");
+	if (!world_number(want, SC_NUMBER_COUNT, &count, out))
+		return out->status;
 	if ((list = world_devices(w, u, out)) == NULL)
 		return out->status;
 	json_array_foreach(list, i, c) enabled += json_is_true(json_object_get(c, "enabled"));
@@ -195,7 +201,7 @@ sc_status step_expect_devices(sc_world *w, const sc_step *st, sc_outcome *out)
 	snprintf(out->where, sizeof(out->where), "ca.devices");
 	snprintf(out->expected, sizeof(out->expected), "%s device(s) registered", want);
 	snprintf(out->seen, sizeof(out->seen), "%zu", enabled);
-	return enabled == (size_t)atol(want)
+	return enabled == count
 	               ? SC_PASS
 	               : sc_result(out, SC_FAIL, "the CA lists %zu enabled device(s)", enabled);
 }

@@ -224,11 +224,14 @@ sc_status step_pc_card_login(sc_world *w, const sc_step *st, sc_outcome *out)
 	sc_pc *s = world_pc_side(w, st, &pc, out);
 	const char *path = login_path(sc_step_word(st, 1));
 	const char *pin = sc_step_get(st, "pin_seconds");
-	au_pin_user user = {.cancel_picker = world_yes(sc_step_get(st, "cancel")),
-	                    .pin_seconds = pin ? (unsigned)atoi(pin) : 0};
+	uint64_t pin_seconds = 0;
+	au_pin_user user = {.cancel_picker = world_yes(sc_step_get(st, "cancel"))};
 
 	if (s == NULL)
 		return out->status;
+	if (pin != NULL && !world_number(pin, SC_NUMBER_N, &pin_seconds, out))
+		return out->status;
+	user.pin_seconds = (unsigned)pin_seconds;
 	if (path == NULL)
 		return sc_result(
 		        out, SC_ERROR,

@@ -5,7 +5,10 @@
  *
  * Grammar: words separated by spaces. A word with "=" is a key ("label=TEXT"; alternatives
  * "a=|b=" ; an upper-case key "SETTING=VALUE" admits any key); other words are positional
- * ("USER", "hpki|jpki"); "[...]" makes a word optional; a trailing "..." repeats it.
+ * ("USER", "hpki|jpki"); "[...]" makes a word optional; a trailing "..." repeats it. A
+ * placeholder that names a number (COUNT, CODE, MINUTES, SECONDS, N: scenarios/number.h), alone
+ * or among alternatives ("metal=N|no"), admits only such a number: the whole word in decimal
+ * digits within its range, so "1x" or "nan" is an error too.
  */
 #ifndef KAGURA_SCENARIOS_USAGE_H
 #define KAGURA_SCENARIOS_USAGE_H

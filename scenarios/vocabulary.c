@@ -74,9 +74,12 @@ bool sc_step_changes_platform(const sc_step *st)
 {
 	const sc_verb *v = sc_verb_of(st->verb);
 	const char *pin = sc_step_get(st, "pin_seconds");
+	uint64_t seconds = 0;
 
 	/* a card login with a PIN dialog of N seconds moves the platform's clock on by N */
-	return (v != NULL && (v->needs & SC_CHANGES_PLATFORM)) || (pin != NULL && atol(pin) > 0);
+	return (v != NULL && (v->needs & SC_CHANGES_PLATFORM)) ||
+	       (pin != NULL && sc_number_of(pin, SC_NUMBER_N, &seconds) == SC_NUMBER_OK &&
+	        seconds > 0);
 }
 
 static bool block_needs_card_pki(const sc_block *b)

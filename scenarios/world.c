@@ -50,6 +50,16 @@ bool world_yes(const char *v)
 	       (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
+bool world_number(const char *word, sc_number_kind kind, uint64_t *value, sc_outcome *out)
+{
+	char why[160];
+
+	if (sc_number_word(word, kind, value, why, sizeof(why)))
+		return true;
+	sc_result(out, SC_ERROR, "%s", why);
+	return false;
+}
+
 sc_status world_set_switches(const sc_step *st, const world_switch *switches, size_t n,
                              const char *usage, sc_outcome *out)
 {

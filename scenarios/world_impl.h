@@ -17,6 +17,7 @@
 #include "authenticator/phone/phone.h"
 #include "authenticator/pc/proxy.h"
 #include "scenarios/control.h"
+#include "scenarios/number.h"
 #include "scenarios/world.h"
 
 #define MAX_ACTORS      8 /* users, phones, PCs, variables: each of a scenario's own */
@@ -187,6 +188,9 @@ void world_keep_page(sc_world *w, served_page *kept, const au_page *page);
  * any failure fails the step. */
 sc_status world_saw_pc(sc_world *w, sc_pc *c, au_err e, sc_outcome *out);
 bool world_yes(const char *v);
+/* A step's word as a number of kind (scenarios/number.h); false with out an SC_ERROR saying why.
+ * The loader refuses such a word already: this keeps a handler from reading one regardless. */
+bool world_number(const char *word, sc_number_kind kind, uint64_t *value, sc_outcome *out);
 /* A yes|no word of a step and the flag it sets; field NULL: a key the handler reads itself. */
 typedef struct world_switch {
 	const char *key;

@@ -156,8 +156,9 @@ print("ok   both files ran; one cause counted once")
 PY
 KAGURA_SCENARIOS="$work/multi" "$sc" run --manual 2.16 2.1 >out 2>err
 contains "causes column" out "1/1"
-# A file for an entry the catalogue lacks, a BOM, a FIFO, an extra word, a typo'd key: errors
-# with file:line, never silently ignored (and a FIFO never hangs the run).
+# A file for an entry the catalogue lacks, a BOM, a FIFO, an extra word, a typo'd key, a
+# malformed number: errors with file:line, never silently ignored (and a FIFO never hangs the
+# run).
 # bad NAME TEXT: the run over $work/bad fails (exit 1) and says TEXT; bad_dir makes $work/bad
 # the entry's own scenario, the case then adds or replaces one file in it.
 bad_dir() {
@@ -179,6 +180,8 @@ bad_dir; sed 's/^\tca.disable doctor$/\tca.disable doctor now/' "$src/scenarios/
 bad "extra word" "2.1-account-disabled.scn:14: ca.disable takes 1 word, not 2"
 bad_dir; sed 's/^\tphone.new phone persona=android-chrome$/\tphone.new phone persona=android-chrome\n\tphone.login phone doctor lable=x/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
 bad "unknown key" "phone.login has no lable="
+bad_dir; sed 's/^\texpect.message phone.page$/\texpect.message phone.page\n\texpect.status phone.page 200abc/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
+bad "malformed number" "2.1-account-disabled.scn:17: 200abc is not a number (CODE: an HTTP status from 100 to 599"
 
 # --shard K/N: every entry exactly once over the shards.
 for k in 1 2 3; do

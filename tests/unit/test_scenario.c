@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "scenarios/number.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
 
@@ -117,6 +119,112 @@ static void test_nul_byte(void **state)
 	assert_non_null(strstr(why, "NUL"));
 }
 
+/* A number is the whole word in decimal digits, within its range: nothing else is read as one. */
+static void test_number_parse(void **state)
+{
+	static const struct {
+		const char *text;
+		uint64_t min, max;
+		sc_number_err want;
+		uint64_t value;
+	} cases[] = {
+	        {"0", 0, 10, SC_NUMBER_OK, 0},
+	        {"7", 1, 64, SC_NUMBER_OK, 7},
+	        {"007", 1, 64, SC_NUMBER_OK, 7},
+	        {"18446744073709551615", 0, UINT64_MAX, SC_NUMBER_OK, UINT64_MAX},
+	        {"18446744073709551616", 0, UINT64_MAX, SC_NUMBER_OUT_OF_RANGE, 0},
+	        {"4294967297", 1, 64, SC_NUMBER_OUT_OF_RANGE, 0},
+	        {"0", 1, 64, SC_NUMBER_OUT_OF_RANGE, 0},
+	        {"65", 1, 64, SC_NUMBER_OUT_OF_RANGE, 0},
+	        {"", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"1x", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"one", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"200abc", 0, 1000, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"-1", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"+1", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {" 1", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"1 ", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"0x10", 0, 100, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"1e3", 0, 10000, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"1.5", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"nan", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"inf", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"-18446744073709551615", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	        {"99999999999999999999x", 0, 10, SC_NUMBER_NOT_A_NUMBER, 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		sc_number_err e = sc_number_parse(cases[i].text, cases[i].min, cases[i].max, &v);
+		if (e != cases[i].want)
+			fail_msg("'%s': %s, not %s", cases[i].text, sc_number_strerr(e),
+			         sc_number_strerr(cases[i].want));
+		assert_int_equal(v, e == SC_NUMBER_OK ? cases[i].value : 12345);
+	}
+	assert_int_equal(sc_number_parse(NULL, 0, 10, &(uint64_t){0}), SC_NUMBER_NOT_A_NUMBER);
+}
+
+/* step is the one step of a cause; its check against the vocabulary says want ("" fits). */
+static void step_checked(const char *step, const char *want)
+{
+	char text[512], why[512] = "";
+	sc_scenario s;
+	bool fits;
+
+	snprintf(text, sizeof(text), "entry 2.1\nmanual 2.16\ncause c1\n\t%s\n", step);
+	assert_int_equal(sc_scenario_parse("n.scn", text, strlen(text), &s, why, sizeof(why)),
+	                 SC_OK);
+	fits = sc_step_check(&s.causes[0].block.steps[0], why, sizeof(why));
+	if (want[0] == '\0' ? !fits : fits || strcmp(why, want) != 0)
+		fail_msg("%s: %s, not '%s'", step, fits ? "fits" : why, want);
+	sc_scenario_free(&s);
+}
+
+/* A number a step's usage line admits (COUNT, CODE, MINUTES, SECONDS, N) is checked as the file
+ * loads: a malformed one is an error, never read as 0 or as its leading digits. */
+static void test_step_numbers(void **state)
+{
+	(void)state;
+	step_checked("expect.devices doctor 1", "");
+	step_checked("expect.devices doctor 0", "");
+	step_checked("expect.status phone.page 403", "");
+	step_checked("clock.advance 1500", "");
+	step_checked("ca.qr doctor as=qr ttl=86400", "");
+	step_checked("card.reader pc metal=100", "");
+	step_checked("card.reader pc metal=no seated=yes", "");
+	step_checked("pc.card-login pc hpki pin_seconds=61", "");
+	step_checked("expect.devices doctor 1x",
+	             "1x is not a number (COUNT: a whole number from 0 to 1000000; usage: "
+	             "expect.devices USER COUNT)");
+	step_checked("expect.devices doctor one",
+	             "one is not a number (COUNT: a whole number from 0 to 1000000; usage: "
+	             "expect.devices USER COUNT)");
+	step_checked("expect.devices doctor \"\"",
+	             "\"\" is not a number (COUNT: a whole number from 0 to 1000000; usage: "
+	             "expect.devices USER COUNT)");
+	step_checked("expect.status phone.page 200abc",
+	             "200abc is not a number (CODE: an HTTP status from 100 to 599; usage: "
+	             "expect.status WHERE CODE)");
+	step_checked("expect.status phone.page 4030",
+	             "4030 is out of range (CODE: an HTTP status from 100 to 599; usage: "
+	             "expect.status WHERE CODE)");
+	step_checked("clock.advance nan", "nan is not a number (MINUTES: whole minutes from 1 to "
+	                                  "525600; usage: clock.advance MINUTES)");
+	step_checked("clock.advance 0", "0 is out of range (MINUTES: whole minutes from 1 to "
+	                                "525600; usage: clock.advance MINUTES)");
+	step_checked("ca.qr doctor as=qr ttl=1e3",
+	             "1e3 is not a number (SECONDS: whole seconds from 1 to 315360000; usage: "
+	             "ca.qr USER as=VAR [ttl=SECONDS])");
+	step_checked("card.reader pc metal=-1",
+	             "-1 is not a number (N: a whole number from 0 to 1000000; usage: card.reader "
+	             "PC [connected=yes|no] [seated=yes|no] [antivirus=yes|no] [pca=yes|no] "
+	             "[metal=N|no])");
+	step_checked("pc.card-login pc hpki pin_seconds=4294967357",
+	             "4294967357 is out of range (N: a whole number from 0 to 1000000; usage: "
+	             "pc.card-login PC hpki|jpki|jpki-register [pin_seconds=N] [cancel=yes])");
+}
+
 /* What the screen shows against the catalogue's line: width, long vowel, placeholders. */
 static void test_shows(void **state)
 {
@@ -173,9 +281,10 @@ static void test_vocabulary_documented(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_parse),   cmocka_unit_test(test_vocabulary_documented),
-	        cmocka_unit_test(test_refused), cmocka_unit_test(test_nul_byte),
-	        cmocka_unit_test(test_shows),
+	        cmocka_unit_test(test_parse),        cmocka_unit_test(test_vocabulary_documented),
+	        cmocka_unit_test(test_refused),      cmocka_unit_test(test_nul_byte),
+	        cmocka_unit_test(test_shows),        cmocka_unit_test(test_number_parse),
+	        cmocka_unit_test(test_step_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
