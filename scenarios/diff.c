@@ -22,26 +22,77 @@ static const char diff_usage[] =
         "  lines; --check: exit 1 when a cause fails on Keycloak with no decision recorded, or\n"
         "  is skipped there without a reason.\n";
 
+static bool entry_shaped(const json_t *e)
+{
+	return json_is_object(e) && json_is_string(json_object_get(e, "id")) &&
+	       json_is_array(json_object_get(e, "causes"));
+}
+
+/* A manual's object as the JSON report writes it (scenarios/report.c): a string manual and an
+ * array entries, each entry an object with a string id and an array causes; false with why
+ * naming the JSON path at fault (at: the object's, "$[1]"). */
+static bool manual_shaped(const json_t *m, const char *at, char *why, size_t size)
+{
+	const json_t *entries = json_object_get(m, "entries");
+
+	if (!json_is_object(m) || !json_is_string(json_object_get(m, "manual")) ||
+	    !json_is_array(entries)) {
+		snprintf(why, size, "%s: not an object with a string manual and an array entries",
+		         at);
+		return false;
+	}
+	for (size_t i = 0; i < json_array_size(entries); i++)
+		if (!entry_shaped(json_array_get(entries, i))) {
+			snprintf(why, size,
+			         "%s.entries[%zu]: not an object with a string id and an array "
+			         "causes",
+			         at, i);
+			return false;
+		}
+	return true;
+}
+
+/* Whether doc (an object or an array: jansson loads nothing else) is a run's JSON report: one
+ * manual's object, or an array of them. */
+static bool report_shaped(const json_t *doc, char *why, size_t size)
+{
+	size_t i;
+	json_t *m;
+
+	if (json_is_object(doc))
+		return manual_shaped(doc, "$", why, size);
+	json_array_foreach(doc, i, m)
+	{
+		char at[32];
+		snprintf(at, sizeof(at), "$[%zu]", i);
+		if (!manual_shaped(m, at, why, size))
+			return false;
+	}
+	return true;
+}
+
 /* The manuals of a report: its array, or its one manual's object as an array (owned). */
 static json_t *manuals_of(const char *path, const sc_cmd_env *env)
 {
 	json_error_t err;
 	json_t *doc = json_load_file(path, 0, &err), *list;
+	char why[200];
 
 	if (doc == NULL) {
 		fprintf(env->err, "kagura-scenarios diff: %s:%d: %s\n", path, err.line, err.text);
 		return NULL;
 	}
+	if (!report_shaped(doc, why, sizeof(why))) {
+		fprintf(env->err, "kagura-scenarios diff: %s: not a run's JSON report (%s)\n", path,
+		        why);
+		json_decref(doc);
+		return NULL;
+	}
 	if (json_is_array(doc))
 		return doc;
-	if (json_is_object(doc) && json_is_array(json_object_get(doc, "entries"))) {
-		list = json_array();
-		json_array_append_new(list, doc);
-		return list;
-	}
-	fprintf(env->err, "kagura-scenarios diff: %s is not a run's JSON report\n", path);
-	json_decref(doc);
-	return NULL;
+	list = json_array();
+	json_array_append_new(list, doc);
+	return list;
 }
 
 static const char *str(const json_t *o, const char *key)

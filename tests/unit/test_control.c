@@ -317,10 +317,12 @@ static char *write_temp(const char *text)
 	return path;
 }
 
-/* Runs diff on the two reports (and notes); its exit status, stdout in out. */
-static int diff(const char *kc_report, const char *notes, bool check, char **out)
+/* Runs diff on the two reports given as text (and notes); its exit status, stdout in out,
+ * stderr in *err_out (NULL: dropped). */
+static int diff_texts(const char *mock_text, const char *kc_report, const char *notes, bool check,
+                      char **out, char **err_out)
 {
-	char *mock = write_temp(mock_report), *kc = write_temp(kc_report);
+	char *mock = write_temp(mock_text), *kc = write_temp(kc_report);
 	char *notes_path = notes ? write_temp(notes) : NULL;
 	char *argv[6] = {"diff", mock, kc};
 	int argc = 3, rc;
@@ -338,7 +340,10 @@ static int diff(const char *kc_report, const char *notes, bool check, char **out
 	rc = sc_diff_cmd(argc, argv, &env);
 	fclose(o);
 	fclose(e);
-	free(err);
+	if (err_out != NULL)
+		*err_out = err;
+	else
+		free(err);
 	unlink(mock);
 	unlink(kc);
 	if (notes_path)
@@ -347,6 +352,12 @@ static int diff(const char *kc_report, const char *notes, bool check, char **out
 	free(kc);
 	free(notes_path);
 	return rc;
+}
+
+/* The same against the mock report above. */
+static int diff(const char *kc_report, const char *notes, bool check, char **out)
+{
+	return diff_texts(mock_report, kc_report, notes, check, out, NULL);
 }
 
 static const char kc_report[] =
@@ -400,6 +411,39 @@ static void test_diff_silent_skip_fails_the_check(void **state)
 	free(out);
 }
 
+/* A document that is JSON but no run's report, on either side, is bad input naming where. */
+static void test_diff_refuses_what_is_no_report(void **state)
+{
+	static const struct {
+		const char *doc, *why;
+	} junk[] = {
+	        {"[1,2,3]", "$[0]: not an object with a string manual and an array entries"},
+	        {"[{\"manual\":5,\"entries\":[]}]",
+	         "$[0]: not an object with a string manual and an array entries"},
+	        {"{\"manual\":\"2.16\"}",
+	         "$: not an object with a string manual and an array entries"},
+	        {"[{\"manual\":\"2.16\",\"entries\":[]},{\"manual\":\"1.04\",\"entries\":[7]}]",
+	         "$[1].entries[0]: not an object with a string id and an array causes"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		for (int side = 0; side < 2; side++) {
+			char *out = NULL, *err = NULL;
+			int rc = side == 0 ? diff_texts(mock_report, junk[i].doc, NULL, true, &out,
+			                                &err)
+			                   : diff_texts(junk[i].doc, kc_report, NULL, true, &out,
+			                                &err);
+			if (rc != 2 || strstr(err, "not a run's JSON report (") == NULL ||
+			    strstr(err, junk[i].why) == NULL)
+				fail_msg("%s (side %d): exit %d, '%s'", junk[i].doc, side, rc, err);
+			assert_string_equal(out, ""); /* no table of nothing */
+			free(out);
+			free(err);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +456,7 @@ int main(void)
 	        cmocka_unit_test(test_admin_env),
 	        cmocka_unit_test(test_diff_table_and_check),
 	        cmocka_unit_test(test_diff_silent_skip_fails_the_check),
+	        cmocka_unit_test(test_diff_refuses_what_is_no_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
