@@ -116,9 +116,11 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			o->target = optarg;
 			break;
 		case 'o':
-			if (strncmp(optarg, "http://", 7) != 0 &&
-			    strncmp(optarg, "https://", 8) != 0)
-				return usage(env, "--origin is an http(s) origin, not", optarg);
+			if (!sc_target_origin_valid(optarg))
+				return usage(
+				        env,
+				        "--origin is an http(s) origin (scheme://host[:port]), not",
+				        optarg);
 			o->origin = optarg;
 			break;
 		case 'c':

@@ -3,16 +3,26 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "authenticator/web/page.h"
 #include "authenticator/web/web.h"
+#include "scenarios/number.h"
+#include "scenarios/textcut.h"
 
 KAGURA_XT_ACCESSOR(sc_target_strerr, sc_target_err, SC_TARGET_ERROR_TABLE, KAGURA_XT_FIELD1,
                    SC_TARGET_ERR__COUNT, "unknown error")
 
-/* The manual generations a platform's realms are named after (NAME-vMANUAL). */
+/* The manual generations there are: what a platform serves, what its realms are named after
+ * (NAME-vMANUAL). */
 static const char *const realm_manuals[SC_TARGET_MAX_REALMS] = {"2.16", "1.04"};
+/* Bytes of a value the target reported that a message quotes (longer ones are cut). */
+#define SHOWN_VALUE_MAX 80
+#define PORT_MAX        65535
+/* What a host of an origin is made of (a name or IPv4 address; an IPv6 one is bracketed). */
+#define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
+#define IPV6_CHARS "0123456789abcdefABCDEF:."
 /* The realm name a Keycloak server URL stands for (its realms kagura-v2.16, kagura-v1.04). */
 #define DEFAULT_REALM_PREFIX "kagura"
 
@@ -45,6 +55,29 @@ void sc_target_host_of(const char *url, char *host, size_t size)
 	else
 		n = strcspn(h, ":/?#");
 	snprintf(host, size, "%.*s", (int)(n < size ? n : size - 1), h);
+}
+
+bool sc_target_origin_valid(const char *origin)
+{
+	const char *host, *end;
+	uint64_t port;
+
+	if (strncmp(origin, "http://", 7) == 0)
+		host = origin + 7;
+	else if (strncmp(origin, "https://", 8) == 0)
+		host = origin + 8;
+	else
+		return false;
+	if (*host == '[') {
+		size_t n = strspn(host + 1, IPV6_CHARS);
+		if (n == 0 || host[1 + n] != ']')
+			return false;
+		end = host + n + 2;
+	} else if ((end = host + strspn(host, HOST_CHARS)) == host) {
+		return false;
+	}
+	return *end == '\0' ||
+	       (*end == ':' && sc_number_parse(end + 1, 1, PORT_MAX, &port) == SC_NUMBER_OK);
 }
 
 /* "scheme://host[:port]" of a URL. */
@@ -112,15 +145,100 @@ static void copy_string(const json_t *doc, const char *key, char *out, size_t si
 		snprintf(out, size, "%s", v);
 }
 
+/* What the target reported as name, for a message: "manual '2.17'" (a string), "manual 5"
+ * (anything else as its JSON), "no manual"; ASCII only (nothing a server sends can steer a
+ * terminal), cut short. */
+static void reported(const char *name, const json_t *v, char *text, size_t size)
+{
+	char *json = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	int n = json ? (int)strlen(json) : 0;
+
+	if (json == NULL)
+		snprintf(text, size, "no %s", name);
+	else if (json_is_string(v)) /* its JSON without the quotes */
+		sc_text_printf(text, size, "%s '%.*s'", name, n - 2, json + 1);
+	else
+		sc_text_printf(text, size, "%s %s", name, json);
+	free(json);
+}
+
+static bool known_manual(const char *manual)
+{
+	for (size_t i = 0; manual != NULL && i < SC_TARGET_MAX_REALMS; i++)
+		if (strcmp(manual, realm_manuals[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What test control's info says, checked before the run takes it: the manual a generation there
+ * is, the origin an http(s) origin. A target that answers otherwise is no KAGURA platform, and
+ * the run would otherwise run nothing, or everything, against the wrong origin.
+ */
+static sc_target_err info_checked(const char *base, const json_t *info, char *why, size_t size)
+{
+	const json_t *manual = json_object_get(info, "manual");
+	const json_t *origin = json_object_get(info, "origin");
+	char shown[SHOWN_VALUE_MAX + 32];
+
+	if (!known_manual(json_string_value(manual))) {
+		reported("manual", manual, shown, sizeof(shown));
+		snprintf(why, size,
+		         "%s is not a KAGURA platform: test control reports %s (a platform serves "
+		         "manual %s or %s)",
+		         base, shown, realm_manuals[0], realm_manuals[1]);
+		return SC_TARGET_ERR_NOT_PLATFORM;
+	}
+	if (!json_is_string(origin) || !sc_target_origin_valid(json_string_value(origin))) {
+		reported("origin", origin, shown, sizeof(shown));
+		snprintf(why, size,
+		         "%s is not a KAGURA platform: test control reports %s (an origin is "
+		         "http(s)://host[:port], no path)",
+		         base, shown);
+		return SC_TARGET_ERR_NOT_PLATFORM;
+	}
+	return SC_TARGET_OK;
+}
+
+/* The info test control answered (r, HTTP 200) into out, once checked. */
+static sc_target_err read_info(const char *base, const au_web_response *r, sc_target_info *out,
+                               char *why, size_t size)
+{
+	json_error_t err;
+	json_t *info = json_loadb(r->body ? r->body : "", r->body_len, 0, &err);
+	sc_target_err result;
+
+	if (!json_is_object(info)) {
+		snprintf(why, size,
+		         "%s is not a KAGURA platform: test control's info is not a JSON object "
+		         "(%s)",
+		         base, info ? "another JSON value" : err.text);
+		json_decref(info);
+		return SC_TARGET_ERR_NOT_PLATFORM;
+	}
+	if ((result = info_checked(base, info, why, size)) == SC_TARGET_OK) {
+		copy_string(info, "origin", out->origin, sizeof(out->origin));
+		copy_string(info, "manual", out->manual, sizeof(out->manual));
+		out->card_login = json_is_true(json_object_get(info, "card_login"));
+		copy_string(json_object_get(info, "card_fronts"), "tls1.2", out->card_front[0],
+		            sizeof(out->card_front[0]));
+		copy_string(json_object_get(info, "card_fronts"), "tls1.3", out->card_front[1],
+		            sizeof(out->card_front[1]));
+		out->test_control = true;
+	}
+	json_decref(info);
+	return result;
+}
+
 /* POST /test-control/info: the platform's origin, manual and card login. */
 static sc_target_err check_control(au_web *web, const char *base, sc_target_info *out, char *why,
                                    size_t size)
 {
 	char url[1024];
 	au_web_response r = {0};
-	json_t *body = json_object(), *answer = NULL;
+	json_t *body = json_object();
 	au_web_err e;
-	sc_target_err result = SC_TARGET_OK;
+	sc_target_err result;
 
 	if (body == NULL)
 		return SC_TARGET_ERR_NOMEM;
@@ -129,24 +247,15 @@ static sc_target_err check_control(au_web *web, const char *base, sc_target_info
 	json_decref(body);
 	if (e != AU_WEB_OK) {
 		result = transport_failure(e, &r, url, why, size);
-	} else if (r.status != 200 || (answer = json_loads(r.body, 0, NULL)) == NULL ||
-	           json_string_value(json_object_get(answer, "origin")) == NULL) {
+	} else if (r.status != 200) {
 		snprintf(why, size,
 		         "%s serves no test control: POST %s answered HTTP %ld (start it with "
 		         "--test-control, or run without --test-control)",
 		         base, url, r.status);
 		result = SC_TARGET_ERR_NO_TEST_CONTROL;
 	} else {
-		copy_string(answer, "origin", out->origin, sizeof(out->origin));
-		copy_string(answer, "manual", out->manual, sizeof(out->manual));
-		out->card_login = json_is_true(json_object_get(answer, "card_login"));
-		copy_string(json_object_get(answer, "card_fronts"), "tls1.2", out->card_front[0],
-		            sizeof(out->card_front[0]));
-		copy_string(json_object_get(answer, "card_fronts"), "tls1.3", out->card_front[1],
-		            sizeof(out->card_front[1]));
-		out->test_control = true;
+		result = read_info(base, &r, out, why, size);
 	}
-	json_decref(answer);
 	au_web_response_reset(&r);
 	return result;
 }

@@ -94,6 +94,10 @@ sc_target_err sc_target_probe(const char *url, sc_target_kind kind, const char *
 /* The realm of a Keycloak target that serves manual, NULL none. */
 const sc_target_realm *sc_target_realm_of(const sc_target_info *info, const char *manual);
 
+/* Whether origin is an http(s) origin as browsers name one: scheme://host[:port], no path,
+ * query or user. */
+bool sc_target_origin_valid(const char *origin);
+
 /* The host of an origin or URL ("https://h:8443/x" → "h"), "" when it has none. */
 void sc_target_host_of(const char *url, char *host, size_t size);
 
