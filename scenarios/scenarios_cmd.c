@@ -1,5 +1,6 @@
 #include "scenarios/scenarios_cmd.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "scenarios/explain.h"
 #include "scenarios/keycloak_control.h"
 #include "scenarios/report.h"
+#include "scenarios/report_file.h"
 #include "scenarios/report_html.h"
 #include "scenarios/runner.h"
 #include "scenarios/target.h"
@@ -331,15 +333,38 @@ static int check_target(const options *o, const sc_cmd_env *env, sc_target_info 
 	return 0;
 }
 
-/* Folders a --scenarios, --fixtures or --card-pki names must be there. */
+/* Folders a --scenarios, --fixtures or --card-pki names must be folders, with file (NULL: any)
+ * in them. */
 static int check_dir(const sc_cmd_env *env, const char *flag, const char *dir, const char *file)
 {
 	char path[4096];
 	struct stat st;
+	bool there = stat(dir, &st) == 0;
 
-	snprintf(path, sizeof(path), "%s%s%s", dir, file ? "/" : "", file ? file : "");
+	if (!there || !S_ISDIR(st.st_mode)) {
+		fprintf(env->err, "kagura-scenarios: %s %s: %s\n", flag, dir,
+		        there ? "not a folder" : "no such folder");
+		return 2;
+	}
+	if (file == NULL)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	if (stat(path, &st) != 0) {
 		fprintf(env->err, "kagura-scenarios: %s %s: %s is missing\n", flag, dir, path);
+		return 2;
+	}
+	return 0;
+}
+
+/* A file --ca-file names must be there, and not be a folder. */
+static int check_file(const sc_cmd_env *env, const char *flag, const char *file)
+{
+	struct stat st;
+	bool there = stat(file, &st) == 0;
+
+	if (!there || S_ISDIR(st.st_mode)) {
+		fprintf(env->err, "kagura-scenarios: %s %s: %s\n", flag, file,
+		        there ? "a folder, not a file" : "is missing");
 		return 2;
 	}
 	return 0;
@@ -470,6 +495,8 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	fixtures_env fx;
 	const sc_cmd_env *env;
 	FILE *out = base_env->out;
+	sc_report_file report = {0}; /* --output FILE, but for html */
+	bool written = false;        /* the report is whole: it may replace FILE */
 	long t0 = now_ms(), c0 = cpu_ms();
 	int rc;
 
@@ -492,7 +519,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	    (o.fixtures_dir &&
 	     (rc = check_dir(base_env, "--fixtures", o.fixtures_dir, "manual/v2.16.json"))) ||
 	    (o.pki_dir && (rc = check_dir(base_env, "--card-pki", o.pki_dir, "index.json"))) ||
-	    (o.ca_file && (rc = check_dir(base_env, "--ca-file", o.ca_file, NULL))))
+	    (o.ca_file && (rc = check_file(base_env, "--ca-file", o.ca_file))))
 		return rc;
 	use_fixtures(&fx, base_env, o.fixtures_dir);
 	env = &fx.env;
@@ -518,11 +545,14 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		             "target's; this target is the mock platform:",
 		             o.target);
 	}
-	if (o.output != NULL && o.format != SC_FORMAT_HTML &&
-	    (out = fopen(o.output, "w")) == NULL) {
-		fprintf(env->err, "kagura-scenarios: %s: cannot be written\n", o.output);
-		catalogues_free(&cs);
-		return 2;
+	if (o.output != NULL && o.format != SC_FORMAT_HTML) {
+		if (!sc_report_file_open(&report, o.output)) {
+			fprintf(env->err, "kagura-scenarios: %s: cannot be written (%s)\n",
+			        o.output, strerror(errno));
+			catalogues_free(&cs);
+			return 2;
+		}
+		out = report.f;
 	}
 	for (size_t k = 0; k < cs.n; k++) {
 		const char *host_from = sc_catalogue_platform_host(cs.cat[k]);
@@ -610,6 +640,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	if (rc == 0) {
 		if (o.format != SC_FORMAT_HTML)
 			sc_report_write(out, o.format, runs, n_runs);
+		written = true;
 		/* The report first: on one pipe (make run, a CI log) the lines below follow it. */
 		fflush(out);
 		sc_report_count(runs, n_runs, &passed, &failed, &skipped);
@@ -629,7 +660,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		        : info.kind == SC_TARGET_KIND_KEYCLOAK ? "Keycloak"
 		                                               : "the target");
 	}
-	if (out != env->out && fclose(out) != 0) {
+	if (report.f != NULL && !sc_report_file_close(&report, written)) {
 		fprintf(env->err, "kagura-scenarios: %s: cannot be written\n", o.output);
 		rc = 2;
 	}

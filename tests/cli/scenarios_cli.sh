@@ -183,6 +183,19 @@ bad "unknown key" "phone.login has no lable="
 bad_dir; sed 's/^\texpect.message phone.page$/\texpect.message phone.page\n\texpect.status phone.page 200abc/' "$src/scenarios/cases/2.1-account-disabled.scn" >"$work/bad/2.1-account-disabled.scn"
 bad "malformed number" "2.1-account-disabled.scn:17: 200abc is not a number (CODE: an HTTP status from 100 to 599"
 
+# --output FILE: a run refused before its report leaves an earlier report whole; --scenarios and
+# --fixtures must be folders; a written report replaces the earlier one, no temporary left.
+mkdir "$work/reports"
+echo "earlier report" >"$work/reports/report.txt"
+exits "--scenarios a file" 2 "$sc" run --manual 2.16 --scenarios /etc/passwd --output "$work/reports/report.txt" 2.1
+contains "--scenarios a file named" err "--scenarios /etc/passwd: not a folder"
+contains "the earlier report kept" "$work/reports/report.txt" "earlier report"
+exits "--fixtures a file" 2 "$sc" run --manual 2.16 --fixtures /etc/passwd 2.1
+contains "--fixtures a file named" err "--fixtures /etc/passwd: not a folder"
+exits "a report written" 0 "$sc" run --manual 2.16 --output "$work/reports/report.txt" 2.1
+contains "it replaces the earlier one" "$work/reports/report.txt" "1 passed, 0 failed, 0 skipped"
+check "no temporary left" "report.txt" "$(ls "$work/reports")"
+
 # --shard K/N: every entry exactly once over the shards.
 for k in 1 2 3; do
 	"$sc" run --manual 2.16 --shard $k/3 --allow-empty --format json --output "$work/shard$k.json" \

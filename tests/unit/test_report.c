@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
@@ -18,8 +22,10 @@
 #include <libxml/tree.h>
 
 #include "scenarios/report.h"
+#include "scenarios/report_file.h"
 #include "scenarios/report_html.h"
 #include "scenarios/textcut.h"
+#include "testdir.h"
 
 #define ARRAY_LEN(a)   (sizeof(a) / sizeof((a)[0]))
 #define JAPANESE_BYTES (10u * 1024u)  /* at least this much Japanese in a long text */
@@ -737,6 +743,89 @@ static void test_report_html(void **state)
 	fixture_free(f);
 }
 
+/* The whole of a small file, "" when it cannot be read. */
+static void slurp(const char *path, char *text, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(text, 1, size - 1, f) : 0;
+
+	text[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+}
+
+static void spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Files in dir: only the report may be left, never a temporary. */
+static size_t files_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* --output FILE: a run that fails before its report is written leaves the earlier report whole;
+ * a written report replaces it (its mode kept), through a link to the file it names. */
+static void test_report_file(void **state)
+{
+	char dir[256], path[320], link[320], text[64];
+	sc_report_file r;
+	struct stat st;
+
+	(void)state;
+	assert_true(test_dir_make(dir, sizeof(dir), "kagura-report-file"));
+	snprintf(path, sizeof(path), "%s/report.txt", dir);
+	snprintf(link, sizeof(link), "%s/link.txt", dir);
+	spit(path, "earlier report\n");
+	assert_int_equal(chmod(path, 0640), 0);
+	/* the run fails after the file was opened: nothing written is kept */
+	assert_true(sc_report_file_open(&r, path));
+	fputs("half a report", r.f);
+	slurp(path, text, sizeof(text));
+	assert_string_equal(text, "earlier report\n");
+	assert_true(sc_report_file_close(&r, false));
+	slurp(path, text, sizeof(text));
+	assert_string_equal(text, "earlier report\n");
+	assert_int_equal(files_in(dir), 1);
+	/* the report is whole: it takes the file's place, and its mode */
+	assert_true(sc_report_file_open(&r, path));
+	fputs("new report\n", r.f);
+	assert_true(sc_report_file_close(&r, true));
+	slurp(path, text, sizeof(text));
+	assert_string_equal(text, "new report\n");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(files_in(dir), 1);
+	/* through a link: the file it names is replaced, the link stays one */
+	assert_int_equal(symlink("report.txt", link), 0);
+	assert_true(sc_report_file_open(&r, link));
+	fputs("through the link\n", r.f);
+	assert_true(sc_report_file_close(&r, true));
+	slurp(path, text, sizeof(text));
+	assert_string_equal(text, "through the link\n");
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	unlink(link);
+	/* a folder that does not exist: it cannot be opened at all */
+	snprintf(path, sizeof(path), "%s/no-such-folder/report.txt", dir);
+	assert_false(sc_report_file_open(&r, path));
+	assert_null(r.f);
+	test_dir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +833,7 @@ int main(void)
 	        cmocka_unit_test(test_text_clean),  cmocka_unit_test(test_report_text),
 	        cmocka_unit_test(test_report_tap),  cmocka_unit_test(test_report_junit),
 	        cmocka_unit_test(test_report_json), cmocka_unit_test(test_report_html),
+	        cmocka_unit_test(test_report_file),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
