@@ -11,6 +11,7 @@
 #include "scenarios/diff.h"
 #include "scenarios/explain.h"
 #include "scenarios/keycloak_control.h"
+#include "scenarios/number.h"
 #include "scenarios/report.h"
 #include "scenarios/report_file.h"
 #include "scenarios/report_html.h"
@@ -44,7 +45,8 @@ static int usage(const sc_cmd_env *env, const char *what, const char *arg)
 	return 2;
 }
 
-#define MAX_JOBS 64
+#define MAX_JOBS   64
+#define MAX_SHARDS 1000
 
 typedef struct options {
 	const char *manual, *target, *origin, *output, *ca_file;
@@ -58,17 +60,18 @@ typedef struct options {
 	unsigned shard, shards;
 } options;
 
-/* "K/N" with 1 <= K <= N. */
+/* "K/N" with 1 <= K <= N <= MAX_SHARDS, each a number as scenarios/number.h reads one. */
 static bool parse_shard(const char *text, unsigned *k, unsigned *n)
 {
-	char *end;
-	unsigned long a = strtoul(text, &end, 10), b;
+	const char *slash = strchr(text, '/');
+	char first[32];
+	uint64_t a, b;
 
-	if (end == text || *end != '/')
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(first))
 		return false;
-	text = end + 1;
-	b = strtoul(text, &end, 10);
-	if (end == text || *end != '\0' || a < 1 || b < 1 || a > b || b > 1000)
+	snprintf(first, sizeof(first), "%.*s", (int)(slash - text), text);
+	if (sc_number_parse(first, 1, MAX_SHARDS, &a) != SC_NUMBER_OK ||
+	    sc_number_parse(slash + 1, 1, MAX_SHARDS, &b) != SC_NUMBER_OK || a > b)
 		return false;
 	*k = (unsigned)a;
 	*n = (unsigned)b;
@@ -98,7 +101,7 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	int c;
-	char *end;
+	uint64_t number;
 
 	*o = (options){.manual = "all", .format = SC_FORMAT_TEXT, .jobs = 2};
 	optind = 1;
@@ -137,9 +140,10 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			o->output = optarg;
 			break;
 		case 'j':
-			o->jobs = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || o->jobs < 1 || o->jobs > MAX_JOBS)
-				return usage(env, "--jobs is 1..64, not", optarg);
+			if (sc_number_parse(optarg, 1, MAX_JOBS, &number) != SC_NUMBER_OK)
+				return usage(env, "--jobs is a whole number from 1 to 64, not",
+				             optarg);
+			o->jobs = (int)number;
 			break;
 		case 'a':
 			o->ca_file = optarg;
@@ -152,7 +156,10 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 			break;
 		case 's':
 			if (!parse_shard(optarg, &o->shard, &o->shards))
-				return usage(env, "--shard is K/N with 1 <= K <= N, not", optarg);
+				return usage(env,
+				             "--shard is K/N, whole numbers with 1 <= K <= N <= "
+				             "1000, not",
+				             optarg);
 			break;
 		case 'S':
 			o->scenario_dir = optarg;

@@ -213,6 +213,15 @@ PY
 check "bad shard" 2 $?
 "$sc" run --manual 2.16 --shard 4/3 >out 2>err
 check "shard beyond N" 2 $?
+# Numbers that wrap around or carry a sign or a space are refused, never read as another number.
+for v in 4294967297 -4294967295 +2 " 2" 2x ""; do
+	exits "--jobs '$v'" 2 "$sc" run --manual 2.16 --jobs "$v" 2.1
+	contains "--jobs '$v' named" err "--jobs is a whole number from 1 to 64, not"
+done
+for v in -18446744073709551615/1 1/-18446744073709551615 " 1/2" +1/2 1/2x 18446744073709551617/1 /2 1/; do
+	exits "--shard '$v'" 2 "$sc" run --manual 2.16 --shard "$v" 2.1
+	contains "--shard '$v' named" err "--shard is K/N, whole numbers with 1 <= K <= N <= 1000, not"
+done
 
 # CLI: version, run --help, reproduce lines that carry the target and its options.
 "$sc" --version >out 2>err
