@@ -78,7 +78,20 @@ static bool parse_shard(const char *text, unsigned *k, unsigned *n)
 	return true;
 }
 
-static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
+/* The options a command takes, by their getopt codes: run all of them, the others --manual
+ * (and --help); an option a command does not take is refused, never quietly ignored. */
+#define RUN_OPTIONS     "mtocfOjaeTsSFPKUWEh"
+#define CATALOG_OPTIONS "mh"
+
+/* Whether c is an option code of takes. */
+static bool takes_option(const char *takes, int c)
+{
+	return c > 0 && strchr(takes, c) != NULL;
+}
+
+/* argv of a command (argv[0] its name) into o, given the options it takes; 0, or 2 with a usage
+ * error on stderr. */
+static int parse(int argc, char **argv, const sc_cmd_env *env, options *o, const char *takes)
 {
 	static const struct option opts[] = {{"manual", required_argument, NULL, 'm'},
 	                                     {"target", required_argument, NULL, 't'},
@@ -100,13 +113,21 @@ static int parse(int argc, char **argv, const sc_cmd_env *env, options *o)
 	                                     {"admin-env", required_argument, NULL, 'E'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
-	int c;
+	int c, at = -1;
 	uint64_t number;
+	char what[64];
 
 	*o = (options){.manual = "all", .format = SC_FORMAT_TEXT, .jobs = 2};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, &at)) != -1) {
+		if (c != ':' && c != '?' && !takes_option(takes, c)) {
+			/* its name, not argv's word: that is the value of "--output FILE" */
+			snprintf(what, sizeof(what), "%s does not take --%s", argv[0],
+			         at >= 0 ? opts[at].name : "that option");
+			return usage(env, what, NULL);
+		}
+		at = -1;
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "2.16") != 0 && strcmp(optarg, "1.04") != 0 &&
@@ -507,7 +528,7 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 	long t0 = now_ms(), c0 = cpu_ms();
 	int rc;
 
-	if ((rc = parse(argc, argv, base_env, &o)) != 0)
+	if ((rc = parse(argc, argv, base_env, &o, RUN_OPTIONS)) != 0)
 		return rc;
 	if (o.help) {
 		fputs(usage_text, base_env->out);
@@ -685,7 +706,7 @@ static int list(int argc, char **argv, const sc_cmd_env *env)
 	catalogues cs;
 	int rc;
 
-	if ((rc = parse(argc, argv, env, &o)) != 0)
+	if ((rc = parse(argc, argv, env, &o, CATALOG_OPTIONS)) != 0)
 		return rc;
 	if (optind != argc)
 		return usage(env, "list takes no entries", NULL);
@@ -734,7 +755,7 @@ static int show(int argc, char **argv, const sc_cmd_env *env)
 	char path[4096];
 	int rc;
 
-	if ((rc = parse(argc, argv, env, &o)) != 0)
+	if ((rc = parse(argc, argv, env, &o, CATALOG_OPTIONS)) != 0)
 		return rc;
 	if (optind != argc - 1)
 		return usage(env, "show needs one ENTRY", NULL);
@@ -772,7 +793,7 @@ static int explain(int argc, char **argv, const sc_cmd_env *env)
 	char names[1024], why[600];
 	int personas = PERSONAS_NOT_LOOKED_UP, rc;
 
-	if ((rc = parse(argc, argv, env, &o)) != 0)
+	if ((rc = parse(argc, argv, env, &o, CATALOG_OPTIONS)) != 0)
 		return rc;
 	if (optind != argc - 1 || argv[optind][0] == '\0')
 		return usage(env, "explain needs one TEXT (quote it)", NULL);

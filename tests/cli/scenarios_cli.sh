@@ -91,6 +91,15 @@ for args in "run --manual 3.0" "run --jobs 0" "run --format xml" "run 9.99" "sho
 	"$sc" $args >out 2>err
 	check "bad input: $args" 2 $?
 done
+# list, show and explain take --manual alone: run's options are refused, never ignored.
+for args in "list --fixtures $work" "list --output $work/list.xml --format junit" \
+	"show --scenarios $work 2.1" "explain --jobs 2 Cookie"; do
+	# shellcheck disable=SC2086
+	exits "refused: $args" 2 "$sc" $args
+	cmd=${args%% *} flag=${args#* }
+	contains "refused: $args named" err "kagura-scenarios: $cmd does not take ${flag%% *}"
+done
+[ ! -e "$work/list.xml" ] && ok "list wrote no --output" || fail "list wrote --output"
 "$sc" show --manual 2.16 2.1 >out 2>err
 contains "show: the manual's text" out "当該ユーザが無効になっている"
 contains "show: the scenario" out "| cause c1"
