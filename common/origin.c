@@ -5,28 +5,45 @@
 #include <stddef.h>
 #include <string.h>
 
+#define SCHEME_CHARS "abcdefghijklmnopqrstuvwxyz"
+/* A host name's letters (browsers lower-case it; an origin as written may not be). */
+#define HOST_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
+#define IPV6_CHARS  "0123456789abcdefABCDEF:."
+#define PORT_MAX    65535ul
+#define PORT_DIGITS 5
+
 bool cm_origin_parse(const char *origin, cm_origin *o)
 {
 	const char *p = strstr(origin, "://"), *h, *end;
 	size_t n;
 
-	if (p == NULL || (size_t)(p - origin) >= sizeof(o->scheme))
+	if (p == NULL || p == origin || (size_t)(p - origin) >= sizeof(o->scheme) ||
+	    strspn(origin, SCHEME_CHARS) != (size_t)(p - origin))
 		return false;
 	memcpy(o->scheme, origin, (size_t)(p - origin));
 	o->scheme[p - origin] = '\0';
 	h = p + 3;
-	if (*h == '[') /* IPv6 literal */
-		end = strchr(h, ']') ? strchr(h, ']') + 1 : NULL;
-	else
-		end = h + strcspn(h, ":/");
-	if (end == NULL || (n = (size_t)(end - h)) == 0 || n >= sizeof(o->host))
+	if (*h == '[') { /* an IPv6 literal */
+		n = strspn(h + 1, IPV6_CHARS);
+		if (n == 0 || h[1 + n] != ']')
+			return false;
+		end = h + n + 2;
+	} else {
+		end = h + strspn(h, HOST_CHARS);
+	}
+	if ((n = (size_t)(end - h)) == 0 || n >= sizeof(o->host))
 		return false;
 	memcpy(o->host, h, n);
 	o->host[n] = '\0';
-	/* An origin has no path: only an optional :port may follow the host. */
+	/* An origin has no path, query, fragment or user: only an optional :port follows. */
 	if (*end == ':') {
-		for (end++; isdigit((unsigned char)*end); end++)
-			;
+		unsigned long port = 0;
+		size_t digits = strspn(end + 1, "0123456789");
+		for (size_t i = 1; i <= digits && i <= PORT_DIGITS; i++)
+			port = port * 10 + (unsigned long)(end[i] - '0');
+		if (digits == 0 || digits > PORT_DIGITS || port == 0 || port > PORT_MAX)
+			return false;
+		end += 1 + digits;
 	}
 	return *end == '\0';
 }

@@ -13,7 +13,9 @@ typedef struct cm_origin {
 	char host[256]; /* an IPv6 literal keeps its brackets */
 } cm_origin;
 
-/* scheme://host[:port] and nothing more (no path, query or fragment); false otherwise. */
+/* scheme://host[:port] and nothing more: a lower-case scheme, a host of letters, digits, dots
+ * and hyphens or a bracketed IPv6 literal, a port from 1 to 65535; no path, query, fragment or
+ * user. False otherwise. */
 bool cm_origin_parse(const char *origin, cm_origin *out);
 /* An IPv4 or bracketed IPv6 literal: browsers allow no RP ID on one. */
 bool cm_host_is_ip(const char *host);

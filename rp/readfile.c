@@ -5,15 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/regular_file.h"
+
 char *rp_read_file(const char *path, size_t max, size_t *len, const char **why)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	FILE *f = stdin;
 	char *buf = NULL;
 	size_t n = 0, cap = 0;
+	cm_file_err fe;
 
 	*why = NULL;
-	if (f == NULL) {
-		*why = strerror(errno);
+	/* Only a regular file: a FIFO would hold the tool in open() or read() for ever. */
+	if (strcmp(path, "-") != 0 && (fe = cm_file_open_regular(path, &f)) != CM_FILE_OK) {
+		*why = fe == CM_FILE_OPEN ? strerror(errno) : cm_file_strerr(fe);
 		return NULL;
 	}
 	for (;;) {
@@ -48,4 +52,15 @@ char *rp_read_file(const char *path, size_t max, size_t *len, const char **why)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+const char *rp_file_unreadable(const char *path)
+{
+	FILE *f;
+	cm_file_err fe = cm_file_open_regular(path, &f);
+
+	if (fe != CM_FILE_OK)
+		return fe == CM_FILE_OPEN ? strerror(errno) : cm_file_strerr(fe);
+	fclose(f);
+	return NULL;
 }

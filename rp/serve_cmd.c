@@ -4,10 +4,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rp/app.h"
 #include "rp/listen.h"
+#include "rp/readfile.h"
 #include "rp/setup.h"
 #include "rp/write_queue.h"
 #include "rp/test_control.h"
@@ -67,6 +69,23 @@ static bool origin_with_port(const char **origin, const char *bound, char *buf, 
 	return true;
 }
 
+/* A --db path names a file: one there must be a regular file (SQLite would write its journal
+ * beside a device, /dev/null-journal), a missing one is made. */
+static bool db_path_ok(const char *db, FILE *err)
+{
+	struct stat st;
+
+	if (db[0] == '\0') {
+		usage(err, "--db needs a file's path", NULL);
+		return false;
+	}
+	if (stat(db, &st) == 0 && !S_ISREG(st.st_mode)) {
+		usage(err, "--db is not a regular file:", db);
+		return false;
+	}
+	return true;
+}
+
 int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
@@ -118,6 +137,10 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			break;
 		case 'd':
 			db = optarg;
+			if (!db_path_ok(db, err)) {
+				rc = 2;
+				goto out;
+			}
 			break;
 		case 'o':
 			app.cfg.origin = optarg;
@@ -146,7 +169,8 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 			app.cfg.n_forbidden++;
 			break;
 		case 'a':
-			if (wa_trust_add_pem_file(&app.trust, optarg) != WA_OK) {
+			if (rp_file_unreadable(optarg) != NULL ||
+			    wa_trust_add_pem_file(&app.trust, optarg) != WA_OK) {
 				rc = usage(err,
 				           "--trust-anchor is not a readable PEM certificate file:",
 				           optarg);

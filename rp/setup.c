@@ -82,7 +82,7 @@ bool rp_origin_rp_id(const char *origin, const char *given, char *buf, size_t si
 	const char *port = strstr(origin, "{port}");
 	cm_origin o;
 	int n = port == NULL ? snprintf(concrete, sizeof(concrete), "%s", origin)
-	                     : snprintf(concrete, sizeof(concrete), "%.*s0%s", (int)(port - origin),
+	                     : snprintf(concrete, sizeof(concrete), "%.*s1%s", (int)(port - origin),
 	                                origin, port + strlen("{port}"));
 
 	if (n < 0 || (size_t)n >= sizeof(concrete) || !cm_origin_parse(concrete, &o) ||

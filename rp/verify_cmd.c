@@ -391,35 +391,9 @@ static wa_expect make_expect(const verify_args *a)
 	};
 }
 
-/*
- * Whether path is a regular file: opened without blocking (a FIFO with no writer would wait
- * forever on open or read) and judged by fstat. why says otherwise; "-" is stdin, taken as is.
- */
-static bool regular_file(const char *path, const char **why)
-{
-	struct stat st;
-	int fd;
-	bool ok;
-
-	*why = NULL;
-	if (strcmp(path, "-") == 0)
-		return true;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		*why = strerror(errno);
-		return false;
-	}
-	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	if (!ok)
-		*why = "not a regular file";
-	close(fd);
-	return ok;
-}
-
 /* A whole input file (or stdin) of at most VERIFY_MAX_INPUT bytes; NULL with why. */
 static char *read_input(const char *path, size_t *len, const char **why)
 {
-	if (!regular_file(path, why))
-		return NULL;
 	return rp_read_file(path, VERIFY_MAX_INPUT, len, why);
 }
 
@@ -484,8 +458,8 @@ static wa_err run_registration(const verify_args *a, const json_t *root, const w
 	if (wa_trust_init(&trust, a->have_at ? a->at : wa_clock_now(clock)) != WA_OK)
 		return WA_ERR_NOMEM;
 	for (size_t i = 0; i < a->n_anchors; i++) {
-		const char *why;
-		if (!regular_file(a->anchors[i], &why)) {
+		const char *why = rp_file_unreadable(a->anchors[i]);
+		if (why != NULL) {
 			fprintf(err, "kagura-rp verify: --trust-anchor %s: %s\n", a->anchors[i],
 			        why);
 			wa_trust_reset(&trust);

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/regular_file.h"
+
 #define MAX_FILE     (256 * 1024)
 #define MAX_LINE     4096
 #define MAX_STEPS    256 /* per block */
@@ -388,30 +390,19 @@ sc_err sc_scenario_parse(const char *name, const char *text, size_t len, sc_scen
 
 sc_err sc_scenario_load(const char *path, sc_scenario *out, char *why, size_t why_size)
 {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
 	FILE *f;
 	char *buf;
 	size_t n;
 	sc_err e;
+	cm_file_err fe = cm_file_open_regular(path, &f);
 
 	memset(out, 0, sizeof(*out));
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	if (fe != CM_FILE_OK) {
 		if (why != NULL && why_size > 0)
-			snprintf(why, why_size, "%s: cannot be read: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return SC_ERR_IO;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		if (why != NULL && why_size > 0)
-			snprintf(why, why_size, "%s: not a regular file", path);
-		close(fd);
-		return SC_ERR_IO;
-	}
-	if ((f = fdopen(fd, "rb")) == NULL) {
-		close(fd);
+			snprintf(why, why_size, "%s: %s%s%s", path,
+			         fe == CM_FILE_OPEN ? "cannot be read" : cm_file_strerr(fe),
+			         fe == CM_FILE_OPEN ? ": " : "",
+			         fe == CM_FILE_OPEN ? strerror(errno) : "");
 		return SC_ERR_IO;
 	}
 	if ((buf = malloc(MAX_FILE + 1)) == NULL) {

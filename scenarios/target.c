@@ -8,7 +8,7 @@
 
 #include "authenticator/web/page.h"
 #include "authenticator/web/web.h"
-#include "scenarios/number.h"
+#include "common/origin.h"
 #include "scenarios/textcut.h"
 
 KAGURA_XT_ACCESSOR(sc_target_strerr, sc_target_err, SC_TARGET_ERROR_TABLE, KAGURA_XT_FIELD1,
@@ -19,10 +19,6 @@ KAGURA_XT_ACCESSOR(sc_target_strerr, sc_target_err, SC_TARGET_ERROR_TABLE, KAGUR
 static const char *const realm_manuals[SC_TARGET_MAX_REALMS] = {"2.16", "1.04"};
 /* Bytes of a value the target reported that a message quotes (longer ones are cut). */
 #define SHOWN_VALUE_MAX 80
-#define PORT_MAX        65535
-/* What a host of an origin is made of (a name or IPv4 address; an IPv6 one is bracketed). */
-#define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
-#define IPV6_CHARS "0123456789abcdefABCDEF:."
 /* The realm name a Keycloak server URL stands for (its realms kagura-v2.16, kagura-v1.04). */
 #define DEFAULT_REALM_PREFIX "kagura"
 
@@ -59,25 +55,10 @@ void sc_target_host_of(const char *url, char *host, size_t size)
 
 bool sc_target_origin_valid(const char *origin)
 {
-	const char *host, *end;
-	uint64_t port;
+	cm_origin o;
 
-	if (strncmp(origin, "http://", 7) == 0)
-		host = origin + 7;
-	else if (strncmp(origin, "https://", 8) == 0)
-		host = origin + 8;
-	else
-		return false;
-	if (*host == '[') {
-		size_t n = strspn(host + 1, IPV6_CHARS);
-		if (n == 0 || host[1 + n] != ']')
-			return false;
-		end = host + n + 2;
-	} else if ((end = host + strspn(host, HOST_CHARS)) == host) {
-		return false;
-	}
-	return *end == '\0' ||
-	       (*end == ':' && sc_number_parse(end + 1, 1, PORT_MAX, &port) == SC_NUMBER_OK);
+	return cm_origin_parse(origin, &o) &&
+	       (strcmp(o.scheme, "http") == 0 || strcmp(o.scheme, "https") == 0);
 }
 
 /* "scheme://host[:port]" of a URL. */

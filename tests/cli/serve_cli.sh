@@ -55,6 +55,15 @@ check "left untouched" "not a database" "$(cat "$work/junk.db")"
 "$rp" serve --listen 999.0.0.1:1 >/dev/null 2>&1; check "bad listen address" 2 $?
 "$rp" serve --manual 3.0 >/dev/null 2>&1; check "bad manual version" 2 $?
 "$rp" serve --forbidden-network 10.0.0.0/33 >/dev/null 2>&1; check "bad CIDR" 2 $?
+# Files that are not regular files: refused at once, nothing written beside them.
+mkfifo "$work/fifo"
+for bad in "--trust-anchor $work/fifo" "--tls-cert $work/fifo --tls-key $work/fifo" \
+	"--db $work/fifo" "--db $work" "--db="; do
+	# shellcheck disable=SC2086 # the flags are meant to split
+	timeout 20 "$rp" serve --listen 127.0.0.1:0 $bad >/dev/null 2>&1
+	check "refused at once: $bad" 2 $?
+done
+check "nothing written beside them" "" "$(ls "$work" | grep -e '-journal' -e '-wal' -e '-shm')"
 # An origin and RP ID no browser would hold a ceremony under: refused before anything starts.
 for bad in "--origin garbage --rp-id x" "--rp-id=" "--origin https://host/path?q#f" \
 	"--origin ftp://host.example" "--rp-id evil.example --origin https://good.example" \
