@@ -252,6 +252,22 @@ static void list_credentials(rp_app *app, const json_t *body, rp_http_response *
 }
 
 /* {id, enabled} or {id, delete: true}: the CA disables or removes a device. */
+/* RP_STORE_OK when the credential is a platform user's: the conformance API's users and their
+ * keys are not test control's to see (RP_STORE_NOT_FOUND, as for no credential). */
+static rp_store_err platform_credential(rp_app *app, const wa_blob *id)
+{
+	rp_cred cred = {0};
+	rp_user owner;
+	rp_store_err e = rp_store_cred_by_id(app->store, id->ptr, id->len, &cred);
+
+	if (e == RP_STORE_OK)
+		e = rp_store_user_by_id(app->store, cred.user_id, &owner);
+	if (e == RP_STORE_OK && rp_app_is_conformance_user(owner.name))
+		e = RP_STORE_NOT_FOUND;
+	rp_cred_reset(&cred);
+	return e;
+}
+
 static void credential_admin(rp_app *app, const json_t *body, rp_http_response *resp)
 {
 	const char *id_text;
@@ -261,7 +277,10 @@ static void credential_admin(rp_app *app, const json_t *body, rp_http_response *
 	id_text = json_string_value(json_object_get(body, "id"));
 	if (id_text == NULL || wa_b64url_decode(id_text, strlen(id_text), &id) != WA_OK) {
 		rp_fail_json(resp, 400, "id (base64url credential id) is required");
+	} else if ((e = platform_credential(app, &id)) != RP_STORE_OK) {
+		store_failure(resp, e);
 	} else {
+		e = RP_STORE_INVALID;
 		if (json_is_true(json_object_get(body, "delete")))
 			e = rp_store_cred_delete(app->store, id.ptr, id.len);
 		else if (json_is_boolean(json_object_get(body, "enabled")))

@@ -86,6 +86,11 @@ login tool.json conf-user-1
 check "a conformance user cannot log in on the platform's pages" 1 $?
 check "test control does not know the conformance user" 404 "$(post /test-control/users/credentials '{"name":"conf-user-1"}')"
 check "test control refuses the conformance namespace" 400 "$(post /test-control/users '{"name":"conformance:conf-user-1"}')"
+conf_id=$(python3 -c 'import json; print(json.load(open("auth.json"))["id"])')
+check "test control cannot delete a conformance user's key" 404 \
+	"$(post /test-control/credentials "{\"id\":\"$conf_id\",\"delete\":true}")"
+check "... nor disable it" 404 "$(post /test-control/credentials "{\"id\":\"$conf_id\",\"enabled\":false}")"
+check "... which still signs in there" 1 "$(count "$work/conf.db" 'SELECT count(*) FROM credentials WHERE enabled = 1 AND user_id = (SELECT id FROM users WHERE name = '"'"'conformance:conf-user-1'"'"')')"
 # The platform's name space stays the platform's: the same name made by the CA is another user.
 check "the CA creates a platform user of that name" 200 "$(post /test-control/users '{"name":"conf-user-1"}')"
 check "... who has no device" 0 "$(creds conf-user-1)"
