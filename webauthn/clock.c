@@ -27,6 +27,10 @@ wa_clock wa_clock_fixed(time_t t)
 	return (wa_clock){.now = fixed_now, .fixed = t};
 }
 
+/* 9999-12-31T23:59:59Z: certificates' validity (RFC 5280 GeneralizedTime) ends there, and the
+ * date form cannot write a later one. */
+#define WA_TIME_MAX 253402300799LL
+
 bool wa_time_parse(const char *text, time_t *out)
 {
 	struct tm tm;
@@ -39,7 +43,7 @@ bool wa_time_parse(const char *text, time_t *out)
 		long long v;
 		errno = 0;
 		v = strtoll(text + 1, &stop, 10);
-		if (errno != 0 || stop == text + 1 || *stop != '\0' || v < 0)
+		if (errno != 0 || stop == text + 1 || *stop != '\0' || v < 0 || v > WA_TIME_MAX)
 			return false;
 		*out = (time_t)v;
 		return true;

@@ -20,7 +20,8 @@ static inline time_t wa_clock_now(const wa_clock *clock)
 	return clock->now(clock);
 }
 
-/* "2025-01-30T12:00:00Z", "2025-01-30" (midnight UTC) or "@1738238400"; false otherwise. */
+/* "2025-01-30T12:00:00Z", "2025-01-30" (midnight UTC) or "@1738238400", up to the end of year
+ * 9999; false otherwise. */
 bool wa_time_parse(const char *text, time_t *out);
 /* ISO 8601 UTC into buf (at least 21 bytes). */
 void wa_time_format(time_t t, char *buf, size_t size);
