@@ -14,6 +14,7 @@ typedef enum rp_http_err {
 	RP_HTTP_TLS_CERT,         /* server certificate file unreadable or no PEM certificate */
 	RP_HTTP_TLS_KEY,          /* key file unreadable, not a PEM private key, or encrypted */
 	RP_HTTP_TLS_KEY_MISMATCH, /* the key is not the server certificate's */
+	RP_HTTP_TLS_KEY_TYPE,     /* a key GnuTLS serves with no certificate of (DSA, secp256k1) */
 	RP_HTTP_TLS_CLIENT_CA,    /* client CA file unreadable or no PEM certificate */
 	RP_HTTP_TLS_UNSUPPORTED,  /* libmicrohttpd was built without TLS */
 	RP_HTTP__COUNT

@@ -286,7 +286,7 @@ int rp_serve_main(int argc, char **argv, FILE *out, FILE *err)
 		rc = 2;
 		goto out;
 	}
-	if (he == RP_HTTP_TLS_KEY || he == RP_HTTP_TLS_KEY_MISMATCH) {
+	if (he == RP_HTTP_TLS_KEY || he == RP_HTTP_TLS_KEY_MISMATCH || he == RP_HTTP_TLS_KEY_TYPE) {
 		fprintf(err, "kagura-rp serve: --tls-key %s: %s\n", tls.key_file,
 		        rp_http_strerr(he));
 		rc = 2;

@@ -1,5 +1,6 @@
 #include "rp/tls_pem.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -79,6 +80,27 @@ done:
 	return out;
 }
 
+/* Whether GnuTLS signs a TLS handshake with key: RSA, ECDSA on the NIST curves, EdDSA. Another
+ * key (DSA, an EC key on secp256k1) starts no server or fails every handshake. */
+static bool key_type_served(EVP_PKEY *key)
+{
+	/* OpenSSL's names of P-256, P-384 and P-521 (OSSL_PKEY_PARAM_GROUP_NAME). */
+	static const char *const curves[] = {"prime256v1", "secp384r1", "secp521r1"};
+	char curve[32];
+
+	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "ED25519") ||
+	    EVP_PKEY_is_a(key, "ED448"))
+		return true;
+	if (!EVP_PKEY_is_a(key, "EC") ||
+	    !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve),
+	                                    NULL))
+		return false;
+	for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
+		if (strcmp(curve, curves[i]) == 0)
+			return true;
+	return false;
+}
+
 /* A PEM key callback that never prompts: an encrypted key is an unreadable key here. */
 static int no_password(char *buf, int size, int rwflag, void *u)
 {
@@ -113,6 +135,9 @@ rp_http_err rp_tls_pem_load(const char *cert_file, const char *key_file, const c
 	key = PEM_read_bio_PrivateKey(in, NULL, no_password, NULL);
 	ERR_pop_to_mark();
 	if (key == NULL)
+		goto out;
+	err = RP_HTTP_TLS_KEY_TYPE;
+	if (!key_type_served(key))
 		goto out;
 	err = RP_HTTP_TLS_KEY_MISMATCH;
 	ERR_set_mark();

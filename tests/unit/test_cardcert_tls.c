@@ -444,6 +444,58 @@ static rp_http_err try_start(const char *cert, const char *key, const char *clie
 	return err;
 }
 
+/* A key of type (curve: an EC key's) with a self-signed certificate, in dir: refused for its
+ * type, not as unreadable and not at the first handshake. */
+static void expect_key_type_refused(const char *dir, const char *type, const char *curve)
+{
+	char cert[1024], key[1024];
+	EVP_PKEY *k = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+	X509 *x = X509_new();
+	FILE *f;
+
+	assert_non_null(ctx);
+	assert_non_null(x);
+	if (curve != NULL) {
+		assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
+		assert_int_equal(EVP_PKEY_CTX_set_group_name(ctx, curve), 1);
+		assert_int_equal(EVP_PKEY_keygen(ctx, &k), 1);
+	} else {
+		EVP_PKEY *params = NULL;
+		EVP_PKEY_CTX *kctx;
+		assert_int_equal(EVP_PKEY_paramgen_init(ctx), 1);
+		assert_int_equal(EVP_PKEY_CTX_set_dsa_paramgen_bits(ctx, 2048), 1);
+		assert_int_equal(EVP_PKEY_paramgen(ctx, &params), 1);
+		assert_non_null(kctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL));
+		assert_int_equal(EVP_PKEY_keygen_init(kctx), 1);
+		assert_int_equal(EVP_PKEY_keygen(kctx, &k), 1);
+		EVP_PKEY_CTX_free(kctx);
+		EVP_PKEY_free(params);
+	}
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	                           (const unsigned char *)"localhost", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	X509_set_pubkey(x, k);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	snprintf(cert, sizeof(cert), "%s/%s.pem", dir, type);
+	snprintf(key, sizeof(key), "%s/%s.key", dir, type);
+	assert_non_null(f = fopen(cert, "w"));
+	assert_int_equal(PEM_write_X509(f, x), 1);
+	fclose(f);
+	assert_non_null(f = fopen(key, "w"));
+	assert_int_equal(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	assert_int_equal(try_start(cert, key, NULL), RP_HTTP_TLS_KEY_TYPE);
+	unlink(cert);
+	unlink(key);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+}
+
 static void test_bad_tls_files(void **state)
 {
 	char dir[] = "/tmp/kagura-cardtls-XXXXXX", enc[96];
@@ -482,6 +534,9 @@ static void test_bad_tls_files(void **state)
 	EVP_PKEY_free(k);
 	assert_int_equal(try_start("tls/server.pem", enc, NULL), RP_HTTP_TLS_KEY);
 	unlink(enc);
+	/* a key GnuTLS signs no handshake with, its own certificate beside it */
+	expect_key_type_refused(dir, "EC", "secp256k1");
+	expect_key_type_refused(dir, "DSA", NULL);
 	rmdir(dir);
 	/* every error has its own text */
 	for (int i = 0; i < RP_HTTP__COUNT; i++) {
