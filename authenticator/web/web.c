@@ -482,7 +482,8 @@ static bool client_cert_refused(const au_web *web)
 	}
 }
 
-static au_web_err classify(const au_web *web, CURLcode rc, const sink *s, long connect_code)
+static au_web_err classify(const au_web *web, CURLcode rc, const sink *s, long connect_code,
+                           const char *curl_error)
 {
 	switch (rc) {
 	case CURLE_OK:
@@ -490,6 +491,10 @@ static au_web_err classify(const au_web *web, CURLcode rc, const sink *s, long c
 	case CURLE_OUT_OF_MEMORY:
 		return AU_WEB_ERR_NOMEM;
 	case CURLE_UNSUPPORTED_PROTOCOL:
+		/* libcurl's one code for a scheme it does not speak and an answer without a status
+		 * line (read as HTTP/0.9, which it refuses): only its text tells them apart. */
+		return strstr(curl_error, "HTTP/0.9") != NULL ? AU_WEB_ERR_NOT_HTTP
+		                                              : AU_WEB_ERR_URL;
 	case CURLE_URL_MALFORMAT:
 		return AU_WEB_ERR_URL;
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -697,7 +702,7 @@ static au_web_err run(au_web *web, const char *url, bool post, const char *body,
 		out->tls_cert_requested = web->tls.cert_requested;
 		out->status = rc == CURLE_OK ? status : (connect_code >= 300 ? connect_code : 0);
 		if (rc != CURLE_OK) {
-			out->err = classify(web, rc, &s, connect_code);
+			out->err = classify(web, rc, &s, connect_code, web->errbuf);
 			out->curl_code = (int)rc;
 			snprintf(out->error, sizeof(out->error), "%s",
 			         web->errbuf[0] ? web->errbuf : curl_easy_strerror(rc));

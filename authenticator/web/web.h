@@ -37,6 +37,7 @@
 	X(AU_WEB_ERR_EMPTY_REPLY, "server closed the connection without an answer")          \
 	X(AU_WEB_ERR_TRANSFER, "connection broken while sending or receiving")               \
 	X(AU_WEB_ERR_REDIRECTS, "more than 10 redirects")                                    \
+	X(AU_WEB_ERR_NOT_HTTP, "the server's answer is not HTTP")                            \
 	X(AU_WEB_ERR_TOO_LARGE, "response body (or page) over the size limit")               \
 	X(AU_WEB_ERR_IO, "cookie jar or certificate file cannot be read or written")         \
 	X(AU_WEB_ERR_TRANSPORT, "other transport failure (see the curl error text)")

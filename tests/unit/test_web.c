@@ -488,6 +488,20 @@ static int closed_port(void)
 	return ntohs(a.sin_port);
 }
 
+/* A server that answers its one connection with a line that is not HTTP. */
+static void *not_http_main(void *arg)
+{
+	int listener = *(int *)arg, fd = accept(listener, NULL, NULL);
+	char buf[1024];
+
+	if (fd >= 0) {
+		(void)!recv(fd, buf, sizeof(buf), 0);
+		(void)!send(fd, "SSH-2.0-OpenSSH_9.2\r\n", 21, MSG_NOSIGNAL);
+		close(fd);
+	}
+	return NULL;
+}
+
 static void test_transport_errors(void **state)
 {
 	au_web *web = au_web_new(NULL);
@@ -508,6 +522,23 @@ static void test_transport_errors(void **state)
 	assert_int_equal(au_web_get(web, url, &r), AU_WEB_ERR_TLS_HANDSHAKE);
 	assert_int_equal(r.curl_code, CURLE_SSL_CONNECT_ERROR);
 
+	/* Another protocol's greeting: not HTTP, and said so (not a malformed URL). */
+	{
+		struct sockaddr_in a = {.sin_family = AF_INET};
+		socklen_t len = sizeof(a);
+		int listener = socket(AF_INET, SOCK_STREAM, 0);
+		pthread_t t;
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof(a)), 0);
+		assert_int_equal(listen(listener, 1), 0);
+		assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &len), 0);
+		assert_int_equal(pthread_create(&t, NULL, not_http_main, &listener), 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u/", ntohs(a.sin_port));
+		assert_int_equal(au_web_get(web, url, &r), AU_WEB_ERR_NOT_HTTP);
+		pthread_join(t, NULL);
+		close(listener);
+	}
 	assert_int_equal(au_web_get(web, "ftp://127.0.0.1/", &r), AU_WEB_ERR_URL);
 	assert_int_equal(au_web_get(web, "http://[::1", &r), AU_WEB_ERR_URL);
 	assert_int_equal(au_web_get(web, NULL, &r), AU_WEB_ERR_ARG);
