@@ -597,15 +597,41 @@ static bool enqueue(rp_http_server *srv, pending *p)
 	return true;
 }
 
+static void too_large(rp_http_response *resp)
+{
+	rp_http_response_text(resp, 413, "text/plain; charset=utf-8",
+	                      "413 Payload Too Large: the request body exceeds the limit\n");
+}
+
+/* A body declared larger than max_body: refused on its headers, so that none of it is asked
+ * for (no 100 Continue) or read, and the connection closes. */
+static bool declared_too_large(struct MHD_Connection *conn, size_t max_body, rp_http_response *resp)
+{
+	const char *length =
+	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
+	unsigned long long n;
+
+	if (length == NULL)
+		return false;
+	errno = 0;
+	n = strtoull(length, &end, 10);
+	/* libmicrohttpd refused a length that is not a number; one past the range is too large. */
+	if (end == length || (errno == 0 && n <= max_body))
+		return false;
+	too_large(resp);
+	rp_http_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	rp_http_response_why(resp, "%s: Content-Length %s over %zu", __func__, length, max_body);
+	return true;
+}
+
 /* The request as the handler sees it; false (resp filled) when it is answered here. */
 static bool prepare(rp_http_server *srv, struct MHD_Connection *conn, pending *p)
 {
 	conn_info *ci = conn_of(conn);
 
 	if (wa_buf_err(&p->body) == WA_ERR_TOO_LARGE) {
-		rp_http_response_text(
-		        &p->resp, 413, "text/plain; charset=utf-8",
-		        "413 Payload Too Large: the request body exceeds the limit\n");
+		too_large(&p->resp);
 		return false;
 	}
 	if (srv->tls && !front_chain(srv, conn, &p->peer_chain, &p->peer_count) &&
@@ -708,7 +734,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = p;
 		/* Refused before any body is read: the answer goes now, and the connection closes.
 		 */
-		if (framing_refused(conn, version, &p->resp)) {
+		if (framing_refused(conn, version, &p->resp) ||
+		    declared_too_large(conn, srv->max_body, &p->resp)) {
 			p->state = REQ_DONE;
 			return answer(srv, conn, p);
 		}

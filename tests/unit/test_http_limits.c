@@ -727,6 +727,13 @@ static const framing_case framing_cases[] = {
          400},
         {"a front's secret header twice",
          "GET /ping HTTP/1.1\r\nHost: t\r\nX-Kagura-Front: a\r\nx-kagura-front: a\r\n\r\n", 400},
+        /* Refused on its headers: none of the body is asked for (no 100 Continue) or read. */
+        {"a body declared over the limit, asked to continue",
+         "POST /body HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: "
+         "1000000000\r\n\r\n",
+         413},
+        {"a body declared beyond any number",
+         "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413},
         /* What stays accepted. */
         {"one Content-Length",
          "POST /body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde",
