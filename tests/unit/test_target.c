@@ -23,10 +23,8 @@
 #include "scenarios/scenarios_cmd.h"
 #include "scenarios/target.h"
 
-/* How long the fake waits for a request's bytes (a bound, not a measured time), and between its
- * checks for the stop. */
+/* How long the fake waits for a request's bytes (a bound, not a measured time). */
 #define REQUEST_WAIT_MS 2000
-#define STOP_CHECK_MS   50
 
 static const char login_page[] =
         "<!doctype html><html><body><form id=\"kc-form-login\" method=\"post\" "
@@ -39,7 +37,7 @@ typedef struct fake_platform {
 	char base[64];
 	int info_status;
 	char info[512];
-	volatile bool stop;
+	int wake[2]; /* a byte in wake[1] stops the fake */
 	pthread_t thread;
 } fake_platform;
 
@@ -95,11 +93,13 @@ static void *fake_platform_main(void *arg)
 	fake_platform *fp = arg;
 	char buf[8192];
 
-	while (!fp->stop) {
-		struct pollfd incoming = {.fd = fp->listener, .events = POLLIN};
+	for (;;) {
+		struct pollfd ready[2] = {{.fd = fp->listener, .events = POLLIN},
+		                          {.fd = fp->wake[0], .events = POLLIN}};
 		int fd;
-		if (poll(&incoming, 1, STOP_CHECK_MS) <= 0 ||
-		    (fd = accept(fp->listener, NULL, NULL)) < 0)
+		if (poll(ready, 2, -1) < 0 || ready[1].revents != 0)
+			break;
+		if ((fd = accept(fp->listener, NULL, NULL)) < 0)
 			continue;
 		if (request_read(fd, buf, sizeof(buf)))
 			route(fp, fd, buf);
@@ -131,14 +131,17 @@ static void fake_start(fake_platform *fp, int info_status, const char *info)
 			snprintf(fp->info + n, sizeof(fp->info) - n, "%c", *p++);
 		}
 	}
+	assert_int_equal(pipe(fp->wake), 0);
 	assert_int_equal(pthread_create(&fp->thread, NULL, fake_platform_main, fp), 0);
 }
 
 static void fake_stop(fake_platform *fp)
 {
-	fp->stop = true;
+	assert_int_equal(write(fp->wake[1], "", 1), 1);
 	pthread_join(fp->thread, NULL);
 	close(fp->listener);
+	close(fp->wake[0]);
+	close(fp->wake[1]);
 }
 
 /* Probes a fake whose test control answers info: the result, why in why. */
