@@ -228,6 +228,21 @@ def cookie_jars(corpus):
                "Set-Cookie: AUTH_SESSION_ID=abc; Path=/; Secure; HttpOnly; SameSite=None\n")
 
 
+def origins(corpus):
+    """Origins with and without an RP ID after a newline: the shapes the parser takes and refuses."""
+    for name, text in [
+            ("platform", "https://mahpki-auth.2nds.medis.or.jp\nmahpki-auth.2nds.medis.or.jp"),
+            ("suffix", "https://login.example.co.jp\nexample.co.jp"),
+            ("public-suffix", "https://a.example.co.jp\nco.jp"),
+            ("loopback-port", "http://localhost:8080\nlocalhost"),
+            ("ipv6", "http://[::1]:443"),
+            ("ipv4", "https://127.0.0.1:8443\n127.0.0.1"),
+            ("path", "https://host.example/path?q#f"),
+            ("no-port", "https://host.example:"),
+            ("scheme-only", "ftp://")]:
+        corpus.add("origin", name, text)
+
+
 def http_requests(src, corpus):
     """Whole requests to the platform's endpoints: pages, forms, test control and the FIDO
     conformance API with JSON bodies, cookies, and the framings a client may choose."""
@@ -310,6 +325,7 @@ def main():
     made_by_tools(build, corpus)
     card_pki(build, corpus, os.path.join(src, "fuzz/trust"))
     cookie_jars(corpus)
+    origins(corpus)
     http_requests(src, corpus)
 
 
