@@ -7,7 +7,7 @@
 
 #define SCHEME_CHARS "abcdefghijklmnopqrstuvwxyz"
 /* A host name's letters (browsers lower-case it; an origin as written may not be). */
-#define HOST_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
+#define HOST_CHARS  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 #define IPV6_CHARS  "0123456789abcdefABCDEF:."
 #define PORT_MAX    65535ul
 #define PORT_DIGITS 5

@@ -13,8 +13,8 @@ typedef struct cm_origin {
 	char host[256]; /* an IPv6 literal keeps its brackets */
 } cm_origin;
 
-/* scheme://host[:port] and nothing more: a lower-case scheme, a host of letters, digits, dots
- * and hyphens or a bracketed IPv6 literal, a port from 1 to 65535; no path, query, fragment or
+/* scheme://host[:port] and nothing more: a lower-case scheme, a host of letters, digits, dots,
+ * hyphens and underscores or a bracketed IPv6 literal, a port from 1 to 65535; no path, query, fragment or
  * user. False otherwise. */
 bool cm_origin_parse(const char *origin, cm_origin *out);
 /* An IPv4 or bracketed IPv6 literal: browsers allow no RP ID on one. */

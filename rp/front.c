@@ -1,5 +1,5 @@
-/* strncasecmp */
-#define _DEFAULT_SOURCE
+/* strncasecmp, memmem */
+#define _GNU_SOURCE
 #include "rp/front.h"
 
 #include <openssl/err.h>
@@ -101,7 +101,7 @@ static bool read_request(SSL *ssl, char **req, size_t *len, size_t *head_len)
 			goto fail;
 		n += (size_t)k;
 		buf[n] = '\0';
-		end = strstr(buf, "\r\n\r\n");
+		end = memmem(buf, n, "\r\n\r\n", 4); /* past a NUL too: head_clean refuses it */
 	}
 	*head_len = (size_t)(end + 4 - buf);
 	for (char *h = strstr(buf, "\r\n"); h != NULL && h < end; h = strstr(h + 2, "\r\n"))

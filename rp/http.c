@@ -142,8 +142,9 @@ static const char *const err_text[] = {
         [RP_HTTP_TLS_CERT] = "server certificate file unreadable or holds no PEM certificate",
         [RP_HTTP_TLS_KEY] = "key file unreadable, not a PEM private key, or encrypted",
         [RP_HTTP_TLS_KEY_MISMATCH] = "the private key does not belong to the server certificate",
-        [RP_HTTP_TLS_KEY_TYPE] = "the private key is not RSA, ECDSA on P-256, P-384 or P-521, "
-                                 "Ed25519 or Ed448, the keys a TLS server here signs with",
+        [RP_HTTP_TLS_KEY_TYPE] = "the private key is not RSA, ECDSA on P-256, P-384 or P-521 "
+                                 "(named), Ed25519 or Ed448, the keys a TLS server here signs "
+                                 "with",
         [RP_HTTP_TLS_CLIENT_CA] = "client CA file unreadable or holds no PEM certificate",
         [RP_HTTP_TLS_UNSUPPORTED] = "libmicrohttpd was built without TLS support",
 };

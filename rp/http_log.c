@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdio_ext.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The own stream's buffer: larger than a gathering, so that it never writes half a line. */
@@ -29,6 +30,15 @@ static FILE *own_stream(FILE *caller)
 	return out;
 }
 
+/* The repeats of the last message left out, said (lock held). */
+static void say_repeats(rp_http_log *log)
+{
+	if (log->repeats == 0)
+		return;
+	fprintf(log->out, "libmicrohttpd: the message before came %lu more times\n", log->repeats);
+	log->repeats = 0;
+}
+
 void rp_http_log_init(rp_http_log *log, FILE *caller)
 {
 	log->out = own_stream(caller);
@@ -36,7 +46,7 @@ void rp_http_log_init(rp_http_log *log, FILE *caller)
 	if (!log->own)
 		log->out = caller;
 	log->open = false;
-	log->last_format = NULL;
+	log->last[0] = '\0';
 	log->last_second = 0;
 	log->repeats = 0;
 	pthread_mutex_init(&log->lock, NULL);
@@ -44,6 +54,8 @@ void rp_http_log_init(rp_http_log *log, FILE *caller)
 
 void rp_http_log_release(rp_http_log *log)
 {
+	if (log->out != NULL)
+		say_repeats(log);
 	if (log->own)
 		fclose(log->out); /* its last lines written */
 	else if (log->out != NULL)
@@ -122,36 +134,36 @@ void rp_http_log_open(rp_http_log *log)
 
 void rp_http_log_library(rp_http_log *log, const char *fmt, va_list ap)
 {
+	char text[RP_HTTP_LOG_MESSAGE_MAX];
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	pthread_mutex_lock(&log->lock);
 	if (log->out == NULL || !log->open) {
 		pthread_mutex_unlock(&log->lock);
 		return;
 	}
-	if (fmt == log->last_format && now.tv_sec == log->last_second) {
+	if (now.tv_sec == log->last_second && strcmp(text, log->last) == 0) {
 		log->repeats++;
 		pthread_mutex_unlock(&log->lock);
 		return;
 	}
-	if (log->repeats > 0)
-		fprintf(log->out, "libmicrohttpd: the message before came %lu more times\n",
-		        log->repeats);
-	log->last_format = fmt;
+	say_repeats(log);
+	memcpy(log->last, text, sizeof(text));
 	log->last_second = now.tv_sec;
-	log->repeats = 0;
-	fputs("libmicrohttpd: ", log->out);
-	vfprintf(log->out, fmt, ap);
+	fprintf(log->out, "libmicrohttpd: %s", text);
 	fflush(log->out);
 	pthread_mutex_unlock(&log->lock);
 }
 
 void rp_http_log_tick(rp_http_log *log)
 {
-	if (!log->own)
+	if (log->out == NULL)
 		return;
 	pthread_mutex_lock(&log->lock);
-	fflush(log->out);
+	say_repeats(log);
+	if (log->own)
+		fflush(log->out);
 	pthread_mutex_unlock(&log->lock);
 }

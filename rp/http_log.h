@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <time.h>
 
+/* libmicrohttpd's message: longer ones are cut. */
+#define RP_HTTP_LOG_MESSAGE_MAX 512
 /* About 200 lines: written together under load. */
 #define RP_HTTP_LOG_GATHER (16u * 1024u)
 
@@ -24,10 +26,10 @@ typedef struct rp_http_log {
 	FILE *out; /* NULL: no log */
 	bool own;  /* out is the log's own stream (closed at release) */
 	bool open; /* libmicrohttpd's messages are taken (rp_http_log_open); under lock */
-	/* libmicrohttpd's last message (its format) and the second it came in, and how many more of
-	 * it that second were left out: a library that spins on a failing accept() repeats one
-	 * message without end. Under lock. */
-	const char *last_format;
+	/* libmicrohttpd's last message and the second it came in, and how many more of it that
+	 * second were left out (said with the next line written, at a tick or at release): a
+	 * library that spins on a failing accept() repeats one message without end. Under lock. */
+	char last[RP_HTTP_LOG_MESSAGE_MAX];
 	time_t last_second;
 	unsigned long repeats;
 	pthread_mutex_t lock;
@@ -46,8 +48,8 @@ void rp_http_log_request(rp_http_log *log, const char *remote, const char *metho
 /* A connection shut down after age_ms without a whole request or answer in limit_s. */
 void rp_http_log_cut(rp_http_log *log, const char *remote, double age_ms, unsigned limit_s);
 /* From now on libmicrohttpd's messages are written: those of a start that fails are dropped,
- * the caller says why in its own words. A message repeated within a second is written once,
- * and how often it came is said with the next one written. */
+ * the caller says why in its own words. The same text again within a second is written once,
+ * and how often it came is said with the next message, at the next tick or at release. */
 void rp_http_log_open(rp_http_log *log);
 void rp_http_log_library(rp_http_log *log, const char *fmt, va_list ap);
 /* Lines gathered under load written out (a tick, about each second). */

@@ -75,6 +75,14 @@ void rp_app_release(rp_app *app)
 	app->cards = NULL;
 }
 
+static bool has_upper(const char *text)
+{
+	for (; *text != '\0'; text++)
+		if (*text >= 'A' && *text <= 'Z')
+			return true;
+	return false;
+}
+
 bool rp_origin_rp_id(const char *origin, const char *given, char *buf, size_t size, char *why,
                      size_t why_size)
 {
@@ -88,6 +96,12 @@ bool rp_origin_rp_id(const char *origin, const char *given, char *buf, size_t si
 	if (n < 0 || (size_t)n >= sizeof(concrete) || !cm_origin_parse(concrete, &o) ||
 	    (strcmp(o.scheme, "https") != 0 && strcmp(o.scheme, "http") != 0)) {
 		snprintf(why, why_size, "origin %s is not http(s)://host[:port]", origin);
+		return false;
+	}
+	/* A browser writes an origin's host, and so the RP ID it compares, in lower case. */
+	if (has_upper(o.host) || (given != NULL && has_upper(given))) {
+		snprintf(why, why_size, "origin %s and RP ID %s: a host is written in lower case",
+		         origin, given != NULL ? given : o.host);
 		return false;
 	}
 	if (given == NULL)

@@ -4,6 +4,7 @@
  * bound, never SQL built from data; every mutating call is one BEGIN IMMEDIATE … COMMIT, rolled
  * back on any failure.
  */
+#define _DEFAULT_SOURCE /* realpath */
 #include "rp/store_impl.h"
 
 #include <errno.h>
@@ -526,14 +527,21 @@ static bool init_lock(pthread_mutex_t *lock)
 	return ok;
 }
 
-/* Whether path's WAL file is there (another process's, or one a crash left). */
+/* Whether path's WAL file is there (another process's, or one a crash left): beside the file a
+ * symbolic link leads to, where SQLite keeps it. */
 static bool wal_exists(const char *path)
 {
-	char wal[PATH_MAX];
+	char real[PATH_MAX], wal[PATH_MAX + 8];
 	struct stat st;
 
-	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >= sizeof(wal))
-		return true; /* cannot tell: as if it were */
+	if (realpath(path, real) == NULL) {
+		if (errno != ENOENT || lstat(path, &st) == 0)
+			return true; /* cannot tell: as if it were */
+		snprintf(real, sizeof(real), "%s",
+		         path); /* no file yet, no link: the path itself */
+	}
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", real) >= sizeof(wal))
+		return true;
 	return stat(wal, &st) == 0;
 }
 

@@ -251,7 +251,6 @@ static void list_credentials(rp_app *app, const json_t *body, rp_http_response *
 	}
 }
 
-/* {id, enabled} or {id, delete: true}: the CA disables or removes a device. */
 /* RP_STORE_OK when the credential is a platform user's: the conformance API's users and their
  * keys are not test control's to see (RP_STORE_NOT_FOUND, as for no credential). */
 static rp_store_err platform_credential(rp_app *app, const wa_blob *id)
@@ -268,6 +267,7 @@ static rp_store_err platform_credential(rp_app *app, const wa_blob *id)
 	return e;
 }
 
+/* {id, enabled} or {id, delete: true}: the CA disables or removes a device. */
 static void credential_admin(rp_app *app, const json_t *body, rp_http_response *resp)
 {
 	const char *id_text;

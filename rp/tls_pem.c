@@ -80,20 +80,28 @@ done:
 	return out;
 }
 
-/* Whether GnuTLS signs a TLS handshake with key: RSA, ECDSA on the NIST curves, EdDSA. Another
- * key (DSA, an EC key on secp256k1) starts no server or fails every handshake. */
+/* Whether GnuTLS signs a TLS handshake with key: RSA (PKCS#1 or PSS), ECDSA on the NIST curves
+ * named, EdDSA. Another key (DSA, an EC key on secp256k1 or with explicit parameters) starts no
+ * server or fails every handshake. */
 static bool key_type_served(EVP_PKEY *key)
 {
 	/* OpenSSL's names of P-256, P-384 and P-521 (OSSL_PKEY_PARAM_GROUP_NAME). */
 	static const char *const curves[] = {"prime256v1", "secp384r1", "secp521r1"};
 	char curve[32];
 
-	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "ED25519") ||
-	    EVP_PKEY_is_a(key, "ED448"))
+	char encoding[16] = "";
+
+	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS") ||
+	    EVP_PKEY_is_a(key, "ED25519") || EVP_PKEY_is_a(key, "ED448"))
 		return true;
 	if (!EVP_PKEY_is_a(key, "EC") ||
 	    !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof(curve),
 	                                    NULL))
+		return false;
+	/* A curve written out as its parameters: GnuTLS reads named curves only. */
+	if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_EC_ENCODING, encoding,
+	                                   sizeof(encoding), NULL) &&
+	    strcmp(encoding, OSSL_PKEY_EC_ENCODING_EXPLICIT) == 0)
 		return false;
 	for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++)
 		if (strcmp(curve, curves[i]) == 0)

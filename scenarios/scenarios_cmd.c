@@ -573,14 +573,11 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		             "target's; this target is the mock platform:",
 		             o.target);
 	}
-	if (o.output != NULL && o.format != SC_FORMAT_HTML) {
-		if (!sc_report_file_open(&report, o.output)) {
-			fprintf(env->err, "kagura-scenarios: %s: cannot be written (%s)\n",
-			        o.output, strerror(errno));
-			catalogues_free(&cs);
-			return 2;
-		}
-		out = report.f;
+	if (o.output != NULL && o.format != SC_FORMAT_HTML && !sc_report_file_usable(o.output)) {
+		fprintf(env->err, "kagura-scenarios: %s: cannot be written (%s)\n", o.output,
+		        strerror(errno));
+		catalogues_free(&cs);
+		return 2;
 	}
 	for (size_t k = 0; k < cs.n; k++) {
 		const char *host_from = sc_catalogue_platform_host(cs.cat[k]);
@@ -665,6 +662,16 @@ static int run(int argc, char **argv, const sc_cmd_env *base_env)
 		                          .target = o.target};
 	if (rc == 0 && o.format == SC_FORMAT_HTML)
 		rc = write_html(env, o.output, runs, n_runs);
+	/* Opened only now: a run stopped before this leaves no temporary beside FILE. */
+	if (rc == 0 && o.output != NULL && o.format != SC_FORMAT_HTML) {
+		if (!sc_report_file_open(&report, o.output)) {
+			fprintf(env->err, "kagura-scenarios: %s: cannot be written (%s)\n",
+			        o.output, strerror(errno));
+			rc = 2;
+		} else {
+			out = report.f;
+		}
+	}
 	if (rc == 0) {
 		if (o.format != SC_FORMAT_HTML)
 			sc_report_write(out, o.format, runs, n_runs);

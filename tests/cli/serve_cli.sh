@@ -67,7 +67,7 @@ check "nothing written beside them" "" "$(ls "$work" | grep -e '-journal' -e '-w
 # An origin and RP ID no browser would hold a ceremony under: refused before anything starts.
 for bad in "--origin garbage --rp-id x" "--rp-id=" "--origin https://host/path?q#f" \
 	"--origin ftp://host.example" "--rp-id evil.example --origin https://good.example" \
-	"--rp-id co.jp --origin https://a.example.co.jp"; do
+	"--rp-id co.jp --origin https://a.example.co.jp" "--origin https://Login.example.jp"; do
 	# shellcheck disable=SC2086 # the flags are meant to split
 	timeout 20 "$rp" serve --listen 127.0.0.1:0 $bad >/dev/null 2>"$work/origin.log"
 	check "refused: $bad" 2 $?

@@ -231,10 +231,10 @@ static char *chain_of(const char *card)
 	return text;
 }
 
-/* The status line's code of request sent raw over TLS to the front of m, with card's
+/* The status line's code of request (len bytes) sent raw over TLS to the front of m, with card's
  * certificate and key; 0 when nothing came back. */
-static int raw_through_front(const fixture *f, rp_front_mode m, const char *card,
-                             const char *request)
+static int raw_through_front_n(const fixture *f, rp_front_mode m, const char *card,
+                               const char *request, size_t len)
 {
 	const char *url = rp_platform_front(f->rp, m);
 	unsigned port = (unsigned)atoi(strrchr(url, ':') + 1);
@@ -254,13 +254,19 @@ static int raw_through_front(const fixture *f, rp_front_mode m, const char *card
 	assert_non_null(bio = BIO_new_ssl_connect(ctx));
 	BIO_set_conn_hostname(bio, reply);
 	assert_int_equal(BIO_do_connect(bio), 1);
-	assert_int_equal(BIO_write(bio, request, (int)strlen(request)), (int)strlen(request));
+	assert_int_equal(BIO_write(bio, request, (int)len), (int)len);
 	n = BIO_read(bio, reply, sizeof(reply) - 1);
 	reply[n > 0 ? n : 0] = '\0';
 	sscanf(reply, "HTTP/1.%*d %d", &status);
 	BIO_free_all(bio);
 	SSL_CTX_free(ctx);
 	return status;
+}
+
+static int raw_through_front(const fixture *f, rp_front_mode m, const char *card,
+                             const char *request)
+{
+	return raw_through_front_n(f, m, card, request, strlen(request));
 }
 
 /* A doctor's card, and the pharmacist's certificates in a header behind a bare LF: libmicrohttpd
@@ -289,6 +295,15 @@ static void test_smuggled_chain_refused(void **state)
 	         "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: a\r%s: %s\r\n\r\n",
 	         RP_FRONT_CHAIN_HEADER, other);
 	assert_int_equal(raw_through_front(f, RP_FRONT_TLS13, "hpki-doctor-valid", request), 400);
+	/* A NUL in the head: refused, not left to time out. */
+	snprintf(request, size, "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a");
+	{
+		size_t at = strlen(request);
+		memcpy(request + at, "\0b\r\n\r\n", 7);
+		assert_int_equal(raw_through_front_n(f, RP_FRONT_TLS13, "hpki-doctor-valid",
+		                                     request, at + 7),
+		                 400);
+	}
 	/* The same card's honest request goes through: the platform answers the login. */
 	snprintf(request, size, "GET /card-login/hpki HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 	assert_int_equal(raw_through_front(f, RP_FRONT_TLS13, "hpki-doctor-valid", request), 303);

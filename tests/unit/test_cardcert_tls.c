@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -444,9 +445,10 @@ static rp_http_err try_start(const char *cert, const char *key, const char *clie
 	return err;
 }
 
-/* A key of type (curve: an EC key's) with a self-signed certificate, in dir: refused for its
- * type, not as unreadable and not at the first handshake. */
-static void expect_key_type_refused(const char *dir, const char *type, const char *curve)
+/* A key of type (curve and encoding: an EC key's) with a self-signed certificate, in dir: refused
+ * for its type, not as unreadable and not at the first handshake. */
+static void expect_key_type_refused(const char *dir, const char *type, const char *curve,
+                                    const char *encoding)
 {
 	char cert[1024], key[1024];
 	EVP_PKEY *k = NULL;
@@ -459,6 +461,12 @@ static void expect_key_type_refused(const char *dir, const char *type, const cha
 	if (curve != NULL) {
 		assert_int_equal(EVP_PKEY_keygen_init(ctx), 1);
 		assert_int_equal(EVP_PKEY_CTX_set_group_name(ctx, curve), 1);
+		if (encoding != NULL) {
+			OSSL_PARAM p[] = {OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING,
+			                                         (char *)encoding, 0),
+			                  OSSL_PARAM_END};
+			assert_int_equal(EVP_PKEY_CTX_set_params(ctx, p), 1);
+		}
 		assert_int_equal(EVP_PKEY_keygen(ctx, &k), 1);
 	} else {
 		EVP_PKEY *params = NULL;
@@ -535,8 +543,9 @@ static void test_bad_tls_files(void **state)
 	assert_int_equal(try_start("tls/server.pem", enc, NULL), RP_HTTP_TLS_KEY);
 	unlink(enc);
 	/* a key GnuTLS signs no handshake with, its own certificate beside it */
-	expect_key_type_refused(dir, "EC", "secp256k1");
-	expect_key_type_refused(dir, "DSA", NULL);
+	expect_key_type_refused(dir, "EC", "secp256k1", NULL);
+	expect_key_type_refused(dir, "EC", "prime256v1", OSSL_PKEY_EC_ENCODING_EXPLICIT);
+	expect_key_type_refused(dir, "DSA", NULL, NULL);
 	rmdir(dir);
 	/* every error has its own text */
 	for (int i = 0; i < RP_HTTP__COUNT; i++) {

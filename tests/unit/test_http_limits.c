@@ -882,7 +882,7 @@ static void test_library_repeats_counted(void **state)
 	FILE *out = tmpfile();
 	rp_http_log log;
 	char line[256];
-	int spin_lines = 0, counted = 0, other = 0;
+	int spin_lines = 0, counted = 0, other = 0, clients = 0, last_counted = 0;
 
 	(void)state;
 	assert_non_null(out);
@@ -892,6 +892,12 @@ static void test_library_repeats_counted(void **state)
 	for (int i = 0; i < SPIN_MESSAGES; i++)
 		library_says(&log, spin, "Too many open files");
 	library_says(&log, "Another message\n");
+	/* One format, two texts: both written. */
+	library_says(&log, "Error processing request (%s)\n", "client one");
+	library_says(&log, "Error processing request (%s)\n", "client two");
+	/* Repeats with nothing after them: counted at release. */
+	library_says(&log, "Last words\n");
+	library_says(&log, "Last words\n");
 	rp_http_log_release(&log);
 
 	rewind(out);
@@ -900,11 +906,16 @@ static void test_library_repeats_counted(void **state)
 		spin_lines += strstr(line, "Too many open files") != NULL;
 		counted += strstr(line, "more times") != NULL;
 		other += strstr(line, "Another message") != NULL;
+		clients += strstr(line, "(client one)") != NULL ||
+		           strstr(line, "(client two)") != NULL;
+		last_counted += strstr(line, "came 1 more times") != NULL;
 	}
 	/* One line a second the loop ran (it runs well within a few), and the rest counted. */
 	assert_true(spin_lines >= 1 && spin_lines < SPIN_MESSAGES / 100);
 	assert_true(counted >= 1);
 	assert_int_equal(other, 1);
+	assert_int_equal(clients, 2);
+	assert_true(last_counted >= 1);
 	fclose(out);
 }
 

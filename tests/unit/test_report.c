@@ -778,7 +778,8 @@ static size_t files_in(const char *dir)
 }
 
 /* --output FILE: a run that fails before its report is written leaves the earlier report whole;
- * a written report replaces it (its mode kept), through a link to the file it names. */
+ * a written report replaces it (its mode kept), through a link to the file it names, one not
+ * written yet included. */
 static void test_report_file(void **state)
 {
 	char dir[256], path[320], link[320], text[64];
@@ -819,10 +820,26 @@ static void test_report_file(void **state)
 	assert_int_equal(lstat(link, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	unlink(link);
-	/* a folder that does not exist: it cannot be opened at all */
+	/* a link to a report not written yet: the report is made where it points, the link kept */
+	assert_int_equal(symlink("first.txt", link), 0);
+	assert_true(sc_report_file_usable(link));
+	assert_true(sc_report_file_open(&r, link));
+	fputs("first report\n", r.f);
+	assert_true(sc_report_file_close(&r, true));
+	snprintf(path, sizeof(path), "%s/first.txt", dir);
+	slurp(path, text, sizeof(text));
+	assert_string_equal(text, "first report\n");
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	unlink(link);
+	unlink(path);
+	/* a folder that does not exist, or a folder as FILE: refused before a run, as when opened
+	 */
 	snprintf(path, sizeof(path), "%s/no-such-folder/report.txt", dir);
+	assert_false(sc_report_file_usable(path));
 	assert_false(sc_report_file_open(&r, path));
 	assert_null(r.f);
+	assert_false(sc_report_file_usable(dir));
 	test_dir_remove(dir);
 }
 

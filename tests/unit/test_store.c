@@ -435,6 +435,45 @@ static void test_open_checks_schema(void **state)
 	assert_int_equal(rp_store_open(f->path, &f->s), RP_STORE_OK);
 }
 
+/* Another program's database with a WAL it has not checkpointed, opened through a symbolic
+ * link: refused, and neither the file nor its WAL (beside the link's target) is touched. */
+static void test_open_refused_link_keeps_wal(void **state)
+{
+	fixture *f = *state;
+	char link[200], wal[200];
+	sqlite3 *db = NULL;
+	size_t before_len, after_len, wal_before, wal_after;
+	uint8_t *before, *after, *w;
+	rp_store *s = NULL;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; "
+	                              "CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	/* as a crash would leave it: the WAL not copied into the file */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	sqlite3_close(db);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(link, sizeof(link), "%s.link", f->path);
+	assert_int_equal(symlink(f->path, link), 0);
+	before = read_bytes(f->path, &before_len);
+	free(read_bytes(wal, &wal_before));
+	assert_true(wal_before > 0);
+
+	assert_int_equal(rp_store_open(link, &s), RP_STORE_SCHEMA);
+	after = read_bytes(f->path, &after_len);
+	w = read_bytes(wal, &wal_after);
+	assert_int_equal(after_len, before_len);
+	assert_memory_equal(after, before, before_len);
+	assert_int_equal(wal_after, wal_before);
+	free(before);
+	free(after);
+	free(w);
+	unlink(link);
+}
+
 /* What a refused open says, in words. */
 static void test_open_says_why(void **state)
 {
@@ -1914,6 +1953,7 @@ int main(void)
 	        NEW(test_open_refuses_non_sqlite),
 	        NEW(test_open_refuses_other_schema),
 	        NEW(test_open_checks_schema),
+	        NEW(test_open_refused_link_keeps_wal),
 	        NEW(test_open_says_why),
 	        OPEN(test_threads_share_one_store),
 	        OPEN(test_reads_while_a_write_waits),
