@@ -342,6 +342,16 @@ unsigned cm_relay_accepted(cm_relay *r)
 	return r != NULL ? atomic_load(&r->accepted) : 0;
 }
 
+void cm_relay_wait_idle(cm_relay *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	while (r->n_conns > 0)
+		pthread_cond_wait(&r->idle, &r->lock);
+	pthread_mutex_unlock(&r->lock);
+}
+
 void cm_relay_stop(cm_relay *r)
 {
 	if (r == NULL)

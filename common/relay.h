@@ -43,6 +43,8 @@ bool cm_relay_start(const cm_relay_opts *opts, cm_relay **out, char *err, size_t
 unsigned cm_relay_port(const cm_relay *r);
 /* Connections accepted so far; each is counted before it is served or closed unserved. */
 unsigned cm_relay_accepted(cm_relay *r);
+/* Waits until no connection is open (each served to its end, its counts made). NULL is fine. */
+void cm_relay_wait_idle(cm_relay *r);
 /* Stops listening, ends every connection and waits for them. NULL is fine. */
 void cm_relay_stop(cm_relay *r);
 

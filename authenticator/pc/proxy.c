@@ -374,6 +374,12 @@ au_proxy_stats au_proxy_get_stats(au_proxy *p)
 	return s;
 }
 
+void au_proxy_wait_idle(au_proxy *p)
+{
+	if (p != NULL)
+		cm_relay_wait_idle(p->relay);
+}
+
 void au_proxy_stop(au_proxy *p)
 {
 	if (p == NULL)

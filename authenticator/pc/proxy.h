@@ -59,6 +59,9 @@ bool au_proxy_start(const au_proxy_opts *opts, au_proxy **out, char *err, size_t
 /* "http://127.0.0.1:PORT" */
 const char *au_proxy_url(const au_proxy *p);
 au_proxy_stats au_proxy_get_stats(au_proxy *p);
+/* Waits until every connection the proxy took has ended, so that the stats count what they did
+ * (a connection counts its failure after the client already saw it). */
+void au_proxy_wait_idle(au_proxy *p);
 /* Stops listening, ends every connection and waits for them. NULL is fine. */
 void au_proxy_stop(au_proxy *p);
 
