@@ -1,6 +1,6 @@
 #!/bin/sh
 # kagura-rp serve shares networks with real systems: what it must not let in. Each section is a
-# finding of a security review, checked over real HTTP(S) against `kagura-rp serve` processes:
+# way in that it refuses, checked over real HTTP(S) against `kagura-rp serve` processes:
 #   1. the FIDO conformance API is opt-in and has users of its own (no account takeover);
 #   2. test control: JSON only, its own Host and Origin, the network policy, a warning off
 #      loopback, the clock's cap;
