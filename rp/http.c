@@ -482,17 +482,28 @@ static void *sweeper_main(void *arg)
 	return NULL;
 }
 
-/* An ambiguously framed request's answer (rp/http_framing.h) into resp; false when sound. */
-static bool framing_refused(struct MHD_Connection *conn, const char *version,
+static void too_large(rp_http_response *resp)
+{
+	rp_http_response_text(resp, 413, "text/plain; charset=utf-8",
+	                      "413 Payload Too Large: the request body exceeds the limit\n");
+}
+
+/* The answer to a request refused on its headers (rp/http_framing.h: ambiguous framing, a body
+ * declared over max_body) into resp; false when they are sound. */
+static bool framing_refused(struct MHD_Connection *conn, const char *version, size_t max_body,
                             rp_http_response *resp)
 {
 	int status;
-	const char *why = rp_http_framing_fault(conn, version, &status);
+	const char *why = rp_http_framing_fault(conn, version, max_body, &status);
 
 	if (why == NULL)
 		return false;
-	rp_http_response_text(resp, status, "text/plain; charset=utf-8",
-	                      status == 400 ? "400 Bad Request\n" : "501 Not Implemented\n");
+	if (status == 413)
+		too_large(resp);
+	else
+		rp_http_response_text(resp, status, "text/plain; charset=utf-8",
+		                      status == 400 ? "400 Bad Request\n"
+		                                    : "501 Not Implemented\n");
 	rp_http_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	rp_http_response_why(resp, "%s: %s", __func__, why);
 	return true;
@@ -595,34 +606,6 @@ static bool enqueue(rp_http_server *srv, pending *p)
 	srv->queue_tail = p;
 	pthread_cond_signal(&srv->queue_cond);
 	pthread_mutex_unlock(&srv->queue_lock);
-	return true;
-}
-
-static void too_large(rp_http_response *resp)
-{
-	rp_http_response_text(resp, 413, "text/plain; charset=utf-8",
-	                      "413 Payload Too Large: the request body exceeds the limit\n");
-}
-
-/* A body declared larger than max_body: refused on its headers, so that none of it is asked
- * for (no 100 Continue) or read, and the connection closes. */
-static bool declared_too_large(struct MHD_Connection *conn, size_t max_body, rp_http_response *resp)
-{
-	const char *length =
-	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	char *end;
-	unsigned long long n;
-
-	if (length == NULL)
-		return false;
-	errno = 0;
-	n = strtoull(length, &end, 10);
-	/* libmicrohttpd refused a length that is not a number; one past the range is too large. */
-	if (end == length || (errno == 0 && n <= max_body))
-		return false;
-	too_large(resp);
-	rp_http_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	rp_http_response_why(resp, "%s: Content-Length %s over %zu", __func__, length, max_body);
 	return true;
 }
 
@@ -735,8 +718,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = p;
 		/* Refused before any body is read: the answer goes now, and the connection closes.
 		 */
-		if (framing_refused(conn, version, &p->resp) ||
-		    declared_too_large(conn, srv->max_body, &p->resp)) {
+		if (framing_refused(conn, version, srv->max_body, &p->resp)) {
 			p->state = REQ_DONE;
 			return answer(srv, conn, p);
 		}

@@ -1,6 +1,8 @@
 #include "rp/http_framing.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -35,7 +37,8 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
 	return MHD_YES;
 }
 
-const char *rp_http_framing_fault(struct MHD_Connection *conn, const char *version, int *status)
+const char *rp_http_framing_fault(struct MHD_Connection *conn, const char *version, size_t max_body,
+                                  int *status)
 {
 	framing f = {0};
 
@@ -58,5 +61,16 @@ const char *rp_http_framing_fault(struct MHD_Connection *conn, const char *versi
 	/* The server reads the first of each: a second one is a client's, smuggled past a front. */
 	if (f.front_secret > 1 || f.front_chain > 1)
 		return "a card-login front's header more than once";
+	/* libmicrohttpd refused a length that is not a number; one past the range is too large. */
+	if (f.content_length > 0) {
+		char *end;
+		unsigned long long n;
+		errno = 0;
+		n = strtoull(f.length, &end, 10);
+		if (end != f.length && (errno != 0 || n > max_body)) {
+			*status = 413;
+			return "a body declared over the limit";
+		}
+	}
 	return NULL;
 }

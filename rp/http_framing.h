@@ -11,7 +11,9 @@
 #include <microhttpd.h>
 
 /* Why the request's headers frame it ambiguously, with the status to answer (400, or 501 for
- * a transfer coding other than chunked); NULL when the framing is sound. */
-const char *rp_http_framing_fault(struct MHD_Connection *conn, const char *version, int *status);
+ * a transfer coding other than chunked), or declare a body over max_body (413: refused on its
+ * headers, so that none of it is asked for or read); NULL when the framing is sound. */
+const char *rp_http_framing_fault(struct MHD_Connection *conn, const char *version, size_t max_body,
+                                  int *status);
 
 #endif

@@ -1,13 +1,9 @@
 #include "rp/verify_cmd.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "rp/readfile.h"
 #include "webauthn/authentication.h"
